@@ -1,0 +1,48 @@
+// Helpers shared by the benchmarks: waiting for a run, statistics, and a signed push webhook.
+import { createHmac } from 'node:crypto';
+import type { Deployment, DeploymentHost, LogLine, Project, Run, SlipwayEvent, Stage } from '../src/core/model.ts';
+import { projectPath } from '../src/cli/api-client.ts';
+import type { TestFleet } from '../test/support/test-fleet.ts';
+import { waitFor } from '../test/support/wait-for.ts';
+
+export type RunDetail = Run & { stages: Stage[]; deployments: (Deployment & { hosts: DeploymentHost[] })[] };
+
+export async function waitForRunEnd(fleet: TestFleet, project: string, number: number, timeoutMs = 120_000): Promise<RunDetail> {
+  return waitFor(`run #${number} to end`, async () => {
+    const run = await fleet.api.get<RunDetail>(projectPath(project, `/runs/${number}`));
+    return run.status === 'succeeded' || run.status === 'failed' ? run : undefined;
+  }, { timeoutMs, intervalMs: 50 });
+}
+
+/** Sends a GitHub push webhook for the project's branch, signed with its secret. */
+export async function sendPushWebhook(fleet: TestFleet, project: string, sha: string): Promise<void> {
+  const info = await fleet.api.get<Project>(projectPath(project));
+  const body = JSON.stringify({ ref: `refs/heads/${info.branch}`, after: sha, repository: { clone_url: info.repoUrl } });
+  const signature = `sha256=${createHmac('sha256', info.webhookSecret).update(body).digest('hex')}`;
+  const response = await fetch(`${fleet.url}/api/v1/hooks/${project}`, {
+    method: 'POST', body, headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': signature },
+  });
+  if (response.status !== 202) throw new Error(`webhook answered ${response.status}: ${await response.text()}`);
+}
+
+/** How long a step took, from its "$ command" line to the line after its last output ("exit 0 in …"). */
+export function stepDuration(log: LogLine[], command: string): number {
+  const start = log.findIndex((l) => l.text === `$ ${command}`);
+  const end = log.findIndex((l, i) => i > start && /^exit \d+ in /.test(l.text));
+  if (start < 0 || end < 0) throw new Error(`no step "${command}" in the log`);
+  return log[end]!.at - log[start]!.at;
+}
+
+export async function events(fleet: TestFleet, query: string): Promise<SlipwayEvent[]> {
+  return fleet.api.get<SlipwayEvent[]>(`/api/v1/events?${query}&limit=1000`);
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export function ms(value: number): string {
+  return `${Math.round(value)} ms`;
+}

@@ -1,0 +1,119 @@
+// Wires one Slipway agent: its identity, the connection to the server, the apps it supervises,
+// the log spool and shipper, and (with role=runner) jobs. The CLI's `slipway agent` calls startAgent.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { errorMessage } from '../base/errors.ts';
+import type { Logger } from 'pino';
+import type { Labels } from '../core/model.ts';
+import { PROTOCOL_VERSION, type ServerMessage } from '../core/protocol/messages.ts';
+import { CommandExecutor } from './command-executor.ts';
+import { enroll, loadOrEnroll, type AgentIdentity } from './connection/enrollment.ts';
+import { LogShipper } from './connection/log-shipper.ts';
+import { ServerConnection } from './connection/server-connection.ts';
+import { AppLogs } from './logs/app-logs.ts';
+import { listAppsOnHost } from './releases/list-apps.ts';
+import { resumeApp } from './releases/resume-app.ts';
+import type { AppHostDeps } from './releases/start-app.ts';
+import { LogSpool } from './spool/log-spool.ts';
+import { AppSupervisors } from './supervisor/app-supervisors.ts';
+
+export interface AgentOptions {
+  serverUrl: string;
+  joinToken?: string;
+  name: string;
+  labels: Labels;
+  root: string;
+  /** The PORT its apps get; null means each app's run.port. */
+  port: number | null;
+  /** How runners reach this host's apps. */
+  address: string;
+  heartbeatMs?: number;
+  /** Most disk the log spool (<root>/spool) may use (default 256 MiB). */
+  spoolMaxBytes?: number;
+  log: Logger;
+}
+
+export interface RunningAgent {
+  identity: AgentIdentity;
+  /** Stops talking to the server and, with stopApps, stops the apps it supervises. */
+  close(options?: { stopApps?: boolean }): Promise<void>;
+}
+
+export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
+  const { log, root } = options;
+  const serverUrl = options.serverUrl.replace(/\/+$/, '');
+  await mkdir(root, { recursive: true });
+  const enrollRequest = { root, serverUrl, joinToken: options.joinToken, name: options.name, labels: options.labels, address: options.address, port: options.port };
+  let identity = await loadOrEnroll(enrollRequest);
+
+  // Every line (deploy steps, jobs, the apps' output and log files) waits in the spool until the
+  // server acknowledges it.
+  const spool = await LogSpool.open({ dir: join(root, 'spool'), maxBytes: options.spoolMaxBytes, onWarning: (message) => log.warn(message) });
+  const appLogs = new AppLogs({ root, spool, onNote: (message) => log.debug(message) });
+  // The shipper, executor and connection refer to each other; each calls the others only later.
+  const shipper = new LogShipper({
+    spool, send: (lines) => connection.send({ type: 'log', lines }),
+    onError: (err) => log.warn({ err: errorMessage(err) }, 'reading the log spool failed'),
+  });
+  const apps = new AppSupervisors();
+  const host: AppHostDeps = { root, host: options.name, port: options.port, apps, logs: appLogs };
+  const sendStatus = () => void listAppsOnHost(root).then((list) => connection.send({ type: 'status', apps: list }));
+  const executor = new CommandExecutor({
+    host, serverUrl, token: () => identity.token, isRunner: options.labels.role === 'runner',
+    log: (line) => void spool.push(line),
+    onResult: (commandId, result) => connection.send({ type: 'result', commandId, result }),
+    onAppsChanged: sendStatus,
+  });
+
+  const connection: ServerConnection = new ServerConnection({
+    url: `${serverUrl.replace(/^http/, 'ws')}/api/v1/agent`,
+    token: () => identity.token,
+    heartbeatMs: options.heartbeatMs ?? 5000,
+    onOpen: () => {
+      void listAppsOnHost(root).then((list) => {
+        connection.send({ type: 'hello', protocol: PROTOCOL_VERSION, name: options.name, labels: options.labels, address: options.address, port: options.port, apps: list, running: executor.inFlight });
+        shipper.connected();
+      });
+    },
+    onMessage: (message: ServerMessage) => {
+      if (message.type === 'command') executor.handle(message.id, message.command);
+      else if (message.type === 'log_ack') shipper.acknowledge(message.seq);
+    },
+    onUnauthorized: async () => {
+      log.warn('the server does not know this agent any more: enrolling again');
+      try {
+        identity = await enroll(enrollRequest);
+      } catch (err) {
+        log.error({ err: (err as Error).message }, 'enrolling again failed');
+      }
+    },
+    onStateChange: (state, detail) => {
+      if (state === 'disconnected') shipper.disconnected();
+      log.info({ server: serverUrl, detail }, state === 'connected' ? 'connected to the server' : 'disconnected from the server');
+    },
+  });
+
+  connection.start();
+  log.info({ name: options.name, labels: options.labels, root }, 'slipway agent started');
+  // Bring back what ran before this agent (re)started: orphans are stopped, current is started
+  // again. Commands for an app wait for its resume (AppSupervisors serialises them).
+  const resumed = listAppsOnHost(root).then((list) => Promise.all(list.map(async (app) => {
+    const outcome = await resumeApp(host, app.app);
+    if (!outcome.ok) log.warn({ app: app.app, error: outcome.error }, 'could not resume the app');
+    sendStatus();
+  })));
+
+  return {
+    identity,
+    async close(closeOptions = {}) {
+      await resumed.catch(() => undefined);
+      connection.close();
+      await executor.close();
+      if (closeOptions.stopApps) await apps.close();
+      // What the apps wrote until now goes into the spool; a next start goes on from there.
+      await appLogs.close();
+      shipper.close();
+      await spool.close();
+    },
+  };
+}

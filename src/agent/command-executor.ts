@@ -1,0 +1,115 @@
+// Carries out the server's commands on this host. Each command id runs once: a replay (after a
+// reconnect) of one in flight waits for it, and a replay of one done gets the same result again.
+import { join } from 'node:path';
+import { errorMessage } from '../base/errors.ts';
+import type { Command, CommandResult } from '../core/protocol/messages.ts';
+import type { LogLineDraft } from './spool/log-spool.ts';
+import { parseLevel } from './logs/parse-level.ts';
+import { activateRelease } from './releases/activate-release.ts';
+import { deactivateApp } from './releases/deactivate-app.ts';
+import { prepareRelease } from './releases/prepare-release.ts';
+import type { AppHostDeps } from './releases/start-app.ts';
+import { runJob } from './runner/run-job.ts';
+
+export interface CommandExecutorDeps {
+  host: AppHostDeps;
+  serverUrl: string;
+  token: () => string;
+  isRunner: boolean;
+  log: (line: LogLineDraft) => void;
+  /** Called with each result, also for replays. */
+  onResult: (commandId: string, result: CommandResult) => void;
+  /** Called after a command changed what the host runs or keeps. */
+  onAppsChanged: () => void;
+}
+
+const REMEMBERED_RESULTS = 1000;
+
+export class CommandExecutor {
+  private readonly running = new Map<string, Promise<CommandResult>>();
+  private readonly done = new Map<string, CommandResult>();
+  private readonly aborts = new Set<AbortController>();
+
+  constructor(private readonly deps: CommandExecutorDeps) {}
+
+  /** Ids of the commands still running, for `hello`. */
+  get inFlight(): string[] {
+    return [...this.running.keys()];
+  }
+
+  handle(id: string, command: Command): void {
+    const known = this.done.get(id);
+    if (known) return this.deps.onResult(id, known);
+    if (this.running.has(id)) return;
+    const work = this.execute(command).catch((err: unknown): CommandResult => ({ ok: false, error: `the agent failed: ${errorMessage(err)}` }));
+    this.running.set(id, work);
+    void work.then((result) => {
+      this.running.delete(id);
+      this.remember(id, result);
+      this.deps.onResult(id, result);
+      if (command.kind !== 'job') this.deps.onAppsChanged();
+    });
+  }
+
+  /** Cancels running jobs and waits for every command to settle. */
+  async close(): Promise<void> {
+    for (const abort of this.aborts) abort.abort();
+    await Promise.allSettled(this.running.values());
+  }
+
+  private async execute(command: Command): Promise<CommandResult> {
+    const { deps } = this;
+    // The agent's own lines about a deployment: tagged with its run and deployment for the central log.
+    const tags = { runId: 'runId' in command ? (command.runId ?? null) : null, deploymentId: 'deploymentId' in command ? (command.deploymentId ?? null) : null };
+    const deployLog = (app: string, env: string | null, text: string, level = 'info') =>
+      deps.log({ at: Date.now(), stream: 'deploy', app, env, ...tags, level, text });
+    switch (command.kind) {
+      case 'prepare': {
+        deployLog(command.app, null, `staging ${command.app} ${command.version} (${command.size} bytes)`);
+        const outcome = await prepareRelease({
+          root: deps.host.root, app: command.app, version: command.version, url: `${deps.serverUrl}${command.artifactPath}`,
+          token: deps.token(), sha256: command.sha256, size: command.size,
+        });
+        deployLog(command.app, null, outcome.ok ? `staged ${command.version}` : `staging ${command.version} failed: ${outcome.error}`, outcome.ok ? 'info' : 'error');
+        return outcome.ok ? { ok: true, previous: outcome.previous } : { ok: false, error: outcome.error, step: 'stage' };
+      }
+      case 'activate': {
+        deployLog(command.app, command.env, `activating ${command.app} ${command.version} on port ${command.run.port}`);
+        const outcome = await activateRelease(deps.host, {
+          app: command.app, version: command.version, env: command.env, run: command.run, ...tags, logs: command.logs ?? [],
+        });
+        deployLog(command.app, command.env, outcome.ok ? `${command.version} is healthy` : `activating ${command.version} failed at ${outcome.step ?? 'activate'}: ${outcome.error ?? ''}`, outcome.ok ? 'info' : 'error');
+        return outcome;
+      }
+      case 'deactivate': {
+        const outcome = await deactivateApp(deps.host, command.app);
+        deployLog(command.app, null, outcome.ok ? `stopped ${command.app}` : `stopping ${command.app} failed: ${outcome.error}`);
+        return outcome;
+      }
+      case 'job':
+        return this.runJob(command.job);
+    }
+  }
+
+  private async runJob(job: Extract<Command, { kind: 'job' }>['job']): Promise<CommandResult> {
+    if (!this.deps.isRunner) return { ok: false, error: 'this agent is not a runner (label role=runner)' };
+    const abort = new AbortController();
+    this.aborts.add(abort);
+    try {
+      return await runJob(job, {
+        serverUrl: this.deps.serverUrl,
+        token: this.deps.token(),
+        workRoot: join(this.deps.host.root, 'work'),
+        signal: abort.signal,
+        onLine: (line) => this.deps.log({ at: Date.now(), stream: 'job', runId: job.runId, app: null, env: job.env.SLIPWAY_ENV ?? null, level: parseLevel(line.text), text: line.text }),
+      });
+    } finally {
+      this.aborts.delete(abort);
+    }
+  }
+
+  private remember(id: string, result: CommandResult): void {
+    this.done.set(id, result);
+    if (this.done.size > REMEMBERED_RESULTS) this.done.delete(this.done.keys().next().value!);
+  }
+}

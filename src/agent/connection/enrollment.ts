@@ -1,0 +1,64 @@
+// An agent enrolls once with the join token and keeps its own token in <root>/agent.json (0600).
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { AuthError, InputError } from '../../base/errors.ts';
+import type { Labels } from '../../core/model.ts';
+
+export interface AgentIdentity {
+  agentId: string;
+  token: string;
+  server: string;
+}
+
+const identitySchema = z.object({ agentId: z.string(), token: z.string(), server: z.string() });
+
+export interface EnrollRequest {
+  root: string;
+  serverUrl: string;
+  joinToken: string | undefined;
+  name: string;
+  labels: Labels;
+  address: string;
+  port: number | null;
+}
+
+/** The identity kept under root for this server, else a new enrollment (which needs the join token). */
+export async function loadOrEnroll(req: EnrollRequest): Promise<AgentIdentity> {
+  const kept = await readIdentity(req.root);
+  if (kept && kept.server === req.serverUrl) return kept;
+  return enroll(req);
+}
+
+/** Enrolls with the join token and keeps the new identity under root. */
+export async function enroll(req: EnrollRequest): Promise<AgentIdentity> {
+  if (!req.joinToken) {
+    throw new InputError('SLIPWAY_JOIN_TOKEN_REQUIRED', `this agent is not enrolled with ${req.serverUrl} yet: pass --join-token (see the server's join-token file)`);
+  }
+  const response = await fetch(`${req.serverUrl}/api/v1/agents/enroll`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${req.joinToken}` },
+    body: JSON.stringify({ name: req.name, labels: req.labels, address: req.address, port: req.port }),
+  });
+  const body = (await response.json().catch(() => ({}))) as { agentId?: string; token?: string; error?: { message?: string } };
+  if (response.status === 401) throw new AuthError('SLIPWAY_JOIN_REFUSED', `${req.serverUrl} refused the join token`);
+  if (!response.ok || !body.agentId || !body.token) {
+    throw new InputError('SLIPWAY_ENROLL_FAILED', `enrolling with ${req.serverUrl} failed: HTTP ${response.status} ${body.error?.message ?? ''}`.trim());
+  }
+  const identity = { agentId: body.agentId, token: body.token, server: req.serverUrl };
+  await mkdir(req.root, { recursive: true });
+  const file = join(req.root, 'agent.json');
+  await writeFile(`${file}.tmp`, `${JSON.stringify(identity, null, 2)}\n`, { mode: 0o600 });
+  await chmod(`${file}.tmp`, 0o600);
+  await rename(`${file}.tmp`, file);
+  return identity;
+}
+
+async function readIdentity(root: string): Promise<AgentIdentity | undefined> {
+  try {
+    const parsed = identitySchema.safeParse(JSON.parse(await readFile(join(root, 'agent.json'), 'utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,101 @@
+// The agent's one WebSocket to the server: dials out, sends heartbeats, notices a silent server,
+// and reconnects with jittered exponential backoff so a fleet does not storm a restarted server.
+import WebSocket from 'ws';
+import { parseServerMessage, type AgentMessage, type ServerMessage } from '../../core/protocol/messages.ts';
+
+export interface ServerConnectionOptions {
+  /** ws:// or wss:// URL of /api/v1/agent. */
+  url: string;
+  token: () => string;
+  heartbeatMs: number;
+  /** Called on every (re)connection, before anything else is sent. */
+  onOpen: () => void;
+  onMessage: (message: ServerMessage) => void;
+  /** The server refused the token (HTTP 401): e.g. its database was replaced. */
+  onUnauthorized: () => Promise<void>;
+  onStateChange?: (state: 'connected' | 'disconnected', detail: string) => void;
+  /** Random source for the backoff jitter, in [0, 1). */
+  random?: () => number;
+}
+
+const MAX_BACKOFF_MS = 30_000;
+
+export class ServerConnection {
+  private socket: WebSocket | undefined;
+  private attempt = 0;
+  private closed = false;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private lastHeard = 0;
+
+  constructor(private readonly options: ServerConnectionOptions) {}
+
+  start(): void {
+    this.connect();
+  }
+
+  get connected(): boolean {
+    return this.socket?.readyState === WebSocket.OPEN;
+  }
+
+  /** Sends a message if connected; returns false when it could not (it is then the caller's to keep). */
+  send(message: AgentMessage): boolean {
+    if (!this.connected) return false;
+    this.socket!.send(JSON.stringify(message));
+    return true;
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.reconnectTimer);
+    clearInterval(this.heartbeatTimer);
+    this.socket?.close(1000, 'agent stopping');
+  }
+
+  private connect(): void {
+    if (this.closed) return;
+    const socket = new WebSocket(this.options.url, { headers: { authorization: `Bearer ${this.options.token()}` }, handshakeTimeout: 10_000 });
+    this.socket = socket;
+    let unauthorized = false;
+    socket.on('open', () => {
+      this.attempt = 0;
+      this.lastHeard = Date.now();
+      this.options.onStateChange?.('connected', this.options.url);
+      this.options.onOpen();
+      this.heartbeatTimer = setInterval(() => this.heartbeat(), this.options.heartbeatMs);
+    });
+    socket.on('message', (data: Buffer) => {
+      this.lastHeard = Date.now();
+      const message = parseServerMessage(data.toString('utf8'));
+      if (message) this.options.onMessage(message);
+    });
+    socket.on('unexpected-response', (_request, response) => {
+      unauthorized = response.statusCode === 401;
+      socket.terminate();
+    });
+    socket.on('error', () => undefined); // 'close' follows and reconnects
+    socket.on('close', (code, reason) => {
+      clearInterval(this.heartbeatTimer);
+      if (this.socket !== socket) return;
+      this.options.onStateChange?.('disconnected', `${code} ${reason.toString()}`.trim());
+      if (unauthorized) void this.options.onUnauthorized().finally(() => this.scheduleReconnect());
+      else this.scheduleReconnect();
+    });
+  }
+
+  private heartbeat(): void {
+    if (Date.now() - this.lastHeard > this.options.heartbeatMs * 3) {
+      this.socket?.terminate(); // the server went silent: reconnect
+      return;
+    }
+    this.send({ type: 'heartbeat' });
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed) return;
+    const base = Math.min(MAX_BACKOFF_MS, 250 * 2 ** this.attempt);
+    const jitter = 0.5 + (this.options.random ?? Math.random)();
+    this.attempt += 1;
+    this.reconnectTimer = setTimeout(() => this.connect(), Math.round(base * jitter));
+  }
+}

@@ -1,0 +1,82 @@
+// Asks a freshly started app for its health endpoint until it answers 2xx, time runs out, or it dies.
+import { errorMessage } from '../../base/errors.ts';
+
+export type Liveness = { alive: true } | { alive: false; reason: string };
+
+export interface HealthCheckRequest {
+  /** e.g. http://127.0.0.1:8080/healthz */
+  url: string;
+  /** Give up after this long in total. */
+  timeoutMs: number;
+  /** Pause between attempts (default 200 ms). */
+  intervalMs?: number;
+  /** Longest wait for one answer (default 5 s, never past the overall deadline). */
+  requestTimeoutMs?: number;
+  /** Asked between attempts: a dead app fails the check at once with its reason (e.g. its exit code). */
+  isAlive?: () => Liveness;
+}
+
+export type HealthCheckOutcome =
+  | { ok: true; status: number; attempts: number; ms: number }
+  | { ok: false; error: string; attempts: number; ms: number };
+
+/**
+ * GETs `url` until a 2xx answer (ok), until `timeoutMs` has passed (fails with the last status or
+ * connection error seen), or until `isAlive` reports the process dead (fails at once with its
+ * reason). Never throws; every failure is an outcome.
+ */
+export async function checkHealth(req: HealthCheckRequest): Promise<HealthCheckOutcome> {
+  const started = Date.now();
+  const deadline = started + req.timeoutMs;
+  const intervalMs = req.intervalMs ?? 200;
+  const elapsed = () => Date.now() - started;
+  let attempts = 0;
+  let last = 'no answer yet';
+
+  for (;;) {
+    const liveness = req.isAlive?.() ?? { alive: true };
+    if (!liveness.alive) {
+      return { ok: false, attempts, ms: elapsed(), error: `the app ${liveness.reason} before ${req.url} answered 2xx (last: ${last})` };
+    }
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) break;
+    attempts += 1;
+    const requestTimeoutMs = req.requestTimeoutMs ?? 5_000;
+    try {
+      const res = await fetch(req.url, {
+        signal: AbortSignal.timeout(Math.min(requestTimeoutMs, remaining)),
+        headers: { 'user-agent': 'slipway-agent health check' },
+      });
+      await res.body?.cancel().catch(() => undefined);
+      if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status, attempts, ms: elapsed() };
+      last = `HTTP ${res.status}`;
+    } catch (err) {
+      // An attempt cut short by the overall deadline says less than the answer seen before it.
+      const cutShort = remaining < requestTimeoutMs && attempts > 1;
+      if (!(cutShort && isTimeout(err))) last = describeRequestError(err);
+    }
+    await pause(Math.min(intervalMs, deadline - Date.now()), req.isAlive);
+  }
+  const seconds = (req.timeoutMs / 1000).toFixed(1);
+  return { ok: false, attempts, ms: elapsed(), error: `no 2xx from ${req.url} within ${seconds}s (last: ${last})` };
+}
+
+/** Waits `ms`, checking liveness every 50 ms so that a dead app ends the wait early. */
+async function pause(ms: number, isAlive: (() => Liveness) | undefined): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(50, until - Date.now())));
+    if (isAlive && !isAlive().alive) return;
+  }
+}
+
+function isTimeout(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+}
+
+function describeRequestError(err: unknown): string {
+  if (isTimeout(err)) return 'no answer in time';
+  const cause = err instanceof Error ? (err.cause as { code?: unknown } | undefined) : undefined;
+  if (cause && typeof cause.code === 'string') return cause.code === 'ECONNREFUSED' ? 'connection refused' : cause.code;
+  return errorMessage(err);
+}

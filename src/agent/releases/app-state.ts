@@ -1,0 +1,79 @@
+// An app's state.json: current and previous version, activation history, run specs and the app's
+// process, written atomically (temp file + rename) so a crash never leaves half a file.
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { z } from 'zod';
+import { appRunSpecSchema } from '../../core/protocol/messages.ts';
+import { appPaths } from './app-paths.ts';
+
+const HISTORY_LIMIT = 20;
+
+const appStateSchema = z.object({
+  current: z.string().nullable().default(null),
+  previous: z.string().nullable().default(null),
+  /** Activations and deactivations (version null), oldest first, the last HISTORY_LIMIT kept. */
+  history: z.array(z.object({ version: z.string().nullable(), at: z.number() })).default([]),
+  /** How each version in the history was run, so an agent restart can start `current` again. */
+  runSpecs: z.record(z.string(), appRunSpecSchema).default({}),
+  /** The environment the app was activated for (its SLIPWAY_ENV). */
+  env: z.string().nullable().default(null),
+  /** The run and deployment of the activation that started `current`: its log lines carry them. */
+  runId: z.string().nullable().default(null),
+  deploymentId: z.string().nullable().default(null),
+  /** The log files `current` declares in slipway.yml (globs), followed while it is current. */
+  logs: z.array(z.string()).default([]),
+  /** The app's process group (its leader's pid), while the agent runs it. */
+  pid: z.number().int().positive().nullable().default(null),
+  /** The leader's start time (/proc/<pid>/stat field 22): tells our process from one that reused the pid. */
+  pidStartTime: z.string().nullable().default(null),
+  /** Marker in the app's environment (SLIPWAY_INSTANCE) that identifies every process of the group. */
+  pidInstance: z.string().nullable().default(null),
+});
+export type AppState = z.infer<typeof appStateSchema>;
+
+/**
+ * Reads `<root>/apps/<app>/state.json`. A missing or unreadable file reads as the empty state
+ * (nothing current): the `current` symlink and the releases folder stay the truth for those.
+ */
+export function readAppState(root: string, app: string): AppState {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(appPaths(root, app).stateFile, 'utf8'));
+  } catch {
+    raw = {};
+  }
+  const parsed = appStateSchema.safeParse(raw);
+  return parsed.success ? parsed.data : appStateSchema.parse({});
+}
+
+/**
+ * Applies `change` to the app's state and writes the result atomically; returns it. Synchronous on
+ * purpose: read, change and write happen in one turn of the event loop, so two callers in the
+ * agent (the supervisor recording a pid, an activation switching versions) never lose each
+ * other's update. The file is tiny. Runs specs of versions that left the history are dropped.
+ */
+export function updateAppState(root: string, app: string, change: (state: AppState) => void): AppState {
+  const paths = appPaths(root, app);
+  const state = readAppState(root, app);
+  change(state);
+  state.history = state.history.slice(-HISTORY_LIMIT);
+  const keep = new Set([state.current, state.previous, ...state.history.map((h) => h.version)]);
+  state.runSpecs = Object.fromEntries(Object.entries(state.runSpecs).filter(([version]) => keep.has(version)));
+
+  mkdirSync(paths.appDir, { recursive: true });
+  const temp = `${paths.stateFile}.tmp-${randomBytes(6).toString('hex')}`;
+  try {
+    const fd = openSync(temp, 'wx', 0o600);
+    try {
+      writeSync(fd, `${JSON.stringify(state, null, 2)}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, paths.stateFile);
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw err;
+  }
+  return state;
+}

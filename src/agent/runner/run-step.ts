@@ -1,0 +1,100 @@
+// Runs one job step: `sh -c <run>` in its own process group, every output line streamed, a time
+// limit and a cancel signal that stop the whole group, and a result saying how it ended.
+import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { formatDuration, formatLimit } from '../../base/duration.ts';
+import { errorMessage } from '../../base/errors.ts';
+import { createLineSplitter } from '../line-splitter.ts';
+import { terminateGroup } from './process-group.ts';
+
+/** How long output may keep coming after the group is gone (a process that left the group). */
+const DRAIN_MS = 1000;
+
+export interface StepOptions {
+  /** The step's name, for messages: "step 'unit tests' exited with code 1". */
+  name: string;
+  run: string;
+  cwd: string;
+  env: Record<string, string | undefined>;
+  timeoutMs: number;
+  /** Between SIGTERM and SIGKILL when the step is stopped. */
+  killGraceMs: number;
+  signal?: AbortSignal;
+  /** Receives each line of stdout and stderr as it comes, then the closing line ("exit 0 in 1.2s"). */
+  onLine: (text: string) => void;
+}
+
+export type StepResult =
+  | { ok: true; durationMs: number }
+  | { ok: false; reason: 'exit' | 'signal' | 'timeout' | 'cancelled' | 'spawn'; error: string; exitCode: number | null; durationMs: number };
+
+/**
+ * Runs the step to its end and reports it; never rejects. Success is exit code 0. On the time limit
+ * or the abort signal the whole process group gets SIGTERM, then SIGKILL after `killGraceMs`.
+ * Processes the step left running in its group when its shell exits are stopped the same way, so
+ * nothing a step starts outlives it.
+ */
+export async function runStep(o: StepOptions): Promise<StepResult> {
+  const started = performance.now();
+  const elapsed = (): number => performance.now() - started;
+  const child = spawn('sh', ['-c', o.run], { cwd: o.cwd, env: o.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const outputs = [child.stdout, child.stderr].map((stream) => follow(stream, o.onLine));
+
+  let stopped: 'timeout' | 'cancelled' | undefined;
+  let stopping: Promise<void> | undefined;
+  let exited = false;
+  const stop = (why: 'timeout' | 'cancelled'): void => {
+    if (exited || stopped || child.pid === undefined) return;
+    stopped = why;
+    stopping = terminateGroup(child.pid, o.killGraceMs);
+  };
+  const timer = setTimeout(() => stop('timeout'), o.timeoutMs);
+  const onAbort = (): void => stop('cancelled');
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  if (o.signal?.aborted) onAbort();
+
+  const end = await new Promise<{ code: number | null; signal: NodeJS.Signals | null } | { error: Error }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', (error) => resolve({ error }));
+  });
+  exited = true;
+  clearTimeout(timer);
+  o.signal?.removeEventListener('abort', onAbort);
+  if (child.pid !== undefined) await (stopping ?? terminateGroup(child.pid, o.killGraceMs));
+  await Promise.all(outputs.map((done) => done()));
+
+  const durationMs = elapsed();
+  const fail = (reason: Exclude<StepResult, { ok: true }>['reason'], error: string, exitCode: number | null = null): StepResult => {
+    o.onLine(error);
+    return { ok: false, reason, error, exitCode, durationMs };
+  };
+  if ('error' in end) return fail('spawn', `step '${o.name}' could not start: ${errorMessage(end.error)}`);
+  if (stopped === 'timeout') return fail('timeout', `step '${o.name}' timed out after ${formatLimit(o.timeoutMs)}`);
+  if (stopped === 'cancelled') return fail('cancelled', `step '${o.name}' was cancelled`);
+  if (end.code === null) return fail('signal', `step '${o.name}' was killed by ${end.signal ?? 'a signal'}`);
+  o.onLine(`exit ${end.code} in ${formatDuration(durationMs)}`);
+  if (end.code !== 0) return { ok: false, reason: 'exit', error: `step '${o.name}' exited with code ${end.code}`, exitCode: end.code, durationMs };
+  return { ok: true, durationMs };
+}
+
+/**
+ * Streams one output pipe line by line; the returned function waits for the pipe to close (at most
+ * DRAIN_MS, after which a pipe still held open elsewhere is dropped) and flushes the last line.
+ */
+function follow(stream: Readable, onLine: (text: string) => void): () => Promise<void> {
+  const splitter = createLineSplitter(onLine);
+  stream.on('data', (chunk: Buffer) => splitter.push(chunk));
+  const closed = new Promise<void>((resolve) => stream.once('close', resolve));
+  return async () => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        stream.destroy();
+        resolve();
+      }, DRAIN_MS);
+    });
+    await Promise.race([closed, late]);
+    clearTimeout(timer);
+    splitter.end();
+  };
+}

@@ -1,0 +1,294 @@
+// Runs one app version's process (`run.command` via `sh -c` in the release folder), restarts it
+// when it crashes, and stops its whole process group when asked (DESIGN §6). The app's stdout and
+// stderr are files, so that it can go on writing while the agent is down.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { errorMessage } from '../../base/errors.ts';
+import { appPaths } from '../releases/app-paths.ts';
+import { updateAppState } from '../releases/app-state.ts';
+import { LogRing } from './log-ring.ts';
+import { OutputTail } from './output-tail.ts';
+import { listGroupMembers, readProcInfo } from './proc-info.ts';
+import { terminate } from './terminate.ts';
+
+export interface AppExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Set when the process could not be started at all. */
+  error?: string;
+  at: number;
+}
+
+export interface BackoffOptions {
+  /** Wait before the first restart (default 500 ms); doubles with each crash in a row. */
+  initialMs?: number;
+  /** Longest wait between restarts (default 30 s). */
+  maxMs?: number;
+  /** A run at least this long counts as healthy and resets the doubling (default 10 s). */
+  stableMs?: number;
+}
+
+export interface AppSupervisorOptions {
+  /** The agent's --root: the pid is recorded in <root>/apps/<app>/state.json. */
+  root: string;
+  app: string;
+  version: string;
+  /** SLIPWAY_ENV and SLIPWAY_HOST for the app. */
+  env: string;
+  host: string;
+  command: string;
+  port: number;
+  /** Grace period between SIGTERM and SIGKILL. */
+  stopTimeoutMs: number;
+  /** The release folder (current resolved): the app's working directory. */
+  cwd: string;
+  /** The environment the app inherits (default the agent's); its SLIPWAY_* variables are not passed on. */
+  baseEnv?: NodeJS.ProcessEnv;
+  /** The supervisor's notes about the app (crashes, restarts, forced kills). */
+  onNote?: (text: string) => void;
+  backoff?: BackoffOptions;
+}
+
+export type SupervisorState = 'idle' | 'running' | 'waiting' | 'stopping' | 'stopped';
+
+export interface SupervisorStatus {
+  state: SupervisorState;
+  /** The running process group's id (its leader's pid). */
+  pid: number | null;
+  starts: number;
+  /** Exits that happened while the app should have been running. */
+  crashes: number;
+  lastExit: AppExit | null;
+}
+
+/**
+ * Supervises one app version. `start()` spawns the command detached (its own process group) with
+ * PORT, SLIPWAY_APP, SLIPWAY_VERSION, SLIPWAY_ENV, SLIPWAY_HOST and SLIPWAY_INSTANCE set, its
+ * stdout and stderr appended (O_APPEND) to <root>/apps/<app>/logs/stdout.log and stderr.log, records
+ * the group in state.json (so killOrphan can find it after an agent crash) and restarts it after
+ * each crash with capped exponential backoff. `stop()` ends the whole group: SIGTERM, then SIGKILL
+ * after stopTimeoutMs; no restart happens once stopping. A supervisor is used once: after stop it
+ * stays stopped.
+ */
+export class AppSupervisor {
+  readonly app: string;
+  readonly version: string;
+  private readonly instance = randomBytes(8).toString('hex');
+  private readonly tail = new LogRing(50);
+  private readonly output: OutputTail;
+  private state: SupervisorState = 'idle';
+  private child: ChildProcess | undefined;
+  private childRunning = false;
+  private exited: Promise<void> = Promise.resolve();
+  private restartTimer: NodeJS.Timeout | undefined;
+  private stopping: Promise<void> | undefined;
+  private starts = 0;
+  private crashes = 0;
+  private crashesInARow = 0;
+  private lastExit: AppExit | null = null;
+
+  constructor(private readonly options: AppSupervisorOptions) {
+    this.app = options.app;
+    this.version = options.version;
+    const paths = appPaths(options.root, options.app);
+    this.output = new OutputTail([paths.stdoutLog, paths.stderrLog]);
+    this.output.mark();
+  }
+
+  /** Starts the app; does nothing if it was started before. */
+  start(): void {
+    if (this.state !== 'idle') return;
+    this.spawnOnce();
+  }
+
+  /** Stops the app and everything in its process group; resolves once they are gone. Safe to call twice. */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopNow();
+    return this.stopping;
+  }
+
+  status(): SupervisorStatus {
+    return {
+      state: this.state,
+      pid: this.childRunning ? (this.child?.pid ?? null) : null,
+      starts: this.starts,
+      crashes: this.crashes,
+      lastExit: this.lastExit,
+    };
+  }
+
+  /** The last 50 lines this supervisor's app wrote (and the supervisor's notes about it), oldest first. */
+  logTail(): string[] {
+    this.collectOutput();
+    return this.tail.toArray();
+  }
+
+  private spawnOnce(): void {
+    const o = this.options;
+    const startedAt = Date.now();
+    this.state = 'running';
+    this.starts += 1;
+    // The marker goes to disk before the app starts: an agent killed in between can still find it.
+    this.recordMarker();
+    let child: ChildProcess;
+    try {
+      child = this.spawnWithOutputFiles(o.command, o.cwd);
+    } catch (err) {
+      // The output files could not be opened: as a start that failed, retried with backoff.
+      this.child = undefined;
+      this.afterExit(undefined, { code: null, signal: null, error: `its output files: ${errorMessage(err)}`, at: Date.now() }, 0);
+      return;
+    }
+    this.child = child;
+    this.childRunning = true;
+    this.exited = new Promise<void>((resolve) => {
+      const finish = (exit: AppExit) => {
+        if (!this.childRunning || this.child !== child) return;
+        this.childRunning = false;
+        this.afterExit(child.pid, exit, Date.now() - startedAt);
+        resolve();
+      };
+      child.once('exit', (code, signal) => finish({ code, signal, at: Date.now() }));
+      child.once('error', (err) => finish({ code: null, signal: null, error: errorMessage(err), at: Date.now() }));
+    });
+    if (child.pid !== undefined) this.recordPid(child.pid);
+  }
+
+  private afterExit(pid: number | undefined, exit: AppExit, ranMs: number): void {
+    this.lastExit = exit;
+    if (this.state === 'stopping' || this.state === 'stopped') return;
+    this.crashes += 1;
+    // The leader is gone; whatever it left in its group would hold the port the next start needs.
+    if (pid !== undefined) signalGroup(pid, 'SIGKILL');
+    this.clearPid(pid);
+    const backoff = this.options.backoff ?? {};
+    if (ranMs >= (backoff.stableMs ?? 10_000)) this.crashesInARow = 0;
+    this.crashesInARow += 1;
+    const delay = Math.min((backoff.initialMs ?? 500) * 2 ** (this.crashesInARow - 1), backoff.maxMs ?? 30_000);
+    this.note(`[slipway] ${this.app} ${this.version} ${describeExit(exit)}; restarting in ${delay}ms`);
+    this.state = 'waiting';
+    this.restartTimer = setTimeout(() => {
+      if (this.state === 'waiting') this.spawnOnce();
+    }, delay);
+  }
+
+  private async stopNow(): Promise<void> {
+    const previous = this.state;
+    this.state = 'stopping';
+    clearTimeout(this.restartTimer);
+    const pid = this.child?.pid;
+    if (previous !== 'idle' && pid !== undefined) {
+      const result = await terminate({
+        signal: (signal) => signalGroup(pid, signal),
+        alive: () => this.childRunning || listGroupMembers(pid).length > 0,
+        timeoutMs: this.options.stopTimeoutMs,
+      });
+      await this.exited;
+      if (result.forced) {
+        this.note(`[slipway] ${this.app} ${this.version} ignored SIGTERM for ${this.options.stopTimeoutMs}ms: killed`);
+      }
+      if (!result.stopped) this.note(`[slipway] ${this.app} ${this.version}: process group ${pid} survived SIGKILL`);
+      this.clearPid(pid);
+    }
+    this.state = 'stopped';
+  }
+
+  /**
+   * Spawns with stdout and stderr opened O_APPEND on the app's output files (the parent's copies
+   * are closed at once). Throws when the files cannot be opened.
+   */
+  private spawnWithOutputFiles(command: string, cwd: string): ChildProcess {
+    const paths = appPaths(this.options.root, this.app);
+    mkdirSync(paths.logsDir, { recursive: true });
+    const stdout = openSync(paths.stdoutLog, 'a', 0o640);
+    try {
+      const stderr = openSync(paths.stderrLog, 'a', 0o640);
+      try {
+        return spawn('sh', ['-c', command], { cwd, env: this.childEnv(), detached: true, stdio: ['ignore', stdout, stderr] });
+      } finally {
+        closeSync(stderr);
+      }
+    } finally {
+      closeSync(stdout);
+    }
+  }
+
+  private childEnv(): NodeJS.ProcessEnv {
+    const o = this.options;
+    const inherited = Object.entries(o.baseEnv ?? process.env).filter(([name]) => !name.startsWith('SLIPWAY_'));
+    return {
+      ...Object.fromEntries(inherited),
+      PORT: String(o.port),
+      SLIPWAY_APP: o.app,
+      SLIPWAY_VERSION: o.version,
+      SLIPWAY_ENV: o.env,
+      SLIPWAY_HOST: o.host,
+      SLIPWAY_INSTANCE: this.instance,
+    };
+  }
+
+  /** A note of the supervisor: kept in the tail after what the app wrote before it. */
+  private note(text: string): void {
+    this.collectOutput();
+    this.tail.push(text);
+    this.options.onNote?.(text);
+  }
+
+  private collectOutput(): void {
+    for (const text of this.output.collect()) this.tail.push(text);
+  }
+
+  private recordMarker(): void {
+    try {
+      updateAppState(this.options.root, this.app, (s) => {
+        s.pid = null;
+        s.pidStartTime = null;
+        s.pidInstance = this.instance;
+      });
+    } catch (err) {
+      this.note(`[slipway] could not record the app's marker in state.json: ${errorMessage(err)}`);
+    }
+  }
+
+  private recordPid(pid: number): void {
+    try {
+      const startTime = readProcInfo(pid)?.startTime ?? null;
+      updateAppState(this.options.root, this.app, (s) => {
+        s.pid = pid;
+        s.pidStartTime = startTime;
+        s.pidInstance = this.instance;
+      });
+    } catch (err) {
+      this.note(`[slipway] could not record pid ${pid} in state.json: ${errorMessage(err)}`);
+    }
+  }
+
+  private clearPid(pid: number | undefined): void {
+    try {
+      updateAppState(this.options.root, this.app, (s) => {
+        if (s.pid !== pid) return;
+        s.pid = null;
+        s.pidStartTime = null;
+        s.pidInstance = null;
+      });
+    } catch (err) {
+      this.note(`[slipway] could not clear pid ${pid} in state.json: ${errorMessage(err)}`);
+    }
+  }
+}
+
+/** "exited with code 1", "was killed by SIGSEGV", "could not start: ...". */
+export function describeExit(exit: AppExit): string {
+  if (exit.error !== undefined) return `could not start: ${exit.error}`;
+  if (exit.signal !== null) return `was killed by ${exit.signal}`;
+  return `exited with code ${exit.code}`;
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // ESRCH: the group is already gone.
+  }
+}

@@ -1,0 +1,46 @@
+// `slipway agent`: runs an agent until SIGINT or SIGTERM, then stops the apps it supervises.
+import { Command } from 'commander';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import pino from 'pino';
+import type { Labels } from '../../core/model.ts';
+import { parseLabels, parsePort } from '../options.ts';
+import { untilSignal } from '../until-signal.ts';
+
+interface AgentFlags {
+  server: string;
+  joinToken?: string;
+  name: string;
+  labels: Labels;
+  root: string;
+  port?: number;
+  address: string;
+  keepApps?: boolean;
+}
+
+export function agentCommand(): Command {
+  return new Command('agent')
+    .description('run an agent on this host: it dials the server, deploys and supervises apps, and runs jobs with role=runner')
+    .requiredOption('--server <url>', 'the server, e.g. http://slipway.internal:7700')
+    .option('--join-token <token>', 'the server\'s join token (needed the first time only)', process.env.SLIPWAY_JOIN_TOKEN)
+    .option('--name <name>', 'this host\'s name', hostname())
+    .option('--labels <k=v,...>', 'labels that environments select hosts by', parseLabels, {})
+    .option('--root <dir>', 'where releases, state and the agent token are kept', '/var/lib/slipway-agent')
+    .option('--port <n>', 'the PORT apps get on this host (default: the app\'s run.port)', parsePort)
+    .option('--address <address>', 'how runners reach apps on this host', '127.0.0.1')
+    .option('--keep-apps', 'leave apps running when the agent stops')
+    .addHelpText('after', `
+Example:
+  slipway agent --server http://127.0.0.1:7700 --join-token swj_… --name web-1 \\
+    --labels env=production,role=web --root /var/lib/slipway-agent --port 8080`)
+    .action(async (flags: AgentFlags) => {
+      const log = pino({ level: 'info' });
+      const { startAgent } = await import('../../agent/agent-main.ts');
+      const agent = await startAgent({
+        serverUrl: flags.server, joinToken: flags.joinToken, name: flags.name, labels: flags.labels,
+        root: resolve(flags.root), port: flags.port ?? null, address: flags.address, log,
+      });
+      await untilSignal();
+      await agent.close({ stopApps: !flags.keepApps });
+    });
+}

@@ -1,0 +1,62 @@
+// `slipway server`: runs the server until SIGINT or SIGTERM.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { resolve } from 'node:path';
+import { parseDuration } from '../../base/duration.ts';
+import { InputError } from '../../base/errors.ts';
+import { parseByteSize } from '../../core/logs/parse-byte-size.ts';
+import { checkDuration, parsePort } from '../options.ts';
+import { untilSignal } from '../until-signal.ts';
+
+export function serverCommand(): Command {
+  return new Command('server')
+    .description('run the Slipway server (API, agent gateway, engine, triggers)')
+    .option('--data <dir>', 'data directory: database, mirrors, artifacts, tokens', './slipway-data')
+    .option('--port <n>', 'HTTP port', parsePort, 7700)
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'))
+    .option('--agent-grace <duration>', 'how long a disconnected agent may take to come back before its host counts as failed', checkDuration, '15s')
+    .option('--heartbeat-timeout <duration>', 'how long a connected agent may stay silent', checkDuration, '15s')
+    .option('--log-retention <duration>', 'how long the central log keeps a line ("off": no limit)', checkLimit(parseDuration, 'a duration like "30d" or "12h"'), '30d')
+    .option('--log-max-size <size>', 'the central log\'s size, oldest lines removed first ("off": no limit)', checkLimit(parseByteSize, 'a size like "2GiB" or "500MB"'), '2GiB')
+    .addHelpText('after', `
+Environment:
+  SLIPWAY_ADMIN_TOKEN   the admin API token (else created in <data>/admin-token on first start)
+  SLIPWAY_JOIN_TOKEN    the token agents enroll with (else created in <data>/join-token)
+  SLIPWAY_DATABASE_URL  postgres://… to use PostgreSQL instead of <data>/slipway.db (SQLite)
+
+Example:
+  slipway server --data /var/lib/slipway --port 7700 --log-retention 14d --log-max-size 10GiB`)
+    .action(async (opts: {
+      data: string; port: number; host: string; logLevel: 'info'; agentGrace: string; heartbeatTimeout: string; logRetention: string; logMaxSize: string;
+    }) => {
+      // Loaded here, not at the top: `slipway --help` and the user commands stay quick to start.
+      const { startServer } = await import('../../server/server-main.ts');
+      const server = await startServer({
+        dataDir: resolve(opts.data), port: opts.port, host: opts.host, logLevel: opts.logLevel,
+        limits: { agentGraceMs: parseDuration(opts.agentGrace)!, heartbeatTimeoutMs: parseDuration(opts.heartbeatTimeout)! },
+        logRetention: { maxAgeMs: limitOf(opts.logRetention, parseDuration), maxBytes: limitOf(opts.logMaxSize, parseByteSize) },
+        adminToken: process.env.SLIPWAY_ADMIN_TOKEN, joinToken: process.env.SLIPWAY_JOIN_TOKEN, databaseUrl: process.env.SLIPWAY_DATABASE_URL,
+      }).catch((err: unknown) => {
+        if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+        throw new InputError('SLIPWAY_PORT_IN_USE', `${opts.host}:${opts.port} is already in use (another slipway server?); choose another --port`, { cause: err });
+      });
+      if (server.tokens.created) {
+        process.stdout.write(`\nSlipway server at ${server.url}\n  admin token: ${server.tokens.admin}\n  join token:  ${server.tokens.join}\n` +
+          `(kept in ${resolve(opts.data)} with mode 0600)\n\n  export SLIPWAY_URL=${server.url} SLIPWAY_TOKEN=${server.tokens.admin}\n\n`);
+      }
+      await untilSignal();
+      await server.close();
+    });
+}
+
+/** An option parser that accepts "off" or what `parse` reads, else says what it expects. */
+function checkLimit(parse: (text: string) => number | undefined, expected: string): (text: string) => string {
+  return (text) => {
+    if (text === 'off' || parse(text) !== undefined) return text;
+    throw new InvalidArgumentError(`expected ${expected}, or "off"`);
+  };
+}
+
+function limitOf(text: string, parse: (text: string) => number | undefined): number | null {
+  return text === 'off' ? null : parse(text)!;
+}

@@ -1,0 +1,37 @@
+// `slipway validate [FILE]`: checks a slipway.yml and prints every problem with its line and column.
+import { Command } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { InputError } from '../../base/errors.ts';
+import { formatConfigProblem, parseSlipwayConfig } from '../../core/pipeline/parse-slipway-config.ts';
+
+export function validateCommand(): Command {
+  return new Command('validate')
+    .description('check a slipway.yml; exits 1 when it has problems')
+    .argument('[file]', 'the file to check', 'slipway.yml')
+    .addHelpText('after', '\nExample:\n  slipway validate slipway.yml')
+    .action(async (file: string) => {
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (err) {
+        throw new InputError('SLIPWAY_FILE_UNREADABLE', `cannot read ${file}: ${readProblem(err as NodeJS.ErrnoException)}`);
+      }
+      const result = parseSlipwayConfig(text);
+      if (result.ok) {
+        process.stdout.write(`${file}: ok (app ${result.config.app}, environments: ${Object.keys(result.config.environments).join(', ')})\n`);
+        return;
+      }
+      for (const problem of result.problems) process.stderr.write(`${formatConfigProblem(file, problem)}\n`);
+      process.stderr.write(`${result.problems.length} problem${result.problems.length === 1 ? '' : 's'} in ${file}\n`);
+      process.exitCode = 1;
+    });
+}
+
+function readProblem(err: NodeJS.ErrnoException): string {
+  switch (err.code) {
+    case 'ENOENT': return 'no such file (run it where slipway.yml is, or pass its path)';
+    case 'EISDIR': return 'it is a directory, not a file';
+    case 'EACCES': return 'permission denied';
+    default: return err.code ?? err.message;
+  }
+}

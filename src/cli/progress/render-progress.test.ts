@@ -1,0 +1,132 @@
+// The terminal picture of runs and deployments, from plain states: no terminal involved.
+import { describe, expect, it } from 'vitest';
+import { deployment, host, run, stage, t0 } from './progress-fixtures.ts';
+import type { ProgressState } from './progress-state.ts';
+import { renderProgress } from './render-progress.ts';
+import { textWidth } from './styled-text.ts';
+
+const plain = { color: false, now: t0 + 65_000 };
+
+function productionRollingOut(): ProgressState {
+  const testing = deployment('testing', 'succeeded', [host('testing-1', 'healthy'), host('testing-2', 'healthy')], { finishedAt: t0 + 30_000 });
+  const production = deployment('production', 'activating', [host('production-1', 'healthy'), host('production-2', 'activating'), host('production-3', 'staged')]);
+  return {
+    kind: 'run',
+    project: 'hello',
+    run: run([
+      stage('build', 'succeeded', { startedAt: t0, finishedAt: t0 + 14_000 }),
+      stage('testing', 'succeeded', { deploymentId: testing.id, startedAt: t0 + 14_000, finishedAt: t0 + 30_000 }),
+      stage('production', 'deploying', { deploymentId: production.id, startedAt: t0 + 40_000 }),
+    ], [testing, production]),
+  };
+}
+
+function rolledBack(): ProgressState {
+  const logTail = Array.from({ length: 14 }, (_, i) => `line ${i + 1}`);
+  return {
+    kind: 'deployment',
+    project: 'hello',
+    deployment: deployment('production', 'rolled_back', [
+      host('production-1', 'restored'),
+      host('production-2', 'restored', { error: 'no 2xx from /healthz within 10s' }),
+    ], { cause: { host: 'production-2', step: 'health', error: 'no 2xx from /healthz within 10s', logTail }, finishedAt: t0 + 12_000 }),
+  };
+}
+
+/** The bar of a line: its filled and empty cells. */
+function barOf(line: string): { filled: number; empty: number } {
+  const bar = /[█░]+/.exec(line)?.[0] ?? '';
+  return { filled: [...bar].filter((c) => c === '█').length, empty: [...bar].filter((c) => c === '░').length };
+}
+
+describe('renderProgress', () => {
+  it('draws a run as a title, a bar per stage and a bar per host, with status words and durations', () => {
+    const lines = renderProgress(productionRollingOut(), { ...plain, width: 100 });
+    expect(lines).toEqual([
+      'run #2 hello 2-bbbbbbb "Say hi"  ● running  1m05s',
+      `  build           ${'█'.repeat(40)}  ✓ succeeded   14s`,
+      `  testing         ${'█'.repeat(40)}  ✓ succeeded   16s`,
+      `    testing-1     ${'█'.repeat(40)}  ✓ healthy`,
+      `    testing-2     ${'█'.repeat(40)}  ✓ healthy`,
+      expect.stringMatching(/^ {2}production {6}█{20}░{20} {2}● deploying {3}25s$/),
+      `    production-1  ${'█'.repeat(40)}  ✓ healthy`,
+      `    production-2  ${'█'.repeat(20)}${'░'.repeat(20)}  ● activating`,
+      expect.stringMatching(/^ {4}production-3 {2}█{13}░{27} {2}● staged$/),
+    ]);
+  });
+
+  it('fills a host bar by thirds along staged, activated and healthy', () => {
+    const steps = ['pending', 'staged', 'activating', 'healthy'] as const;
+    const state: ProgressState = { kind: 'deployment', project: 'hello', deployment: deployment('testing', 'activating', steps.map((s, i) => host(`h${i}`, s))) };
+    const bars = renderProgress(state, { ...plain, width: 50 }).slice(1).map(barOf);
+    expect(bars.map((b) => b.filled + b.empty)).toEqual([30, 30, 30, 30]);
+    expect(bars.map((b) => b.filled)).toEqual([0, 10, 15, 30]);
+  });
+
+  it('keeps every line within the width, and drops the bars when the terminal is too narrow for them', () => {
+    for (const width of [120, 80, 50, 30, 20]) {
+      const lines = renderProgress(rolledBack(), { ...plain, width });
+      for (const line of lines) expect(textWidth(line)).toBeLessThanOrEqual(width);
+    }
+    const narrow = renderProgress(productionRollingOut(), { ...plain, width: 40 });
+    expect(narrow.join('\n')).not.toMatch(/[█░]/);
+    expect(narrow[7]).toBe('    production-2  ● activating');
+  });
+
+  it('shows the failing host of a rollback with its last ten log lines, and every host restored', () => {
+    const lines = renderProgress(rolledBack(), { ...plain, width: 100 });
+    expect(lines[0]).toBe('deploy hello 2-bbbbbbb to production  ↺ rolled back  12s');
+    expect(lines[1]).toMatch(/^ {2}production-1 {2}█{40} {2}↺ restored {2}back on 1-aaaaaaa$/);
+    expect(lines[2]).toMatch(/^ {2}production-2 {2}█{40} {2}↺ restored {2}back on 1-aaaaaaa$/);
+    expect(lines[3]).toBe('  ✗ production-2 failed at health: no 2xx from /healthz within 10s');
+    expect(lines.slice(4)).toEqual(Array.from({ length: 10 }, (_, i) => `    │ line ${i + 5}`));
+  });
+
+  it('names a rollback by the version it goes back to', () => {
+    const state: ProgressState = { kind: 'deployment', project: 'hello', deployment: deployment('production', 'staging', [], { kind: 'rollback', version: '1-aaaaaaa' }) };
+    expect(renderProgress(state, { ...plain, width: 80 })[0]).toBe('rollback hello production to 1-aaaaaaa  ● staging  1m05s');
+  });
+
+  it('colours bars and status words, and writes no escape code at all without colour (NO_COLOR)', () => {
+    const coloured = renderProgress(rolledBack(), { ...plain, color: true, width: 100 });
+    expect(coloured[1]).toContain('\x1b[35m↺ restored\x1b[0m');
+    expect(coloured[1]).toContain(`\x1b[35m${'█'.repeat(40)}\x1b[0m`);
+    expect(coloured[3]).toContain('\x1b[31m✗ production-2 failed at health');
+    const running = renderProgress(productionRollingOut(), { ...plain, color: true, width: 100 });
+    expect(running[3]).toContain('\x1b[32m✓ healthy\x1b[0m');
+    expect(running[7]).toContain('\x1b[33m● activating\x1b[0m');
+    expect(renderProgress(rolledBack(), { ...plain, width: 100 }).join('\n')).not.toContain('\x1b');
+  });
+
+  it('picks broken and busy hosts first, in their order, and sums up the rest when they do not fit the height', () => {
+    const hosts = Array.from({ length: 200 }, (_, i) => host(`web-${i + 1}`, i < 150 ? 'healthy' : 'pending'));
+    hosts[120] = host('web-121', 'failed', { error: 'exited with code 1' });
+    hosts[160] = host('web-161', 'activating');
+    const state: ProgressState = { kind: 'deployment', project: 'hello', deployment: deployment('production', 'activating', hosts) };
+    const lines = renderProgress(state, { ...plain, width: 100, height: 6 });
+    expect(lines).toHaveLength(6);
+    expect(lines.slice(1, 5).map((l) => l.trim().split(/\s+/)[0])).toEqual(['web-121', 'web-151', 'web-152', 'web-161']);
+    expect(lines[5]).toBe('  … 196 more hosts: 149 healthy, 47 pending');
+  });
+
+  it('gives the rows left to the deployment in progress before the ones that ended', () => {
+    const lines = renderProgress(productionRollingOut(), { ...plain, width: 100, height: 8 });
+    expect(lines).toHaveLength(8);
+    expect(lines[3]).toBe('    2 hosts: 2 healthy');
+    expect(lines.slice(5).map((l) => l.trim().split(/\s+/)[0])).toEqual(['production-1', 'production-2', 'production-3']);
+  });
+
+  it('removes escape sequences and control characters from text the server passes on', () => {
+    const state = rolledBack();
+    if (state.kind === 'deployment') state.deployment.cause!.logTail = ['\x1b[31mred\x1b[0m\ttabbed\x07 \x1b]0;title\x07done'];
+    const lines = renderProgress(state, { ...plain, width: 100 });
+    expect(lines[lines.length - 1]).toBe('    │ red  tabbed done');
+  });
+
+  it('moves a busy bar while a build runs', () => {
+    const building: ProgressState = { kind: 'run', project: 'hello', run: run([stage('build', 'running', { startedAt: t0 })], []) };
+    const at = (now: number) => renderProgress(building, { ...plain, width: 60, now })[1]!;
+    expect(at(t0)).not.toBe(at(t0 + 450));
+    expect(barOf(at(t0)).filled).toBe(barOf(at(t0 + 450)).filled);
+  });
+});

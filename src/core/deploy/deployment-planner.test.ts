@@ -1,0 +1,373 @@
+// Tests of the deployment planner: whole deployments played out on plain data, applying its actions
+// the way the engine does and answering its commands the way agents do.
+import { describe, expect, it } from 'vitest';
+import type { Deployment, DeploymentHost } from '../model.ts';
+import type { CommandResult } from '../protocol/messages.ts';
+import { planDeployment, type DeploymentAction, type DeploymentLimits, type DeploymentView, type HostCommand } from './deployment-planner.ts';
+import { assignBatches } from './batches.ts';
+
+const limits: DeploymentLimits = {
+  agentGraceMs: 30_000,
+  heartbeatTimeoutMs: 20_000,
+  prepareTimeoutMs: 300_000,
+  activateTimeoutMs: 120_000,
+  restoreTimeoutMs: 180_000,
+};
+const target = '7-abcdef0';
+
+interface Agent { online: boolean; lastSeenAt: number }
+
+/** What the engine keeps about a deployment, plus what agents did: the planner's whole world. */
+interface World {
+  now: number;
+  deployment: Deployment;
+  hosts: DeploymentHost[];
+  agents: Record<string, Agent>;
+  /** Results the agents sent, by command id. */
+  results: Record<string, CommandResult>;
+  sent: { host: string; command: HostCommand; commandId: string }[];
+  cancelled: string[];
+}
+
+function deployment(patch: Partial<Deployment> = {}): Deployment {
+  return {
+    id: 'dep-1', projectId: 'proj-1', env: 'production', version: target, runId: 'run-1', kind: 'deploy',
+    status: 'staging', batch: 1, forced: false, requestedBy: 'engine', cause: null, error: null,
+    createdAt: 0, finishedAt: null, ...patch,
+  };
+}
+
+function host(hostName: string, batch: number, patch: Partial<DeploymentHost> = {}): DeploymentHost {
+  return {
+    deploymentId: 'dep-1', agentId: `agent-${hostName}`, hostName, batch, previousVersion: null, step: 'pending',
+    error: null, logTail: [], commandId: null, commandSentAt: null, updatedAt: 0, ...patch,
+  };
+}
+
+/** A deployment of `names` at `batch` (e.g. "50%"), every agent connected. */
+function world(names: string[], batch: Deployment['batch']): World {
+  const batches = assignBatches(names.length, batch);
+  const hosts = names.map((name, i) => host(name, batches[i]!));
+  const agents = Object.fromEntries(hosts.map((h) => [h.agentId, { online: true, lastSeenAt: 1_000 }]));
+  return { now: 1_000, deployment: deployment({ batch }), hosts, agents, results: {}, sent: [], cancelled: [] };
+}
+
+/** The view the engine builds from the store: each host with its agent and its command's result. */
+function viewOf(w: World): DeploymentView {
+  return {
+    deployment: structuredClone(w.deployment),
+    hosts: w.hosts.map((h) => ({
+      ...structuredClone(h),
+      agent: { ...w.agents[h.agentId]! },
+      result: h.commandId ? (w.results[h.commandId] ?? null) : null,
+    })),
+  };
+}
+
+function hostNamed(w: World, name: string): DeploymentHost {
+  const found = w.hosts.find((h) => h.hostName === name);
+  if (!found) throw new Error(`no host ${name}`);
+  return found;
+}
+
+/** Plans once (checking that planning again on the same data says the same), then applies the actions. */
+function step(w: World): DeploymentAction[] {
+  const view = viewOf(w);
+  const actions = planDeployment(view, w.now, limits);
+  expect(planDeployment(viewOf(w), w.now, limits)).toEqual(actions);
+  for (const action of actions) apply(w, action);
+  return actions;
+}
+
+function apply(w: World, action: DeploymentAction): void {
+  switch (action.type) {
+    case 'update-host':
+      Object.assign(w.hosts.find((h) => h.agentId === action.agentId)!, action.patch, { updatedAt: w.now });
+      break;
+    case 'send': {
+      const h = w.hosts.find((x) => x.agentId === action.agentId)!;
+      const commandId = `cmd-${w.sent.length + 1}`;
+      Object.assign(h, { step: action.step, commandId, commandSentAt: w.now, updatedAt: w.now });
+      w.sent.push({ host: h.hostName, command: action.command, commandId });
+      break;
+    }
+    case 'cancel-command':
+      w.cancelled.push(action.commandId);
+      break;
+    case 'set-status':
+      w.deployment.status = action.status;
+      if (action.cause) w.deployment.cause = action.cause;
+      if (action.error) w.deployment.error = action.error;
+      break;
+    case 'finish':
+      Object.assign(w.deployment, { status: action.status, error: action.error ?? null, finishedAt: w.now });
+      break;
+  }
+}
+
+/** The agent of `name` answers the command it holds. */
+function answer(w: World, name: string, result: CommandResult): void {
+  const h = hostNamed(w, name);
+  if (!h.commandId) throw new Error(`${name} holds no command`);
+  w.results[h.commandId] = result;
+}
+
+/** Time passes; connected agents keep sending heartbeats. */
+function advance(w: World, ms: number): void {
+  w.now += ms;
+  for (const agent of Object.values(w.agents)) if (agent.online) agent.lastSeenAt = w.now;
+}
+
+/** The agent of `name` disconnects now and does not come back. */
+function disconnect(w: World, name: string): void {
+  w.agents[hostNamed(w, name).agentId]!.online = false;
+}
+
+/** Stages every host, each reporting the version it ran before, and moves on to activating. */
+function stageAll(w: World, previous: Record<string, string | null>): void {
+  step(w);
+  for (const h of w.hosts) answer(w, h.hostName, { ok: true, previous: previous[h.hostName] ?? null });
+  step(w);
+  expect(w.deployment.status).toBe('activating');
+}
+
+const sentTo = (w: World, from = 0) => w.sent.slice(from).map((s) => [s.host, s.command]);
+const steps = (w: World) => Object.fromEntries(w.hosts.map((h) => [h.hostName, h.step]));
+
+describe('planDeployment', () => {
+  it('stages every host first, then activates batch by batch, and succeeds when all are healthy', () => {
+    const w = world(['web-1', 'web-2', 'web-3'], '50%');
+    expect(step(w)).toEqual(['web-1', 'web-2', 'web-3'].map((name) => (
+      { type: 'send', agentId: `agent-${name}`, command: { kind: 'prepare' }, step: 'staging' })));
+    expect(step(w)).toEqual([]);
+
+    for (const name of ['web-1', 'web-2', 'web-3']) answer(w, name, { ok: true, previous: '6-1234567' });
+    step(w);
+    expect(w.deployment.status).toBe('activating');
+    expect(w.hosts.map((h) => [h.step, h.previousVersion, h.commandId])).toEqual(Array(3).fill(['staged', '6-1234567', null]));
+
+    step(w);
+    expect(sentTo(w, 3)).toEqual([['web-1', { kind: 'activate', version: target }], ['web-2', { kind: 'activate', version: target }]]);
+    answer(w, 'web-1', { ok: true });
+    expect(step(w)).toEqual([{ type: 'update-host', agentId: 'agent-web-1', patch: { step: 'healthy', error: null, logTail: [], commandId: null, commandSentAt: null } }]);
+    expect(sentTo(w, 5)).toEqual([]);
+
+    answer(w, 'web-2', { ok: true });
+    step(w);
+    expect(sentTo(w, 5)).toEqual([['web-3', { kind: 'activate', version: target }]]);
+    answer(w, 'web-3', { ok: true });
+    expect(step(w).at(-1)).toEqual({ type: 'finish', status: 'succeeded' });
+    expect(w.deployment.status).toBe('succeeded');
+    expect(steps(w)).toEqual({ 'web-1': 'healthy', 'web-2': 'healthy', 'web-3': 'healthy' });
+    expect(planDeployment(viewOf(w), w.now, limits)).toEqual([]);
+  });
+
+  it('rolls every touched host back when one host fails its health check in the second batch', () => {
+    const w = world(['web-1', 'web-2', 'web-3', 'web-4', 'web-5'], 2);
+    stageAll(w, { 'web-1': null, 'web-2': '6-1234567', 'web-3': '6-1234567', 'web-4': '6-1234567', 'web-5': '6-1234567' });
+    step(w);
+    answer(w, 'web-1', { ok: true });
+    answer(w, 'web-2', { ok: true });
+    step(w);
+    answer(w, 'web-4', { ok: true });
+    const logTail = ['listening on 8080', 'Error: cannot reach the database'];
+    answer(w, 'web-3', { ok: false, step: 'health', error: 'GET /healthz answered 503', logTail });
+
+    const sentBefore = w.sent.length;
+    const actions = step(w);
+    expect(actions).toContainEqual({
+      type: 'set-status', status: 'rolling_back',
+      cause: { host: 'web-3', step: 'health', error: 'GET /healthz answered 503', logTail },
+    });
+    expect(w.deployment.status).toBe('rolling_back');
+    expect(sentTo(w, sentBefore)).toEqual([
+      ['web-1', { kind: 'deactivate' }],
+      ['web-2', { kind: 'activate', version: '6-1234567' }],
+      ['web-3', { kind: 'activate', version: '6-1234567' }],
+      ['web-4', { kind: 'activate', version: '6-1234567' }],
+    ]);
+    expect(step(w)).toEqual([]);
+
+    for (const name of ['web-1', 'web-2', 'web-3', 'web-4']) answer(w, name, { ok: true });
+    expect(step(w).at(-1)).toEqual({ type: 'finish', status: 'rolled_back' });
+    expect(w.deployment.status).toBe('rolled_back');
+    expect(steps(w)).toEqual({ 'web-1': 'restored', 'web-2': 'restored', 'web-3': 'restored', 'web-4': 'restored', 'web-5': 'staged' });
+    expect(w.sent.filter((s) => s.host === 'web-5').map((s) => s.command.kind)).toEqual(['prepare']);
+  });
+
+  it('ends failed, naming the host, when a restore fails', () => {
+    const w = world(['web-1', 'web-2'], 1);
+    stageAll(w, { 'web-1': '6-1234567', 'web-2': '6-1234567' });
+    step(w);
+    answer(w, 'web-1', { ok: true });
+    step(w);
+    answer(w, 'web-2', { ok: false, step: 'activate', error: 'the app exited with code 1' });
+    step(w);
+    expect(w.deployment.cause).toMatchObject({ host: 'web-2', step: 'activate' });
+
+    answer(w, 'web-1', { ok: true });
+    answer(w, 'web-2', { ok: false, error: 'release 6-1234567 is missing' });
+    expect(step(w).at(-1)).toEqual({
+      type: 'finish', status: 'failed',
+      error: 'could not restore the previous version on web-2 (release 6-1234567 is missing)',
+    });
+    expect(steps(w)).toEqual({ 'web-1': 'restored', 'web-2': 'restore_failed' });
+  });
+
+  it('rolls back without activating anything when a host fails to stage', () => {
+    const w = world(['web-1', 'web-2', 'web-3'], 1);
+    step(w);
+    answer(w, 'web-1', { ok: true, previous: '6-1234567' });
+    answer(w, 'web-2', { ok: false, step: 'stage', error: 'sha256 mismatch', logTail: ['downloaded 1024 bytes'] });
+    step(w);
+    expect(w.deployment.status).toBe('rolling_back');
+    expect(w.deployment.cause).toEqual({ host: 'web-2', step: 'stage', error: 'sha256 mismatch', logTail: ['downloaded 1024 bytes'] });
+    expect(step(w)).toEqual([]);
+
+    answer(w, 'web-3', { ok: true, previous: '6-1234567' });
+    step(w);
+    expect(w.deployment.status).toBe('rolled_back');
+    expect(w.sent.map((s) => s.command.kind)).toEqual(['prepare', 'prepare', 'prepare']);
+  });
+
+  it('fails a host whose agent is lost during activation and cancels its command', () => {
+    const w = world(['web-1', 'web-2'], 1);
+    stageAll(w, { 'web-1': '6-1234567', 'web-2': '6-1234567' });
+    step(w);
+    const { commandId } = hostNamed(w, 'web-1');
+    disconnect(w, 'web-1');
+    advance(w, limits.agentGraceMs);
+    expect(step(w)).toEqual([]);
+
+    advance(w, 1);
+    const actions = step(w);
+    expect(actions.slice(0, 3)).toEqual([
+      { type: 'cancel-command', commandId },
+      { type: 'update-host', agentId: 'agent-web-1', patch: { step: 'failed', error: 'agent lost: the host stopped answering', commandId: null, commandSentAt: null } },
+      { type: 'set-status', status: 'rolling_back', cause: { host: 'web-1', step: 'agent_lost', error: 'agent lost: the host stopped answering', logTail: [] } },
+    ]);
+    expect(w.cancelled).toEqual([commandId]);
+    expect(sentTo(w, 3)).toEqual([['web-1', { kind: 'activate', version: '6-1234567' }]]);
+  });
+
+  it('keeps a restore for a lost agent until the restore times out, then ends failed', () => {
+    const w = world(['web-1', 'web-2'], 1);
+    stageAll(w, { 'web-1': '6-1234567', 'web-2': '6-1234567' });
+    step(w);
+    disconnect(w, 'web-1');
+    advance(w, limits.agentGraceMs + 1);
+    step(w);
+    const { step: restoring, commandId } = hostNamed(w, 'web-1');
+    expect(restoring).toBe('restoring');
+
+    advance(w, limits.restoreTimeoutMs);
+    expect(step(w)).toEqual([]);
+    advance(w, 1);
+    expect(step(w)).toEqual([
+      { type: 'cancel-command', commandId },
+      { type: 'update-host', agentId: 'agent-web-1', patch: { step: 'restore_failed', error: 'timed out after 180s waiting for the agent', commandId: null, commandSentAt: null } },
+      { type: 'finish', status: 'failed', error: 'could not restore the previous version on web-1 (timed out after 180s waiting for the agent)' },
+    ]);
+  });
+
+  it('restores a host whose agent comes back before the restore times out', () => {
+    const w = world(['web-1'], 1);
+    stageAll(w, { 'web-1': '6-1234567' });
+    step(w);
+    disconnect(w, 'web-1');
+    advance(w, limits.agentGraceMs + 1);
+    step(w);
+    advance(w, limits.restoreTimeoutMs - 1);
+    w.agents['agent-web-1']!.online = true;
+    answer(w, 'web-1', { ok: true });
+    step(w);
+    expect(w.deployment.status).toBe('rolled_back');
+  });
+
+  it('fails a host whose connected agent does not answer before the command times out', () => {
+    const w = world(['web-1', 'web-2'], 1);
+    stageAll(w, { 'web-1': '6-1234567', 'web-2': '6-1234567' });
+    step(w);
+    const { commandId } = hostNamed(w, 'web-1');
+    advance(w, limits.activateTimeoutMs);
+    expect(step(w)).toEqual([]);
+    advance(w, 1);
+    step(w);
+    expect(w.cancelled).toEqual([commandId]);
+    expect(w.deployment.cause).toEqual({ host: 'web-1', step: 'timeout', error: 'timed out after 120s waiting for the agent', logTail: [] });
+    expect(hostNamed(w, 'web-1').step).toBe('restoring');
+  });
+
+  it('takes the step from the agent when its own error reads like a timeout', () => {
+    const w = world(['web-1'], 1);
+    stageAll(w, { 'web-1': '6-1234567' });
+    step(w);
+    answer(w, 'web-1', { ok: false, step: 'health', error: 'timed out after 20s waiting for GET /healthz' });
+    step(w);
+    expect(w.deployment.cause).toMatchObject({ host: 'web-1', step: 'health' });
+  });
+
+  it('lets the activations in flight in the same batch finish before sending any restore', () => {
+    const w = world(['web-1', 'web-2', 'web-3'], 2);
+    stageAll(w, { 'web-1': '6-1234567', 'web-2': '6-1234567', 'web-3': '6-1234567' });
+    step(w);
+    answer(w, 'web-1', { ok: false, step: 'health', error: 'GET /healthz timed out' });
+    const sentBefore = w.sent.length;
+    step(w);
+    expect(w.deployment.status).toBe('rolling_back');
+    expect(steps(w)).toEqual({ 'web-1': 'failed', 'web-2': 'activating', 'web-3': 'staged' });
+    expect(sentTo(w, sentBefore)).toEqual([]);
+    expect(step(w)).toEqual([]);
+
+    answer(w, 'web-2', { ok: true });
+    step(w);
+    expect(sentTo(w, sentBefore)).toEqual([
+      ['web-1', { kind: 'activate', version: '6-1234567' }],
+      ['web-2', { kind: 'activate', version: '6-1234567' }],
+    ]);
+  });
+
+  it('fails staging at once on a host whose agent is already lost, without sending it anything', () => {
+    const w = world(['web-1', 'web-2'], 1);
+    disconnect(w, 'web-2');
+    advance(w, limits.agentGraceMs + 1);
+    step(w);
+    expect(w.sent.map((s) => s.host)).toEqual(['web-1']);
+    answer(w, 'web-1', { ok: true, previous: null });
+    step(w);
+    expect(w.deployment.cause).toEqual({ host: 'web-2', step: 'agent_lost', error: 'agent lost: the host is not connected', logTail: [] });
+    expect(w.deployment.status).toBe('rolled_back');
+  });
+
+  it('sends no activation to a host whose agent was lost after staging, and rolls the others back', () => {
+    const w = world(['web-1', 'web-2'], 1);
+    stageAll(w, { 'web-1': '6-1234567', 'web-2': '6-1234567' });
+    step(w);
+    disconnect(w, 'web-2');
+    advance(w, limits.agentGraceMs + 1);
+    answer(w, 'web-1', { ok: true });
+    const sentBefore = w.sent.length;
+    step(w);
+    step(w);
+    expect(w.sent.slice(sentBefore).map((s) => [s.host, s.command])).toEqual([['web-1', { kind: 'activate', version: '6-1234567' }]]);
+    expect(w.deployment.cause).toMatchObject({ host: 'web-2', step: 'agent_lost' });
+    answer(w, 'web-1', { ok: true });
+    step(w);
+    expect(w.deployment.status).toBe('rolled_back');
+    expect(steps(w)).toEqual({ 'web-1': 'restored', 'web-2': 'stage_failed' });
+  });
+
+  it('gives the same actions when planning twice on the same data, and none once the deployment ended', () => {
+    const w = world(['web-1', 'web-2', 'web-3'], '50%');
+    stageAll(w, { 'web-1': '6-1234567' });
+    const view = viewOf(w);
+    const first = planDeployment(view, w.now, limits);
+    expect(first).toHaveLength(2);
+    expect(planDeployment(view, w.now, limits)).toEqual(first);
+    expect(view).toEqual(viewOf(w));
+
+    for (const status of ['succeeded', 'rolled_back', 'failed'] as const) {
+      expect(planDeployment({ ...view, deployment: deployment({ status }) }, w.now, limits)).toEqual([]);
+    }
+  });
+});

@@ -1,0 +1,209 @@
+// The records Slipway keeps: what the Store saves and the API returns. Plain data, times in
+// milliseconds since the epoch.
+import type { SlipwayConfig } from './pipeline/slipway-config.ts';
+import type { BatchSize } from './pipeline/slipway-config.ts';
+
+export type Labels = Record<string, string>;
+
+export interface Project {
+  id: string;
+  name: string;
+  repoUrl: string;
+  branch: string;
+  pollIntervalMs: number;
+  /** Shared secret of the push webhook (HMAC-SHA256). */
+  webhookSecret: string;
+  /** The newest commit of the branch that already has a run; null before the first. */
+  lastSeenSha: string | null;
+  createdAt: number;
+}
+
+export type RunTrigger = 'poll' | 'webhook' | 'manual';
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+
+export interface Run {
+  id: string;
+  projectId: string;
+  /** 1, 2, 3… per project; the first half of every version this run builds. */
+  number: number;
+  sha: string;
+  ref: string;
+  message: string;
+  author: string;
+  trigger: RunTrigger;
+  status: RunStatus;
+  /** The commit's slipway.yml; null when it was missing or broken (then `error` says why). */
+  config: SlipwayConfig | null;
+  /** `<number>-<sha7>`. */
+  version: string;
+  error: string | null;
+  createdAt: number;
+  finishedAt: number | null;
+}
+
+export type StageKind = 'build' | 'environment';
+export type StageStatus =
+  | 'pending'
+  | 'running' // build: its job runs
+  | 'awaiting_approval'
+  | 'deploying'
+  | 'verifying'
+  | 'succeeded'
+  | 'failed'
+  | 'skipped';
+
+export interface Stage {
+  id: string;
+  runId: string;
+  /** "build" or the environment's name. */
+  name: string;
+  kind: StageKind;
+  position: number;
+  status: StageStatus;
+  deploymentId: string | null;
+  jobId: string | null;
+  approvedBy: string | null;
+  error: string | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+export type JobKind = 'build' | 'verify';
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+
+export interface Job {
+  id: string;
+  runId: string;
+  stageId: string;
+  kind: JobKind;
+  status: JobStatus;
+  agentId: string | null;
+  commandId: string | null;
+  error: string | null;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+export interface Artifact {
+  projectId: string;
+  version: string;
+  runId: string;
+  sha256: string;
+  size: number;
+  createdAt: number;
+  quarantinedAt: number | null;
+  quarantineReason: string | null;
+}
+
+export interface AppOnHost {
+  app: string;
+  current: string | null;
+  releases: string[];
+}
+
+export interface Agent {
+  id: string;
+  name: string;
+  labels: Labels;
+  /** How runners and health checks reach its apps. */
+  address: string;
+  /** The PORT its apps get; null means each app's `run.port`. */
+  port: number | null;
+  online: boolean;
+  lastSeenAt: number;
+  apps: AppOnHost[];
+  enrolledAt: number;
+}
+
+export type DeploymentKind = 'deploy' | 'rollback';
+export type DeploymentStatus = 'staging' | 'activating' | 'rolling_back' | 'succeeded' | 'rolled_back' | 'failed';
+
+export interface RollbackCause {
+  host: string;
+  step: 'stage' | 'activate' | 'health' | 'timeout' | 'agent_lost';
+  error: string;
+  logTail: string[];
+}
+
+export interface Deployment {
+  id: string;
+  projectId: string;
+  env: string;
+  version: string;
+  runId: string | null;
+  kind: DeploymentKind;
+  status: DeploymentStatus;
+  batch: BatchSize;
+  forced: boolean;
+  requestedBy: string;
+  cause: RollbackCause | null;
+  error: string | null;
+  createdAt: number;
+  finishedAt: number | null;
+}
+
+export type HostStep =
+  | 'pending'
+  | 'staging'
+  | 'staged'
+  | 'stage_failed' // never activated: nothing to restore
+  | 'activating'
+  | 'healthy'
+  | 'failed' // activation or health check failed: restored in the rollback
+  | 'restoring'
+  | 'restored'
+  | 'restore_failed';
+
+export interface DeploymentHost {
+  deploymentId: string;
+  agentId: string;
+  hostName: string;
+  batch: number;
+  /** What the host ran before; null until staged, and for a host that never ran the app. */
+  previousVersion: string | null;
+  step: HostStep;
+  error: string | null;
+  logTail: string[];
+  /** The agent command in flight for this host, if any. */
+  commandId: string | null;
+  commandSentAt: number | null;
+  updatedAt: number;
+}
+
+export interface Environment {
+  projectId: string;
+  name: string;
+  /** The version the environment ran after its last succeeded deployment. */
+  knownGood: string | null;
+}
+
+export interface SlipwayEvent {
+  id: number;
+  at: number;
+  kind: string;
+  projectId: string | null;
+  runId: string | null;
+  deploymentId: string | null;
+  message: string;
+  data: Record<string, unknown>;
+}
+
+export interface LogLine {
+  id: number;
+  at: number;
+  /** Where the line came from: an agent id, or "server". With `seq`, unique. */
+  source: string;
+  seq: number;
+  host: string;
+  app: string | null;
+  env: string | null;
+  /** job, deploy, app, or a log file's path. */
+  stream: string;
+  level: string | null;
+  runId: string | null;
+  deploymentId: string | null;
+  text: string;
+}
+
+export type { SlipwayConfig };

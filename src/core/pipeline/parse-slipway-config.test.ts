@@ -1,0 +1,242 @@
+// Tests of the slipway.yml parser: defaults, and every problem reported where it stands in the file.
+import { describe, expect, it } from 'vitest';
+import { environmentOrder, formatConfigProblem, parseSlipwayConfig } from './parse-slipway-config.ts';
+
+/** The example of DESIGN §7, verbatim. */
+const designExample = `app: hello
+build:
+  steps:
+    - name: unit tests
+      run: npm ci && npm test
+  artifact: [server.js, package.json, node_modules/]
+run:
+  command: node server.js          # started in the release dir, must listen on $PORT
+  port: 8080                       # default PORT; an agent may override it
+  health:
+    http: /healthz                 # GET must answer 2xx
+    timeout: 20s
+environments:
+  testing:
+    hosts: { env: testing }        # label selector
+    batch: 1                       # hosts at a time (number or percentage)
+    verify:
+      - run: npm run acceptance    # on a runner; SLIPWAY_TARGETS=http://h1:p,http://h2:p
+  production:
+    after: testing                 # only versions that passed testing
+    approval: manual               # or auto
+    hosts: { env: production }
+    batch: 50%
+`;
+
+/** A small valid file around the given `environments:` block. */
+function withEnvironments(block: string): string {
+  return `app: hello
+build:
+  steps:
+    - run: make
+  artifact: [dist]
+run:
+  command: node server.js
+  health: { http: /healthz }
+environments:
+${block}`;
+}
+
+/** The problems of a file that must not parse, formatted as the CLI prints them. */
+function problemsOf(text: string): string[] {
+  const result = parseSlipwayConfig(text);
+  if (result.ok) throw new Error('expected the file to have problems');
+  return result.problems.map((p) => formatConfigProblem('slipway.yml', p));
+}
+
+describe('parseSlipwayConfig', () => {
+  it('parses the example of the design with every default filled in', () => {
+    const result = parseSlipwayConfig(designExample);
+    expect(result).toEqual({
+      ok: true,
+      config: {
+        version: 1,
+        app: 'hello',
+        build: {
+          steps: [{ name: 'unit tests', run: 'npm ci && npm test', timeout: '10m' }],
+          artifact: ['server.js', 'package.json', 'node_modules/'],
+        },
+        run: { command: 'node server.js', port: 8080, health: { http: '/healthz', timeout: '20s' }, stop_timeout: '10s' },
+        environments: {
+          testing: {
+            hosts: { env: 'testing' },
+            batch: 1,
+            approval: 'auto',
+            verify: [{ run: 'npm run acceptance', timeout: '10m' }],
+          },
+          production: { hosts: { env: 'production' }, batch: '50%', after: 'testing', approval: 'manual', verify: [] },
+        },
+      },
+    });
+  });
+
+  it('reports every mistake of a file at once, each at its line and column, in file order', () => {
+    const text = `app: hello
+build:
+  steps:
+    - run: npm test
+      timeout: soon
+  artifact: [dist]
+  cache: true
+run:
+  port: "8080"
+  health:
+    http: /healthz
+    http: /health
+environments:
+  testing:
+    hosts: { env: testing }
+    batch: 0%
+    approval: sometimes
+  staging:
+    hosts: { env: staging }
+    after: qa
+  production:
+    hosts: { env: production }
+    after: canary
+  canary:
+    hosts: { env: canary }
+    after: production
+`;
+    expect(problemsOf(text)).toEqual([
+      'slipway.yml:5:16: build.steps.0.timeout: expected a duration like "500ms", "20s", "5m" or "1h"',
+      'slipway.yml:7:3: build.cache: unknown key "cache" (expected one of: steps, artifact)',
+      'slipway.yml:9:3: run.command: missing required key "command"',
+      'slipway.yml:9:9: run.port: expected a number, got the text "8080"',
+      'slipway.yml:12:5: Map keys must be unique',
+      'slipway.yml:16:12: environments.testing.batch: expected a percentage from 1% to 100%',
+      'slipway.yml:17:15: environments.testing.approval: expected "auto" or "manual", got the text "sometimes"',
+      'slipway.yml:20:12: environments.staging.after: no environment named "qa" (have: testing, staging, production, canary)',
+      'slipway.yml:23:12: environments.production.after: "after" makes a cycle through "production"',
+      'slipway.yml:26:12: environments.canary.after: "after" makes a cycle through "canary"',
+    ]);
+  });
+
+  it('returns problems sorted by line and column even when they are found out of order', () => {
+    const result = parseSlipwayConfig(withEnvironments('  prod:\n    after: prod\n    hosts: {}\n    batch: -1\n'));
+    expect(result.ok).toBe(false);
+    const positions = result.ok ? [] : result.problems.map((p) => [p.line, p.col]);
+    expect(positions).toEqual([[11, 12], [12, 12], [13, 12]]);
+  });
+
+  it('reports every YAML syntax error where it stands, and nothing guessed from the broken tree', () => {
+    const text = `app: hello
+colour: blue
+build:
+  steps:
+    - run: make: all
+  artifact: [dist]
+run:
+\tcommand: node server.js
+`;
+    expect(problemsOf(text)).toEqual([
+      'slipway.yml:5:12: Nested mappings are not allowed in compact mappings',
+      'slipway.yml:8:1: Tabs are not allowed as indentation',
+    ]);
+  });
+
+  it('points an unknown key inside an environment at that key, with the keys it could have been', () => {
+    expect(problemsOf(withEnvironments('  prod:\n    hosts: { env: p }\n    strategy: rolling\n'))).toEqual([
+      'slipway.yml:12:5: environments.prod.strategy: unknown key "strategy" (expected one of: hosts, batch, after, approval, verify)',
+    ]);
+  });
+
+  it('points an unknown key in a verify step at that key', () => {
+    expect(problemsOf(withEnvironments('  prod:\n    hosts: { env: p }\n    verify:\n      - run: x\n        tmeout: 1m\n'))).toEqual([
+      'slipway.yml:14:9: environments.prod.verify.0.tmeout: unknown key "tmeout" (expected one of: name, run, timeout)',
+    ]);
+  });
+
+  it('explains a badly named environment at its name', () => {
+    expect(problemsOf(withEnvironments('  Production:\n    hosts: { env: p }\n'))).toEqual([
+      'slipway.yml:10:3: environments.Production: expected a lowercase name of letters, digits and "-", starting with a letter',
+    ]);
+  });
+
+  it('rejects a batch that is neither a whole number nor a percentage', () => {
+    expect(problemsOf(withEnvironments('  prod:\n    hosts: { env: p }\n    batch: 1.5\n'))).toEqual([
+      'slipway.yml:12:12: environments.prod.batch: expected a number of hosts or a percentage like "25%"',
+    ]);
+    expect(problemsOf(withEnvironments('  prod:\n    hosts: { env: p }\n    batch: 101%\n'))).toEqual([
+      'slipway.yml:12:12: environments.prod.batch: expected a percentage from 1% to 100%',
+    ]);
+  });
+
+  it('lists every missing top-level key of an empty file at its start', () => {
+    expect(problemsOf('')).toEqual([
+      'slipway.yml:1:1: app: missing required key "app"',
+      'slipway.yml:1:1: build: missing required key "build"',
+      'slipway.yml:1:1: run: missing required key "run"',
+      'slipway.yml:1:1: environments: missing required key "environments"',
+    ]);
+  });
+
+  it('keeps the log files a project declares, absolute or relative to the app folder', () => {
+    const result = parseSlipwayConfig(`logs: ["shared/log/*.log", /var/log/hello/*.log]\n${withEnvironments('  prod:\n    hosts: { env: p }\n')}`);
+    if (!result.ok) throw new Error(result.problems.map((p) => formatConfigProblem('slipway.yml', p)).join('\n'));
+    expect(result.config.logs).toEqual(['shared/log/*.log', '/var/log/hello/*.log']);
+  });
+
+  it('leaves logs out when a project declares none', () => {
+    const result = parseSlipwayConfig(withEnvironments('  prod:\n    hosts: { env: p }\n'));
+    expect(result.ok && result.config.logs).toBeUndefined();
+  });
+
+  it('points each bad log path at its line and column, saying what is wrong with it', () => {
+    const text = `logs:
+  - shared/log/**/*.log
+  - ../other/app.log
+  - shared/log/
+  - ""
+  - 42
+${withEnvironments('  prod:\n    hosts: { env: p }\n')}`;
+    expect(problemsOf(text)).toEqual([
+      'slipway.yml:2:5: logs.0: expected "*" within one folder level ("**" is not supported), e.g. "shared/log/*.log"',
+      'slipway.yml:3:5: logs.1: expected a path inside the app\'s folder: ".." is not allowed in a relative path',
+      'slipway.yml:4:5: logs.2: expected a file or a glob of files, not a folder: add "/*.log"',
+      'slipway.yml:5:5: logs.3: expected a path or a glob like "shared/log/*.log"',
+      'slipway.yml:6:5: logs.4: expected a string, got number 42',
+    ]);
+    expect(problemsOf(`logs: shared/log/app.log\n${withEnvironments('  prod:\n    hosts: { env: p }\n')}`)).toEqual([
+      'slipway.yml:1:7: logs: expected a list, got the text "shared/log/app.log"',
+    ]);
+  });
+
+  it('says so when the file is not a map of keys', () => {
+    expect(problemsOf('- app: hello\n')).toEqual(['slipway.yml:1:1: expected a map of keys, got a list']);
+  });
+});
+
+describe('environmentOrder', () => {
+  it('puts each environment after the one it names in `after`, whatever the order in the file', () => {
+    const result = parseSlipwayConfig(withEnvironments(`  production:
+    hosts: { env: production }
+    after: staging
+  staging:
+    hosts: { env: staging }
+    after: testing
+  testing:
+    hosts: { env: testing }
+`));
+    if (!result.ok) throw new Error(result.problems.map((p) => formatConfigProblem('slipway.yml', p)).join('\n'));
+    expect(environmentOrder(result.config)).toEqual(['testing', 'staging', 'production']);
+  });
+
+  it('keeps the file order of environments that follow nothing', () => {
+    const result = parseSlipwayConfig(withEnvironments(`  eu:
+    hosts: { region: eu }
+  us:
+    hosts: { region: us }
+  canary:
+    hosts: { region: us, canary: "yes" }
+    after: eu
+`));
+    if (!result.ok) throw new Error('expected the file to parse');
+    expect(environmentOrder(result.config)).toEqual(['eu', 'us', 'canary']);
+  });
+});

@@ -1,0 +1,195 @@
+// Turns the text of a slipway.yml into a checked SlipwayConfig, or into every problem it has, each
+// with the line and column where it stands.
+import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { z } from 'zod';
+import { slipwayConfigSchema, type SlipwayConfig } from './slipway-config.ts';
+
+export interface ConfigProblem {
+  line: number;
+  col: number;
+  /** Dotted path of the value in the file, e.g. "environments.production.batch"; "" for the file. */
+  path: string;
+  message: string;
+}
+
+export type ConfigParseResult =
+  | { ok: true; config: SlipwayConfig }
+  | { ok: false; problems: ConfigProblem[] };
+
+/** Parses slipway.yml text. Never throws for bad input: every problem is returned at once, in file order. */
+export function parseSlipwayConfig(text: string): ConfigParseResult {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number) => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, col };
+  };
+
+  const problems: ConfigProblem[] = doc.errors.map((e) => ({ ...at(e.pos[0]), path: '', message: yamlMessage(e.message) }));
+  // A duplicate key leaves the document whole (the last value wins), so the rest of the file is
+  // still checked; after a syntax error the tree is a guess, and checking it would mislead.
+  if (doc.errors.some((e) => e.code !== 'DUPLICATE_KEY')) return { ok: false, problems };
+
+  const raw: unknown = doc.toJS() ?? {};
+  const parsed = slipwayConfigSchema.safeParse(raw);
+  if (!parsed.success) problems.push(...parsed.error.issues.flatMap((issue) => describeIssue(doc, issue, at)));
+  problems.push(...checkEnvironmentOrder(doc, raw, at));
+  if (problems.length > 0 || !parsed.success) return { ok: false, problems: sortProblems(problems) };
+  return { ok: true, config: parsed.data };
+}
+
+/** Formats one problem the way compilers do: `slipway.yml:12:5: environments.production.batch: ...`. */
+export function formatConfigProblem(file: string, p: ConfigProblem): string {
+  return `${file}:${p.line}:${p.col}: ${p.path ? `${p.path}: ` : ''}${p.message}`;
+}
+
+/**
+ * The environments in the order a version goes through them: each after the one it names in
+ * `after`. Assumes a config that parsed (so `after` names exist and have no cycle).
+ */
+export function environmentOrder(config: SlipwayConfig): string[] {
+  const order: string[] = [];
+  const visit = (env: string) => {
+    if (order.includes(env)) return;
+    const after = config.environments[env]?.after;
+    if (after) visit(after);
+    order.push(env);
+  };
+  for (const env of Object.keys(config.environments)) visit(env);
+  return order;
+}
+
+type Position = (offset: number) => { line: number; col: number };
+type Segment = string | number;
+
+function describeIssue(doc: Document, issue: z.core.$ZodIssue, at: Position): ConfigProblem[] {
+  const path = issue.path.filter((s): s is Segment => typeof s !== 'symbol');
+  if (issue.code === 'unrecognized_keys') {
+    const allowed = allowedKeys(path);
+    return issue.keys.map((key) => ({
+      ...at(keyOffset(doc, path, key)),
+      path: [...path, key].join('.'),
+      message: `unknown key "${key}"${allowed ? ` (expected one of: ${allowed.join(', ')})` : ''}`,
+    }));
+  }
+  if (issue.code === 'invalid_key') {
+    // Zod words this "Invalid key in record"; the key's own rule says what is wrong with it.
+    const key = path[path.length - 1];
+    const message = issue.issues[0]?.message ?? issue.message;
+    return [{ ...at(keyOffset(doc, path.slice(0, -1), String(key))), path: path.join('.'), message }];
+  }
+  if (issue.code === 'invalid_type' && valueAt(doc, path) === undefined) {
+    const message = `missing required key "${String(path[path.length - 1])}"`;
+    return [{ ...at(nearestOffset(doc, path.slice(0, -1))), path: path.join('.'), message }];
+  }
+  return [{ ...at(nearestOffset(doc, path)), path: path.join('.'), message: plainMessage(issue, plainValueAt(doc, path)) }];
+}
+
+/** zod's own wording for the common cases, said the way a person reads their YAML. */
+function plainMessage(issue: z.core.$ZodIssue, value: unknown): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return `expected ${article(issue.expected)}, got ${describeValue(value)}`;
+    case 'invalid_value':
+      return `expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}, got ${describeValue(value)}`;
+    case 'too_big':
+      return issue.origin === 'number' ? `expected at most ${String(issue.maximum)}, got ${describeValue(value)}` : issue.message;
+    case 'too_small':
+      return issue.origin === 'number' && !issue.message.startsWith('expected') ? `expected at least ${String(issue.minimum)}, got ${describeValue(value)}` : issue.message;
+    default:
+      return issue.message;
+  }
+}
+
+/** The value at `path` as plain data (a list stays a list), or undefined. */
+function plainValueAt(doc: Document, path: Segment[]): unknown {
+  const node = valueAt(doc, path);
+  return isNode(node) ? (node.toJSON() as unknown) : node;
+}
+
+function article(type: string): string {
+  const names: Record<string, string> = { object: 'a map of keys', array: 'a list', string: 'a string', number: 'a number', boolean: 'true or false' };
+  return names[type] ?? type;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a map of keys';
+  if (typeof value === 'string') return `the text ${JSON.stringify(value)}`;
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+type AfterLinks = Record<string, { after?: unknown } | undefined>;
+
+/** Checks that every `after` names another environment and that they make no cycle. Works on the raw file. */
+function checkEnvironmentOrder(doc: Document, raw: unknown, at: Position): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const envs = (raw as { environments?: unknown }).environments;
+  if (!envs || typeof envs !== 'object' || Array.isArray(envs)) return problems;
+  for (const [env, spec] of Object.entries(envs as AfterLinks)) {
+    if (typeof spec?.after !== 'string') continue;
+    const path = ['environments', env, 'after'];
+    const where = { ...at(nearestOffset(doc, path)), path: path.join('.') };
+    if (!(spec.after in (envs as AfterLinks))) {
+      problems.push({ ...where, message: `no environment named "${spec.after}" (have: ${Object.keys(envs).join(', ')})` });
+    } else if (spec.after === env || leadsBackTo(envs as AfterLinks, spec.after, env)) {
+      problems.push({ ...where, message: `"after" makes a cycle through "${env}"` });
+    }
+  }
+  return problems;
+}
+
+function leadsBackTo(envs: AfterLinks, from: string, target: string): boolean {
+  const seen = new Set<string>();
+  for (let env: unknown = from; typeof env === 'string' && !seen.has(env); env = envs[env]?.after) {
+    if (env === target) return true;
+    seen.add(env);
+  }
+  return false;
+}
+
+const knownKeys: Record<string, string[]> = {
+  '': ['version', 'app', 'build', 'run', 'logs', 'environments'],
+  build: ['steps', 'artifact'],
+  'build.steps.*': ['name', 'run', 'timeout'],
+  run: ['command', 'port', 'health', 'stop_timeout'],
+  'run.health': ['http', 'timeout'],
+  'environments.*': ['hosts', 'batch', 'after', 'approval', 'verify'],
+  'environments.*.verify.*': ['name', 'run', 'timeout'],
+};
+
+function allowedKeys(path: Segment[]): string[] | undefined {
+  const shape = path.map((s, i) => (typeof s === 'number' || (path[i - 1] === 'environments') ? '*' : s)).join('.');
+  return knownKeys[shape];
+}
+
+function valueAt(doc: Document, path: Segment[]): unknown {
+  return path.length === 0 ? doc.contents : doc.getIn(path, true);
+}
+
+/** Offset of the value at `path`, or of its closest ancestor that exists. */
+function nearestOffset(doc: Document, path: Segment[]): number {
+  for (let n = path.length; n >= 0; n--) {
+    const node = valueAt(doc, path.slice(0, n)) as Node | undefined;
+    if (node && typeof node === 'object' && 'range' in node && node.range) return node.range[0];
+  }
+  return 0;
+}
+
+function keyOffset(doc: Document, path: Segment[], key: string): number {
+  const map = valueAt(doc, path);
+  if (isMap(map)) {
+    const pair = map.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === key);
+    if (pair && isScalar(pair.key) && pair.key.range) return pair.key.range[0];
+  }
+  return nearestOffset(doc, path);
+}
+
+function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {
+  return [...problems].sort((a, b) => a.line - b.line || a.col - b.col);
+}
+
+function yamlMessage(message: string): string {
+  return message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, '');
+}

@@ -1,0 +1,289 @@
+// Tests of the run planner: runs played out on plain data, applying its actions the way the engine does.
+import { describe, expect, it } from 'vitest';
+import type { Artifact, Deployment, Job, Run, Stage } from '../model.ts';
+import { planRun, type RunAction, type RunView } from './run-planner.ts';
+import type { EnvironmentConfig, SlipwayConfig } from './slipway-config.ts';
+
+const version = '7-abcdef0';
+
+function environment(patch: Partial<EnvironmentConfig> = {}): EnvironmentConfig {
+  return { hosts: { env: 'x' }, batch: 1, approval: 'auto', verify: [], ...patch };
+}
+
+/** testing (with acceptance tests), then production after it with a manual approval. */
+function config(): SlipwayConfig {
+  return {
+    version: 1,
+    app: 'hello',
+    build: { steps: [{ run: 'npm test', timeout: '10m' }], artifact: ['dist'] },
+    run: { command: 'node server.js', port: 8080, health: { http: '/healthz', timeout: '20s' }, stop_timeout: '10s' },
+    environments: {
+      testing: environment({ hosts: { env: 'testing' }, verify: [{ run: 'npm run acceptance', timeout: '10m' }] }),
+      production: environment({ hosts: { env: 'production' }, after: 'testing', approval: 'manual', batch: '50%' }),
+    },
+  };
+}
+
+function run(patch: Partial<Run> = {}): Run {
+  return {
+    id: 'run-1', projectId: 'proj-1', number: 7, sha: 'abcdef0123456789', ref: 'refs/heads/main', message: 'fix', author: 'ada',
+    trigger: 'webhook', status: 'queued', config: config(), version, error: null, createdAt: 0, finishedAt: null, ...patch,
+  };
+}
+
+function stage(name: string, position: number, patch: Partial<Stage> = {}): Stage {
+  return {
+    id: `stage-${name}`, runId: 'run-1', name, kind: name === 'build' ? 'build' : 'environment', position, status: 'pending',
+    deploymentId: null, jobId: null, approvedBy: null, error: null, startedAt: null, finishedAt: null, ...patch,
+  };
+}
+
+function job(id: string, kind: Job['kind'], stageId: string): Job {
+  return {
+    id, runId: 'run-1', stageId, kind, status: 'queued', agentId: null, commandId: null, error: null,
+    createdAt: 0, startedAt: null, finishedAt: null,
+  };
+}
+
+function deployment(id: string, env: string): Deployment {
+  return {
+    id, projectId: 'proj-1', env, version, runId: 'run-1', kind: 'deploy', status: 'staging', batch: 1, forced: false,
+    requestedBy: 'engine', cause: null, error: null, createdAt: 0, finishedAt: null,
+  };
+}
+
+function artifact(patch: Partial<Artifact> = {}): Artifact {
+  return {
+    projectId: 'proj-1', version, runId: 'run-1', sha256: 'f'.repeat(64), size: 1234, createdAt: 0,
+    quarantinedAt: null, quarantineReason: null, ...patch,
+  };
+}
+
+/** A queued run with its build, testing and production stages, nothing done yet. */
+function view(patch: Partial<RunView> = {}): RunView {
+  return {
+    run: run(),
+    stages: [stage('build', 0), stage('testing', 1), stage('production', 2)],
+    jobs: {},
+    deployments: {},
+    artifact: undefined,
+    busyEnvs: [],
+    newestRunPerEnv: {},
+    ...patch,
+  };
+}
+
+function apply(v: RunView, action: RunAction): void {
+  const stageOf = (id: string) => v.stages.find((s) => s.id === id)!;
+  switch (action.type) {
+    case 'start-run':
+      v.run.status = 'running';
+      break;
+    case 'create-build-job':
+    case 'create-verify-job': {
+      const kind = action.type === 'create-build-job' ? 'build' : 'verify';
+      const id = `job-${kind}-${action.stageId}`;
+      v.jobs[id] = job(id, kind, action.stageId);
+      Object.assign(stageOf(action.stageId), { jobId: id, status: kind === 'build' ? 'running' : 'verifying' });
+      break;
+    }
+    case 'create-deployment': {
+      const id = `dep-${action.env}`;
+      v.deployments[id] = deployment(id, action.env);
+      Object.assign(stageOf(action.stageId), { deploymentId: id, status: 'deploying' });
+      break;
+    }
+    case 'update-stage':
+      Object.assign(stageOf(action.stageId), action.patch);
+      break;
+    case 'finish-run':
+      Object.assign(v.run, { status: action.status, error: action.error ?? null });
+      break;
+  }
+}
+
+/** Plans and applies until the run waits for something outside it; returns every action taken. */
+function settle(v: RunView): RunAction[] {
+  const taken: RunAction[] = [];
+  for (let pass = 0; pass < 20; pass++) {
+    const actions = planRun(v);
+    expect(planRun(structuredClone(v))).toEqual(actions);
+    if (actions.length === 0) return taken;
+    for (const action of actions) apply(v, action);
+    taken.push(...actions);
+  }
+  throw new Error('the run planner did not settle');
+}
+
+const statuses = (v: RunView) => Object.fromEntries(v.stages.map((s) => [s.name, s.status]));
+const stageNamed = (v: RunView, name: string) => v.stages.find((s) => s.name === name)!;
+
+/** Lets the build finish with an artifact stored. */
+function buildSucceeds(v: RunView): void {
+  settle(v);
+  v.jobs['job-build-stage-build']!.status = 'succeeded';
+  v.artifact = artifact();
+  settle(v);
+}
+
+describe('planRun', () => {
+  it('starts a queued run and creates its build job', () => {
+    expect(planRun(view())).toEqual([{ type: 'start-run' }, { type: 'create-build-job', stageId: 'stage-build' }]);
+  });
+
+  it('fails the run when the build fails, skipping every later stage', () => {
+    const v = view();
+    settle(v);
+    Object.assign(v.jobs['job-build-stage-build']!, { status: 'failed', error: 'step "npm test" exited with code 1' });
+    settle(v);
+    expect(statuses(v)).toEqual({ build: 'failed', testing: 'skipped', production: 'skipped' });
+    expect(stageNamed(v, 'build').error).toBe('step "npm test" exited with code 1');
+    expect(stageNamed(v, 'production').error).toBe('not started: stage "build" failed');
+    expect(v.run).toMatchObject({ status: 'failed', error: 'stage "build" failed' });
+  });
+
+  it('skips the later stages and ends the run in the same pass as the build fails', () => {
+    const v = view();
+    settle(v);
+    Object.assign(v.jobs['job-build-stage-build']!, { status: 'failed', error: 'exit 1' });
+    expect(planRun(v)).toEqual([
+      { type: 'update-stage', stageId: 'stage-build', patch: { status: 'failed', error: 'exit 1' } },
+      { type: 'update-stage', stageId: 'stage-testing', patch: { status: 'skipped', error: 'not started: stage "build" failed' } },
+      { type: 'update-stage', stageId: 'stage-production', patch: { status: 'skipped', error: 'not started: stage "build" failed' } },
+      { type: 'finish-run', status: 'failed', error: 'stage "build" failed' },
+    ]);
+  });
+
+  it('starts no other environment in the pass where a deployment of the version rolls back', () => {
+    const v = view({ busyEnvs: ['us'] });
+    v.run.config!.environments = { eu: environment(), us: environment() };
+    v.stages = [stage('build', 0), stage('eu', 1), stage('us', 2)];
+    buildSucceeds(v);
+    expect(statuses(v)).toEqual({ build: 'succeeded', eu: 'deploying', us: 'pending' });
+
+    v.busyEnvs = [];
+    Object.assign(v.deployments['dep-eu']!, { status: 'rolled_back', cause: { host: 'eu-1', step: 'activate', error: 'exit 1', logTail: [] } });
+    const actions = planRun(v);
+    expect(actions).not.toContainEqual(expect.objectContaining({ type: 'create-deployment' }));
+    expect(actions).toContainEqual({ type: 'update-stage', stageId: 'stage-us', patch: { status: 'skipped', error: 'not started: stage "eu" failed' } });
+  });
+
+  it('fails the build stage when the build succeeded without storing an artifact', () => {
+    const v = view();
+    settle(v);
+    v.jobs['job-build-stage-build']!.status = 'succeeded';
+    settle(v);
+    expect(stageNamed(v, 'build')).toMatchObject({ status: 'failed', error: 'the build succeeded but stored no artifact' });
+    expect(v.run.status).toBe('failed');
+  });
+
+  it('deploys to testing once the build stored its artifact, and keeps production waiting for testing', () => {
+    const v = view();
+    buildSucceeds(v);
+    expect(statuses(v)).toEqual({ build: 'succeeded', testing: 'deploying', production: 'pending' });
+    expect(v.deployments['dep-testing']).toMatchObject({ env: 'testing', version });
+  });
+
+  it('verifies testing after its deployment succeeded, then waits for an approval before production', () => {
+    const v = view();
+    buildSucceeds(v);
+    v.deployments['dep-testing']!.status = 'succeeded';
+    expect(settle(v)).toEqual([{ type: 'create-verify-job', stageId: 'stage-testing', env: 'testing' }]);
+    expect(statuses(v)).toEqual({ build: 'succeeded', testing: 'verifying', production: 'pending' });
+
+    v.jobs['job-verify-stage-testing']!.status = 'succeeded';
+    settle(v);
+    expect(statuses(v)).toEqual({ build: 'succeeded', testing: 'succeeded', production: 'awaiting_approval' });
+    expect(settle(v)).toEqual([]);
+
+    stageNamed(v, 'production').approvedBy = 'ada';
+    expect(settle(v)).toEqual([{ type: 'create-deployment', stageId: 'stage-production', env: 'production' }]);
+  });
+
+  it('marks an environment without verify steps succeeded as soon as its deployment succeeded', () => {
+    const v = view();
+    v.run.config!.environments.testing!.verify = [];
+    buildSucceeds(v);
+    v.deployments['dep-testing']!.status = 'succeeded';
+    settle(v);
+    expect(statuses(v)).toMatchObject({ testing: 'succeeded', production: 'awaiting_approval' });
+  });
+
+  it('fails the stage when its acceptance tests fail', () => {
+    const v = view();
+    buildSucceeds(v);
+    v.deployments['dep-testing']!.status = 'succeeded';
+    settle(v);
+    Object.assign(v.jobs['job-verify-stage-testing']!, { status: 'failed', error: 'npm run acceptance exited with code 2' });
+    settle(v);
+    expect(stageNamed(v, 'testing')).toMatchObject({ status: 'failed', error: 'verify failed: npm run acceptance exited with code 2' });
+    expect(statuses(v)).toMatchObject({ production: 'skipped' });
+    expect(v.run.status).toBe('failed');
+  });
+
+  it('waits while another deployment holds the environment', () => {
+    const v = view({ busyEnvs: ['testing'] });
+    buildSucceeds(v);
+    expect(statuses(v)).toMatchObject({ build: 'succeeded', testing: 'pending' });
+    v.busyEnvs = [];
+    expect(settle(v)).toEqual([{ type: 'create-deployment', stageId: 'stage-testing', env: 'testing' }]);
+  });
+
+  it('skips a pending stage that a newer run already went past, and still succeeds', () => {
+    const v = view({ newestRunPerEnv: { testing: 8 } });
+    buildSucceeds(v);
+    expect(stageNamed(v, 'testing')).toMatchObject({ status: 'skipped', error: 'superseded by run #8' });
+    expect(stageNamed(v, 'production')).toMatchObject({ status: 'skipped', error: 'not started: "testing" was skipped' });
+    expect(v.run).toMatchObject({ status: 'succeeded', error: null });
+  });
+
+  it('does not count its own stage as a newer run', () => {
+    const v = view({ newestRunPerEnv: { testing: 7 } });
+    buildSucceeds(v);
+    expect(stageNamed(v, 'testing').status).toBe('deploying');
+  });
+
+  it('fails the stage of a quarantined version instead of deploying it', () => {
+    const v = view();
+    settle(v);
+    v.jobs['job-build-stage-build']!.status = 'succeeded';
+    v.artifact = artifact({ quarantinedAt: 5, quarantineReason: 'rolled back in production' });
+    settle(v);
+    expect(stageNamed(v, 'testing')).toMatchObject({ status: 'failed', error: `version ${version} is quarantined: rolled back in production` });
+    expect(v.deployments).toEqual({});
+    expect(v.run.status).toBe('failed');
+  });
+
+  it('fails the stage with the cause when its deployment was rolled back', () => {
+    const v = view();
+    buildSucceeds(v);
+    Object.assign(v.deployments['dep-testing']!, {
+      status: 'rolled_back',
+      cause: { host: 'web-3', step: 'health', error: 'GET /healthz answered 503', logTail: [] },
+    });
+    settle(v);
+    expect(stageNamed(v, 'testing')).toMatchObject({
+      status: 'failed',
+      error: 'deployment rolled back: web-3 failed at health: GET /healthz answered 503',
+    });
+    expect(v.run).toMatchObject({ status: 'failed', error: 'stage "testing" failed' });
+  });
+
+  it('succeeds the run when every stage ended without failure', () => {
+    const v = view();
+    buildSucceeds(v);
+    v.deployments['dep-testing']!.status = 'succeeded';
+    settle(v);
+    v.jobs['job-verify-stage-testing']!.status = 'succeeded';
+    stageNamed(v, 'production').approvedBy = 'ada';
+    settle(v);
+    expect(v.run.status).toBe('running');
+    v.deployments['dep-production']!.status = 'succeeded';
+    expect(settle(v)).toEqual([
+      { type: 'update-stage', stageId: 'stage-production', patch: { status: 'succeeded', error: null } },
+      { type: 'finish-run', status: 'succeeded' },
+    ]);
+    expect(statuses(v)).toEqual({ build: 'succeeded', testing: 'succeeded', production: 'succeeded' });
+    expect(planRun(v)).toEqual([]);
+  });
+});

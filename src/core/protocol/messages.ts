@@ -1,0 +1,156 @@
+// The agent ⇄ server protocol (DESIGN §5): JSON messages over one WebSocket that the agent dials.
+// Every command carries an id and is idempotent, so a reconnect may replay it safely.
+import { z } from 'zod';
+
+export const PROTOCOL_VERSION = 1;
+
+/** App names become folder names on hosts: lowercase letters, digits and dashes, no dots or slashes. */
+export const appNameSchema = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/);
+/** Versions are `<run-number>-<sha7>`; anything else could name a path outside the releases folder. */
+export const versionSchema = z.string().regex(/^[0-9]{1,9}-[0-9a-f]{7}$/);
+
+export const appRunSpecSchema = z.object({
+  command: z.string().min(1),
+  port: z.number().int().min(1).max(65535),
+  healthPath: z.string().startsWith('/'),
+  healthTimeoutMs: z.number().int().positive(),
+  stopTimeoutMs: z.number().int().positive(),
+});
+export type AppRunSpec = z.infer<typeof appRunSpecSchema>;
+
+export const jobStepSchema = z.object({
+  name: z.string(),
+  run: z.string(),
+  timeoutMs: z.number().int().positive(),
+});
+export type JobStep = z.infer<typeof jobStepSchema>;
+
+export const jobSpecSchema = z.object({
+  jobId: z.string(),
+  runId: z.string(),
+  kind: z.enum(['build', 'verify']),
+  project: z.string(),
+  sha: z.string(),
+  version: versionSchema,
+  /** Path on the server of a tar.gz of the commit's tree (`git archive`). */
+  sourcePath: z.string().startsWith('/'),
+  steps: z.array(jobStepSchema),
+  /** Build only: the paths to pack into the artifact. */
+  artifactPaths: z.array(z.string()).default([]),
+  env: z.record(z.string(), z.string()).default({}),
+});
+export type JobSpec = z.infer<typeof jobSpecSchema>;
+
+export const commandSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('prepare'),
+    app: appNameSchema,
+    version: versionSchema,
+    /** Path on the server to download the artifact from, with the agent's token. */
+    artifactPath: z.string().startsWith('/'),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    size: z.number().int().nonnegative(),
+    /** The run and deployment the staging belongs to: the agent tags its deploy lines with them. */
+    runId: z.string().nullable().optional(),
+    deploymentId: z.string().nullable().optional(),
+  }),
+  z.object({
+    kind: z.literal('activate'),
+    app: appNameSchema,
+    version: versionSchema,
+    env: z.string(),
+    deploymentId: z.string().nullable(),
+    /** The run that built the version being deployed (null for a rollback by hand). */
+    runId: z.string().nullable().optional(),
+    run: appRunSpecSchema,
+    /**
+     * Log files to follow besides the app's output (slipway.yml `logs`): globs, relative ones
+     * under <root>/apps/<app>/. The app's lines are tagged with this activation's run and deployment.
+     */
+    logs: z.array(z.string().min(1)).max(50).optional(),
+  }),
+  z.object({ kind: z.literal('deactivate'), app: appNameSchema }),
+  z.object({ kind: z.literal('job'), job: jobSpecSchema }),
+]);
+export type Command = z.infer<typeof commandSchema>;
+
+export const commandResultSchema = z.object({
+  ok: z.boolean(),
+  error: z.string().optional(),
+  /** The app's version on the host before the command: prepare and activate report it. */
+  previous: z.string().nullable().optional(),
+  /** The last lines the app or job wrote, for a failure's cause. */
+  logTail: z.array(z.string()).optional(),
+  /** Where it failed: stage, activate or health. */
+  step: z.enum(['stage', 'activate', 'health']).optional(),
+  artifact: z.object({ sha256: z.string(), size: z.number() }).optional(),
+  exitCode: z.number().nullable().optional(),
+});
+export type CommandResult = z.infer<typeof commandResultSchema>;
+
+export const appOnHostSchema = z.object({
+  app: z.string(),
+  current: z.string().nullable(),
+  releases: z.array(z.string()),
+});
+
+export const logLineInSchema = z.object({
+  seq: z.number().int().nonnegative(),
+  at: z.number(),
+  stream: z.string(),
+  text: z.string(),
+  level: z.string().nullable().optional(),
+  app: z.string().nullable().optional(),
+  env: z.string().nullable().optional(),
+  runId: z.string().nullable().optional(),
+  deploymentId: z.string().nullable().optional(),
+});
+export type LogLineIn = z.infer<typeof logLineInSchema>;
+
+export const agentMessageSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('hello'),
+    protocol: z.number(),
+    name: z.string(),
+    labels: z.record(z.string(), z.string()),
+    address: z.string(),
+    port: z.number().int().nullable(),
+    apps: z.array(appOnHostSchema),
+    /** Commands the agent is still working on (e.g. after the server restarted). */
+    running: z.array(z.string()),
+  }),
+  z.object({ type: z.literal('status'), apps: z.array(appOnHostSchema) }),
+  z.object({ type: z.literal('heartbeat') }),
+  z.object({ type: z.literal('progress'), commandId: z.string(), message: z.string() }),
+  z.object({ type: z.literal('result'), commandId: z.string(), result: commandResultSchema }),
+  z.object({ type: z.literal('log'), lines: z.array(logLineInSchema).max(10_000) }),
+]);
+export type AgentMessage = z.infer<typeof agentMessageSchema>;
+
+export const serverMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('command'), id: z.string(), command: commandSchema }),
+  /** Every log line up to and including `seq` is stored: the agent may forget them. */
+  z.object({ type: z.literal('log_ack'), seq: z.number() }),
+  z.object({ type: z.literal('heartbeat_ack') }),
+]);
+export type ServerMessage = z.infer<typeof serverMessageSchema>;
+
+/** Parses one frame; returns undefined for anything that is not a valid message. */
+export function parseAgentMessage(text: string): AgentMessage | undefined {
+  return parseJson(text, agentMessageSchema);
+}
+
+export function parseServerMessage(text: string): ServerMessage | undefined {
+  return parseJson(text, serverMessageSchema);
+}
+
+function parseJson<T>(text: string, schema: z.ZodType<T>): T | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const parsed = schema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}

@@ -1,0 +1,27 @@
+// What the HTTP routes work with, passed as one plain object from the server's main.
+import type { Logger } from 'pino';
+import type { Clock } from '../../base/clock.ts';
+import type { Store } from '../../storage/store.ts';
+import type { ArtifactBlobs } from '../artifacts/artifact-blobs.ts';
+import type { Engine } from '../engine/engine.ts';
+import type { EventLog } from '../engine/event-log.ts';
+import type { AgentGateway } from '../gateway/agent-gateway.ts';
+import type { GitMirrors } from '../git/git-mirrors.ts';
+import type { LogTailHub } from '../logs/log-tail-hub.ts';
+import type { CommitTrigger } from '../triggers/commit-trigger.ts';
+
+export interface ApiDeps {
+  store: Store;
+  blobs: ArtifactBlobs;
+  gateway: AgentGateway;
+  engine: Engine;
+  events: EventLog;
+  mirrors: GitMirrors;
+  trigger: CommitTrigger;
+  clock: Clock;
+  log: Logger;
+  tokens: { admin: string; join: string };
+  maxArtifactBytes: number;
+  /** Live tail of the central log: lines as they are stored. */
+  logTail: LogTailHub;
+}

@@ -1,0 +1,151 @@
+// The central log over HTTP: paged search (GET /api/v1/logs) and live tail as Server-Sent Events
+// (GET /api/v1/logs/tail) that resume after Last-Event-ID with neither a gap nor a duplicate.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { LogFilter } from '../../core/logs/log-filter.ts';
+import { parseLogQuery } from '../../core/logs/parse-log-query.ts';
+import type { LogLine } from '../../core/model.ts';
+import type { ApiDeps } from './api-deps.ts';
+import { requireSecret } from './auth-hooks.ts';
+import { parseInput } from './parse-input.ts';
+import { openSse, type SseStream } from './sse.ts';
+
+/** A parameter given empty (`host=`) counts as not given. */
+const blankIsAbsent = (value: unknown) => (value === '' ? undefined : value);
+const text = z.preprocess(blankIsAbsent, z.string().max(1000).optional());
+const id = z.preprocess(blankIsAbsent, z.coerce.number().int().nonnegative().optional());
+const filterQuery = z.object({
+  q: text,
+  host: text,
+  app: text,
+  env: text,
+  stream: text,
+  /** One level or several, comma-separated: `warn,error`. */
+  level: text,
+  run: text,
+  deployment: text,
+  since: id,
+  until: id,
+});
+const searchQuery = filterQuery.extend({
+  before: id,
+  after: id,
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  order: z.enum(['asc', 'desc']).default('desc'),
+});
+const tailQuery = filterQuery.extend({ after: id });
+
+/** Lines read from the store per page when a tail catches up. */
+const REPLAY_PAGE = 1000;
+/** A client this far behind is dropped: it reconnects with its Last-Event-ID and catches up from the store. */
+const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+/** Live lines held while a tail catches up; beyond this the client is dropped the same way. */
+const MAX_HELD_LINES = 50_000;
+
+export function logRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'store' | 'tokens' | 'logTail'>): void {
+  const admin = { preHandler: requireSecret(deps.tokens.admin, 'API token') };
+
+  /**
+   * `GET /api/v1/logs?q=&host=&app=&env=&stream=&level=&run=&deployment=&since=&until=&before=&after=&limit=&order=`
+   * → `{ lines }`: newest first by default (page back with before=<id>); order=asc, oldest first
+   * (page forward with after=<id>).
+   */
+  app.get('/api/v1/logs', admin, async (request) => {
+    const query = parseInput(searchQuery, request.query, 'log search');
+    const lines = await deps.store.logs.search({
+      ...toFilter(query), order: query.order, afterId: query.after, beforeId: query.before, limit: query.limit,
+    });
+    return { lines };
+  });
+
+  const open = new Set<SseStream>();
+  // Streams never end by themselves: close them, or the server's close would wait for the clients.
+  app.addHook('preClose', (done) => {
+    for (const stream of open) stream.close();
+    done();
+  });
+
+  /**
+   * `GET /api/v1/logs/tail?<filters>`: `event: line`, `id: <line id>`, `data: LogLine`. With
+   * Last-Event-ID (or after=), the stored lines after that id come first, then live ones; without
+   * one, only lines stored from now on. Lines come in id order, each once.
+   */
+  app.get('/api/v1/logs/tail', admin, async (request, reply) => {
+    const query = parseInput(tailQuery, request.query, 'log tail');
+    const filter = toFilter(query);
+    const from = resumePoint(request, query.after);
+
+    let lastSent = from ?? 0;
+    let buffered: LogLine[] | undefined = [];
+    let sse: SseStream | undefined;
+    const send = (lines: LogLine[]) => {
+      if (!sse) return;
+      const fresh = lines.filter((l) => l.id > lastSent);
+      if (fresh.length === 0) return;
+      reply.raw.cork();
+      for (const line of fresh) sse.send({ id: line.id, event: 'line', data: line });
+      reply.raw.uncork();
+      lastSent = fresh.at(-1)!.id;
+      if (reply.raw.writableLength > MAX_BUFFERED_BYTES) sse.close();
+    };
+    // Listening before the first byte is sent: a client that has the headers misses nothing after.
+    const unsubscribe = deps.logTail.subscribe(filter, (lines) => {
+      if (!buffered) send(lines);
+      else if (buffered.length + lines.length <= MAX_HELD_LINES) buffered.push(...lines);
+      else sse?.close();
+    });
+    const stream = (sse = openSse(request, reply));
+    open.add(stream);
+    let closed = false;
+    void stream.closed.then(() => {
+      closed = true;
+      unsubscribe();
+      open.delete(stream);
+    });
+
+    if (from !== undefined) {
+      try {
+        for (;;) {
+          const page = await deps.store.logs.search({ ...filter, order: 'asc', afterId: lastSent, limit: REPLAY_PAGE });
+          if (closed) return;
+          send(page);
+          if (page.length < REPLAY_PAGE) break;
+          if (reply.raw.writableNeedDrain) await Promise.race([new Promise((resolve) => reply.raw.once('drain', resolve)), stream.closed]);
+        }
+      } catch (err) {
+        request.log.warn({ err }, 'log tail catch-up failed; the client will reconnect');
+        stream.close();
+        return;
+      }
+    }
+    const live = buffered;
+    buffered = undefined;
+    send(live);
+  });
+}
+
+function toFilter(query: z.infer<typeof filterQuery>): LogFilter {
+  return {
+    query: query.q === undefined ? undefined : parseLogQuery(query.q),
+    host: query.host,
+    app: query.app,
+    env: query.env,
+    stream: query.stream,
+    levels: query.level?.split(',').map((l) => l.trim()).filter(Boolean),
+    runId: query.run,
+    deploymentId: query.deployment,
+    since: query.since,
+    until: query.until,
+  };
+}
+
+/** The id to resume after: Last-Event-ID, else `after=`; undefined when the client gave neither. */
+function resumePoint(request: FastifyRequest, after: number | undefined): number | undefined {
+  const header = request.headers['last-event-id'];
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value !== undefined && value.trim() !== '') {
+    const lastId = Number(value);
+    return Number.isInteger(lastId) && lastId >= 0 ? lastId : 0;
+  }
+  return after;
+}

@@ -1,0 +1,55 @@
+// The web UI's front page in one request: per project, its last run with stages, what each
+// environment runs (and what a rollback would restore), and the deployments under way.
+import type { FastifyInstance } from 'fastify';
+import { SlipwayError } from '../../base/errors.ts';
+import type { Deployment, DeploymentHost, Project, Run, Stage } from '../../core/model.ts';
+import type { Store } from '../../storage/store.ts';
+import { rollbackTarget } from '../engine/start-deployment.ts';
+import type { ApiDeps } from './api-deps.ts';
+import { requireSecret } from './auth-hooks.ts';
+import { projectStatus, type EnvironmentStatus } from './project-status.ts';
+
+export interface ProjectOverview {
+  project: Project;
+  lastRun: (Omit<Run, 'config'> & { stages: Stage[] }) | null;
+  /** Each environment, with `rollbackTo`: the version `POST /rollback` would deploy, or null when there is none. */
+  environments: (EnvironmentStatus & { rollbackTo: string | null })[];
+  activeDeployments: (Deployment & { hosts: DeploymentHost[] })[];
+}
+
+export function overviewRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  app.get('/api/v1/overview', { preHandler: requireSecret(deps.tokens.admin, 'API token') }, async () => {
+    const [projects, active] = await Promise.all([deps.store.projects.list(), deps.store.deployments.listActive()]);
+    return Promise.all(projects.map((project) => projectOverview(deps.store, project, active)));
+  });
+}
+
+/** One project's row of the overview; `active` is every deployment that has not ended. */
+export async function projectOverview(store: Store, project: Project, active: Deployment[]): Promise<ProjectOverview> {
+  const [last] = await store.runs.list(project.id, 1);
+  const { environments } = await projectStatus(store, project);
+  const activeDeployments = await Promise.all(
+    active.filter((d) => d.projectId === project.id).map(async (d) => ({ ...d, hosts: await store.deployments.hosts(d.id) })),
+  );
+  return {
+    project,
+    lastRun: last ? { ...withoutConfig(last), stages: await store.runs.stages(last.id) } : null,
+    environments: await Promise.all(environments.map(async (env) => ({ ...env, rollbackTo: await rollbackVersion(store, project, env.name) }))),
+    activeDeployments,
+  };
+}
+
+function withoutConfig(run: Run): Omit<Run, 'config'> {
+  const { config: _config, ...rest } = run;
+  return rest;
+}
+
+/** What a rollback of the environment would restore; null when the server would refuse one. */
+async function rollbackVersion(store: Store, project: Project, env: string): Promise<string | null> {
+  try {
+    return (await rollbackTarget(store, project, env)).version;
+  } catch (err) {
+    if (err instanceof SlipwayError && err.kind !== 'internal') return null;
+    throw err;
+  }
+}

@@ -1,0 +1,54 @@
+// Projects: register a repository, list them, and what each environment runs.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { parseDuration } from '../../base/duration.ts';
+import { newToken } from '../../base/ids.ts';
+import type { Project } from '../../core/model.ts';
+import { checkRepoUrl } from '../git/repo-url.ts';
+import { projectStatus } from './project-status.ts';
+import type { ApiDeps } from './api-deps.ts';
+import { requireSecret } from './auth-hooks.ts';
+import { parseInput } from './parse-input.ts';
+import { findProject } from './project-lookup.ts';
+
+const newProjectBody = z.object({
+  name: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'expected a lowercase name of letters, digits and "-"'),
+  repo: z.string().min(1).refine((url) => checkRepoUrl(url) === undefined, { message: 'expected a git repository URL or an absolute path' }),
+  branch: z.string().regex(/^[A-Za-z0-9._/-]{1,200}$/, 'expected a branch name').default('main'),
+  poll: z.string().refine((d) => (parseDuration(d) ?? 0) >= 1000, { message: 'expected a duration of at least 1s, like "10s"' }).default('10s'),
+  webhookSecret: z.string().min(16).optional(),
+});
+
+export function projectRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const { store } = deps;
+  const admin = { preHandler: requireSecret(deps.tokens.admin, 'API token') };
+
+  app.post('/api/v1/projects', admin, async (request, reply) => {
+    const body = parseInput(newProjectBody, request.body, 'project');
+    const project = await store.projects.create({
+      name: body.name, repoUrl: body.repo, branch: body.branch, pollIntervalMs: parseDuration(body.poll)!,
+      webhookSecret: body.webhookSecret ?? newToken('swh'),
+    }, deps.clock.now());
+    await deps.events.emit('project.added', `project ${project.name} added for ${body.repo} (${body.branch})`, { projectId: project.id });
+    // No check here: the poller looks at a project it has not seen yet on its next round (within
+    // a second), which is the one initial check. Checking here as well fetched twice, so a commit
+    // pushed in that second got a poll run even with poll: 1h, and the floating promise could
+    // crash the server on a store error.
+    return reply.code(201).send(showProject(project));
+  });
+
+  app.get('/api/v1/projects', admin, async () => (await store.projects.list()).map(showProject));
+
+  app.get<{ Params: { name: string } }>('/api/v1/projects/:name', admin, async (request) => showProject(await findProject(store, request.params.name)));
+
+  app.get<{ Params: { name: string } }>('/api/v1/projects/:name/status', admin, async (request) => projectStatus(store, await findProject(store, request.params.name)));
+
+  app.get<{ Params: { name: string } }>('/api/v1/projects/:name/versions', admin, async (request) => {
+    const project = await findProject(store, request.params.name);
+    return store.artifacts.list(project.id, 100);
+  });
+}
+
+function showProject(project: Project) {
+  return { ...project, webhookPath: `/api/v1/hooks/${project.name}` };
+}

@@ -1,0 +1,85 @@
+// Ingest on a real SQLite store: stored before published, ids in order for live tails, batches
+// arriving together written together, and one bad batch not failing the others.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { LogLine } from '../../core/model.ts';
+import { logLine } from '../../storage/contract/fixtures.ts';
+import { openSqliteStore } from '../../storage/sqlite/sqlite-store.ts';
+import type { Store } from '../../storage/store.ts';
+import { LogIngest } from './log-ingest.ts';
+import { LogTailHub } from './log-tail-hub.ts';
+
+describe('LogIngest', () => {
+  let dir: string;
+  let store: Store;
+  let tail: LogTailHub;
+  let ingest: LogIngest;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'slipway-ingest-'));
+    store = await openSqliteStore(join(dir, 'slipway.db'));
+    tail = new LogTailHub();
+    ingest = new LogIngest({ store, tail, log: pino({ level: 'silent' }) });
+  });
+
+  afterEach(async () => {
+    await ingest.flush();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('publishes lines to the tail only once they are stored, with their ids, each once', async () => {
+    const seen: LogLine[] = [];
+    const storedWhenPublished: Promise<number[]>[] = [];
+    tail.subscribe({}, (lines) => {
+      seen.push(...lines);
+      storedWhenPublished.push(store.logs.search({ order: 'asc', limit: 100 }).then((stored) => stored.map((l) => l.id)));
+    });
+    await ingest.append([logLine('a', 1), logLine('a', 2)]);
+    await ingest.append([logLine('a', 2), logLine('a', 3)]);
+    expect(seen.map((l) => l.seq)).toEqual([1, 2, 3]);
+    const [afterFirst] = await Promise.all(storedWhenPublished);
+    expect(afterFirst).toEqual(seen.slice(0, 2).map((l) => l.id));
+    expect(seen.map((l) => l.id)).toEqual((await store.logs.search({ order: 'asc', limit: 10 })).map((l) => l.id));
+  });
+
+  it('writes batches handed in together in one go and tells the tail in id order', async () => {
+    const published: LogLine[][] = [];
+    tail.subscribe({}, (lines) => published.push(lines));
+    await Promise.all([
+      ingest.append([logLine('a', 1), logLine('a', 2)]),
+      ingest.append([logLine('b', 1)]),
+      ingest.append([logLine('c', 1), logLine('c', 2)]),
+    ]);
+    expect(published).toHaveLength(1);
+    const ids = published[0]!.map((l) => l.id);
+    expect(ids).toEqual([...ids].sort((x, y) => x - y));
+    expect(published[0]!.map((l) => `${l.source}${l.seq}`)).toEqual(['a1', 'a2', 'b1', 'c1', 'c2']);
+  });
+
+  it('fails only the batch the database refuses when it was written with others', async () => {
+    const broken = { ...logLine('b', 1), host: null as unknown as string };
+    const results = await Promise.allSettled([
+      ingest.append([logLine('a', 1)]),
+      ingest.append([broken]),
+      ingest.append([logLine('c', 1)]),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((await store.logs.search({ order: 'asc', limit: 10 })).map((l) => l.source)).toEqual(['a', 'c']);
+  });
+
+  it('tags an agent\'s lines with its id and name and answers the highest seq to acknowledge', async () => {
+    const seq = await ingest.fromAgent({ id: 'agent-id', name: 'web-1' }, [
+      { seq: 4, at: 10, stream: 'app', text: 'four' },
+      { seq: 5, at: 11, stream: 'deploy', text: 'five', level: 'warn', app: 'hello', env: 'testing', runId: 'r1', deploymentId: 'd1' },
+    ]);
+    expect(seq).toBe(5);
+    expect(await ingest.fromAgent({ id: 'agent-id', name: 'web-1' }, [])).toBeUndefined();
+    const [first, second] = await store.logs.search({ order: 'asc', limit: 10 });
+    expect(first).toMatchObject({ source: 'agent-id', host: 'web-1', seq: 4, app: null, env: null, level: null, runId: null, deploymentId: null });
+    expect(second).toMatchObject({ source: 'agent-id', host: 'web-1', seq: 5, app: 'hello', env: 'testing', level: 'warn', runId: 'r1', deploymentId: 'd1', stream: 'deploy' });
+  });
+});

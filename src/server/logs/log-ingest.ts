@@ -1,0 +1,112 @@
+// The way into the central log: lines from agents and from the server itself are stored first,
+// then handed to live tails, then acknowledged. Batches that arrive together are written in one
+// transaction, one write at a time, so that live tails see ids in increasing order.
+import type { Logger } from 'pino';
+import type { Agent, LogLine } from '../../core/model.ts';
+import type { LogLineIn } from '../../core/protocol/messages.ts';
+import type { NewLogLine, Store } from '../../storage/store.ts';
+import type { LogTailHub } from './log-tail-hub.ts';
+
+export interface LogIngestDeps {
+  store: Store;
+  tail: LogTailHub;
+  log: Logger;
+}
+
+interface Pending {
+  lines: NewLogLine[];
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/** Lines written in one transaction at most (several agents' batches together). */
+const MAX_GROUP_LINES = 20_000;
+
+export class LogIngest {
+  private pending: Pending[] = [];
+  private writing: Promise<void> | undefined;
+
+  constructor(private readonly deps: LogIngestDeps) {}
+
+  /**
+   * Stores the lines (those already stored are skipped) and publishes the new ones to the tail.
+   * Resolves once they are committed: only then may a sender forget them. Rejects when the
+   * database refuses them.
+   */
+  append(lines: NewLogLine[]): Promise<void> {
+    if (lines.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.pending.push({ lines, resolve, reject });
+      // Started in the check phase: batches that arrived in the same turn of the event loop
+      // (several agents at once) are written together.
+      this.writing ??= new Promise<void>((done) => setImmediate(() => void this.drain().finally(done)));
+    });
+  }
+
+  /**
+   * Stores a batch an agent sent (tagged with the agent's id as source and its name as host).
+   * Returns the seq to acknowledge: the highest of the batch, or undefined for an empty one.
+   */
+  async fromAgent(agent: Pick<Agent, 'id' | 'name'>, lines: LogLineIn[]): Promise<number | undefined> {
+    let highest: number | undefined;
+    const rows = lines.map((l): NewLogLine => {
+      if (highest === undefined || l.seq > highest) highest = l.seq;
+      return {
+        at: l.at, source: agent.id, seq: l.seq, host: agent.name, app: l.app ?? null, env: l.env ?? null, stream: l.stream,
+        level: l.level ?? null, runId: l.runId ?? null, deploymentId: l.deploymentId ?? null, text: l.text,
+      };
+    });
+    await this.append(rows);
+    return highest;
+  }
+
+  /** Resolves when everything handed in so far is written (or refused). */
+  async flush(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.pending.length > 0) {
+        const group = this.takeGroup();
+        try {
+          this.publish(await this.deps.store.logs.append(group.flatMap((p) => p.lines)));
+          for (const p of group) p.resolve();
+        } catch (err) {
+          if (group.length === 1) group[0]!.reject(err);
+          // One sender's bad batch must not fail the others written with it: each on its own.
+          else for (const p of group) await this.writeAlone(p);
+        }
+      }
+    } finally {
+      this.writing = undefined;
+    }
+  }
+
+  private takeGroup(): Pending[] {
+    let count = 0;
+    let taken = 0;
+    while (taken < this.pending.length && (taken === 0 || count + this.pending[taken]!.lines.length <= MAX_GROUP_LINES)) {
+      count += this.pending[taken]!.lines.length;
+      taken += 1;
+    }
+    return this.pending.splice(0, taken);
+  }
+
+  private async writeAlone(p: Pending): Promise<void> {
+    try {
+      this.publish(await this.deps.store.logs.append(p.lines));
+      p.resolve();
+    } catch (err) {
+      p.reject(err);
+    }
+  }
+
+  private publish(stored: LogLine[]): void {
+    try {
+      this.deps.tail.publish(stored);
+    } catch (err) {
+      this.deps.log.error({ err }, 'a live log tail failed');
+    }
+  }
+}

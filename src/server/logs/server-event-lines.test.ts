@@ -1,0 +1,78 @@
+// Server events as central log lines, on a real SQLite store: tags looked up from the project,
+// run and deployment, levels from the kind, and the catch-up of events left without a line.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { addProjectWithRun, enrollAgent } from '../../storage/contract/fixtures.ts';
+import { openSqliteStore } from '../../storage/sqlite/sqlite-store.ts';
+import type { Store } from '../../storage/store.ts';
+import { EventLog } from '../engine/event-log.ts';
+import { LogIngest } from './log-ingest.ts';
+import { LogTailHub } from './log-tail-hub.ts';
+import { levelOf, ServerEventLines } from './server-event-lines.ts';
+
+describe('ServerEventLines', () => {
+  let dir: string;
+  let store: Store;
+  let ingest: LogIngest;
+  let lines: ServerEventLines;
+  const clock = { now: () => 42_000 };
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'slipway-event-lines-'));
+    store = await openSqliteStore(join(dir, 'slipway.db'));
+    const log = pino({ level: 'silent' });
+    ingest = new LogIngest({ store, tail: new LogTailHub(), log });
+    lines = new ServerEventLines({ store, ingest, log });
+  });
+
+  afterEach(async () => {
+    await ingest.flush();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const stored = () => store.logs.search({ order: 'asc', limit: 100 });
+
+  it('writes each emitted event as a server line tagged with its project, run, deployment and environment', async () => {
+    const { project, run } = await addProjectWithRun(store);
+    const agent = await enrollAgent(store, 'web-1');
+    const deployment = await store.deployments.create({
+      projectId: project.id, env: 'production', version: run.version, runId: run.id, kind: 'deploy', batch: '1', forced: false, requestedBy: 'ada',
+    }, [{ agentId: agent.id, hostName: 'web-1', batch: 0 }], 1);
+    const events = new EventLog(store, clock, (event) => lines.write(event));
+    const started = await events.emit('run.started', 'run #1 of hello started', { projectId: project.id, runId: run.id });
+    await events.emit('job.failed', 'build job failed: exit 1', { runId: run.id });
+    await events.emit('deployment.rolling_back', 'rolling back', { deploymentId: deployment.id, runId: run.id });
+    await ingest.flush();
+    const [first, second, third] = await stored();
+    expect(first).toEqual({
+      id: first!.id, at: 42_000, source: 'server', seq: started.id, host: 'server', app: 'hello', env: null, stream: 'server',
+      level: 'info', runId: run.id, deploymentId: null, text: 'run #1 of hello started',
+    });
+    expect(second).toMatchObject({ app: 'hello', level: 'error', text: 'build job failed: exit 1' });
+    expect(third).toMatchObject({ app: 'hello', env: 'production', level: 'warn', deploymentId: deployment.id });
+  });
+
+  it('catches up on events stored without a line, once', async () => {
+    const events = new EventLog(store, clock);
+    await events.emit('project.added', 'one');
+    await events.emit('project.added', 'two');
+    expect(await lines.catchUp()).toBe(2);
+    expect(await lines.catchUp()).toBe(0);
+    await new EventLog(store, clock).emit('project.added', 'three');
+    expect(await lines.catchUp()).toBe(1);
+    expect((await stored()).map((l) => l.text)).toEqual(['one', 'two', 'three']);
+  });
+
+  it('reads the level from the kind and what failed', () => {
+    expect(levelOf({ kind: 'run.failed', data: {} })).toBe('error');
+    expect(levelOf({ kind: 'stage.updated', data: { status: 'failed' } })).toBe('error');
+    expect(levelOf({ kind: 'deployment.host', data: { step: 'restore_failed' } })).toBe('error');
+    expect(levelOf({ kind: 'deployment.rolled_back', data: {} })).toBe('warn');
+    expect(levelOf({ kind: 'deployment.host', data: { step: 'healthy' } })).toBe('info');
+    expect(levelOf({ kind: 'gate.approved', data: {} })).toBe('info');
+  });
+});

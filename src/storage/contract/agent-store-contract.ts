@@ -1,0 +1,61 @@
+// Contract tests of AgentStore: enrolment, re-enrolment and what agents say about themselves.
+import { describe, expect, it } from 'vitest';
+import type { Store } from '../store.ts';
+import { enrollAgent, useStore } from './fixtures.ts';
+
+export function describeAgentStoreContract(open: () => Promise<Store>): void {
+  describe('agents', () => {
+    const store = useStore(open);
+
+    it('enrolls an agent offline, with no apps, and finds it by id and by token hash', async () => {
+      const agent = await enrollAgent(store(), 'web-1', { env: 'production', role: 'web' }, 400);
+      expect(agent).toEqual({
+        id: agent.id, name: 'web-1', labels: { env: 'production', role: 'web' }, address: 'web-1.internal', port: null,
+        online: false, lastSeenAt: 400, apps: [], enrolledAt: 400,
+      });
+      expect(await store().agents.get(agent.id)).toEqual(agent);
+      expect(await store().agents.getByTokenHash('hash-of-web-1')).toEqual(agent);
+      expect(await store().agents.getByTokenHash('unknown')).toBeUndefined();
+      expect(await store().agents.get('nope')).toBeUndefined();
+    });
+
+    it('re-enrolls a host under the same name: the id stays and only the new token works', async () => {
+      const first = await enrollAgent(store(), 'web-1', { env: 'testing' }, 1);
+      const again = await store().agents.enroll(
+        { name: 'web-1', labels: { env: 'production' }, tokenHash: 'new-hash', address: '10.0.0.9', port: 9000 }, 2,
+      );
+      expect(again).toMatchObject({ id: first.id, labels: { env: 'production' }, address: '10.0.0.9', port: 9000 });
+      expect(await store().agents.getByTokenHash('hash-of-web-1')).toBeUndefined();
+      expect((await store().agents.getByTokenHash('new-hash'))?.id).toBe(first.id);
+      expect(await store().agents.list()).toHaveLength(1);
+    });
+
+    it('lists every agent by name', async () => {
+      await enrollAgent(store(), 'web-2');
+      await enrollAgent(store(), 'db-1');
+      await enrollAgent(store(), 'web-1');
+      expect((await store().agents.list()).map((a) => a.name)).toEqual(['db-1', 'web-1', 'web-2']);
+    });
+
+    it('records what an agent says about itself when it connects', async () => {
+      const agent = await enrollAgent(store(), 'web-1');
+      const apps = [{ app: 'hello', current: '2-abcdef0', releases: ['1-0123456', '2-abcdef0'] }];
+      await store().agents.update(agent.id, { online: true, lastSeenAt: 900, apps, labels: { env: 'production' }, port: 8081 });
+      await store().agents.update(agent.id, { address: '10.0.0.2' });
+      expect(await store().agents.get(agent.id)).toEqual({
+        ...agent, online: true, lastSeenAt: 900, apps, labels: { env: 'production' }, port: 8081, address: '10.0.0.2',
+      });
+      await store().agents.update(agent.id, { port: null, online: false });
+      expect(await store().agents.get(agent.id)).toMatchObject({ port: null, online: false });
+    });
+
+    it('marks every agent offline and seen now when the server starts', async () => {
+      const a = await enrollAgent(store(), 'web-1');
+      const b = await enrollAgent(store(), 'web-2');
+      await store().agents.update(a.id, { online: true, lastSeenAt: 10 });
+      await store().agents.update(b.id, { online: true, lastSeenAt: 20 });
+      await store().agents.markAllOffline(5000);
+      expect((await store().agents.list()).map((x) => [x.online, x.lastSeenAt])).toEqual([[false, 5000], [false, 5000]]);
+    });
+  });
+}

@@ -1,0 +1,50 @@
+// Contract tests of CommandStore: commands written down for agents, and their first result.
+import { describe, expect, it } from 'vitest';
+import type { Store } from '../store.ts';
+import { enrollAgent, prepareCommand, useStore } from './fixtures.ts';
+
+export function describeCommandStoreContract(open: () => Promise<Store>): void {
+  describe('commands', () => {
+    const store = useStore(open);
+
+    it('writes a command down without a result and reads it back', async () => {
+      const agent = await enrollAgent(store(), 'web-1');
+      const command = await store().commands.create({ id: 'cmd-1', agentId: agent.id, command: prepareCommand }, 70);
+      expect(command).toEqual({ id: 'cmd-1', agentId: agent.id, command: prepareCommand, result: null, createdAt: 70, completedAt: null });
+      expect(await store().commands.get('cmd-1')).toEqual(command);
+      expect(await store().commands.get('nope')).toBeUndefined();
+    });
+
+    it('lists an agent\'s commands without a result in the order they were written', async () => {
+      const agent = await enrollAgent(store(), 'web-1');
+      const other = await enrollAgent(store(), 'web-2');
+      for (const id of ['c', 'a', 'b']) await store().commands.create({ id, agentId: agent.id, command: prepareCommand }, 1);
+      await store().commands.create({ id: 'x', agentId: other.id, command: prepareCommand }, 1);
+      await store().commands.complete('a', { ok: true }, 2);
+      expect((await store().commands.listPending(agent.id)).map((c) => c.id)).toEqual(['c', 'b']);
+    });
+
+    it('records the first result and refuses a replayed one', async () => {
+      const agent = await enrollAgent(store(), 'web-1');
+      await store().commands.create({ id: 'cmd-1', agentId: agent.id, command: prepareCommand }, 1);
+      const result = { ok: false, error: 'sha256 mismatch', step: 'stage' as const, logTail: ['boom'], previous: null };
+      expect(await store().commands.complete('cmd-1', result, 5)).toBe(true);
+      expect(await store().commands.complete('cmd-1', { ok: true }, 6)).toBe(false);
+      expect(await store().commands.get('cmd-1')).toMatchObject({ result, completedAt: 5 });
+    });
+
+    it('accepts exactly one of two results arriving at once', async () => {
+      const agent = await enrollAgent(store(), 'web-1');
+      await store().commands.create({ id: 'cmd-1', agentId: agent.id, command: prepareCommand }, 1);
+      const outcomes = await Promise.all([
+        store().commands.complete('cmd-1', { ok: true }, 5),
+        store().commands.complete('cmd-1', { ok: false, error: 'late' }, 5),
+      ]);
+      expect(outcomes.filter(Boolean)).toHaveLength(1);
+    });
+
+    it('answers false for a result of a command it never wrote', async () => {
+      expect(await store().commands.complete('nope', { ok: true }, 1)).toBe(false);
+    });
+  });
+}

@@ -1,0 +1,42 @@
+// Contract tests of EventStore: the append-only feed that readers resume by id.
+import { describe, expect, it } from 'vitest';
+import type { NewEvent, Store } from '../store.ts';
+import { useStore } from './fixtures.ts';
+
+export function describeEventStoreContract(open: () => Promise<Store>): void {
+  describe('events', () => {
+    const store = useStore(open);
+
+    const event = (kind: string, overrides: Partial<NewEvent> = {}): NewEvent => ({
+      at: 100, kind, projectId: 'p1', runId: null, deploymentId: null, message: `${kind} happened`, data: {}, ...overrides,
+    });
+
+    it('appends events with growing ids and keeps their data', async () => {
+      const first = await store().events.append(event('run.created', { runId: 'r1', data: { number: 1, sha: 'abc', nested: { ok: true } } }));
+      const second = await store().events.append(event('run.started', { runId: 'r1' }));
+      expect(first).toEqual({ ...event('run.created', { runId: 'r1', data: { number: 1, sha: 'abc', nested: { ok: true } } }), id: first.id });
+      expect(second.id).toBeGreaterThan(first.id);
+      expect(await store().events.list({ limit: 10 })).toEqual([first, second]);
+    });
+
+    it('lists the events after the last one a reader saw, up to the limit', async () => {
+      const appended = [];
+      for (let i = 0; i < 5; i++) appended.push(await store().events.append(event(`e${i}`)));
+      expect((await store().events.list({ afterId: appended[1]!.id, limit: 2 })).map((e) => e.kind)).toEqual(['e2', 'e3']);
+      expect(await store().events.list({ afterId: appended[4]!.id, limit: 10 })).toEqual([]);
+    });
+
+    it('lists the events of one run, deployment or project', async () => {
+      await store().events.append(event('a', { runId: 'r1' }));
+      await store().events.append(event('b', { deploymentId: 'd1', projectId: 'p2' }));
+      await store().events.append(event('c', { runId: 'r1', deploymentId: 'd1' }));
+      await store().events.append(event('d', { projectId: null }));
+      const kinds = (filter: Parameters<Store['events']['list']>[0]) =>
+        store().events.list(filter).then((list) => list.map((e) => e.kind));
+      expect(await kinds({ runId: 'r1', limit: 10 })).toEqual(['a', 'c']);
+      expect(await kinds({ deploymentId: 'd1', limit: 10 })).toEqual(['b', 'c']);
+      expect(await kinds({ projectId: 'p1', limit: 10 })).toEqual(['a', 'c']);
+      expect(await kinds({ projectId: 'p1', runId: 'r1', deploymentId: 'd1', limit: 10 })).toEqual(['c']);
+    });
+  });
+}

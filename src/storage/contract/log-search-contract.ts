@@ -1,0 +1,126 @@
+// Contract tests of LogStore.search: words, phrases, prefixes and literals through the full-text
+// index, every filter, and paging by id both ways.
+import { describe, expect, it } from 'vitest';
+import { parseLogQuery } from '../../core/logs/parse-log-query.ts';
+import type { LogSearch, Store } from '../store.ts';
+import { logLine, useStore } from './fixtures.ts';
+
+export function describeLogSearchContract(open: () => Promise<Store>): void {
+  describe('log search', () => {
+    const store = useStore(open);
+    const texts = async (q: string, filter: Partial<LogSearch> = {}) =>
+      (await store().logs.search({ query: parseLogQuery(q), order: 'asc', limit: 100, ...filter })).map((l) => l.text);
+
+    const sample = () => store().logs.append([
+      logLine('a', 1, { text: 'Connection refused by db-2:5432' }),
+      logLine('a', 2, { text: 'connection established; user_id=42' }),
+      logLine('a', 3, { text: 'Deployment of 3-abc1234 started -> testing' }),
+      logLine('a', 4, { text: 'the deploy was refused' }),
+      logLine('a', 5, { text: 'café ouvert, 北京 OK' }),
+    ]);
+
+    it('finds the lines holding every word, in any case', async () => {
+      await sample();
+      expect(await texts('connection')).toEqual(['Connection refused by db-2:5432', 'connection established; user_id=42']);
+      expect(await texts('REFUSED connection')).toEqual(['Connection refused by db-2:5432']);
+      expect(await texts('refused')).toEqual(['Connection refused by db-2:5432', 'the deploy was refused']);
+      expect(await texts('refused nowhere')).toEqual([]);
+    });
+
+    it('finds a quoted phrase only as words in a row', async () => {
+      await sample();
+      expect(await texts('"connection refused"')).toEqual(['Connection refused by db-2:5432']);
+      expect(await texts('"refused connection"')).toEqual([]);
+      expect(await texts('user_id=42')).toEqual(['connection established; user_id=42']);
+      expect(await texts('db-2:5432')).toEqual(['Connection refused by db-2:5432']);
+    });
+
+    it('finds words by a prefix with a trailing star, and whole words only without it', async () => {
+      await sample();
+      expect(await texts('deploy*')).toEqual(['Deployment of 3-abc1234 started -> testing', 'the deploy was refused']);
+      expect(await texts('deploy')).toEqual(['the deploy was refused']);
+      expect(await texts('"3 abc"*')).toEqual(['Deployment of 3-abc1234 started -> testing']);
+    });
+
+    it('finds text without letters or digits as written', async () => {
+      await sample();
+      expect(await texts('->')).toEqual(['Deployment of 3-abc1234 started -> testing']);
+      expect(await texts('; =')).toEqual(['connection established; user_id=42']);
+    });
+
+    it('finds words in any script', async () => {
+      await sample();
+      expect(await texts('café')).toEqual(['café ouvert, 北京 OK']);
+      expect(await texts('北京')).toEqual(['café ouvert, 北京 OK']);
+    });
+
+    it('never fails on odd input: unbalanced quotes and full-text operators are plain words', async () => {
+      await sample();
+      for (const q of ['"connection', 'connection"', 'NEAR(connection refused)', 'connection AND refused OR x', 'NOT refused',
+        '-refused', '^refused', 'text:refused', '(refused', "refused'", 'refused\\', '&|!<->', '*', '""', '" "*', 'refused:*', "'", '%_']) {
+        await expect(texts(q), q).resolves.toBeInstanceOf(Array);
+      }
+      expect(await texts('"connection')).toHaveLength(2);
+      expect(await texts('NOT refused')).toEqual([]);
+      expect(await texts('%_')).toEqual([]);
+    });
+
+    it('filters by host, app, env, stream, levels, run and deployment', async () => {
+      await store().logs.append([
+        logLine('a', 1, { host: 'web-1', app: 'hello', env: 'testing', stream: 'app', level: 'info', runId: 'r1', deploymentId: 'd1', text: 'x one' }),
+        logLine('a', 2, { host: 'web-2', app: 'hello', env: 'production', stream: 'deploy', level: 'error', runId: 'r1', deploymentId: 'd2', text: 'x two' }),
+        logLine('a', 3, { host: 'web-2', app: 'other', env: 'production', stream: '/var/log/other.log', level: null, runId: null, deploymentId: null, text: 'x three' }),
+      ]);
+      expect(await texts('', { host: 'web-2' })).toEqual(['x two', 'x three']);
+      expect(await texts('x', { app: 'hello' })).toEqual(['x one', 'x two']);
+      expect(await texts('', { env: 'production', app: 'hello' })).toEqual(['x two']);
+      expect(await texts('', { stream: '/var/log/other.log' })).toEqual(['x three']);
+      expect(await texts('', { levels: ['warn', 'error'] })).toEqual(['x two']);
+      expect(await texts('', { levels: [] })).toEqual([]);
+      expect(await texts('x', { runId: 'r1' })).toEqual(['x one', 'x two']);
+      expect(await texts('', { deploymentId: 'd1' })).toEqual(['x one']);
+      expect(await texts('three', { host: 'web-1' })).toEqual([]);
+    });
+
+    it('filters by time from since up to, not including, until', async () => {
+      await store().logs.append([10, 20, 30, 40].map((at, i) => logLine('a', i, { at, text: `at ${at}` })));
+      expect(await texts('', { since: 20 })).toEqual(['at 20', 'at 30', 'at 40']);
+      expect(await texts('', { until: 30 })).toEqual(['at 10', 'at 20']);
+      expect(await texts('at', { since: 15, until: 35 })).toEqual(['at 20', 'at 30']);
+      expect(await texts('', { since: 41 })).toEqual([]);
+      expect(await texts('', { until: 10 })).toEqual([]);
+    });
+
+    it('finds lines by time across many chunks, also a late line with an old time', async () => {
+      await store().logs.append(Array.from({ length: 10_000 }, (_, seq) => logLine('a', seq, { at: 100_000 + seq, text: `n${seq}` })));
+      await store().logs.append([logLine('late', 0, { at: 100_005, text: 'late arrival' })]);
+      expect(await texts('', { since: 109_998 })).toEqual(['n9998', 'n9999']);
+      expect(await texts('', { since: 100_004, until: 100_006 })).toEqual(['n4', 'n5', 'late arrival']);
+      expect(await texts('late', { until: 100_006 })).toEqual(['late arrival']);
+    });
+
+    it('pages back from the newest with beforeId and forward from the oldest with afterId', async () => {
+      await store().logs.append(Array.from({ length: 7 }, (_, seq) => logLine('a', seq, { text: `match ${seq}` })));
+      const page = (filter: Partial<LogSearch>) => store().logs.search({ query: parseLogQuery('match'), order: 'desc', limit: 3, ...filter });
+      const first = await page({});
+      expect(first.map((l) => l.seq)).toEqual([6, 5, 4]);
+      const second = await page({ beforeId: first.at(-1)!.id });
+      expect(second.map((l) => l.seq)).toEqual([3, 2, 1]);
+      expect((await page({ beforeId: second.at(-1)!.id })).map((l) => l.seq)).toEqual([0]);
+
+      const forward = await page({ order: 'asc', afterId: second[0]!.id });
+      expect(forward.map((l) => l.seq)).toEqual([4, 5, 6]);
+      expect(await page({ order: 'asc', afterId: forward.at(-1)!.id })).toEqual([]);
+      const between = await store().logs.search({ order: 'asc', limit: 10, afterId: second[1]!.id, beforeId: first[0]!.id });
+      expect(between.map((l) => l.seq)).toEqual([3, 4, 5]);
+    });
+
+    it('pages the same way without a query', async () => {
+      await store().logs.append(Array.from({ length: 5 }, (_, seq) => logLine('a', seq)));
+      const newest = await store().logs.search({ order: 'desc', limit: 2 });
+      expect(newest.map((l) => l.seq)).toEqual([4, 3]);
+      expect((await store().logs.search({ order: 'desc', limit: 2, beforeId: newest[1]!.id })).map((l) => l.seq)).toEqual([2, 1]);
+      expect((await store().logs.search({ order: 'asc', limit: 2, afterId: newest[1]!.id })).map((l) => l.seq)).toEqual([4]);
+    });
+  });
+}

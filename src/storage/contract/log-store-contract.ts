@@ -1,0 +1,72 @@
+// Contract tests of LogStore: the central log, deduplicated by (source, seq) so resends are harmless.
+import { describe, expect, it } from 'vitest';
+import type { NewLogLine, Store } from '../store.ts';
+import { logLine, useStore } from './fixtures.ts';
+
+export function describeLogStoreContract(open: () => Promise<Store>): void {
+  describe('logs', () => {
+    const store = useStore(open);
+
+    it('stores lines in order and reads them back with growing ids', async () => {
+      const lines = [logLine('agent-1', 0, { level: 'info', runId: 'r1' }), logLine('agent-1', 1), logLine('server', 0, { host: 'server' })];
+      const appended = await store().logs.append(lines);
+      const stored = await store().logs.list({ limit: 10 });
+      expect(appended).toEqual(stored);
+      expect(stored.map(({ id: _id, ...line }) => line)).toEqual(lines);
+      expect(stored[1]!.id).toBeGreaterThan(stored[0]!.id);
+      expect(stored[2]!.id).toBeGreaterThan(stored[1]!.id);
+    });
+
+    it('skips lines whose source and seq are already stored, and returns only the new ones', async () => {
+      const count = (lines: NewLogLine[]) => store().logs.append(lines).then((stored) => stored.length);
+      expect(await count([logLine('agent-1', 0), logLine('agent-1', 1)])).toBe(2);
+      const resent = await store().logs.append([logLine('agent-1', 1, { text: 'resent' }), logLine('agent-1', 2), logLine('agent-2', 1)]);
+      expect(resent.map((l) => [l.source, l.seq])).toEqual([['agent-1', 2], ['agent-2', 1]]);
+      expect(await count([logLine('agent-3', 5), logLine('agent-3', 5, { text: 'second copy' })])).toBe(1);
+      expect(await count([])).toBe(0);
+      const texts = (await store().logs.list({ limit: 10 })).map((l) => l.text);
+      expect(texts).toEqual(['line 0 from agent-1', 'line 1 from agent-1', 'line 2 from agent-1', 'line 1 from agent-2', 'line 5 from agent-3']);
+    });
+
+    it('stores a batch of thousands of lines at once', async () => {
+      const lines = Array.from({ length: 10_000 }, (_, seq) => logLine('agent-1', seq));
+      expect((await store().logs.append(lines)).length).toBe(10_000);
+      expect((await store().logs.append(lines.slice(9_000).concat(logLine('agent-1', 10_000)))).length).toBe(1);
+      expect(await store().logs.maxSeq('agent-1')).toBe(10_000);
+    });
+
+    it('stores NUL characters as U+FFFD, which every database can hold', async () => {
+      const [stored] = await store().logs.append([logLine('agent-1', 0, { text: 'a\0b' })]);
+      expect(stored!.text).toBe('a\uFFFDb');
+      expect((await store().logs.list({ limit: 1 }))[0]!.text).toBe('a\uFFFDb');
+    });
+
+    it('answers the highest seq stored for a source, or -1', async () => {
+      await store().logs.append([logLine('agent-1', 7), logLine('agent-1', 3), logLine('agent-2', 9)]);
+      expect(await store().logs.maxSeq('agent-1')).toBe(7);
+      expect(await store().logs.maxSeq('agent-3')).toBe(-1);
+    });
+
+    it('keeps seq numbers beyond 32 bits', async () => {
+      await store().logs.append([logLine('agent-1', 2 ** 40)]);
+      expect(await store().logs.maxSeq('agent-1')).toBe(2 ** 40);
+    });
+
+    it('lists the lines of one run, deployment or host after a given id, up to the limit', async () => {
+      await store().logs.append([
+        logLine('a', 1, { runId: 'r1' }),
+        logLine('a', 2, { deploymentId: 'd1', host: 'web-2' }),
+        logLine('a', 3, { runId: 'r1', deploymentId: 'd1' }),
+        logLine('a', 4, { runId: 'r1' }),
+        logLine('a', 5, { host: 'web-2' }),
+      ]);
+      const seqs = (filter: Parameters<Store['logs']['list']>[0]) => store().logs.list(filter).then((list) => list.map((l) => l.seq));
+      expect(await seqs({ runId: 'r1', limit: 10 })).toEqual([1, 3, 4]);
+      expect(await seqs({ runId: 'r1', limit: 2 })).toEqual([1, 3]);
+      expect(await seqs({ deploymentId: 'd1', limit: 10 })).toEqual([2, 3]);
+      expect(await seqs({ host: 'web-2', limit: 10 })).toEqual([2, 5]);
+      const [first] = await store().logs.list({ runId: 'r1', limit: 1 });
+      expect(await seqs({ runId: 'r1', afterId: first!.id, limit: 10 })).toEqual([3, 4]);
+    });
+  });
+}

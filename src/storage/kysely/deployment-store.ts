@@ -1,0 +1,164 @@
+// Deployments and their hosts over Kysely: attempts to move an environment to a version.
+import type { Selectable } from 'kysely';
+import { ConflictError } from '../../base/errors.ts';
+import { newId } from '../../base/ids.ts';
+import type {
+  Deployment, DeploymentHost, DeploymentKind, DeploymentStatus, HostStep, RollbackCause,
+} from '../../core/model.ts';
+import type { BatchSize } from '../../core/pipeline/slipway-config.ts';
+import type { DeploymentStore } from '../store.ts';
+import { fromJson, fromJsonOrNull, patchColumns, toJson } from './store-context.ts';
+import type { StoreContext } from './store-context.ts';
+import type { DeploymentHostsTable, DeploymentsTable } from './tables.ts';
+
+/** The statuses of a deployment that has not ended; the migration's partial unique index lists the same. */
+const ACTIVE: DeploymentStatus[] = ['staging', 'activating', 'rolling_back'];
+
+/** The DeploymentStore of the port, over the `deployments` and `deployment_hosts` tables. */
+export function createKyselyDeploymentStore({ db, isUniqueViolation }: StoreContext): DeploymentStore {
+  return {
+    async create(deployment, hosts, at) {
+      const row: Selectable<DeploymentsTable> = {
+        id: newId(),
+        project_id: deployment.projectId,
+        env: deployment.env,
+        version: deployment.version,
+        run_id: deployment.runId,
+        kind: deployment.kind,
+        status: 'staging',
+        batch: toJson(deployment.batch),
+        forced: deployment.forced ? 1 : 0,
+        requested_by: deployment.requestedBy,
+        cause: null,
+        error: null,
+        created_at: at,
+        finished_at: null,
+      };
+      let refused = false;
+      try {
+        await db.transaction().execute(async (trx) => {
+          try {
+            await trx.insertInto('deployments').values(row).execute();
+          } catch (error) {
+            refused = isUniqueViolation(error);
+            throw error;
+          }
+          if (hosts.length === 0) return;
+          await trx.insertInto('deployment_hosts').values(hosts.map((host) => ({
+            deployment_id: row.id,
+            agent_id: host.agentId,
+            host_name: host.hostName,
+            batch: host.batch,
+            previous_version: null,
+            step: 'pending',
+            error: null,
+            log_tail: '[]',
+            command_id: null,
+            command_sent_at: null,
+            updated_at: at,
+          }))).execute();
+        });
+      } catch (error) {
+        if (!refused) throw error;
+        const active = await db.selectFrom('deployments').select(['id', 'version', 'status'])
+          .where('project_id', '=', deployment.projectId).where('env', '=', deployment.env)
+          .where('status', 'in', ACTIVE).executeTakeFirst();
+        const which = active ? ` (${active.id}: ${active.version}, ${active.status})` : '';
+        throw new ConflictError(
+          'SLIPWAY_DEPLOYMENT_ACTIVE',
+          `environment ${deployment.env} already has a deployment in progress${which}`,
+          { cause: error },
+        );
+      }
+      return toDeployment(row);
+    },
+
+    async get(id) {
+      const row = await db.selectFrom('deployments').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toDeployment(row);
+    },
+
+    async listActive() {
+      const rows = await db.selectFrom('deployments').selectAll()
+        .where('status', 'in', ACTIVE).orderBy('created_at').orderBy('id').execute();
+      return rows.map(toDeployment);
+    },
+
+    async list(projectId, filter) {
+      let query = db.selectFrom('deployments').selectAll().where('project_id', '=', projectId);
+      if (filter.env !== undefined) query = query.where('env', '=', filter.env);
+      if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+      const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+      return rows.map(toDeployment);
+    },
+
+    async update(id, patch) {
+      const set = patchColumns<typeof patch, DeploymentsTable>(
+        patch,
+        { status: 'status', cause: 'cause', error: 'error', finishedAt: 'finished_at' },
+        { cause: toJson },
+      );
+      if (set) await db.updateTable('deployments').set(set).where('id', '=', id).execute();
+    },
+
+    async hosts(deploymentId) {
+      const rows = await db.selectFrom('deployment_hosts').selectAll()
+        .where('deployment_id', '=', deploymentId).orderBy('batch').orderBy('host_name').execute();
+      return rows.map(toHost);
+    },
+
+    async updateHost(deploymentId, agentId, patch) {
+      const set = patchColumns<typeof patch, DeploymentHostsTable>(
+        patch,
+        {
+          previousVersion: 'previous_version',
+          step: 'step',
+          error: 'error',
+          logTail: 'log_tail',
+          commandId: 'command_id',
+          commandSentAt: 'command_sent_at',
+          updatedAt: 'updated_at',
+        },
+        { logTail: toJson },
+      );
+      if (set === undefined) return;
+      await db.updateTable('deployment_hosts').set(set)
+        .where('deployment_id', '=', deploymentId).where('agent_id', '=', agentId).execute();
+    },
+  };
+}
+
+function toDeployment(row: Selectable<DeploymentsTable>): Deployment {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    env: row.env,
+    version: row.version,
+    runId: row.run_id,
+    kind: row.kind as DeploymentKind,
+    status: row.status as DeploymentStatus,
+    batch: fromJson<BatchSize>(row.batch),
+    forced: row.forced !== 0,
+    requestedBy: row.requested_by,
+    cause: fromJsonOrNull<RollbackCause>(row.cause),
+    error: row.error,
+    createdAt: row.created_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+function toHost(row: Selectable<DeploymentHostsTable>): DeploymentHost {
+  return {
+    deploymentId: row.deployment_id,
+    agentId: row.agent_id,
+    hostName: row.host_name,
+    batch: row.batch,
+    previousVersion: row.previous_version,
+    step: row.step as HostStep,
+    error: row.error,
+    logTail: fromJson<string[]>(row.log_tail),
+    commandId: row.command_id,
+    commandSentAt: row.command_sent_at,
+    updatedAt: row.updated_at,
+  };
+}

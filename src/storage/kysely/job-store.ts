@@ -1,0 +1,92 @@
+// Jobs over Kysely: builds and verifies waiting for, or running on, a runner.
+import type { Selectable } from 'kysely';
+import type { Job, JobKind, JobStatus } from '../../core/model.ts';
+import type { JobSpec } from '../../core/protocol/messages.ts';
+import type { JobStore, JobWithSpec } from '../store.ts';
+import { fromJson, patchColumns, toJson } from './store-context.ts';
+import type { StoreContext } from './store-context.ts';
+import type { JobsTable } from './tables.ts';
+
+/** The JobStore of the port, over the `jobs` table. */
+export function createKyselyJobStore({ db, dialect }: StoreContext): JobStore {
+  return {
+    async create(job, at) {
+      const row = {
+        id: job.spec.jobId,
+        run_id: job.runId,
+        stage_id: job.stageId,
+        kind: job.kind,
+        status: 'queued',
+        spec: toJson(job.spec),
+        agent_id: null,
+        command_id: null,
+        error: null,
+        created_at: at,
+        started_at: null,
+        finished_at: null,
+      };
+      await db.insertInto('jobs').values(row).execute();
+      return toJob({ ...row, seq: 0 });
+    },
+
+    async get(id) {
+      const row = await db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toJobWithSpec(row);
+    },
+
+    async listByRun(runId) {
+      const rows = await db.selectFrom('jobs').selectAll().where('run_id', '=', runId).orderBy('seq').execute();
+      return rows.map(toJob);
+    },
+
+    async claimNext(agentId, commandId, at) {
+      // One statement: SQLite runs it under its single write lock; on PostgreSQL the inner
+      // SELECT locks the row it picks and skips rows other claimers hold, so nobody waits.
+      const oldest = db.selectFrom('jobs').select('id').where('status', '=', 'queued').orderBy('seq').limit(1);
+      const row = await db.updateTable('jobs')
+        .set({ status: 'running', agent_id: agentId, command_id: commandId, started_at: at })
+        .where('id', '=', dialect === 'postgres' ? oldest.forUpdate().skipLocked() : oldest)
+        .where('status', '=', 'queued')
+        .returningAll()
+        .executeTakeFirst();
+      return row && toJobWithSpec(row);
+    },
+
+    async listActive() {
+      const rows = await db.selectFrom('jobs').selectAll().where('status', 'in', ['queued', 'running']).orderBy('seq').execute();
+      return rows.map(toJob);
+    },
+
+    async update(id, patch) {
+      const set = patchColumns<typeof patch, JobsTable>(patch, {
+        status: 'status',
+        error: 'error',
+        finishedAt: 'finished_at',
+        agentId: 'agent_id',
+        commandId: 'command_id',
+        startedAt: 'started_at',
+      });
+      if (set) await db.updateTable('jobs').set(set).where('id', '=', id).execute();
+    },
+  };
+}
+
+function toJob(row: Selectable<JobsTable>): Job {
+  return {
+    id: row.id,
+    runId: row.run_id,
+    stageId: row.stage_id,
+    kind: row.kind as JobKind,
+    status: row.status as JobStatus,
+    agentId: row.agent_id,
+    commandId: row.command_id,
+    error: row.error,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+function toJobWithSpec(row: Selectable<JobsTable>): JobWithSpec {
+  return { ...toJob(row), spec: fromJson<JobSpec>(row.spec) };
+}

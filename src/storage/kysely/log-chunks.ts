@@ -1,0 +1,50 @@
+// The central log's size ledger: lines grouped by id into chunks, each with its line count, its
+// estimated bytes and its time span. Retention reads it instead of scanning millions of lines, and
+// time-range searches narrow their id range with it.
+import type { LogLine } from '../../core/model.ts';
+
+/** Ids per chunk: a chunk is the unit retention removes at once (a few MB of lines). */
+export const CHUNK_IDS = 4096;
+
+/**
+ * What a line is counted as, in bytes: its text (UTF-8) plus 400 for its other fields and its
+ * entries in the indexes. Measured on SQLite with the full-text index: lines of 49, 109 and 410
+ * bytes of text take 432, 523 and 909 bytes of database file. `lineBytesSql` is the same in SQL.
+ */
+export function lineBytes(text: string): number {
+  return Buffer.byteLength(text, 'utf8') + LINE_OVERHEAD_BYTES;
+}
+
+export const LINE_OVERHEAD_BYTES = 400;
+
+export interface ChunkDelta {
+  chunk: number;
+  lines: number;
+  bytes: number;
+  minAt: number;
+  maxAt: number;
+}
+
+/** The ledger entries to add for newly stored lines, by chunk in ascending order (a lock order). */
+export function chunkDeltas(lines: readonly Pick<LogLine, 'id' | 'at' | 'text'>[]): ChunkDelta[] {
+  const byChunk = new Map<number, ChunkDelta>();
+  for (const line of lines) {
+    const chunk = Math.floor(line.id / CHUNK_IDS);
+    const bytes = lineBytes(line.text);
+    const delta = byChunk.get(chunk);
+    if (delta === undefined) {
+      byChunk.set(chunk, { chunk, lines: 1, bytes, minAt: line.at, maxAt: line.at });
+    } else {
+      delta.lines += 1;
+      delta.bytes += bytes;
+      if (line.at < delta.minAt) delta.minAt = line.at;
+      if (line.at > delta.maxAt) delta.maxAt = line.at;
+    }
+  }
+  return [...byChunk.values()].sort((a, b) => a.chunk - b.chunk);
+}
+
+/** Text as the databases can keep it: PostgreSQL refuses NUL characters, so both stores replace them. */
+export function storableText(text: string): string {
+  return text.includes('\0') ? text.replaceAll('\0', '\uFFFD') : text;
+}

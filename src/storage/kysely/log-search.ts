@@ -1,0 +1,83 @@
+// Searching the central log: filters as SQL over log_lines, the words of the query through the
+// dialect's full-text index (FTS5 MATCH on SQLite, tsvector @@ tsquery on PostgreSQL), paged by id.
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { LogLine } from '../../core/model.ts';
+import type { LogQueryTerm } from '../../core/logs/parse-log-query.ts';
+import type { LogSearch } from '../store.ts';
+import { CHUNK_IDS } from './log-chunks.ts';
+import { logLineColumnsOfL, toLogLine, type LogLineRow } from './log-rows.ts';
+import type { StoreContext } from './store-context.ts';
+import type { Database, SqlDialectName } from './tables.ts';
+
+type WordTerm = Extract<LogQueryTerm, { kind: 'tokens' }>;
+
+/** The lines of the central log that match `filter` (see LogStore.search). */
+export async function searchLogLines({ db, dialect }: StoreContext, filter: LogSearch): Promise<LogLine[]> {
+  const range = await idRange(db, filter);
+  if (range === undefined || (filter.levels !== undefined && filter.levels.length === 0) || filter.limit <= 0) return [];
+  const terms = filter.query?.terms ?? [];
+  const words = terms.filter((t): t is WordTerm => t.kind === 'tokens');
+  // SQLite: with words, the FTS table drives the loop (CROSS JOIN keeps that order) and gives
+  // rowids in either order without sorting, so a page of a common word stops after `limit` rows.
+  const viaFts = dialect === 'sqlite' && words.length > 0;
+  const id = viaFts ? sql.ref('f.rowid') : sql.ref('l.id');
+  const conditions: RawBuilder<unknown>[] = [];
+  if (viaFts) conditions.push(sql`f.log_lines_fts match ${fts5Match(words)}`);
+  if (dialect === 'postgres' && words.length > 0) conditions.push(sql`l.search @@ to_tsquery('pg_catalog.simple', ${tsQuery(words)})`);
+  if (range.min > 0) conditions.push(sql`${id} >= ${range.min}`);
+  if (range.max !== undefined) conditions.push(sql`${id} <= ${range.max}`);
+  const equal = { host: filter.host, app: filter.app, env: filter.env, stream: filter.stream, run_id: filter.runId, deployment_id: filter.deploymentId };
+  for (const [column, value] of Object.entries(equal)) {
+    if (value !== undefined) conditions.push(sql`${sql.ref(`l.${column}`)} = ${value}`);
+  }
+  if (filter.levels !== undefined) conditions.push(sql`l.level in (${sql.join(filter.levels)})`);
+  if (filter.since !== undefined) conditions.push(sql`l.at >= ${filter.since}`);
+  if (filter.until !== undefined) conditions.push(sql`l.at < ${filter.until}`);
+  for (const term of terms) {
+    if (term.kind === 'literal') conditions.push(containsLiteral(dialect, term.text));
+  }
+  const from = viaFts ? sql`log_lines_fts f cross join log_lines l on l.id = f.rowid` : sql`log_lines l`;
+  const where = conditions.length > 0 ? sql`where ${sql.join(conditions, sql` and `)}` : sql``;
+  const order = filter.order === 'asc' ? sql`asc` : sql`desc`;
+  const { rows } = await sql<LogLineRow>`select ${logLineColumnsOfL} from ${from} ${where} order by ${id} ${order} limit ${filter.limit}`.execute(db);
+  return rows.map(toLogLine);
+}
+
+/**
+ * The ids a page may hold: after/before, narrowed by the ledger to the chunks whose time span meets
+ * since/until (so a time range reads only its part of the log). Undefined when no line can match.
+ */
+async function idRange(db: Kysely<Database>, filter: LogSearch): Promise<{ min: number; max?: number } | undefined> {
+  let min = filter.afterId === undefined ? 0 : filter.afterId + 1;
+  let max = filter.beforeId === undefined ? undefined : filter.beforeId - 1;
+  if (filter.since !== undefined) {
+    const row = await db.selectFrom('log_chunks').select((eb) => eb.fn.min('chunk').as('chunk')).where('max_at', '>=', filter.since).executeTakeFirst();
+    if (row?.chunk == null) return undefined;
+    min = Math.max(min, Number(row.chunk) * CHUNK_IDS);
+  }
+  if (filter.until !== undefined) {
+    const row = await db.selectFrom('log_chunks').select((eb) => eb.fn.max('chunk').as('chunk')).where('min_at', '<', filter.until).executeTakeFirst();
+    if (row?.chunk == null) return undefined;
+    const last = (Number(row.chunk) + 1) * CHUNK_IDS - 1;
+    max = max === undefined ? last : Math.min(max, last);
+  }
+  return max !== undefined && max < min ? undefined : { min, max };
+}
+
+/**
+ * An FTS5 query: each term a quoted string (so no word is ever an operator), a phrase when it has
+ * several words, `*` after it for a prefix; terms side by side must all match. Words hold only
+ * letters and digits, so they never contain a quote.
+ */
+export function fts5Match(terms: WordTerm[]): string {
+  return terms.map((t) => `"${t.tokens.join(' ')}"${t.prefix ? '*' : ''}`).join(' ');
+}
+
+/** A tsquery: each term's words joined by <-> (followed by), `:*` on a prefix, terms joined by &. */
+export function tsQuery(terms: WordTerm[]): string {
+  return terms.map((t) => `(${t.tokens.map((w) => `'${w}'`).join(' <-> ')}${t.prefix ? ':*' : ''})`).join(' & ');
+}
+
+function containsLiteral(dialect: SqlDialectName, text: string): RawBuilder<unknown> {
+  return dialect === 'sqlite' ? sql`instr(l.text, ${text}) > 0` : sql`strpos(l.text, ${text}) > 0`;
+}

@@ -1,0 +1,198 @@
+// The database's tables as Kysely sees them: snake_case columns, times in ms, JSON as text,
+// booleans as 0/1. Only the storage layer sees these rows; the port speaks core/model types.
+import type { Generated } from 'kysely';
+
+export type SqlDialectName = 'sqlite' | 'postgres';
+
+export interface ProjectsTable {
+  id: string;
+  name: string;
+  repo_url: string;
+  branch: string;
+  poll_interval_ms: number;
+  webhook_secret: string;
+  last_seen_sha: string | null;
+  /** The last run number handed out: bumped in the transaction that creates a run. */
+  run_count: Generated<number>;
+  created_at: number;
+}
+
+export interface RunsTable {
+  id: string;
+  project_id: string;
+  number: number;
+  sha: string;
+  ref: string;
+  message: string;
+  author: string;
+  trigger: string;
+  status: string;
+  config: string | null;
+  version: string;
+  error: string | null;
+  created_at: number;
+  finished_at: number | null;
+}
+
+export interface StagesTable {
+  id: string;
+  run_id: string;
+  name: string;
+  kind: string;
+  position: number;
+  status: string;
+  deployment_id: string | null;
+  job_id: string | null;
+  approved_by: string | null;
+  error: string | null;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+export interface JobsTable {
+  /** Insertion order: "oldest queued" must not depend on two jobs having different timestamps. */
+  seq: Generated<number>;
+  id: string;
+  run_id: string;
+  stage_id: string;
+  kind: string;
+  status: string;
+  spec: string;
+  agent_id: string | null;
+  command_id: string | null;
+  error: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+export interface ArtifactsTable {
+  project_id: string;
+  version: string;
+  run_id: string;
+  sha256: string;
+  size: number;
+  created_at: number;
+  quarantined_at: number | null;
+  quarantine_reason: string | null;
+}
+
+export interface AgentsTable {
+  id: string;
+  name: string;
+  labels: string;
+  token_hash: string;
+  address: string;
+  port: number | null;
+  online: number;
+  last_seen_at: number;
+  apps: string;
+  enrolled_at: number;
+}
+
+export interface DeploymentsTable {
+  id: string;
+  project_id: string;
+  env: string;
+  version: string;
+  run_id: string | null;
+  kind: string;
+  status: string;
+  batch: string;
+  forced: number;
+  requested_by: string;
+  cause: string | null;
+  error: string | null;
+  created_at: number;
+  finished_at: number | null;
+}
+
+export interface DeploymentHostsTable {
+  deployment_id: string;
+  agent_id: string;
+  host_name: string;
+  batch: number;
+  previous_version: string | null;
+  step: string;
+  error: string | null;
+  log_tail: string;
+  command_id: string | null;
+  command_sent_at: number | null;
+  updated_at: number;
+}
+
+export interface EnvironmentsTable {
+  project_id: string;
+  name: string;
+  known_good: string | null;
+}
+
+export interface AgentCommandsTable {
+  /** Insertion order, so that an agent gets its commands in the order they were written. */
+  seq: Generated<number>;
+  id: string;
+  agent_id: string;
+  command: string;
+  result: string | null;
+  created_at: number;
+  completed_at: number | null;
+}
+
+export interface EventsTable {
+  id: Generated<number>;
+  at: number;
+  kind: string;
+  project_id: string | null;
+  run_id: string | null;
+  deployment_id: string | null;
+  message: string;
+  data: string;
+}
+
+export interface LogLinesTable {
+  id: Generated<number>;
+  at: number;
+  source: string;
+  seq: number;
+  host: string;
+  app: string | null;
+  env: string | null;
+  stream: string;
+  level: string | null;
+  run_id: string | null;
+  deployment_id: string | null;
+  text: string;
+}
+
+/** The full-text index (SQLite FTS5, external content): only its hidden columns are queried. */
+export interface LogLinesFtsTable {
+  rowid: number;
+  text: string;
+  log_lines_fts: string;
+}
+
+/** The central log's size ledger, one row per CHUNK_IDS ids (see log-chunks.ts). */
+export interface LogChunksTable {
+  chunk: number;
+  lines: number;
+  bytes: number;
+  min_at: number;
+  max_at: number;
+}
+
+export interface Database {
+  projects: ProjectsTable;
+  runs: RunsTable;
+  stages: StagesTable;
+  jobs: JobsTable;
+  artifacts: ArtifactsTable;
+  agents: AgentsTable;
+  deployments: DeploymentsTable;
+  deployment_hosts: DeploymentHostsTable;
+  environments: EnvironmentsTable;
+  agent_commands: AgentCommandsTable;
+  events: EventsTable;
+  log_lines: LogLinesTable;
+  log_lines_fts: LogLinesFtsTable;
+  log_chunks: LogChunksTable;
+}

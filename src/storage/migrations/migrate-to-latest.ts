@@ -1,0 +1,40 @@
+// Brings a database to the newest schema when a store opens. The migrations are a fixed list of
+// imports (no folder scanning), so the same code runs from source, from a bundle or from a test.
+import { Migrator } from 'kysely';
+import type { Kysely, Migration } from 'kysely';
+import { SlipwayError, errorMessage } from '../../base/errors.ts';
+import type { SqlDialectName } from '../kysely/tables.ts';
+import { initialMigration } from './001-initial.ts';
+import { logSearchMigration } from './002-log-search.ts';
+
+/** Every migration by name; names sort in the order they must run. */
+function migrations(dialect: SqlDialectName): Record<string, Migration> {
+  return {
+    '001-initial': initialMigration(dialect),
+    '002-log-search': logSearchMigration(dialect),
+  };
+}
+
+/**
+ * Runs every migration not yet applied, in order. Kysely's migrator takes a lock, so several
+ * server instances starting at once apply each migration once. `schema` names where the
+ * migrator's bookkeeping tables live (PostgreSQL: the current schema; without it, Kysely would
+ * take another schema's tables for its own). Throws SlipwayError (SLIPWAY_STORAGE_MIGRATION_FAILED)
+ * naming the migration that failed.
+ */
+export async function migrateToLatest<DB>(db: Kysely<DB>, dialect: SqlDialectName, schema?: string): Promise<void> {
+  const all = migrations(dialect);
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: () => Promise.resolve(all) },
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error === undefined) return;
+  const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+  throw new SlipwayError(
+    'SLIPWAY_STORAGE_MIGRATION_FAILED',
+    `database migration ${failed} failed: ${errorMessage(error)}`,
+    { cause: error },
+  );
+}

@@ -1,0 +1,107 @@
+// Runs the Store contract against PostgreSQL (SLIPWAY_TEST_POSTGRES_URL), each store in a fresh
+// schema dropped afterwards, plus what only this adapter promises: several instances, one database.
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { InputError } from '../../base/errors.ts';
+import { describeStoreContract } from '../store-contract.ts';
+import type { Store } from '../store.ts';
+import { openPostgresStore } from './postgres-store.ts';
+
+const url = process.env.SLIPWAY_TEST_POSTGRES_URL;
+
+if (url === undefined || url === '') {
+  if (process.env.CI === 'true') {
+    describe('PostgresStore', () => {
+      it('runs in CI, which must set SLIPWAY_TEST_POSTGRES_URL', () => {
+        throw new Error('SLIPWAY_TEST_POSTGRES_URL is not set: CI must run the store contract against PostgreSQL');
+      });
+    });
+  } else {
+    describe.skip('PostgresStore (set SLIPWAY_TEST_POSTGRES_URL to run)', () => {
+      it('runs the store contract against PostgreSQL', () => undefined);
+    });
+  }
+} else {
+  describePostgres(url);
+}
+
+function describePostgres(url: string): void {
+  const schemas: string[] = [];
+  const freshSchema = (): string => {
+    const schema = `slipway_test_${globalThis.crypto.randomUUID().replace(/-/g, '').slice(0, 16)}`;
+    schemas.push(schema);
+    return schema;
+  };
+
+  afterAll(async () => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      for (const schema of schemas) await client.query(`drop schema if exists "${schema}" cascade`);
+    } finally {
+      await client.end();
+    }
+  });
+
+  describeStoreContract('PostgresStore', () => openPostgresStore(url, { schema: freshSchema() }));
+
+  describe('openPostgresStore', () => {
+    async function twoInstances(): Promise<[Store, Store]> {
+      const schema = freshSchema();
+      const first = await openPostgresStore(url, { schema });
+      return [first, await openPostgresStore(url, { schema })];
+    }
+
+    it('lets two server instances open one fresh schema at the same time', async () => {
+      const schema = freshSchema();
+      const stores = await Promise.all([openPostgresStore(url, { schema }), openPostgresStore(url, { schema })]);
+      await stores[0].projects.create({ name: 'hello', repoUrl: 'r', branch: 'main', pollIntervalMs: 1, webhookSecret: 's' }, 1);
+      expect(await stores[1].projects.getByName('hello')).toBeDefined();
+      await Promise.all(stores.map((s) => s.close()));
+    });
+
+    it('never gives one job to runners of two server instances', async () => {
+      const [a, b] = await twoInstances();
+      const project = await a.projects.create({ name: 'hello', repoUrl: 'r', branch: 'main', pollIntervalMs: 1, webhookSecret: 's' }, 1);
+      const run = await a.runs.create({
+        projectId: project.id, sha: '0123456789', ref: 'main', message: 'm', author: 'a', trigger: 'manual',
+        config: null, error: null, stages: [{ name: 'build', kind: 'build' }],
+      }, 1);
+      const [stage] = await a.runs.stages(run.id);
+      for (let i = 0; i < 6; i++) {
+        await a.jobs.create({ runId: run.id, stageId: stage!.id, kind: 'build', spec: {
+          jobId: `job-${i}`, runId: run.id, kind: 'build', project: 'hello', sha: '0123456789', version: '1-0123456',
+          sourcePath: '/src.tar.gz', steps: [], artifactPaths: [], env: {},
+        } }, i);
+      }
+      const runners = await Promise.all(Array.from({ length: 10 }, (_, i) =>
+        a.agents.enroll({ name: `runner-${i}`, labels: { role: 'runner' }, tokenHash: `t${i}`, address: 'x', port: null }, 1)));
+      const claims = await Promise.all(runners.map((r, i) => (i % 2 === 0 ? a : b).jobs.claimNext(r.id, `c${i}`, 2)));
+      const ids = claims.flatMap((c) => (c ? [c.id] : []));
+      expect(ids.sort()).toEqual(['job-0', 'job-1', 'job-2', 'job-3', 'job-4', 'job-5']);
+      await Promise.all([a.close(), b.close()]);
+    });
+
+    it('numbers runs created by two server instances at once without repeats', async () => {
+      const [a, b] = await twoInstances();
+      const project = await a.projects.create({ name: 'hello', repoUrl: 'r', branch: 'main', pollIntervalMs: 1, webhookSecret: 's' }, 1);
+      const runs = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? a : b).runs.create({
+        projectId: project.id, sha: '0123456789', ref: 'main', message: 'm', author: 'a', trigger: 'poll',
+        config: null, error: null, stages: [],
+      }, i)));
+      expect(runs.map((r) => r.number).sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      await Promise.all([a.close(), b.close()]);
+    });
+
+    it('refuses a schema name that is not a plain identifier', async () => {
+      await expect(openPostgresStore(url, { schema: 'x"; drop table y; --' })).rejects.toBeInstanceOf(InputError);
+    });
+
+    it('reports a database it cannot reach without showing the password', async () => {
+      const unreachable = 'postgres://slipway:hunter2@127.0.0.1:1/slipway';
+      const opening = openPostgresStore(unreachable);
+      await expect(opening).rejects.toMatchObject({ code: 'SLIPWAY_STORAGE_OPEN_FAILED' });
+      await expect(opening).rejects.not.toThrow(/hunter2/);
+    });
+  });
+}

@@ -1,0 +1,81 @@
+// The PostgreSQL adapter: the store for several server instances sharing one database.
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { InputError, SlipwayError, errorMessage } from '../../base/errors.ts';
+import { createKyselyStore } from '../kysely/kysely-store.ts';
+import type { Database } from '../kysely/tables.ts';
+import { migrateToLatest } from '../migrations/migrate-to-latest.ts';
+import type { Store } from '../store.ts';
+
+const INT8_OID = 20;
+const UNIQUE_VIOLATION = '23505';
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+// Times, sizes and ids are bigint columns; pg returns those as strings unless told otherwise.
+// Every value Slipway keeps there is far below 2^53, so a JavaScript number holds it exactly.
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown =>
+    oid === INT8_OID && format !== 'binary' ? (text: string) => Number(text) : pg.types.getTypeParser(oid, format)
+  ) as typeof pg.types.getTypeParser,
+};
+
+/**
+ * Connects a pool to the database at `url` and migrates it to the newest schema. With `schema`,
+ * that schema is created if missing and is the search_path of every connection, so one database
+ * can hold several independent stores (tests use a fresh schema each). Throws InputError
+ * (SLIPWAY_STORAGE_BAD_SCHEMA) for a schema name that is not lowercase letters, digits and "_",
+ * and SlipwayError (SLIPWAY_STORAGE_OPEN_FAILED, SLIPWAY_STORAGE_MIGRATION_FAILED) when it cannot open.
+ */
+export async function openPostgresStore(url: string, options: { schema?: string } = {}): Promise<Store> {
+  const { schema } = options;
+  if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
+    throw new InputError('SLIPWAY_STORAGE_BAD_SCHEMA', `bad schema name "${schema}": expected lowercase letters, digits and "_"`);
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    types,
+    ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
+  });
+  // An idle connection that breaks (database restart) is dropped by the pool and the next query
+  // opens a new one; without a listener the pool's 'error' event would end the process.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  let current: string;
+  try {
+    if (schema !== undefined) await createSchema(db, schema);
+    current = await currentSchema(db);
+  } catch (error) {
+    await db.destroy();
+    // The message never includes the URL: it may carry a password.
+    throw new SlipwayError('SLIPWAY_STORAGE_OPEN_FAILED', `cannot open the PostgreSQL store: ${errorMessage(error)}`, { cause: error });
+  }
+  try {
+    await migrateToLatest(db, 'postgres', current);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return createKyselyStore({ db, dialect: 'postgres', isUniqueViolation });
+}
+
+/** Creates the schema; two instances starting at once may race, and the loser finds it there. */
+async function createSchema(db: Kysely<Database>, schema: string): Promise<void> {
+  try {
+    await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+  } catch (error) {
+    const found = await sql<{ n: string }>`select nspname as n from pg_namespace where nspname = ${schema}`.execute(db);
+    if (found.rows.length === 0) throw error;
+  }
+}
+
+/** The schema unqualified names resolve to: where the tables are, with or without `schema`. */
+async function currentSchema(db: Kysely<Database>): Promise<string> {
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+  const schema = rows[0]?.schema;
+  if (schema == null) throw new Error('the search_path names no schema that exists');
+  return schema;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof pg.DatabaseError && error.code === UNIQUE_VIOLATION;
+}

@@ -1,0 +1,87 @@
+// Runs the Store contract against SQLite files, plus what only the SQLite adapter promises.
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeStoreContract } from '../store-contract.ts';
+import { openSqliteStore } from './sqlite-store.ts';
+
+let dir = '';
+let opened = 0;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'slipway-sqlite-store-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describeStoreContract('SqliteStore', () => openSqliteStore(join(dir, `contract-${opened++}.db`)));
+
+describe('openSqliteStore', () => {
+  it('creates the folders of a database file that does not exist yet', async () => {
+    const file = join(dir, 'data', 'nested', 'slipway.db');
+    const store = await openSqliteStore(file);
+    await store.close();
+    expect((await stat(file)).isFile()).toBe(true);
+  });
+
+  it('keeps what it stored when the file is opened again', async () => {
+    const file = join(dir, 'reopen.db');
+    const first = await openSqliteStore(file);
+    await first.projects.create({ name: 'hello', repoUrl: 'r', branch: 'main', pollIntervalMs: 1, webhookSecret: 's' }, 1);
+    await first.close();
+    const second = await openSqliteStore(file);
+    expect((await second.projects.list()).map((p) => p.name)).toEqual(['hello']);
+    await second.close();
+  });
+
+  it('writes through a write-ahead log', async () => {
+    const file = join(dir, 'wal.db');
+    const store = await openSqliteStore(file);
+    await store.events.append({ at: 1, kind: 'k', projectId: null, runId: null, deploymentId: null, message: 'm', data: {} });
+    expect((await stat(`${file}-wal`)).isFile()).toBe(true);
+    await store.close();
+  });
+
+  it('enforces foreign keys', async () => {
+    const store = await openSqliteStore(join(dir, 'fk.db'));
+    const job = store.jobs.create({ runId: 'no-such-run', stageId: 'no-such-stage', kind: 'build', spec: {
+      jobId: 'j', runId: 'no-such-run', kind: 'build', project: 'p', sha: 's', version: '1-0123456',
+      sourcePath: '/x', steps: [], artifactPaths: [], env: {},
+    } }, 1);
+    await expect(job).rejects.toThrow(/FOREIGN KEY/);
+    await store.close();
+  });
+
+  it('keeps the full-text index in step with the lines through ingest, repeats and retention', async () => {
+    const file = join(dir, 'fts.db');
+    const store = await openSqliteStore(file);
+    const line = (seq: number, at: number) => ({
+      at, source: 'agent-1', seq, host: 'web-1', app: 'hello', env: 'testing', stream: 'app', level: null, runId: null, deploymentId: null, text: `word${seq % 7} line ${seq}`,
+    });
+    await store.logs.append(Array.from({ length: 9_000 }, (_, seq) => line(seq, seq)));
+    await store.logs.append(Array.from({ length: 2_000 }, (_, i) => line(8_000 + i, 8_000 + i)));
+    await store.logs.deleteOlderThan(3_000);
+    await store.logs.deleteToFitSize((await store.logs.size()).bytes / 2);
+    await store.close();
+    const sqlite = new SqliteDatabase(file);
+    try {
+      expect(() => sqlite.prepare("insert into log_lines_fts (log_lines_fts, rank) values ('integrity-check', 1)").run()).not.toThrow();
+      const { lines } = sqlite.prepare('select count(*) as lines from log_lines').get() as { lines: number };
+      const { indexed } = sqlite.prepare("select count(*) as indexed from log_lines_fts where log_lines_fts match 'line'").get() as { indexed: number };
+      expect(indexed).toBe(lines);
+    } finally {
+      sqlite.close();
+    }
+  });
+
+  it('says which file it could not open', async () => {
+    const blocker = join(dir, 'not-a-folder');
+    await writeFile(blocker, 'x');
+    await expect(openSqliteStore(join(blocker, 'slipway.db'))).rejects.toMatchObject({
+      code: 'SLIPWAY_STORAGE_OPEN_FAILED',
+      message: expect.stringContaining(join(blocker, 'slipway.db')) as unknown,
+    });
+  });
+});

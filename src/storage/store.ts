@@ -1,0 +1,224 @@
+// The Store port: everything Slipway remembers. The engine writes what it decides here first and
+// acts second, so that a restarted server resumes from this state. Adapters: SqliteStore, PostgresStore.
+import type {
+  Agent, Artifact, Deployment, DeploymentHost, Environment, Job, Labels, LogLine, Project, Run,
+  RunTrigger, SlipwayConfig, SlipwayEvent, Stage, StageKind,
+} from '../core/model.ts';
+import type { LogFilter } from '../core/logs/log-filter.ts';
+import type { Command, CommandResult, JobSpec } from '../core/protocol/messages.ts';
+
+export interface Store {
+  projects: ProjectStore;
+  runs: RunStore;
+  jobs: JobStore;
+  artifacts: ArtifactStore;
+  agents: AgentStore;
+  deployments: DeploymentStore;
+  environments: EnvironmentStore;
+  commands: CommandStore;
+  events: EventStore;
+  logs: LogStore;
+  /** Releases the connection(s). The store may not be used afterwards. */
+  close(): Promise<void>;
+}
+
+export type NewProject = Omit<Project, 'id' | 'createdAt' | 'lastSeenSha'>;
+
+export interface ProjectStore {
+  /** Adds a project. Throws ConflictError (SLIPWAY_PROJECT_EXISTS) when the name is taken. */
+  create(project: NewProject, at: number): Promise<Project>;
+  get(id: string): Promise<Project | undefined>;
+  getByName(name: string): Promise<Project | undefined>;
+  /** Every project, by name. */
+  list(): Promise<Project[]>;
+  setLastSeenSha(id: string, sha: string): Promise<void>;
+}
+
+export interface NewRun {
+  projectId: string;
+  sha: string;
+  ref: string;
+  message: string;
+  author: string;
+  trigger: RunTrigger;
+  config: SlipwayConfig | null;
+  /** A run that cannot start (e.g. broken slipway.yml) is created failed, with this error. */
+  error: string | null;
+  /** Its stages in order; none for a run created failed. */
+  stages: { name: string; kind: StageKind }[];
+}
+
+export interface RunStore {
+  /**
+   * Creates a run and its stages at once. The run's number is the project's next (1, 2, 3…),
+   * assigned atomically, and its version is `<number>-<sha7>`. Status: queued, or failed when
+   * `error` is set.
+   */
+  create(run: NewRun, at: number): Promise<Run>;
+  get(id: string): Promise<Run | undefined>;
+  getByNumber(projectId: string, number: number): Promise<Run | undefined>;
+  /** The project's runs, newest first. */
+  list(projectId: string, limit: number): Promise<Run[]>;
+  /** Runs that are queued or running, oldest first: the engine's work list. */
+  listActive(): Promise<Run[]>;
+  /** Whether the project already has a run for this commit. */
+  hasSha(projectId: string, sha: string): Promise<boolean>;
+  update(id: string, patch: Partial<Pick<Run, 'status' | 'error' | 'finishedAt'>>): Promise<void>;
+  /** The run's stages by position. */
+  stages(runId: string): Promise<Stage[]>;
+  updateStage(id: string, patch: Partial<Omit<Stage, 'id' | 'runId' | 'name' | 'kind' | 'position'>>): Promise<void>;
+}
+
+export interface JobWithSpec extends Job {
+  spec: JobSpec;
+}
+
+export interface JobStore {
+  /** Queues a job; `spec.jobId` is its id. */
+  create(job: { runId: string; stageId: string; kind: Job['kind']; spec: JobSpec }, at: number): Promise<Job>;
+  get(id: string): Promise<JobWithSpec | undefined>;
+  listByRun(runId: string): Promise<Job[]>;
+  /**
+   * Atomically gives the oldest queued job to this agent (status running, agentId and commandId
+   * set), or returns undefined when none is queued. Two callers never get the same job.
+   */
+  claimNext(agentId: string, commandId: string, at: number): Promise<JobWithSpec | undefined>;
+  /** Jobs that are queued or running, oldest first: the engine watches their agents and their age. */
+  listActive(): Promise<Job[]>;
+  update(id: string, patch: Partial<Pick<Job, 'status' | 'error' | 'finishedAt' | 'agentId' | 'commandId' | 'startedAt'>>): Promise<void>;
+}
+
+export interface ArtifactStore {
+  /** Records a built version. Throws ConflictError when the project already has this version. */
+  create(artifact: Omit<Artifact, 'createdAt' | 'quarantinedAt' | 'quarantineReason'>, at: number): Promise<Artifact>;
+  get(projectId: string, version: string): Promise<Artifact | undefined>;
+  /** Whether any version has this content: the download check for agents. */
+  hasSha256(sha256: string): Promise<boolean>;
+  /** The project's versions, newest first. */
+  list(projectId: string, limit: number): Promise<Artifact[]>;
+  /** Marks a version as never to be promoted or auto-deployed again. Keeps the first reason. */
+  quarantine(projectId: string, version: string, reason: string, at: number): Promise<void>;
+}
+
+export interface NewAgent {
+  name: string;
+  labels: Labels;
+  tokenHash: string;
+  address: string;
+  port: number | null;
+}
+
+export interface AgentStore {
+  /**
+   * Enrolls an agent, or re-enrolls the one with this name (a host whose root was wiped): the
+   * new token replaces the old one and its id stays.
+   */
+  enroll(agent: NewAgent, at: number): Promise<Agent>;
+  get(id: string): Promise<Agent | undefined>;
+  getByTokenHash(tokenHash: string): Promise<Agent | undefined>;
+  /** Every agent, by name. */
+  list(): Promise<Agent[]>;
+  /** Records what the agent said about itself when it connected. */
+  update(id: string, patch: Partial<Pick<Agent, 'labels' | 'address' | 'port' | 'apps' | 'online' | 'lastSeenAt'>>): Promise<void>;
+  /** At server start: nobody is connected yet; each agent's grace period starts now. */
+  markAllOffline(at: number): Promise<void>;
+}
+
+export type NewDeployment = Omit<Deployment, 'id' | 'status' | 'cause' | 'error' | 'finishedAt' | 'createdAt'>;
+export type NewDeploymentHost = Pick<DeploymentHost, 'agentId' | 'hostName' | 'batch'>;
+
+export interface DeploymentStore {
+  /**
+   * Creates a deployment (status staging) with its hosts (step pending). Throws ConflictError
+   * (SLIPWAY_DEPLOYMENT_ACTIVE) when the environment already has one that has not ended.
+   */
+  create(deployment: NewDeployment, hosts: NewDeploymentHost[], at: number): Promise<Deployment>;
+  get(id: string): Promise<Deployment | undefined>;
+  /** Deployments that have not ended, oldest first. */
+  listActive(): Promise<Deployment[]>;
+  /** The project's deployments, newest first, optionally of one environment and status. */
+  list(projectId: string, filter: { env?: string; status?: Deployment['status']; limit: number }): Promise<Deployment[]>;
+  update(id: string, patch: Partial<Pick<Deployment, 'status' | 'cause' | 'error' | 'finishedAt'>>): Promise<void>;
+  hosts(deploymentId: string): Promise<DeploymentHost[]>;
+  updateHost(deploymentId: string, agentId: string, patch: Partial<Omit<DeploymentHost, 'deploymentId' | 'agentId' | 'hostName' | 'batch'>>): Promise<void>;
+}
+
+export interface EnvironmentStore {
+  get(projectId: string, name: string): Promise<Environment | undefined>;
+  list(projectId: string): Promise<Environment[]>;
+  setKnownGood(projectId: string, name: string, version: string): Promise<void>;
+}
+
+export interface AgentCommand {
+  id: string;
+  agentId: string;
+  command: Command;
+  result: CommandResult | null;
+  createdAt: number;
+  completedAt: number | null;
+}
+
+export interface CommandStore {
+  /** Writes a command down for an agent; the gateway delivers it (again after reconnects) until it has a result. */
+  create(command: { id: string; agentId: string; command: Command }, at: number): Promise<AgentCommand>;
+  get(id: string): Promise<AgentCommand | undefined>;
+  /** The agent's commands without a result, oldest first. */
+  listPending(agentId: string): Promise<AgentCommand[]>;
+  /** Records the result. Returns false when the command already had one (a replayed result). */
+  complete(id: string, result: CommandResult, at: number): Promise<boolean>;
+}
+
+export type NewEvent = Omit<SlipwayEvent, 'id'>;
+
+export interface EventStore {
+  append(event: NewEvent): Promise<SlipwayEvent>;
+  /** Events after `afterId`, oldest first, optionally of one run or deployment. */
+  list(filter: { afterId?: number; runId?: string; deploymentId?: string; projectId?: string; limit: number }): Promise<SlipwayEvent[]>;
+}
+
+export type NewLogLine = Omit<LogLine, 'id'>;
+
+/** A page of the central log: the lines matching `LogFilter`, by id in `order`. */
+export interface LogSearch extends LogFilter {
+  /** desc: newest first (pages back with beforeId); asc: oldest first (pages forward with afterId). */
+  order: 'asc' | 'desc';
+  /** Only lines with a greater id. */
+  afterId?: number;
+  /** Only lines with a smaller id. */
+  beforeId?: number;
+  limit: number;
+}
+
+/** How much the central log holds; bytes are the estimate retention counts (text + 400 per line). */
+export interface LogSize {
+  lines: number;
+  bytes: number;
+}
+
+export interface LogStore {
+  /**
+   * Stores lines in one transaction, skipping any whose (source, seq) is already stored (also a
+   * repeat within the batch: the first one counts). Returns the lines it stored, with their ids,
+   * in id order: ids grow in the order lines are stored. NUL characters in text are stored as U+FFFD.
+   */
+  append(lines: NewLogLine[]): Promise<LogLine[]>;
+  /** Lines in the order stored, oldest first. */
+  list(filter: { runId?: string; deploymentId?: string; host?: string; afterId?: number; limit: number }): Promise<LogLine[]>;
+  /**
+   * The lines matching every filter given (words, phrases and prefixes of `query` in the text,
+   * fields equal, `since` ≤ at < `until`), between afterId and beforeId, at most `limit`, in id
+   * order `order`. A query of any text never fails: parseLogQuery makes plain terms of it.
+   */
+  search(filter: LogSearch): Promise<LogLine[]>;
+  /** The highest seq stored for a source, or -1. */
+  maxSeq(source: string): Promise<number>;
+  /** How many lines are stored and their estimated bytes. */
+  size(): Promise<LogSize>;
+  /** Removes every line with `at` before `at`; returns how many it removed. */
+  deleteOlderThan(at: number): Promise<number>;
+  /**
+   * Removes the oldest lines (by id) until the estimated bytes are at most `maxBytes`; returns
+   * how many it removed. Works in small transactions, so ingest is never held up for long.
+   */
+  deleteToFitSize(maxBytes: number): Promise<number>;
+}

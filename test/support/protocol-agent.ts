@@ -1,0 +1,50 @@
+// An agent for end-to-end tests that speaks the agent protocol over a real WebSocket with a real
+// enrolled token, and sends log lines exactly as the test says (resends and duplicates included).
+import WebSocket from 'ws';
+import { PROTOCOL_VERSION, type LogLineIn } from '../../src/core/protocol/messages.ts';
+import { waitFor } from './wait-for.ts';
+
+export class ProtocolAgent {
+  private socket: WebSocket | undefined;
+  private acked = -1;
+
+  private constructor(readonly url: string, readonly name: string, readonly agentId: string, private readonly token: string) {}
+
+  /** Enrolls `name` with the join token and connects. */
+  static async enroll(url: string, joinToken: string, name: string): Promise<ProtocolAgent> {
+    const response = await fetch(`${url}/api/v1/agents/enroll`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${joinToken}` },
+      body: JSON.stringify({ name, labels: { env: 'logs' }, address: '127.0.0.1', port: null }),
+    });
+    if (response.status !== 201) throw new Error(`enrolling ${name} answered ${response.status}`);
+    const { agentId, token } = (await response.json()) as { agentId: string; token: string };
+    const agent = new ProtocolAgent(url, name, agentId, token);
+    await agent.connect();
+    return agent;
+  }
+
+  /** Opens a new connection (after a server restart) and says hello. */
+  async connect(): Promise<void> {
+    this.socket?.close();
+    const socket = new WebSocket(`${this.url.replace(/^http/, 'ws')}/api/v1/agent`, { headers: { authorization: `Bearer ${this.token}` } });
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    socket.on('message', (data: Buffer) => {
+      const message = JSON.parse(data.toString()) as { type: string; seq?: number };
+      if (message.type === 'log_ack' && message.seq !== undefined) this.acked = Math.max(this.acked, message.seq);
+    });
+    socket.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, name: this.name, labels: { env: 'logs' }, address: '127.0.0.1', port: null, apps: [], running: [] }));
+    this.socket = socket;
+  }
+
+  /** Sends one batch and waits until the server acknowledges its highest seq. */
+  async send(lines: LogLineIn[]): Promise<void> {
+    if (!this.socket) throw new Error('not connected');
+    this.socket.send(JSON.stringify({ type: 'log', lines }));
+    const highest = Math.max(...lines.map((l) => l.seq));
+    await waitFor(`${this.name}'s lines up to ${highest} to be acknowledged`, () => this.acked >= highest, { timeoutMs: 10_000, intervalMs: 20 });
+  }
+
+  close(): void {
+    this.socket?.close();
+  }
+}

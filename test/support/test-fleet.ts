@@ -1,0 +1,118 @@
+// A whole Slipway for one end-to-end test: a server and agents as real processes, a git
+// repository holding the sample project, and an API client, in a temp directory removed at close.
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { newToken } from '../../src/base/ids.ts';
+import { createApiClient, type ApiClient } from '../../src/cli/api-client.ts';
+import { freePort, killProcessesUnder, startSlipway, waitForHttp, type SlipwayProcess } from './slipway-processes.ts';
+
+export interface AgentSpec {
+  name: string;
+  labels: string;
+  /** Whether its apps get a port of their own (hosts of an environment do; runners need none). */
+  appPort?: boolean;
+}
+
+export interface FleetAgent {
+  spec: AgentSpec;
+  process: SlipwayProcess;
+  port: number | null;
+  root: string;
+}
+
+const gitEnv = {
+  GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@slipway.invalid', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@slipway.invalid',
+};
+
+export class TestFleet {
+  readonly dir: string;
+  readonly repo: string;
+  readonly tokens = { admin: newToken('swa'), join: newToken('swj') };
+  readonly agents = new Map<string, FleetAgent>();
+  server!: SlipwayProcess;
+  url = '';
+  api!: ApiClient;
+  private port = 0;
+
+  constructor(name: string, private readonly serverArgs: string[] = []) {
+    this.dir = mkdtempSync(join(tmpdir(), `slipway-${name}-`));
+    this.repo = join(this.dir, 'repo');
+    mkdirSync(join(this.dir, 'logs'));
+  }
+
+  async startServer(): Promise<void> {
+    this.port ||= await freePort();
+    this.url = `http://127.0.0.1:${this.port}`;
+    this.server = startSlipway(join(this.dir, 'logs'), 'server', ['server', '--data', join(this.dir, 'server'), '--port', String(this.port), ...this.serverArgs], {
+      SLIPWAY_ADMIN_TOKEN: this.tokens.admin, SLIPWAY_JOIN_TOKEN: this.tokens.join,
+    });
+    await waitForHttp(`${this.url}/api/v1/health`);
+    this.api = createApiClient(this.url, this.tokens.admin);
+  }
+
+  async startAgent(spec: AgentSpec): Promise<FleetAgent> {
+    const known = this.agents.get(spec.name);
+    const port = known ? known.port : spec.appPort ? await freePort() : null;
+    const root = join(this.dir, 'agents', spec.name);
+    const args = ['agent', '--server', this.url, '--join-token', this.tokens.join, '--name', spec.name, '--labels', spec.labels, '--root', root];
+    if (port) args.push('--port', String(port));
+    const agent = { spec, process: startSlipway(join(this.dir, 'logs'), spec.name, args), port, root };
+    this.agents.set(spec.name, agent);
+    return agent;
+  }
+
+  agent(name: string): FleetAgent {
+    const agent = this.agents.get(name);
+    if (!agent) throw new Error(`no agent ${name}`);
+    return agent;
+  }
+
+  /** What the app on this agent's host answers on / (undefined when nothing answers). */
+  async appAnswer(name: string): Promise<string | undefined> {
+    try {
+      const response = await fetch(`http://127.0.0.1:${this.agent(name).port}/`, { signal: AbortSignal.timeout(2000) });
+      return (await response.text()).trim();
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Creates the repository from examples/hello, with `change` applied to its files, and commits. */
+  initRepo(change: (repo: string) => void = () => undefined): string {
+    cpSync(resolve(import.meta.dirname, '../../examples/hello'), this.repo, { recursive: true });
+    change(this.repo);
+    this.git('init', '-q', '-b', 'main');
+    return this.commitAll('The sample app');
+  }
+
+  /** Applies a change to the repository's files and commits it; returns the new sha. */
+  commit(message: string, change: (repo: string) => void): string {
+    change(this.repo);
+    return this.commitAll(message);
+  }
+
+  editFile(path: string, edit: (text: string) => string): void {
+    const file = join(this.repo, path);
+    writeFileSync(file, edit(readFileSync(file, 'utf8')));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.agents.values()].map((a) => a.process.kill('SIGTERM')));
+    await this.server?.kill('SIGTERM');
+    killProcessesUnder(this.dir);
+    if (process.env.SLIPWAY_KEEP_TEST_DIRS) return;
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private commitAll(message: string): string {
+    this.git('add', '-A');
+    this.git('commit', '-q', '-m', message);
+    return this.git('rev-parse', 'HEAD').trim();
+  }
+
+  private git(...args: string[]): string {
+    return execFileSync('git', args, { cwd: this.repo, env: { ...process.env, ...gitEnv }, encoding: 'utf8' });
+  }
+}

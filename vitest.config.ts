@@ -1,0 +1,22 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    projects: [
+      { test: { name: 'unit', include: ['src/**/*.test.ts', 'web/src/**/*.test.ts'] } },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+          // These start servers, agents, apps and git on real ports and processes: one file at a
+          // time keeps a 2-core machine responsive and their timings honest.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});

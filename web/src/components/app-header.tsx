@@ -1,0 +1,37 @@
+// The bar at the top of every page: where you are, where else to go, whether live updates flow.
+import { useLiveState } from '../live/live-events.tsx';
+import { Link, useRouter } from '../routing/router.tsx';
+import { paths } from '../routing/routes.ts';
+
+const links = [
+  { to: paths.overview(), label: 'Overview', match: (p: string) => p === '/' || p.startsWith('/projects/') },
+  { to: paths.hosts(), label: 'Hosts', match: (p: string) => p === '/hosts' },
+  { to: paths.logs(), label: 'Logs', match: (p: string) => p === '/logs' },
+];
+
+export function AppHeader({ onSignOut }: { onSignOut: () => void }) {
+  const { location } = useRouter();
+  const live = useLiveState();
+  return (
+    <header className="app-header">
+      <Link to="/" className="brand" aria-label="Slipway overview">
+        <img src="/favicon.svg" alt="" width={22} height={22} />
+        <span>Slipway</span>
+      </Link>
+      <nav className="app-nav" aria-label="Pages">
+        {links.map((link) => (
+          <Link key={link.to} to={link.to} className={link.match(location.pathname) ? 'active' : undefined} aria-current={link.match(location.pathname) ? 'page' : undefined}>
+            {link.label}
+          </Link>
+        ))}
+      </nav>
+      <div className="header-end">
+        <span className={`live-state ${live}`} title={live === 'open' ? 'Live updates are on' : 'Live updates are reconnecting'}>
+          <span className="live-dot" aria-hidden="true" />
+          {live === 'open' ? 'Live' : live === 'unauthorized' ? 'Signed out' : 'Reconnecting…'}
+        </span>
+        <button type="button" className="button small quiet" onClick={onSignOut}>Sign out</button>
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import type { DeploymentHost, HostStep, Stage } from '../../../src/core/model.ts';
+import { deploymentProgress, hostCountLabel, hostProgress, stageProgress, type DeploymentWithHosts } from './progress.ts';
+
+const host = (hostName: string, step: HostStep): DeploymentHost => ({
+  deploymentId: 'd', agentId: hostName, hostName, batch: 0, previousVersion: null, step, error: null, logTail: [], commandId: null, commandSentAt: null, updatedAt: 0,
+});
+
+const deployment = (steps: HostStep[], status: DeploymentWithHosts['status'] = 'activating', finishedAt: number | null = null): DeploymentWithHosts => ({
+  id: 'd', projectId: 'p', env: 'testing', version: '1-abc', runId: 'r', kind: 'deploy', status, batch: 1, forced: false, requestedBy: 'engine',
+  cause: null, error: null, createdAt: 0, finishedAt, hosts: steps.map((s, i) => host(`h${i}`, s)),
+});
+
+const stage = (status: Stage['status']): Stage => ({
+  id: 's', runId: 'r', name: 'testing', kind: 'environment', position: 1, status, deploymentId: 'd', jobId: null, approvedBy: null, error: null, startedAt: 0, finishedAt: null,
+});
+
+describe('progress', () => {
+  it('fills a host bar as it goes from pending through staged and activating to healthy', () => {
+    const steps: HostStep[] = ['pending', 'staging', 'staged', 'activating', 'healthy'];
+    const values = steps.map((s) => hostProgress(s).value!);
+    expect(values[0]).toBe(0);
+    expect(values[4]).toBe(1);
+    expect([...values].sort((a, b) => a - b)).toEqual(values);
+    expect(hostProgress('healthy').tone).toBe('ok');
+    expect(hostProgress('failed').tone).toBe('fail');
+  });
+
+  it('averages the hosts of a deployment and is full once it has ended', () => {
+    expect(deploymentProgress(deployment(['healthy', 'pending'])).value).toBe(0.5);
+    expect(deploymentProgress(deployment(['healthy', 'failed'], 'rolled_back', 10))).toEqual({ value: 1, tone: 'warn' });
+    expect(deploymentProgress(deployment([])).value).toBe(0);
+  });
+
+  it('shows a running build as an indeterminate bar and a deploying stage by its hosts', () => {
+    expect(stageProgress({ ...stage('running'), kind: 'build' }, undefined).value).toBeNull();
+    expect(stageProgress(stage('deploying'), deployment(['healthy', 'staged'])).value).toBeCloseTo(0.675);
+    expect(stageProgress(stage('deploying'), deployment(['healthy', 'healthy'])).value).toBe(0.95);
+    expect(stageProgress(stage('succeeded'), undefined)).toEqual({ value: 1, tone: 'ok' });
+    expect(stageProgress(stage('awaiting_approval'), undefined)).toEqual({ value: 0, tone: 'wait' });
+  });
+
+  it('counts hosts done', () => {
+    expect(hostCountLabel(deployment(['healthy', 'activating', 'pending']))).toBe('1 of 3 hosts done');
+    expect(hostCountLabel(deployment(['healthy']))).toBe('1 of 1 host done');
+  });
+});
