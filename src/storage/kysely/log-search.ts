@@ -23,6 +23,8 @@ export async function searchLogLines({ db, dialect }: StoreContext, filter: LogS
   const id = viaFts ? sql.ref('f.rowid') : sql.ref('l.id');
   const conditions: RawBuilder<unknown>[] = [];
   if (viaFts) conditions.push(sql`f.log_lines_fts match ${fts5Match(words)}`);
+  const phrases = words.filter((t) => t.tokens.length > 1);
+  if (viaFts && phrases.length > 0) conditions.push(sql`${sql.raw(SQLITE_PHRASE_FUNCTION)}(l.text, ${JSON.stringify({ terms: phrases })}) = 1`);
   if (dialect === 'postgres' && words.length > 0) conditions.push(sql`l.search @@ to_tsquery('pg_catalog.simple', ${tsQuery(words)})`);
   if (range.min > 0) conditions.push(sql`${id} >= ${range.min}`);
   if (range.max !== undefined) conditions.push(sql`${id} <= ${range.max}`);
@@ -65,13 +67,20 @@ async function idRange(db: Kysely<Database>, filter: LogSearch): Promise<{ min: 
 }
 
 /**
- * An FTS5 query: each term a quoted string (so no word is ever an operator), a phrase when it has
- * several words, `*` after it for a prefix; terms side by side must all match. Words hold only
- * letters and digits, so they never contain a quote.
+ * An FTS5 query: every word of every term a quoted string (so no word is ever an operator), `*`
+ * after the last word of a prefix term; all must match. The index keeps no positions
+ * (detail=none), so a phrase's words in a row are checked by SQLITE_PHRASE_FUNCTION on the lines
+ * the index finds. Words hold only letters and digits, so they never contain a quote.
  */
 export function fts5Match(terms: WordTerm[]): string {
-  return terms.map((t) => `"${t.tokens.join(' ')}"${t.prefix ? '*' : ''}`).join(' ');
+  return terms.flatMap((t) => t.tokens.map((w, i) => `"${w}"${t.prefix && i === t.tokens.length - 1 ? '*' : ''}`)).join(' ');
 }
+
+/**
+ * The SQL function a SQLite store registers: (text, JSON of a LogQuery) → 1 when the text holds
+ * every term, with a phrase's words one after another (matchesLogQuery).
+ */
+export const SQLITE_PHRASE_FUNCTION = 'slipway_matches_log_query';
 
 /** A tsquery: each term's words joined by <-> (followed by), `:*` on a prefix, terms joined by &. */
 export function tsQuery(terms: WordTerm[]): string {

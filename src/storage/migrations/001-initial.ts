@@ -205,7 +205,9 @@ async function createAgentCommandsAndFeeds(
     .addColumn('text', 'text', (c) => c.notNull())
     .addUniqueConstraint('log_lines_source_seq_unique', ['source', 'seq'])
     .execute();
-  await db.schema.createIndex('log_lines_run').on('log_lines').columns(['run_id', 'id']).execute();
-  await db.schema.createIndex('log_lines_deployment').on('log_lines').columns(['deployment_id', 'id']).execute();
+  // Partial: most lines (an app's steady output) belong to no run or deployment, and an index
+  // entry per line costs ingest time (measured: about 5% of it per index).
+  await db.schema.createIndex('log_lines_run').on('log_lines').columns(['run_id', 'id']).where(sql.ref('run_id'), 'is not', null).execute();
+  await db.schema.createIndex('log_lines_deployment').on('log_lines').columns(['deployment_id', 'id']).where(sql.ref('deployment_id'), 'is not', null).execute();
   await db.schema.createIndex('log_lines_host').on('log_lines').columns(['host', 'id']).execute();
 }

@@ -20,8 +20,11 @@ export function logSearchMigration(dialect: SqlDialectName): Migration {
       if (dialect === 'sqlite') {
         // unicode61 without diacritics removal: "café" and "cafe" stay different, as in PostgreSQL's
         // simple configuration. columnsize=0: no per-row length table (only ranking uses it).
+        // detail=none: the index records which lines hold a word, not where; measured, ingest runs
+        // about 1.6 times as fast as with positions. A phrase is then all its words through the
+        // index, and the words in a row checked on those lines (see log-search.ts).
         await sql`create virtual table log_lines_fts using fts5(
-          text, content='log_lines', content_rowid='id', tokenize='unicode61 remove_diacritics 0', columnsize=0)`.execute(db);
+          text, content='log_lines', content_rowid='id', tokenize='unicode61 remove_diacritics 0', columnsize=0, detail=none)`.execute(db);
         await sql`insert into log_lines_fts(log_lines_fts) values ('rebuild')`.execute(db);
       } else {
         // Everything but letters and digits becomes a space first, so that PostgreSQL's parser

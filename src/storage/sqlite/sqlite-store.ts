@@ -8,10 +8,8 @@ import { createKyselyStore } from '../kysely/kysely-store.ts';
 import type { Database } from '../kysely/tables.ts';
 import { migrateToLatest } from '../migrations/migrate-to-latest.ts';
 import type { Store } from '../store.ts';
+import { openSqliteConnection } from './sqlite-connection.ts';
 import { createSqliteLogAppend } from './sqlite-log-append.ts';
-
-/** How long a writer waits for another process's write lock before giving up. */
-const BUSY_TIMEOUT_MS = 5000;
 
 /**
  * Opens (creating it and its folder if missing) the SQLite database at `file`, in WAL mode with
@@ -22,12 +20,7 @@ export async function openSqliteStore(file: string): Promise<Store> {
   let sqlite: SqliteDatabase.Database;
   try {
     await mkdir(dirname(file), { recursive: true });
-    sqlite = new SqliteDatabase(file);
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    sqlite.pragma('foreign_keys = ON');
-    // With WAL, NORMAL loses at most the last commits on power loss, never consistency.
-    sqlite.pragma('synchronous = NORMAL');
+    sqlite = openSqliteConnection(file);
   } catch (error) {
     throw new SlipwayError('SLIPWAY_STORAGE_OPEN_FAILED', `cannot open the SQLite store ${file}: ${errorMessage(error)}`, { cause: error });
   }
