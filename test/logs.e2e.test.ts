@@ -86,6 +86,9 @@ describe('the central log', () => {
     const [stored] = await search('q=established');
     expect(stored).toMatchObject({ source: agent.agentId, host: 'web-1', app: 'hello', env: 'testing', stream: 'app', at: at + 2 });
     expect((await search(`host=web-1&order=asc&limit=1000`)).map((l) => l.seq)).toEqual([1, 2, 3, 4]);
+    // Connecting again, the agent hears at once what is stored, so it need not send it again.
+    await agent.connect();
+    await waitFor('the server to acknowledge the stored lines on hello', () => agent.acknowledged === 4, { timeoutMs: 10_000, intervalMs: 20 });
   });
 
   it('tails new lines live and resumes after Last-Event-ID with neither a gap nor a repeat', async () => {

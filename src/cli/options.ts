@@ -1,6 +1,7 @@
 // Parsers for command-line option values; each throws commander's error with a clear message.
 import { InvalidArgumentError } from 'commander';
 import { parseDuration } from '../base/duration.ts';
+import { parseByteSize } from '../core/logs/parse-byte-size.ts';
 import type { Labels } from '../core/model.ts';
 
 export function parsePort(text: string): number {
@@ -23,4 +24,11 @@ export function parseLabels(text: string): Labels {
 export function checkDuration(text: string): string {
   if (parseDuration(text) === undefined) throw new InvalidArgumentError('expected a duration like "10s" or "5m"');
   return text;
+}
+
+/** "256MiB" → bytes. */
+export function parseSize(text: string): number {
+  const bytes = parseByteSize(text);
+  if (bytes === undefined || bytes <= 0) throw new InvalidArgumentError('expected a size like "256MiB" or "1GB"');
+  return bytes;
 }

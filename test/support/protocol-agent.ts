@@ -23,9 +23,15 @@ export class ProtocolAgent {
     return agent;
   }
 
+  /** The highest seq the server acknowledged on the current connection, or -1. */
+  get acknowledged(): number {
+    return this.acked;
+  }
+
   /** Opens a new connection (after a server restart) and says hello. */
   async connect(): Promise<void> {
     this.socket?.close();
+    this.acked = -1;
     const socket = new WebSocket(`${this.url.replace(/^http/, 'ws')}/api/v1/agent`, { headers: { authorization: `Bearer ${this.token}` } });
     await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
     socket.on('message', (data: Buffer) => {

@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import pino from 'pino';
 import type { Labels } from '../../core/model.ts';
-import { parseLabels, parsePort } from '../options.ts';
+import { parseLabels, parsePort, parseSize } from '../options.ts';
 import { untilSignal } from '../until-signal.ts';
 
 interface AgentFlags {
@@ -16,6 +16,7 @@ interface AgentFlags {
   port?: number;
   address: string;
   keepApps?: boolean;
+  spoolMax?: number;
 }
 
 export function agentCommand(): Command {
@@ -29,6 +30,7 @@ export function agentCommand(): Command {
     .option('--port <n>', 'the PORT apps get on this host (default: the app\'s run.port)', parsePort)
     .option('--address <address>', 'how runners reach apps on this host', '127.0.0.1')
     .option('--keep-apps', 'leave apps running when the agent stops')
+    .option('--spool-max <size>', 'disk kept for log lines the server has not acknowledged yet; when full, the oldest go first (default 256MiB)', parseSize)
     .addHelpText('after', `
 Example:
   slipway agent --server http://127.0.0.1:7700 --join-token swj_… --name web-1 \\
@@ -38,7 +40,7 @@ Example:
       const { startAgent } = await import('../../agent/agent-main.ts');
       const agent = await startAgent({
         serverUrl: flags.server, joinToken: flags.joinToken, name: flags.name, labels: flags.labels,
-        root: resolve(flags.root), port: flags.port ?? null, address: flags.address, log,
+        root: resolve(flags.root), port: flags.port ?? null, address: flags.address, spoolMaxBytes: flags.spoolMax, log,
       });
       await untilSignal();
       await agent.close({ stopApps: !flags.keepApps });

@@ -34,11 +34,40 @@ export class AgentGateway {
     this.connections.get(agent.id)?.close(4000, 'replaced by a newer connection');
     this.connections.set(agent.id, socket);
     let queue = Promise.resolve();
+    let logsStored = Promise.resolve();
+    let logsRefused = false;
+    const failed = (err: unknown) => this.deps.log.error({ err, agent: agent.name }, 'agent message failed');
     socket.on('message', (data: Buffer) => {
-      // One message at a time per agent: results and logs keep their order.
-      queue = queue.then(() => this.handle(socket, agent, data.toString('utf8'))).catch((err: unknown) => {
-        this.deps.log.error({ err, agent: agent.name }, 'agent message failed');
-      });
+      const text = data.toString('utf8');
+      const message = parseAgentMessage(text);
+      if (!message) {
+        this.deps.log.warn({ agent: agent.name }, 'ignored a malformed agent message');
+        return;
+      }
+      if (message.type === 'log') {
+        // Handed to ingest at once, not one stored batch at a time: an agent with a line every
+        // few milliseconds would otherwise queue up behind busy writes. Each batch is
+        // acknowledged once stored (and shown to live tails), in the order sent; after a batch
+        // the database refused, nothing more is acknowledged and the connection is closed, so
+        // that the agent sends everything from its last acknowledgement again.
+        const storing = this.deps.logs.fromAgent(agent, message.lines);
+        logsStored = logsStored.then(async () => {
+          if (logsRefused) return;
+          try {
+            const seq = await storing;
+            if (seq !== undefined) this.send(socket, { type: 'log_ack', seq });
+          } catch (err) {
+            logsRefused = true;
+            failed(err);
+            socket.close(1011, 'the server could not store log lines');
+          }
+        });
+        return;
+      }
+      // Anything else one message at a time, after the log lines sent before it are stored:
+      // a result never overtakes the lines of the step it ends.
+      const logsBefore = logsStored;
+      queue = queue.then(() => logsBefore).then(() => this.handle(socket, agent, message)).catch(failed);
     });
     socket.on('close', () => {
       if (this.connections.get(agent.id) !== socket) return;
@@ -70,19 +99,18 @@ export class AgentGateway {
     this.connections.clear();
   }
 
-  private async handle(socket: WebSocket, agent: Agent, text: string): Promise<void> {
-    const message = parseAgentMessage(text);
-    if (!message) {
-      this.deps.log.warn({ agent: agent.name }, 'ignored a malformed agent message');
-      return;
-    }
+  private async handle(socket: WebSocket, agent: Agent, message: Exclude<AgentMessage, { type: 'log' }>): Promise<void> {
     const now = this.deps.clock.now();
     const { store } = this.deps;
     switch (message.type) {
-      case 'hello':
+      case 'hello': {
         await this.hello(agent, message, now);
+        // What is stored already: a reconnecting agent need not send those lines again.
+        const stored = await store.logs.maxSeq(agent.id);
+        if (stored >= 0) this.send(socket, { type: 'log_ack', seq: stored });
         await this.deliver(agent.id);
         break;
+      }
       case 'status':
         await store.agents.update(agent.id, { apps: message.apps, lastSeenAt: now, online: true });
         break;
@@ -95,12 +123,6 @@ export class AgentGateway {
       case 'result':
         if (await store.commands.complete(message.commandId, message.result, now)) this.deps.onChange();
         break;
-      case 'log': {
-        // Stored (and shown to live tails) before the ack: only then may the agent forget the lines.
-        const seq = await this.deps.logs.fromAgent(agent, message.lines);
-        if (seq !== undefined) this.send(socket, { type: 'log_ack', seq });
-        break;
-      }
     }
   }
 

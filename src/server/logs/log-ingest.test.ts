@@ -57,7 +57,19 @@ describe('LogIngest', () => {
     expect(published).toHaveLength(1);
     const ids = published[0]!.map((l) => l.id);
     expect(ids).toEqual([...ids].sort((x, y) => x - y));
-    expect(published[0]!.map((l) => `${l.source}${l.seq}`)).toEqual(['a1', 'a2', 'b1', 'c1', 'c2']);
+    // The source with the fewest lines waiting first; each source's lines in order.
+    expect(published[0]!.map((l) => `${l.source}${l.seq}`)).toEqual(['b1', 'a1', 'a2', 'c1', 'c2']);
+  });
+
+  it('gets a quiet source\'s line into the next write however much another source has waiting', async () => {
+    const published: LogLine[][] = [];
+    tail.subscribe({}, (lines) => published.push(lines));
+    const busy = Array.from({ length: 6 }, (_, b) => Array.from({ length: 2000 }, (_, i) => logLine('busy', b * 2000 + i + 1)));
+    await Promise.all([...busy.map((lines) => ingest.append(lines)), ingest.append([logLine('quiet', 1)])]);
+    expect(published.length).toBeGreaterThan(2);
+    expect(published[0]!.map((l) => l.source)).toContain('quiet');
+    const busySeqs = published.flat().filter((l) => l.source === 'busy').map((l) => l.seq);
+    expect(busySeqs).toEqual(Array.from({ length: 12_000 }, (_, i) => i + 1));
   });
 
   it('fails only the batch the database refuses when it was written with others', async () => {

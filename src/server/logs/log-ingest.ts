@@ -14,29 +14,38 @@ export interface LogIngestDeps {
 }
 
 interface Pending {
+  /** The source of the lines (a batch holds one source's lines). */
+  source: string;
   lines: NewLogLine[];
   resolve: () => void;
   reject: (err: unknown) => void;
 }
 
-/** Lines written in one transaction at most (several agents' batches together). */
-const MAX_GROUP_LINES = 20_000;
+/**
+ * Lines written in one transaction at most (several agents' batches together). A write holds the
+ * event loop (SQLite) or a connection (PostgreSQL) until it ends, and a line that arrives
+ * meanwhile waits for it: measured on SQLite under 10 agents' full load, 5,000 lines take
+ * 30-90 ms and keep the live tail's p99 near 200 ms at ~100,000 lines/s; 20,000 gave ~110,000
+ * lines/s but a p99 past 500 ms.
+ */
+const MAX_GROUP_LINES = 5_000;
 
 export class LogIngest {
   private pending: Pending[] = [];
   private writing: Promise<void> | undefined;
+  private writtenAGroup = false;
 
   constructor(private readonly deps: LogIngestDeps) {}
 
   /**
-   * Stores the lines (those already stored are skipped) and publishes the new ones to the tail.
+   * Stores the lines of one source (those already stored are skipped) and publishes the new ones to the tail.
    * Resolves once they are committed: only then may a sender forget them. Rejects when the
    * database refuses them.
    */
   append(lines: NewLogLine[]): Promise<void> {
     if (lines.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      this.pending.push({ lines, resolve, reject });
+      this.pending.push({ source: lines[0]!.source, lines, resolve, reject });
       // Started in the check phase: batches that arrived in the same turn of the event loop
       // (several agents at once) are written together.
       this.writing ??= new Promise<void>((done) => setImmediate(() => void this.drain().finally(done)));
@@ -68,6 +77,12 @@ export class LogIngest {
   private async drain(): Promise<void> {
     try {
       while (this.pending.length > 0) {
+        if (this.writtenAGroup) {
+          // Between groups, the sockets are read: a batch that arrived meanwhile (a quiet agent's
+          // few lines) joins the next group instead of waiting until the backlog is written.
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        this.writtenAGroup = true;
         const group = this.takeGroup();
         try {
           this.publish(await this.deps.store.logs.append(group.flatMap((p) => p.lines)));
@@ -80,17 +95,37 @@ export class LogIngest {
       }
     } finally {
       this.writing = undefined;
+      this.writtenAGroup = false;
     }
   }
 
+  /**
+   * The next batches to write together: at most MAX_GROUP_LINES lines (or one larger batch). Each
+   * pass takes the oldest waiting batch of every source, the sources with the fewest lines
+   * waiting first, so that an agent with a few lines gets into the next write however much
+   * others have sent. A source's batches keep their order.
+   */
   private takeGroup(): Pending[] {
+    const group: Pending[] = [];
     let count = 0;
-    let taken = 0;
-    while (taken < this.pending.length && (taken === 0 || count + this.pending[taken]!.lines.length <= MAX_GROUP_LINES)) {
-      count += this.pending[taken]!.lines.length;
-      taken += 1;
+    for (;;) {
+      const oldest = new Map<string, Pending>();
+      const waiting = new Map<string, number>();
+      for (const p of this.pending) {
+        if (!oldest.has(p.source)) oldest.set(p.source, p);
+        waiting.set(p.source, (waiting.get(p.source) ?? 0) + p.lines.length);
+      }
+      const lightestFirst = [...oldest.values()].sort((a, b) => waiting.get(a.source)! - waiting.get(b.source)!);
+      let took = false;
+      for (const p of lightestFirst) {
+        if (group.length > 0 && count + p.lines.length > MAX_GROUP_LINES) continue;
+        group.push(p);
+        count += p.lines.length;
+        this.pending.splice(this.pending.indexOf(p), 1);
+        took = true;
+      }
+      if (!took) return group;
     }
-    return this.pending.splice(0, taken);
   }
 
   private async writeAlone(p: Pending): Promise<void> {
