@@ -44,6 +44,10 @@ function follow(sink: FollowerSink, extra: Partial<FileFollowerOptions> = {}): F
 }
 
 const file = (name: string) => path.join(dir, 'log', name);
+
+async function waitUntil(ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+}
 const write = (name: string, ...lines: string[]) => appendFileSync(file(name), lines.map((l) => `${l}\n`).join(''));
 
 
@@ -57,6 +61,19 @@ describe('FileFollower', () => {
     await follower.poll();
     expect(sink.got).toEqual(['app.log: one', 'app.log: two']);
     expect(sink.positions.get(file('app.log'))?.offset).toBe(8);
+  });
+
+  it('reads a new line within moments of its writing, long before its next poll', async () => {
+    const sink = memorySink();
+    write('app.log', 'before');
+    const follower = follow(sink, { fromStart: () => true });
+    follower.start();
+    await waitUntil(() => sink.got.length === 1);
+    const written = Date.now();
+    write('app.log', 'now');
+    await waitUntil(() => sink.got.length === 2);
+    expect(sink.got).toEqual(['app.log: before', 'app.log: now']);
+    expect(Date.now() - written).toBeLessThan(1000); // the poll is a minute away
   });
 
   it('reads a file that existed before it started from its end, unless told to read it from its start', async () => {

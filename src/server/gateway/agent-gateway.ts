@@ -64,9 +64,10 @@ export class AgentGateway {
         });
         return;
       }
-      // Anything else one message at a time, after the log lines sent before it are stored:
-      // a result never overtakes the lines of the step it ends.
-      const logsBefore = logsStored;
+      // Anything else one message at a time; a result after the log lines sent before it are
+      // stored (it never overtakes the lines of the step it ends), a heartbeat at once (however
+      // slow the database is with logs, the agent is alive).
+      const logsBefore = message.type === 'result' ? logsStored : undefined;
       queue = queue.then(() => logsBefore).then(() => this.handle(socket, agent, message)).catch(failed);
     });
     socket.on('close', () => {

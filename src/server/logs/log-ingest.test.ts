@@ -9,7 +9,7 @@ import type { LogLine } from '../../core/model.ts';
 import { logLine } from '../../storage/contract/fixtures.ts';
 import { openSqliteStore } from '../../storage/sqlite/sqlite-store.ts';
 import type { Store } from '../../storage/store.ts';
-import { LogIngest } from './log-ingest.ts';
+import { LogIngest, MAX_GROUP_LINES } from './log-ingest.ts';
 import { LogTailHub } from './log-tail-hub.ts';
 
 describe('LogIngest', () => {
@@ -64,12 +64,25 @@ describe('LogIngest', () => {
   it('gets a quiet source\'s line into the next write however much another source has waiting', async () => {
     const published: LogLine[][] = [];
     tail.subscribe({}, (lines) => published.push(lines));
-    const busy = Array.from({ length: 6 }, (_, b) => Array.from({ length: 2000 }, (_, i) => logLine('busy', b * 2000 + i + 1)));
+    const size = MAX_GROUP_LINES / 2;
+    const busy = Array.from({ length: 6 }, (_, b) => Array.from({ length: size }, (_, i) => logLine('busy', b * size + i + 1)));
     await Promise.all([...busy.map((lines) => ingest.append(lines)), ingest.append([logLine('quiet', 1)])]);
-    expect(published.length).toBeGreaterThan(2);
+    expect(published.length).toBeGreaterThan(3);
     expect(published[0]!.map((l) => l.source)).toContain('quiet');
     const busySeqs = published.flat().filter((l) => l.source === 'busy').map((l) => l.seq);
-    expect(busySeqs).toEqual(Array.from({ length: 12_000 }, (_, i) => i + 1));
+    expect(busySeqs).toEqual(Array.from({ length: 6 * size }, (_, i) => i + 1));
+  });
+
+  it('leaves no source out for long when more send than a write holds', async () => {
+    const published: LogLine[][] = [];
+    tail.subscribe({}, (lines) => published.push(lines));
+    const size = MAX_GROUP_LINES / 4;
+    const sources = Array.from({ length: 10 }, (_, i) => `agent-${i}`);
+    const batches = sources.flatMap((source) => [0, 1, 2].map((b) => Array.from({ length: size }, (_, i) => logLine(source, b * size + i + 1))));
+    await Promise.all(batches.map((lines) => ingest.append(lines)));
+    // 4 batches fit a write: within the first 5 writes, every source has had lines written.
+    const early = new Set(published.slice(0, 5).flat().map((l) => l.source));
+    expect([...early].sort()).toEqual(sources);
   });
 
   it('fails only the batch the database refuses when it was written with others', async () => {
