@@ -6,7 +6,7 @@ import type { Artifact, Deployment } from '../src/core/model.ts';
 import { projectPath } from '../src/cli/api-client.ts';
 import { TestFleet } from '../test/support/test-fleet.ts';
 import { waitFor } from '../test/support/wait-for.ts';
-import { events, median, ms, waitForRunEnd } from './bench-support.ts';
+import { events, median, ms, productionOnlyConfig, waitForRunEnd } from './bench-support.ts';
 
 const iterations = Number(process.argv[2] ?? 5);
 const healthTimeout = '3s';
@@ -14,20 +14,7 @@ const hosts = ['production-1', 'production-2', 'production-3'];
 const fleet = new TestFleet('bench-rollback');
 
 try {
-  fleet.initRepo(() => fleet.editFile('slipway.yml', () => `app: hello
-build:
-  steps:
-    - name: unit tests
-      run: npm test
-  artifact: [server.js, greeting.js, package.json]
-run:
-  command: node server.js
-  health: { http: /healthz, timeout: ${healthTimeout} }
-environments:
-  production:
-    hosts: { env: production }
-    batch: 1
-`));
+  fleet.initRepo(() => fleet.editFile('slipway.yml', () => productionOnlyConfig({ healthTimeout, batch: 1 })));
   await fleet.startServer();
   await fleet.startAgent({ name: 'runner-1', labels: 'role=runner' });
   for (const name of hosts) await fleet.startAgent({ name, labels: 'env=production', appPort: true });

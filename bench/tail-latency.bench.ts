@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { TestFleet } from '../test/support/test-fleet.ts';
 import { waitFor } from '../test/support/wait-for.ts';
-import { waitForRunEnd } from './bench-support.ts';
+import { productionOnlyConfig, waitForRunEnd } from './bench-support.ts';
 import { BATCH_SIZE } from './fake-agents.ts';
 
 const seconds = Number(process.argv[2] ?? 10);
@@ -18,19 +18,7 @@ const fleet = new TestFleet('bench-tail');
 
 try {
   fleet.initRepo(() => {
-    fleet.editFile('slipway.yml', () => `app: hello
-build:
-  steps:
-    - name: unit tests
-      run: npm test
-  artifact: [server.js, greeting.js, package.json]
-run:
-  command: node server.js
-  health: { http: /healthz, timeout: 10s }
-environments:
-  production:
-    hosts: { env: production }
-`);
+    fleet.editFile('slipway.yml', () => productionOnlyConfig({ healthTimeout: '10s' }));
     fleet.editFile('server.js', (t) => `${t}
 let probe = 0;
 setInterval(() => console.log(\`latency-probe \${++probe} \${Date.now()}\`), 20);

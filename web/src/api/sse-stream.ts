@@ -1,6 +1,6 @@
 // A live feed read with fetch (so it carries the Authorization header) that reconnects after a
 // drop with a growing pause and resumes after the last id it saw, so no message is missed.
-import { SseParser, type SseMessage } from './sse-parser.ts';
+import { SseParser, type SseMessage } from '../../../src/base/sse-parser.ts';
 
 export type StreamState = 'connecting' | 'open' | 'retrying' | 'unauthorized';
 

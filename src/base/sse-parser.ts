@@ -1,15 +1,23 @@
-// Reads a Server-Sent Events stream as it arrives in pieces (the WHATWG event-stream format):
-// messages with their id, event name and data; comments (heartbeats) and retry hints skipped.
+// Reads a Server-Sent Events stream as it arrives in pieces (the WHATWG event-stream format), for
+// the CLI and for the web UI (both read streams with fetch, so that they can send the
+// Authorization header, which EventSource cannot).
 
 export interface SseMessage {
-  /** The message's id, or the last one the stream set (what Last-Event-ID carries). */
+  /** The message's id: the last one the stream set, this message or an earlier one. */
   id: string | undefined;
   event: string;
   data: string;
 }
 
+/**
+ * Feed it text with push(); it returns the messages each piece completes. As the spec says:
+ * `field: value` lines, a blank line ends a message, lines starting with ":" are comments (the
+ * server's heartbeats), data lines join with "\n", the event name defaults to "message", an id
+ * holds until another is set, and a message without data is dropped.
+ */
 export class SseParser {
   private pending = '';
+  private idBuffer: string | undefined;
   private lastId: string | undefined;
   private event = '';
   private data: string[] = [];
@@ -30,7 +38,10 @@ export class SseParser {
     return messages;
   }
 
-  /** The id to resume after when reconnecting. */
+  /**
+   * The id to resume after when reconnecting (Last-Event-ID): that of the last message completed,
+   * never of one still arriving, whose data a resume would otherwise skip.
+   */
   get lastEventId(): string | undefined {
     return this.lastId;
   }
@@ -44,12 +55,13 @@ export class SseParser {
     if (value.startsWith(' ')) value = value.slice(1);
     if (field === 'data') this.data.push(value);
     else if (field === 'event') this.event = value;
-    else if (field === 'id' && !value.includes('\0')) this.lastId = value;
+    else if (field === 'id' && !value.includes('\0')) this.idBuffer = value;
     return undefined;
   }
 
   private dispatch(): SseMessage | undefined {
-    const message = this.data.length > 0 ? { id: this.lastId, event: this.event || 'message', data: this.data.join('\n') } : undefined;
+    this.lastId = this.idBuffer;
+    const message = this.data.length > 0 ? { id: this.idBuffer, event: this.event || 'message', data: this.data.join('\n') } : undefined;
     this.event = '';
     this.data = [];
     return message;

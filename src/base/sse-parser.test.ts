@@ -19,18 +19,28 @@ describe('SseParser', () => {
     }
   });
 
-  it('joins several data lines with newlines and keeps the last id for messages without one', () => {
+  it('joins several data lines with newlines, with or without a space after the colon, and keeps the last id for messages without one', () => {
     const parser = new SseParser();
-    expect(parser.push('id: 3\ndata: a\ndata: b\n\ndata:c\n\n')).toEqual([
+    expect(parser.push('id: 3\ndata: a\ndata:b\n\ndata:c\n\n')).toEqual([
       { id: '3', event: 'message', data: 'a\nb' },
       { id: '3', event: 'message', data: 'c' },
     ]);
+    expect(new SseParser().push('data: real\n\n')).toEqual([{ id: undefined, event: 'message', data: 'real' }]);
   });
 
-  it('sends nothing for a message that has no data yet', () => {
+  it('sends nothing for a message without data, though its id counts', () => {
     const parser = new SseParser();
     expect(parser.push('id: 4\nevent: event\n')).toEqual([]);
     expect(parser.push('\n')).toEqual([]);
     expect(parser.lastEventId).toBe('4');
+  });
+
+  it('resumes after the last message completed, not one still arriving', () => {
+    const parser = new SseParser();
+    parser.push('id: 5\ndata: done\n\n');
+    expect(parser.push('id: 6\ndata: {"x"')).toEqual([]);
+    expect(parser.lastEventId).toBe('5');
+    expect(parser.push(':1}\n\n')).toEqual([{ id: '6', event: 'message', data: '{"x":1}' }]);
+    expect(parser.lastEventId).toBe('6');
   });
 });
