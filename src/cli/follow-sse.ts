@@ -34,15 +34,13 @@ export async function followSse(options: FollowSseOptions): Promise<void> {
   let lastEventId = options.lastEventId;
   let backoffMs = 250;
   while (!signal.aborted) {
-    const parser = new SseParser();
     try {
-      await readOnce(options, lastEventId, parser, () => (backoffMs = 250));
+      // Resumes after the last message handled: one whose handling threw comes again.
+      await readOnce(options, lastEventId, (id) => (lastEventId = id), () => (backoffMs = 250));
     } catch (err) {
       if (signal.aborted) return;
       if (err instanceof SlipwayError) throw err;
       options.onFailure?.(err);
-    } finally {
-      lastEventId = parser.lastEventId ?? lastEventId;
     }
     await pause(backoffMs, signal);
     backoffMs = Math.min(backoffMs * 2, 5000);
@@ -50,7 +48,7 @@ export async function followSse(options: FollowSseOptions): Promise<void> {
 }
 
 /** One connection: resolves when the server ends the stream, throws when it fails or is refused. */
-async function readOnce(options: FollowSseOptions, lastEventId: string | undefined, parser: SseParser, onConnected: () => void): Promise<void> {
+async function readOnce(options: FollowSseOptions, lastEventId: string | undefined, handled: (id: string) => void, onConnected: () => void): Promise<void> {
   const connection = new AbortController();
   const abort = () => connection.abort();
   options.signal.addEventListener('abort', abort);
@@ -68,16 +66,19 @@ async function readOnce(options: FollowSseOptions, lastEventId: string | undefin
     if (!response.body) throw new Error(`${options.what} has no body`);
     onConnected();
     options.onOpen?.();
+    const parser = new SseParser();
     const decoder = new TextDecoder();
     const body = response.body.getReader();
     for (let chunk = await body.read(); !chunk.done; chunk = await body.read()) {
       stillThere();
       const messages = parser.push(decoder.decode(chunk.value as Uint8Array, { stream: true }));
       if (messages.length > 0) options.onMessages(messages);
+      if (parser.lastEventId !== undefined) handled(parser.lastEventId);
     }
   } finally {
     clearTimeout(idle);
     options.signal.removeEventListener('abort', abort);
+    abort(); // a connection left by a throw would stay open
   }
 }
 

@@ -62,9 +62,14 @@ export class FileFollower {
   private polls = 0;
   private polling: Promise<void> = Promise.resolve();
   private busy = false;
+  private closing = false;
   private closed = false;
-  private readonly watchers = new Map<string, FSWatcher>();
+  private ticks = 0;
+  private globsDue = false;
+  /** Each watched folder's watch, with the folder's identity (a folder made again needs a new one). */
+  private readonly watchers = new Map<string, { watcher: FSWatcher; ino: number }>();
   private wakeTimer: NodeJS.Timeout | undefined;
+  private wakeAfterPoll = false;
 
   constructor(private readonly options: FileFollowerOptions) {}
 
@@ -73,7 +78,12 @@ export class FileFollower {
     void this.poll();
     // A slow poll (a truncation waiting for the disk) is not queued up behind.
     this.timer = setInterval(() => {
-      if (!this.busy) void this.poll(this.polls % 5 === 0);
+      this.ticks += 1;
+      if (this.ticks % 5 === 0) this.globsDue = true;
+      if (this.busy) return;
+      const searchGlobs = this.globsDue;
+      this.globsDue = false;
+      void this.poll(searchGlobs);
     }, this.options.pollMs ?? 100);
   }
 
@@ -86,18 +96,24 @@ export class FileFollower {
     const next = this.polling.then(() => this.pollOnce(searchGlobs)).catch((err: unknown) => this.options.onNote?.(`following log files failed: ${errorMessage(err)}`));
     this.polling = next;
     void next.then(() => {
-      if (this.polling === next) this.busy = false;
+      if (this.polling !== next) return;
+      this.busy = false;
+      if (this.wakeAfterPoll) {
+        this.wakeAfterPoll = false;
+        this.wake();
+      }
     });
     return next;
   }
 
   /** Reads what is left, then closes the files; positions stay stored for whoever follows next. */
   async close(): Promise<void> {
+    this.closing = true;
     clearInterval(this.timer);
-    clearTimeout(this.wakeTimer);
-    for (const watcher of this.watchers.values()) watcher.close();
-    this.watchers.clear();
     await this.poll();
+    clearTimeout(this.wakeTimer);
+    for (const { watcher } of this.watchers.values()) watcher.close();
+    this.watchers.clear();
     this.closed = true;
     for (const file of this.files.values()) file.close();
     for (const { file } of this.draining.values()) file.close();
@@ -117,23 +133,25 @@ export class FileFollower {
 
   /** Keeps a watch on each folder that holds a followed file, and only on those. */
   private watchFolders(): void {
-    if (this.closed) return;
-    const folders = new Set([...this.files.keys(), ...this.draining.keys()].map((p) => path.dirname(p)));
-    for (const [folder, watcher] of this.watchers) {
-      if (folders.has(folder)) continue;
+    if (this.closing) return;
+    const folders = new Map<string, number | undefined>();
+    for (const p of [...this.files.keys(), ...this.draining.keys()]) folders.set(path.dirname(p), undefined);
+    for (const folder of folders.keys()) folders.set(folder, inodeOf(folder));
+    for (const [folder, { watcher, ino }] of this.watchers) {
+      if (folders.get(folder) === ino) continue;
       watcher.close();
       this.watchers.delete(folder);
     }
-    for (const folder of folders) {
-      if (this.watchers.has(folder)) continue;
+    for (const [folder, ino] of folders) {
+      if (this.watchers.has(folder) || ino === undefined) continue;
       try {
         const watcher = watch(folder, { persistent: false }, () => this.wake());
-        // A folder that goes away (or a watch the kernel drops) leaves polling in charge.
+        // A watch the kernel drops leaves polling in charge until the folder is looked at again.
         watcher.on('error', () => {
           watcher.close();
-          if (this.watchers.get(folder) === watcher) this.watchers.delete(folder);
+          if (this.watchers.get(folder)?.watcher === watcher) this.watchers.delete(folder);
         });
-        this.watchers.set(folder, watcher);
+        this.watchers.set(folder, { watcher, ino });
       } catch {
         // No watch to be had (ENOSPC: the kernel's limit of watches): polling alone.
       }
@@ -142,10 +160,12 @@ export class FileFollower {
 
   /** A change in a followed folder: read soon, once for all the changes of the next few ms. */
   private wake(): void {
-    if (this.wakeTimer !== undefined || this.closed) return;
+    if (this.wakeTimer !== undefined || this.closing) return;
     this.wakeTimer = setTimeout(() => {
       this.wakeTimer = undefined;
-      void this.poll(false);
+      // While a poll runs, one more after it: wakes never pile up behind a slow poll.
+      if (this.busy) this.wakeAfterPoll = true;
+      else void this.poll(false);
     }, this.options.wakeMs ?? 10);
   }
 
@@ -281,6 +301,14 @@ function findByIdentity(dir: string, identity: { dev: string; ino: string }): st
     }
   }
   return undefined;
+}
+
+function inodeOf(folder: string): number | undefined {
+  try {
+    return statSync(folder).ino;
+  } catch {
+    return undefined;
+  }
 }
 
 function isFile(p: string): boolean {

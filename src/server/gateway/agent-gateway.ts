@@ -51,12 +51,13 @@ export class AgentGateway {
         // the database refused, nothing more is acknowledged and the connection is closed, so
         // that the agent sends everything from its last acknowledgement again.
         const storing = this.deps.logs.fromAgent(agent, message.lines);
+        storing.catch(() => undefined); // handled in turn below, also when a refusal came first
         logsStored = logsStored.then(async () => {
-          if (logsRefused) return;
           try {
             const seq = await storing;
-            if (seq !== undefined) this.send(socket, { type: 'log_ack', seq });
+            if (seq !== undefined && !logsRefused) this.send(socket, { type: 'log_ack', seq });
           } catch (err) {
+            if (logsRefused) return;
             logsRefused = true;
             failed(err);
             socket.close(1011, 'the server could not store log lines');
@@ -64,11 +65,19 @@ export class AgentGateway {
         });
         return;
       }
-      // Anything else one message at a time; a result after the log lines sent before it are
-      // stored (it never overtakes the lines of the step it ends), a heartbeat at once (however
-      // slow the database is with logs, the agent is alive).
+      if (message.type === 'heartbeat') {
+        // At once, however slow the database is with logs or results: the agent is alive.
+        void this.handle(socket, agent, message).catch(failed);
+        return;
+      }
+      // Anything else one message at a time; a result once the log lines sent before it are
+      // stored (it never overtakes the lines of the step it ends), and not at all when they were
+      // refused (the agent sends it again with them after reconnecting).
       const logsBefore = message.type === 'result' ? logsStored : undefined;
-      queue = queue.then(() => logsBefore).then(() => this.handle(socket, agent, message)).catch(failed);
+      queue = queue.then(() => logsBefore).then(() => {
+        if (message.type === 'result' && logsRefused) return;
+        return this.handle(socket, agent, message);
+      }).catch(failed);
     });
     socket.on('close', () => {
       if (this.connections.get(agent.id) !== socket) return;

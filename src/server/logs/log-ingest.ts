@@ -37,7 +37,7 @@ export class LogIngest {
   private pending: Pending[] = [];
   private writing: Promise<void> | undefined;
   private writtenAGroup = false;
-  /** Sources that had batches waiting and got none into the last write: since which write. */
+  /** Sources that had batches waiting and got none into the last write: the first write they missed. */
   private leftOutSince = new Map<string, number>();
   private writes = 0;
 
@@ -94,9 +94,18 @@ export class LogIngest {
           this.publish(await this.deps.store.logs.append(group.flatMap((p) => p.lines)));
           for (const p of group) p.resolve();
         } catch (err) {
-          if (group.length === 1) group[0]!.reject(err);
-          // One sender's bad batch must not fail the others written with it: each on its own.
-          else for (const p of group) await this.writeAlone(p);
+          const refused = new Set<string>();
+          if (group.length === 1) {
+            group[0]!.reject(err);
+            refused.add(group[0]!.source);
+          } else {
+            // One sender's bad batch must not fail the others written with it: each on its own.
+            for (const p of group) {
+              if (refused.has(p.source)) p.reject(err);
+              else if (!(await this.writeAlone(p))) refused.add(p.source);
+            }
+          }
+          this.refuseWaiting(refused, err);
         }
       }
     } finally {
@@ -142,23 +151,38 @@ export class LogIngest {
       }
       if (!took) break;
     }
-    this.writes += 1;
     const taken = new Set(group.map((p) => p.source));
     const leftOutSince = new Map<string, number>();
     for (const { source } of this.pending) {
       if (!taken.has(source)) leftOutSince.set(source, this.leftOutSince.get(source) ?? this.writes);
     }
     this.leftOutSince = leftOutSince;
+    this.writes += 1;
     return group;
   }
 
-  private async writeAlone(p: Pending): Promise<void> {
+  /** Writes one batch; false when the database refused it (the batch is then rejected). */
+  private async writeAlone(p: Pending): Promise<boolean> {
     try {
       this.publish(await this.deps.store.logs.append(p.lines));
       p.resolve();
+      return true;
     } catch (err) {
       p.reject(err);
+      return false;
     }
+  }
+
+  /**
+   * After a source's batch was refused, its later batches are refused too: stored, they would
+   * leave a gap below lines already stored, which the source's resend (from its last ack) would
+   * fill out of order, or an acknowledgement of the highest seq would skip for good.
+   */
+  private refuseWaiting(sources: Set<string>, err: unknown): void {
+    if (sources.size === 0) return;
+    const refused = this.pending.filter((p) => sources.has(p.source));
+    this.pending = this.pending.filter((p) => !sources.has(p.source));
+    for (const p of refused) p.reject(err);
   }
 
   private publish(stored: LogLine[]): void {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseLogQuery } from '../../core/logs/parse-log-query.ts';
 import { describeStoreContract } from '../store-contract.ts';
 import { openSqliteStore } from './sqlite-store.ts';
 
@@ -73,6 +74,22 @@ describe('openSqliteStore', () => {
       expect(indexed).toBe(lines);
     } finally {
       sqlite.close();
+    }
+  });
+
+  it('finds a word whose letters carry marks (Devanagari, Arabic) as one word', async () => {
+    const store = await openSqliteStore(join(dir, 'marks.db'));
+    try {
+      const texts = ['नमस्ते दुनिया', 'كَتَبَ الولد', 'plain text'];
+      await store.logs.append(texts.map((text, seq) => ({
+        at: seq, source: 'agent-1', seq, host: 'web-1', app: null, env: null, stream: 'app', level: null, runId: null, deploymentId: null, text,
+      })));
+      const search = async (q: string) => (await store.logs.search({ query: parseLogQuery(q), order: 'asc', limit: 10 })).map((l) => l.text);
+      expect(await search('नमस्ते')).toEqual(['नमस्ते दुनिया']);
+      expect(await search('كَتَبَ')).toEqual(['كَتَبَ الولد']);
+      expect(await search('"नमस्ते दुनिया"')).toEqual(['नमस्ते दुनिया']);
+    } finally {
+      await store.close();
     }
   });
 
