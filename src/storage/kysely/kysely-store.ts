@@ -15,10 +15,10 @@ import type { StoreContext } from './store-context.ts';
 
 /**
  * A Store over an open, migrated database. `close` releases the connection(s); it runs once,
- * and later calls resolve without doing anything. `adapter.appendLogs` replaces the Kysely way
- * of storing log lines (the ingest hot path) with the adapter's own.
+ * and later calls resolve without doing anything. `adapter.appendLogs` is the adapter's own way of
+ * storing log lines (the ingest hot path).
  */
-export function createKyselyStore(context: StoreContext, adapter: { appendLogs?: LogStore['append'] } = {}): Store {
+export function createKyselyStore(context: StoreContext, adapter: { appendLogs: LogStore['append'] }): Store {
   let closing: Promise<void> | undefined;
   return {
     projects: createKyselyProjectStore(context),

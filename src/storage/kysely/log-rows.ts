@@ -2,8 +2,6 @@
 // PostgreSQL tsvector, which only the index needs).
 import { sql, type RawBuilder } from 'kysely';
 import type { LogLine } from '../../core/model.ts';
-import type { NewLogLine } from '../store.ts';
-import { storableText } from './log-chunks.ts';
 import type { LogLinesTable } from './tables.ts';
 
 export type LogLineRow = Omit<LogLinesTable, 'id'> & { id: number };
@@ -27,21 +25,5 @@ export function toLogLine(row: LogLineRow): LogLine {
     runId: row.run_id,
     deploymentId: row.deployment_id,
     text: row.text,
-  };
-}
-
-export function toLogLineRow(line: NewLogLine): Omit<LogLinesTable, 'id'> {
-  return {
-    at: line.at,
-    source: line.source,
-    seq: line.seq,
-    host: line.host,
-    app: line.app,
-    env: line.env,
-    stream: line.stream,
-    level: line.level,
-    run_id: line.runId,
-    deployment_id: line.deploymentId,
-    text: storableText(line.text),
   };
 }

@@ -2,7 +2,6 @@
 // through the dialect's full-text index and trimmed by retention.
 import { sql } from 'kysely';
 import type { LogStore } from '../store.ts';
-import { createKyselyLogAppend } from './log-append.ts';
 import { createLogRetention } from './log-retention-store.ts';
 import { logLineColumns, toLogLine } from './log-rows.ts';
 import { searchLogLines } from './log-search.ts';
@@ -10,9 +9,10 @@ import type { StoreContext } from './store-context.ts';
 
 /**
  * The LogStore of the port, over `log_lines`, `log_lines_fts` (SQLite) and `log_chunks`.
- * `append` may be the adapter's own faster way to store lines (SQLite's prepared statements).
+ * `append` is the adapter's own way to store lines, the ingest hot path (SQLite's prepared
+ * statements, PostgreSQL's unnested arrays).
  */
-export function createKyselyLogStore(context: StoreContext, append: LogStore['append'] = createKyselyLogAppend(context)): LogStore {
+export function createKyselyLogStore(context: StoreContext, append: LogStore['append']): LogStore {
   const { db } = context;
   return {
     append,

@@ -5,6 +5,7 @@ import { InputError, SlipwayError, errorMessage } from '../../base/errors.ts';
 import { createKyselyStore } from '../kysely/kysely-store.ts';
 import type { Database } from '../kysely/tables.ts';
 import { migrateToLatest } from '../migrations/migrate-to-latest.ts';
+import { createPostgresLogAppend } from './postgres-log-append.ts';
 import type { Store } from '../store.ts';
 
 const INT8_OID = 20;
@@ -55,7 +56,7 @@ export async function openPostgresStore(url: string, options: { schema?: string 
     await db.destroy();
     throw error;
   }
-  return createKyselyStore({ db, dialect: 'postgres', isUniqueViolation });
+  return createKyselyStore({ db, dialect: 'postgres', isUniqueViolation }, { appendLogs: createPostgresLogAppend(db) });
 }
 
 /** Creates the schema; two instances starting at once may race, and the loser finds it there. */
