@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AppRunSpec } from '../../core/protocol/messages.ts';
+import { signalProcess } from '../../base/signal-group.ts';
 import { AppSupervisors } from '../supervisor/app-supervisors.ts';
 import { listGroupMembers, readProcInfo } from '../supervisor/proc-info.ts';
 import { activateRelease } from './activate-release.ts';
@@ -166,7 +167,7 @@ describe('activateRelease', () => {
     await prepared('1-aaaaaaa');
     await activateRelease(deps(), { app: 'hello', version: '1-aaaaaaa', env: 'testing', ...activation, run: runSpec('ok') });
     const first = (await ask()).pid;
-    process.kill(first, 'SIGKILL');
+    expect(signalProcess(first, 'SIGKILL')).toBe(true);
     const second = await until('a new process answers', async () => {
       const { pid } = await ask();
       return pid !== first ? pid : undefined;

@@ -2,6 +2,7 @@
 // SIGKILL when a grace period has passed and something in the group is still running.
 import { readdir, readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
+import { signalGroup } from '../../base/signal-group.ts';
 
 const POLL_MS = 50;
 
@@ -39,14 +40,4 @@ export async function groupIsAlive(pgid: number): Promise<boolean> {
     if (fields[2] === String(pgid) && fields[0] !== 'Z') return true;
   }
   return false;
-}
-
-/** Signals the group; false when no process of it exists any more. */
-function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(-pgid, signal);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
 }

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { errorMessage } from '../../base/errors.ts';
+import { signalGroup } from '../../base/signal-group.ts';
 import { appPaths } from '../releases/app-paths.ts';
 import { updateAppState } from '../releases/app-state.ts';
 import { LogRing } from './log-ring.ts';
@@ -283,12 +284,4 @@ export function describeExit(exit: AppExit): string {
   if (exit.error !== undefined) return `could not start: ${exit.error}`;
   if (exit.signal !== null) return `was killed by ${exit.signal}`;
   return `exited with code ${exit.code}`;
-}
-
-function signalGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    // ESRCH: the group is already gone.
-  }
 }

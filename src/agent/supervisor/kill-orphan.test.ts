@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readAppState, updateAppState } from '../releases/app-state.ts';
+import { signalGroup } from '../../base/signal-group.ts';
 import { killOrphan } from './kill-orphan.ts';
 import { listGroupMembers, readProcInfo } from './proc-info.ts';
 
@@ -18,13 +19,7 @@ beforeEach(async () => {
   root = await mkdtemp(path.join(tmpdir(), 'slipway-orphan-'));
 });
 afterEach(async () => {
-  for (const pid of leftovers.splice(0)) {
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
+  for (const pid of leftovers.splice(0)) signalGroup(pid, 'SIGKILL');
   await rm(root, { recursive: true, force: true });
 });
 
@@ -34,6 +29,15 @@ async function until(what: string, ok: () => boolean, timeoutMs = 15_000): Promi
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/**
+ * The app's pid once the agent has written it down: the app may print before that (the agent
+ * syncs state.json to disk), and a pid read too early is null.
+ */
+async function recordedPid(): Promise<number> {
+  await until('the agent records the app\'s pid', () => readAppState(root, 'hello').pid !== null);
+  return readAppState(root, 'hello').pid!;
 }
 
 function isRunning(pid: number): boolean {
@@ -69,7 +73,7 @@ describe('killOrphan', () => {
   it('stops the app group an agent killed with SIGKILL left behind', async () => {
     const { agent, output } = startAgent('sleep 1000 & echo ready; wait');
     await until('the app is ready', () => output().includes('ready'));
-    const pid = readAppState(root, 'hello').pid!;
+    const pid = await recordedPid();
     leftovers.push(pid);
     agent.kill('SIGKILL');
     await until('the agent is dead', () => agent.exitCode !== null || agent.signalCode !== null);
@@ -85,7 +89,7 @@ describe('killOrphan', () => {
   it('lets the app go on writing its output while its agent is dead, as no pipe to the agent breaks', async () => {
     const { agent, output } = startAgent('i=0; while true; do i=$((i+1)); echo "tick $i"; sleep 0.01; done');
     await until('the app writes', () => output().includes('tick 3\n'));
-    const pid = readAppState(root, 'hello').pid!;
+    const pid = await recordedPid();
     leftovers.push(pid);
     agent.kill('SIGKILL');
     await until('the agent is dead', () => agent.exitCode !== null || agent.signalCode !== null);

@@ -1,6 +1,7 @@
 // After an agent crash, finds the app process group it left behind (recorded in state.json, or
 // only its marker when the agent died while starting it) and stops it, making sure a pid since
 // reused by an unrelated process is left alone.
+import { signalGroup, signalProcess } from '../../base/signal-group.ts';
 import { readAppState, updateAppState } from '../releases/app-state.ts';
 import { listGroupMembers, listProcessesWithEnv, readProcEnviron, readProcInfo } from './proc-info.ts';
 import { terminate } from './terminate.ts';
@@ -52,8 +53,11 @@ export async function killOrphan(root: string, app: string, options: { timeoutMs
   const result = await terminate({
     timeoutMs,
     signal: (signal) => {
-      if (leaderIsOurs) return signalQuietly(-pgid, signal);
-      for (const pid of targets.keys()) if (stillOurs(pid)) signalQuietly(pid, signal);
+      if (leaderIsOurs) {
+        signalGroup(pgid, signal);
+        return;
+      }
+      for (const pid of targets.keys()) if (stillOurs(pid)) signalProcess(pid, signal);
     },
     alive: () => (leaderIsOurs ? listGroupMembers(pgid).length > 0 : [...targets.keys()].some(stillOurs)),
   });
@@ -73,12 +77,4 @@ function forgetPid(root: string, app: string, pgid: number | null): void {
     s.pidStartTime = null;
     s.pidInstance = null;
   });
-}
-
-function signalQuietly(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // ESRCH: already gone.
-  }
 }
