@@ -54,6 +54,12 @@ environments:
 ${options.batch === undefined ? '' : `    batch: ${options.batch}\n`}`;
 }
 
+/** The value at percentile `p` (0-100) of `values`: nearest rank, NaN when there are none. */
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);

@@ -9,6 +9,7 @@ import { newToken } from '../src/base/ids.ts';
 import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.ts';
 import type { NewLogLine } from '../src/storage/store.ts';
 import { freePort, startSlipway, waitForHttp } from '../test/support/slipway-processes.ts';
+import { percentile } from './bench-support.ts';
 
 const sizes = (process.argv[2] ?? '1000000,10000000').split(',').map(Number);
 const queries = 40;
@@ -80,9 +81,4 @@ async function fill(dbFile: string, plainFile: string, size: number): Promise<vo
     await new Promise<void>((r) => plain.end(() => r()));
     await store.close();
   }
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }

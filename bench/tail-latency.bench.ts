@@ -9,7 +9,8 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { TestFleet } from '../test/support/test-fleet.ts';
 import { waitFor } from '../test/support/wait-for.ts';
-import { productionOnlyConfig, waitForRunEnd } from './bench-support.ts';
+import { SseParser } from '../src/base/sse-parser.ts';
+import { percentile, productionOnlyConfig, waitForRunEnd } from './bench-support.ts';
 import { BATCH_SIZE } from './fake-agents.ts';
 
 const seconds = Number(process.argv[2] ?? 10);
@@ -78,16 +79,13 @@ function openTail(): { latencies: number[]; inAgent: number[]; close: () => void
   void (async () => {
     const response = await fetch(url, { headers: { authorization: `Bearer ${fleet.tokens.admin}` }, signal: abort.signal });
     if (!response.ok || !response.body) throw new Error(`the tail answered ${response.status}`);
+    const parser = new SseParser();
     const decoder = new TextDecoder();
-    let pending = '';
     for await (const chunk of response.body) {
       const arrived = Date.now();
-      pending += decoder.decode(chunk as Uint8Array, { stream: true });
-      const lines = pending.split('\n');
-      pending = lines.pop()!;
-      for (const line of lines) {
-        if (!line.startsWith('data:')) continue;
-        const { text, at } = JSON.parse(line.slice(5)) as { text: string; at: number };
+      for (const message of parser.push(decoder.decode(chunk as Uint8Array, { stream: true }))) {
+        if (message.event !== 'line') continue;
+        const { text, at } = JSON.parse(message.data) as { text: string; at: number };
         const match = /latency-probe \d+ (\d+)/.exec(text);
         if (match) {
           latencies.push(arrived - Number(match[1]));
@@ -102,7 +100,6 @@ function openTail(): { latencies: number[]; inAgent: number[]; close: () => void
 }
 
 function summary(values: number[]): string {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-  return `p50 ${String(at(50)).padStart(4)} ms   p99 ${String(at(99)).padStart(4)} ms   max ${String(at(100)).padStart(4)} ms   (${sorted.length} lines)`;
+  const at = (p: number) => String(percentile(values, p)).padStart(4);
+  return `p50 ${at(50)} ms   p99 ${at(99)} ms   max ${at(100)} ms   (${values.length} lines)`;
 }

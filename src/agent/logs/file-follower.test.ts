@@ -44,11 +44,11 @@ function follow(sink: FollowerSink, extra: Partial<FileFollowerOptions> = {}): F
 }
 
 const file = (name: string) => path.join(dir, 'log', name);
+const write = (name: string, ...lines: string[]) => appendFileSync(file(name), lines.map((l) => `${l}\n`).join(''));
 
 async function waitUntil(ok: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
 }
-const write = (name: string, ...lines: string[]) => appendFileSync(file(name), lines.map((l) => `${l}\n`).join(''));
 
 
 describe('FileFollower', () => {

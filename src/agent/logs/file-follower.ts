@@ -135,8 +135,10 @@ export class FileFollower {
   private watchFolders(): void {
     if (this.closing) return;
     const folders = new Map<string, number | undefined>();
-    for (const p of [...this.files.keys(), ...this.draining.keys()]) folders.set(path.dirname(p), undefined);
-    for (const folder of folders.keys()) folders.set(folder, inodeOf(folder));
+    for (const p of [...this.files.keys(), ...this.draining.keys()]) {
+      const folder = path.dirname(p);
+      if (!folders.has(folder)) folders.set(folder, inodeOf(folder));
+    }
     for (const [folder, { watcher, ino }] of this.watchers) {
       if (folders.get(folder) === ino) continue;
       watcher.close();

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AppRunSpec } from '../../core/protocol/messages.ts';
-import { signalProcess } from '../../base/signal-group.ts';
+import { signalProcess } from '../process-signals.ts';
 import { AppSupervisors } from '../supervisor/app-supervisors.ts';
 import { listGroupMembers, readProcInfo } from '../supervisor/proc-info.ts';
 import { activateRelease } from './activate-release.ts';

@@ -2,7 +2,7 @@
 // SIGKILL when a grace period has passed and something in the group is still running.
 import { readdir, readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import { signalGroup } from '../../base/signal-group.ts';
+import { signalGroup } from '../process-signals.ts';
 
 const POLL_MS = 50;
 

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { errorMessage } from '../../base/errors.ts';
-import { signalGroup } from '../../base/signal-group.ts';
+import { signalGroup } from '../process-signals.ts';
 import { appPaths } from '../releases/app-paths.ts';
 import { updateAppState } from '../releases/app-state.ts';
 import { LogRing } from './log-ring.ts';

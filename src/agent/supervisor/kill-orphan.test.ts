@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readAppState, updateAppState } from '../releases/app-state.ts';
-import { signalGroup } from '../../base/signal-group.ts';
+import { signalGroup } from '../process-signals.ts';
 import { killOrphan } from './kill-orphan.ts';
 import { listGroupMembers, readProcInfo } from './proc-info.ts';
 

@@ -1,7 +1,7 @@
 // After an agent crash, finds the app process group it left behind (recorded in state.json, or
 // only its marker when the agent died while starting it) and stops it, making sure a pid since
 // reused by an unrelated process is left alone.
-import { signalGroup, signalProcess } from '../../base/signal-group.ts';
+import { signalGroup, signalProcess } from '../process-signals.ts';
 import { readAppState, updateAppState } from '../releases/app-state.ts';
 import { listGroupMembers, listProcessesWithEnv, readProcEnviron, readProcInfo } from './proc-info.ts';
 import { terminate } from './terminate.ts';

@@ -1,6 +1,5 @@
 // Runs the real `git` binary without a shell, with a timeout and no way for it to prompt a person.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { signalGroup } from '../../base/signal-group.ts';
 
 /** What one git command did. A non-zero exit is a value here, not a throw. */
 export interface GitOutput {
@@ -46,10 +45,16 @@ export function gitEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv
  * leave them waiting on the network. SIGTERM first, SIGKILL if the group is still there 5 s later.
  */
 export function killGitGroup(child: ChildProcess): void {
-  const pgid = child.pid;
-  if (pgid === undefined) return;
-  signalGroup(pgid, 'SIGTERM');
-  const escalate = setTimeout(() => signalGroup(pgid, 'SIGKILL'), 5000);
+  const signalGroup = (signal: NodeJS.Signals) => {
+    if (child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // The group is already gone.
+    }
+  };
+  signalGroup('SIGTERM');
+  const escalate = setTimeout(() => signalGroup('SIGKILL'), 5000);
   escalate.unref();
   child.once('close', () => clearTimeout(escalate));
 }

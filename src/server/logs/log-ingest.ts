@@ -36,7 +36,6 @@ const LEFT_OUT_WRITES = 2;
 export class LogIngest {
   private pending: Pending[] = [];
   private writing: Promise<void> | undefined;
-  private writtenAGroup = false;
   /** Sources that had batches waiting and got none into the last write: the first write they missed. */
   private leftOutSince = new Map<string, number>();
   private writes = 0;
@@ -82,13 +81,12 @@ export class LogIngest {
 
   private async drain(): Promise<void> {
     try {
-      while (this.pending.length > 0) {
-        if (this.writtenAGroup) {
+      for (let first = true; this.pending.length > 0; first = false) {
+        if (!first) {
           // Between groups, the sockets are read: a batch that arrived meanwhile (a quiet agent's
           // few lines) joins the next group instead of waiting until the backlog is written.
           await new Promise((resolve) => setImmediate(resolve));
         }
-        this.writtenAGroup = true;
         const group = this.takeGroup();
         try {
           this.publish(await this.deps.store.logs.append(group.flatMap((p) => p.lines)));
@@ -110,7 +108,6 @@ export class LogIngest {
       }
     } finally {
       this.writing = undefined;
-      this.writtenAGroup = false;
     }
   }
 

@@ -8,8 +8,11 @@ import { createKyselyStore } from '../kysely/kysely-store.ts';
 import type { Database } from '../kysely/tables.ts';
 import { migrateToLatest } from '../migrations/migrate-to-latest.ts';
 import type { Store } from '../store.ts';
-import { openSqliteConnection } from './sqlite-connection.ts';
+import { registerSqliteFunctions } from './sqlite-functions.ts';
 import { createSqliteLogAppend } from './sqlite-log-append.ts';
+
+/** How long a writer waits for another process's write lock before giving up. */
+const BUSY_TIMEOUT_MS = 5000;
 
 /**
  * Opens (creating it and its folder if missing) the SQLite database at `file`, in WAL mode with
@@ -17,13 +20,7 @@ import { createSqliteLogAppend } from './sqlite-log-append.ts';
  * (SLIPWAY_STORAGE_OPEN_FAILED, SLIPWAY_STORAGE_MIGRATION_FAILED) when it cannot.
  */
 export async function openSqliteStore(file: string): Promise<Store> {
-  let sqlite: SqliteDatabase.Database;
-  try {
-    await mkdir(dirname(file), { recursive: true });
-    sqlite = openSqliteConnection(file);
-  } catch (error) {
-    throw new SlipwayError('SLIPWAY_STORAGE_OPEN_FAILED', `cannot open the SQLite store ${file}: ${errorMessage(error)}`, { cause: error });
-  }
+  const sqlite = await openConnection(file);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   try {
     await migrateToLatest(db, 'sqlite');
@@ -32,6 +29,27 @@ export async function openSqliteStore(file: string): Promise<Store> {
     throw error;
   }
   return createKyselyStore({ db, dialect: 'sqlite', isUniqueViolation }, { appendLogs: createSqliteLogAppend(sqlite, db) });
+}
+
+async function openConnection(file: string): Promise<SqliteDatabase.Database> {
+  let sqlite: SqliteDatabase.Database | undefined;
+  try {
+    await mkdir(dirname(file), { recursive: true });
+    sqlite = new SqliteDatabase(file);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    sqlite.pragma('foreign_keys = ON');
+    // With WAL, NORMAL loses at most the last commits on power loss, never consistency.
+    sqlite.pragma('synchronous = NORMAL');
+    // 64 MiB of page cache (the default is 2 MiB): the log's indexes stay in memory while lines
+    // arrive; measured, ingest runs about 1.3 times as fast.
+    sqlite.pragma('cache_size = -65536');
+    registerSqliteFunctions(sqlite);
+    return sqlite;
+  } catch (error) {
+    sqlite?.close();
+    throw new SlipwayError('SLIPWAY_STORAGE_OPEN_FAILED', `cannot open the SQLite store ${file}: ${errorMessage(error)}`, { cause: error });
+  }
 }
 
 function isUniqueViolation(error: unknown): boolean {

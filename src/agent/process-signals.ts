@@ -1,4 +1,4 @@
-// Signals to a process group, the one way Slipway sends them: never to a "group" below 2, where
+// Signals to processes, the one way the agent sends them: never to a "group" below 2, where
 // kill(-0) would reach the caller's own group and kill(-1) every process it may signal.
 
 /**
