@@ -119,9 +119,13 @@ export interface Agent {
 export type DeploymentKind = 'deploy' | 'rollback';
 export type DeploymentStatus = 'staging' | 'activating' | 'rolling_back' | 'succeeded' | 'rolled_back' | 'failed';
 
+/** Where a host failed: the agent's own step, or the server giving up on it. */
+/** `job`: a job's own command failed (a step exited non-zero, no artifact). */
+export type FailureStep = 'stage' | 'activate' | 'health' | 'job' | 'timeout' | 'agent_lost';
+
 export interface RollbackCause {
   host: string;
-  step: 'stage' | 'activate' | 'health' | 'timeout' | 'agent_lost';
+  step: FailureStep;
   error: string;
   logTail: string[];
 }
@@ -164,12 +168,17 @@ export interface DeploymentHost {
   previousVersion: string | null;
   step: HostStep;
   error: string | null;
+  /** Where the host failed, with `error`; null unless its step is a failed one. */
+  failedStep: FailureStep | null;
   logTail: string[];
   /** The agent command in flight for this host, if any. */
   commandId: string | null;
   commandSentAt: number | null;
   updatedAt: number;
 }
+
+/** A host as admission plans it into a deployment: its agent, name and batch. */
+export type NewDeploymentHostPlan = Pick<DeploymentHost, 'agentId' | 'hostName' | 'batch'>;
 
 export interface Environment {
   projectId: string;

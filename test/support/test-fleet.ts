@@ -42,11 +42,12 @@ export class TestFleet {
     mkdirSync(join(this.dir, 'logs'));
   }
 
-  async startServer(): Promise<void> {
+  /** Starts the server (again: on the same port and data); `env` is added to its environment. */
+  async startServer(env: NodeJS.ProcessEnv = {}): Promise<void> {
     this.port ||= await freePort();
     this.url = `http://127.0.0.1:${this.port}`;
     this.server = startSlipway(join(this.dir, 'logs'), 'server', ['server', '--data', join(this.dir, 'server'), '--port', String(this.port), ...this.serverArgs], {
-      SLIPWAY_ADMIN_TOKEN: this.tokens.admin, SLIPWAY_JOIN_TOKEN: this.tokens.join,
+      SLIPWAY_ADMIN_TOKEN: this.tokens.admin, SLIPWAY_JOIN_TOKEN: this.tokens.join, ...env,
     });
     await waitForHttp(`${this.url}/api/v1/health`);
     this.api = createApiClient(this.url, this.tokens.admin);

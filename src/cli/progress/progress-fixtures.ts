@@ -7,7 +7,7 @@ export const t0 = 1_700_000_000_000;
 
 export function host(hostName: string, step: DeploymentHost['step'], patch: Partial<DeploymentHost> = {}): DeploymentHost {
   return {
-    deploymentId: 'dep', agentId: `agent-${hostName}`, hostName, batch: 0, previousVersion: '1-aaaaaaa', step, error: null, logTail: [],
+    deploymentId: 'dep', agentId: `agent-${hostName}`, hostName, batch: 0, previousVersion: '1-aaaaaaa', step, error: null, failedStep: null, logTail: [],
     commandId: null, commandSentAt: null, updatedAt: t0, ...patch,
   };
 }

@@ -40,7 +40,7 @@ function deployment(patch: Partial<Deployment> = {}): Deployment {
 function host(hostName: string, batch: number, patch: Partial<DeploymentHost> = {}): DeploymentHost {
   return {
     deploymentId: 'dep-1', agentId: `agent-${hostName}`, hostName, batch, previousVersion: null, step: 'pending',
-    error: null, logTail: [], commandId: null, commandSentAt: null, updatedAt: 0, ...patch,
+    error: null, failedStep: null, logTail: [], commandId: null, commandSentAt: null, updatedAt: 0, ...patch,
   };
 }
 
@@ -82,6 +82,7 @@ function step(w: World): DeploymentAction[] {
 function apply(w: World, action: DeploymentAction): void {
   switch (action.type) {
     case 'update-host':
+      if (action.cancelCommandId) w.cancelled.push(action.cancelCommandId);
       Object.assign(w.hosts.find((h) => h.agentId === action.agentId)!, action.patch, { updatedAt: w.now });
       break;
     case 'send': {
@@ -91,13 +92,9 @@ function apply(w: World, action: DeploymentAction): void {
       w.sent.push({ host: h.hostName, command: action.command, commandId });
       break;
     }
-    case 'cancel-command':
-      w.cancelled.push(action.commandId);
-      break;
     case 'set-status':
       w.deployment.status = action.status;
       if (action.cause) w.deployment.cause = action.cause;
-      if (action.error) w.deployment.error = action.error;
       break;
     case 'finish':
       Object.assign(w.deployment, { status: action.status, error: action.error ?? null, finishedAt: w.now });
@@ -149,7 +146,7 @@ describe('planDeployment', () => {
     step(w);
     expect(sentTo(w, 3)).toEqual([['web-1', { kind: 'activate', version: target }], ['web-2', { kind: 'activate', version: target }]]);
     answer(w, 'web-1', { ok: true });
-    expect(step(w)).toEqual([{ type: 'update-host', agentId: 'agent-web-1', patch: { step: 'healthy', error: null, logTail: [], commandId: null, commandSentAt: null } }]);
+    expect(step(w)).toEqual([{ type: 'update-host', agentId: 'agent-web-1', patch: { step: 'healthy', error: null, failedStep: null, logTail: [], commandId: null, commandSentAt: null } }]);
     expect(sentTo(w, 5)).toEqual([]);
 
     answer(w, 'web-2', { ok: true });
@@ -241,13 +238,16 @@ describe('planDeployment', () => {
 
     advance(w, 1);
     const actions = step(w);
-    expect(actions.slice(0, 3)).toEqual([
-      { type: 'cancel-command', commandId },
-      { type: 'update-host', agentId: 'agent-web-1', patch: { step: 'failed', error: 'agent lost: the host stopped answering', commandId: null, commandSentAt: null } },
+    expect(actions.slice(0, 2)).toEqual([
+      {
+        type: 'update-host', agentId: 'agent-web-1', cancelCommandId: commandId,
+        patch: { step: 'failed', error: 'agent lost: the host stopped answering', failedStep: 'agent_lost', logTail: [], commandId: null, commandSentAt: null },
+      },
       { type: 'set-status', status: 'rolling_back', cause: { host: 'web-1', step: 'agent_lost', error: 'agent lost: the host stopped answering', logTail: [] } },
     ]);
     expect(w.cancelled).toEqual([commandId]);
     expect(sentTo(w, 3)).toEqual([['web-1', { kind: 'activate', version: '6-1234567' }]]);
+    expect(hostNamed(w, 'web-1').step).toBe('restoring');
   });
 
   it('keeps a restore for a lost agent until the restore times out, then ends failed', () => {
@@ -264,9 +264,11 @@ describe('planDeployment', () => {
     expect(step(w)).toEqual([]);
     advance(w, 1);
     expect(step(w)).toEqual([
-      { type: 'cancel-command', commandId },
-      { type: 'update-host', agentId: 'agent-web-1', patch: { step: 'restore_failed', error: 'timed out after 180s waiting for the agent', commandId: null, commandSentAt: null } },
-      { type: 'finish', status: 'failed', error: 'could not restore the previous version on web-1 (timed out after 180s waiting for the agent)' },
+      {
+        type: 'update-host', agentId: 'agent-web-1', cancelCommandId: commandId,
+        patch: { step: 'restore_failed', error: 'timed out after 3m waiting for the host', failedStep: 'timeout', logTail: [], commandId: null, commandSentAt: null },
+      },
+      { type: 'finish', status: 'failed', error: 'could not restore the previous version on web-1 (timed out after 3m waiting for the host)' },
     ]);
   });
 
@@ -294,7 +296,7 @@ describe('planDeployment', () => {
     advance(w, 1);
     step(w);
     expect(w.cancelled).toEqual([commandId]);
-    expect(w.deployment.cause).toEqual({ host: 'web-1', step: 'timeout', error: 'timed out after 120s waiting for the agent', logTail: [] });
+    expect(w.deployment.cause).toEqual({ host: 'web-1', step: 'timeout', error: 'timed out after 2m waiting for the host', logTail: [] });
     expect(hostNamed(w, 'web-1').step).toBe('restoring');
   });
 

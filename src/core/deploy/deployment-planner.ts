@@ -1,12 +1,13 @@
 // The deployment planner: from what is recorded about a deployment and its hosts, the next actions.
-// Pure and idempotent: the engine applies the actions, records them, and asks again.
+// Pure and idempotent: the engine applies each action in one transaction, records it, and asks again.
 //
 // staging       every host downloads and unpacks the release (no traffic change)
 // activating    batch by batch: switch `current`, restart, health check
 // rolling_back  any host failed: every host already touched goes back to what it ran before
+import { isAgentLost, type AgentLivenessLimits, type AgentPresence } from '../agents/agent-liveness.ts';
+import { failureOfResult, resolveInFlight, type Failure } from '../agents/command-in-flight.ts';
 import type { Deployment, DeploymentHost, DeploymentStatus, HostStep, RollbackCause } from '../model.ts';
 import type { CommandResult } from '../protocol/messages.ts';
-import { isAgentLost, type AgentLivenessLimits } from './agent-liveness.ts';
 
 export interface DeploymentLimits extends AgentLivenessLimits {
   prepareTimeoutMs: number;
@@ -16,7 +17,7 @@ export interface DeploymentLimits extends AgentLivenessLimits {
 }
 
 export interface HostView extends DeploymentHost {
-  agent: { online: boolean; lastSeenAt: number };
+  agent: AgentPresence | undefined;
   /** The result of the command in flight (`commandId`), once the agent sent it. */
   result: CommandResult | null;
 }
@@ -31,22 +32,32 @@ export type HostCommand =
   | { kind: 'activate'; version: string }
   | { kind: 'deactivate' };
 
+export type HostPatch = Partial<Pick<DeploymentHost, 'step' | 'error' | 'failedStep' | 'logTail' | 'previousVersion' | 'commandId' | 'commandSentAt'>>;
+
 export type DeploymentAction =
-  | { type: 'update-host'; agentId: string; patch: Partial<Pick<DeploymentHost, 'step' | 'error' | 'logTail' | 'previousVersion' | 'commandId' | 'commandSentAt'>> }
-  /** Give up on a command still waiting for the agent, so a returning agent does not run it. */
-  | { type: 'cancel-command'; commandId: string }
+  /**
+   * Records a host's new step. With `cancelCommandId`, the server gave up on that command: it is
+   * cancelled in the same transaction, so a returning agent does not run it (and an answer that
+   * arrived meanwhile wins: then nothing is recorded and the planner looks again).
+   */
+  | { type: 'update-host'; agentId: string; patch: HostPatch; cancelCommandId?: string }
+  /** Writes the command down for the agent and points the host at it, in one transaction. */
   | { type: 'send'; agentId: string; command: HostCommand; step: HostStep }
-  | { type: 'set-status'; status: DeploymentStatus; cause?: RollbackCause; error?: string }
+  | { type: 'set-status'; status: DeploymentStatus; cause?: RollbackCause }
   | { type: 'finish'; status: 'succeeded' | 'rolled_back' | 'failed'; error?: string };
 
-const inFlight: HostStep[] = ['staging', 'activating', 'restoring'];
+const inFlightTimeout: Partial<Record<HostStep, (l: DeploymentLimits) => number>> = {
+  staging: (l) => l.prepareTimeoutMs,
+  activating: (l) => l.activateTimeoutMs,
+  restoring: (l) => l.restoreTimeoutMs,
+};
 
 /** The next actions for a deployment that has not ended; [] when it waits for agents. */
 export function planDeployment(view: DeploymentView, now: number, limits: DeploymentLimits): DeploymentAction[] {
   const { deployment } = view;
   if (!['staging', 'activating', 'rolling_back'].includes(deployment.status)) return [];
   const actions: DeploymentAction[] = [];
-  const hosts = view.hosts.map((host) => resolveInFlight(host, now, limits, actions));
+  const hosts = view.hosts.map((host) => settleInFlight(host, now, limits, actions));
 
   const failure = firstFailure(hosts);
   if (failure && deployment.status !== 'rolling_back') {
@@ -67,71 +78,53 @@ export function planDeployment(view: DeploymentView, now: number, limits: Deploy
   return actions;
 }
 
-/** Applies a finished, timed-out or orphaned command to the host; returns the host as it now is. */
-function resolveInFlight(host: HostView, now: number, limits: DeploymentLimits, actions: DeploymentAction[]): HostView {
-  if (!inFlight.includes(host.step) || !host.commandId) return host;
-  const update = (patch: Extract<DeploymentAction, { type: 'update-host' }>['patch']): HostView => {
-    actions.push({ type: 'update-host', agentId: host.agentId, patch: { ...patch, commandId: null, commandSentAt: null } });
-    return { ...host, ...patch, commandId: null, commandSentAt: null };
+/** Applies an answered or given-up command to the host; returns the host as it now is. */
+function settleInFlight(host: HostView, now: number, limits: DeploymentLimits, actions: DeploymentAction[]): HostView {
+  const timeout = inFlightTimeout[host.step];
+  if (!timeout || !host.commandId || host.commandSentAt === null) return host;
+  const outcome = resolveInFlight({
+    sentAt: host.commandSentAt, result: host.result, agent: host.agent, timeoutMs: timeout(limits),
+    waitsForLostAgent: host.step === 'restoring', who: 'the host',
+  }, now, limits);
+  if (outcome.kind === 'waiting') return host;
+  const patch: HostPatch = {
+    ...(outcome.kind === 'answered' ? stepAfterResult(host.step, outcome.result) : failedAt(host.step, outcome.failure, [])),
+    commandId: null,
+    commandSentAt: null,
   };
-  const giveUp = (error: string) => {
-    actions.push({ type: 'cancel-command', commandId: host.commandId! });
-    return update({ step: failedStep(host.step), error });
-  };
-
-  if (host.result) return update(stepAfterResult(host.step, host.result));
-  const waited = now - (host.commandSentAt ?? now);
-  // A restore waits for a lost agent to come back: the command is kept for it until its timeout.
-  if (host.step !== 'restoring' && isAgentLost(host.agent, now, limits)) return giveUp('agent lost: the host stopped answering');
-  const timeout = { staging: limits.prepareTimeoutMs, activating: limits.activateTimeoutMs, restoring: limits.restoreTimeoutMs }[host.step as 'staging'];
-  if (waited > timeout) return giveUp(`timed out after ${Math.round(timeout / 1000)}s waiting for the agent`);
-  return host;
+  actions.push({ type: 'update-host', agentId: host.agentId, patch, ...(outcome.kind === 'given_up' ? { cancelCommandId: host.commandId } : {}) });
+  return { ...host, ...patch };
 }
 
-function stepAfterResult(step: HostStep, result: CommandResult): Pick<DeploymentHost, 'step' | 'error' | 'logTail'> & { previousVersion?: string | null } {
+function stepAfterResult(step: HostStep, result: CommandResult): HostPatch {
   const logTail = result.logTail ?? [];
-  const error = result.ok ? null : (result.error ?? 'failed without a message');
-  if (step === 'staging') {
-    return result.ok ? { step: 'staged', error, logTail, previousVersion: result.previous ?? null } : { step: 'stage_failed', error, logTail };
-  }
-  if (step === 'activating') return { step: result.ok ? 'healthy' : 'failed', error, logTail };
-  return { step: result.ok ? 'restored' : 'restore_failed', error, logTail };
+  if (!result.ok) return failedAt(step, failureOfResult(result, step === 'staging' ? 'stage' : 'activate'), logTail);
+  const done: HostPatch = { error: null, failedStep: null, logTail };
+  if (step === 'staging') return { ...done, step: 'staged', previousVersion: result.previous ?? null };
+  return { ...done, step: step === 'activating' ? 'healthy' : 'restored' };
 }
 
-function failedStep(step: HostStep): HostStep {
-  return step === 'staging' ? 'stage_failed' : step === 'activating' ? 'failed' : 'restore_failed';
+function failedAt(step: HostStep, failure: Failure, logTail: string[]): HostPatch {
+  const failed: HostStep = step === 'staging' ? 'stage_failed' : step === 'activating' ? 'failed' : 'restore_failed';
+  return { step: failed, error: failure.reason, failedStep: failure.step, logTail };
 }
 
 function firstFailure(hosts: HostView[]): RollbackCause | undefined {
   const host = hosts.find((h) => h.step === 'stage_failed' || h.step === 'failed');
   if (!host) return undefined;
-  const error = host.error ?? 'failed';
-  return { host: host.hostName, step: causeStep(host, error), error, logTail: host.logTail };
+  // Hosts recorded before failures had a step of their own carry none: their step tells enough.
+  const step = host.failedStep ?? (host.step === 'stage_failed' ? 'stage' : 'activate');
+  return { host: host.hostName, step, error: host.error ?? 'failed', logTail: host.logTail };
 }
 
-const plannerTimeout = /^timed out after \d+s waiting for the agent$/;
-
-/** Where a host failed. The agent's answer says it best: its own error may well read "timed out…". */
-function causeStep(host: HostView, error: string): RollbackCause['step'] {
-  if (!host.result) {
-    // No answer: the planner gave up on the agent, with one of its own messages.
-    if (error.startsWith('agent lost')) return 'agent_lost';
-    if (plannerTimeout.test(error)) return 'timeout';
-  }
-  if (host.step === 'stage_failed') return 'stage';
-  const answered = host.result?.step;
-  if (answered === 'health' || answered === 'activate') return answered;
-  return /health/i.test(error) ? 'health' : 'activate';
-}
+const notConnected: Failure = { step: 'agent_lost', reason: 'agent lost: the host is not connected' };
 
 function planStaging(hosts: HostView[], now: number, limits: DeploymentLimits): DeploymentAction[] {
   const actions: DeploymentAction[] = [];
   for (const host of hosts.filter((h) => h.step === 'pending')) {
-    if (isAgentLost(host.agent, now, limits)) {
-      actions.push({ type: 'update-host', agentId: host.agentId, patch: { step: 'stage_failed', error: 'agent lost: the host is not connected' } });
-    } else {
-      actions.push({ type: 'send', agentId: host.agentId, command: { kind: 'prepare' }, step: 'staging' });
-    }
+    actions.push(isAgentLost(host.agent, now, limits)
+      ? { type: 'update-host', agentId: host.agentId, patch: failedAt('staging', notConnected, []) }
+      : { type: 'send', agentId: host.agentId, command: { kind: 'prepare' }, step: 'staging' });
   }
   if (actions.length === 0 && hosts.every((h) => h.step === 'staged')) actions.push({ type: 'set-status', status: 'activating' });
   return actions;
@@ -145,7 +138,7 @@ function planActivation(hosts: HostView[], version: string, now: number, limits:
     .filter((h) => h.batch === batch && h.step === 'staged')
     .map((h): DeploymentAction => isAgentLost(h.agent, now, limits)
       // Not activated, so nothing to restore there; the next pass rolls the others back.
-      ? { type: 'update-host', agentId: h.agentId, patch: { step: 'stage_failed', error: 'agent lost: the host is not connected' } }
+      ? { type: 'update-host', agentId: h.agentId, patch: failedAt('staging', notConnected, []) }
       : { type: 'send', agentId: h.agentId, command: { kind: 'activate', version }, step: 'activating' });
 }
 

@@ -2,7 +2,7 @@
 // last deployment with its state.
 import type { Deployment, Project } from '../../core/model.ts';
 import type { Store } from '../../storage/store.ts';
-import { selectHosts } from '../engine/start-deployment.ts';
+import { selectHosts } from '../../core/deploy/select-hosts.ts';
 
 export interface EnvironmentStatus {
   name: string;

@@ -1,13 +1,15 @@
-// Performs what the deployment planner decides for one deployment: sends commands to agents,
-// records host steps, and ends the deployment (known-good on success, quarantine on rollback).
-import { errorMessage } from '../../base/errors.ts';
+// Performs what the deployment planner decides for one deployment, each action in one transaction
+// with its event: commands written down for agents, host steps, and the deployment's end
+// (known-good on success, quarantine on rollback).
+import { SlipwayError, errorMessage } from '../../base/errors.ts';
 import { newId } from '../../base/ids.ts';
+import { appRunSpec, deploymentLimits } from '../../core/deploy/app-run-spec.ts';
 import { planDeployment, type DeploymentAction, type HostCommand, type HostView } from '../../core/deploy/deployment-planner.ts';
-import type { Deployment, Project } from '../../core/model.ts';
+import type { Deployment, HostStep, Project } from '../../core/model.ts';
 import type { Command } from '../../core/protocol/messages.ts';
-import { deploymentLimits } from './engine-limits.ts';
 import type { AgentsById, EngineContext } from './engine-context.ts';
-import { appRunSpec, configOfVersion } from './version-config.ts';
+import { StaleAction, type Tx } from './event-log.ts';
+import { configOfVersion } from './version-config.ts';
 
 /** Returns whether it did anything (then the engine looks again at once). */
 export async function reconcileDeployment(ctx: EngineContext, deployment: Deployment, agents: AgentsById): Promise<boolean> {
@@ -17,75 +19,82 @@ export async function reconcileDeployment(ctx: EngineContext, deployment: Deploy
   const { config } = await configOfVersion(store, project, deployment.version);
   const hosts: HostView[] = [];
   for (const host of await store.deployments.hosts(deployment.id)) {
-    const agent = agents.get(host.agentId) ?? { online: false, lastSeenAt: 0 };
     const result = host.commandId ? ((await store.commands.get(host.commandId))?.result ?? null) : null;
-    hosts.push({ ...host, agent: { online: agent.online, lastSeenAt: agent.lastSeenAt }, result });
+    hosts.push({ ...host, agent: agents.get(host.agentId), result });
   }
-  const limits = deploymentLimits(ctx.limits, appRunSpec(config, { port: null }));
-  const actions = planDeployment({ deployment, hosts }, ctx.clock.now(), limits);
-  for (const action of actions) await apply(ctx, project, deployment, hosts, agents, action);
+  const actions = planDeployment({ deployment, hosts }, ctx.clock.now(), deploymentLimits(ctx.limits, config));
+  for (const action of actions) {
+    const applied = await apply(ctx, project, deployment, hosts, agents, action).then(() => true, (err: unknown) => {
+      if (err instanceof StaleAction) return false;
+      throw err;
+    });
+    // What was planned on changed (an agent answered meanwhile): plan again from what is stored.
+    if (!applied) break;
+  }
   return actions.length > 0;
 }
 
 async function apply(ctx: EngineContext, project: Project, deployment: Deployment, hosts: HostView[], agents: AgentsById, action: DeploymentAction): Promise<void> {
-  const { store, events } = ctx;
   const now = ctx.clock.now();
   const refs = { projectId: project.id, runId: deployment.runId, deploymentId: deployment.id };
   const hostName = (agentId: string) => hosts.find((h) => h.agentId === agentId)?.hostName ?? agentId;
+  const recordHostStep = (tx: Tx, agentId: string, step: HostStep, error?: string | null) =>
+    tx.emit('deployment.host', `${hostName(agentId)} ${step}${error ? `: ${error}` : ''}`, { ...refs, data: { host: hostName(agentId), step } });
+
   switch (action.type) {
-    case 'update-host': {
-      await store.deployments.updateHost(deployment.id, action.agentId, { ...action.patch, updatedAt: now });
-      if (action.patch.step) {
-        const why = action.patch.error ? `: ${action.patch.error}` : '';
-        await events.emit('deployment.host', `${hostName(action.agentId)} ${action.patch.step}${why}`, { ...refs, data: { host: hostName(action.agentId), step: action.patch.step } });
-      }
-      return;
-    }
-    case 'cancel-command':
-      await store.commands.complete(action.commandId, { ok: false, error: 'cancelled by the server' }, now);
-      return;
+    case 'update-host':
+      return ctx.events.transaction(async (tx) => {
+        if (action.cancelCommandId && !(await tx.store.commands.complete(action.cancelCommandId, { ok: false, error: 'cancelled by the server' }, now))) {
+          throw new StaleAction(`${hostName(action.agentId)} answered meanwhile`);
+        }
+        await tx.store.deployments.updateHost(deployment.id, action.agentId, { ...action.patch, updatedAt: now });
+        if (action.patch.step) await recordHostStep(tx, action.agentId, action.patch.step, action.patch.error);
+      });
     case 'send': {
       let command: Command;
       try {
         command = await hostCommand(ctx, project, deployment, agents, action.agentId, action.command);
       } catch (err) {
-        const step = action.step === 'restoring' ? 'restore_failed' : action.step === 'staging' ? 'stage_failed' : 'failed';
-        await store.deployments.updateHost(deployment.id, action.agentId, { step, error: errorMessage(err), updatedAt: now });
-        return;
+        if (!(err instanceof SlipwayError)) throw err;
+        // The version to put there is gone (say, its run was removed): the host fails at this step.
+        const failed: HostStep = action.step === 'restoring' ? 'restore_failed' : action.step === 'staging' ? 'stage_failed' : 'failed';
+        return ctx.events.transaction(async (tx) => {
+          await tx.store.deployments.updateHost(deployment.id, action.agentId, { step: failed, error: errorMessage(err), failedStep: action.step === 'staging' ? 'stage' : 'activate', updatedAt: now });
+          await recordHostStep(tx, action.agentId, failed, errorMessage(err));
+        });
       }
-      const id = newId();
-      await store.commands.create({ id, agentId: action.agentId, command }, now);
-      await store.deployments.updateHost(deployment.id, action.agentId, { step: action.step, commandId: id, commandSentAt: now, error: null, updatedAt: now });
-      await events.emit('deployment.host', `${hostName(action.agentId)} ${action.step}`, { ...refs, data: { host: hostName(action.agentId), step: action.step } });
-      await ctx.gateway.deliver(action.agentId);
-      return;
+      return ctx.events.transaction(async (tx) => {
+        const id = newId();
+        await tx.store.commands.create({ id, agentId: action.agentId, command }, now);
+        await tx.store.deployments.updateHost(deployment.id, action.agentId, { step: action.step, commandId: id, commandSentAt: now, error: null, failedStep: null, updatedAt: now });
+        await recordHostStep(tx, action.agentId, action.step);
+        tx.afterCommit(() => ctx.gateway.deliver(action.agentId));
+      });
     }
-    case 'set-status': {
-      await store.deployments.update(deployment.id, { status: action.status, ...(action.cause ? { cause: action.cause } : {}) });
-      const message = action.cause
-        ? `rollback begun: ${action.cause.host} failed at ${action.cause.step}: ${action.cause.error}`
-        : `deployment ${action.status}`;
-      await events.emit(`deployment.${action.status}`, message, refs);
-      return;
-    }
+    case 'set-status':
+      return ctx.events.transaction(async (tx) => {
+        await tx.store.deployments.update(deployment.id, { status: action.status, ...(action.cause ? { cause: action.cause } : {}) });
+        const message = action.cause
+          ? `rollback begun: ${action.cause.host} failed at ${action.cause.step}: ${action.cause.error}`
+          : `deployment ${action.status}`;
+        await tx.emit(`deployment.${action.status}`, message, refs);
+      });
     case 'finish':
-      await finish(ctx, project, deployment, action.status, action.error ?? null);
+      return ctx.events.transaction((tx) => finish(tx, project, deployment, action.status, action.error ?? null, now));
   }
 }
 
-async function finish(ctx: EngineContext, project: Project, deployment: Deployment, status: 'succeeded' | 'rolled_back' | 'failed', error: string | null): Promise<void> {
-  const { store } = ctx;
-  const now = ctx.clock.now();
+async function finish(tx: Tx, project: Project, deployment: Deployment, status: 'succeeded' | 'rolled_back' | 'failed', error: string | null, now: number): Promise<void> {
   if (status === 'succeeded') {
-    await store.environments.setKnownGood(project.id, deployment.env, deployment.version);
+    await tx.store.environments.setKnownGood(project.id, deployment.env, deployment.version);
   } else if (deployment.kind === 'deploy') {
-    const cause = (await store.deployments.get(deployment.id))?.cause;
+    const cause = (await tx.store.deployments.get(deployment.id))?.cause;
     const reason = cause ? `${deployment.env}: ${cause.host} failed at ${cause.step}: ${cause.error}` : `${deployment.env}: deployment ${status}`;
-    await store.artifacts.quarantine(project.id, deployment.version, reason, now);
+    await tx.store.artifacts.quarantine(project.id, deployment.version, reason, now);
   }
-  await store.deployments.update(deployment.id, { status, finishedAt: now, error });
+  await tx.store.deployments.update(deployment.id, { status, finishedAt: now, error });
   const verb = { succeeded: 'succeeded', rolled_back: 'rolled back: every host is back on its previous version', failed: `failed: ${error ?? ''}` }[status];
-  await ctx.events.emit(`deployment.${status}`, `deployment of ${project.name} ${deployment.version} to ${deployment.env} ${verb}`, {
+  await tx.emit(`deployment.${status}`, `deployment of ${project.name} ${deployment.version} to ${deployment.env} ${verb}`, {
     projectId: project.id, runId: deployment.runId, deploymentId: deployment.id,
   });
 }
@@ -103,7 +112,7 @@ async function hostCommand(ctx: EngineContext, project: Project, deployment: Dep
     case 'activate':
       return {
         kind: 'activate', app: config.app, version: command.version, env: deployment.env, deploymentId: deployment.id, runId: deployment.runId,
-        run: appRunSpec(config, agents.get(agentId) ?? { port: null }), logs: config.logs ?? [],
+        run: appRunSpec(config, agents.get(agentId) ?? { port: null }), logs: config.logs,
       };
     case 'deactivate':
       return { kind: 'deactivate', app: config.app };

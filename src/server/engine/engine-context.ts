@@ -11,6 +11,11 @@ export interface CommandDelivery {
   deliver(agentId: string): Promise<void>;
 }
 
+/** Something that can say whether an uploaded artifact is really stored, and its size. */
+export interface BlobSizes {
+  size(sha256: string): Promise<number | undefined>;
+}
+
 export interface EngineContext {
   store: Store;
   gateway: CommandDelivery;
@@ -18,7 +23,8 @@ export interface EngineContext {
   clock: Clock;
   log: Logger;
   limits: EngineLimits;
+  blobs: BlobSizes;
 }
 
-/** One tick's snapshot of the agents, so that a tick reads them once. */
+/** One pass's snapshot of the agents, so that a pass reads them once. */
 export type AgentsById = Map<string, Agent>;

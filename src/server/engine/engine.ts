@@ -3,7 +3,7 @@
 import { errorMessage } from '../../base/errors.ts';
 import type { EngineContext } from './engine-context.ts';
 import { reconcileDeployment } from './deployment-reconciler.ts';
-import { reconcileJobs, type BlobSizes } from './job-reconciler.ts';
+import { reconcileJobs } from './job-reconciler.ts';
 import { reconcileRun } from './run-reconciler.ts';
 
 export interface Engine {
@@ -14,7 +14,7 @@ export interface Engine {
   close(): Promise<void>;
 }
 
-export function createEngine(ctx: EngineContext & { blobs: BlobSizes }): Engine {
+export function createEngine(ctx: EngineContext): Engine {
   let running: Promise<void> | undefined;
   let again = false;
   let closed = false;

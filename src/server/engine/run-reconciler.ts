@@ -1,15 +1,15 @@
-// Performs what the run planner decides for one run: queues its build and verify jobs, starts its
-// deployments, and records its stages and its end.
-import { parseDuration } from '../../base/duration.ts';
-import { ConflictError, errorMessage, SlipwayError } from '../../base/errors.ts';
+// Performs what the run planner decides for one run, each action in one transaction with its
+// event: queues its build and verify jobs, starts its deployments, records its stages and its end.
+import { SlipwayError } from '../../base/errors.ts';
 import { newId } from '../../base/ids.ts';
+import { appUrl } from '../../core/deploy/app-run-spec.ts';
 import { planRun, type RunAction, type RunView } from '../../core/pipeline/run-planner.ts';
 import type { Deployment, Job, Project, Run, SlipwayConfig } from '../../core/model.ts';
 import type { StepConfig } from '../../core/pipeline/slipway-config.ts';
-import type { JobSpec, JobStep } from '../../core/protocol/messages.ts';
+import type { JobSpec } from '../../core/protocol/messages.ts';
 import type { AgentsById, EngineContext } from './engine-context.ts';
+import type { Tx } from './event-log.ts';
 import { startDeployment } from './start-deployment.ts';
-import { appUrl } from './version-config.ts';
 
 /** Returns whether it did anything (then the engine looks again at once). */
 export async function reconcileRun(ctx: EngineContext, run: Run, active: Deployment[], agents: AgentsById): Promise<boolean> {
@@ -31,45 +31,50 @@ export async function reconcileRun(ctx: EngineContext, run: Run, active: Deploym
     if (stage.deploymentId) view.deployments[stage.deploymentId] = await store.deployments.get(stage.deploymentId);
   }
   const actions = planRun(view);
-  for (const action of actions) await apply(ctx, project, run, view, agents, action);
+  for (const action of actions) await ctx.events.transaction((tx) => apply(ctx, tx, project, run, view, agents, action));
   return actions.length > 0;
 }
 
-async function apply(ctx: EngineContext, project: Project, run: Run, view: RunView, agents: AgentsById, action: RunAction): Promise<void> {
-  const { store, events } = ctx;
+async function apply(ctx: EngineContext, tx: Tx, project: Project, run: Run, view: RunView, agents: AgentsById, action: RunAction): Promise<void> {
+  const { store } = tx;
   const now = ctx.clock.now();
   const refs = { projectId: project.id, runId: run.id };
   const config = run.config!;
   switch (action.type) {
     case 'start-run':
       await store.runs.update(run.id, { status: 'running' });
-      await events.emit('run.started', `run #${run.number} of ${project.name} started for ${run.sha.slice(0, 7)} "${run.message}"`, refs);
+      await tx.emit('run.started', `run #${run.number} of ${project.name} started for ${run.sha.slice(0, 7)} "${run.message}"`, refs);
       return;
     case 'create-build-job': {
-      const job = await queueJob(ctx, project, run, action.stageId, 'build', config.build.steps, { artifactPaths: config.build.artifact });
+      const job = await queueJob(tx, now, project, run, action.stageId, 'build', config.build.steps, { artifactPaths: config.build.artifact });
       await store.runs.updateStage(action.stageId, { status: 'running', jobId: job.id, startedAt: now });
       return;
     }
     case 'create-verify-job': {
       const deployment = view.deployments[view.stages.find((s) => s.id === action.stageId)?.deploymentId ?? ''];
-      const targets = deployment ? await targetUrls(ctx, config, deployment, agents) : [];
+      const targets = deployment ? await targetUrls(tx, config, deployment, agents) : [];
       const steps = config.environments[action.env]?.verify ?? [];
-      const job = await queueJob(ctx, project, run, action.stageId, 'verify', steps, { env: { SLIPWAY_TARGETS: targets.join(','), SLIPWAY_ENV: action.env } });
+      const job = await queueJob(tx, now, project, run, action.stageId, 'verify', steps, { env: { SLIPWAY_TARGETS: targets.join(','), SLIPWAY_ENV: action.env } });
       await store.runs.updateStage(action.stageId, { status: 'verifying', jobId: job.id });
-      await events.emit('verify.started', `verify of ${action.env} started against ${targets.join(', ')}`, refs);
+      await tx.emit('verify.started', `verify of ${action.env} started against ${targets.join(', ')}`, refs);
       return;
     }
     case 'create-deployment': {
-      try {
-        const deployment = await startDeployment({ store, events, now }, {
-          project, env: action.env, version: run.version, runId: run.id, kind: 'deploy', forced: false, requestedBy: `run #${run.number}`,
-        });
-        await store.runs.updateStage(action.stageId, { status: 'deploying', deploymentId: deployment.id, startedAt: now });
-      } catch (err) {
-        if (err instanceof ConflictError && err.code === 'SLIPWAY_DEPLOYMENT_ACTIVE') return; // the env is busy: try again next tick
-        if (!(err instanceof SlipwayError)) throw err;
-        await store.runs.updateStage(action.stageId, { status: 'failed', error: errorMessage(err), finishedAt: now });
+      const outcome = await startDeployment(tx, now, {
+        project, env: action.env, version: run.version, runId: run.id, kind: 'deploy', forced: false, requestedBy: `run #${run.number}`,
+      }).catch((err: unknown) => {
+        // The version's artifact or run is gone: the stage cannot deploy it.
+        if (err instanceof SlipwayError) return { started: false as const, refusal: { kind: 'input' as const, code: err.code, message: err.message } };
+        throw err;
+      });
+      if (outcome.started) {
+        // In the same transaction: a deployment is never left without the stage that waits for it.
+        await store.runs.updateStage(action.stageId, { status: 'deploying', deploymentId: outcome.deployment.id, startedAt: now });
+      } else if (outcome.refusal.code !== 'SLIPWAY_DEPLOYMENT_ACTIVE') {
+        await store.runs.updateStage(action.stageId, { status: 'failed', error: outcome.refusal.message, finishedAt: now });
+        await tx.emit('stage.updated', `stage ${action.env} failed: ${outcome.refusal.message}`, { ...refs, data: { stage: action.env, status: 'failed' } });
       }
+      // The environment is busy with another deployment: the stage waits for the next pass.
       return;
     }
     case 'update-stage': {
@@ -77,31 +82,26 @@ async function apply(ctx: EngineContext, project: Project, run: Run, view: RunVi
       await store.runs.updateStage(action.stageId, { ...action.patch, ...(ends ? { finishedAt: now } : {}) });
       const stage = view.stages.find((s) => s.id === action.stageId);
       const why = action.patch.error ? `: ${action.patch.error}` : '';
-      await events.emit('stage.updated', `stage ${stage?.name ?? ''} ${action.patch.status.replace('_', ' ')}${why}`, { ...refs, data: { stage: stage?.name, status: action.patch.status } });
+      await tx.emit('stage.updated', `stage ${stage?.name ?? ''} ${action.patch.status.replace('_', ' ')}${why}`, { ...refs, data: { stage: stage?.name, status: action.patch.status } });
       return;
     }
     case 'finish-run':
       await store.runs.update(run.id, { status: action.status, error: action.error ?? null, finishedAt: now });
-      await events.emit(`run.${action.status}`, `run #${run.number} of ${project.name} ${action.status}${action.error ? `: ${action.error}` : ''}`, refs);
+      await tx.emit(`run.${action.status}`, `run #${run.number} of ${project.name} ${action.status}${action.error ? `: ${action.error}` : ''}`, refs);
   }
 }
 
-async function queueJob(ctx: EngineContext, project: Project, run: Run, stageId: string, kind: Job['kind'], steps: StepConfig[], extra: Partial<JobSpec>): Promise<Job> {
-  const jobId = newId();
+async function queueJob(tx: Tx, now: number, project: Project, run: Run, stageId: string, kind: Job['kind'], steps: StepConfig[], extra: Partial<JobSpec>): Promise<Job> {
   const spec: JobSpec = {
-    jobId, runId: run.id, kind, project: project.name, sha: run.sha, version: run.version,
+    jobId: newId(), runId: run.id, deploymentId: null, kind, project: project.name, sha: run.sha, version: run.version,
     sourcePath: `/api/v1/projects/${encodeURIComponent(project.name)}/source/${run.sha}`,
-    steps: steps.map(toJobStep), artifactPaths: [], env: {}, ...extra,
+    steps: steps.map(({ name, run: command, timeoutMs }) => ({ name, run: command, timeoutMs })), artifactPaths: [], env: {}, ...extra,
   };
-  return ctx.store.jobs.create({ runId: run.id, stageId, kind, spec }, ctx.clock.now());
+  return tx.store.jobs.create({ owner: { kind: 'stage', runId: run.id, stageId }, kind, spec }, now);
 }
 
-function toJobStep(step: StepConfig): JobStep {
-  return { name: step.name ?? step.run, run: step.run, timeoutMs: parseDuration(step.timeout) ?? 600_000 };
-}
-
-async function targetUrls(ctx: EngineContext, config: SlipwayConfig, deployment: Deployment, agents: AgentsById): Promise<string[]> {
-  const hosts = await ctx.store.deployments.hosts(deployment.id);
+async function targetUrls(tx: Tx, config: SlipwayConfig, deployment: Deployment, agents: AgentsById): Promise<string[]> {
+  const hosts = await tx.store.deployments.hosts(deployment.id);
   return hosts.flatMap((h) => {
     const agent = agents.get(h.agentId);
     return agent ? [appUrl(config, agent)] : [];

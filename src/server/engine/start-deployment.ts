@@ -1,10 +1,12 @@
-// Starting a deployment: for a run's stage, by hand (`slipway deploy`), or as a rollback to
-// known-good. Checks what a person could get wrong and writes the deployment down with its hosts.
-import { ConflictError, InputError } from '../../base/errors.ts';
-import { assignBatches } from '../../core/deploy/batches.ts';
-import type { Agent, Deployment, DeploymentKind, Labels, Project } from '../../core/model.ts';
+// Starting a deployment: for a run's stage, by hand (`slipway deploy`), or as a rollback. Reads what
+// admission needs inside the caller's transaction, asks core, and writes the deployment down with
+// its hosts and the event that records it.
+import { ConflictError, InputError, SlipwayError } from '../../base/errors.ts';
+import { admitDeployment, chooseRollbackTarget, type Refusal } from '../../core/deploy/deployment-admission.ts';
+import { selectHosts } from '../../core/deploy/select-hosts.ts';
+import type { Deployment, DeploymentKind, Project } from '../../core/model.ts';
 import type { Store } from '../../storage/store.ts';
-import type { EventLog } from './event-log.ts';
+import type { Tx } from './event-log.ts';
 import { configOfVersion } from './version-config.ts';
 
 export interface StartDeploymentRequest {
@@ -17,69 +19,59 @@ export interface StartDeploymentRequest {
   requestedBy: string;
 }
 
-export async function startDeployment(deps: { store: Store; events: EventLog; now: number }, req: StartDeploymentRequest): Promise<Deployment> {
-  const { store } = deps;
+export type StartOutcome = { started: true; deployment: Deployment } | { started: false; refusal: Refusal };
+
+/** Admits and creates the deployment in `tx`, or says why it may not start. */
+export async function startDeployment(tx: Tx, now: number, req: StartDeploymentRequest): Promise<StartOutcome> {
+  const { store } = tx;
   const { project, env, version } = req;
   const { artifact, config, run } = await configOfVersion(store, project, version);
-  const envConfig = config.environments[env];
-  if (!envConfig) {
-    throw new InputError('SLIPWAY_UNKNOWN_ENVIRONMENT', `version ${version} of ${project.name} has no environment "${env}" in its slipway.yml (has: ${Object.keys(config.environments).join(', ')})`);
-  }
-  if (artifact.quarantinedAt && !req.forced) {
-    throw new ConflictError('SLIPWAY_VERSION_QUARANTINED', `version ${version} is quarantined (${artifact.quarantineReason ?? 'rolled back'}); use --force to deploy it anyway`);
-  }
-  if (envConfig.after && req.kind === 'deploy' && !req.forced) {
-    const passed = (await store.runs.stages(run.id)).some((s) => s.kind === 'environment' && s.name === envConfig.after && s.status === 'succeeded');
-    if (!passed) {
-      throw new ConflictError('SLIPWAY_NOT_PROMOTED', `version ${version} has not passed "${envConfig.after}", which "${env}" comes after; use --force to deploy it anyway`);
-    }
-  }
-  const hosts = selectHosts(await store.agents.list(), envConfig.hosts);
-  if (hosts.length === 0) {
-    throw new InputError('SLIPWAY_NO_HOSTS', `no hosts match the labels of "${env}" (${formatLabels(envConfig.hosts)}); start agents with --labels ${formatLabels(envConfig.hosts)}`);
-  }
-  const batches = assignBatches(hosts.length, envConfig.batch);
+  const active = (await store.deployments.listActive()).find((d) => d.projectId === project.id && d.env === env) ?? null;
+  const passedEnvs = (await store.runs.stages(run.id)).filter((s) => s.kind === 'environment' && s.status === 'succeeded').map((s) => s.name);
+  const admission = admitDeployment({
+    projectName: project.name, config, env, version, kind: req.kind, forced: req.forced, artifact, passedEnvs,
+    agents: await store.agents.list(), active,
+  });
+  if (!admission.admitted) return { started: false, refusal: admission.refusal };
+  const envConfig = config.environments[env]!;
   const deployment = await store.deployments.create(
     { projectId: project.id, env, version, runId: req.runId, kind: req.kind, batch: envConfig.batch, forced: req.forced, requestedBy: req.requestedBy },
-    hosts.map((h, i) => ({ agentId: h.id, hostName: h.name, batch: batches[i]! })),
-    deps.now,
+    admission.hosts,
+    now,
   );
   const what = req.kind === 'rollback' ? 'rollback' : 'deployment';
-  await deps.events.emit('deployment.started', `${what} of ${project.name} ${version} to ${env} on ${hosts.length} host(s) started by ${req.requestedBy}`, {
+  await tx.emit('deployment.started', `${what} of ${project.name} ${version} to ${env} on ${admission.hosts.length} host(s) started by ${req.requestedBy}`, {
     projectId: project.id, runId: req.runId, deploymentId: deployment.id,
   });
-  return deployment;
+  return { started: true, deployment };
 }
 
-/**
- * The version `slipway rollback` goes back to: known-good when some host runs something else
- * (a deployment that could not restore), else the known-good before it. Returns the version to
- * quarantine too (the one being left, when every host runs it).
- */
+/** The deployment, or the refusal as the error the API answers with. */
+export function startedOrThrow(outcome: StartOutcome): Deployment {
+  if (outcome.started) return outcome.deployment;
+  throw refusalError(outcome.refusal);
+}
+
+export function refusalError(refusal: Refusal): SlipwayError {
+  return refusal.kind === 'input' ? new InputError(refusal.code, refusal.message) : new ConflictError(refusal.code, refusal.message);
+}
+
+/** The version `slipway rollback` goes back to, and the version it leaves (to quarantine). */
 export async function rollbackTarget(store: Store, project: Project, env: string): Promise<{ version: string; leaving: string | null }> {
-  const knownGood = (await store.environments.get(project.id, env))?.knownGood;
-  if (!knownGood) throw new ConflictError('SLIPWAY_NOTHING_TO_ROLL_BACK_TO', `${env} of ${project.name} has no known-good version yet`);
-  const { config } = await configOfVersion(store, project, knownGood);
-  const envConfig = config.environments[env];
-  const hosts = envConfig ? selectHosts(await store.agents.list(), envConfig.hosts) : [];
-  const drifted = hosts.some((h) => (h.apps.find((a) => a.app === config.app)?.current ?? null) !== knownGood);
-  if (drifted) return { version: knownGood, leaving: null };
-  const succeeded = await store.deployments.list(project.id, { env, status: 'succeeded', limit: 100 });
-  for (const d of succeeded) {
-    if (d.version === knownGood) continue;
-    const artifact = await store.artifacts.get(project.id, d.version);
-    if (artifact && !artifact.quarantinedAt) return { version: d.version, leaving: knownGood };
+  const knownGood = (await store.environments.get(project.id, env))?.knownGood ?? null;
+  const currentOnHosts: (string | null)[] = [];
+  if (knownGood) {
+    const { config } = await configOfVersion(store, project, knownGood);
+    const envConfig = config.environments[env];
+    for (const host of envConfig ? selectHosts(await store.agents.list(), envConfig.hosts) : []) {
+      currentOnHosts.push(host.apps.find((a) => a.app === config.app)?.current ?? null);
+    }
   }
-  throw new ConflictError('SLIPWAY_NOTHING_TO_ROLL_BACK_TO', `${env} of ${project.name} runs ${knownGood} everywhere and has no earlier known-good version`);
-}
-
-/** The agents whose labels include every label of the selector, by name. */
-export function selectHosts(agents: Agent[], selector: Labels): Agent[] {
-  return agents
-    .filter((a) => Object.entries(selector).every(([k, v]) => a.labels[k] === v))
-    .sort((a, b) => a.name.localeCompare(b.name));
-}
-
-export function formatLabels(labels: Labels): string {
-  return Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
+  const succeeded = [];
+  for (const d of await store.deployments.list(project.id, { env, status: 'succeeded', limit: 100 })) {
+    succeeded.push({ version: d.version, artifact: await store.artifacts.get(project.id, d.version) });
+  }
+  const target = chooseRollbackTarget({ projectName: project.name, env, knownGood, currentOnHosts, succeeded });
+  if (!target.ok) throw refusalError(target.refusal);
+  return { version: target.version, leaving: target.leaving };
 }

@@ -115,6 +115,7 @@ export interface DeploymentHostsTable {
   previous_version: string | null;
   step: string;
   error: string | null;
+  failed_step: string | null;
   log_tail: string;
   command_id: string | null;
   command_sent_at: number | null;

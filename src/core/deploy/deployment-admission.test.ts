@@ -1,0 +1,95 @@
+// Tests of deployment admission and the rollback target on plain data.
+import { describe, expect, it } from 'vitest';
+import type { Agent, SlipwayConfig } from '../model.ts';
+import { admitDeployment, chooseRollbackTarget, type AdmissionRequest } from './deployment-admission.ts';
+
+const config = {
+  version: 1, app: 'shop',
+  build: { steps: [{ name: 'test', run: 'npm test', timeoutMs: 600_000 }], artifact: ['dist/'] },
+  run: { command: 'node server.js', port: 8080, health: { http: '/healthz', timeoutMs: 20_000 }, stopTimeoutMs: 10_000 },
+  logs: [],
+  environments: {
+    testing: { hosts: { env: 'testing' }, batch: 1, after: null, approval: 'auto', verify: [] },
+    production: { hosts: { env: 'production' }, batch: '50%', after: 'testing', approval: 'manual', verify: [] },
+  },
+} satisfies SlipwayConfig;
+
+const agents: Pick<Agent, 'id' | 'name' | 'labels'>[] = [
+  { id: 'a3', name: 'web-3', labels: { env: 'production' } },
+  { id: 'a1', name: 'web-1', labels: { env: 'production', role: 'web' } },
+  { id: 'a2', name: 'web-2', labels: { env: 'production' } },
+  { id: 't1', name: 'test-1', labels: { env: 'testing' } },
+];
+
+function request(patch: Partial<AdmissionRequest> = {}): AdmissionRequest {
+  return {
+    projectName: 'shop', config, env: 'production', version: '7-abcdef0', kind: 'deploy', forced: false,
+    artifact: { quarantinedAt: null, quarantineReason: null }, passedEnvs: ['testing'], agents, active: null, ...patch,
+  };
+}
+
+const refusalCode = (req: AdmissionRequest) => {
+  const admission = admitDeployment(req);
+  return admission.admitted ? 'admitted' : admission.refusal.code;
+};
+
+describe('admitDeployment', () => {
+  it('admits a promoted version onto the environment\'s hosts by name, in batches', () => {
+    expect(admitDeployment(request())).toEqual({
+      admitted: true,
+      hosts: [{ agentId: 'a1', hostName: 'web-1', batch: 0 }, { agentId: 'a2', hostName: 'web-2', batch: 0 }, { agentId: 'a3', hostName: 'web-3', batch: 1 }],
+    });
+  });
+
+  it('refuses a quarantined version unless forced, and says why', () => {
+    const quarantined = request({ artifact: { quarantinedAt: 5, quarantineReason: 'testing: web-1 failed at health' } });
+    expect(admitDeployment(quarantined)).toEqual({
+      admitted: false,
+      refusal: { kind: 'conflict', code: 'SLIPWAY_VERSION_QUARANTINED', message: 'version 7-abcdef0 is quarantined (testing: web-1 failed at health); use --force to deploy it anyway' },
+    });
+    expect(refusalCode({ ...quarantined, forced: true })).toBe('admitted');
+  });
+
+  it('refuses a version that has not passed the environment it comes after, unless forced or a rollback', () => {
+    expect(refusalCode(request({ passedEnvs: [] }))).toBe('SLIPWAY_NOT_PROMOTED');
+    expect(refusalCode(request({ passedEnvs: [], forced: true }))).toBe('admitted');
+    expect(refusalCode(request({ passedEnvs: [], kind: 'rollback' }))).toBe('admitted');
+    expect(refusalCode(request({ env: 'testing', passedEnvs: [] }))).toBe('admitted');
+  });
+
+  it('refuses an unknown environment, one without hosts, and one with a deployment in progress', () => {
+    expect(admitDeployment(request({ env: 'staging' }))).toMatchObject({ refusal: { kind: 'input', code: 'SLIPWAY_UNKNOWN_ENVIRONMENT' } });
+    expect(admitDeployment(request({ agents: agents.slice(3) }))).toMatchObject({
+      refusal: { kind: 'input', code: 'SLIPWAY_NO_HOSTS', message: 'no hosts match the labels of "production" (env=production); start agents with --labels env=production' },
+    });
+    expect(admitDeployment(request({ active: { id: 'd1', version: '6-1234567', status: 'activating' } }))).toMatchObject({
+      refusal: { kind: 'conflict', code: 'SLIPWAY_DEPLOYMENT_ACTIVE' },
+    });
+  });
+});
+
+describe('chooseRollbackTarget', () => {
+  const base = { projectName: 'shop', env: 'production', knownGood: '7-abcdef0' };
+  const good = { quarantinedAt: null };
+
+  it('goes back to known-good when some host runs something else', () => {
+    expect(chooseRollbackTarget({ ...base, currentOnHosts: ['7-abcdef0', '8-1111111'], succeeded: [] })).toEqual({ ok: true, version: '7-abcdef0', leaving: null });
+  });
+
+  it('goes to the known-good before it when every host runs known-good, skipping quarantined and missing versions', () => {
+    const succeeded = [
+      { version: '7-abcdef0', artifact: good },
+      { version: '6-2222222', artifact: { quarantinedAt: 3 } },
+      { version: '5-3333333', artifact: undefined },
+      { version: '4-4444444', artifact: good },
+    ];
+    expect(chooseRollbackTarget({ ...base, currentOnHosts: ['7-abcdef0', '7-abcdef0'], succeeded })).toEqual({ ok: true, version: '4-4444444', leaving: '7-abcdef0' });
+  });
+
+  it('refuses when there is nothing to go back to', () => {
+    expect(chooseRollbackTarget({ ...base, knownGood: null, currentOnHosts: [], succeeded: [] })).toMatchObject({ ok: false, refusal: { code: 'SLIPWAY_NOTHING_TO_ROLL_BACK_TO' } });
+    expect(chooseRollbackTarget({ ...base, currentOnHosts: ['7-abcdef0'], succeeded: [{ version: '7-abcdef0', artifact: good }] })).toMatchObject({
+      ok: false, refusal: { message: 'production of shop runs 7-abcdef0 everywhere and has no earlier known-good version' },
+    });
+  });
+});

@@ -1,0 +1,13 @@
+// Which agents an environment's label selector picks, in the order a deployment goes through them.
+import type { Labels } from '../model.ts';
+
+/** The agents whose labels include every label of the selector, by name. */
+export function selectHosts<A extends { name: string; labels: Labels }>(agents: A[], selector: Labels): A[] {
+  return agents
+    .filter((a) => Object.entries(selector).every(([k, v]) => a.labels[k] === v))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export function formatLabels(labels: Labels): string {
+  return Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
+}
