@@ -94,7 +94,7 @@ async function recordArtifact(ctx: EngineContext & { blobs: BlobSizes }, job: Jo
   if (!artifact) throw new Error('the runner reported no artifact');
   const stored = await ctx.blobs.size(artifact.sha256);
   if (stored !== artifact.size) throw new Error(`artifact ${artifact.sha256} was not uploaded completely (${stored ?? 0} of ${artifact.size} bytes)`);
-  const run = await store.runs.get(job.runId);
+  const run = job.owner.kind === 'stage' ? await store.runs.get(job.owner.runId) : undefined;
   if (!run) throw new Error('the run is gone');
   if (await store.artifacts.get(run.projectId, run.version)) return;
   await store.artifacts.create({ projectId: run.projectId, version: run.version, runId: run.id, sha256: artifact.sha256, size: artifact.size }, ctx.clock.now());
@@ -109,7 +109,11 @@ function jobTimeoutMs(job: JobWithSpec): number {
   return job.spec.steps.reduce((sum, s) => sum + s.timeoutMs, 0) + 2 * 60_000;
 }
 
-/** A job's events name its run and project, so that project-wide feeds see them too. */
-async function jobRefs(ctx: EngineContext, job: Job): Promise<{ projectId: string | null; runId: string }> {
-  return { projectId: (await ctx.store.runs.get(job.runId))?.projectId ?? null, runId: job.runId };
+/** A job's events name its owner (run or deployment) and project, so that project-wide feeds see them too. */
+async function jobRefs(ctx: EngineContext, job: Job): Promise<{ projectId: string | null; runId: string | null; deploymentId: string | null }> {
+  const { owner } = job;
+  if (owner.kind === 'deployment') {
+    return { projectId: (await ctx.store.deployments.get(owner.deploymentId))?.projectId ?? null, runId: null, deploymentId: owner.deploymentId };
+  }
+  return { projectId: (await ctx.store.runs.get(owner.runId))?.projectId ?? null, runId: owner.runId, deploymentId: null };
 }

@@ -89,11 +89,11 @@ async function apply(ctx: EngineContext, project: Project, run: Run, view: RunVi
 async function queueJob(ctx: EngineContext, project: Project, run: Run, stageId: string, kind: Job['kind'], steps: StepConfig[], extra: Partial<JobSpec>): Promise<Job> {
   const jobId = newId();
   const spec: JobSpec = {
-    jobId, runId: run.id, kind, project: project.name, sha: run.sha, version: run.version,
+    jobId, runId: run.id, deploymentId: null, kind, project: project.name, sha: run.sha, version: run.version,
     sourcePath: `/api/v1/projects/${encodeURIComponent(project.name)}/source/${run.sha}`,
     steps: steps.map(toJobStep), artifactPaths: [], env: {}, ...extra,
   };
-  return ctx.store.jobs.create({ runId: run.id, stageId, kind, spec }, ctx.clock.now());
+  return ctx.store.jobs.create({ owner: { kind: 'stage', runId: run.id, stageId }, kind, spec }, ctx.clock.now());
 }
 
 function toJobStep(step: StepConfig): JobStep {
