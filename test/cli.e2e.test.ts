@@ -163,6 +163,7 @@ describe('slipway server and its tokens', () => {
 
     await first.server.kill('SIGTERM');
     expect(first.server.child.exitCode).toBe(0);
+    expect(first.server.output()).toContain('store transactions committed: 0');
   });
 
   it('uses SLIPWAY_ADMIN_TOKEN instead of the file on a later start', async () => {
@@ -183,6 +184,14 @@ describe('slipway server and its tokens', () => {
     const ran = await slipway(['server', '--data', join(dir, 'other-data'), '--port', port]);
     expect(ran.code).toBe(1);
     expect(ran.stderr).toBe(`slipway: 127.0.0.1:${port} is already in use (another slipway server?); choose another --port\n`);
+  });
+
+  it('refuses a crash point (a test setting) that is not a positive integer', async () => {
+    const ran = await slipway(['server', '--data', join(dir, 'crash-data'), '--port', String(await freePort())], {
+      env: { SLIPWAY_TEST_CRASH_AFTER_TRANSACTIONS: 'soon' },
+    });
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toBe('slipway: the crash point (a test setting) must be a positive integer, not "soon"\n');
   });
 
   it('answers a wrong token with a clear 401 message and exit code 1, not a stack', async () => {

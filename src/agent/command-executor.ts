@@ -101,7 +101,7 @@ export class CommandExecutor {
         token: this.deps.token(),
         workRoot: join(this.deps.host.root, 'work'),
         signal: abort.signal,
-        onLine: (line) => this.deps.log({ at: Date.now(), stream: 'job', runId: job.runId, app: null, env: job.env.SLIPWAY_ENV ?? null, level: parseLevel(line.text), text: line.text }),
+        onLine: (line) => this.deps.log({ at: Date.now(), stream: 'job', runId: job.runId, deploymentId: job.deploymentId, app: null, env: job.env.SLIPWAY_ENV ?? null, level: parseLevel(line.text), text: line.text }),
       });
     } finally {
       this.aborts.delete(abort);

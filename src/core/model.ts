@@ -68,13 +68,20 @@ export interface Stage {
   finishedAt: number | null;
 }
 
-export type JobKind = 'build' | 'verify';
+export type JobKind = 'build' | 'verify' | 'migrate';
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+
+/**
+ * What a job is done for: a stage of a run (a build, a verify) or a deployment (a migration run
+ * by one of its steps). Exactly one owner; the owner's record decides what the job's end means.
+ */
+export type JobOwner =
+  | { kind: 'stage'; runId: string; stageId: string }
+  | { kind: 'deployment'; deploymentId: string };
 
 export interface Job {
   id: string;
-  runId: string;
-  stageId: string;
+  owner: JobOwner;
   kind: JobKind;
   status: JobStatus;
   agentId: string | null;

@@ -1,8 +1,10 @@
 // Wires one Slipway server: store, engine, agent gateway, triggers and the HTTP app. The CLI's
 // `slipway server` reads flags and environment variables and calls startServer.
+import { writeSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Level } from 'pino';
 import { systemClock, type Clock } from '../base/clock.ts';
+import { withCrashPoint } from '../storage/crash-point-store.ts';
 import { openPostgresStore } from '../storage/postgres/postgres-store.ts';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.ts';
 import type { Store } from '../storage/store.ts';
@@ -35,7 +37,16 @@ export interface ServerOptions {
   /** The central log's maximum age and size (null: no limit); default 30 days and 2 GiB. */
   logRetention?: Partial<LogRetentionLimits>;
   clock?: Clock;
+  /**
+   * Tests only (the crash-at-every-write test): exit the process with code 86 right after the
+   * store's Nth committed transaction, with the line "crash point: exiting after transaction N"
+   * on stderr.
+   */
+  crashAfterTransactions?: number;
 }
+
+/** The exit code of a server stopped by its crash point, so a test tells it from a real failure. */
+export const CRASH_POINT_EXIT_CODE = 86;
 
 export interface RunningServer {
   url: string;
@@ -43,6 +54,8 @@ export interface RunningServer {
   tokens: ServerTokens;
   store: Store;
   engine: Engine;
+  /** How many store transactions the server committed since it started (also logged at close). */
+  transactions(): number;
   close(): Promise<void>;
 }
 
@@ -51,7 +64,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const log = pino({ level: options.logLevel ?? 'info' });
   const limits = { ...defaultEngineLimits, ...options.limits };
   const tokens = await loadServerTokens(options.dataDir, { admin: options.adminToken, join: options.joinToken });
-  const store = options.databaseUrl ? await openPostgresStore(options.databaseUrl) : await openSqliteStore(join(options.dataDir, 'slipway.db'));
+  const opened = options.databaseUrl ? await openPostgresStore(options.databaseUrl) : await openSqliteStore(join(options.dataDir, 'slipway.db'));
+  const store = withCrashPoint(opened, options.crashAfterTransactions === undefined ? undefined : {
+    afterTransactions: options.crashAfterTransactions,
+    crash: (n) => {
+      // Synchronous and at once: nothing after this commit may run, as if the power went.
+      writeSync(2, `crash point: exiting after transaction ${n}\n`);
+      process.exit(CRASH_POINT_EXIT_CODE);
+    },
+  });
   // Nobody is connected to a server that just started; each agent's grace period starts now.
   await store.agents.markAllOffline(clock.now());
 
@@ -84,6 +105,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await retention.close();
     await ingest.flush();
     await store.close();
+    const committed = store.transactionsCommitted();
+    log.info({ transactions: committed }, `store transactions committed: ${committed}`);
   };
   try {
     await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
@@ -96,5 +119,5 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const url = `http://${options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1'}:${port}`;
   log.info({ url }, 'slipway server listening');
 
-  return { url, port, tokens, store, engine, close };
+  return { url, port, tokens, store, engine, transactions: () => store.transactionsCommitted(), close };
 }

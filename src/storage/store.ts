@@ -1,7 +1,7 @@
 // The Store port: everything Slipway remembers. The engine writes what it decides here first and
 // acts second, so that a restarted server resumes from this state. Adapters: SqliteStore, PostgresStore.
 import type {
-  Agent, Artifact, Deployment, DeploymentHost, Environment, Job, Labels, LogLine, Project, Run,
+  Agent, Artifact, Deployment, DeploymentHost, Environment, Job, JobOwner, Labels, LogLine, Project, Run,
   RunTrigger, SlipwayConfig, SlipwayEvent, Stage, StageKind,
 } from '../core/model.ts';
 import type { LogFilter } from '../core/logs/log-filter.ts';
@@ -18,7 +18,20 @@ export interface Store {
   commands: CommandStore;
   events: EventStore;
   logs: LogStore;
-  /** Releases the connection(s). The store may not be used afterwards. */
+  /**
+   * Runs `work` in one database transaction and returns what it returns. `tx` is this Store bound
+   * to the transaction: every write made through it commits together when `work` resolves, or none
+   * does when it rejects (the error is then rethrown as it was). On SQLite the transaction holds
+   * the write lock from its start (BEGIN IMMEDIATE). Called on a store that is already bound to a
+   * transaction, it runs `work` inline in that one (no nested transaction, no savepoint), so the
+   * outer transaction decides. Inside `work`, use `tx` only: the outer store waits for the
+   * transaction to end (SQLite has one connection), so calling it from `work` never returns.
+   */
+  transaction<T>(work: (tx: Store) => Promise<T>): Promise<T>;
+  /**
+   * Releases the connection(s). The store may not be used afterwards. Throws on a store bound to
+   * a transaction: the transaction ends when its work does.
+   */
   close(): Promise<void>;
 }
 
@@ -73,11 +86,23 @@ export interface JobWithSpec extends Job {
   spec: JobSpec;
 }
 
+export interface NewJob {
+  owner: JobOwner;
+  kind: Job['kind'];
+  spec: JobSpec;
+}
+
 export interface JobStore {
-  /** Queues a job; `spec.jobId` is its id. */
-  create(job: { runId: string; stageId: string; kind: Job['kind']; spec: JobSpec }, at: number): Promise<Job>;
+  /**
+   * Queues a job for its owner, a run stage or a deployment; `spec.jobId` is its id. Throws when
+   * the owner's run, stage or deployment is not stored (a foreign key).
+   */
+  create(job: NewJob, at: number): Promise<Job>;
   get(id: string): Promise<JobWithSpec | undefined>;
+  /** The jobs of the run's stages, oldest first. */
   listByRun(runId: string): Promise<Job[]>;
+  /** The jobs the deployment owns, oldest first. */
+  listByDeployment(deploymentId: string): Promise<Job[]>;
   /**
    * Atomically gives the oldest queued job to this agent (status running, agentId and commandId
    * set), or returns undefined when none is queued. Two callers never get the same job.

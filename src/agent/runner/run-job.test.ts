@@ -42,6 +42,7 @@ function spec(overrides: Partial<JobSpec>): JobSpec {
   return {
     jobId: 'job-1',
     runId: 'run-1',
+    deploymentId: null,
     kind: 'build',
     project: 'hello',
     sha: repo.sha,

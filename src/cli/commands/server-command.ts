@@ -36,6 +36,8 @@ Example:
         limits: { agentGraceMs: parseDuration(opts.agentGrace)!, heartbeatTimeoutMs: parseDuration(opts.heartbeatTimeout)! },
         logRetention: { maxAgeMs: limitOf(opts.logRetention, parseDuration), maxBytes: limitOf(opts.logMaxSize, parseByteSize) },
         adminToken: process.env.SLIPWAY_ADMIN_TOKEN, joinToken: process.env.SLIPWAY_JOIN_TOKEN, databaseUrl: process.env.SLIPWAY_DATABASE_URL,
+        // Tests only, so not in --help: the crash-at-every-write test stops the server after a commit.
+        ...crashPoint(process.env.SLIPWAY_TEST_CRASH_AFTER_TRANSACTIONS),
       }).catch((err: unknown) => {
         if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
         throw new InputError('SLIPWAY_PORT_IN_USE', `${opts.host}:${opts.port} is already in use (another slipway server?); choose another --port`, { cause: err });
@@ -47,6 +49,15 @@ Example:
       await untilSignal();
       await server.close();
     });
+}
+
+/** The crash point a test asked for, as startServer options: a positive integer, or unset. */
+function crashPoint(text: string | undefined): { crashAfterTransactions?: number } {
+  if (text === undefined || text === '') return {};
+  if (!/^[1-9][0-9]{0,8}$/.test(text)) {
+    throw new InputError('SLIPWAY_BAD_CRASH_POINT', `the crash point (a test setting) must be a positive integer, not "${text}"`);
+  }
+  return { crashAfterTransactions: Number(text) };
 }
 
 /** An option parser that accepts "off" or what `parse` reads, else says what it expects. */

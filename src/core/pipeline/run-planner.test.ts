@@ -40,7 +40,7 @@ function stage(name: string, position: number, patch: Partial<Stage> = {}): Stag
 
 function job(id: string, kind: Job['kind'], stageId: string): Job {
   return {
-    id, runId: 'run-1', stageId, kind, status: 'queued', agentId: null, commandId: null, error: null,
+    id, owner: { kind: 'stage', runId: 'run-1', stageId }, kind, status: 'queued', agentId: null, commandId: null, error: null,
     createdAt: 0, startedAt: null, finishedAt: null,
   };
 }

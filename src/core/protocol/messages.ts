@@ -27,8 +27,10 @@ export type JobStep = z.infer<typeof jobStepSchema>;
 
 export const jobSpecSchema = z.object({
   jobId: z.string(),
-  runId: z.string(),
-  kind: z.enum(['build', 'verify']),
+  /** The run and deployment the job belongs to (either may be null): the agent tags its lines with them. */
+  runId: z.string().nullable(),
+  deploymentId: z.string().nullable().default(null),
+  kind: z.enum(['build', 'verify', 'migrate']),
   project: z.string(),
   sha: z.string(),
   version: versionSchema,

@@ -65,14 +65,25 @@ export async function addProjectWithRun(store: Store, name = 'hello') {
   return { project, run, stages };
 }
 
+/** A project with one run and a deployment of its version to testing (one host). */
+export async function addProjectWithDeployment(store: Store, name = 'hello') {
+  const { project, run, stages } = await addProjectWithRun(store, name);
+  const host = await enrollAgent(store, `${name}-web-1`);
+  const deployment = await store.deployments.create({
+    projectId: project.id, env: 'testing', version: run.version, runId: run.id, kind: 'deploy', batch: 1, forced: false, requestedBy: 'engine',
+  }, [{ agentId: host.id, hostName: host.name, batch: 0 }], 3000);
+  return { project, run, stages, host, deployment };
+}
+
 export async function enrollAgent(store: Store, name: string, labels: Record<string, string> = { env: 'testing' }, at = 1000) {
   return store.agents.enroll({ name, labels, tokenHash: `hash-of-${name}`, address: `${name}.internal`, port: null }, at);
 }
 
-export function jobSpec(jobId: string, runId: string, kind: JobSpec['kind'] = 'build'): JobSpec {
+export function jobSpec(jobId: string, runId: string, kind: JobSpec['kind'] = 'build', deploymentId: string | null = null): JobSpec {
   return {
     jobId,
     runId,
+    deploymentId,
     kind,
     project: 'hello',
     sha: '0123456789abcdef0123456789abcdef01234567',

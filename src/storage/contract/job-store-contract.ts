@@ -1,7 +1,8 @@
-// Contract tests of JobStore: the queue of builds and verifies that runners claim.
+// Contract tests of JobStore: the queue of builds, verifies and migrations that runners claim,
+// each owned by a run's stage or by a deployment.
 import { describe, expect, it } from 'vitest';
 import type { Store } from '../store.ts';
-import { addProjectWithRun, enrollAgent, jobSpec, useStore } from './fixtures.ts';
+import { addProjectWithDeployment, addProjectWithRun, enrollAgent, jobSpec, useStore } from './fixtures.ts';
 
 export function describeJobStoreContract(open: () => Promise<Store>): void {
   describe('jobs', () => {
@@ -11,7 +12,8 @@ export function describeJobStoreContract(open: () => Promise<Store>): void {
       const { run, stages } = await addProjectWithRun(store());
       const jobs = [];
       for (let i = 0; i < count; i++) {
-        jobs.push(await store().jobs.create({ runId: run.id, stageId: stages[0]!.id, kind: 'build', spec: jobSpec(`job-${i}`, run.id) }, 100));
+        const owner = { kind: 'stage', runId: run.id, stageId: stages[0]!.id } as const;
+        jobs.push(await store().jobs.create({ owner, kind: 'build', spec: jobSpec(`job-${i}`, run.id) }, 100));
       }
       return { run, stages, jobs };
     }
@@ -19,7 +21,7 @@ export function describeJobStoreContract(open: () => Promise<Store>): void {
     it('queues a job under its spec\'s id and reads it back with the spec', async () => {
       const { run, stages, jobs } = await queueJobs(1);
       expect(jobs[0]).toEqual({
-        id: 'job-0', runId: run.id, stageId: stages[0]!.id, kind: 'build', status: 'queued', agentId: null,
+        id: 'job-0', owner: { kind: 'stage', runId: run.id, stageId: stages[0]!.id }, kind: 'build', status: 'queued', agentId: null,
         commandId: null, error: null, createdAt: 100, startedAt: null, finishedAt: null,
       });
       expect(await store().jobs.get('job-0')).toEqual({ ...jobs[0], spec: jobSpec('job-0', run.id) });
@@ -71,6 +73,40 @@ export function describeJobStoreContract(open: () => Promise<Store>): void {
       expect(job).toEqual({ ...jobs[0], status: 'failed', agentId: runner.id, commandId: 'c', startedAt: 7, error: 'exit 1', finishedAt: 9 });
       await store().jobs.update('job-0', { status: 'queued', agentId: null, commandId: null, startedAt: null });
       expect(await store().jobs.get('job-0')).toMatchObject({ status: 'queued', agentId: null, commandId: null, startedAt: null });
+    });
+
+    it('queues a migration owned by a deployment and lists it under that deployment only', async () => {
+      const { run, deployment } = await addProjectWithDeployment(store());
+      const spec = jobSpec('migrate-1', run.id, 'migrate', deployment.id);
+      const job = await store().jobs.create({ owner: { kind: 'deployment', deploymentId: deployment.id }, kind: 'migrate', spec }, 200);
+      expect(job).toEqual({
+        id: 'migrate-1', owner: { kind: 'deployment', deploymentId: deployment.id }, kind: 'migrate', status: 'queued', agentId: null,
+        commandId: null, error: null, createdAt: 200, startedAt: null, finishedAt: null,
+      });
+      expect(await store().jobs.get('migrate-1')).toEqual({ ...job, spec });
+      expect((await store().jobs.listByDeployment(deployment.id)).map((j) => j.id)).toEqual(['migrate-1']);
+      expect(await store().jobs.listByRun(run.id)).toEqual([]);
+      expect((await store().jobs.listActive()).map((j) => j.id)).toEqual(['migrate-1']);
+    });
+
+    it('keeps stage jobs and deployment jobs in one queue, claimed oldest first', async () => {
+      const { run, stages, deployment } = await addProjectWithDeployment(store());
+      await store().jobs.create({ owner: { kind: 'deployment', deploymentId: deployment.id }, kind: 'migrate', spec: jobSpec('migrate-1', run.id, 'migrate', deployment.id) }, 1);
+      await store().jobs.create({ owner: { kind: 'stage', runId: run.id, stageId: stages[1]!.id }, kind: 'verify', spec: jobSpec('verify-1', run.id, 'verify') }, 2);
+      const runner = await enrollAgent(store(), 'runner-1', { role: 'runner' });
+      const first = await store().jobs.claimNext(runner.id, 'cmd-1', 3);
+      expect(first).toMatchObject({ id: 'migrate-1', owner: { kind: 'deployment', deploymentId: deployment.id }, status: 'running' });
+      expect(first?.spec.deploymentId).toBe(deployment.id);
+      expect(await store().jobs.claimNext(runner.id, 'cmd-2', 4)).toMatchObject({ id: 'verify-1', owner: { kind: 'stage', runId: run.id } });
+      expect((await store().jobs.listByDeployment(deployment.id)).map((j) => j.id)).toEqual(['migrate-1']);
+      expect((await store().jobs.listByRun(run.id)).map((j) => j.id)).toEqual(['verify-1']);
+    });
+
+    it('refuses a job whose owning deployment is not stored', async () => {
+      const { run } = await addProjectWithRun(store());
+      const job = store().jobs.create({ owner: { kind: 'deployment', deploymentId: 'no-such-deployment' }, kind: 'migrate', spec: jobSpec('m', run.id, 'migrate') }, 1);
+      await expect(job).rejects.toThrow();
+      expect(await store().jobs.listActive()).toEqual([]);
     });
   });
 }

@@ -1,21 +1,23 @@
 // Deployments and their hosts over Kysely: attempts to move an environment to a version.
-import type { Selectable } from 'kysely';
+import { sql } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { ConflictError } from '../../base/errors.ts';
 import { newId } from '../../base/ids.ts';
 import type {
   Deployment, DeploymentHost, DeploymentKind, DeploymentStatus, HostStep, RollbackCause,
 } from '../../core/model.ts';
 import type { BatchSize } from '../../core/pipeline/slipway-config.ts';
-import type { DeploymentStore } from '../store.ts';
+import type { DeploymentStore, NewDeployment } from '../store.ts';
+import { inTransaction } from './in-transaction.ts';
 import { fromJson, fromJsonOrNull, patchColumns, toJson } from './store-context.ts';
 import type { StoreContext } from './store-context.ts';
-import type { DeploymentHostsTable, DeploymentsTable } from './tables.ts';
+import type { Database, DeploymentHostsTable, DeploymentsTable, SqlDialectName } from './tables.ts';
 
 /** The statuses of a deployment that has not ended; the migration's partial unique index lists the same. */
 const ACTIVE: DeploymentStatus[] = ['staging', 'activating', 'rolling_back'];
 
 /** The DeploymentStore of the port, over the `deployments` and `deployment_hosts` tables. */
-export function createKyselyDeploymentStore({ db, isUniqueViolation }: StoreContext): DeploymentStore {
+export function createKyselyDeploymentStore({ db, dialect, isUniqueViolation }: StoreContext): DeploymentStore {
   return {
     async create(deployment, hosts, at) {
       const row: Selectable<DeploymentsTable> = {
@@ -34,42 +36,33 @@ export function createKyselyDeploymentStore({ db, isUniqueViolation }: StoreCont
         created_at: at,
         finished_at: null,
       };
-      let refused = false;
-      try {
-        await db.transaction().execute(async (trx) => {
-          try {
-            await trx.insertInto('deployments').values(row).execute();
-          } catch (error) {
-            refused = isUniqueViolation(error);
-            throw error;
-          }
-          if (hosts.length === 0) return;
-          await trx.insertInto('deployment_hosts').values(hosts.map((host) => ({
-            deployment_id: row.id,
-            agent_id: host.agentId,
-            host_name: host.hostName,
-            batch: host.batch,
-            previous_version: null,
-            step: 'pending',
-            error: null,
-            log_tail: '[]',
-            command_id: null,
-            command_sent_at: null,
-            updated_at: at,
-          }))).execute();
-        });
-      } catch (error) {
-        if (!refused) throw error;
-        const active = await db.selectFrom('deployments').select(['id', 'version', 'status'])
-          .where('project_id', '=', deployment.projectId).where('env', '=', deployment.env)
-          .where('status', 'in', ACTIVE).executeTakeFirst();
-        const which = active ? ` (${active.id}: ${active.version}, ${active.status})` : '';
-        throw new ConflictError(
-          'SLIPWAY_DEPLOYMENT_ACTIVE',
-          `environment ${deployment.env} already has a deployment in progress${which}`,
-          { cause: error },
-        );
-      }
+      await inTransaction(db, async (trx) => {
+        // Read first: on PostgreSQL a failed statement aborts the whole transaction, which may be
+        // the caller's, so the common refusal must not come from a failed insert.
+        const active = await activeDeployment(trx, deployment);
+        if (active) throw deploymentActive(deployment.env, active);
+        try {
+          await insertGuarded(trx, dialect, (t) => t.insertInto('deployments').values(row).execute());
+        } catch (error) {
+          // The unique index is the backstop: another server instance started one since the read.
+          if (!isUniqueViolation(error)) throw error;
+          throw deploymentActive(deployment.env, await activeDeployment(trx, deployment), error);
+        }
+        if (hosts.length === 0) return;
+        await trx.insertInto('deployment_hosts').values(hosts.map((host) => ({
+          deployment_id: row.id,
+          agent_id: host.agentId,
+          host_name: host.hostName,
+          batch: host.batch,
+          previous_version: null,
+          step: 'pending',
+          error: null,
+          log_tail: '[]',
+          command_id: null,
+          command_sent_at: null,
+          updated_at: at,
+        }))).execute();
+      });
       return toDeployment(row);
     },
 
@@ -126,6 +119,44 @@ export function createKyselyDeploymentStore({ db, isUniqueViolation }: StoreCont
         .where('deployment_id', '=', deploymentId).where('agent_id', '=', agentId).execute();
     },
   };
+}
+
+type ActiveDeployment = Pick<Deployment, 'id' | 'version' | 'status'>;
+
+/** The environment's deployment that has not ended, if any. */
+function activeDeployment(db: Kysely<Database>, deployment: NewDeployment): Promise<ActiveDeployment | undefined> {
+  return db.selectFrom('deployments').select(['id', 'version', 'status'])
+    .where('project_id', '=', deployment.projectId).where('env', '=', deployment.env)
+    .where('status', 'in', ACTIVE).executeTakeFirst() as Promise<ActiveDeployment | undefined>;
+}
+
+function deploymentActive(env: string, active: ActiveDeployment | undefined, cause?: unknown): ConflictError {
+  const which = active ? ` (${active.id}: ${active.version}, ${active.status})` : '';
+  return new ConflictError(
+    'SLIPWAY_DEPLOYMENT_ACTIVE',
+    `environment ${env} already has a deployment in progress${which}`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/**
+ * Runs one statement that may fail on a unique index inside `trx` so that the transaction
+ * survives the failure: on PostgreSQL under a savepoint rolled back on error (a failed statement
+ * would abort the transaction); SQLite undoes only the failed statement by itself.
+ */
+async function insertGuarded(trx: Kysely<Database>, dialect: SqlDialectName, insert: (trx: Kysely<Database>) => Promise<unknown>): Promise<void> {
+  if (dialect !== 'postgres') {
+    await insert(trx);
+    return;
+  }
+  await sql`savepoint slipway_guarded_insert`.execute(trx);
+  try {
+    await insert(trx);
+  } catch (error) {
+    await sql`rollback to savepoint slipway_guarded_insert`.execute(trx);
+    throw error;
+  }
+  await sql`release savepoint slipway_guarded_insert`.execute(trx);
 }
 
 function toDeployment(row: Selectable<DeploymentsTable>): Deployment {

@@ -1,6 +1,6 @@
-// Jobs over Kysely: builds and verifies waiting for, or running on, a runner.
+// Jobs over Kysely: builds, verifies and migrations waiting for, or running on, a runner.
 import type { Selectable } from 'kysely';
-import type { Job, JobKind, JobStatus } from '../../core/model.ts';
+import type { Job, JobKind, JobOwner, JobStatus } from '../../core/model.ts';
 import type { JobSpec } from '../../core/protocol/messages.ts';
 import type { JobStore, JobWithSpec } from '../store.ts';
 import { fromJson, patchColumns, toJson } from './store-context.ts';
@@ -11,10 +11,12 @@ import type { JobsTable } from './tables.ts';
 export function createKyselyJobStore({ db, dialect }: StoreContext): JobStore {
   return {
     async create(job, at) {
+      const { owner } = job;
       const row = {
         id: job.spec.jobId,
-        run_id: job.runId,
-        stage_id: job.stageId,
+        run_id: owner.kind === 'stage' ? owner.runId : null,
+        stage_id: owner.kind === 'stage' ? owner.stageId : null,
+        deployment_id: owner.kind === 'deployment' ? owner.deploymentId : null,
         kind: job.kind,
         status: 'queued',
         spec: toJson(job.spec),
@@ -36,6 +38,11 @@ export function createKyselyJobStore({ db, dialect }: StoreContext): JobStore {
 
     async listByRun(runId) {
       const rows = await db.selectFrom('jobs').selectAll().where('run_id', '=', runId).orderBy('seq').execute();
+      return rows.map(toJob);
+    },
+
+    async listByDeployment(deploymentId) {
+      const rows = await db.selectFrom('jobs').selectAll().where('deployment_id', '=', deploymentId).orderBy('seq').execute();
       return rows.map(toJob);
     },
 
@@ -71,11 +78,16 @@ export function createKyselyJobStore({ db, dialect }: StoreContext): JobStore {
   };
 }
 
+function toOwner(row: Selectable<JobsTable>): JobOwner {
+  if (row.deployment_id !== null) return { kind: 'deployment', deploymentId: row.deployment_id };
+  // The table's check constraint: a job without a deployment has a run and a stage.
+  return { kind: 'stage', runId: row.run_id!, stageId: row.stage_id! };
+}
+
 function toJob(row: Selectable<JobsTable>): Job {
   return {
     id: row.id,
-    runId: row.run_id,
-    stageId: row.stage_id,
+    owner: toOwner(row),
     kind: row.kind as JobKind,
     status: row.status as JobStatus,
     agentId: row.agent_id,
@@ -87,6 +99,8 @@ function toJob(row: Selectable<JobsTable>): Job {
   };
 }
 
+/** Specs stored before jobs could belong to a deployment have no deploymentId: null then. */
 function toJobWithSpec(row: Selectable<JobsTable>): JobWithSpec {
-  return { ...toJob(row), spec: fromJson<JobSpec>(row.spec) };
+  const spec = fromJson<Omit<JobSpec, 'deploymentId'> & { deploymentId?: string | null }>(row.spec);
+  return { ...toJob(row), spec: { ...spec, deploymentId: spec.deploymentId ?? null } };
 }

@@ -1,5 +1,6 @@
 // The Store port implemented once over Kysely; the SQLite and PostgreSQL adapters only open the
 // database, run the migrations and say how their driver reports a duplicate key.
+import type { Kysely } from 'kysely';
 import type { LogStore, Store } from '../store.ts';
 import { createKyselyAgentStore } from './agent-store.ts';
 import { createKyselyArtifactStore } from './artifact-store.ts';
@@ -12,15 +13,26 @@ import { createKyselyLogStore } from './log-store.ts';
 import { createKyselyProjectStore } from './project-store.ts';
 import { createKyselyRunStore } from './run-store.ts';
 import type { StoreContext } from './store-context.ts';
+import type { Database } from './tables.ts';
+
+/** What an adapter adds to the shared Kysely code. */
+export interface KyselyStoreAdapter {
+  /**
+   * The adapter's own way of storing log lines (the ingest hot path), over `db`: the database,
+   * or a transaction the lines must be stored in.
+   */
+  appendLogs: (db: Kysely<Database>) => LogStore['append'];
+}
 
 /**
- * A Store over an open, migrated database. `close` releases the connection(s); it runs once,
- * and later calls resolve without doing anything. `adapter.appendLogs` is the adapter's own way of
- * storing log lines (the ingest hot path).
+ * A Store over an open, migrated database, or over a transaction of one (`context.db` is then a
+ * Kysely Transaction). `close` releases the connection(s); it runs once, and later calls resolve
+ * without doing anything.
  */
-export function createKyselyStore(context: StoreContext, adapter: { appendLogs: LogStore['append'] }): Store {
+export function createKyselyStore(context: StoreContext, adapter: KyselyStoreAdapter): Store {
+  const { db } = context;
   let closing: Promise<void> | undefined;
-  return {
+  const store: Store = {
     projects: createKyselyProjectStore(context),
     runs: createKyselyRunStore(context),
     jobs: createKyselyJobStore(context),
@@ -30,10 +42,16 @@ export function createKyselyStore(context: StoreContext, adapter: { appendLogs: 
     environments: createKyselyEnvironmentStore(context),
     commands: createKyselyCommandStore(context),
     events: createKyselyEventStore(context),
-    logs: createKyselyLogStore(context, adapter.appendLogs),
+    logs: createKyselyLogStore(context, adapter.appendLogs(db)),
+    transaction(work) {
+      if (db.isTransaction) return work(store);
+      return db.transaction().execute((trx) => work(createKyselyStore({ ...context, db: trx }, adapter)));
+    },
     close() {
-      closing ??= context.db.destroy();
+      if (db.isTransaction) return Promise.reject(new Error('a store bound to a transaction cannot be closed'));
+      closing ??= db.destroy();
       return closing;
     },
   };
+  return store;
 }

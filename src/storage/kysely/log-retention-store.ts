@@ -3,6 +3,7 @@
 // to touch; the full-text index loses the same lines in the same transaction.
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { LogSize, LogStore } from '../store.ts';
+import { inTransaction } from './in-transaction.ts';
 import { CHUNK_IDS } from './log-chunks.ts';
 import { lineBytesSql, recountChunk } from './log-ledger.ts';
 import type { StoreContext } from './store-context.ts';
@@ -64,7 +65,7 @@ async function lastIdToRemove(db: Kysely<Database>, dialect: SqlDialectName, chu
 async function removeFromChunk(db: Kysely<Database>, dialect: SqlDialectName, chunk: number, condition: RawBuilder<unknown>): Promise<number> {
   const first = chunk * CHUNK_IDS;
   const where = sql`id >= ${first} and id < ${first + CHUNK_IDS} and ${condition}`;
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     if (dialect === 'postgres') await sql`select chunk from log_chunks where chunk = ${chunk} for update`.execute(trx);
     // External content: FTS5 must be told each removed row's text to drop its words.
     if (dialect === 'sqlite') await sql`insert into log_lines_fts (log_lines_fts, rowid, text) select 'delete', id, text from log_lines where ${where}`.execute(trx);

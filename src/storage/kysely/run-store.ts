@@ -4,6 +4,7 @@ import { NotFoundError } from '../../base/errors.ts';
 import { newId } from '../../base/ids.ts';
 import type { Run, RunStatus, RunTrigger, SlipwayConfig, Stage, StageKind, StageStatus } from '../../core/model.ts';
 import type { RunStore } from '../store.ts';
+import { inTransaction } from './in-transaction.ts';
 import { fromJsonOrNull, patchColumns, toJson } from './store-context.ts';
 import type { StoreContext } from './store-context.ts';
 import type { RunsTable, StagesTable } from './tables.ts';
@@ -14,7 +15,7 @@ const ACTIVE: RunStatus[] = ['queued', 'running'];
 export function createKyselyRunStore({ db }: StoreContext): RunStore {
   return {
     create(run, at) {
-      return db.transaction().execute(async (trx) => {
+      return inTransaction(db, async (trx) => {
         // Bumping the project's counter takes its row lock (a write lock on SQLite) first, so
         // concurrent creators queue here and each gets the next number.
         const counter = await trx.updateTable('projects')

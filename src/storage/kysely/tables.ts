@@ -53,8 +53,10 @@ export interface JobsTable {
   /** Insertion order: "oldest queued" must not depend on two jobs having different timestamps. */
   seq: Generated<number>;
   id: string;
-  run_id: string;
-  stage_id: string;
+  /** The owner: a run's stage (run_id and stage_id) or a deployment (deployment_id), never both. */
+  run_id: string | null;
+  stage_id: string | null;
+  deployment_id: string | null;
   kind: string;
   status: string;
   spec: string;

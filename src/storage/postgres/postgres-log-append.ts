@@ -6,10 +6,12 @@
 import { sql, type Kysely } from 'kysely';
 import type { LogLine } from '../../core/model.ts';
 import { chunkDeltas, storableText } from '../kysely/log-chunks.ts';
+import { inTransaction } from '../kysely/in-transaction.ts';
 import { addToLedger } from '../kysely/log-ledger.ts';
 import type { Database } from '../kysely/tables.ts';
 import type { LogStore, NewLogLine } from '../store.ts';
 
+/** The append over `db`, the database or a transaction to store the lines in. */
 export function createPostgresLogAppend(db: Kysely<Database>): LogStore['append'] {
   return async (lines) => {
     if (lines.length === 0) return [];
@@ -17,7 +19,7 @@ export function createPostgresLogAppend(db: Kysely<Database>): LogStore['append'
     const texts = column((l) => storableText(l.text));
     // A shipper resends what was not acked; ON CONFLICT drops the lines already stored, also
     // when two server instances receive the same batch. Ids follow the batch's order.
-    return db.transaction().execute(async (trx) => {
+    return inTransaction(db, async (trx) => {
       const { rows } = await sql<{ id: number; source: string; seq: number }>`
         insert into log_lines (at, source, seq, host, app, env, stream, level, run_id, deployment_id, text)
         select at, source, seq, host, app, env, stream, level, run_id, deployment_id, text

@@ -69,8 +69,8 @@ function describePostgres(url: string): void {
       }, 1);
       const [stage] = await a.runs.stages(run.id);
       for (let i = 0; i < 6; i++) {
-        await a.jobs.create({ runId: run.id, stageId: stage!.id, kind: 'build', spec: {
-          jobId: `job-${i}`, runId: run.id, kind: 'build', project: 'hello', sha: '0123456789', version: '1-0123456',
+        await a.jobs.create({ owner: { kind: 'stage', runId: run.id, stageId: stage!.id }, kind: 'build', spec: {
+          jobId: `job-${i}`, runId: run.id, deploymentId: null, kind: 'build', project: 'hello', sha: '0123456789', version: '1-0123456',
           sourcePath: '/src.tar.gz', steps: [], artifactPaths: [], env: {},
         } }, i);
       }

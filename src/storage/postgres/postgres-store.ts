@@ -56,7 +56,7 @@ export async function openPostgresStore(url: string, options: { schema?: string 
     await db.destroy();
     throw error;
   }
-  return createKyselyStore({ db, dialect: 'postgres', isUniqueViolation }, { appendLogs: createPostgresLogAppend(db) });
+  return createKyselyStore({ db, dialect: 'postgres', isUniqueViolation }, { appendLogs: createPostgresLogAppend });
 }
 
 /** Creates the schema; two instances starting at once may race, and the loser finds it there. */

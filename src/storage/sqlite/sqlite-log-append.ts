@@ -15,12 +15,15 @@ import type { Database } from '../kysely/tables.ts';
 import type { LogStore, NewLogLine } from '../store.ts';
 
 /**
- * The LogStore's `append` for a SQLite store. It runs while it holds Kysely's connection (so it
- * never interleaves with a Kysely transaction on the same connection), and it relies on being
- * the only writer of that database file: the rows it inserts are the only new ids in its
- * transaction, so the full-text rows are copied by id range.
+ * The LogStore's `append` for a SQLite store, given the Kysely handle to append through. Over the
+ * database, it runs while it holds Kysely's connection (so it never interleaves with a Kysely
+ * transaction on the same connection), in a transaction of its own. Over a Kysely transaction
+ * (a store inside `Store.transaction`), which already holds the connection, it runs in that
+ * transaction (better-sqlite3 makes its own a savepoint). Either way it relies on being the only
+ * writer of that database file: the rows it inserts are the only new ids in its transaction, so
+ * the full-text rows are copied by id range. Statements are prepared once per connection.
  */
-export function createSqliteLogAppend(sqlite: SqliteDatabase.Database, db: Kysely<Database>): LogStore['append'] {
+export function createSqliteLogAppend(sqlite: SqliteDatabase.Database): (db: Kysely<Database>) => LogStore['append'] {
   const insert = sqlite.prepare<unknown[]>(`insert into log_lines (at, source, seq, host, app, env, stream, level, run_id, deployment_id, text)
     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (source, seq) do nothing`);
   const index = sqlite.prepare<[number, number]>('insert into log_lines_fts (rowid, text) select id, text from log_lines where id between ? and ?');
@@ -44,8 +47,9 @@ export function createSqliteLogAppend(sqlite: SqliteDatabase.Database, db: Kysel
     return stored;
   });
 
-  return async (lines) => {
+  return (db) => async (lines) => {
     if (lines.length === 0) return [];
+    if (db.isTransaction) return write(lines);
     return db.connection().execute(() => {
       if (sqlite.inTransaction) throw new Error('the SQLite connection is inside a transaction that log ingest does not own');
       return Promise.resolve(write(lines));

@@ -47,8 +47,8 @@ describe('openSqliteStore', () => {
 
   it('enforces foreign keys', async () => {
     const store = await openSqliteStore(join(dir, 'fk.db'));
-    const job = store.jobs.create({ runId: 'no-such-run', stageId: 'no-such-stage', kind: 'build', spec: {
-      jobId: 'j', runId: 'no-such-run', kind: 'build', project: 'p', sha: 's', version: '1-0123456',
+    const job = store.jobs.create({ owner: { kind: 'stage', runId: 'no-such-run', stageId: 'no-such-stage' }, kind: 'build', spec: {
+      jobId: 'j', runId: 'no-such-run', deploymentId: null, kind: 'build', project: 'p', sha: 's', version: '1-0123456',
       sourcePath: '/x', steps: [], artifactPaths: [], env: {},
     } }, 1);
     await expect(job).rejects.toThrow(/FOREIGN KEY/);

@@ -2,13 +2,14 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely } from 'kysely';
 import { SlipwayError, errorMessage } from '../../base/errors.ts';
 import { createKyselyStore } from '../kysely/kysely-store.ts';
 import type { Database } from '../kysely/tables.ts';
 import { migrateToLatest } from '../migrations/migrate-to-latest.ts';
 import type { Store } from '../store.ts';
 import { registerSqliteFunctions } from './sqlite-functions.ts';
+import { SqliteImmediateDialect } from './sqlite-immediate-dialect.ts';
 import { createSqliteLogAppend } from './sqlite-log-append.ts';
 
 /** How long a writer waits for another process's write lock before giving up. */
@@ -16,19 +17,20 @@ const BUSY_TIMEOUT_MS = 5000;
 
 /**
  * Opens (creating it and its folder if missing) the SQLite database at `file`, in WAL mode with
- * foreign keys enforced, and migrates it to the newest schema. Throws SlipwayError
+ * foreign keys enforced and transactions that take the write lock when they begin (BEGIN
+ * IMMEDIATE), and migrates it to the newest schema. Throws SlipwayError
  * (SLIPWAY_STORAGE_OPEN_FAILED, SLIPWAY_STORAGE_MIGRATION_FAILED) when it cannot.
  */
 export async function openSqliteStore(file: string): Promise<Store> {
   const sqlite = await openConnection(file);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteImmediateDialect({ database: sqlite }) });
   try {
     await migrateToLatest(db, 'sqlite');
   } catch (error) {
     await db.destroy();
     throw error;
   }
-  return createKyselyStore({ db, dialect: 'sqlite', isUniqueViolation }, { appendLogs: createSqliteLogAppend(sqlite, db) });
+  return createKyselyStore({ db, dialect: 'sqlite', isUniqueViolation }, { appendLogs: createSqliteLogAppend(sqlite) });
 }
 
 async function openConnection(file: string): Promise<SqliteDatabase.Database> {

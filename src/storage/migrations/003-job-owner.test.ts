@@ -1,0 +1,103 @@
+// Migration 003 on a SQLite database that already holds jobs: the table is rebuilt, so every row,
+// its order and the autoincrement counter must come through, and the new check must hold.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSqliteStore } from '../sqlite/sqlite-store.ts';
+import { jobSpec } from '../contract/fixtures.ts';
+import { initialMigration } from './001-initial.ts';
+import { logSearchMigration } from './002-log-search.ts';
+
+let dir = '';
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'slipway-migration-003-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A database at schema 002 with a project, a run, its build stage and three jobs (the middle one removed). */
+async function databaseBefore003(file: string): Promise<void> {
+  const sqlite = new SqliteDatabase(file);
+  sqlite.pragma('foreign_keys = ON');
+  const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const migrator = new Migrator({ db, provider: { getMigrations: () => Promise.resolve({
+    '001-initial': initialMigration('sqlite'),
+    '002-log-search': logSearchMigration('sqlite'),
+  }) } });
+  const { error } = await migrator.migrateToLatest();
+  if (error !== undefined) throw new Error('migrating to 002 failed', { cause: error });
+  sqlite.prepare(`insert into projects (id, name, repo_url, branch, poll_interval_ms, webhook_secret, run_count, created_at)
+    values ('p1', 'hello', 'r', 'main', 1, 's', 1, 1)`).run();
+  sqlite.prepare(`insert into runs (id, project_id, number, sha, ref, message, author, trigger, status, version, created_at)
+    values ('r1', 'p1', 1, '0123456789', 'main', 'm', 'a', 'manual', 'running', '1-0123456', 1)`).run();
+  sqlite.prepare(`insert into stages (id, run_id, name, kind, position, status) values ('s1', 'r1', 'build', 'build', 0, 'running')`).run();
+  const insertJob = sqlite.prepare(`insert into jobs (id, run_id, stage_id, kind, status, spec, created_at) values (?, 'r1', 's1', 'build', ?, ?, ?)`);
+  for (const [i, status] of ['failed', 'failed', 'queued'].entries()) {
+    const { runId: _r, deploymentId: _d, ...oldSpec } = jobSpec(`job-${i}`, 'r1');
+    insertJob.run(`job-${i}`, status, JSON.stringify({ ...oldSpec, runId: 'r1' }), 10 + i);
+  }
+  sqlite.prepare(`delete from jobs where id = 'job-2'`).run();
+  sqlite.prepare(`insert into jobs (id, run_id, stage_id, kind, status, spec, created_at) values ('job-3', 'r1', 's1', 'verify', 'queued', ?, 13)`)
+    .run(JSON.stringify({ ...jobSpec('job-3', 'r1', 'verify'), deploymentId: undefined }));
+  await db.destroy();
+}
+
+describe('migration 003-job-owner on SQLite', () => {
+  it('keeps every job, its order and its spec, owned by its run stage', async () => {
+    const file = join(dir, 'jobs.db');
+    await databaseBefore003(file);
+    const store = await openSqliteStore(file);
+    try {
+      const jobs = await store.jobs.listByRun('r1');
+      expect(jobs.map((j) => [j.id, j.kind, j.status, j.createdAt])).toEqual([
+        ['job-0', 'build', 'failed', 10], ['job-1', 'build', 'failed', 11], ['job-3', 'verify', 'queued', 13],
+      ]);
+      expect(jobs.every((j) => j.owner.kind === 'stage' && j.owner.runId === 'r1' && j.owner.stageId === 's1')).toBe(true);
+      expect((await store.jobs.get('job-3'))?.spec).toEqual(jobSpec('job-3', 'r1', 'verify'));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('never gives a removed job\'s seq again and queues new jobs after the old ones', async () => {
+    const file = join(dir, 'seq.db');
+    await databaseBefore003(file);
+    const store = await openSqliteStore(file);
+    try {
+      await store.jobs.create({ owner: { kind: 'stage', runId: 'r1', stageId: 's1' }, kind: 'build', spec: jobSpec('job-4', 'r1') }, 14);
+      const runner = await store.agents.enroll({ name: 'runner', labels: { role: 'runner' }, tokenHash: 't', address: 'x', port: null }, 1);
+      expect((await store.jobs.claimNext(runner.id, 'c1', 20))?.id).toBe('job-3');
+      expect((await store.jobs.claimNext(runner.id, 'c2', 21))?.id).toBe('job-4');
+    } finally {
+      await store.close();
+    }
+    const sqlite = new SqliteDatabase(file, { readonly: true });
+    try {
+      const seqs = sqlite.prepare('select id, seq from jobs order by seq').all() as { id: string; seq: number }[];
+      expect(seqs).toEqual([{ id: 'job-0', seq: 1 }, { id: 'job-1', seq: 2 }, { id: 'job-3', seq: 4 }, { id: 'job-4', seq: 5 }]);
+    } finally {
+      sqlite.close();
+    }
+  });
+
+  it('refuses a job with no owner or with two', async () => {
+    const file = join(dir, 'check.db');
+    await databaseBefore003(file);
+    await (await openSqliteStore(file)).close();
+    const sqlite = new SqliteDatabase(file);
+    try {
+      const insert = (runId: string | null, stageId: string | null, deploymentId: string | null) => () => sqlite.prepare(
+        `insert into jobs (id, run_id, stage_id, deployment_id, kind, status, spec, created_at) values (?, ?, ?, ?, 'build', 'queued', '{}', 1)`,
+      ).run(`x-${String(runId)}-${String(deploymentId)}`, runId, stageId, deploymentId);
+      expect(insert(null, null, null)).toThrow(/CHECK/);
+      expect(insert('r1', null, null)).toThrow(/CHECK/);
+      expect(insert('r1', 's1', 'd1')).toThrow(/CHECK/);
+    } finally {
+      sqlite.close();
+    }
+  });
+});
