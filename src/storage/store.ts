@@ -104,10 +104,11 @@ export interface JobStore {
   /** The jobs the deployment owns, oldest first. */
   listByDeployment(deploymentId: string): Promise<Job[]>;
   /**
-   * Atomically gives the oldest queued job to this agent (status running, agentId and commandId
-   * set), or returns undefined when none is queued. Two callers never get the same job.
+   * Atomically gives this queued job to this agent (status running, agentId and commandId set).
+   * Returns false when the job is not queued (another claimer took it, or it ended). Two callers
+   * never both get it: one conditional UPDATE.
    */
-  claimNext(agentId: string, commandId: string, at: number): Promise<JobWithSpec | undefined>;
+  claim(id: string, agentId: string, commandId: string, at: number): Promise<boolean>;
   /** Jobs that are queued or running, oldest first: the engine watches their agents and their age. */
   listActive(): Promise<Job[]>;
   update(id: string, patch: Partial<Pick<Job, 'status' | 'error' | 'finishedAt' | 'agentId' | 'commandId' | 'startedAt'>>): Promise<void>;

@@ -69,7 +69,7 @@ describe('the engine', () => {
     await store.agents.update(runner.id, { online: false, lastSeenAt: now });
     now += defaultEngineLimits.agentGraceMs + 1;
     await engine.tick();
-    expect((await store.jobs.get(job!.id))?.error).toContain('runner runner-1 was lost');
+    expect((await store.jobs.get(job!.id))?.error).toBe('agent lost: runner runner-1 stopped answering');
     expect(await store.commands.listPending(runner.id)).toEqual([]);
     expect((await store.runs.get(run.id))?.status).toBe('failed');
   });

@@ -28,37 +28,36 @@ export function describeJobStoreContract(open: () => Promise<Store>): void {
       expect(await store().jobs.get('nope')).toBeUndefined();
     });
 
-    it('gives the oldest queued job to the claiming agent and marks it running', async () => {
-      await queueJobs(3);
+    it('gives a queued job to the runner that claims it, and to nobody else', async () => {
+      await queueJobs(2);
       const runner = await enrollAgent(store(), 'runner-1', { role: 'runner' });
-      const claimed = await store().jobs.claimNext(runner.id, 'cmd-1', 500);
-      expect(claimed).toMatchObject({ id: 'job-0', status: 'running', agentId: runner.id, commandId: 'cmd-1', startedAt: 500 });
-      expect(claimed?.spec.jobId).toBe('job-0');
-      expect((await store().jobs.claimNext(runner.id, 'cmd-2', 501))?.id).toBe('job-1');
-      expect((await store().jobs.get('job-0'))?.status).toBe('running');
+      expect(await store().jobs.claim('job-1', runner.id, 'cmd-1', 500)).toBe(true);
+      expect(await store().jobs.get('job-1')).toMatchObject({ status: 'running', agentId: runner.id, commandId: 'cmd-1', startedAt: 500 });
+      expect(await store().jobs.claim('job-1', runner.id, 'cmd-2', 501)).toBe(false);
+      expect((await store().jobs.get('job-0'))?.status).toBe('queued');
     });
 
-    it('answers undefined when no job is queued', async () => {
-      const runner = await enrollAgent(store(), 'runner-1', { role: 'runner' });
-      expect(await store().jobs.claimNext(runner.id, 'cmd-1', 1)).toBeUndefined();
+    it('gives no job that has ended or is unknown', async () => {
       await queueJobs(1);
-      await store().jobs.claimNext(runner.id, 'cmd-2', 2);
-      expect(await store().jobs.claimNext(runner.id, 'cmd-3', 3)).toBeUndefined();
+      const runner = await enrollAgent(store(), 'runner-1', { role: 'runner' });
+      await store().jobs.update('job-0', { status: 'failed', finishedAt: 2 });
+      expect(await store().jobs.claim('job-0', runner.id, 'cmd-1', 3)).toBe(false);
+      expect(await store().jobs.claim('no-such-job', runner.id, 'cmd-2', 3)).toBe(false);
     });
 
-    it('never gives the same job to two runners claiming at once', async () => {
-      await queueJobs(5);
+    it('never gives one job to two runners claiming it at once', async () => {
+      await queueJobs(1);
       const runners = await Promise.all(Array.from({ length: 8 }, (_, i) => enrollAgent(store(), `runner-${i}`, { role: 'runner' })));
-      const claims = await Promise.all(runners.map((r, i) => store().jobs.claimNext(r.id, `cmd-${i}`, 10)));
-      const ids = claims.flatMap((c) => (c === undefined ? [] : [c.id]));
-      expect(ids.sort()).toEqual(['job-0', 'job-1', 'job-2', 'job-3', 'job-4']);
-      expect(claims.filter((c) => c === undefined)).toHaveLength(3);
+      const claims = await Promise.all(runners.map((r, i) => store().jobs.claim('job-0', r.id, `cmd-${i}`, 10)));
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      const winner = runners[claims.indexOf(true)]!;
+      expect(await store().jobs.get('job-0')).toMatchObject({ agentId: winner.id, commandId: `cmd-${claims.indexOf(true)}` });
     });
 
     it('lists a run\'s jobs in the order they were queued, and the ones not yet ended', async () => {
       const { run } = await queueJobs(3);
       const runner = await enrollAgent(store(), 'runner-1', { role: 'runner' });
-      await store().jobs.claimNext(runner.id, 'cmd-1', 1);
+      await store().jobs.claim('job-0', runner.id, 'cmd-1', 1);
       expect((await store().jobs.listByRun(run.id)).map((j) => j.id)).toEqual(['job-0', 'job-1', 'job-2']);
       await store().jobs.update('job-1', { status: 'failed', finishedAt: 2 });
       expect((await store().jobs.listActive()).map((j) => [j.id, j.status])).toEqual([['job-0', 'running'], ['job-2', 'queued']]);
@@ -89,15 +88,17 @@ export function describeJobStoreContract(open: () => Promise<Store>): void {
       expect((await store().jobs.listActive()).map((j) => j.id)).toEqual(['migrate-1']);
     });
 
-    it('keeps stage jobs and deployment jobs in one queue, claimed oldest first', async () => {
+    it('keeps stage jobs and deployment jobs in one queue, oldest first', async () => {
       const { run, stages, deployment } = await addProjectWithDeployment(store());
       await store().jobs.create({ owner: { kind: 'deployment', deploymentId: deployment.id }, kind: 'migrate', spec: jobSpec('migrate-1', run.id, 'migrate', deployment.id) }, 1);
       await store().jobs.create({ owner: { kind: 'stage', runId: run.id, stageId: stages[1]!.id }, kind: 'verify', spec: jobSpec('verify-1', run.id, 'verify') }, 2);
       const runner = await enrollAgent(store(), 'runner-1', { role: 'runner' });
-      const first = await store().jobs.claimNext(runner.id, 'cmd-1', 3);
-      expect(first).toMatchObject({ id: 'migrate-1', owner: { kind: 'deployment', deploymentId: deployment.id }, status: 'running' });
+      expect((await store().jobs.listActive()).map((j) => j.id)).toEqual(['migrate-1', 'verify-1']);
+      expect(await store().jobs.claim('migrate-1', runner.id, 'cmd-1', 3)).toBe(true);
+      const first = await store().jobs.get('migrate-1');
+      expect(first).toMatchObject({ owner: { kind: 'deployment', deploymentId: deployment.id }, status: 'running' });
       expect(first?.spec.deploymentId).toBe(deployment.id);
-      expect(await store().jobs.claimNext(runner.id, 'cmd-2', 4)).toMatchObject({ id: 'verify-1', owner: { kind: 'stage', runId: run.id } });
+      expect(await store().jobs.get('verify-1')).toMatchObject({ owner: { kind: 'stage', runId: run.id }, status: 'queued' });
       expect((await store().jobs.listByDeployment(deployment.id)).map((j) => j.id)).toEqual(['migrate-1']);
       expect((await store().jobs.listByRun(run.id)).map((j) => j.id)).toEqual(['verify-1']);
     });

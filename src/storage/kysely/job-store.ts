@@ -46,17 +46,12 @@ export function createKyselyJobStore({ db, dialect }: StoreContext): JobStore {
       return rows.map(toJob);
     },
 
-    async claimNext(agentId, commandId, at) {
-      // One statement: SQLite runs it under its single write lock; on PostgreSQL the inner
-      // SELECT locks the row it picks and skips rows other claimers hold, so nobody waits.
-      const oldest = db.selectFrom('jobs').select('id').where('status', '=', 'queued').orderBy('seq').limit(1);
-      const row = await db.updateTable('jobs')
+    async claim(id, agentId, commandId, at) {
+      const outcome = await db.updateTable('jobs')
         .set({ status: 'running', agent_id: agentId, command_id: commandId, started_at: at })
-        .where('id', '=', dialect === 'postgres' ? oldest.forUpdate().skipLocked() : oldest)
-        .where('status', '=', 'queued')
-        .returningAll()
+        .where('id', '=', id).where('status', '=', 'queued')
         .executeTakeFirst();
-      return row && toJobWithSpec(row);
+      return outcome.numUpdatedRows > 0n;
     },
 
     async listActive() {

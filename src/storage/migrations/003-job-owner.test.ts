@@ -70,8 +70,8 @@ describe('migration 003-job-owner on SQLite', () => {
     try {
       await store.jobs.create({ owner: { kind: 'stage', runId: 'r1', stageId: 's1' }, kind: 'build', spec: jobSpec('job-4', 'r1') }, 14);
       const runner = await store.agents.enroll({ name: 'runner', labels: { role: 'runner' }, tokenHash: 't', address: 'x', port: null }, 1);
-      expect((await store.jobs.claimNext(runner.id, 'c1', 20))?.id).toBe('job-3');
-      expect((await store.jobs.claimNext(runner.id, 'c2', 21))?.id).toBe('job-4');
+      expect((await store.jobs.listActive()).filter((j) => j.status === 'queued').map((j) => j.id)).toEqual(['job-3', 'job-4']);
+      expect(await store.jobs.claim('job-3', runner.id, 'c1', 20)).toBe(true);
     } finally {
       await store.close();
     }
