@@ -103,7 +103,7 @@ async function hostCommand(ctx: EngineContext, project: Project, deployment: Dep
     case 'activate':
       return {
         kind: 'activate', app: config.app, version: command.version, env: deployment.env, deploymentId: deployment.id, runId: deployment.runId,
-        run: appRunSpec(config, agents.get(agentId) ?? { port: null }), logs: config.logs ?? [],
+        run: appRunSpec(config, agents.get(agentId) ?? { port: null }), logs: config.logs,
       };
     case 'deactivate':
       return { kind: 'deactivate', app: config.app };

@@ -1,6 +1,5 @@
 // Performs what the run planner decides for one run: queues its build and verify jobs, starts its
 // deployments, and records its stages and its end.
-import { parseDuration } from '../../base/duration.ts';
 import { ConflictError, errorMessage, SlipwayError } from '../../base/errors.ts';
 import { newId } from '../../base/ids.ts';
 import { planRun, type RunAction, type RunView } from '../../core/pipeline/run-planner.ts';
@@ -97,7 +96,7 @@ async function queueJob(ctx: EngineContext, project: Project, run: Run, stageId:
 }
 
 function toJobStep(step: StepConfig): JobStep {
-  return { name: step.name ?? step.run, run: step.run, timeoutMs: parseDuration(step.timeout) ?? 600_000 };
+  return { name: step.name, run: step.run, timeoutMs: step.timeoutMs };
 }
 
 async function targetUrls(ctx: EngineContext, config: SlipwayConfig, deployment: Deployment, agents: AgentsById): Promise<string[]> {

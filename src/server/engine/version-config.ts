@@ -1,6 +1,5 @@
 // A version's artifact and the slipway.yml it was built from: what its hosts run and check.
 import { NotFoundError } from '../../base/errors.ts';
-import { parseDuration } from '../../base/duration.ts';
 import type { Agent, Artifact, Project, Run, SlipwayConfig } from '../../core/model.ts';
 import type { AppRunSpec } from '../../core/protocol/messages.ts';
 import type { Store } from '../../storage/store.ts';
@@ -19,8 +18,8 @@ export function appRunSpec(config: SlipwayConfig, agent: Pick<Agent, 'port'>): A
     command: config.run.command,
     port: agent.port ?? config.run.port,
     healthPath: config.run.health.http,
-    healthTimeoutMs: parseDuration(config.run.health.timeout) ?? 20_000,
-    stopTimeoutMs: parseDuration(config.run.stop_timeout) ?? 10_000,
+    healthTimeoutMs: config.run.health.timeoutMs,
+    stopTimeoutMs: config.run.stopTimeoutMs,
   };
 }
 
