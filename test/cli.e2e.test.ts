@@ -215,4 +215,20 @@ describe('slipway server and its tokens', () => {
     const right = await slipway(['project', 'list'], { env: { SLIPWAY_URL: url, SLIPWAY_TOKEN: envToken } });
     expect(right).toEqual({ code: 0, stdout: '', stderr: '' });
   });
+
+  it('shows on the project, and in slipway status, why checking its repository fails', async () => {
+    const missing = join(dir, 'no-such-repo.git');
+    const headers = { authorization: `Bearer ${envToken}`, 'content-type': 'application/json' };
+    const added = await fetch(`${url}/api/v1/projects`, { method: 'POST', headers, body: JSON.stringify({ name: 'broken', repo: missing, poll: '1s' }) });
+    expect(added.status).toBe(201);
+    const project = await waitFor('the failed poll on the project', async () => {
+      const answer = await (await fetch(`${url}/api/v1/projects/broken`, { headers })).json() as { pollError: { message: string; at: number } | null };
+      return answer.pollError ?? undefined;
+    });
+    expect(project.message).toContain(`could not clone ${missing}`);
+
+    const ran = await slipway(['status', 'broken'], { env: { SLIPWAY_URL: url, SLIPWAY_TOKEN: envToken } });
+    expect(ran.code).toBe(0);
+    expect(ran.stdout.split('\n')[0]).toBe(`repository checks failing since ${new Date(project.at).toISOString()}: ${project.message.split('\n')[0]}`);
+  });
 });
