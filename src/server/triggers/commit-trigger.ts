@@ -63,7 +63,7 @@ export class CommitTrigger {
       await this.recordCheck(project, null);
       return runs;
     } catch (err) {
-      await this.recordCheck(project, err);
+      await this.recordCheck(project, errorMessage(err));
       if (err instanceof SlipwayError && err.code === 'SLIPWAY_GIT_FETCH_FAILED') {
         this.deps.log.error({ project: project.name, err: err.message }, 'could not fetch the repository');
         return [];
@@ -90,8 +90,7 @@ export class CommitTrigger {
    * Keeps the outcome of a check on the project: the error (`at` = since when it fails) or null.
    * Writes only on a change; never throws, so that the check's own error is the one reported.
    */
-  private async recordCheck(project: Project, err: unknown): Promise<void> {
-    const message = err === null ? null : errorMessage(err);
+  private async recordCheck(project: Project, message: string | null): Promise<void> {
     if (message === (project.pollError?.message ?? null)) return;
     const refs = { projectId: project.id };
     try {
