@@ -89,6 +89,25 @@ describe('slipway validate', () => {
     expect(ran).toEqual({ code: 0, stdout: 'good.yml: ok (app hello, environments: testing, production)\n', stderr: '' });
   });
 
+  it('prints an alias bomb as a problem with its line and column, no stack trace, and exits 1', async () => {
+    const file = join(project, 'bomb.yml');
+    writeFileSync(file, [
+      'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]',
+      'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]',
+      'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]',
+      'd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]',
+      'e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]',
+      '',
+    ].join('\n'));
+    const ran = await slipway(['validate', 'bomb.yml'], { cwd: project });
+    noStack(ran.stderr);
+    expect(ran).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'bomb.yml:2:8: too many aliases: expanding them repeats values more than 100 times (an alias bomb?); write the values out instead\n1 problem in bomb.yml\n',
+    });
+  });
+
   it('says which file it cannot read and exits 1', async () => {
     const ran = await slipway(['validate', 'missing.yml'], { cwd: project });
     expect(ran).toEqual({ code: 1, stdout: '', stderr: 'slipway: cannot read missing.yml: no such file (run it where slipway.yml is, or pass its path)\n' });
@@ -204,5 +223,21 @@ describe('slipway server and its tokens', () => {
 
     const right = await slipway(['project', 'list'], { env: { SLIPWAY_URL: url, SLIPWAY_TOKEN: envToken } });
     expect(right).toEqual({ code: 0, stdout: '', stderr: '' });
+  });
+
+  it('shows on the project, and in slipway status, why checking its repository fails', async () => {
+    const missing = join(dir, 'no-such-repo.git');
+    const headers = { authorization: `Bearer ${envToken}`, 'content-type': 'application/json' };
+    const added = await fetch(`${url}/api/v1/projects`, { method: 'POST', headers, body: JSON.stringify({ name: 'broken', repo: missing, poll: '1s' }) });
+    expect(added.status).toBe(201);
+    const project = await waitFor('the failed poll on the project', async () => {
+      const answer = await (await fetch(`${url}/api/v1/projects/broken`, { headers })).json() as { pollError: { message: string; at: number } | null };
+      return answer.pollError ?? undefined;
+    });
+    expect(project.message).toContain(`could not clone ${missing}`);
+
+    const ran = await slipway(['status', 'broken'], { env: { SLIPWAY_URL: url, SLIPWAY_TOKEN: envToken } });
+    expect(ran.code).toBe(0);
+    expect(ran.stdout.split('\n')[0]).toBe(`repository checks failing since ${new Date(project.at).toISOString()}: ${project.message.split('\n')[0]}`);
   });
 });

@@ -15,7 +15,17 @@ export interface Project {
   webhookSecret: string;
   /** The newest commit of the branch that already has a run; null before the first. */
   lastSeenSha: string | null;
+  /**
+   * Why the last check of the repository (a poll or a push webhook) failed, and when it started
+   * failing; null once a check works again.
+   */
+  pollError: ProjectPollError | null;
   createdAt: number;
+}
+
+export interface ProjectPollError {
+  message: string;
+  at: number;
 }
 
 export type RunTrigger = 'poll' | 'webhook' | 'manual';

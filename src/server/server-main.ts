@@ -94,7 +94,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const gateway = new AgentGateway({ store, clock, log, heartbeatTimeoutMs: limits.heartbeatTimeoutMs, logs: ingest, onChange: () => engine.wake() });
   const engine: Engine = createEngine({ store, gateway, events, clock, log, limits, blobs });
   const trigger = new CommitTrigger({ store, mirrors, events, clock, log, onRuns: () => engine.wake() });
-  const poller = startPoller({ store, trigger, clock });
+  const poller = startPoller({ store, trigger, clock, log });
 
   const app = await buildHttpApp({ store, blobs, gateway, engine, events, mirrors, trigger, clock, log, tokens, maxArtifactBytes, logTail });
   const close = async () => {

@@ -35,7 +35,7 @@ export interface Store {
   close(): Promise<void>;
 }
 
-export type NewProject = Omit<Project, 'id' | 'createdAt' | 'lastSeenSha'>;
+export type NewProject = Omit<Project, 'id' | 'createdAt' | 'lastSeenSha' | 'pollError'>;
 
 export interface ProjectStore {
   /** Adds a project. Throws ConflictError (SLIPWAY_PROJECT_EXISTS) when the name is taken. */
@@ -45,6 +45,8 @@ export interface ProjectStore {
   /** Every project, by name. */
   list(): Promise<Project[]>;
   setLastSeenSha(id: string, sha: string): Promise<void>;
+  /** Records why the last check of the project's repository failed, as given; null: it worked. */
+  setPollError(id: string, error: Project['pollError']): Promise<void>;
 }
 
 export interface NewRun {

@@ -1,5 +1,6 @@
 // `slipway status PROJECT`: per environment, the version on each host and the last deployment.
 import { Command } from 'commander';
+import type { Project } from '../../core/model.ts';
 import type { EnvironmentStatus } from '../../server/api/project-status.ts';
 import { apiClientFromEnv, projectPath } from '../api-client.ts';
 
@@ -10,8 +11,13 @@ export function statusCommand(): Command {
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExample:\n  slipway status hello --json')
     .action(async (project: string, opts: { json?: boolean }) => {
-      const status = await apiClientFromEnv(process.env).get<{ environments: EnvironmentStatus[] }>(projectPath(project, '/status'));
-      if (opts.json) return void process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+      const api = apiClientFromEnv(process.env);
+      const [{ pollError }, status] = await Promise.all([
+        api.get<Pick<Project, 'pollError'>>(projectPath(project)),
+        api.get<{ environments: EnvironmentStatus[] }>(projectPath(project, '/status')),
+      ]);
+      if (opts.json) return void process.stdout.write(`${JSON.stringify({ ...status, pollError }, null, 2)}\n`);
+      if (pollError) process.stdout.write(`repository checks failing since ${new Date(pollError.at).toISOString()}: ${pollError.message}\n`);
       for (const env of status.environments) {
         const last = env.lastDeployment;
         process.stdout.write(`${env.name}  known-good: ${env.knownGood ?? '-'}  last deployment: ${last ? `${last.version} ${last.status}` : '-'}\n`);

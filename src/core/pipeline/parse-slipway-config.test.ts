@@ -1,6 +1,6 @@
 // Tests of the slipway.yml parser: defaults, and every problem reported where it stands in the file.
 import { describe, expect, it } from 'vitest';
-import { environmentOrder, formatConfigProblem, parseSlipwayConfig } from './parse-slipway-config.ts';
+import { environmentOrder, formatConfigProblem, MAX_CONFIG_BYTES, parseSlipwayConfig } from './parse-slipway-config.ts';
 
 /** The example of DESIGN §7, verbatim. */
 const designExample = `app: hello
@@ -58,16 +58,18 @@ describe('parseSlipwayConfig', () => {
         version: 1,
         app: 'hello',
         build: {
-          steps: [{ name: 'unit tests', run: 'npm ci && npm test', timeout: '10m' }],
+          steps: [{ name: 'unit tests', run: 'npm ci && npm test', timeoutMs: 600_000 }],
           artifact: ['server.js', 'package.json', 'node_modules/'],
         },
-        run: { command: 'node server.js', port: 8080, health: { http: '/healthz', timeout: '20s' }, stop_timeout: '10s' },
+        run: { command: 'node server.js', port: 8080, health: { http: '/healthz', timeoutMs: 20_000 }, stopTimeoutMs: 10_000 },
+        logs: [],
         environments: {
           testing: {
             hosts: { env: 'testing' },
             batch: 1,
+            after: null,
             approval: 'auto',
-            verify: [{ run: 'npm run acceptance', timeout: '10m' }],
+            verify: [{ name: 'npm run acceptance', run: 'npm run acceptance', timeoutMs: 600_000 }],
           },
           production: { hosts: { env: 'production' }, batch: '50%', after: 'testing', approval: 'manual', verify: [] },
         },
@@ -182,9 +184,9 @@ run:
     expect(result.config.logs).toEqual(['shared/log/*.log', '/var/log/hello/*.log']);
   });
 
-  it('leaves logs out when a project declares none', () => {
+  it('gives no log files when a project declares none', () => {
     const result = parseSlipwayConfig(withEnvironments('  prod:\n    hosts: { env: p }\n'));
-    expect(result.ok && result.config.logs).toBeUndefined();
+    expect(result.ok && result.config.logs).toEqual([]);
   });
 
   it('points each bad log path at its line and column, saying what is wrong with it', () => {
@@ -209,6 +211,40 @@ ${withEnvironments('  prod:\n    hosts: { env: p }\n')}`;
 
   it('says so when the file is not a map of keys', () => {
     expect(problemsOf('- app: hello\n')).toEqual(['slipway.yml:1:1: expected a map of keys, got a list']);
+  });
+
+  it('reports an alias bomb as a problem at its first alias instead of throwing', () => {
+    const bomb = [
+      'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]',
+      'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]',
+      'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]',
+      'd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]',
+      'e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]',
+      'f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]',
+      'g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]',
+      '',
+    ].join('\n');
+    expect(problemsOf(bomb)).toEqual([
+      'slipway.yml:2:8: too many aliases: expanding them repeats values more than 100 times (an alias bomb?); write the values out instead',
+    ]);
+  });
+
+  it('still reads a file that shares a value through a few aliases', () => {
+    const result = parseSlipwayConfig(withEnvironments('  testing:\n    hosts: &labels { env: shared }\n  production:\n    after: testing\n    hosts: *labels\n'));
+    if (!result.ok) throw new Error(result.problems.map((p) => formatConfigProblem('slipway.yml', p)).join('\n'));
+    expect(result.config.environments.production?.hosts).toEqual({ env: 'shared' });
+  });
+
+  it('refuses a file larger than 256 KiB before parsing it', () => {
+    const text = `${withEnvironments('  prod:\n    hosts: { env: p }\n')}# ${'x'.repeat(MAX_CONFIG_BYTES)}\n`;
+    expect(problemsOf(text)).toEqual([`slipway.yml:1:1: the file is ${Math.ceil(text.length / 1024)} KiB, more than the 256 KiB a slipway.yml may have`]);
+  });
+
+  it('counts the size in UTF-8 bytes, not characters', () => {
+    const justUnder = `${withEnvironments('  prod:\n    hosts: { env: p }\n')}# `;
+    const text = `${justUnder}${'é'.repeat(Math.ceil((MAX_CONFIG_BYTES - justUnder.length) / 2) + 1)}\n`;
+    expect(text.length).toBeLessThan(MAX_CONFIG_BYTES);
+    expect(problemsOf(text)[0]).toMatch(/^slipway\.yml:1:1: the file is \d+ KiB, more than the 256 KiB/);
   });
 });
 

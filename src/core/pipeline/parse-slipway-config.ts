@@ -1,8 +1,11 @@
-// Turns the text of a slipway.yml into a checked SlipwayConfig, or into every problem it has, each
-// with the line and column where it stands.
-import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+// Turns the text of a slipway.yml into the normalized SlipwayConfig, or into every problem it has,
+// each with the line and column where it stands. Hostile text (huge, or an alias bomb) is a problem too.
+import { isAlias, isMap, isNode, isPair, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
-import { slipwayConfigSchema, type SlipwayConfig } from './slipway-config.ts';
+import { errorMessage } from '../../base/errors.ts';
+import { normalizeConfig } from './normalize-config.ts';
+import type { SlipwayConfig } from './slipway-config.ts';
+import { slipwayFileSchema } from './slipway-file.ts';
 
 export interface ConfigProblem {
   line: number;
@@ -16,8 +19,25 @@ export type ConfigParseResult =
   | { ok: true; config: SlipwayConfig }
   | { ok: false; problems: ConfigProblem[] };
 
-/** Parses slipway.yml text. Never throws for bad input: every problem is returned at once, in file order. */
+/** The largest slipway.yml read, in UTF-8 bytes: a real one is a few KiB. */
+export const MAX_CONFIG_BYTES = 256 * 1024;
+
+/**
+ * How many times aliases may repeat a value when the YAML is expanded (yaml's own measure): enough
+ * for sharing a few steps or label sets, far too few for an alias bomb ("billion laughs").
+ */
+export const MAX_ALIAS_COUNT = 100;
+
+/**
+ * Parses slipway.yml text into the normalized config. Never throws for bad input, however hostile:
+ * every problem is returned at once, in file order.
+ */
 export function parseSlipwayConfig(text: string): ConfigParseResult {
+  const size = byteLength(text);
+  if (size > MAX_CONFIG_BYTES) {
+    const message = `the file is ${formatKiB(size)}, more than the ${formatKiB(MAX_CONFIG_BYTES)} a slipway.yml may have`;
+    return { ok: false, problems: [{ line: 1, col: 1, path: '', message }] };
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number) => {
@@ -30,12 +50,13 @@ export function parseSlipwayConfig(text: string): ConfigParseResult {
   // still checked; after a syntax error the tree is a guess, and checking it would mislead.
   if (doc.errors.some((e) => e.code !== 'DUPLICATE_KEY')) return { ok: false, problems };
 
-  const raw: unknown = doc.toJS() ?? {};
-  const parsed = slipwayConfigSchema.safeParse(raw);
+  const raw = toPlainData(doc, at);
+  if (!raw.ok) return { ok: false, problems: sortProblems([...problems, raw.problem]) };
+  const parsed = slipwayFileSchema.safeParse(raw.value);
   if (!parsed.success) problems.push(...parsed.error.issues.flatMap((issue) => describeIssue(doc, issue, at)));
-  problems.push(...checkEnvironmentOrder(doc, raw, at));
+  problems.push(...checkEnvironmentOrder(doc, raw.value, at));
   if (problems.length > 0 || !parsed.success) return { ok: false, problems: sortProblems(problems) };
-  return { ok: true, config: parsed.data };
+  return { ok: true, config: normalizeConfig(parsed.data) };
 }
 
 /** Formats one problem the way compilers do: `slipway.yml:12:5: environments.production.batch: ...`. */
@@ -49,18 +70,54 @@ export function formatConfigProblem(file: string, p: ConfigProblem): string {
  */
 export function environmentOrder(config: SlipwayConfig): string[] {
   const order: string[] = [];
-  const visit = (env: string) => {
+  const place = (env: string) => {
     if (order.includes(env)) return;
     const after = config.environments[env]?.after;
-    if (after) visit(after);
+    if (after) place(after);
     order.push(env);
   };
-  for (const env of Object.keys(config.environments)) visit(env);
+  for (const env of Object.keys(config.environments)) place(env);
   return order;
 }
 
 type Position = (offset: number) => { line: number; col: number };
 type Segment = string | number;
+
+/**
+ * The document as plain data. Expanding aliases is where yaml throws on a bomb (and on an alias
+ * it cannot resolve): that becomes a problem at the first alias, since yaml does not say which.
+ */
+function toPlainData(doc: Document, at: Position): { ok: true; value: unknown } | { ok: false; problem: ConfigProblem } {
+  try {
+    return { ok: true, value: (doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown) ?? {} };
+  } catch (err) {
+    const message = /excessive alias count/i.test(errorMessage(err))
+      ? `too many aliases: expanding them repeats values more than ${MAX_ALIAS_COUNT} times (an alias bomb?); write the values out instead`
+      : `cannot read the YAML: ${yamlMessage(errorMessage(err))}`;
+    return { ok: false, problem: { ...at(firstAliasOffset(doc)), path: '', message } };
+  }
+}
+
+function firstAliasOffset(doc: Document): number {
+  let offset = 0;
+  visit(doc, {
+    Alias(_key, node) {
+      if (!isAlias(node) || !node.range) return undefined;
+      offset = node.range[0];
+      return visit.BREAK;
+    },
+  });
+  return offset;
+}
+
+/** UTF-8 size without allocating a copy of a huge text first. */
+function byteLength(text: string): number {
+  return text.length > MAX_CONFIG_BYTES ? text.length : new TextEncoder().encode(text).length;
+}
+
+function formatKiB(bytes: number): string {
+  return `${Math.ceil(bytes / 1024)} KiB`;
+}
 
 function describeIssue(doc: Document, issue: z.core.$ZodIssue, at: Position): ConfigProblem[] {
   const path = issue.path.filter((s): s is Segment => typeof s !== 'symbol');

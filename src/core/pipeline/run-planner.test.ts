@@ -7,7 +7,7 @@ import type { EnvironmentConfig, SlipwayConfig } from './slipway-config.ts';
 const version = '7-abcdef0';
 
 function environment(patch: Partial<EnvironmentConfig> = {}): EnvironmentConfig {
-  return { hosts: { env: 'x' }, batch: 1, approval: 'auto', verify: [], ...patch };
+  return { hosts: { env: 'x' }, batch: 1, after: null, approval: 'auto', verify: [], ...patch };
 }
 
 /** testing (with acceptance tests), then production after it with a manual approval. */
@@ -15,10 +15,11 @@ function config(): SlipwayConfig {
   return {
     version: 1,
     app: 'hello',
-    build: { steps: [{ run: 'npm test', timeout: '10m' }], artifact: ['dist'] },
-    run: { command: 'node server.js', port: 8080, health: { http: '/healthz', timeout: '20s' }, stop_timeout: '10s' },
+    build: { steps: [{ name: 'npm test', run: 'npm test', timeoutMs: 600_000 }], artifact: ['dist'] },
+    run: { command: 'node server.js', port: 8080, health: { http: '/healthz', timeoutMs: 20_000 }, stopTimeoutMs: 10_000 },
+    logs: [],
     environments: {
-      testing: environment({ hosts: { env: 'testing' }, verify: [{ run: 'npm run acceptance', timeout: '10m' }] }),
+      testing: environment({ hosts: { env: 'testing' }, verify: [{ name: 'npm run acceptance', run: 'npm run acceptance', timeoutMs: 600_000 }] }),
       production: environment({ hosts: { env: 'production' }, after: 'testing', approval: 'manual', batch: '50%' }),
     },
   };

@@ -1,73 +1,38 @@
-// The schema of slipway.yml, version 1 (DESIGN §7): what a project declares about its build, how
-// its app runs on a host, and the environments a version goes through.
-import { z } from 'zod';
-import { parseDuration } from '../../base/duration.ts';
+// The normalized slipway.yml: what the server, the engine and the CLI read. Durations are in
+// milliseconds and every default is filled in (by normalizeConfig, once), so no reader repeats one.
+import type { Labels } from '../model.ts';
+import type { BatchSize } from './slipway-file.ts';
 
-const name = z
-  .string()
-  .regex(/^[a-z][a-z0-9-]{0,62}$/, 'expected a lowercase name of letters, digits and "-", starting with a letter');
+export type { BatchSize };
 
-const duration = z.string().refine((text) => parseDuration(text) !== undefined, {
-  message: 'expected a duration like "500ms", "20s", "5m" or "1h"',
-});
+export interface SlipwayConfig {
+  version: 1;
+  app: string;
+  build: { steps: StepConfig[]; artifact: string[] };
+  run: {
+    command: string;
+    /** The app's PORT unless an agent has its own. */
+    port: number;
+    health: { http: string; timeoutMs: number };
+    stopTimeoutMs: number;
+  };
+  /** Log files followed on every host beside the app's output; [] when the file declares none. */
+  logs: string[];
+  environments: Record<string, EnvironmentConfig>;
+}
 
-const step = z.strictObject({
-  name: z.string().min(1).optional(),
-  run: z.string().min(1, 'expected a shell command'),
-  timeout: duration.default('10m'),
-});
+export interface StepConfig {
+  /** The step's own name, or its command when the file gives none. */
+  name: string;
+  run: string;
+  timeoutMs: number;
+}
 
-const batch = z.union([
-  z.number().int().min(1, 'expected at least 1 host, or a percentage like "25%"'),
-  z.string().regex(/^(100|[1-9]\d?)%$/, 'expected a percentage from 1% to 100%'),
-], { error: 'expected a number of hosts or a percentage like "25%"' });
-
-const environment = z.strictObject({
-  hosts: z.record(z.string().min(1), z.string().min(1)).refine((s) => Object.keys(s).length > 0, {
-    message: 'expected at least one label, e.g. { env: testing }',
-  }),
-  batch: batch.default(1),
-  after: name.optional(),
-  approval: z.enum(['auto', 'manual']).default('auto'),
-  verify: z.array(step).default([]),
-});
-
-/**
- * A log file the agents follow beside the app's output: a path or a glob (`*` and `?` within one
- * folder level), absolute, or relative to the app's folder on the host (<root>/apps/<app>/).
- */
-const logGlob = z
-  .string()
-  .min(1, 'expected a path or a glob like "shared/log/*.log"')
-  .refine((glob) => !glob.includes('**'), { message: 'expected "*" within one folder level ("**" is not supported), e.g. "shared/log/*.log"' })
-  .refine((glob) => !glob.endsWith('/'), { message: 'expected a file or a glob of files, not a folder: add "/*.log"' })
-  .refine((glob) => glob.startsWith('/') || !glob.split('/').includes('..'), { message: 'expected a path inside the app\'s folder: ".." is not allowed in a relative path' })
-  .refine((glob) => !glob.includes('\0'), { message: 'expected a path without NUL characters' });
-
-export const slipwayConfigSchema = z.strictObject({
-  version: z.literal(1).default(1),
-  app: name,
-  build: z.strictObject({
-    steps: z.array(step).min(1, 'expected at least one step'),
-    artifact: z.array(z.string().min(1)).min(1, 'expected at least one path to pack'),
-  }),
-  run: z.strictObject({
-    command: z.string().min(1, 'expected the command that starts the app'),
-    port: z.number().int().min(1).max(65535).default(8080),
-    health: z.strictObject({
-      http: z.string().startsWith('/', 'expected a path starting with "/", e.g. /healthz'),
-      timeout: duration.default('20s'),
-    }),
-    stop_timeout: duration.default('10s'),
-  }),
-  /** Log files the app writes (or others write for it), followed on every host; see logGlob. */
-  logs: z.array(logGlob).max(50, 'expected at most 50 log paths').optional(),
-  environments: z.record(name, environment).refine((envs) => Object.keys(envs).length > 0, {
-    message: 'expected at least one environment',
-  }),
-});
-
-export type SlipwayConfig = z.infer<typeof slipwayConfigSchema>;
-export type StepConfig = z.infer<typeof step>;
-export type EnvironmentConfig = z.infer<typeof environment>;
-export type BatchSize = z.infer<typeof batch>;
+export interface EnvironmentConfig {
+  hosts: Labels;
+  batch: BatchSize;
+  /** The environment a version must have passed first; null for none. */
+  after: string | null;
+  approval: 'auto' | 'manual';
+  verify: StepConfig[];
+}

@@ -2,9 +2,10 @@
 // runRef(). One run per new commit on the project's branch, oldest first.
 import type { Logger } from 'pino';
 import type { Clock } from '../../base/clock.ts';
-import { InputError, NotFoundError } from '../../base/errors.ts';
-import type { Project, Run, RunTrigger } from '../../core/model.ts';
-import { environmentOrder, formatConfigProblem, parseSlipwayConfig } from '../../core/pipeline/parse-slipway-config.ts';
+import { errorMessage, InputError, NotFoundError, SlipwayError } from '../../base/errors.ts';
+import type { Project, Run, RunTrigger, SlipwayConfig } from '../../core/model.ts';
+import { formatConfigProblem, parseSlipwayConfig } from '../../core/pipeline/parse-slipway-config.ts';
+import { planStages, type PlannedStage } from '../../core/pipeline/plan-stages.ts';
 import type { Store } from '../../storage/store.ts';
 import type { EventLog } from '../engine/event-log.ts';
 import type { GitMirror } from '../git/git-mirror.ts';
@@ -31,8 +32,12 @@ export class CommitTrigger {
 
   /**
    * Fetches the project's mirror and creates a run for each commit on its branch that is new
-   * since the last check. Calls for one project run one after the other. A repository that
-   * cannot be fetched is logged and gives no runs.
+   * since the last check. Calls for one project run one after the other. Every commit gets its
+   * run: one whose slipway.yml is missing, broken or hostile, or that cannot be read, gets a
+   * failed run saying why, and later commits still build. The outcome of the check is kept on
+   * the project (`pollError`, with a `project.poll_failed` event when it starts failing). A
+   * repository that cannot be fetched is logged and gives no runs; anything else that fails is
+   * recorded, then rejected for the caller to log.
    */
   check(project: Project, trigger: RunTrigger): Promise<Run[]> {
     const previous = this.checking.get(project.id) ?? Promise.resolve([]);
@@ -53,13 +58,23 @@ export class CommitTrigger {
   private async checkNow(projectId: string, trigger: RunTrigger): Promise<Run[]> {
     const project = await this.deps.store.projects.get(projectId);
     if (!project) return [];
-    const mirror = this.deps.mirrors.for(project);
     try {
-      await this.sync(mirror, project);
+      const runs = await this.newRuns(project, trigger);
+      await this.recordCheck(project, null);
+      return runs;
     } catch (err) {
-      this.deps.log.warn({ project: project.name, err: (err as Error).message }, 'could not fetch the repository');
-      return [];
+      await this.recordCheck(project, errorMessage(err));
+      if (err instanceof SlipwayError && err.code === 'SLIPWAY_GIT_FETCH_FAILED') {
+        this.deps.log.error({ project: project.name, err: err.message }, 'could not fetch the repository');
+        return [];
+      }
+      throw err;
     }
+  }
+
+  private async newRuns(project: Project, trigger: RunTrigger): Promise<Run[]> {
+    const mirror = this.deps.mirrors.for(project);
+    await this.sync(mirror, project);
     const head = await mirror.head(project.branch);
     if (!head || head === project.lastSeenSha) return [];
     const runs: Run[] = [];
@@ -71,30 +86,76 @@ export class CommitTrigger {
     return runs;
   }
 
+  /**
+   * Keeps the outcome of a check on the project: the error (`at` = since when it fails) or null.
+   * Writes only on a change; never throws, so that the check's own error is the one reported.
+   */
+  private async recordCheck(project: Project, message: string | null): Promise<void> {
+    if (message === (project.pollError?.message ?? null)) return;
+    const refs = { projectId: project.id };
+    try {
+      await this.deps.store.projects.setPollError(project.id, message === null ? null : { message, at: project.pollError?.at ?? this.deps.clock.now() });
+      if (message !== null && project.pollError === null) {
+        await this.deps.events.emit('project.poll_failed', `checking the repository of ${project.name} fails: ${message}`, { ...refs, data: { error: message } });
+      } else if (message === null) {
+        await this.deps.events.emit('project.poll_recovered', `checking the repository of ${project.name} works again`, refs);
+      }
+    } catch (recordErr) {
+      this.deps.log.error({ project: project.name, err: errorMessage(recordErr) }, 'could not record the outcome of a repository check');
+    }
+  }
+
   /** Brings the mirror up to date (creating it the first time). */
   private async sync(mirror: GitMirror, project: Project): Promise<void> {
     const fetched = await mirror.fetch();
     if (!fetched.ok) throw new InputError('SLIPWAY_GIT_FETCH_FAILED', `${project.name}: ${fetched.error}`);
   }
 
+  /**
+   * Creates the commit's run, a failed one when its slipway.yml is unusable. Throws only when the
+   * store cannot take even a failed run (then nothing was created and the next check tries again).
+   */
   private async createRun(project: Project, mirror: GitMirror, sha: string, ref: string, trigger: RunTrigger): Promise<Run> {
-    const info = await mirror.commitInfo(sha);
-    const text = await mirror.readFile(sha, 'slipway.yml');
-    const parsed = text === undefined ? undefined : parseSlipwayConfig(text);
-    const error = text === undefined
-      ? `no slipway.yml at the root of commit ${sha.slice(0, 7)}`
-      : parsed && !parsed.ok ? parsed.problems.map((p) => formatConfigProblem('slipway.yml', p)).join('\n') : null;
-    const config = parsed?.ok ? parsed.config : null;
-    const stages = config ? [{ name: 'build', kind: 'build' as const }, ...environmentOrder(config).map((name) => ({ name, kind: 'environment' as const }))] : [];
-    const run = await this.deps.store.runs.create(
-      { projectId: project.id, sha, ref, message: info.message, author: info.author, trigger, config, error, stages },
-      this.deps.clock.now(),
-    );
-    const what = error ? `could not start: ${error}` : `queued (${trigger})`;
-    await this.deps.events.emit('run.created', `run #${run.number} of ${project.name} for ${sha.slice(0, 7)} "${info.message}" ${what}`, {
+    const commit = await this.readCommit(project, mirror, sha);
+    const now = this.deps.clock.now();
+    const base = { projectId: project.id, sha, ref, message: commit.message, author: commit.author, trigger };
+    let run: Run;
+    try {
+      run = await this.deps.store.runs.create({ ...base, config: commit.config, error: commit.error, stages: commit.stages }, now);
+    } catch (err) {
+      if (commit.config === null) throw err;
+      this.deps.log.error({ project: project.name, sha, err: errorMessage(err) }, 'could not create a run: recording it as failed');
+      run = await this.deps.store.runs.create({ ...base, config: null, error: `could not create the run: ${errorMessage(err)}`, stages: [] }, now);
+    }
+    const what = run.error ? `could not start: ${run.error}` : `queued (${trigger})`;
+    await this.deps.events.emit('run.created', `run #${run.number} of ${project.name} for ${sha.slice(0, 7)} "${commit.message}" ${what}`, {
       projectId: project.id, runId: run.id,
     });
     this.deps.onRuns();
     return run;
   }
+
+  /** What the commit says, and its config or why it has none. Never throws: a failure is the run's error. */
+  private async readCommit(project: Project, mirror: GitMirror, sha: string): Promise<CommitReading> {
+    const reading: CommitReading = { message: '', author: '', config: null, error: null, stages: [] };
+    try {
+      ({ message: reading.message, author: reading.author } = await mirror.commitInfo(sha));
+      const text = await mirror.readFile(sha, 'slipway.yml');
+      if (text === undefined) return { ...reading, error: `no slipway.yml at the root of commit ${sha.slice(0, 7)}` };
+      const parsed = parseSlipwayConfig(text);
+      if (!parsed.ok) return { ...reading, error: parsed.problems.map((p) => formatConfigProblem('slipway.yml', p)).join('\n') };
+      return { ...reading, config: parsed.config, stages: planStages(parsed.config) };
+    } catch (err) {
+      this.deps.log.error({ project: project.name, sha, err: errorMessage(err) }, 'could not read a commit');
+      return { ...reading, error: `could not read commit ${sha.slice(0, 7)}: ${errorMessage(err)}` };
+    }
+  }
+}
+
+interface CommitReading {
+  message: string;
+  author: string;
+  config: SlipwayConfig | null;
+  error: string | null;
+  stages: PlannedStage[];
 }

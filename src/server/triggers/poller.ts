@@ -1,4 +1,6 @@
-// Polls every project's repository at its own interval (DESIGN §2: the poll trigger).
+// Polls every project's repository at its own interval (DESIGN §2: the poll trigger). No error of
+// a round is dropped: CommitTrigger keeps each project's on the project, and this logs them.
+import type { Logger } from 'pino';
 import type { Clock } from '../../base/clock.ts';
 import type { Store } from '../../storage/store.ts';
 import type { CommitTrigger } from './commit-trigger.ts';
@@ -7,7 +9,15 @@ export interface Poller {
   close(): Promise<void>;
 }
 
-export function startPoller(deps: { store: Store; trigger: CommitTrigger; clock: Clock; checkEveryMs?: number }): Poller {
+export interface PollerDeps {
+  store: Store;
+  trigger: CommitTrigger;
+  clock: Clock;
+  log: Logger;
+  checkEveryMs?: number;
+}
+
+export function startPoller(deps: PollerDeps): Poller {
   const lastPolled = new Map<string, number>();
   let closed = false;
   let current: Promise<unknown> | undefined;
@@ -15,14 +25,21 @@ export function startPoller(deps: { store: Store; trigger: CommitTrigger; clock:
   const round = async () => {
     const now = deps.clock.now();
     const due = (await deps.store.projects.list()).filter((p) => now - (lastPolled.get(p.id) ?? 0) >= p.pollIntervalMs);
-    await Promise.all(due.map((project) => {
+    await Promise.all(due.map(async (project) => {
       lastPolled.set(project.id, now);
-      return deps.trigger.check(project, 'poll');
+      try {
+        await deps.trigger.check(project, 'poll');
+      } catch (err) {
+        // Already on the project (pollError) by CommitTrigger; the log has the detail.
+        deps.log.error({ project: project.name, err }, 'polling the repository failed');
+      }
     }));
   };
   const timer = setInterval(() => {
     if (closed || current) return; // a slow round is not stacked up behind
-    current = round().catch(() => undefined).finally(() => (current = undefined));
+    current = round()
+      .catch((err: unknown) => deps.log.error({ err }, 'a poll round failed before checking any project'))
+      .finally(() => (current = undefined));
   }, deps.checkEveryMs ?? 1000);
 
   return {

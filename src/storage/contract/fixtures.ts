@@ -23,10 +23,11 @@ export function useStore(open: () => Promise<Store>): () => Store {
 export const config: SlipwayConfig = {
   version: 1,
   app: 'hello',
-  build: { steps: [{ name: 'unit tests', run: 'npm test', timeout: '10m' }], artifact: ['server.js'] },
-  run: { command: 'node server.js', port: 8080, health: { http: '/healthz', timeout: '20s' }, stop_timeout: '10s' },
+  build: { steps: [{ name: 'unit tests', run: 'npm test', timeoutMs: 600_000 }], artifact: ['server.js'] },
+  run: { command: 'node server.js', port: 8080, health: { http: '/healthz', timeoutMs: 20_000 }, stopTimeoutMs: 10_000 },
+  logs: [],
   environments: {
-    testing: { hosts: { env: 'testing' }, batch: 1, approval: 'auto', verify: [] },
+    testing: { hosts: { env: 'testing' }, batch: 1, after: null, approval: 'auto', verify: [] },
     production: { hosts: { env: 'production' }, batch: '50%', after: 'testing', approval: 'manual', verify: [] },
   },
 };

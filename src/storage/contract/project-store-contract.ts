@@ -12,7 +12,7 @@ export function describeProjectStoreContract(open: () => Promise<Store>): void {
       const created = await addProject(store(), 'hello', 1234);
       expect(created).toMatchObject({
         name: 'hello', repoUrl: 'https://git.example.com/hello.git', branch: 'main',
-        pollIntervalMs: 60_000, webhookSecret: 's3cret', lastSeenSha: null, createdAt: 1234,
+        pollIntervalMs: 60_000, webhookSecret: 's3cret', lastSeenSha: null, pollError: null, createdAt: 1234,
       });
       expect(await store().projects.get(created.id)).toEqual(created);
       expect(await store().projects.getByName('hello')).toEqual(created);
@@ -42,6 +42,15 @@ export function describeProjectStoreContract(open: () => Promise<Store>): void {
       const project = await addProject(store());
       await store().projects.setLastSeenSha(project.id, 'abc123');
       expect((await store().projects.get(project.id))?.lastSeenSha).toBe('abc123');
+    });
+
+    it('shows why the last check of the repository failed until one works again', async () => {
+      const project = await addProject(store());
+      await store().projects.setPollError(project.id, { message: 'hello: could not fetch: repository not found', at: 1_700_000_000_123 });
+      expect((await store().projects.get(project.id))?.pollError).toEqual({ message: 'hello: could not fetch: repository not found', at: 1_700_000_000_123 });
+      expect((await store().projects.list())[0]?.pollError?.at).toBe(1_700_000_000_123);
+      await store().projects.setPollError(project.id, null);
+      expect((await store().projects.getByName(project.name))?.pollError).toBeNull();
     });
   });
 }

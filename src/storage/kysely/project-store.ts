@@ -19,6 +19,8 @@ export function createKyselyProjectStore({ db, isUniqueViolation }: StoreContext
         poll_interval_ms: project.pollIntervalMs,
         webhook_secret: project.webhookSecret,
         last_seen_sha: null,
+        poll_error: null,
+        poll_error_at: null,
         created_at: at,
       };
       try {
@@ -48,6 +50,10 @@ export function createKyselyProjectStore({ db, isUniqueViolation }: StoreContext
     async setLastSeenSha(id, sha) {
       await db.updateTable('projects').set({ last_seen_sha: sha }).where('id', '=', id).execute();
     },
+
+    async setPollError(id, error) {
+      await db.updateTable('projects').set({ poll_error: error?.message ?? null, poll_error_at: error?.at ?? null }).where('id', '=', id).execute();
+    },
   };
 }
 
@@ -60,6 +66,7 @@ function toProject(row: Selectable<ProjectsTable>): Project {
     pollIntervalMs: row.poll_interval_ms,
     webhookSecret: row.webhook_secret,
     lastSeenSha: row.last_seen_sha,
+    pollError: row.poll_error === null ? null : { message: row.poll_error, at: Number(row.poll_error_at ?? 0) },
     createdAt: row.created_at,
   };
 }

@@ -2,7 +2,8 @@
 import type { Selectable } from 'kysely';
 import { NotFoundError } from '../../base/errors.ts';
 import { newId } from '../../base/ids.ts';
-import type { Run, RunStatus, RunTrigger, SlipwayConfig, Stage, StageKind, StageStatus } from '../../core/model.ts';
+import type { Run, RunStatus, RunTrigger, Stage, StageKind, StageStatus } from '../../core/model.ts';
+import { configFromSnapshot } from '../../core/pipeline/config-from-snapshot.ts';
 import type { RunStore } from '../store.ts';
 import { inTransaction } from './in-transaction.ts';
 import { fromJsonOrNull, patchColumns, toJson } from './store-context.ts';
@@ -129,7 +130,8 @@ function toRun(row: Selectable<RunsTable>): Run {
     author: row.author,
     trigger: row.trigger as RunTrigger,
     status: row.status as RunStatus,
-    config: fromJsonOrNull<SlipwayConfig>(row.config),
+    // Runs from before the config was normalized stored the file's form: both read back normalized.
+    config: row.config === null ? null : configFromSnapshot(fromJsonOrNull<unknown>(row.config)),
     version: row.version,
     error: row.error,
     createdAt: row.created_at,

@@ -12,6 +12,9 @@ export interface ProjectsTable {
   poll_interval_ms: number;
   webhook_secret: string;
   last_seen_sha: string | null;
+  /** Why the last check of the repository failed; null when it worked (migration 005). */
+  poll_error: string | null;
+  poll_error_at: number | null;
   /** The last run number handed out: bumped in the transaction that creates a run. */
   run_count: Generated<number>;
   created_at: number;

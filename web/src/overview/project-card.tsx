@@ -1,7 +1,7 @@
 // One project on the overview: its last run (with its stages live) and each environment.
 import type { ProjectOverview } from '../api/types.ts';
 import { StatusBadge } from '../components/status-badge.tsx';
-import { timeAgo } from '../format.ts';
+import { fullTime, timeAgo } from '../format.ts';
 import { StagePipeline } from '../run/stage-pipeline.tsx';
 import { Link } from '../routing/router.tsx';
 import { paths } from '../routing/routes.ts';
@@ -17,6 +17,11 @@ export function ProjectCard({ overview, now, onChanged }: { overview: ProjectOve
           <div className="muted small-text" title={project.repoUrl}>{project.branch} · {shortRepo(project.repoUrl)}</div>
         </div>
       </header>
+      {project.pollError && (
+        <div className="stage-error poll-error" role="alert" title={`failing since ${fullTime(project.pollError.at)}`}>
+          Checking the repository fails: {project.pollError.message}
+        </div>
+      )}
       {lastRun ? (
         <div className="last-run" data-run={lastRun.number}>
           <div className="last-run-head">

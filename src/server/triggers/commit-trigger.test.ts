@@ -1,0 +1,150 @@
+// New commits of a real git repository becoming runs: a commit whose slipway.yml is hostile gets
+// a failed run and never stops the commits after it; a check that fails is kept on the project.
+import { renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Project } from '../../core/model.ts';
+import { openSqliteStore } from '../../storage/sqlite/sqlite-store.ts';
+import type { Store } from '../../storage/store.ts';
+import { EventLog } from '../engine/event-log.ts';
+import { GitMirrors } from '../git/git-mirrors.ts';
+import { TestRepo, tempDir, testGitEnv } from '../git/git-test-repo.ts';
+import { CommitTrigger } from './commit-trigger.ts';
+import { startPoller } from './poller.ts';
+
+const goodConfig = `app: hello
+build:
+  steps:
+    - run: make
+  artifact: [dist]
+run:
+  command: node server.js
+  health: { http: /healthz }
+environments:
+  production:
+    after: testing
+    hosts: { env: production }
+  testing:
+    hosts: { env: testing }
+`;
+
+/** A YAML "billion laughs": a few lines that expand to millions of values. */
+const aliasBomb = `${[
+  'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]',
+  'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]',
+  'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]',
+  'd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]',
+  'e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]',
+  'f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]',
+].join('\n')}\n`;
+
+interface LogRecord {
+  level: number;
+  msg: string;
+  project?: string;
+}
+
+let root: ReturnType<typeof tempDir>;
+let repo: TestRepo;
+let store: Store;
+let logs: LogRecord[];
+let log: Logger;
+let now: number;
+const clock = { now: () => now };
+
+beforeEach(async () => {
+  root = tempDir('commit-trigger');
+  repo = TestRepo.create(root.path);
+  store = await openSqliteStore(join(root.path, 'slipway.db'));
+  logs = [];
+  log = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as LogRecord) });
+  now = 1_000_000;
+});
+afterEach(async () => {
+  await store.close();
+  root.remove();
+});
+
+function triggerOver(over: Store = store): CommitTrigger {
+  const mirrors = new GitMirrors({ dataDir: join(root.path, 'data'), env: testGitEnv, timeoutMs: 20_000 });
+  return new CommitTrigger({ store: over, mirrors, events: new EventLog(over, clock), clock, log, onRuns: () => undefined });
+}
+
+async function addProject(repoUrl = repo.dir): Promise<Project> {
+  return store.projects.create({ name: 'hello', repoUrl, branch: 'main', pollIntervalMs: 1000, webhookSecret: 's3cret-s3cret-s3cret' }, now);
+}
+
+async function project(): Promise<Project> {
+  return (await store.projects.getByName('hello'))!;
+}
+
+async function eventKinds(): Promise<string[]> {
+  return (await store.events.list({ limit: 100 })).map((e) => e.kind);
+}
+
+describe('CommitTrigger', () => {
+  it('gives an alias-bomb commit a failed run that shows the problem, and builds the commit after it', async () => {
+    const trigger = triggerOver();
+    repo.commit('first', { 'slipway.yml': goodConfig });
+    await addProject();
+    expect((await trigger.check(await project(), 'poll')).map((r) => r.number)).toEqual([1]);
+
+    const bombSha = repo.commit('a hostile slipway.yml', { 'slipway.yml': aliasBomb });
+    const fixSha = repo.commit('back to a good slipway.yml', { 'slipway.yml': goodConfig });
+    const runs = await trigger.check(await project(), 'poll');
+
+    expect(runs.map((r) => [r.number, r.sha, r.status])).toEqual([[2, bombSha, 'failed'], [3, fixSha, 'queued']]);
+    expect(runs[0]?.config).toBeNull();
+    expect(runs[0]?.error).toBe('slipway.yml:2:8: too many aliases: expanding them repeats values more than 100 times (an alias bomb?); write the values out instead');
+    expect((await store.runs.stages(runs[1]!.id)).map((s) => s.name)).toEqual(['build', 'testing', 'production']);
+    expect(runs[1]?.config?.build.steps).toEqual([{ name: 'make', run: 'make', timeoutMs: 600_000 }]);
+    const created = (await store.events.list({ limit: 100 })).filter((e) => e.kind === 'run.created').map((e) => e.message);
+    expect(created[1]).toContain('could not start: slipway.yml:2:8: too many aliases');
+    expect((await project()).lastSeenSha).toBe(fixSha);
+    expect((await project()).pollError).toBeNull();
+  });
+
+  it('gives a commit whose slipway.yml is too big a failed run saying so', async () => {
+    repo.commit('huge', { 'slipway.yml': `${goodConfig}# ${'x'.repeat(300 * 1024)}\n` });
+    await addProject();
+    const [run] = await triggerOver().check(await project(), 'poll');
+    expect(run?.status).toBe('failed');
+    expect(run?.error).toBe('slipway.yml:1:1: the file is 301 KiB, more than the 256 KiB a slipway.yml may have');
+  });
+
+  it('keeps a failed fetch on the project with one project.poll_failed event, and clears it once a fetch works', async () => {
+    const trigger = triggerOver();
+    repo.commit('first', { 'slipway.yml': goodConfig });
+    await addProject();
+    renameSync(repo.dir, `${repo.dir}-gone`);
+
+    expect(await trigger.check(await project(), 'poll')).toEqual([]);
+    const failing = (await project()).pollError;
+    expect(failing).toEqual({ message: expect.stringContaining(`could not clone ${repo.dir}`) as string, at: 1_000_000 });
+    now += 5000;
+    expect(await trigger.check(await project(), 'poll')).toEqual([]);
+    expect((await project()).pollError?.at).toBe(1_000_000);
+    expect(await eventKinds()).toEqual(['project.poll_failed']);
+    expect(logs.filter((l) => l.level >= 50 && l.project === 'hello').map((l) => l.msg)).toEqual(['could not fetch the repository', 'could not fetch the repository']);
+
+    renameSync(`${repo.dir}-gone`, repo.dir);
+    expect((await trigger.check(await project(), 'poll')).map((r) => r.number)).toEqual([1]);
+    expect((await project()).pollError).toBeNull();
+    expect(await eventKinds()).toEqual(['project.poll_failed', 'run.created', 'project.poll_recovered']);
+  });
+
+  it('records a check that breaks on the project, and the poller logs it at error level with the project', async () => {
+    repo.commit('first', { 'slipway.yml': goodConfig });
+    await addProject();
+    const broken: Store = { ...store, runs: { ...store.runs, hasSha: () => Promise.reject(new Error('database is locked')) } };
+    const poller = startPoller({ store, trigger: triggerOver(broken), clock, log, checkEveryMs: 20 });
+    try {
+      await vi.waitFor(() => expect(logs.find((l) => l.msg === 'polling the repository failed')).toMatchObject({ level: 50, project: 'hello' }), { timeout: 10_000, interval: 20 });
+    } finally {
+      await poller.close();
+    }
+    expect((await project()).pollError).toEqual({ message: 'database is locked', at: 1_000_000 });
+    expect(await eventKinds()).toEqual(['project.poll_failed']);
+  });
+});
