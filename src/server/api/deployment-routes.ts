@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { NotFoundError } from '../../base/errors.ts';
-import { rollbackTarget, startDeployment } from '../engine/start-deployment.ts';
+import { rollbackTarget, startDeployment, startedOrThrow } from '../engine/start-deployment.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { requireSecret } from './auth-hooks.ts';
 import { parseInput } from './parse-input.ts';
@@ -22,9 +22,9 @@ export function deploymentRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post<{ Params: { name: string } }>('/api/v1/projects/:name/deployments', admin, async (request, reply) => {
     const project = await findProject(store, request.params.name);
     const body = parseInput(deployBody, request.body, 'deployment');
-    const deployment = await startDeployment({ store, events: deps.events, now: deps.clock.now() }, {
+    const deployment = await deps.events.transaction(async (tx) => startedOrThrow(await startDeployment(tx, deps.clock.now(), {
       project, env: body.env, version: body.version, runId: null, kind: 'deploy', forced: body.force, requestedBy: body.by,
-    });
+    })));
     deps.engine.wake();
     return reply.code(201).send(deployment);
   });
@@ -32,13 +32,15 @@ export function deploymentRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post<{ Params: { name: string } }>('/api/v1/projects/:name/rollback', admin, async (request, reply) => {
     const project = await findProject(store, request.params.name);
     const body = parseInput(z.object({ env: z.string().min(1), by: z.string().max(200).default('api') }), request.body, 'rollback');
-    const target = await rollbackTarget(store, project, body.env);
-    const deployment = await startDeployment({ store, events: deps.events, now: deps.clock.now() }, {
-      project, env: body.env, version: target.version, runId: null, kind: 'rollback', forced: true, requestedBy: body.by,
+    const deployment = await deps.events.transaction(async (tx) => {
+      const now = deps.clock.now();
+      const target = await rollbackTarget(tx.store, project, body.env);
+      const started = startedOrThrow(await startDeployment(tx, now, {
+        project, env: body.env, version: target.version, runId: null, kind: 'rollback', forced: true, requestedBy: body.by,
+      }));
+      if (target.leaving) await tx.store.artifacts.quarantine(project.id, target.leaving, `${body.env}: rolled back by ${body.by}`, now);
+      return started;
     });
-    if (target.leaving) {
-      await store.artifacts.quarantine(project.id, target.leaving, `${body.env}: rolled back by ${body.by}`, deps.clock.now());
-    }
     deps.engine.wake();
     return reply.code(201).send(deployment);
   });

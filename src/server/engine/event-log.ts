@@ -18,7 +18,7 @@ export interface Tx {
   /** The store, bound to the transaction. */
   store: Store;
   /** Records an event in the transaction; it is published once the transaction committed. */
-  emit(kind: string, message: string, refs?: EventRefs): Promise<void>;
+  emit(kind: string, message: string, refs?: EventRefs): Promise<SlipwayEvent>;
   /** Runs `effect` after the commit (and not at all when the transaction fails). */
   afterCommit(effect: () => Promise<void> | void): void;
 }
@@ -51,7 +51,11 @@ export class EventLog {
       effects = [];
       return work({
         store,
-        emit: async (kind, message, refs) => void events.push(await store.events.append(this.newEvent(kind, message, refs))),
+        emit: async (kind, message, refs) => {
+          const event = await store.events.append(this.newEvent(kind, message, refs));
+          events.push(event);
+          return event;
+        },
         afterCommit: (effect) => void effects.push(effect),
       });
     });
@@ -61,7 +65,7 @@ export class EventLog {
   }
 
   /** Records one event on its own: its transaction holds nothing else. */
-  emit(kind: string, message: string, refs: EventRefs = {}): Promise<void> {
+  emit(kind: string, message: string, refs: EventRefs = {}): Promise<SlipwayEvent> {
     return this.transaction((tx) => tx.emit(kind, message, refs));
   }
 

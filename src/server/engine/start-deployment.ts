@@ -1,7 +1,7 @@
 // Starting a deployment: for a run's stage, by hand (`slipway deploy`), or as a rollback. Reads what
 // admission needs inside the caller's transaction, asks core, and writes the deployment down with
 // its hosts and the event that records it.
-import { ConflictError, InputError, SlipwayError } from '../../base/errors.ts';
+import { ConflictError, InputError, type SlipwayError } from '../../base/errors.ts';
 import { admitDeployment, chooseRollbackTarget, type Refusal } from '../../core/deploy/deployment-admission.ts';
 import { selectHosts } from '../../core/deploy/select-hosts.ts';
 import type { Deployment, DeploymentKind, Project } from '../../core/model.ts';

@@ -32,7 +32,7 @@ export function describeDeploymentStoreContract(open: () => Promise<Store>): voi
         status: 'staging', batch: '50%', forced: true, requestedBy: 'engine', cause: null, error: null, createdAt: 800, finishedAt: null,
       });
       expect(await store().deployments.get(created.id)).toEqual(created);
-      const pending = { deploymentId: created.id, previousVersion: null, step: 'pending', error: null, logTail: [], commandId: null, commandSentAt: null, updatedAt: 800 };
+      const pending = { deploymentId: created.id, previousVersion: null, step: 'pending', error: null, failedStep: null, logTail: [], commandId: null, commandSentAt: null, updatedAt: 800 };
       expect(await store().deployments.hosts(created.id)).toEqual([
         { ...pending, agentId: web1.id, hostName: 'web-1', batch: 0 },
         { ...pending, agentId: web2.id, hostName: 'web-2', batch: 1 },

@@ -4,7 +4,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { ConflictError } from '../../base/errors.ts';
 import { newId } from '../../base/ids.ts';
 import type {
-  Deployment, DeploymentHost, DeploymentKind, DeploymentStatus, HostStep, RollbackCause,
+  Deployment, DeploymentHost, DeploymentKind, DeploymentStatus, FailureStep, HostStep, RollbackCause,
 } from '../../core/model.ts';
 import type { BatchSize } from '../../core/pipeline/slipway-config.ts';
 import type { DeploymentStore, NewDeployment } from '../store.ts';
@@ -57,6 +57,7 @@ export function createKyselyDeploymentStore({ db, dialect, isUniqueViolation }: 
           previous_version: null,
           step: 'pending',
           error: null,
+          failed_step: null,
           log_tail: '[]',
           command_id: null,
           command_sent_at: null,
@@ -107,6 +108,7 @@ export function createKyselyDeploymentStore({ db, dialect, isUniqueViolation }: 
           previousVersion: 'previous_version',
           step: 'step',
           error: 'error',
+          failedStep: 'failed_step',
           logTail: 'log_tail',
           commandId: 'command_id',
           commandSentAt: 'command_sent_at',
@@ -187,6 +189,7 @@ function toHost(row: Selectable<DeploymentHostsTable>): DeploymentHost {
     previousVersion: row.previous_version,
     step: row.step as HostStep,
     error: row.error,
+    failedStep: row.failed_step as FailureStep | null,
     logTail: fromJson<string[]>(row.log_tail),
     commandId: row.command_id,
     commandSentAt: row.command_sent_at,

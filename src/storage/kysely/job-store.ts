@@ -8,7 +8,7 @@ import type { StoreContext } from './store-context.ts';
 import type { JobsTable } from './tables.ts';
 
 /** The JobStore of the port, over the `jobs` table. */
-export function createKyselyJobStore({ db, dialect }: StoreContext): JobStore {
+export function createKyselyJobStore({ db }: StoreContext): JobStore {
   return {
     async create(job, at) {
       const { owner } = job;
