@@ -1,11 +1,11 @@
 // One deployment of a run: its state, and a bar per host showing the step it has reached; when
 // it was rolled back, the host that caused it with its last log lines.
-import type { DeploymentWithHosts } from '../api/types.ts';
+import type { DeploymentDetail } from '../../../src/core/api/answers.ts';
 import { ProgressBar } from '../components/progress-bar.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { deploymentProgress, hostCountLabel, hostProgress } from './progress.ts';
 
-export function DeploymentHosts({ deployment }: { deployment: DeploymentWithHosts }) {
+export function DeploymentHosts({ deployment }: { deployment: DeploymentDetail }) {
   const overall = deploymentProgress(deployment);
   return (
     <section className="card deployment" data-deployment={deployment.id} data-env={deployment.env} aria-label={`${deployment.env} deployment`}>
