@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Deployment, LogLine, Run } from '../src/core/model.ts';
+import type { RunDetail } from '../src/core/api/answers.ts';
+import type { LogLine } from '../src/core/model.ts';
 import { projectPath } from '../src/cli/api-client.ts';
 import { TestFleet } from './support/test-fleet.ts';
 import { waitFor } from './support/wait-for.ts';
@@ -48,8 +49,6 @@ process.on('SIGTERM', () => {
   process.exit(0);
 });
 `;
-
-type RunDetail = Run & { deployments: Deployment[] };
 
 describe('the central log of an app whose agent and server are SIGKILLed while it writes', () => {
   const fleet = new TestFleet('log-counting');

@@ -2,12 +2,11 @@
 // production (3 hosts); a health failure on one production host rolls every host back; a failing
 // unit test stops the run before anything is built.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Artifact, Deployment, DeploymentHost, LogLine, Run, Stage } from '../src/core/model.ts';
+import type { RunDetail } from '../src/core/api/answers.ts';
+import type { Artifact, Deployment, LogLine } from '../src/core/model.ts';
 import { projectPath } from '../src/cli/api-client.ts';
 import { TestFleet } from './support/test-fleet.ts';
 import { waitFor } from './support/wait-for.ts';
-
-type RunDetail = Run & { stages: Stage[]; deployments: (Deployment & { hosts: DeploymentHost[] })[] };
 
 const hosts = {
   testing: ['testing-1', 'testing-2'],

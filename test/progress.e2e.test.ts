@@ -7,12 +7,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectPath } from '../src/cli/api-client.ts';
-import type { Run, Stage } from '../src/core/model.ts';
+import type { RunDetail } from '../src/core/api/answers.ts';
 import { slipwayBin } from './support/slipway-processes.ts';
 import { TestFleet } from './support/test-fleet.ts';
 import { waitFor } from './support/wait-for.ts';
-
-type RunDetail = Run & { stages: Stage[] };
 
 /** A terminal of its own: a tmux server on a socket in the test's directory. */
 class Terminal {

@@ -5,13 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Deployment, DeploymentHost, Run, SlipwayEvent, Stage } from '../src/core/model.ts';
+import type { DeploymentDetail, RunDetail } from '../src/core/api/answers.ts';
+import type { Run, SlipwayEvent } from '../src/core/model.ts';
 import { projectPath } from '../src/cli/api-client.ts';
 import { TestFleet } from './support/test-fleet.ts';
 import { waitFor } from './support/wait-for.ts';
-
-type DeploymentDetail = Deployment & { hosts: DeploymentHost[] };
-type RunDetail = Run & { stages: Stage[]; deployments: DeploymentDetail[] };
 
 const hosts = ['production-1', 'production-2', 'production-3'];
 

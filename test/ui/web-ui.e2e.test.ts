@@ -4,7 +4,7 @@
 // app wrote, a line of HTML shown as text, a rollback with its confirmation, and a re-run.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Run, Stage } from '../../src/core/model.ts';
+import type { RunDetail } from '../../src/core/api/answers.ts';
 import { projectPath } from '../../src/cli/api-client.ts';
 import { TestFleet } from '../support/test-fleet.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -12,7 +12,6 @@ import { launchChromium, screenshots, signedInPage } from './support/browser.ts'
 import { ensureWebBuild } from './support/web-build.ts';
 import { hostsInLogPane, recordHostSteps } from './support/log-pane.ts';
 
-type RunDetail = Run & { stages: Stage[] };
 const markup = '<img src=x onerror=alert(1)>';
 const live = { timeout: 90_000 };
 

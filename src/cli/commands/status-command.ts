@@ -1,6 +1,6 @@
 // `slipway status PROJECT`: per environment, the version on each host and the last deployment.
 import { Command } from 'commander';
-import type { EnvironmentStatus } from '../../server/api/project-status.ts';
+import type { ProjectStatus } from '../../core/api/answers.ts';
 import { apiClientFromEnv, projectPath } from '../api-client.ts';
 
 export function statusCommand(): Command {
@@ -10,7 +10,7 @@ export function statusCommand(): Command {
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExample:\n  slipway status hello --json')
     .action(async (project: string, opts: { json?: boolean }) => {
-      const status = await apiClientFromEnv(process.env).get<{ environments: EnvironmentStatus[] }>(projectPath(project, '/status'));
+      const status = await apiClientFromEnv(process.env).get<ProjectStatus>(projectPath(project, '/status'));
       if (opts.json) return void process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
       for (const env of status.environments) {
         const last = env.lastDeployment;

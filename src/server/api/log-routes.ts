@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { LogFilter } from '../../core/logs/log-filter.ts';
 import { parseLogQuery } from '../../core/logs/parse-log-query.ts';
+import type { LogSearchAnswer } from '../../core/api/answers.ts';
 import type { LogLine } from '../../core/model.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { requireSecret } from './auth-hooks.ts';
@@ -55,7 +56,7 @@ export function logRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'store' | 't
     const lines = await deps.store.logs.search({
       ...toFilter(query), order: query.order, afterId: query.after, beforeId: query.before, limit: query.limit,
     });
-    return { lines };
+    return { lines } satisfies LogSearchAnswer;
   });
 
   const open = new Set<SseStream>();
