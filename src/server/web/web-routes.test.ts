@@ -2,14 +2,15 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SlipwayError } from '../../base/errors.ts';
 import { webRoutes } from './web-routes.ts';
 
 function appServing(distDir: string, log?: Writable): FastifyInstance {
-  const app = log ? Fastify({ loggerInstance: pino({ level: 'trace' }, log) }) : Fastify();
+  const loggerInstance: FastifyBaseLogger | undefined = log ? pino({ level: 'trace' }, log) : undefined;
+  const app = Fastify({ loggerInstance });
   app.setErrorHandler((err: SlipwayError, _request, reply) => reply.code(err.kind === 'not_found' ? 404 : 500).send({ error: { code: err.code } }));
   app.get('/api/v1/health', () => ({ ok: true }));
   webRoutes(app, { distDir });
