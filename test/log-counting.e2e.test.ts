@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Deployment, LogLine, Run } from '../src/core/model.ts';
+import type { AgentView, LogSearchAnswer, RunDetail } from '../src/core/api/answers.ts';
+import type { LogLine } from '../src/core/model.ts';
 import { projectPath } from '../src/cli/api-client.ts';
 import { TestFleet } from './support/test-fleet.ts';
 import { waitFor } from './support/wait-for.ts';
@@ -49,8 +50,6 @@ process.on('SIGTERM', () => {
 });
 `;
 
-type RunDetail = Run & { deployments: Deployment[] };
-
 describe('the central log of an app whose agent and server are SIGKILLed while it writes', () => {
   const fleet = new TestFleet('log-counting');
   afterAll(() => fleet.close());
@@ -76,7 +75,7 @@ describe('the central log of an app whose agent and server are SIGKILLed while i
     if (probe.status !== 404) {
       for (;;) {
         const after = lines.at(-1)?.id ?? 0;
-        const page = await fleet.api.get<{ lines: LogLine[] }>(`/api/v1/logs?host=web-1&stream=${encodeURIComponent(stream)}&order=asc&limit=1000&after=${after}`);
+        const page = await fleet.api.get<LogSearchAnswer>(`/api/v1/logs?host=web-1&stream=${encodeURIComponent(stream)}&order=asc&limit=1000&after=${after}`);
         lines.push(...page.lines);
         if (page.lines.length < 1000) return lines;
       }
@@ -101,7 +100,7 @@ environments:
     await fleet.startServer();
     await fleet.startAgent({ name: 'runner-1', labels: 'role=runner' });
     await fleet.startAgent({ name: 'web-1', labels: 'env=production', appPort: true });
-    await waitFor('two agents online', async () => (await fleet.api.get<{ online: boolean }[]>('/api/v1/agents')).filter((a) => a.online).length === 2);
+    await waitFor('two agents online', async () => (await fleet.api.get<AgentView[]>('/api/v1/agents')).filter((a) => a.online).length === 2);
     await fleet.api.post('/api/v1/projects', { name: 'hello', repo: fleet.repo, branch: 'main', poll: '1s' });
 
     // The agent dies while the app writes; the app goes on writing into its files meanwhile.
@@ -112,7 +111,7 @@ environments:
     await fleet.startAgent(fleet.agent('web-1').spec);
 
     // The server dies once the agent is back; the agent keeps spooling and sends it all later.
-    await waitFor('web-1 online again', async () => (await fleet.api.get<{ name: string; online: boolean }[]>('/api/v1/agents')).some((a) => a.name === 'web-1' && a.online));
+    await waitFor('web-1 online again', async () => (await fleet.api.get<AgentView[]>('/api/v1/agents')).some((a) => a.name === 'web-1' && a.online));
     await countReaches(counted() + 200, 'after its agent is back');
     await fleet.server.kill('SIGKILL');
     const atServerDeath = counted();

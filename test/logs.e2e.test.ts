@@ -3,6 +3,7 @@
 // Last-Event-ID), and printed by `slipway logs`, also across a server restart.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LogSearchAnswer } from '../src/core/api/answers.ts';
 import type { LogLine } from '../src/core/model.ts';
 import type { LogLineIn } from '../src/core/protocol/messages.ts';
 import { ProtocolAgent } from './support/protocol-agent.ts';
@@ -19,7 +20,7 @@ const line = (seq: number, text: string, extra: Partial<LogLineIn> = {}): LogLin
   ({ seq, at: at + seq, stream: 'app', text, app: 'hello', env: 'testing', ...extra });
 
 async function search(query: string): Promise<LogLine[]> {
-  return (await fleet.api.get<{ lines: LogLine[] }>(`/api/v1/logs?${query}`)).lines;
+  return (await fleet.api.get<LogSearchAnswer>(`/api/v1/logs?${query}`)).lines;
 }
 
 /** Reads the tail's SSE stream with fetch, keeping each line and the id the stream gave it. */
@@ -179,7 +180,7 @@ describe('slipway server --log-max-size', () => {
     await small.server.kill('SIGTERM');
     await small.startServer();
     const left = await waitFor('retention to trim the log', async () => {
-      const lines = (await small.api.get<{ lines: LogLine[] }>('/api/v1/logs?host=web-9&order=asc&limit=100')).lines;
+      const lines = (await small.api.get<LogSearchAnswer>('/api/v1/logs?host=web-9&order=asc&limit=100')).lines;
       return lines.length < 40 && lines;
     }, { timeoutMs: 15_000 });
     expect(left.map((l) => l.seq)).toEqual(Array.from({ length: 20 }, (_, i) => 20 + i));

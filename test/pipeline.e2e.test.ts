@@ -2,12 +2,11 @@
 // production (3 hosts); a health failure on one production host rolls every host back; a failing
 // unit test stops the run before anything is built.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Artifact, Deployment, DeploymentHost, LogLine, Run, Stage } from '../src/core/model.ts';
+import type { AgentView, DeploymentDetail, ProjectStatus, RunDetail } from '../src/core/api/answers.ts';
+import type { Artifact, Deployment, LogLine } from '../src/core/model.ts';
 import { projectPath } from '../src/cli/api-client.ts';
 import { TestFleet } from './support/test-fleet.ts';
 import { waitFor } from './support/wait-for.ts';
-
-type RunDetail = Run & { stages: Stage[]; deployments: (Deployment & { hosts: DeploymentHost[] })[] };
 
 const hosts = {
   testing: ['testing-1', 'testing-2'],
@@ -33,7 +32,7 @@ describe('a commit on its way to production', () => {
     await fleet.startAgent({ name: 'runner-1', labels: 'role=runner' });
     for (const name of [...hosts.testing]) await fleet.startAgent({ name, labels: 'env=testing', appPort: true });
     for (const name of [...hosts.production]) await fleet.startAgent({ name, labels: 'env=production', appPort: true });
-    await waitFor('six agents online', async () => (await fleet.api.get<{ online: boolean }[]>('/api/v1/agents')).filter((a) => a.online).length === 6);
+    await waitFor('six agents online', async () => (await fleet.api.get<AgentView[]>('/api/v1/agents')).filter((a) => a.online).length === 6);
     await fleet.api.post('/api/v1/projects', { name: 'hello', repo: fleet.repo, branch: 'main', poll: '1s' });
   });
 
@@ -106,13 +105,13 @@ describe('a commit on its way to production', () => {
     const rollback = await fleet.api.post<Deployment>(projectPath('hello', '/rollback'), { env: 'testing', by: 'test' });
     expect(rollback).toMatchObject({ kind: 'rollback', version: first, env: 'testing' });
     const ended = await waitFor('the rollback to end', async () => {
-      const d = await fleet.api.get<Deployment>(`/api/v1/deployments/${rollback.id}`);
+      const d = await fleet.api.get<DeploymentDetail>(`/api/v1/deployments/${rollback.id}`);
       return d.finishedAt ? d : undefined;
     });
     expect(ended.status).toBe('succeeded');
     expect(await answers(hosts.testing)).toEqual(hosts.testing.map((h) => `hello from ${h}, running version ${first}`));
 
-    const status = await fleet.api.get<{ environments: { name: string; knownGood: string; hosts: { name: string; version: string }[] }[] }>(projectPath('hello', '/status'));
+    const status = await fleet.api.get<ProjectStatus>(projectPath('hello', '/status'));
     for (const env of status.environments) {
       expect(env.knownGood).toBe(first);
       expect(env.hosts.map((h) => h.version)).toEqual(hosts[env.name as 'testing'].map(() => first));

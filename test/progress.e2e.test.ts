@@ -7,12 +7,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectPath } from '../src/cli/api-client.ts';
-import type { Run, Stage } from '../src/core/model.ts';
+import type { AgentView, RunDetail } from '../src/core/api/answers.ts';
 import { slipwayBin } from './support/slipway-processes.ts';
 import { TestFleet } from './support/test-fleet.ts';
 import { waitFor } from './support/wait-for.ts';
-
-type RunDetail = Run & { stages: Stage[] };
 
 /** A terminal of its own: a tmux server on a socket in the test's directory. */
 class Terminal {
@@ -101,7 +99,7 @@ describe('progress of runs and deployments', () => {
     await fleet.startAgent({ name: 'runner-1', labels: 'role=runner' });
     for (const name of ['testing-1', 'testing-2']) await fleet.startAgent({ name, labels: 'env=testing', appPort: true });
     for (const name of ['production-1', 'production-2']) await fleet.startAgent({ name, labels: 'env=production', appPort: true });
-    await waitFor('five agents online', async () => (await fleet.api.get<{ online: boolean }[]>('/api/v1/agents')).filter((a) => a.online).length === 5);
+    await waitFor('five agents online', async () => (await fleet.api.get<AgentView[]>('/api/v1/agents')).filter((a) => a.online).length === 5);
     // Polled once when added (run #1), then not again within the test: later runs are started by hand.
     await fleet.api.post('/api/v1/projects', { name: 'hello', repo: fleet.repo, branch: 'main', poll: '1h' });
     env = { SLIPWAY_URL: fleet.url, SLIPWAY_TOKEN: fleet.tokens.admin };

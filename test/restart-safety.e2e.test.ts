@@ -5,13 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Deployment, DeploymentHost, Run, SlipwayEvent, Stage } from '../src/core/model.ts';
+import type { AgentView, DeploymentDetail, RunDetail, RunSummary } from '../src/core/api/answers.ts';
+import type { SlipwayEvent } from '../src/core/model.ts';
 import { projectPath } from '../src/cli/api-client.ts';
 import { TestFleet } from './support/test-fleet.ts';
 import { waitFor } from './support/wait-for.ts';
-
-type DeploymentDetail = Deployment & { hosts: DeploymentHost[] };
-type RunDetail = Run & { stages: Stage[]; deployments: DeploymentDetail[] };
 
 const hosts = ['production-1', 'production-2', 'production-3'];
 
@@ -36,7 +34,7 @@ async function startSlowFleet(fleet: TestFleet): Promise<string> {
   await fleet.startServer();
   await fleet.startAgent({ name: 'runner-1', labels: 'role=runner' });
   for (const name of hosts) await fleet.startAgent({ name, labels: 'env=production', appPort: true });
-  await waitFor('four agents online', async () => (await fleet.api.get<{ online: boolean }[]>('/api/v1/agents')).filter((a) => a.online).length === 4);
+  await waitFor('four agents online', async () => (await fleet.api.get<AgentView[]>('/api/v1/agents')).filter((a) => a.online).length === 4);
   await fleet.api.post('/api/v1/projects', { name: 'hello', repo: fleet.repo, branch: 'main', poll: '1s' });
   return sha;
 }
@@ -67,7 +65,7 @@ async function firstThenSecond(fleet: TestFleet): Promise<{ v1: string; v2: stri
 
 /** Every run of the project, its stages, deployments and hosts have come to rest: nothing is left in flight. */
 async function expectAllAtRest(fleet: TestFleet): Promise<void> {
-  const runs = await fleet.api.get<Run[]>(projectPath('hello', '/runs'));
+  const runs = await fleet.api.get<RunSummary[]>(projectPath('hello', '/runs'));
   for (const { number } of runs) {
     const r = await run(fleet, number);
     expect(r.status, `run #${number}`).toMatch(/^(succeeded|failed)$/);

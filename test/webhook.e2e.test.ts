@@ -5,7 +5,7 @@ import { createHmac } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Run } from '../src/core/model.ts';
+import type { RunSummary } from '../src/core/api/answers.ts';
 import { projectPath } from '../src/cli/api-client.ts';
 import { TestFleet } from './support/test-fleet.ts';
 import { waitFor } from './support/wait-for.ts';
@@ -22,7 +22,7 @@ describe('the push webhook', () => {
   let secret = '';
   let headSha = '';
 
-  const runs = () => fleet.api.get<Run[]>(projectPath('hello', '/runs'));
+  const runs = () => fleet.api.get<RunSummary[]>(projectPath('hello', '/runs'));
   const runNumbers = async () => (await runs()).map((r) => r.number).sort((a, b) => a - b);
   const hook = async (project: string, body: string, headers: Record<string, string>): Promise<HookAnswer> => {
     const response = await fetch(`${fleet.url}/api/v1/hooks/${project}`, {

@@ -4,7 +4,7 @@
 // app wrote, a line of HTML shown as text, a rollback with its confirmation, and a re-run.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Run, Stage } from '../../src/core/model.ts';
+import type { AgentView, RunDetail } from '../../src/core/api/answers.ts';
 import { projectPath } from '../../src/cli/api-client.ts';
 import { TestFleet } from '../support/test-fleet.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -12,7 +12,6 @@ import { launchChromium, screenshots, signedInPage } from './support/browser.ts'
 import { ensureWebBuild } from './support/web-build.ts';
 import { hostsInLogPane, recordHostSteps } from './support/log-pane.ts';
 
-type RunDetail = Run & { stages: Stage[] };
 const markup = '<img src=x onerror=alert(1)>';
 const live = { timeout: 90_000 };
 
@@ -37,7 +36,7 @@ describe('the web UI', () => {
     await fleet.startAgent({ name: 'runner-1', labels: 'role=runner' });
     for (const name of ['testing-1', 'testing-2']) await fleet.startAgent({ name, labels: 'env=testing', appPort: true });
     await fleet.startAgent({ name: 'production-1', labels: 'env=production', appPort: true });
-    await waitFor('four agents online', async () => (await fleet.api.get<{ online: boolean }[]>('/api/v1/agents')).filter((a) => a.online).length === 4);
+    await waitFor('four agents online', async () => (await fleet.api.get<AgentView[]>('/api/v1/agents')).filter((a) => a.online).length === 4);
     await fleet.api.post('/api/v1/projects', { name: 'hello', repo: fleet.repo, branch: 'main', poll: '1s' });
     await waitFor('run #1 to wait for approval', async () => stageOf(await run(1), 'production')?.status === 'awaiting_approval', { timeoutMs: 120_000, intervalMs: 250 });
     browser = await launchChromium();

@@ -1,7 +1,8 @@
 // `slipway logs [QUERY]`: searches the central log of every machine, or follows it live.
 import { Command, InvalidArgumentError } from 'commander';
 import { parseDuration } from '../../base/duration.ts';
-import type { LogLine, Run } from '../../core/model.ts';
+import type { LogSearchAnswer, RunDetail } from '../../core/api/answers.ts';
+import type { LogLine } from '../../core/model.ts';
 import { apiClientFromEnv, projectPath, type ApiClient } from '../api-client.ts';
 import { followLogTail } from '../logs/follow-log-tail.ts';
 import { formatLogLine } from '../logs/format-log-line.ts';
@@ -96,7 +97,7 @@ async function filterParams(api: ApiClient, query: string, opts: LogsOptions): P
 async function runId(api: ApiClient, run: string): Promise<string> {
   const named = /^(.+)\/(\d+)$/.exec(run);
   if (!named) return run;
-  return (await api.get<Run>(projectPath(named[1]!, `/runs/${named[2]!}`))).id;
+  return (await api.get<RunDetail>(projectPath(named[1]!, `/runs/${named[2]!}`))).id;
 }
 
 /** The newest `limit` matching lines, oldest first. */
@@ -109,7 +110,7 @@ async function searchNewest(api: ApiClient, params: URLSearchParams, limit: numb
     page.set('order', 'desc');
     page.set('limit', String(want));
     if (before !== undefined) page.set('before', String(before));
-    const { lines: found } = await api.get<{ lines: LogLine[] }>(`/api/v1/logs?${page.toString()}`);
+    const { lines: found } = await api.get<LogSearchAnswer>(`/api/v1/logs?${page.toString()}`);
     lines.push(...found);
     if (found.length < want) break;
     before = found.at(-1)!.id;

@@ -1,6 +1,6 @@
 // `slipway project add|list`: registers repositories with the server.
 import { Command } from 'commander';
-import type { Project } from '../../core/model.ts';
+import type { ProjectAnswer } from '../../core/api/answers.ts';
 import { apiClientFromEnv } from '../api-client.ts';
 import { checkDuration } from '../options.ts';
 
@@ -16,7 +16,7 @@ export function projectCommand(): Command {
     .option('--poll <duration>', 'how often to look for new commits', checkDuration, '10s')
     .addHelpText('after', '\nExample:\n  slipway project add hello --repo https://git.example.com/team/hello.git --branch main --poll 10s')
     .action(async (name: string, opts: { repo: string; branch: string; poll: string }) => {
-      const created = await apiClientFromEnv(process.env).post<Project & { webhookPath: string }>('/api/v1/projects', { name, repo: opts.repo, branch: opts.branch, poll: opts.poll });
+      const created = await apiClientFromEnv(process.env).post<ProjectAnswer>('/api/v1/projects', { name, repo: opts.repo, branch: opts.branch, poll: opts.poll });
       process.stdout.write(`project ${created.name} added: ${created.repoUrl} (${created.branch}), polled every ${opts.poll}\n` +
         `push webhook: POST ${process.env.SLIPWAY_URL ?? ''}${created.webhookPath} with secret ${created.webhookSecret}\n`);
     });
@@ -25,7 +25,7 @@ export function projectCommand(): Command {
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExample:\n  slipway project list')
     .action(async (opts: { json?: boolean }) => {
-      const projects = await apiClientFromEnv(process.env).get<Project[]>('/api/v1/projects');
+      const projects = await apiClientFromEnv(process.env).get<ProjectAnswer[]>('/api/v1/projects');
       if (opts.json) return void process.stdout.write(`${JSON.stringify(projects, null, 2)}\n`);
       for (const p of projects) process.stdout.write(`${p.name.padEnd(20)} ${p.branch.padEnd(12)} ${p.repoUrl}\n`);
     });

@@ -1,6 +1,6 @@
 // `slipway runs PROJECT`: the project's runs, newest first.
 import { Command } from 'commander';
-import type { Run, Stage } from '../../core/model.ts';
+import type { RunSummary } from '../../core/api/answers.ts';
 import { apiClientFromEnv, projectPath } from '../api-client.ts';
 
 export function runsCommand(): Command {
@@ -11,7 +11,7 @@ export function runsCommand(): Command {
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExample:\n  slipway runs hello --limit 5')
     .action(async (project: string, opts: { limit: string; json?: boolean }) => {
-      const runs = await apiClientFromEnv(process.env).get<(Run & { stages: Stage[] })[]>(projectPath(project, `/runs?limit=${encodeURIComponent(opts.limit)}`));
+      const runs = await apiClientFromEnv(process.env).get<RunSummary[]>(projectPath(project, `/runs?limit=${encodeURIComponent(opts.limit)}`));
       if (opts.json) return void process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
       if (runs.length === 0) return void process.stdout.write(`${project} has no runs yet\n`);
       for (const run of runs) {

@@ -1,7 +1,6 @@
 // `slipway status PROJECT`: per environment, the version on each host and the last deployment.
 import { Command } from 'commander';
-import type { Project } from '../../core/model.ts';
-import type { EnvironmentStatus } from '../../server/api/project-status.ts';
+import type { ProjectAnswer, ProjectStatus } from '../../core/api/answers.ts';
 import { apiClientFromEnv, projectPath } from '../api-client.ts';
 
 export function statusCommand(): Command {
@@ -13,8 +12,8 @@ export function statusCommand(): Command {
     .action(async (project: string, opts: { json?: boolean }) => {
       const api = apiClientFromEnv(process.env);
       const [{ pollError }, status] = await Promise.all([
-        api.get<Pick<Project, 'pollError'>>(projectPath(project)),
-        api.get<{ environments: EnvironmentStatus[] }>(projectPath(project, '/status')),
+        api.get<ProjectAnswer>(projectPath(project)),
+        api.get<ProjectStatus>(projectPath(project, '/status')),
       ]);
       if (opts.json) return void process.stdout.write(`${JSON.stringify({ ...status, pollError }, null, 2)}\n`);
       if (pollError) process.stdout.write(`repository checks failing since ${new Date(pollError.at).toISOString()}: ${pollError.message}\n`);

@@ -1,5 +1,6 @@
 // Progress as plain lines for output that is not a terminal (a pipe, a CI log): one line for each
 // change of a run, stage, deployment or host, and the failing host's last log lines.
+import { hostStepView } from '../../core/api/host-step-view.ts';
 import { deploymentEnded, type DeploymentDetail, type ProgressState, type RunDetail } from './progress-state.ts';
 import { cleanText } from './styled-text.ts';
 
@@ -43,7 +44,7 @@ export class PlainProgress {
   private hosts(deployment: DeploymentDetail): void {
     for (const host of deployment.hosts) {
       this.note(`host:${deployment.id}:${host.agentId}`, host.step, () => {
-        this.write(`    ${host.hostName.padEnd(16)} ${host.step.replace('_', ' ')}${host.error ? `: ${cleanText(host.error)}` : ''}`);
+        this.write(`    ${host.hostName.padEnd(16)} ${hostStepView(host.step).word}${host.error ? `: ${cleanText(host.error)}` : ''}`);
       });
     }
   }

@@ -29,6 +29,6 @@ export function stage(name: string, status: Stage['status'], patch: Partial<Stag
 export function run(stages: Stage[], deployments: DeploymentDetail[], patch: Partial<RunDetail> = {}): RunDetail {
   return {
     id: 'run-2', projectId: 'p1', number: 2, sha: 'b'.repeat(40), ref: 'main', message: 'Say hi', author: 'test', trigger: 'manual',
-    status: 'running', config: null, version: '2-bbbbbbb', error: null, createdAt: t0, finishedAt: null, stages, deployments, ...patch,
+    status: 'running', config: null, version: '2-bbbbbbb', error: null, createdAt: t0, finishedAt: null, stages, jobs: [], deployments, ...patch,
   };
 }

@@ -1,9 +1,9 @@
 // What a progress display shows: a run with its stages and deployments, or one deployment, as the
-// API returns them (GET /projects/:name/runs/:number, GET /deployments/:id).
-import type { Deployment, DeploymentHost, Run, Stage } from '../../core/model.ts';
+// API answers them (core/api/answers.ts: GET /projects/:name/runs/:number, GET /deployments/:id).
+import type { DeploymentDetail, RunDetail } from '../../core/api/answers.ts';
+import type { Deployment } from '../../core/model.ts';
 
-export type DeploymentDetail = Deployment & { hosts: DeploymentHost[] };
-export type RunDetail = Run & { stages: Stage[]; deployments: DeploymentDetail[] };
+export type { DeploymentDetail, RunDetail };
 
 export type ProgressState =
   | { kind: 'run'; project: string; run: RunDetail }

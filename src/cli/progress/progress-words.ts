@@ -1,5 +1,7 @@
-// How each status reads on a terminal: a word, an icon and a colour, and how far along a bar it is.
-import type { Deployment, DeploymentHost, HostStep, Run, Stage } from '../../core/model.ts';
+// How each status reads on a terminal: a word, an icon and a colour. A host step's word (and how
+// far along its bar it is) comes from core/api/host-step-view.ts, as in the web UI.
+import { hostStepView } from '../../core/api/host-step-view.ts';
+import type { Deployment, HostStep, Run, Stage } from '../../core/model.ts';
 import type { Style } from './styled-text.ts';
 
 export interface StatusLook {
@@ -37,46 +39,22 @@ const deploymentLooks: Record<Deployment['status'], StatusLook> = {
   failed: look('✗', 'failed', 'red'),
 };
 
-const hostLooks: Record<HostStep, StatusLook> = {
-  pending: look('○', 'pending', 'dim'),
-  staging: look('●', 'staging', 'yellow'),
-  staged: look('●', 'staged', 'blue'),
-  stage_failed: look('✗', 'stage failed', 'red'),
-  activating: look('●', 'activating', 'yellow'),
-  healthy: look('✓', 'healthy', 'green'),
-  failed: look('✗', 'failed', 'red'),
-  restoring: look('↺', 'restoring', 'magenta'),
-  restored: look('↺', 'restored', 'magenta'),
-  restore_failed: look('✗', 'restore failed', 'red'),
+/** The terminal's own look of each host step: icon and colour; the word is the core's. */
+const hostIcons: Record<HostStep, { icon: string; tone: Style }> = {
+  pending: { icon: '○', tone: 'dim' },
+  staging: { icon: '●', tone: 'yellow' },
+  staged: { icon: '●', tone: 'blue' },
+  stage_failed: { icon: '✗', tone: 'red' },
+  activating: { icon: '●', tone: 'yellow' },
+  healthy: { icon: '✓', tone: 'green' },
+  failed: { icon: '✗', tone: 'red' },
+  restoring: { icon: '↺', tone: 'magenta' },
+  restored: { icon: '↺', tone: 'magenta' },
+  restore_failed: { icon: '✗', tone: 'red' },
 };
 
 export const runLook = (status: Run['status']): StatusLook => runLooks[status];
 export const stageLook = (status: Stage['status']): StatusLook => stageLooks[status];
 export const deploymentLook = (status: Deployment['status']): StatusLook => deploymentLooks[status];
-export const hostLook = (step: HostStep): StatusLook => hostLooks[step];
+export const hostLook = (step: HostStep): StatusLook => look(hostIcons[step].icon, hostStepView(step).word, hostIcons[step].tone);
 
-/**
- * How far a host is along staged → activated → healthy, as a part of its bar: each third is one
- * step, a step in flight is half done. A failed host keeps the part it reached; a restore refills it.
- */
-export function hostFraction(step: HostStep): number {
-  const fractions: Record<HostStep, number> = {
-    pending: 0, staging: 1 / 6, staged: 1 / 3, stage_failed: 1 / 6, activating: 1 / 2, healthy: 1,
-    failed: 1 / 2, restoring: 1 / 2, restored: 1, restore_failed: 1 / 2,
-  };
-  return fractions[step];
-}
-
-/** The deployment's part done: the mean of its hosts'. */
-export function deploymentFraction(hosts: DeploymentHost[]): number {
-  if (hosts.length === 0) return 0;
-  return hosts.reduce((sum, host) => sum + hostFraction(host.step), 0) / hosts.length;
-}
-
-/** Which hosts to show first when not all fit: broken ones, then busy ones, then the rest. */
-export function hostInterest(step: HostStep): number {
-  const order: Record<HostStep, number> = {
-    stage_failed: 0, failed: 0, restore_failed: 0, staging: 1, activating: 1, restoring: 1, staged: 2, pending: 3, healthy: 4, restored: 4,
-  };
-  return order[step];
-}

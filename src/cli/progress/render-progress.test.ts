@@ -44,11 +44,11 @@ describe('renderProgress', () => {
     const lines = renderProgress(productionRollingOut(), { ...plain, width: 100 });
     expect(lines).toEqual([
       'run #2 hello 2-bbbbbbb "Say hi"  ● running  1m05s',
-      `  build           ${'█'.repeat(40)}  ✓ succeeded   14s`,
-      `  testing         ${'█'.repeat(40)}  ✓ succeeded   16s`,
+      `  build           ${'█'.repeat(40)}  ✓ succeeded   14.0s`,
+      `  testing         ${'█'.repeat(40)}  ✓ succeeded   16.0s`,
       `    testing-1     ${'█'.repeat(40)}  ✓ healthy`,
       `    testing-2     ${'█'.repeat(40)}  ✓ healthy`,
-      expect.stringMatching(/^ {2}production {6}█{20}░{20} {2}● deploying {3}25s$/),
+      expect.stringMatching(/^ {2}production {6}█{20}░{20} {2}● deploying {5}25s$/),
       `    production-1  ${'█'.repeat(40)}  ✓ healthy`,
       `    production-2  ${'█'.repeat(20)}${'░'.repeat(20)}  ● activating`,
       expect.stringMatching(/^ {4}production-3 {2}█{13}░{27} {2}● staged$/),
@@ -75,7 +75,7 @@ describe('renderProgress', () => {
 
   it('shows the failing host of a rollback with its last ten log lines, and every host restored', () => {
     const lines = renderProgress(rolledBack(), { ...plain, width: 100 });
-    expect(lines[0]).toBe('deploy hello 2-bbbbbbb to production  ↺ rolled back  12s');
+    expect(lines[0]).toBe('deploy hello 2-bbbbbbb to production  ↺ rolled back  12.0s');
     expect(lines[1]).toMatch(/^ {2}production-1 {2}█{40} {2}↺ restored {2}back on 1-aaaaaaa$/);
     expect(lines[2]).toMatch(/^ {2}production-2 {2}█{40} {2}↺ restored {2}back on 1-aaaaaaa$/);
     expect(lines[3]).toBe('  ✗ production-2 failed at health: no 2xx from /healthz within 10s');
@@ -121,6 +121,25 @@ describe('renderProgress', () => {
     if (state.kind === 'deployment') state.deployment.cause!.logTail = ['\x1b[31mred\x1b[0m\ttabbed\x07 \x1b]0;title\x07done'];
     const lines = renderProgress(state, { ...plain, width: 100 });
     expect(lines[lines.length - 1]).toBe('    │ red  tabbed done');
+  });
+
+  it('shows how long each finished stage took, a stage shorter than a second too, as the web UI does', () => {
+    const finished: ProgressState = {
+      kind: 'run',
+      project: 'hello',
+      run: run([
+        stage('build', 'succeeded', { startedAt: t0, finishedAt: t0 + 850 }),
+        stage('testing', 'succeeded', { startedAt: t0 + 900, finishedAt: t0 + 3_700 }),
+        stage('production', 'failed', { startedAt: t0 + 4_000, finishedAt: t0 + 4_000 + 125_000 }),
+      ], [], { status: 'failed', finishedAt: t0 + 130_000 }),
+    };
+    const times = renderProgress(finished, { ...plain, width: 100, now: t0 + 600_000 }).slice(1).map((line) => line.split(/\s+/).at(-1));
+    expect(times).toEqual(['850ms', '2.8s', '2m05s']);
+  });
+
+  it('counts a running stage in whole seconds, so that its line does not flicker', () => {
+    const building: ProgressState = { kind: 'run', project: 'hello', run: run([stage('build', 'running', { startedAt: t0 })], []) };
+    expect(renderProgress(building, { ...plain, width: 100, now: t0 + 2_750 })[1]).toMatch(/● running {2}2s$/);
   });
 
   it('moves a busy bar while a build runs', () => {

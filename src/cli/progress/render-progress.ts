@@ -1,10 +1,10 @@
 // The terminal picture of a run or a deployment, as a pure function of its state: a bar per stage,
 // a bar per host of each deployment, and the failing host with its last log lines. No terminal needed.
+import { formatDuration } from '../../base/duration.ts';
+import { deploymentFraction, hostStepView } from '../../core/api/host-step-view.ts';
 import type { DeploymentHost } from '../../core/model.ts';
 import { deploymentEnded, type DeploymentDetail, type ProgressState, type RunDetail } from './progress-state.ts';
-import {
-  deploymentFraction, deploymentLook, hostFraction, hostInterest, hostLook, runLook, stageLook, type StatusLook,
-} from './progress-words.ts';
+import { deploymentLook, hostLook, runLook, stageLook, type StatusLook } from './progress-words.ts';
 import { cleanText, fitLine, padSpan, textWidth, toTerminal, type Span, type StyledLine } from './styled-text.ts';
 
 export interface RenderOptions {
@@ -132,13 +132,13 @@ function deploymentDetailRows(deployment: DeploymentDetail, indent: number, limi
 
 function hostRows(hosts: DeploymentHost[], indent: number, limit: number): Row[] {
   const row = (host: DeploymentHost): Row => ({
-    kind: 'bar', indent, label: host.hostName, fraction: hostFraction(host.step),
+    kind: 'bar', indent, label: host.hostName, fraction: hostStepView(host.step).fraction,
     look: hostLook(host.step), elapsed: '', detail: hostDetail(host),
   });
   if (hosts.length <= limit) return hosts.map(row);
   const shown = new Set(
     hosts.map((host, index) => ({ host, index }))
-      .sort((a, b) => hostInterest(a.host.step) - hostInterest(b.host.step) || a.index - b.index)
+      .sort((a, b) => hostStepView(a.host.step).interest - hostStepView(b.host.step).interest || a.index - b.index)
       .slice(0, Math.max(0, limit - 1))
       .map((h) => h.host),
   );
@@ -213,9 +213,14 @@ function trimEnd(line: StyledLine): StyledLine {
   return out;
 }
 
-/** "12s", "4m05s", "1h02m": whole units, so that a line does not flicker as it counts. */
+/**
+ * How long something took, once it ended: as the web UI says it ("850ms", "12.3s", "4m05s"), so a
+ * stage shorter than a second does not read "0s". While it runs: whole units ("12s", "4m05s",
+ * "1h02m"), so that a line does not flicker as it counts.
+ */
 function elapsed(from: number, to: number | null, now: number): string {
-  const seconds = Math.max(0, Math.floor(((to ?? now) - from) / 1000));
+  if (to !== null) return formatDuration(Math.max(0, to - from));
+  const seconds = Math.max(0, Math.floor((now - from) / 1000));
   if (seconds < 60) return `${seconds}s`;
   const minutes = Math.floor(seconds / 60);
   if (minutes < 60) return `${minutes}m${String(seconds % 60).padStart(2, '0')}s`;

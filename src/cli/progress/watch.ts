@@ -1,5 +1,6 @@
 // Follows a run, a deployment, or the newest run of a project live until it ends, showing its
 // progress on a ProgressView: driven by the events stream, refetching on each event that concerns it.
+import type { RunSummary } from '../../core/api/answers.ts';
 import type { Run, Stage } from '../../core/model.ts';
 import type { ApiClient } from '../api-client.ts';
 import { projectPath } from '../api-client.ts';
@@ -64,7 +65,7 @@ export async function watchNewestRuns(ctx: ProgressContext, project: string, opt
     filter: { project },
     concerns: (event, latest) => event.kind === 'run.created' || !latest || event.runId === latest.id,
     fetch: async () => {
-      const [newest] = await ctx.api.get<Run[]>(projectPath(project, '/runs?limit=1'));
+      const [newest] = await ctx.api.get<RunSummary[]>(projectPath(project, '/runs?limit=1'));
       return newest ? ctx.api.get<RunDetail>(projectPath(project, `/runs/${newest.number}`)) : undefined;
     },
     update: (run) => {

@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { ForbiddenError, NotFoundError } from '../../base/errors.ts';
 import { newToken } from '../../base/ids.ts';
+import type { ArtifactUploadAnswer, EnrollmentAnswer } from '../../core/api/answers.ts';
 import type { Agent } from '../../core/model.ts';
 import { hashToken } from '../auth/tokens.ts';
 import type { ApiDeps } from './api-deps.ts';
@@ -26,7 +27,7 @@ export function agentRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const token = newToken('swt');
     const agent = await store.agents.enroll({ ...body, tokenHash: hashToken(token) }, deps.clock.now());
     deps.log.info({ agent: agent.name }, 'agent enrolled');
-    return reply.code(201).send({ agentId: agent.id, name: agent.name, token });
+    return reply.code(201).send({ agentId: agent.id, name: agent.name, token } satisfies EnrollmentAnswer);
   });
 
   // The agent is authenticated before the upgrade, so a bad token gets a plain 401.
@@ -57,7 +58,7 @@ export function agentRoutes(app: FastifyInstance, deps: ApiDeps): void {
       if (agent.labels.role !== 'runner') throw new ForbiddenError('SLIPWAY_NOT_A_RUNNER', `agent ${agent.name} is not a runner (role=runner): only runners upload artifacts`);
       const stored = await deps.blobs.put(request.body as Readable);
       deps.log.info({ agent: agent.name, ...stored }, 'artifact uploaded');
-      return reply.code(201).send(stored);
+      return reply.code(201).send(stored satisfies ArtifactUploadAnswer);
     });
     done();
   });

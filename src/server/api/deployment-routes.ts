@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { NotFoundError } from '../../base/errors.ts';
 import { rollbackTarget, startDeployment, startedOrThrow } from '../engine/start-deployment.ts';
 import type { ApiDeps } from './api-deps.ts';
+import { deploymentDetail } from './deployment-detail.ts';
 import { requireSecret } from './auth-hooks.ts';
 import { parseInput } from './parse-input.ts';
 import { findProject } from './project-lookup.ts';
@@ -48,7 +49,7 @@ export function deploymentRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get<{ Params: { id: string } }>('/api/v1/deployments/:id', admin, async (request) => {
     const deployment = await store.deployments.get(request.params.id);
     if (!deployment) throw new NotFoundError('SLIPWAY_DEPLOYMENT_NOT_FOUND', `no deployment ${request.params.id}`);
-    return { ...deployment, hosts: await store.deployments.hosts(deployment.id) };
+    return deploymentDetail(store, deployment);
   });
 
   app.get('/api/v1/agents', admin, async () => (await store.agents.list()).map(({ ...agent }) => agent));

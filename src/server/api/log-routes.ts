@@ -1,14 +1,15 @@
 // The central log over HTTP: paged search (GET /api/v1/logs) and live tail as Server-Sent Events
 // (GET /api/v1/logs/tail) that resume after Last-Event-ID with neither a gap nor a duplicate.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { LogFilter } from '../../core/logs/log-filter.ts';
 import { parseLogQuery } from '../../core/logs/parse-log-query.ts';
-import type { LogLine } from '../../core/model.ts';
+import type { LogLineView, LogSearchAnswer } from '../../core/api/answers.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { requireSecret } from './auth-hooks.ts';
 import { parseInput } from './parse-input.ts';
-import { openSse, type SseStream } from './sse.ts';
+import { resumableSse } from './resumable-sse.ts';
+import { resumePoint } from './sse.ts';
 
 /** A parameter given empty (`host=`) counts as not given. */
 const blankIsAbsent = (value: unknown) => (value === '' ? undefined : value);
@@ -55,15 +56,10 @@ export function logRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'store' | 't
     const lines = await deps.store.logs.search({
       ...toFilter(query), order: query.order, afterId: query.after, beforeId: query.before, limit: query.limit,
     });
-    return { lines };
+    return { lines } satisfies LogSearchAnswer;
   });
 
-  const open = new Set<SseStream>();
-  // Streams never end by themselves: close them, or the server's close would wait for the clients.
-  app.addHook('preClose', (done) => {
-    for (const stream of open) stream.close();
-    done();
-  });
+  const streams = resumableSse(app, { maxHeldItems: MAX_HELD_LINES, maxBufferedBytes: MAX_BUFFERED_BYTES });
 
   /**
    * `GET /api/v1/logs/tail?<filters>`: `event: line`, `id: <line id>`, `data: LogLine`. With
@@ -73,54 +69,13 @@ export function logRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'store' | 't
   app.get('/api/v1/logs/tail', admin, async (request, reply) => {
     const query = parseInput(tailQuery, request.query, 'log tail');
     const filter = toFilter(query);
-    const from = resumePoint(request, query.after);
-
-    let lastSent = from ?? 0;
-    let buffered: LogLine[] | undefined = [];
-    let sse: SseStream | undefined;
-    const send = (lines: LogLine[]) => {
-      if (!sse) return;
-      const fresh = lines.filter((l) => l.id > lastSent);
-      if (fresh.length === 0) return;
-      reply.raw.cork();
-      for (const line of fresh) sse.send({ id: line.id, event: 'line', data: line });
-      reply.raw.uncork();
-      lastSent = fresh.at(-1)!.id;
-      if (reply.raw.writableLength > MAX_BUFFERED_BYTES) sse.close();
-    };
-    // Listening before the first byte is sent: a client that has the headers misses nothing after.
-    const unsubscribe = deps.logTail.subscribe(filter, (lines) => {
-      if (!buffered) send(lines);
-      else if (buffered.length + lines.length <= MAX_HELD_LINES) buffered.push(...lines);
-      else sse?.close();
+    await streams.serve<LogLineView>(request, reply, resumePoint(request, query.after), {
+      event: 'line',
+      idOf: (line) => line.id,
+      subscribe: (deliver) => deps.logTail.subscribe(filter, deliver),
+      replay: (afterId, limit) => deps.store.logs.search({ ...filter, order: 'asc', afterId, limit }),
+      pageSize: REPLAY_PAGE,
     });
-    const stream = (sse = openSse(request, reply));
-    open.add(stream);
-    let closed = false;
-    void stream.closed.then(() => {
-      closed = true;
-      unsubscribe();
-      open.delete(stream);
-    });
-
-    if (from !== undefined) {
-      try {
-        for (;;) {
-          const page = await deps.store.logs.search({ ...filter, order: 'asc', afterId: lastSent, limit: REPLAY_PAGE });
-          if (closed) return;
-          send(page);
-          if (page.length < REPLAY_PAGE) break;
-          if (reply.raw.writableNeedDrain) await Promise.race([new Promise((resolve) => reply.raw.once('drain', resolve)), stream.closed]);
-        }
-      } catch (err) {
-        request.log.warn({ err }, 'log tail catch-up failed; the client will reconnect');
-        stream.close();
-        return;
-      }
-    }
-    const live = buffered;
-    buffered = undefined;
-    send(live);
   });
 }
 
@@ -137,15 +92,4 @@ function toFilter(query: z.infer<typeof filterQuery>): LogFilter {
     since: query.since,
     until: query.until,
   };
-}
-
-/** The id to resume after: Last-Event-ID, else `after=`; undefined when the client gave neither. */
-function resumePoint(request: FastifyRequest, after: number | undefined): number | undefined {
-  const header = request.headers['last-event-id'];
-  const value = Array.isArray(header) ? header[0] : header;
-  if (value !== undefined && value.trim() !== '') {
-    const lastId = Number(value);
-    return Number.isInteger(lastId) && lastId >= 0 ? lastId : 0;
-  }
-  return after;
 }

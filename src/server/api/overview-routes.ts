@@ -2,20 +2,15 @@
 // environment runs (and what a rollback would restore), and the deployments under way.
 import type { FastifyInstance } from 'fastify';
 import { SlipwayError } from '../../base/errors.ts';
-import type { Deployment, DeploymentHost, Project, Run, Stage } from '../../core/model.ts';
+import type { EnvironmentView, ProjectOverview } from '../../core/api/answers.ts';
+import type { Deployment, Project } from '../../core/model.ts';
 import type { Store } from '../../storage/store.ts';
 import { rollbackTarget } from '../engine/start-deployment.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { requireSecret } from './auth-hooks.ts';
-import { projectStatus, type EnvironmentStatus } from './project-status.ts';
-
-export interface ProjectOverview {
-  project: Project;
-  lastRun: (Omit<Run, 'config'> & { stages: Stage[] }) | null;
-  /** Each environment, with `rollbackTo`: the version `POST /rollback` would deploy, or null when there is none. */
-  environments: (EnvironmentStatus & { rollbackTo: string | null })[];
-  activeDeployments: (Deployment & { hosts: DeploymentHost[] })[];
-}
+import { deploymentDetail } from './deployment-detail.ts';
+import { projectStatus } from './project-status.ts';
+import { runSummary } from './run-summary.ts';
 
 export function overviewRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get('/api/v1/overview', { preHandler: requireSecret(deps.tokens.admin, 'API token') }, async () => {
@@ -28,20 +23,13 @@ export function overviewRoutes(app: FastifyInstance, deps: ApiDeps): void {
 export async function projectOverview(store: Store, project: Project, active: Deployment[]): Promise<ProjectOverview> {
   const [last] = await store.runs.list(project.id, 1);
   const { environments } = await projectStatus(store, project);
-  const activeDeployments = await Promise.all(
-    active.filter((d) => d.projectId === project.id).map(async (d) => ({ ...d, hosts: await store.deployments.hosts(d.id) })),
-  );
+  const activeDeployments = await Promise.all(active.filter((d) => d.projectId === project.id).map((d) => deploymentDetail(store, d)));
   return {
     project,
-    lastRun: last ? { ...withoutConfig(last), stages: await store.runs.stages(last.id) } : null,
-    environments: await Promise.all(environments.map(async (env) => ({ ...env, rollbackTo: await rollbackVersion(store, project, env.name) }))),
+    lastRun: last ? await runSummary(store, last) : null,
+    environments: await Promise.all(environments.map(async (env): Promise<EnvironmentView> => ({ ...env, rollbackTo: await rollbackVersion(store, project, env.name) }))),
     activeDeployments,
   };
-}
-
-function withoutConfig(run: Run): Omit<Run, 'config'> {
-  const { config: _config, ...rest } = run;
-  return rest;
 }
 
 /** What a rollback of the environment would restore; null when the server would refuse one. */

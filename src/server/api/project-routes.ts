@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { parseDuration } from '../../base/duration.ts';
 import { newToken } from '../../base/ids.ts';
+import type { ProjectAnswer } from '../../core/api/answers.ts';
 import type { Project } from '../../core/model.ts';
 import { checkRepoUrl } from '../git/repo-url.ts';
 import { projectStatus } from './project-status.ts';
@@ -49,6 +50,6 @@ export function projectRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 }
 
-function showProject(project: Project) {
+function showProject(project: Project): ProjectAnswer {
   return { ...project, webhookPath: `/api/v1/hooks/${project.name}` };
 }

@@ -1,17 +1,11 @@
 // What `slipway status` shows: per environment, the version on each host, known-good, and the
 // last deployment with its state.
-import type { Deployment, Project } from '../../core/model.ts';
+import type { EnvironmentStatus, ProjectStatus } from '../../core/api/answers.ts';
+import type { Project } from '../../core/model.ts';
 import type { Store } from '../../storage/store.ts';
 import { selectHosts } from '../../core/deploy/select-hosts.ts';
 
-export interface EnvironmentStatus {
-  name: string;
-  knownGood: string | null;
-  hosts: { name: string; version: string | null; online: boolean }[];
-  lastDeployment: Deployment | null;
-}
-
-export async function projectStatus(store: Store, project: Project): Promise<{ project: string; environments: EnvironmentStatus[] }> {
+export async function projectStatus(store: Store, project: Project): Promise<ProjectStatus> {
   const latest = (await store.runs.list(project.id, 20)).find((r) => r.config);
   const config = latest?.config;
   if (!config) return { project: project.name, environments: [] };

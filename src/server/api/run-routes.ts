@@ -3,12 +3,15 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ConflictError } from '../../base/errors.ts';
+import type { RunDetail } from '../../core/api/answers.ts';
 import type { Project, Run } from '../../core/model.ts';
 import type { Store } from '../../storage/store.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { requireSecret } from './auth-hooks.ts';
+import { deploymentDetail } from './deployment-detail.ts';
 import { parseInput } from './parse-input.ts';
 import { findProject, findRun } from './project-lookup.ts';
+import { runSummary } from './run-summary.ts';
 
 type RunParams = { Params: { name: string; number: string } };
 
@@ -28,7 +31,7 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const project = await findProject(store, request.params.name);
     const limit = Math.min(Math.max(Number(request.query.limit ?? 50) || 50, 1), 500);
     const runs = await store.runs.list(project.id, limit);
-    return Promise.all(runs.map(async (run) => ({ ...run, config: undefined, stages: await store.runs.stages(run.id) })));
+    return Promise.all(runs.map((run) => runSummary(store, run)));
   });
 
   app.get<RunParams>('/api/v1/projects/:name/runs/:number', admin, async (request) => {
@@ -74,13 +77,13 @@ async function approve(deps: ApiDeps, project: Project, run: Run, env: string, b
   return { ...stage, approvedBy: by };
 }
 
-export async function runDetail(store: Store, run: Run) {
+export async function runDetail(store: Store, run: Run): Promise<RunDetail> {
   const stages = await store.runs.stages(run.id);
   const deployments = [];
   for (const stage of stages) {
     if (!stage.deploymentId) continue;
     const deployment = await store.deployments.get(stage.deploymentId);
-    if (deployment) deployments.push({ ...deployment, hosts: await store.deployments.hosts(deployment.id) });
+    if (deployment) deployments.push(await deploymentDetail(store, deployment));
   }
   return { ...run, stages, jobs: await store.jobs.listByRun(run.id), deployments };
 }

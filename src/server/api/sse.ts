@@ -55,10 +55,16 @@ export function openSse(request: FastifyRequest, reply: FastifyReply, options: {
   };
 }
 
-/** The id a reconnecting client resumes after: the Last-Event-ID header, else `?after=`. */
-export function resumeAfter(request: FastifyRequest): number {
+/**
+ * The id a reconnecting client resumes after: its Last-Event-ID header (a bad one counts as 0:
+ * everything stored), else `after` from the query; undefined when it gave neither.
+ */
+export function resumePoint(request: FastifyRequest, after: number | undefined): number | undefined {
   const header = request.headers['last-event-id'];
-  const query = (request.query as { after?: string } | undefined)?.after;
-  const value = Number(Array.isArray(header) ? header[0] : (header ?? query ?? 0));
-  return Number.isInteger(value) && value > 0 ? value : 0;
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value !== undefined && value.trim() !== '') {
+    const id = Number(value);
+    return Number.isInteger(id) && id >= 0 ? id : 0;
+  }
+  return after;
 }

@@ -7,6 +7,7 @@ import { sameRepository } from '../webhooks/same-repository.ts';
 import { verifySignature } from '../webhooks/verify-signature.ts';
 import { WEBHOOK_BODY_LIMIT_BYTES } from '../webhooks/webhook-body-limit.ts';
 import { signatureHeader } from '../webhooks/webhook-headers.ts';
+import type { WebhookAnswer } from '../../core/api/answers.ts';
 import type { ApiDeps } from './api-deps.ts';
 
 export function webhookRoutes(app: FastifyInstance, deps: ApiDeps): void {
@@ -32,14 +33,13 @@ export function webhookRoutes(app: FastifyInstance, deps: ApiDeps): void {
         throw new InputError('SLIPWAY_INVALID_REQUEST', 'the webhook body is not JSON (set the content type to application/json)');
       }
       const event = parsePushEvent(request.headers, payload);
-      if ('ignored' in event) return reply.code(202).send({ ignored: event.ignored });
-      if (event.ref !== `refs/heads/${project.branch}`) return reply.code(202).send({ ignored: `a push to ${event.ref}, not to ${project.branch}` });
-      if (!sameRepository(project.repoUrl, event.repoUrls)) {
-        return reply.code(202).send({ ignored: `a push to ${event.repoUrls.join(' ')}, not to ${project.repoUrl}` });
-      }
+      const ignored = (why: string) => reply.code(202).send({ ignored: why } satisfies WebhookAnswer);
+      if ('ignored' in event) return ignored(event.ignored);
+      if (event.ref !== `refs/heads/${project.branch}`) return ignored(`a push to ${event.ref}, not to ${project.branch}`);
+      if (!sameRepository(project.repoUrl, event.repoUrls)) return ignored(`a push to ${event.repoUrls.join(' ')}, not to ${project.repoUrl}`);
       const runs = await deps.trigger.check(project, 'webhook');
       deps.engine.wake();
-      return reply.code(202).send({ runs: runs.map((r) => ({ number: r.number, sha: r.sha, version: r.version })) });
+      return reply.code(202).send({ runs: runs.map((r) => ({ number: r.number, sha: r.sha, version: r.version })) } satisfies WebhookAnswer);
     });
     done();
   });

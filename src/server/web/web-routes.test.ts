@@ -1,13 +1,16 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
+import { Writable } from 'node:stream';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SlipwayError } from '../../base/errors.ts';
 import { webRoutes } from './web-routes.ts';
 
-function appServing(distDir: string): FastifyInstance {
-  const app = Fastify();
+function appServing(distDir: string, log?: Writable): FastifyInstance {
+  const loggerInstance: FastifyBaseLogger | undefined = log ? pino({ level: 'trace' }, log) : undefined;
+  const app = Fastify({ loggerInstance });
   app.setErrorHandler((err: SlipwayError, _request, reply) => reply.code(err.kind === 'not_found' ? 404 : 500).send({ error: { code: err.code } }));
   app.get('/api/v1/health', () => ({ ok: true }));
   webRoutes(app, { distDir });
@@ -85,6 +88,27 @@ describe('the web UI routes', () => {
     expect(response.statusCode).toBe(404);
     expect(response.json()).toEqual({ error: { code: 'SLIPWAY_NOT_FOUND' } });
     expect((await app.inject({ url: '/api/v1/health' })).json()).toEqual({ ok: true });
+  });
+
+  it('serves the app, its assets and its client routes without a warning or an error in the server log', async () => {
+    const lines: { level: number; msg?: string; err?: { code?: string } }[] = [];
+    const log = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line) as (typeof lines)[number]);
+        done();
+      },
+    });
+    const logged = appServing(dist, log);
+    const answers = [];
+    for (const url of ['/', '/index.html', '/assets/index-abc123.js', '/assets/index-abc123.css', '/hosts', '/projects/hello/runs/3']) {
+      answers.push(await logged.inject({ url, headers: { accept: 'text/html' } }));
+    }
+    answers.push(await logged.inject({ url: '/assets/gone-123.js', headers: { accept: '*/*' } }));
+    answers.push(await logged.inject({ url: '/assets/index-abc123.js', headers: { 'if-none-match': String(answers[2]!.headers.etag) } }));
+    await logged.close();
+    expect(answers.map((a) => a.statusCode)).toEqual([200, 200, 200, 200, 200, 200, 404, 304]);
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.filter((line) => line.level >= 40)).toEqual([]);
   });
 
   it('shows a page saying how to build the UI when the build is missing', async () => {

@@ -30,14 +30,12 @@ export function webRoutes(app: FastifyInstance, options: { distDir?: string } = 
     }
     const target = staticTarget(request.url);
     if (target.kind === 'file') {
-      const sent = await sendFile(request, reply, distDir, target.path);
-      if (sent) return sent;
+      if (await sendFile(request, reply, distDir, target.path)) return reply;
       if (!acceptsHtml(request)) return reply.code(404).type('text/plain; charset=utf-8').send('not found\n');
     } else if (target.kind === 'none') {
       return reply.code(404).type('text/plain; charset=utf-8').send('not found\n');
     }
-    const index = await sendFile(request, reply, distDir, 'index.html');
-    if (index) return index;
+    if (await sendFile(request, reply, distDir, 'index.html')) return reply;
     return reply.code(503).headers(htmlHeaders).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(missingBuildPage(distDir));
   });
 }
@@ -46,11 +44,15 @@ function acceptsHtml(request: FastifyRequest): boolean {
   return (request.headers.accept ?? '').includes('text/html');
 }
 
-/** Sends distDir/relativePath when it is a file (or 304 when the browser has it); undefined when it is not there. */
-async function sendFile(request: FastifyRequest, reply: FastifyReply, distDir: string, relativePath: string): Promise<FastifyReply | undefined> {
+/**
+ * Sends distDir/relativePath when it is a file (or 304 when the browser has it) and says whether
+ * it did. It must not resolve to the reply: a reply is thenable, so awaiting it yields undefined
+ * and the caller took the file for missing and sent a second answer ("Reply was already sent").
+ */
+async function sendFile(request: FastifyRequest, reply: FastifyReply, distDir: string, relativePath: string): Promise<boolean> {
   const path = join(distDir, relativePath);
   const info = await stat(path).catch(() => undefined);
-  if (!info?.isFile()) return undefined;
+  if (!info?.isFile()) return false;
   const etag = `W/"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
   reply
     .header('content-type', contentTypeOf(path))
@@ -58,6 +60,7 @@ async function sendFile(request: FastifyRequest, reply: FastifyReply, distDir: s
     .header('etag', etag)
     .header('x-content-type-options', 'nosniff');
   if (relativePath.endsWith('.html')) reply.headers(htmlHeaders);
-  if (request.headers['if-none-match'] === etag) return reply.code(304).send();
-  return reply.header('content-length', info.size).send(createReadStream(path));
+  if (request.headers['if-none-match'] === etag) reply.code(304).send();
+  else reply.header('content-length', info.size).send(createReadStream(path));
+  return true;
 }

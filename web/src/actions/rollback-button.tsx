@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import { projectPath } from '../api/api-client.ts';
 import { useApi } from '../api/api-context.ts';
-import type { EnvironmentView } from '../api/types.ts';
+import type { EnvironmentView } from '../../../src/core/api/answers.ts';
 import { ConfirmDialog } from '../components/confirm-dialog.tsx';
 
 export function RollbackButton({ project, env, busy, onDone }: { project: string; env: EnvironmentView; busy: boolean; onDone?: () => void }) {

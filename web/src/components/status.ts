@@ -1,5 +1,7 @@
 // How a status reads at a glance: a tone (the colour) and a word, with an icon per tone
-// (status-icon.tsx), so that it is clear without colour too.
+// (status-icon.tsx), so that it is clear without colour too. A host step's word is core's
+// (core/api/host-step-view.ts), the same as the terminal's.
+import { hostStepView, isHostStep } from '../../../src/core/api/host-step-view.ts';
 
 export type Tone = 'ok' | 'active' | 'wait' | 'fail' | 'warn' | 'idle';
 
@@ -16,16 +18,13 @@ const words: Record<string, string> = {
   awaiting_approval: 'awaiting approval',
   rolling_back: 'rolling back',
   rolled_back: 'rolled back',
-  stage_failed: 'staging failed',
-  restore_failed: 'restore failed',
-  healthy: 'done',
 };
 
 export function toneOf(status: string): Tone {
   return tones[status] ?? 'idle';
 }
 
-/** The status in words: "awaiting approval", "rolled back"; a healthy host reads "done". */
+/** The status in words: "awaiting approval", "rolled back", a host's "staging failed". */
 export function wordOf(status: string): string {
-  return words[status] ?? status.replace(/_/g, ' ');
+  return words[status] ?? (isHostStep(status) ? hostStepView(status).word : status.replace(/_/g, ' '));
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ProjectOverview } from '../api/types.ts';
+import type { ProjectOverview } from '../../../src/core/api/answers.ts';
 import { driftByHost } from './drift.ts';
 
 const overview = (envs: ProjectOverview['environments']): ProjectOverview => ({

@@ -1,6 +1,6 @@
 // Which hosts run something other than their environment's known-good version, from the
 // overview: the hosts page marks them.
-import type { ProjectOverview } from '../api/types.ts';
+import type { ProjectOverview } from '../../../src/core/api/answers.ts';
 
 export interface Drift {
   project: string;

@@ -3,6 +3,7 @@
 // read once it is open, so no line falls between the two (lines in both are kept once); after a
 // drop the tail resumes after the newest line held.
 import { useCallback, useEffect, useRef, useState } from 'react';
+import type { LogSearchAnswer } from '../../../src/core/api/answers.ts';
 import type { LogLine } from '../../../src/core/model.ts';
 import { ApiError, queryString } from '../api/api-client.ts';
 import { useApi } from '../api/api-context.ts';
@@ -55,7 +56,7 @@ export function useLogFeed(filters: LogFilters | null, live: boolean): LogFeed {
     tailAnswered.current = deferred();
     const ready = liveNow.current ? tailAnswered.current.promise : Promise.resolve();
     void ready
-      .then(() => api.get<{ lines: LogLine[] }>(`/api/v1/logs${queryString({ ...params.current, order: 'desc', limit: pageSize })}`))
+      .then(() => api.get<LogSearchAnswer>(`/api/v1/logs${queryString({ ...params.current, order: 'desc', limit: pageSize })}`))
       .then(({ lines }) => {
         if (generation.current !== mine) return;
         buffer.add(lines);
@@ -116,7 +117,7 @@ export function useLogFeed(filters: LogFilters | null, live: boolean): LogFeed {
     const mine = generation.current;
     setLoadingOlder(true);
     try {
-      const { lines } = await api.get<{ lines: LogLine[] }>(`/api/v1/logs${queryString({ ...params.current, order: 'desc', before, limit: pageSize })}`);
+      const { lines } = await api.get<LogSearchAnswer>(`/api/v1/logs${queryString({ ...params.current, order: 'desc', before, limit: pageSize })}`);
       if (generation.current !== mine) return 0;
       const added = buffer.add(lines);
       setHasOlder(lines.length === pageSize);

@@ -1,13 +1,13 @@
 // One environment of a project on the overview: the version it runs, its hosts, its last
 // deployment, the live bar of one under way, and the rollback action.
 import { RollbackButton } from '../actions/rollback-button.tsx';
-import type { DeploymentWithHosts, EnvironmentView } from '../api/types.ts';
+import type { DeploymentDetail, EnvironmentView } from '../../../src/core/api/answers.ts';
 import { ProgressBar } from '../components/progress-bar.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { timeAgo } from '../format.ts';
 import { deploymentProgress, hostCountLabel } from '../run/progress.ts';
 
-export function EnvironmentTile({ project, env, active, now, onChanged }: { project: string; env: EnvironmentView; active: DeploymentWithHosts | undefined; now: number; onChanged: () => void }) {
+export function EnvironmentTile({ project, env, active, now, onChanged }: { project: string; env: EnvironmentView; active: DeploymentDetail | undefined; now: number; onChanged: () => void }) {
   const versions = new Set(env.hosts.map((h) => h.version));
   const online = env.hosts.filter((h) => h.online).length;
   const drifted = env.knownGood ? env.hosts.filter((h) => h.version !== env.knownGood).length : 0;

@@ -1,5 +1,5 @@
 // One project on the overview: its last run (with its stages live) and each environment.
-import type { ProjectOverview } from '../api/types.ts';
+import type { ProjectOverview } from '../../../src/core/api/answers.ts';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { fullTime, timeAgo } from '../format.ts';
 import { StagePipeline } from '../run/stage-pipeline.tsx';

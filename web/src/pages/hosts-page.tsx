@@ -1,7 +1,7 @@
 // Hosts: every agent with its labels, whether it is connected, the version of each app, and a
 // mark on hosts that run something other than their environment's known-good version.
 import type { CSSProperties } from 'react';
-import type { Agent, ProjectOverview } from '../api/types.ts';
+import type { AgentView, ProjectOverview } from '../../../src/core/api/answers.ts';
 import { useResource } from '../api/use-resource.ts';
 import { ErrorNote } from '../components/error-note.tsx';
 import { hostHue } from '../components/host-colour.ts';
@@ -15,7 +15,7 @@ import { paths } from '../routing/routes.ts';
 import { useInterval } from '../components/use-interval.ts';
 
 export function HostsPage() {
-  const agents = useResource<Agent[]>('/api/v1/agents');
+  const agents = useResource<AgentView[]>('/api/v1/agents');
   const overview = useResource<ProjectOverview[]>('/api/v1/overview');
   const reload = () => {
     agents.reload();

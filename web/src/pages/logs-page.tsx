@@ -1,7 +1,7 @@
 // Logs: search across every machine with filters, and a live tail of what matches. The filters
 // live in the address, so a search is a link.
 import { useMemo, useState } from 'react';
-import type { Agent, ProjectOverview } from '../api/types.ts';
+import type { AgentView, ProjectOverview } from '../../../src/core/api/answers.ts';
 import { useResource } from '../api/use-resource.ts';
 import { filtersFromSearch, filtersKey, type LogFilters } from '../logs/log-filters.ts';
 import { LogFilterBar } from '../logs/log-filter-bar.tsx';
@@ -15,7 +15,7 @@ export function LogsPage() {
   const filters = useMemo(() => filtersFromSearch(location.search), [location.search]);
   const [live, setLive] = useState(true);
   const feed = useLogFeed(filters, live);
-  const agents = useResource<Agent[]>('/api/v1/agents');
+  const agents = useResource<AgentView[]>('/api/v1/agents');
   const overview = useResource<ProjectOverview[]>('/api/v1/overview');
   const hosts = useMemo(() => [...(agents.data ?? []).map((a) => a.name), 'server'].sort(), [agents.data]);
   const envs = useMemo(() => [...new Set((overview.data ?? []).flatMap((o) => o.environments.map((e) => e.name)))].sort(), [overview.data]);

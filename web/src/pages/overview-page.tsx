@@ -1,6 +1,6 @@
 // Overview: every project with the version each environment runs, its last run, and whatever
 // is running now, updated live.
-import type { ProjectOverview } from '../api/types.ts';
+import type { ProjectOverview } from '../../../src/core/api/answers.ts';
 import { useResource } from '../api/use-resource.ts';
 import { ErrorNote } from '../components/error-note.tsx';
 import { useNow } from '../components/use-now.ts';

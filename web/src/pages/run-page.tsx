@@ -3,7 +3,7 @@
 import type { SlipwayEvent } from '../../../src/core/model.ts';
 import { RerunButton } from '../actions/rerun-button.tsx';
 import { projectPath } from '../api/api-client.ts';
-import type { RunDetail } from '../api/types.ts';
+import type { RunDetail } from '../../../src/core/api/answers.ts';
 import { useResource } from '../api/use-resource.ts';
 import { ErrorNote } from '../components/error-note.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';

@@ -1,11 +1,12 @@
 // One deployment of a run: its state, and a bar per host showing the step it has reached; when
 // it was rolled back, the host that caused it with its last log lines.
-import type { DeploymentWithHosts } from '../api/types.ts';
+import type { DeploymentDetail } from '../../../src/core/api/answers.ts';
+import { hostStepView } from '../../../src/core/api/host-step-view.ts';
 import { ProgressBar } from '../components/progress-bar.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { deploymentProgress, hostCountLabel, hostProgress } from './progress.ts';
 
-export function DeploymentHosts({ deployment }: { deployment: DeploymentWithHosts }) {
+export function DeploymentHosts({ deployment }: { deployment: DeploymentDetail }) {
   const overall = deploymentProgress(deployment);
   return (
     <section className="card deployment" data-deployment={deployment.id} data-env={deployment.env} aria-label={`${deployment.env} deployment`}>
@@ -28,7 +29,7 @@ export function DeploymentHosts({ deployment }: { deployment: DeploymentWithHost
           return (
             <li key={host.agentId} className="host-bar" data-host={host.hostName} data-step={host.step}>
               <span className="host-bar-name" title={host.hostName}>{host.hostName}</span>
-              <ProgressBar value={progress.value} tone={progress.tone} label={`${host.hostName}: ${host.step}`} />
+              <ProgressBar value={progress.value} tone={progress.tone} label={`${host.hostName}: ${hostStepView(host.step).word}`} />
               <StatusBadge status={host.step} />
               {host.error && <div className="host-bar-error">{host.error}</div>}
             </li>

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { DeploymentHost, HostStep, Stage } from '../../../src/core/model.ts';
-import { deploymentProgress, hostCountLabel, hostProgress, stageProgress, type DeploymentWithHosts } from './progress.ts';
+import type { DeploymentDetail } from '../../../src/core/api/answers.ts';
+import { deploymentProgress, hostCountLabel, hostProgress, stageProgress } from './progress.ts';
 
 const host = (hostName: string, step: HostStep): DeploymentHost => ({
   deploymentId: 'd', agentId: hostName, hostName, batch: 0, previousVersion: null, step, error: null, logTail: [], commandId: null, commandSentAt: null, updatedAt: 0,
 });
 
-const deployment = (steps: HostStep[], status: DeploymentWithHosts['status'] = 'activating', finishedAt: number | null = null): DeploymentWithHosts => ({
+const deployment = (steps: HostStep[], status: DeploymentDetail['status'] = 'activating', finishedAt: number | null = null): DeploymentDetail => ({
   id: 'd', projectId: 'p', env: 'testing', version: '1-abc', runId: 'r', kind: 'deploy', status, batch: 1, forced: false, requestedBy: 'engine',
   cause: null, error: null, createdAt: 0, finishedAt, hosts: steps.map((s, i) => host(`h${i}`, s)),
 });
@@ -34,7 +35,7 @@ describe('progress', () => {
 
   it('shows a running build as an indeterminate bar and a deploying stage by its hosts', () => {
     expect(stageProgress({ ...stage('running'), kind: 'build' }, undefined).value).toBeNull();
-    expect(stageProgress(stage('deploying'), deployment(['healthy', 'staged'])).value).toBeCloseTo(0.675);
+    expect(stageProgress(stage('deploying'), deployment(['healthy', 'staged'])).value).toBeCloseTo(2 / 3);
     expect(stageProgress(stage('deploying'), deployment(['healthy', 'healthy'])).value).toBe(0.95);
     expect(stageProgress(stage('succeeded'), undefined)).toEqual({ value: 1, tone: 'ok' });
     expect(stageProgress(stage('awaiting_approval'), undefined)).toEqual({ value: 0, tone: 'wait' });

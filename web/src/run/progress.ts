@@ -1,10 +1,11 @@
 // How far a host, a deployment and a stage have come, as fractions for the progress bars:
-// pure functions of the run's records.
-import type { Deployment, DeploymentHost, HostStep, Stage } from '../../../src/core/model.ts';
+// pure functions of the run's records. A host's part and word come from core/api/host-step-view.ts,
+// as in the terminal; the web adds only its tones.
+import type { DeploymentDetail } from '../../../src/core/api/answers.ts';
+import { deploymentFraction, hostStepView } from '../../../src/core/api/host-step-view.ts';
+import type { HostStep, Stage } from '../../../src/core/model.ts';
 import type { Tone } from '../components/status.ts';
 import { toneOf } from '../components/status.ts';
-
-export type DeploymentWithHosts = Deployment & { hosts: DeploymentHost[] };
 
 export interface Progress {
   /** 0–1, or null when it cannot be told (a build running): shown as an animated bar. */
@@ -12,32 +13,20 @@ export interface Progress {
   tone: Tone;
 }
 
-const stepValue: Record<HostStep, number> = {
-  pending: 0, staging: 0.15, staged: 0.35, activating: 0.6, healthy: 1,
-  failed: 1, stage_failed: 1, restoring: 0.5, restored: 1, restore_failed: 1,
-};
-
-/** A host's bar: staged about a third, activating past half, healthy full. */
+/** A host's bar: a third per step of staged, activated and healthy (core's hostStepView). */
 export function hostProgress(step: HostStep): Progress {
-  return { value: stepValue[step], tone: toneOf(step) };
+  return { value: hostStepView(step).fraction, tone: toneOf(step) };
 }
 
-/** Steps after which a host has nothing more to do in its deployment. */
-export function hostFinished(step: HostStep): boolean {
-  return step === 'healthy' || step === 'failed' || step === 'stage_failed' || step === 'restored' || step === 'restore_failed';
-}
-
-/** A deployment's bar: the mean of its hosts' bars; its tone from its status. */
-export function deploymentProgress(deployment: DeploymentWithHosts): Progress {
+/** A deployment's bar: the mean of its hosts' bars, full once it has ended; its tone from its status. */
+export function deploymentProgress(deployment: DeploymentDetail): Progress {
   const tone = toneOf(deployment.status === 'staging' || deployment.status === 'activating' ? 'deploying' : deployment.status);
   if (deployment.finishedAt !== null) return { value: 1, tone };
-  if (deployment.hosts.length === 0) return { value: 0, tone };
-  const sum = deployment.hosts.reduce((total, host) => total + stepValue[host.step], 0);
-  return { value: sum / deployment.hosts.length, tone };
+  return { value: deploymentFraction(deployment.hosts), tone };
 }
 
 /** A stage's bar: from its deployment while deploying, full once verifying or done. */
-export function stageProgress(stage: Stage, deployment: DeploymentWithHosts | undefined): Progress {
+export function stageProgress(stage: Stage, deployment: DeploymentDetail | undefined): Progress {
   const tone = toneOf(stage.status);
   switch (stage.status) {
     case 'pending':
@@ -58,7 +47,7 @@ export function stageProgress(stage: Stage, deployment: DeploymentWithHosts | un
 }
 
 /** "2 of 3 hosts done" for a deployment under way. */
-export function hostCountLabel(deployment: DeploymentWithHosts): string {
+export function hostCountLabel(deployment: DeploymentDetail): string {
   const done = deployment.hosts.filter((h) => h.step === 'healthy' || h.step === 'restored').length;
   return `${done} of ${deployment.hosts.length} host${deployment.hosts.length === 1 ? '' : 's'} done`;
 }

@@ -1,7 +1,7 @@
 // The central log of one run beside its progress: every line of its jobs and of every host it
 // deployed to, interleaved by time, live; chips narrow it to one host.
 import { useMemo, useRef, useState } from 'react';
-import type { RunDetail } from '../api/types.ts';
+import type { RunDetail } from '../../../src/core/api/answers.ts';
 import { LogView } from '../logs/log-view.tsx';
 import { useLogFeed } from '../logs/use-log-feed.ts';
 import { Link } from '../routing/router.tsx';

@@ -2,7 +2,7 @@
 // a progress bar, its time, and the approval button when its gate waits.
 import type { Stage } from '../../../src/core/model.ts';
 import { ApproveButton } from '../actions/approve-button.tsx';
-import type { DeploymentWithHosts } from '../api/types.ts';
+import type { DeploymentDetail } from '../../../src/core/api/answers.ts';
 import { ProgressBar } from '../components/progress-bar.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { useNow } from '../components/use-now.ts';
@@ -11,7 +11,7 @@ import { hostCountLabel, stageProgress } from './progress.ts';
 
 export interface StagePipelineProps {
   stages: Stage[];
-  deployments?: DeploymentWithHosts[];
+  deployments?: DeploymentDetail[];
   project: string;
   runNumber: number;
   /** The overview's small version: no times, no errors. */

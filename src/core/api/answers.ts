@@ -1,0 +1,94 @@
+// The answers of the REST API (docs/api.md), written once: the server's routes declare them, the
+// web UI and the CLI read them. Plain data, as JSON carries it; times in ms since the epoch.
+import type {
+  Agent, Artifact, Deployment, DeploymentHost, Job, LogLine, Project, Run, Stage, SlipwayEvent,
+} from '../model.ts';
+
+/** `GET /deployments/:id`, and each deployment of a run or of the overview: with every host's step. */
+export type DeploymentDetail = Deployment & { hosts: DeploymentHost[] };
+
+/** `GET /projects/:name/runs/:number`: one run with its stages, jobs and deployments (with hosts). */
+export type RunDetail = Run & { stages: Stage[]; jobs: Job[]; deployments: DeploymentDetail[] };
+
+/** `GET /projects/:name/runs` (each run), and a project's last run in the overview: no config. */
+export type RunSummary = Omit<Run, 'config'> & { stages: Stage[] };
+
+/** `POST /projects`, `GET /projects`, `GET /projects/:name`: the project and where its webhook is. */
+export type ProjectAnswer = Project & { webhookPath: string };
+
+/** What an environment's host runs, as `status` shows it. */
+export interface HostVersion {
+  name: string;
+  /** The app's current version on the host; null when it has none. */
+  version: string | null;
+  online: boolean;
+}
+
+/** One environment in `GET /projects/:name/status`. */
+export interface EnvironmentStatus {
+  name: string;
+  knownGood: string | null;
+  hosts: HostVersion[];
+  lastDeployment: Deployment | null;
+}
+
+/** `GET /projects/:name/status`: per environment of the newest config, what it runs. */
+export interface ProjectStatus {
+  project: string;
+  environments: EnvironmentStatus[];
+}
+
+/** One environment in the overview: its status and what a rollback would restore. */
+export type EnvironmentView = EnvironmentStatus & {
+  /** The version `POST /rollback` would deploy; null when the server would refuse one. */
+  rollbackTo: string | null;
+};
+
+/** One project of `GET /overview`. */
+export interface ProjectOverview {
+  project: Project;
+  lastRun: RunSummary | null;
+  environments: EnvironmentView[];
+  /** The project's deployments that have not ended. */
+  activeDeployments: DeploymentDetail[];
+}
+
+/** Each host of `GET /agents`: labels, address, port, online, apps and versions. */
+export type AgentView = Agent;
+
+/** `GET /projects/:name/versions`: built versions, newest first. */
+export type VersionView = Artifact;
+
+/** `GET /events`: events oldest first; also the data of each `event: event` of `/events/stream`. */
+export type EventView = SlipwayEvent;
+
+/** `GET /projects/:name/runs/:number/log`: job output, oldest first; also each `event: line` of `/logs/tail`. */
+export type LogLineView = LogLine;
+
+/** `GET /logs`. */
+export interface LogSearchAnswer {
+  lines: LogLine[];
+}
+
+/** `POST /agents/enroll`. */
+export interface EnrollmentAnswer {
+  agentId: string;
+  name: string;
+  token: string;
+}
+
+/** `PUT /artifacts`. */
+export interface ArtifactUploadAnswer {
+  sha256: string;
+  size: number;
+}
+
+/** `POST /hooks/:project`: the runs a push started, or why it was ignored. */
+export type WebhookAnswer =
+  | { runs: { number: number; sha: string; version: string }[] }
+  | { ignored: string };
+
+/** Every refused request: the stable code (docs/errors.md), a message, and for bad input each problem. */
+export interface ErrorAnswer {
+  error: { code: string; message: string; details?: unknown };
+}
