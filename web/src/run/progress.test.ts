@@ -4,7 +4,7 @@ import type { DeploymentDetail } from '../../../src/core/api/answers.ts';
 import { deploymentProgress, hostCountLabel, hostProgress, stageProgress } from './progress.ts';
 
 const host = (hostName: string, step: HostStep): DeploymentHost => ({
-  deploymentId: 'd', agentId: hostName, hostName, batch: 0, previousVersion: null, step, error: null, logTail: [], commandId: null, commandSentAt: null, updatedAt: 0,
+  deploymentId: 'd', agentId: hostName, hostName, batch: 0, previousVersion: null, step, error: null, failedStep: null, logTail: [], commandId: null, commandSentAt: null, updatedAt: 0,
 });
 
 const deployment = (steps: HostStep[], status: DeploymentDetail['status'] = 'activating', finishedAt: number | null = null): DeploymentDetail => ({
