@@ -6,7 +6,7 @@ import { errorMessage, InputError, NotFoundError, SlipwayError } from '../../bas
 import type { Project, Run, RunTrigger, SlipwayConfig } from '../../core/model.ts';
 import { formatConfigProblem, parseSlipwayConfig } from '../../core/pipeline/parse-slipway-config.ts';
 import { planStages, type PlannedStage } from '../../core/pipeline/plan-stages.ts';
-import type { Store } from '../../storage/store.ts';
+import type { NewRun, Store } from '../../storage/store.ts';
 import type { EventLog } from '../engine/event-log.ts';
 import type { GitMirror } from '../git/git-mirror.ts';
 import type { GitMirrors } from '../git/git-mirrors.ts';
@@ -94,12 +94,14 @@ export class CommitTrigger {
     if (message === (project.pollError?.message ?? null)) return;
     const refs = { projectId: project.id };
     try {
-      await this.deps.store.projects.setPollError(project.id, message === null ? null : { message, at: project.pollError?.at ?? this.deps.clock.now() });
-      if (message !== null && project.pollError === null) {
-        await this.deps.events.emit('project.poll_failed', `checking the repository of ${project.name} fails: ${message}`, { ...refs, data: { error: message } });
-      } else if (message === null) {
-        await this.deps.events.emit('project.poll_recovered', `checking the repository of ${project.name} works again`, refs);
-      }
+      await this.deps.events.transaction(async (tx) => {
+        await tx.store.projects.setPollError(project.id, message === null ? null : { message, at: project.pollError?.at ?? this.deps.clock.now() });
+        if (message !== null && project.pollError === null) {
+          await tx.emit('project.poll_failed', `checking the repository of ${project.name} fails: ${message}`, { ...refs, data: { error: message } });
+        } else if (message === null) {
+          await tx.emit('project.poll_recovered', `checking the repository of ${project.name} works again`, refs);
+        }
+      });
     } catch (recordErr) {
       this.deps.log.error({ project: project.name, err: errorMessage(recordErr) }, 'could not record the outcome of a repository check');
     }
@@ -119,18 +121,23 @@ export class CommitTrigger {
     const commit = await this.readCommit(project, mirror, sha);
     const now = this.deps.clock.now();
     const base = { projectId: project.id, sha, ref, message: commit.message, author: commit.author, trigger };
+    // The run and the event that announces it, in one transaction.
+    const record = (fields: Pick<NewRun, 'config' | 'error' | 'stages'>) => this.deps.events.transaction(async (tx) => {
+      const created = await tx.store.runs.create({ ...base, ...fields }, now);
+      const what = created.error ? `could not start: ${created.error}` : `queued (${trigger})`;
+      await tx.emit('run.created', `run #${created.number} of ${project.name} for ${sha.slice(0, 7)} "${commit.message}" ${what}`, {
+        projectId: project.id, runId: created.id,
+      });
+      return created;
+    });
     let run: Run;
     try {
-      run = await this.deps.store.runs.create({ ...base, config: commit.config, error: commit.error, stages: commit.stages }, now);
+      run = await record({ config: commit.config, error: commit.error, stages: commit.stages });
     } catch (err) {
       if (commit.config === null) throw err;
       this.deps.log.error({ project: project.name, sha, err: errorMessage(err) }, 'could not create a run: recording it as failed');
-      run = await this.deps.store.runs.create({ ...base, config: null, error: `could not create the run: ${errorMessage(err)}`, stages: [] }, now);
+      run = await record({ config: null, error: `could not create the run: ${errorMessage(err)}`, stages: [] });
     }
-    const what = run.error ? `could not start: ${run.error}` : `queued (${trigger})`;
-    await this.deps.events.emit('run.created', `run #${run.number} of ${project.name} for ${sha.slice(0, 7)} "${commit.message}" ${what}`, {
-      projectId: project.id, runId: run.id,
-    });
     this.deps.onRuns();
     return run;
   }
