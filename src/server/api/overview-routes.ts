@@ -6,7 +6,7 @@ import type { Deployment, DeploymentHost, Project, Run, Stage } from '../../core
 import type { Store } from '../../storage/store.ts';
 import { rollbackTarget } from '../engine/start-deployment.ts';
 import type { ApiDeps } from './api-deps.ts';
-import { requireSecret } from './auth-hooks.ts';
+import { requires } from '../auth/authorize-requests.ts';
 import { projectStatus, type EnvironmentStatus } from './project-status.ts';
 
 export interface ProjectOverview {
@@ -18,7 +18,7 @@ export interface ProjectOverview {
 }
 
 export function overviewRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  app.get('/api/v1/overview', { preHandler: requireSecret(deps.tokens.admin, 'API token') }, async () => {
+  app.get('/api/v1/overview', requires('project.read'), async () => {
     const [projects, active] = await Promise.all([deps.store.projects.list(), deps.store.deployments.listActive()]);
     return Promise.all(projects.map((project) => projectOverview(deps.store, project, active)));
   });

@@ -15,6 +15,8 @@ export interface StartDeploymentRequest {
   kind: DeploymentKind;
   forced: boolean;
   requestedBy: string;
+  /** The principal whose request this is (recorded on the event); absent when the engine promotes by itself. */
+  actor?: string;
 }
 
 export async function startDeployment(deps: { store: Store; events: EventLog; now: number }, req: StartDeploymentRequest): Promise<Deployment> {
@@ -46,6 +48,7 @@ export async function startDeployment(deps: { store: Store; events: EventLog; no
   );
   const what = req.kind === 'rollback' ? 'rollback' : 'deployment';
   await deps.events.emit('deployment.started', `${what} of ${project.name} ${version} to ${env} on ${hosts.length} host(s) started by ${req.requestedBy}`, {
+    actor: req.actor ?? null,
     projectId: project.id, runId: req.runId, deploymentId: deployment.id,
   });
   return deployment;

@@ -41,13 +41,13 @@ export class CommitTrigger {
     return next;
   }
 
-  /** A run for REF (a branch, a tag or a full sha) by hand, after fetching. */
-  async runRef(project: Project, ref: string): Promise<Run> {
+  /** A run for REF (a branch, a tag or a full sha) by hand, after fetching; `requestedBy` is the principal who asked. */
+  async runRef(project: Project, ref: string, requestedBy: string): Promise<Run> {
     const mirror = this.deps.mirrors.for(project);
     await this.sync(mirror, project);
     const sha = isSha(ref) ? ref : await mirror.head(ref);
     if (!sha) throw new NotFoundError('SLIPWAY_REF_NOT_FOUND', `${project.name}: no branch "${ref}" in ${project.repoUrl}`);
-    return this.createRun(project, mirror, sha, ref, 'manual');
+    return this.createRun(project, mirror, sha, ref, 'manual', requestedBy);
   }
 
   private async checkNow(projectId: string, trigger: RunTrigger): Promise<Run[]> {
@@ -77,7 +77,7 @@ export class CommitTrigger {
     if (!fetched.ok) throw new InputError('SLIPWAY_GIT_FETCH_FAILED', `${project.name}: ${fetched.error}`);
   }
 
-  private async createRun(project: Project, mirror: GitMirror, sha: string, ref: string, trigger: RunTrigger): Promise<Run> {
+  private async createRun(project: Project, mirror: GitMirror, sha: string, ref: string, trigger: RunTrigger, requestedBy: string | null = null): Promise<Run> {
     const info = await mirror.commitInfo(sha);
     const text = await mirror.readFile(sha, 'slipway.yml');
     const parsed = text === undefined ? undefined : parseSlipwayConfig(text);
@@ -87,12 +87,12 @@ export class CommitTrigger {
     const config = parsed?.ok ? parsed.config : null;
     const stages = config ? [{ name: 'build', kind: 'build' as const }, ...environmentOrder(config).map((name) => ({ name, kind: 'environment' as const }))] : [];
     const run = await this.deps.store.runs.create(
-      { projectId: project.id, sha, ref, message: info.message, author: info.author, trigger, config, error, stages },
+      { projectId: project.id, sha, ref, message: info.message, author: info.author, trigger, requestedBy, config, error, stages },
       this.deps.clock.now(),
     );
-    const what = error ? `could not start: ${error}` : `queued (${trigger})`;
+    const what = error ? `could not start: ${error}` : `queued (${trigger}${requestedBy ? ` by ${requestedBy}` : ''})`;
     await this.deps.events.emit('run.created', `run #${run.number} of ${project.name} for ${sha.slice(0, 7)} "${info.message}" ${what}`, {
-      projectId: project.id, runId: run.id,
+      projectId: project.id, runId: run.id, actor: requestedBy,
     });
     this.deps.onRuns();
     return run;

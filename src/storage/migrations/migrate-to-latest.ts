@@ -6,12 +6,14 @@ import { SlipwayError, errorMessage } from '../../base/errors.ts';
 import type { SqlDialectName } from '../kysely/tables.ts';
 import { initialMigration } from './001-initial.ts';
 import { logSearchMigration } from './002-log-search.ts';
+import { principalsMigration } from './004-principals.ts';
 
 /** Every migration by name; names sort in the order they must run. */
 function migrations(dialect: SqlDialectName): Record<string, Migration> {
   return {
     '001-initial': initialMigration(dialect),
     '002-log-search': logSearchMigration(dialect),
+    '004-principals': principalsMigration(),
   };
 }
 
