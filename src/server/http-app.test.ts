@@ -69,6 +69,8 @@ describe('the HTTP app', () => {
 
   it('lets the admin and nobody else in, and keeps health public', async () => {
     expect((await call('GET', '/api/v1/projects', tokens.admin)).statusCode).toBe(200);
+    expect((await call('GET', '/api/v1/agents', tokens.admin)).json()).toHaveLength(2);
+    expect((await call('GET', '/api/v1/agents', tokens.join)).statusCode).toBe(403);
     expect((await call('GET', '/api/v1/health')).statusCode).toBe(200);
   });
 

@@ -50,4 +50,5 @@ export function deploymentRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return { ...deployment, hosts: await store.deployments.hosts(deployment.id) };
   });
 
+  app.get('/api/v1/agents', requires('agent.read'), async () => (await store.agents.list()).map(({ ...agent }) => agent));
 }

@@ -11,7 +11,7 @@ const principals: Record<string, Principal> = { admin: BOOTSTRAP_ADMIN, join: JO
 
 function appWithHook(): FastifyInstance {
   const app = Fastify();
-  app.setErrorHandler((err, _request, reply) => {
+  app.setErrorHandler((err: Error, _request, reply) => {
     const status = err instanceof SlipwayError ? ({ auth: 401, forbidden: 403 } as Record<string, number>)[err.kind] ?? 500 : 500;
     return reply.code(status).send({ code: err instanceof SlipwayError ? err.code : 'other', message: err.message });
   });
