@@ -50,7 +50,7 @@ export function authorizeRequests(app: FastifyInstance, resolve: PrincipalResolv
   // null, not an object: Fastify refuses a shared reference as a request decoration's default.
   app.decorateRequest('principal', null as unknown as never);
   app.addHook('onRoute', (route) => {
-    const permission = (route.config as { permission?: RoutePermission } | undefined)?.permission;
+    const permission = route.config?.permission;
     if (permission === undefined) {
       throw new Error(`route ${String(route.method)} ${route.url} declares no permission (config: { permission })`);
     }
