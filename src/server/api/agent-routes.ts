@@ -8,7 +8,7 @@ import { ForbiddenError, NotFoundError } from '../../base/errors.ts';
 import { newToken } from '../../base/ids.ts';
 import type { Principal } from '../../core/access/principal.ts';
 import type { Agent } from '../../core/model.ts';
-import { requires } from '../auth/authorize-requests.ts';
+import { projectScope, requires } from '../auth/authorize-requests.ts';
 import { formatLabels } from '../engine/start-deployment.ts';
 import { hashToken } from '../auth/tokens.ts';
 import type { ApiDeps } from './api-deps.ts';
@@ -76,7 +76,7 @@ export function agentRoutes(app: FastifyInstance, deps: ApiDeps): void {
     done();
   });
 
-  app.get<{ Params: { project: string; sha: string } }>('/api/v1/projects/:project/source/:sha', requires('source.download', (request) => ({ project: (request.params as { project: string }).project })), async (request, reply) => {
+  app.get<{ Params: { project: string; sha: string } }>('/api/v1/projects/:project/source/:sha', requires('source.download', projectScope), async (request, reply) => {
     const project = await store.projects.getByName(request.params.project);
     if (!project) throw new NotFoundError('SLIPWAY_PROJECT_NOT_FOUND', `no project "${request.params.project}"`);
     const archive = await deps.mirrors.for(project).archive(request.params.sha);
