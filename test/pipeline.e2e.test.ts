@@ -47,7 +47,7 @@ describe('a commit on its way to production', () => {
     expect(await answers(hosts.testing)).toEqual(hosts.testing.map((h) => `hello from ${h}, running version ${version}`));
     expect(await answers(hosts.production)).toEqual([undefined, undefined, undefined]);
 
-    await fleet.api.post(projectPath('hello', '/runs/1/approve'), { env: 'production', by: 'test' });
+    await fleet.api.post(projectPath('hello', '/runs/1/approve'), { env: 'production' });
     const done = await waitForRun(1, 'to end', (r) => r.status !== 'running');
     expect(done.status).toBe('succeeded');
     expect(await answers(hosts.production)).toEqual(hosts.production.map((h) => `hello from ${h}, running version ${version}`));
@@ -68,7 +68,7 @@ describe('a commit on its way to production', () => {
     });
     const version = `2-${sha.slice(0, 7)}`;
     await waitForRun(2, 'waiting for approval', (r) => stage(r, 'production').status === 'awaiting_approval');
-    await fleet.api.post(projectPath('hello', '/runs/2/approve'), { env: 'production', by: 'test' });
+    await fleet.api.post(projectPath('hello', '/runs/2/approve'), { env: 'production' });
     const done = await waitForRun(2, 'to end', (r) => r.status !== 'running');
 
     expect(done.status).toBe('failed');
@@ -102,7 +102,7 @@ describe('a commit on its way to production', () => {
 
   it('rolls an environment back by hand to the version it ran before, and shows it in the status', async () => {
     const first = `1-${firstSha.slice(0, 7)}`;
-    const rollback = await fleet.api.post<Deployment>(projectPath('hello', '/rollback'), { env: 'testing', by: 'test' });
+    const rollback = await fleet.api.post<Deployment>(projectPath('hello', '/rollback'), { env: 'testing' });
     expect(rollback).toMatchObject({ kind: 'rollback', version: first, env: 'testing' });
     const ended = await waitFor('the rollback to end', async () => {
       const d = await fleet.api.get<DeploymentDetail>(`/api/v1/deployments/${rollback.id}`);

@@ -41,6 +41,8 @@ export interface Run {
   message: string;
   author: string;
   trigger: RunTrigger;
+  /** Who asked for it (a principal's name) when it was started or re-run by hand; null for commits found by poll or webhook. */
+  requestedBy: string | null;
   status: RunStatus;
   /** The commit's slipway.yml; null when it was missing or broken (then `error` says why). */
   config: SlipwayConfig | null;
@@ -211,6 +213,8 @@ export interface SlipwayEvent {
   projectId: string | null;
   runId: string | null;
   deploymentId: string | null;
+  /** Who did it (a principal's name) when a request caused it; null for what the server did by itself. */
+  actor: string | null;
   message: string;
   data: Record<string, unknown>;
 }

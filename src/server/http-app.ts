@@ -4,6 +4,8 @@ import websocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { SlipwayError, type ErrorKind } from '../base/errors.ts';
 import { agentRoutes } from './api/agent-routes.ts';
+import { authorizeRequests, requires } from './auth/authorize-requests.ts';
+import { createPrincipalResolver } from './auth/resolve-principal.ts';
 import type { ApiDeps } from './api/api-deps.ts';
 import { deploymentRoutes } from './api/deployment-routes.ts';
 import { eventRoutes } from './api/event-routes.ts';
@@ -40,7 +42,9 @@ export async function buildHttpApp(deps: ApiDeps): Promise<FastifyInstance> {
   });
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: { code: 'SLIPWAY_NOT_FOUND', message: `no route ${request.method} ${request.url}` } }));
 
-  app.get('/api/v1/health', () => ({ ok: true }));
+  // Before any route: from here on a route that declares no permission stops the server starting.
+  authorizeRequests(app, createPrincipalResolver(deps));
+  app.get('/api/v1/health', requires('public'), () => ({ ok: true }));
   agentRoutes(app, deps);
   projectRoutes(app, deps);
   runRoutes(app, deps);

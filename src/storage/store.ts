@@ -56,6 +56,8 @@ export interface NewRun {
   message: string;
   author: string;
   trigger: RunTrigger;
+  /** The principal that started it by hand; absent (null) for poll and webhook runs. */
+  requestedBy?: string | null;
   config: SlipwayConfig | null;
   /** A run that cannot start (e.g. broken slipway.yml) is created failed, with this error. */
   error: string | null;
@@ -196,7 +198,8 @@ export interface CommandStore {
   complete(id: string, result: CommandResult, at: number): Promise<boolean>;
 }
 
-export type NewEvent = Omit<SlipwayEvent, 'id'>;
+/** `actor` absent: the server did it by itself (null). */
+export type NewEvent = Omit<SlipwayEvent, 'id' | 'actor'> & { actor?: string | null };
 
 export interface EventStore {
   append(event: NewEvent): Promise<SlipwayEvent>;

@@ -7,18 +7,24 @@ import { waitFor } from './wait-for.ts';
 export class ProtocolAgent {
   private socket: WebSocket | undefined;
   private acked = -1;
+  /** Every command the server sent, in order (never answered: the test decides what they mean). */
+  readonly commands: { id: string; command: { kind: string } }[] = [];
 
-  private constructor(readonly url: string, readonly name: string, readonly agentId: string, private readonly token: string) {}
+  private constructor(
+    readonly url: string, readonly name: string, readonly agentId: string, private readonly token: string,
+    /** The labels its hello claims: the enrolled ones unless the test makes it lie. */
+    private readonly helloLabels: Record<string, string>,
+  ) {}
 
-  /** Enrolls `name` with the join token and connects. */
-  static async enroll(url: string, joinToken: string, name: string): Promise<ProtocolAgent> {
+  /** Enrolls `name` with the join token and `labels`, and connects saying `helloLabels` (the same by default). */
+  static async enroll(url: string, joinToken: string, name: string, labels: Record<string, string> = { env: 'logs' }, helloLabels = labels): Promise<ProtocolAgent> {
     const response = await fetch(`${url}/api/v1/agents/enroll`, {
       method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${joinToken}` },
-      body: JSON.stringify({ name, labels: { env: 'logs' }, address: '127.0.0.1', port: null }),
+      body: JSON.stringify({ name, labels, address: '127.0.0.1', port: null }),
     });
     if (response.status !== 201) throw new Error(`enrolling ${name} answered ${response.status}`);
     const { agentId, token } = (await response.json()) as { agentId: string; token: string };
-    const agent = new ProtocolAgent(url, name, agentId, token);
+    const agent = new ProtocolAgent(url, name, agentId, token, helloLabels);
     await agent.connect();
     return agent;
   }
@@ -35,10 +41,11 @@ export class ProtocolAgent {
     const socket = new WebSocket(`${this.url.replace(/^http/, 'ws')}/api/v1/agent`, { headers: { authorization: `Bearer ${this.token}` } });
     await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
     socket.on('message', (data: Buffer) => {
-      const message = JSON.parse(data.toString()) as { type: string; seq?: number };
+      const message = JSON.parse(data.toString()) as { type: string; seq?: number; id?: string; command?: { kind: string } };
       if (message.type === 'log_ack' && message.seq !== undefined) this.acked = Math.max(this.acked, message.seq);
+      if (message.type === 'command' && message.id && message.command) this.commands.push({ id: message.id, command: message.command });
     });
-    socket.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, name: this.name, labels: { env: 'logs' }, address: '127.0.0.1', port: null, apps: [], running: [] }));
+    socket.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, name: this.name, labels: this.helloLabels, address: '127.0.0.1', port: null, apps: [], running: [] }));
     this.socket = socket;
   }
 

@@ -1,6 +1,5 @@
 // `slipway approve PROJECT RUN --env ENV`: opens a manual gate.
 import { Command } from 'commander';
-import { userInfo } from 'node:os';
 import { projectPath } from '../api-client.ts';
 import { progressContextFromEnv } from '../progress/progress-context.ts';
 import { awaitingApproval, watchRun } from '../progress/watch.ts';
@@ -15,7 +14,7 @@ export function approveCommand(): Command {
     .addHelpText('after', '\nExample:\n  slipway approve hello 12 --env production')
     .action(async (project: string, run: string, opts: { env: string; detach?: boolean }) => {
       const progress = progressContextFromEnv(process.env, process.stdout);
-      await progress.api.post(projectPath(project, `/runs/${encodeURIComponent(run)}/approve`), { env: opts.env, by: userInfo().username });
+      await progress.api.post(projectPath(project, `/runs/${encodeURIComponent(run)}/approve`), { env: opts.env });
       process.stdout.write(`approved ${opts.env} for run #${run} of ${project}\n`);
       if (opts.detach) return;
       const ended = await watchRun(progress, project, Number(run), { stopAtApproval: true });

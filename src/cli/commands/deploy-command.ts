@@ -1,6 +1,5 @@
 // `slipway deploy PROJECT VERSION --env ENV [--force]`: deploys a built version by hand.
 import { Command } from 'commander';
-import { userInfo } from 'node:os';
 import type { Deployment } from '../../core/model.ts';
 import { projectPath } from '../api-client.ts';
 import { progressContextFromEnv } from '../progress/progress-context.ts';
@@ -17,7 +16,7 @@ export function deployCommand(): Command {
     .addHelpText('after', '\nExample:\n  slipway deploy hello 12-3f9a2c1 --env production')
     .action(async (project: string, version: string, opts: { env: string; force?: boolean; detach?: boolean }) => {
       const progress = progressContextFromEnv(process.env, process.stdout);
-      const started = await progress.api.post<Deployment>(projectPath(project, '/deployments'), { version, env: opts.env, force: Boolean(opts.force), by: userInfo().username });
+      const started = await progress.api.post<Deployment>(projectPath(project, '/deployments'), { version, env: opts.env, force: Boolean(opts.force) });
       process.stdout.write(`deploying ${project} ${version} to ${opts.env} (${started.id})\n`);
       if (opts.detach) return;
       const ended = await watchDeployment(progress, project, started.id);

@@ -1,6 +1,5 @@
 // `slipway rollback PROJECT --env ENV`: puts an environment back on its known-good version.
 import { Command } from 'commander';
-import { userInfo } from 'node:os';
 import type { Deployment } from '../../core/model.ts';
 import { projectPath } from '../api-client.ts';
 import { progressContextFromEnv } from '../progress/progress-context.ts';
@@ -15,7 +14,7 @@ export function rollbackCommand(): Command {
     .addHelpText('after', '\nExample:\n  slipway rollback hello --env production')
     .action(async (project: string, opts: { env: string; detach?: boolean }) => {
       const progress = progressContextFromEnv(process.env, process.stdout);
-      const started = await progress.api.post<Deployment>(projectPath(project, '/rollback'), { env: opts.env, by: userInfo().username });
+      const started = await progress.api.post<Deployment>(projectPath(project, '/rollback'), { env: opts.env });
       process.stdout.write(`rolling ${opts.env} of ${project} back to ${started.version} (${started.id})\n`);
       if (opts.detach) return;
       const ended = await watchDeployment(progress, project, started.id);

@@ -28,7 +28,7 @@ export function stage(name: string, status: Stage['status'], patch: Partial<Stag
 
 export function run(stages: Stage[], deployments: DeploymentDetail[], patch: Partial<RunDetail> = {}): RunDetail {
   return {
-    id: 'run-2', projectId: 'p1', number: 2, sha: 'b'.repeat(40), ref: 'main', message: 'Say hi', author: 'test', trigger: 'manual',
+    id: 'run-2', projectId: 'p1', number: 2, sha: 'b'.repeat(40), ref: 'main', message: 'Say hi', author: 'test', trigger: 'manual', requestedBy: null,
     status: 'running', config: null, version: '2-bbbbbbb', error: null, createdAt: t0, finishedAt: null, stages, jobs: [], deployments, ...patch,
   };
 }

@@ -49,5 +49,5 @@ export class SseTestServer {
 }
 
 export function event(id: number, message = `event ${id}`): SlipwayEvent {
-  return { id, at: id, kind: 'test.event', projectId: null, runId: 'run-1', deploymentId: null, message, data: {} };
+  return { id, at: id, kind: 'test.event', projectId: null, runId: 'run-1', deploymentId: null, actor: null, message, data: {} };
 }

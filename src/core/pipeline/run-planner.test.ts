@@ -28,7 +28,7 @@ function config(): SlipwayConfig {
 function run(patch: Partial<Run> = {}): Run {
   return {
     id: 'run-1', projectId: 'proj-1', number: 7, sha: 'abcdef0123456789', ref: 'refs/heads/main', message: 'fix', author: 'ada',
-    trigger: 'webhook', status: 'queued', config: config(), version, error: null, createdAt: 0, finishedAt: null, ...patch,
+    trigger: 'webhook', requestedBy: null, status: 'queued', config: config(), version, error: null, createdAt: 0, finishedAt: null, ...patch,
   };
 }
 

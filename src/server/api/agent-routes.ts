@@ -1,15 +1,18 @@
-// Routes agents use: enrolling, the WebSocket, artifact downloads and uploads, and source archives.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+// Routes agents use: enrolling, the WebSocket, artifact downloads and uploads, and source archives;
+// and the admin's way to change an agent's labels.
+import type { FastifyInstance } from 'fastify';
 import type {} from '@fastify/websocket';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { ForbiddenError, NotFoundError } from '../../base/errors.ts';
 import { newToken } from '../../base/ids.ts';
+import type { Principal } from '../../core/access/principal.ts';
 import type { ArtifactUploadAnswer, EnrollmentAnswer } from '../../core/api/answers.ts';
+import { formatLabels } from '../../core/deploy/select-hosts.ts';
 import type { Agent } from '../../core/model.ts';
+import { projectScope, requires } from '../auth/authorize-requests.ts';
 import { hashToken } from '../auth/tokens.ts';
 import type { ApiDeps } from './api-deps.ts';
-import { authenticateAgent, requireAdminOrAgent, requireSecret } from './auth-hooks.ts';
 import { parseInput } from './parse-input.ts';
 
 const enrollBody = z.object({
@@ -19,10 +22,17 @@ const enrollBody = z.object({
   port: z.number().int().min(1).max(65535).nullable().default(null),
 });
 
+const agentChange = z.object({
+  labels: z.record(
+    z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$/, 'expected a label name of letters, digits, ".", "_", "/" and "-"'),
+    z.string().max(200),
+  ),
+});
+
 export function agentRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const { store } = deps;
 
-  app.post('/api/v1/agents/enroll', { preHandler: requireSecret(deps.tokens.join, 'join token') }, async (request, reply) => {
+  app.post('/api/v1/agents/enroll', requires('agent.enroll'), async (request, reply) => {
     const body = parseInput(enrollBody, request.body, 'enrollment');
     const token = newToken('swt');
     const agent = await store.agents.enroll({ ...body, tokenHash: hashToken(token) }, deps.clock.now());
@@ -30,21 +40,28 @@ export function agentRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return reply.code(201).send({ agentId: agent.id, name: agent.name, token } satisfies EnrollmentAnswer);
   });
 
-  // The agent is authenticated before the upgrade, so a bad token gets a plain 401.
-  const connecting = new WeakMap<FastifyRequest, Agent>();
-  app.get('/api/v1/agent', {
-    websocket: true,
-    preValidation: async (request) => {
-      connecting.set(request, await authenticateAgent(store, request));
-    },
-  }, (socket, request) => {
-    const agent = connecting.get(request);
-    if (agent) deps.gateway.accept(socket, agent);
-    else socket.close(4001, 'unknown agent');
+  // Labels decide which hosts an environment deploys to and which agents run jobs, so only an
+  // admin changes them: an agent's hello cannot (see AgentGateway.hello).
+  app.patch<{ Params: { id: string } }>('/api/v1/agents/:id', requires('agent.manage'), async (request) => {
+    const { labels } = parseInput(agentChange, request.body, 'agent change');
+    const agent = await findAgent(deps, request.params.id);
+    const by = request.principal.name;
+    await deps.events.transaction(async (tx) => {
+      await tx.store.agents.update(agent.id, { labels });
+      await tx.emit('agent.labels_changed', `labels of agent ${agent.name} changed from ${formatLabels(agent.labels)} to ${formatLabels(labels)} by ${by}`, {
+        actor: by, data: { agent: agent.name, agentId: agent.id, before: agent.labels, after: labels },
+      });
+    });
+    deps.engine.wake();
+    return { ...agent, labels };
   });
 
-  app.get<{ Params: { sha256: string } }>('/api/v1/artifacts/:sha256', async (request, reply) => {
-    await requireAdminOrAgent(store, deps.tokens.admin, request);
+  // The principal is checked before the upgrade, so a bad token gets a plain 401.
+  app.get('/api/v1/agent', { websocket: true, ...requires('agent.connect') }, (socket, request) => {
+    deps.gateway.accept(socket, agentOf(request.principal));
+  });
+
+  app.get<{ Params: { sha256: string } }>('/api/v1/artifacts/:sha256', requires('artifact.download'), async (request, reply) => {
     const { sha256 } = request.params;
     const size = /^[0-9a-f]{64}$/.test(sha256) && (await store.artifacts.hasSha256(sha256)) ? await deps.blobs.size(sha256) : undefined;
     if (size === undefined) throw new NotFoundError('SLIPWAY_ARTIFACT_NOT_FOUND', `no artifact ${sha256}`);
@@ -53,9 +70,8 @@ export function agentRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   void app.register((uploads, _options, done) => {
     uploads.addContentTypeParser('application/gzip', { bodyLimit: deps.maxArtifactBytes }, (_request, payload, done) => done(null, payload));
-    uploads.put('/api/v1/artifacts', { bodyLimit: deps.maxArtifactBytes }, async (request, reply) => {
-      const agent = await authenticateAgent(store, request);
-      if (agent.labels.role !== 'runner') throw new ForbiddenError('SLIPWAY_NOT_A_RUNNER', `agent ${agent.name} is not a runner (role=runner): only runners upload artifacts`);
+    uploads.put('/api/v1/artifacts', { bodyLimit: deps.maxArtifactBytes, ...requires('artifact.upload') }, async (request, reply) => {
+      const agent = agentOf(request.principal);
       const stored = await deps.blobs.put(request.body as Readable);
       deps.log.info({ agent: agent.name, ...stored }, 'artifact uploaded');
       return reply.code(201).send(stored satisfies ArtifactUploadAnswer);
@@ -63,11 +79,23 @@ export function agentRoutes(app: FastifyInstance, deps: ApiDeps): void {
     done();
   });
 
-  app.get<{ Params: { project: string; sha: string } }>('/api/v1/projects/:project/source/:sha', async (request, reply) => {
-    await requireAdminOrAgent(store, deps.tokens.admin, request);
+  app.get<{ Params: { project: string; sha: string } }>('/api/v1/projects/:project/source/:sha', requires('source.download', projectScope), async (request, reply) => {
     const project = await store.projects.getByName(request.params.project);
     if (!project) throw new NotFoundError('SLIPWAY_PROJECT_NOT_FOUND', `no project "${request.params.project}"`);
     const archive = await deps.mirrors.for(project).archive(request.params.sha);
     return reply.header('content-type', 'application/gzip').send(archive);
   });
+}
+
+/** The agent behind a route only agents may call (`can` gives agent.connect and artifact.upload to agents alone). */
+function agentOf(principal: Principal): Agent {
+  if (principal.kind !== 'agent') throw new ForbiddenError('SLIPWAY_FORBIDDEN', `${principal.name} is not an agent`);
+  return principal.agent;
+}
+
+/** The agent with this id, or else this name; NotFoundError otherwise. */
+async function findAgent(deps: Pick<ApiDeps, 'store'>, idOrName: string): Promise<Agent> {
+  const agent = (await deps.store.agents.get(idOrName)) ?? (await deps.store.agents.list()).find((a) => a.name === idOrName);
+  if (!agent) throw new NotFoundError('SLIPWAY_AGENT_NOT_FOUND', `no agent "${idOrName}"`);
+  return agent;
 }

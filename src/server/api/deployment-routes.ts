@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { NotFoundError } from '../../base/errors.ts';
 import { rollbackTarget, startDeployment, startedOrThrow } from '../engine/start-deployment.ts';
 import type { ApiDeps } from './api-deps.ts';
+import { projectScope, requirePermission, requires } from '../auth/authorize-requests.ts';
 import { deploymentDetail } from './deployment-detail.ts';
-import { requireSecret } from './auth-hooks.ts';
 import { parseInput } from './parse-input.ts';
 import { findProject } from './project-lookup.ts';
 
@@ -13,44 +13,46 @@ const deployBody = z.object({
   version: z.string().min(1),
   env: z.string().min(1),
   force: z.boolean().default(false),
-  by: z.string().max(200).default('api'),
 });
 
 export function deploymentRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const { store } = deps;
-  const admin = { preHandler: requireSecret(deps.tokens.admin, 'API token') };
 
-  app.post<{ Params: { name: string } }>('/api/v1/projects/:name/deployments', admin, async (request, reply) => {
+  app.post<{ Params: { name: string } }>('/api/v1/projects/:name/deployments', requires('deployment.deploy', projectScope), async (request, reply) => {
     const project = await findProject(store, request.params.name);
     const body = parseInput(deployBody, request.body, 'deployment');
+    if (body.force) requirePermission(request.principal, 'deployment.force', { project: project.name, env: body.env });
+    const by = request.principal.name;
     const deployment = await deps.events.transaction(async (tx) => startedOrThrow(await startDeployment(tx, deps.clock.now(), {
-      project, env: body.env, version: body.version, runId: null, kind: 'deploy', forced: body.force, requestedBy: body.by,
+      project, env: body.env, version: body.version, runId: null, kind: 'deploy', forced: body.force, requestedBy: by, actor: by,
     })));
     deps.engine.wake();
     return reply.code(201).send(deployment);
   });
 
-  app.post<{ Params: { name: string } }>('/api/v1/projects/:name/rollback', admin, async (request, reply) => {
+  app.post<{ Params: { name: string } }>('/api/v1/projects/:name/rollback', requires('deployment.rollback', projectScope), async (request, reply) => {
     const project = await findProject(store, request.params.name);
-    const body = parseInput(z.object({ env: z.string().min(1), by: z.string().max(200).default('api') }), request.body, 'rollback');
+    const body = parseInput(z.object({ env: z.string().min(1) }), request.body, 'rollback');
+    const by = request.principal.name;
+    // The rollback and the quarantine of the version it leaves: one transaction.
     const deployment = await deps.events.transaction(async (tx) => {
       const now = deps.clock.now();
       const target = await rollbackTarget(tx.store, project, body.env);
       const started = startedOrThrow(await startDeployment(tx, now, {
-        project, env: body.env, version: target.version, runId: null, kind: 'rollback', forced: true, requestedBy: body.by,
+        project, env: body.env, version: target.version, runId: null, kind: 'rollback', forced: true, requestedBy: by, actor: by,
       }));
-      if (target.leaving) await tx.store.artifacts.quarantine(project.id, target.leaving, `${body.env}: rolled back by ${body.by}`, now);
+      if (target.leaving) await tx.store.artifacts.quarantine(project.id, target.leaving, `${body.env}: rolled back by ${by}`, now);
       return started;
     });
     deps.engine.wake();
     return reply.code(201).send(deployment);
   });
 
-  app.get<{ Params: { id: string } }>('/api/v1/deployments/:id', admin, async (request) => {
+  app.get<{ Params: { id: string } }>('/api/v1/deployments/:id', requires('project.read'), async (request) => {
     const deployment = await store.deployments.get(request.params.id);
     if (!deployment) throw new NotFoundError('SLIPWAY_DEPLOYMENT_NOT_FOUND', `no deployment ${request.params.id}`);
     return deploymentDetail(store, deployment);
   });
 
-  app.get('/api/v1/agents', admin, async () => (await store.agents.list()).map(({ ...agent }) => agent));
+  app.get('/api/v1/agents', requires('agent.read'), async () => (await store.agents.list()).map(({ ...agent }) => agent));
 }

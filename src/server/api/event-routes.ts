@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ApiDeps } from './api-deps.ts';
-import { requireSecret } from './auth-hooks.ts';
+import { requires } from '../auth/authorize-requests.ts';
 import { parseInput } from './parse-input.ts';
 import { findProject } from './project-lookup.ts';
 
@@ -15,7 +15,7 @@ const eventQuery = z.object({
 });
 
 export function eventRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  app.get('/api/v1/events', { preHandler: requireSecret(deps.tokens.admin, 'API token') }, async (request) => {
+  app.get('/api/v1/events', requires('project.read'), async (request) => {
     const query = parseInput(eventQuery, request.query, 'event query');
     const projectId = query.project ? (await findProject(deps.store, query.project)).id : undefined;
     return deps.store.events.list({ afterId: query.after, limit: query.limit, projectId, runId: query.run, deploymentId: query.deployment });

@@ -10,6 +10,8 @@ import type { SlipwayEvent } from '../../core/model.ts';
 import { openSqliteStore } from '../../storage/sqlite/sqlite-store.ts';
 import type { Store } from '../../storage/store.ts';
 import { EventLog } from '../engine/event-log.ts';
+import { authorizeRequests } from '../auth/authorize-requests.ts';
+import { createPrincipalResolver } from '../auth/resolve-principal.ts';
 import { eventStreamRoutes } from './event-stream-routes.ts';
 
 const admin = 'swa_test-admin-token';
@@ -75,7 +77,8 @@ describe('GET /api/v1/events/stream', () => {
     store = await openSqliteStore(join(dir, 'slipway.db'));
     events = new EventLog(store, systemClock);
     app = Fastify();
-    eventStreamRoutes(app, { store, events, tokens: { admin, join: 'swj_unused' } });
+    authorizeRequests(app, createPrincipalResolver({ store, tokens: { admin, join: 'swj_unused' } }));
+    eventStreamRoutes(app, { store, events });
     url = await app.listen({ port: 0, host: '127.0.0.1' });
   });
 

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { EventView } from '../../core/api/answers.ts';
 import type { SlipwayEvent } from '../../core/model.ts';
 import type { ApiDeps } from './api-deps.ts';
-import { requireSecret } from './auth-hooks.ts';
+import { requires } from '../auth/authorize-requests.ts';
 import { parseInput } from './parse-input.ts';
 import { findProject } from './project-lookup.ts';
 import { resumableSse } from './resumable-sse.ts';
@@ -33,10 +33,10 @@ const replayPage = 500;
  * nor a duplicate between the two; without one, only events emitted from now on. The listener is
  * in place before the response starts, so a client that has the headers misses nothing after.
  */
-export function eventStreamRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'store' | 'events' | 'tokens'>): void {
+export function eventStreamRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'store' | 'events'>): void {
   const streams = resumableSse(app);
 
-  app.get('/api/v1/events/stream', { preHandler: requireSecret(deps.tokens.admin, 'API token') }, async (request, reply) => {
+  app.get('/api/v1/events/stream', requires('project.read'), async (request, reply) => {
     const query = parseInput(streamQuery, request.query, 'event stream query');
     const projectId = query.project ? (await findProject(deps.store, query.project)).id : undefined;
     const filter: EventFilter = { projectId, runId: query.run, deploymentId: query.deployment };

@@ -13,6 +13,8 @@ import { openSqliteStore } from '../../storage/sqlite/sqlite-store.ts';
 import type { NewLogLine, Store } from '../../storage/store.ts';
 import { LogIngest } from '../logs/log-ingest.ts';
 import { LogTailHub } from '../logs/log-tail-hub.ts';
+import { authorizeRequests } from '../auth/authorize-requests.ts';
+import { createPrincipalResolver } from '../auth/resolve-principal.ts';
 import { logRoutes } from './log-routes.ts';
 
 const admin = 'swa_test-admin-token';
@@ -87,7 +89,8 @@ describe('the log routes', () => {
     app = Fastify();
     // As the server's own handler does for these kinds (see http-app.ts).
     app.setErrorHandler((err, _request, reply) => reply.code(err instanceof InputError ? 400 : err instanceof AuthError ? 401 : 500).send({ error: String(err) }));
-    logRoutes(app, { store, logTail, tokens: { admin, join: 'swj_unused' } });
+    authorizeRequests(app, createPrincipalResolver({ store, tokens: { admin, join: 'swj_unused' } }));
+    logRoutes(app, { store, logTail });
     url = await app.listen({ port: 0, host: '127.0.0.1' });
   });
 

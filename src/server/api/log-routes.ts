@@ -6,7 +6,7 @@ import type { LogFilter } from '../../core/logs/log-filter.ts';
 import { parseLogQuery } from '../../core/logs/parse-log-query.ts';
 import type { LogLineView, LogSearchAnswer } from '../../core/api/answers.ts';
 import type { ApiDeps } from './api-deps.ts';
-import { requireSecret } from './auth-hooks.ts';
+import { requires } from '../auth/authorize-requests.ts';
 import { parseInput } from './parse-input.ts';
 import { resumableSse } from './resumable-sse.ts';
 import { resumePoint } from './sse.ts';
@@ -43,15 +43,15 @@ const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 /** Live lines held while a tail catches up; beyond this the client is dropped the same way. */
 const MAX_HELD_LINES = 50_000;
 
-export function logRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'store' | 'tokens' | 'logTail'>): void {
-  const admin = { preHandler: requireSecret(deps.tokens.admin, 'API token') };
+export function logRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'store' | 'logTail'>): void {
+  const read = requires('project.read');
 
   /**
    * `GET /api/v1/logs?q=&host=&app=&env=&stream=&level=&run=&deployment=&since=&until=&before=&after=&limit=&order=`
    * → `{ lines }`: newest first by default (page back with before=<id>); order=asc, oldest first
    * (page forward with after=<id>).
    */
-  app.get('/api/v1/logs', admin, async (request) => {
+  app.get('/api/v1/logs', read, async (request) => {
     const query = parseInput(searchQuery, request.query, 'log search');
     const lines = await deps.store.logs.search({
       ...toFilter(query), order: query.order, afterId: query.after, beforeId: query.before, limit: query.limit,
@@ -66,7 +66,7 @@ export function logRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'store' | 't
    * Last-Event-ID (or after=), the stored lines after that id come first, then live ones; without
    * one, only lines stored from now on. Lines come in id order, each once.
    */
-  app.get('/api/v1/logs/tail', admin, async (request, reply) => {
+  app.get('/api/v1/logs/tail', read, async (request, reply) => {
     const query = parseInput(tailQuery, request.query, 'log tail');
     const filter = toFilter(query);
     await streams.serve<LogLineView>(request, reply, resumePoint(request, query.after), {

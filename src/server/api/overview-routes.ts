@@ -7,13 +7,13 @@ import type { Deployment, Project } from '../../core/model.ts';
 import type { Store } from '../../storage/store.ts';
 import { rollbackTarget } from '../engine/start-deployment.ts';
 import type { ApiDeps } from './api-deps.ts';
-import { requireSecret } from './auth-hooks.ts';
+import { requires } from '../auth/authorize-requests.ts';
 import { deploymentDetail } from './deployment-detail.ts';
 import { projectStatus } from './project-status.ts';
 import { runSummary } from './run-summary.ts';
 
 export function overviewRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  app.get('/api/v1/overview', { preHandler: requireSecret(deps.tokens.admin, 'API token') }, async () => {
+  app.get('/api/v1/overview', requires('project.read'), async () => {
     const [projects, active] = await Promise.all([deps.store.projects.list(), deps.store.deployments.listActive()]);
     return Promise.all(projects.map((project) => projectOverview(deps.store, project, active)));
   });

@@ -7,8 +7,8 @@ import type { ProjectAnswer } from '../../core/api/answers.ts';
 import type { Project } from '../../core/model.ts';
 import { checkRepoUrl } from '../git/repo-url.ts';
 import { projectStatus } from './project-status.ts';
+import { projectScope, requires } from '../auth/authorize-requests.ts';
 import type { ApiDeps } from './api-deps.ts';
-import { requireSecret } from './auth-hooks.ts';
 import { parseInput } from './parse-input.ts';
 import { findProject } from './project-lookup.ts';
 
@@ -22,15 +22,18 @@ const newProjectBody = z.object({
 
 export function projectRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const { store } = deps;
-  const admin = { preHandler: requireSecret(deps.tokens.admin, 'API token') };
+  const read = requires('project.read', projectScope);
 
-  app.post('/api/v1/projects', admin, async (request, reply) => {
+  app.post('/api/v1/projects', requires('project.create'), async (request, reply) => {
     const body = parseInput(newProjectBody, request.body, 'project');
-    const project = await store.projects.create({
-      name: body.name, repoUrl: body.repo, branch: body.branch, pollIntervalMs: parseDuration(body.poll)!,
-      webhookSecret: body.webhookSecret ?? newToken('swh'),
-    }, deps.clock.now());
-    await deps.events.emit('project.added', `project ${project.name} added for ${body.repo} (${body.branch})`, { projectId: project.id });
+    const project = await deps.events.transaction(async (tx) => {
+      const created = await tx.store.projects.create({
+        name: body.name, repoUrl: body.repo, branch: body.branch, pollIntervalMs: parseDuration(body.poll)!,
+        webhookSecret: body.webhookSecret ?? newToken('swh'),
+      }, deps.clock.now());
+      await tx.emit('project.added', `project ${created.name} added for ${body.repo} (${body.branch})`, { projectId: created.id, actor: request.principal.name });
+      return created;
+    });
     // No check here: the poller looks at a project it has not seen yet on its next round (within
     // a second), which is the one initial check. Checking here as well fetched twice, so a commit
     // pushed in that second got a poll run even with poll: 1h, and the floating promise could
@@ -38,13 +41,13 @@ export function projectRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return reply.code(201).send(showProject(project));
   });
 
-  app.get('/api/v1/projects', admin, async () => (await store.projects.list()).map(showProject));
+  app.get('/api/v1/projects', read, async () => (await store.projects.list()).map(showProject));
 
-  app.get<{ Params: { name: string } }>('/api/v1/projects/:name', admin, async (request) => showProject(await findProject(store, request.params.name)));
+  app.get<{ Params: { name: string } }>('/api/v1/projects/:name', read, async (request) => showProject(await findProject(store, request.params.name)));
 
-  app.get<{ Params: { name: string } }>('/api/v1/projects/:name/status', admin, async (request) => projectStatus(store, await findProject(store, request.params.name)));
+  app.get<{ Params: { name: string } }>('/api/v1/projects/:name/status', read, async (request) => projectStatus(store, await findProject(store, request.params.name)));
 
-  app.get<{ Params: { name: string } }>('/api/v1/projects/:name/versions', admin, async (request) => {
+  app.get<{ Params: { name: string } }>('/api/v1/projects/:name/versions', read, async (request) => {
     const project = await findProject(store, request.params.name);
     return store.artifacts.list(project.id, 100);
   });

@@ -3,11 +3,13 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ConflictError } from '../../base/errors.ts';
+import { decideApproval } from '../../core/access/approval-rule.ts';
+import type { Principal } from '../../core/access/principal.ts';
 import type { RunDetail } from '../../core/api/answers.ts';
 import type { Project, Run } from '../../core/model.ts';
 import type { Store } from '../../storage/store.ts';
+import { projectScope, requires } from '../auth/authorize-requests.ts';
 import type { ApiDeps } from './api-deps.ts';
-import { requireSecret } from './auth-hooks.ts';
 import { deploymentDetail } from './deployment-detail.ts';
 import { parseInput } from './parse-input.ts';
 import { findProject, findRun } from './project-lookup.ts';
@@ -17,29 +19,30 @@ type RunParams = { Params: { name: string; number: string } };
 
 export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const { store } = deps;
-  const admin = { preHandler: requireSecret(deps.tokens.admin, 'API token') };
+  const read = requires('project.read', projectScope);
+  const start = requires('run.start', projectScope);
 
-  app.post<{ Params: { name: string } }>('/api/v1/projects/:name/runs', admin, async (request, reply) => {
+  app.post<{ Params: { name: string } }>('/api/v1/projects/:name/runs', start, async (request, reply) => {
     const project = await findProject(store, request.params.name);
     const { ref } = parseInput(z.object({ ref: z.string().min(1).max(200).optional() }), request.body, 'run request');
-    const run = await deps.trigger.runRef(project, ref ?? project.branch);
+    const run = await deps.trigger.runRef(project, ref ?? project.branch, request.principal.name);
     deps.engine.wake();
     return reply.code(201).send(run);
   });
 
-  app.get<{ Params: { name: string }; Querystring: { limit?: string } }>('/api/v1/projects/:name/runs', admin, async (request) => {
+  app.get<{ Params: { name: string }; Querystring: { limit?: string } }>('/api/v1/projects/:name/runs', read, async (request) => {
     const project = await findProject(store, request.params.name);
     const limit = Math.min(Math.max(Number(request.query.limit ?? 50) || 50, 1), 500);
     const runs = await store.runs.list(project.id, limit);
     return Promise.all(runs.map((run) => runSummary(store, run)));
   });
 
-  app.get<RunParams>('/api/v1/projects/:name/runs/:number', admin, async (request) => {
+  app.get<RunParams>('/api/v1/projects/:name/runs/:number', read, async (request) => {
     const project = await findProject(store, request.params.name);
     return runDetail(store, await findRun(store, project, request.params.number));
   });
 
-  app.get<RunParams & { Querystring: { after?: string; limit?: string } }>('/api/v1/projects/:name/runs/:number/log', admin, async (request) => {
+  app.get<RunParams & { Querystring: { after?: string; limit?: string } }>('/api/v1/projects/:name/runs/:number/log', read, async (request) => {
     const project = await findProject(store, request.params.name);
     const run = await findRun(store, project, request.params.number);
     const afterId = Number(request.query.after ?? 0) || 0;
@@ -47,32 +50,35 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return store.logs.list({ runId: run.id, afterId, limit });
   });
 
-  app.post<RunParams>('/api/v1/projects/:name/runs/:number/approve', admin, async (request) => {
+  app.post<RunParams>('/api/v1/projects/:name/runs/:number/approve', requires('stage.approve', projectScope), async (request) => {
     const project = await findProject(store, request.params.name);
     const run = await findRun(store, project, request.params.number);
-    const { env, by } = parseInput(z.object({ env: z.string().min(1), by: z.string().max(200).default('api') }), request.body, 'approval');
-    return approve(deps, project, run, env, by);
+    const { env } = parseInput(z.object({ env: z.string().min(1) }), request.body, 'approval');
+    return approve(deps, project, run, env, request.principal);
   });
 
   // A new run of the same commit (trigger manual): the way to retry a run that failed for a
   // passing reason (a runner went away, a flaky acceptance test).
-  app.post<RunParams>('/api/v1/projects/:name/runs/:number/rerun', admin, async (request, reply) => {
+  app.post<RunParams>('/api/v1/projects/:name/runs/:number/rerun', start, async (request, reply) => {
     const project = await findProject(store, request.params.name);
     const run = await findRun(store, project, request.params.number);
-    const again = await deps.trigger.runRef(project, run.sha);
+    const again = await deps.trigger.runRef(project, run.sha, request.principal.name);
     deps.engine.wake();
     return reply.code(201).send(again);
   });
 }
 
-async function approve(deps: ApiDeps, project: Project, run: Run, env: string, by: string) {
-  const stage = (await deps.store.runs.stages(run.id)).find((s) => s.kind === 'environment' && s.name === env);
-  if (!stage) throw new ConflictError('SLIPWAY_NO_SUCH_STAGE', `run #${run.number} has no "${env}" stage`);
-  if (stage.status !== 'awaiting_approval' && stage.status !== 'pending') {
-    throw new ConflictError('SLIPWAY_NOT_AWAITING_APPROVAL', `stage "${env}" of run #${run.number} is ${stage.status.replace('_', ' ')}, not waiting for approval`);
-  }
-  await deps.store.runs.updateStage(stage.id, { approvedBy: by });
-  await deps.events.emit('gate.approved', `${env} gate of run #${run.number} approved by ${by}`, { projectId: project.id, runId: run.id });
+/** Applies the approval rule (core/access) and records the principal as the one who approved. */
+async function approve(deps: ApiDeps, project: Project, run: Run, env: string, principal: Principal) {
+  const by = principal.name;
+  // Decided on the stages as the transaction reads them: of two approvals at once, one sees the other.
+  const stage = await deps.events.transaction(async (tx) => {
+    const decision = decideApproval({ run, stages: await tx.store.runs.stages(run.id), env });
+    if (decision.kind === 'refused') throw new ConflictError(decision.code, decision.message);
+    await tx.store.runs.updateStage(decision.stage.id, { approvedBy: by });
+    await tx.emit('gate.approved', `${env} gate of run #${run.number} approved by ${by}`, { projectId: project.id, runId: run.id, actor: by });
+    return decision.stage;
+  });
   deps.engine.wake();
   return { ...stage, approvedBy: by };
 }

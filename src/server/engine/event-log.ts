@@ -10,6 +10,8 @@ export interface EventRefs {
   projectId?: string | null;
   runId?: string | null;
   deploymentId?: string | null;
+  /** Who did it: the name of the principal whose request this event records; absent when the server acted by itself. */
+  actor?: string | null;
   data?: Record<string, unknown>;
 }
 
@@ -83,6 +85,7 @@ export class EventLog {
       projectId: refs.projectId ?? null,
       runId: refs.runId ?? null,
       deploymentId: refs.deploymentId ?? null,
+      actor: refs.actor ?? null,
       data: refs.data ?? {},
     };
   }

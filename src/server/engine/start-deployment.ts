@@ -17,6 +17,8 @@ export interface StartDeploymentRequest {
   kind: DeploymentKind;
   forced: boolean;
   requestedBy: string;
+  /** The principal whose request this is (recorded on the event); absent when the engine promotes by itself. */
+  actor?: string;
 }
 
 export type StartOutcome = { started: true; deployment: Deployment } | { started: false; refusal: Refusal };
@@ -41,7 +43,7 @@ export async function startDeployment(tx: Tx, now: number, req: StartDeploymentR
   );
   const what = req.kind === 'rollback' ? 'rollback' : 'deployment';
   await tx.emit('deployment.started', `${what} of ${project.name} ${version} to ${env} on ${admission.hosts.length} host(s) started by ${req.requestedBy}`, {
-    projectId: project.id, runId: req.runId, deploymentId: deployment.id,
+    projectId: project.id, runId: req.runId, deploymentId: deployment.id, actor: req.actor ?? null,
   });
   return { started: true, deployment };
 }

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import type { Clock } from '../../base/clock.ts';
 import { errorMessage } from '../../base/errors.ts';
-import type { Agent } from '../../core/model.ts';
+import type { Agent, Labels } from '../../core/model.ts';
 import { parseAgentMessage, PROTOCOL_VERSION, type AgentMessage, type ServerMessage } from '../../core/protocol/messages.ts';
 import type { Store } from '../../storage/store.ts';
 import type { LogIngest } from '../logs/log-ingest.ts';
@@ -140,8 +140,20 @@ export class AgentGateway {
     if (message.protocol !== PROTOCOL_VERSION) {
       this.deps.log.warn({ agent: agent.name, protocol: message.protocol }, 'agent speaks another protocol version');
     }
+    // Labels are fixed at enrollment and changed only by an admin (PATCH /api/v1/agents/:id): they
+    // decide which hosts an environment deploys to and who is handed build jobs, so a host must
+    // not relabel itself (role=runner) by saying so. What it claims is logged and ignored.
+    const stored = (await this.deps.store.agents.get(agent.id)) ?? agent;
+    if (!sameLabels(stored.labels, message.labels)) {
+      this.deps.log.warn({ agent: agent.name, claimed: message.labels, has: stored.labels },
+        'agent claimed other labels than it was enrolled with; ignored (an admin changes labels with PATCH /api/v1/agents/:id)');
+    }
+    // Address and port are still taken from the hello: they say where the agent's apps can be
+    // reached (a host's address may change under DHCP, an agent may be restarted with --port),
+    // and neither grant a permission nor select work (environments and runners go by labels).
+    // An agent already chosen by label can still point them elsewhere; issue 7 may pin them too.
     await this.deps.store.agents.update(agent.id, {
-      labels: message.labels, address: message.address, port: message.port, apps: message.apps, online: true, lastSeenAt: now,
+      address: message.address, port: message.port, apps: message.apps, online: true, lastSeenAt: now,
     });
     this.deps.log.info({ agent: agent.name, running: message.running.length }, 'agent connected');
     this.deps.onChange();
@@ -164,4 +176,9 @@ export class AgentGateway {
       }
     }).catch(() => undefined);
   }
+}
+
+function sameLabels(a: Labels, b: Labels): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && a[key] === b[key]);
 }

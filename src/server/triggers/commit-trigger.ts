@@ -46,13 +46,13 @@ export class CommitTrigger {
     return next;
   }
 
-  /** A run for REF (a branch, a tag or a full sha) by hand, after fetching. */
-  async runRef(project: Project, ref: string): Promise<Run> {
+  /** A run for REF (a branch, a tag or a full sha) by hand, after fetching; `requestedBy` is the principal who asked. */
+  async runRef(project: Project, ref: string, requestedBy: string): Promise<Run> {
     const mirror = this.deps.mirrors.for(project);
     await this.sync(mirror, project);
     const sha = isSha(ref) ? ref : await mirror.head(ref);
     if (!sha) throw new NotFoundError('SLIPWAY_REF_NOT_FOUND', `${project.name}: no branch "${ref}" in ${project.repoUrl}`);
-    return this.createRun(project, mirror, sha, ref, 'manual');
+    return this.createRun(project, mirror, sha, ref, 'manual', requestedBy);
   }
 
   private async checkNow(projectId: string, trigger: RunTrigger): Promise<Run[]> {
@@ -117,16 +117,16 @@ export class CommitTrigger {
    * Creates the commit's run, a failed one when its slipway.yml is unusable. Throws only when the
    * store cannot take even a failed run (then nothing was created and the next check tries again).
    */
-  private async createRun(project: Project, mirror: GitMirror, sha: string, ref: string, trigger: RunTrigger): Promise<Run> {
+  private async createRun(project: Project, mirror: GitMirror, sha: string, ref: string, trigger: RunTrigger, requestedBy: string | null = null): Promise<Run> {
     const commit = await this.readCommit(project, mirror, sha);
     const now = this.deps.clock.now();
-    const base = { projectId: project.id, sha, ref, message: commit.message, author: commit.author, trigger };
+    const base = { projectId: project.id, sha, ref, message: commit.message, author: commit.author, trigger, requestedBy };
     // The run and the event that announces it, in one transaction.
     const record = (fields: Pick<NewRun, 'config' | 'error' | 'stages'>) => this.deps.events.transaction(async (tx) => {
       const created = await tx.store.runs.create({ ...base, ...fields }, now);
-      const what = created.error ? `could not start: ${created.error}` : `queued (${trigger})`;
+      const what = created.error ? `could not start: ${created.error}` : `queued (${trigger}${requestedBy ? ` by ${requestedBy}` : ''})`;
       await tx.emit('run.created', `run #${created.number} of ${project.name} for ${sha.slice(0, 7)} "${commit.message}" ${what}`, {
-        projectId: project.id, runId: created.id,
+        projectId: project.id, runId: created.id, actor: requestedBy,
       });
       return created;
     });

@@ -24,7 +24,7 @@ const htmlHeaders = {
 export function webRoutes(app: FastifyInstance, options: { distDir?: string } = {}): void {
   const distDir = options.distDir ?? defaultWebDist;
 
-  app.get('/*', async (request, reply) => {
+  app.get('/*', { config: { permission: 'public' } }, async (request, reply) => {
     if (request.url === '/api' || request.url.startsWith('/api/')) {
       throw new NotFoundError('SLIPWAY_NOT_FOUND', `no route ${request.method} ${request.url}`);
     }

@@ -8,7 +8,15 @@ export function describeEventStoreContract(open: () => Promise<Store>): void {
     const store = useStore(open);
 
     const event = (kind: string, overrides: Partial<NewEvent> = {}): NewEvent => ({
-      at: 100, kind, projectId: 'p1', runId: null, deploymentId: null, message: `${kind} happened`, data: {}, ...overrides,
+      at: 100, kind, projectId: 'p1', runId: null, deploymentId: null, actor: null, message: `${kind} happened`, data: {}, ...overrides,
+    });
+
+    it('keeps who did it, and null when nobody said', async () => {
+      const approved = await store().events.append(event('gate.approved', { actor: 'admin' }));
+      const { actor: _, ...byServer } = event('run.started');
+      expect(approved.actor).toBe('admin');
+      expect((await store().events.append(byServer)).actor).toBeNull();
+      expect((await store().events.list({ limit: 10 })).map((e) => e.actor)).toEqual(['admin', null]);
     });
 
     it('appends events with growing ids and keeps their data', async () => {

@@ -51,6 +51,15 @@ export function describeRunStoreContract(open: () => Promise<Store>): void {
       expect(await store().runs.listActive()).toEqual([]);
     });
 
+    it('keeps who started a run by hand, and null for runs that came from git', async () => {
+      const project = await addProject(store());
+      const byHand = await store().runs.create(newRun(project.id, { trigger: 'manual', requestedBy: 'admin' }), 1);
+      const fromGit = await store().runs.create(newRun(project.id), 2);
+      expect(byHand.requestedBy).toBe('admin');
+      expect((await store().runs.get(byHand.id))?.requestedBy).toBe('admin');
+      expect((await store().runs.get(fromGit.id))?.requestedBy).toBeNull();
+    });
+
     it('refuses a run for a project that does not exist', async () => {
       await expect(store().runs.create(newRun('nope'), 1)).rejects.toBeInstanceOf(NotFoundError);
     });

@@ -17,6 +17,7 @@ export function createKyselyEventStore({ db }: StoreContext): EventStore {
           project_id: event.projectId,
           run_id: event.runId,
           deployment_id: event.deploymentId,
+          actor: event.actor ?? null,
           message: event.message,
           data: toJson(event.data),
         })
@@ -45,6 +46,7 @@ function toEvent(row: Selectable<EventsTable>): SlipwayEvent {
     projectId: row.project_id,
     runId: row.run_id,
     deploymentId: row.deployment_id,
+    actor: row.actor,
     message: row.message,
     data: fromJson<Record<string, unknown>>(row.data),
   };

@@ -37,6 +37,7 @@ export function createKyselyRunStore({ db }: StoreContext): RunStore {
           message: run.message,
           author: run.author,
           trigger: run.trigger,
+          requested_by: run.requestedBy ?? null,
           status: failed ? 'failed' : 'queued',
           config: run.config === null ? null : toJson(run.config),
           version: `${counter.run_count}-${run.sha.slice(0, 7)}`,
@@ -129,6 +130,7 @@ function toRun(row: Selectable<RunsTable>): Run {
     message: row.message,
     author: row.author,
     trigger: row.trigger as RunTrigger,
+    requestedBy: row.requested_by,
     status: row.status as RunStatus,
     // Runs from before the config was normalized stored the file's form: both read back normalized.
     config: row.config === null ? null : configFromSnapshot(fromJsonOrNull<unknown>(row.config)),

@@ -29,6 +29,7 @@ export interface RunsTable {
   message: string;
   author: string;
   trigger: string;
+  requested_by: string | null;
   status: string;
   config: string | null;
   version: string;
@@ -151,6 +152,7 @@ export interface EventsTable {
   project_id: string | null;
   run_id: string | null;
   deployment_id: string | null;
+  actor: string | null;
   message: string;
   data: string;
 }

@@ -7,6 +7,7 @@ import type { SqlDialectName } from '../kysely/tables.ts';
 import { initialMigration } from './001-initial.ts';
 import { logSearchMigration } from './002-log-search.ts';
 import { jobOwnerMigration } from './003-job-owner.ts';
+import { principalsMigration } from './004-principals.ts';
 import { projectPollErrorMigration } from './005-project-poll-error.ts';
 import { hostFailedStepMigration } from './006-host-failed-step.ts';
 
@@ -16,6 +17,7 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
     '001-initial': initialMigration(dialect),
     '002-log-search': logSearchMigration(dialect),
     '003-job-owner': jobOwnerMigration(dialect),
+    '004-principals': principalsMigration(),
     '005-project-poll-error': projectPollErrorMigration(),
     '006-host-failed-step': hostFailedStepMigration(),
   };

@@ -11,7 +11,7 @@ export function ApproveButton({ project, runNumber, env, onDone }: { project: st
     setBusy(true);
     setError(undefined);
     try {
-      await api.post(projectPath(project, `/runs/${runNumber}/approve`), { env, by: 'web' });
+      await api.post(projectPath(project, `/runs/${runNumber}/approve`), { env });
       onDone?.();
     } catch (err) {
       setError((err as Error).message);

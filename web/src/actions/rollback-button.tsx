@@ -23,7 +23,7 @@ export function RollbackButton({ project, env, busy, onDone }: { project: string
           danger
           onClose={() => setAsking(false)}
           onConfirm={async () => {
-            await api.post(projectPath(project, '/rollback'), { env: env.name, by: 'web' });
+            await api.post(projectPath(project, '/rollback'), { env: env.name });
             onDone?.();
           }}
         >

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import type { Agent } from '../model.ts';
+import { can, PERMISSIONS, type Permission } from './permissions.ts';
+import { agentPrincipal, ANONYMOUS, BOOTSTRAP_ADMIN, JOIN_TOKEN_HOLDER } from './principal.ts';
+import { ROLE_PERMISSIONS } from './roles.ts';
+
+function agent(labels: Record<string, string>): Agent {
+  return { id: 'a1', name: 'web-1', labels, address: '127.0.0.1', port: null, online: true, lastSeenAt: 0, apps: [], enrolledAt: 0 };
+}
+
+const allowed = (principal: Parameters<typeof can>[0]) => PERMISSIONS.filter((p) => can(principal, p));
+
+describe('can', () => {
+  it('lets the bootstrap admin do everything but what only an agent does as itself', () => {
+    expect(allowed(BOOTSTRAP_ADMIN)).toEqual(PERMISSIONS.filter((p) => p !== 'agent.connect' && p !== 'artifact.upload'));
+    expect(can(BOOTSTRAP_ADMIN, 'deployment.force', { project: 'hello', env: 'production' })).toBe(true);
+  });
+
+  it('lets an agent connect and download, and nothing a person does', () => {
+    expect(allowed(agentPrincipal(agent({ env: 'production' })))).toEqual(['agent.connect', 'artifact.download', 'source.download']);
+  });
+
+  it('lets only an agent labelled role=runner upload an artifact', () => {
+    expect(can(agentPrincipal(agent({ role: 'runner' })), 'artifact.upload')).toBe(true);
+    expect(can(agentPrincipal(agent({ role: 'web' })), 'artifact.upload')).toBe(false);
+  });
+
+  it('lets the join token only enroll', () => {
+    expect(allowed(JOIN_TOKEN_HOLDER)).toEqual(['agent.enroll']);
+  });
+
+  it('lets nobody without credentials do anything', () => {
+    expect(allowed(ANONYMOUS)).toEqual([]);
+  });
+});
+
+describe('roles', () => {
+  it('give each role the permissions of the roles below it and more', () => {
+    const has = (role: keyof typeof ROLE_PERMISSIONS, p: Permission) => ROLE_PERMISSIONS[role].includes(p);
+    expect(has('viewer', 'project.read') && !has('viewer', 'run.start')).toBe(true);
+    expect(has('developer', 'run.start') && !has('developer', 'deployment.deploy')).toBe(true);
+    expect(['stage.approve', 'deployment.deploy', 'deployment.rollback'].every((p) => has('deployer', p as Permission))).toBe(true);
+    expect(has('deployer', 'deployment.force')).toBe(false);
+    expect(['deployment.force', 'agent.manage', 'user.manage', 'secret.manage'].every((p) => has('admin', p as Permission))).toBe(true);
+  });
+
+  it('grant no permission that only agents or the join token hold', () => {
+    const people = new Set(Object.values(ROLE_PERMISSIONS).flat());
+    expect(['agent.connect', 'artifact.upload', 'agent.enroll'].filter((p) => people.has(p as Permission))).toEqual([]);
+  });
+});

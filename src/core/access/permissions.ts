@@ -1,0 +1,67 @@
+// What a principal may do: the permissions routes declare, and the one pure rule `can` that
+// answers for a principal. Shaped for issue 7's roles (see roles.ts): read, start runs, deploy
+// per environment, administer; plus what agents and the join token do.
+import type { Principal } from './principal.ts';
+
+/** Every permission a route can require, with the words a refusal uses ("may not …"). */
+export const PERMISSION_WORDS = {
+  // People (roles, issue 7).
+  'project.read': 'read projects, runs, deployments, events and logs',
+  'project.create': 'add a project',
+  'agent.read': 'list agents',
+  'run.start': 'start or re-run a run',
+  'stage.approve': 'approve a stage',
+  'deployment.deploy': 'deploy a version',
+  'deployment.rollback': 'roll an environment back',
+  'deployment.force': 'force a deployment (--force)',
+  'agent.manage': 'change agents (labels, removal, tokens)',
+  'user.manage': 'manage users, tokens and grants',
+  'secret.manage': 'manage secrets',
+  // Agents, with their own token.
+  'agent.connect': 'open the agent connection',
+  'artifact.download': 'download an artifact',
+  'source.download': 'download a source archive',
+  'artifact.upload': 'upload an artifact (runners only: an agent labelled role=runner)',
+  // The join token.
+  'agent.enroll': 'enroll an agent',
+} as const;
+
+export type Permission = keyof typeof PERMISSION_WORDS;
+
+export const PERMISSIONS = Object.keys(PERMISSION_WORDS) as Permission[];
+
+/**
+ * Where an action applies, for grants limited to a project or an environment (issue 7). Absent
+ * fields mean "not about one in particular".
+ */
+export interface AccessScope {
+  project?: string;
+  env?: string;
+}
+
+/** What an agent's own token allows; `artifact.upload` also needs the runner label. */
+const AGENT_PERMISSIONS: ReadonlySet<Permission> = new Set(['agent.connect', 'artifact.download', 'source.download', 'artifact.upload']);
+
+/** What only an agent does, as itself: nobody else can hold its connection or upload as its runner. */
+const AGENT_ONLY: ReadonlySet<Permission> = new Set(['agent.connect', 'artifact.upload']);
+
+/**
+ * Whether `principal` may do `permission` (in `scope`, where a grant is limited to one). The
+ * bootstrap admin may do everything but what only an agent does as itself (hold the agent
+ * connection, upload as a runner); an agent only what agents do, and uploads only as a runner
+ * (labels are fixed at enrollment and changed only by an admin, so the label can be trusted);
+ * the join token only enrolls; nobody else anything. Pure: no I/O, no clock.
+ */
+export function can(principal: Principal, permission: Permission, _scope: AccessScope = {}): boolean {
+  switch (principal.kind) {
+    case 'admin':
+      return !AGENT_ONLY.has(permission);
+    case 'agent':
+      if (!AGENT_PERMISSIONS.has(permission)) return false;
+      return permission !== 'artifact.upload' || principal.agent.labels.role === 'runner';
+    case 'join':
+      return permission === 'agent.enroll';
+    case 'anonymous':
+      return false;
+  }
+}

@@ -1,0 +1,26 @@
+// Who is calling, resolved once per request by the server (src/server/auth/) and used for every
+// permission check and as "who did it" on runs, approvals, deployments and events.
+import type { Agent } from '../model.ts';
+
+/**
+ * The caller of a request. `name` is what records show as the actor. Issue 7 adds
+ * `{ kind: 'user'; name; userId; grants }` beside these.
+ */
+export type Principal =
+  /** The bootstrap admin: whoever holds the admin token the server was started with. */
+  | { kind: 'admin'; name: string }
+  /** An enrolled agent, by its own token; `agent` is as stored when the request came in. */
+  | { kind: 'agent'; name: string; agent: Agent }
+  /** Whoever holds the join token: may only enroll an agent. */
+  | { kind: 'join'; name: string }
+  /** No credentials, or credentials nobody issued. */
+  | { kind: 'anonymous'; name: string };
+
+export const BOOTSTRAP_ADMIN: Principal = { kind: 'admin', name: 'admin' };
+export const JOIN_TOKEN_HOLDER: Principal = { kind: 'join', name: 'join-token' };
+export const ANONYMOUS: Principal = { kind: 'anonymous', name: 'anonymous' };
+
+/** The principal of an agent's own token; its name says it is an agent ("agent:web-1"). */
+export function agentPrincipal(agent: Agent): Principal {
+  return { kind: 'agent', name: `agent:${agent.name}`, agent };
+}

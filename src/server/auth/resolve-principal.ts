@@ -1,0 +1,29 @@
+// Who is calling: the bearer token of a request turned into a principal, once per request.
+import type { FastifyRequest } from 'fastify';
+import { agentPrincipal, ANONYMOUS, BOOTSTRAP_ADMIN, JOIN_TOKEN_HOLDER, type Principal } from '../../core/access/principal.ts';
+import type { Store } from '../../storage/store.ts';
+import { hashToken, sameSecret } from './tokens.ts';
+
+export type PrincipalResolver = (request: FastifyRequest) => Promise<Principal>;
+
+export function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+  return match?.[1];
+}
+
+/**
+ * A resolver over the server's tokens: the admin token is the bootstrap admin, the join token
+ * its holder, an agent's own token (stored hashed) that agent; anything else, or no token, is
+ * anonymous. Issue 7 adds users' tokens here.
+ */
+export function createPrincipalResolver(deps: { store: Store; tokens: { admin: string; join: string } }): PrincipalResolver {
+  return async (request) => {
+    const token = bearerToken(request);
+    if (!token) return ANONYMOUS;
+    if (sameSecret(token, deps.tokens.admin)) return BOOTSTRAP_ADMIN;
+    if (sameSecret(token, deps.tokens.join)) return JOIN_TOKEN_HOLDER;
+    const agent = await deps.store.agents.getByTokenHash(hashToken(token));
+    return agent ? agentPrincipal(agent) : ANONYMOUS;
+  };
+}
