@@ -91,7 +91,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const blobs = new ArtifactBlobs(join(options.dataDir, 'artifacts'), maxArtifactBytes);
   const mirrors = new GitMirrors({ dataDir: options.dataDir });
   // The gateway wakes the engine, which delivers through the gateway: the wake comes only later.
-  const gateway = new AgentGateway({ store, clock, log, heartbeatTimeoutMs: limits.heartbeatTimeoutMs, logs: ingest, onChange: () => engine.wake() });
+  const gateway = new AgentGateway({ store, clock, log, liveness: limits, logs: ingest, onChange: () => engine.wake() });
   const engine: Engine = createEngine({ store, gateway, events, clock, log, limits, blobs });
   const trigger = new CommitTrigger({ store, mirrors, events, clock, log, onRuns: () => engine.wake() });
   const poller = startPoller({ store, trigger, clock, log });

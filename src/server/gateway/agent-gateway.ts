@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import type { Clock } from '../../base/clock.ts';
 import { errorMessage } from '../../base/errors.ts';
+import { isAgentLost, type AgentLivenessLimits } from '../../core/agents/agent-liveness.ts';
 import type { Agent, Labels } from '../../core/model.ts';
 import { parseAgentMessage, PROTOCOL_VERSION, type AgentMessage, type ServerMessage } from '../../core/protocol/messages.ts';
 import type { Store } from '../../storage/store.ts';
@@ -15,7 +16,7 @@ export interface AgentGatewayDeps {
   log: Logger;
   /** Called when something the engine waits for happened (a result, a connection, a loss). */
   onChange: () => void;
-  heartbeatTimeoutMs: number;
+  liveness: AgentLivenessLimits;
   /** Where agents' log lines go; resolves with the seq to acknowledge once they are stored. */
   logs: Pick<LogIngest, 'fromAgent'>;
 }
@@ -25,7 +26,7 @@ export class AgentGateway {
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly deps: AgentGatewayDeps) {
-    this.sweeper = setInterval(() => this.closeSilentAgents(), Math.max(1000, deps.heartbeatTimeoutMs / 2));
+    this.sweeper = setInterval(() => this.closeSilentAgents(), Math.max(1000, deps.liveness.heartbeatTimeoutMs / 2));
     this.sweeper.unref();
   }
 
@@ -172,9 +173,10 @@ export class AgentGateway {
       const now = this.deps.clock.now();
       for (const agent of agents) {
         const socket = this.connections.get(agent.id);
-        if (socket && now - agent.lastSeenAt > this.deps.heartbeatTimeoutMs) socket.terminate();
+        // A connection that stays open but silent: the rule that loses its host also closes it.
+        if (socket && isAgentLost({ online: true, lastSeenAt: agent.lastSeenAt }, now, this.deps.liveness)) socket.terminate();
       }
-    }).catch(() => undefined);
+    }).catch((err: unknown) => this.deps.log.error({ err: errorMessage(err) }, 'could not check agents for silence'));
   }
 }
 
