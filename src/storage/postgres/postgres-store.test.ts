@@ -41,7 +41,9 @@ function describePostgres(url: string): void {
     } finally {
       await client.end();
     }
-  });
+    // About a hundred schemas of some twenty tables each: on a busy machine this takes more than
+    // the default 10 s, and a timeout here would fail a suite whose tests all passed.
+  }, 120_000);
 
   describeStoreContract('PostgresStore', () => openPostgresStore(url, { schema: freshSchema() }));
 
