@@ -157,8 +157,10 @@ export type NewDeploymentHost = Pick<DeploymentHost, 'agentId' | 'hostName' | 'b
 
 export interface DeploymentStore {
   /**
-   * Creates a deployment (status staging) with its hosts (step pending). Throws ConflictError
-   * (SLIPWAY_DEPLOYMENT_ACTIVE) when the environment already has one that has not ended.
+   * Creates a deployment (status staging) with its hosts (step pending), atomically. Throws
+   * ConflictError (SLIPWAY_DEPLOYMENT_ACTIVE) when the environment already has one that has not
+   * ended, also when another server instance created it a moment before; inside a transaction,
+   * that refusal leaves the transaction usable (on PostgreSQL too).
    */
   create(deployment: NewDeployment, hosts: NewDeploymentHost[], at: number): Promise<Deployment>;
   get(id: string): Promise<Deployment | undefined>;
