@@ -25,7 +25,10 @@ export interface Store {
    * the write lock from its start (BEGIN IMMEDIATE). Called on a store that is already bound to a
    * transaction, it runs `work` inline in that one (no nested transaction, no savepoint), so the
    * outer transaction decides. Inside `work`, use `tx` only: the outer store waits for the
-   * transaction to end (SQLite has one connection), so calling it from `work` never returns.
+   * transaction to end (SQLite has one connection), so awaiting it from `work` never returns; and
+   * await nothing but `tx` there (no agent, no network): on SQLite every other store call waits
+   * until the transaction ends. Effects outside the database (sending a command, telling
+   * listeners) belong after the transaction resolved.
    */
   transaction<T>(work: (tx: Store) => Promise<T>): Promise<T>;
   /**
@@ -159,8 +162,10 @@ export type NewDeploymentHost = Pick<DeploymentHost, 'agentId' | 'hostName' | 'b
 
 export interface DeploymentStore {
   /**
-   * Creates a deployment (status staging) with its hosts (step pending). Throws ConflictError
-   * (SLIPWAY_DEPLOYMENT_ACTIVE) when the environment already has one that has not ended.
+   * Creates a deployment (status staging) with its hosts (step pending), atomically. Throws
+   * ConflictError (SLIPWAY_DEPLOYMENT_ACTIVE) when the environment already has one that has not
+   * ended, also when another server instance created it a moment before; inside a transaction,
+   * that refusal leaves the transaction usable (on PostgreSQL too).
    */
   create(deployment: NewDeployment, hosts: NewDeploymentHost[], at: number): Promise<Deployment>;
   get(id: string): Promise<Deployment | undefined>;

@@ -227,6 +227,22 @@ describe('runJob', () => {
     expect(server.uploads).toHaveLength(0);
   });
 
+  it('tells a migration job owned by a deployment its deployment, and no run even when the agent has one in its environment', async () => {
+    const result = await runJob(
+      spec({
+        kind: 'migrate',
+        runId: null,
+        deploymentId: 'dep-1',
+        steps: [{ name: 'migrate', run: 'echo "deployment=$SLIPWAY_DEPLOYMENT_ID run=${SLIPWAY_RUN_ID-unset}."', timeoutMs: 60_000 }],
+      }),
+      deps({ env: { PATH: process.env.PATH ?? '', SLIPWAY_RUN_ID: 'inherited' } }),
+    );
+
+    expect(result).toEqual({ ok: true });
+    expect(lines).toContainEqual({ stream: 'job', text: 'deployment=dep-1 run=.', step: 'migrate' });
+    expect(server.uploads).toHaveLength(0);
+  });
+
   it.each([
     [['../outside'], "artifact path '../outside' escapes the workspace"],
     [['/etc/hostname'], "artifact path '/etc/hostname' is absolute; artifact paths are relative to the workspace"],

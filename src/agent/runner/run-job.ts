@@ -78,8 +78,10 @@ export async function runJob(spec: JobSpec, deps: RunJobDeps): Promise<CommandRe
       ...(deps.env ?? process.env),
       ...spec.env,
       CI: 'true',
-      ...(spec.runId === null ? {} : { SLIPWAY_RUN_ID: spec.runId }),
-      ...(spec.deploymentId === null ? {} : { SLIPWAY_DEPLOYMENT_ID: spec.deploymentId }),
+      // Empty when the job has no run (a deployment's migration) or no deployment (a build): never
+      // a value inherited from the agent's own environment.
+      SLIPWAY_RUN_ID: spec.runId ?? '',
+      SLIPWAY_DEPLOYMENT_ID: spec.deploymentId ?? '',
       SLIPWAY_JOB_ID: spec.jobId,
       SLIPWAY_SHA: spec.sha,
       SLIPWAY_VERSION: spec.version,

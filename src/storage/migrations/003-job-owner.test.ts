@@ -1,11 +1,13 @@
-// Migration 003 on a SQLite database that already holds jobs: the table is rebuilt, so every row,
-// its order and the autoincrement counter must come through, and the new check must hold.
+// Migration 003 on databases that already hold jobs. SQLite rebuilds the table, so every row, its
+// order and the autoincrement counter must come through; on both the new check must hold.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPostgresStore } from '../postgres/postgres-store.ts';
 import { openSqliteStore } from '../sqlite/sqlite-store.ts';
 import { jobSpec } from '../contract/fixtures.ts';
 import { initialMigration } from './001-initial.ts';
@@ -98,6 +100,66 @@ describe('migration 003-job-owner on SQLite', () => {
       expect(insert('r1', 's1', 'd1')).toThrow(/CHECK/);
     } finally {
       sqlite.close();
+    }
+  });
+});
+
+const postgresUrl = process.env.SLIPWAY_TEST_POSTGRES_URL;
+
+describe.skipIf(postgresUrl === undefined || postgresUrl === '')('migration 003-job-owner on PostgreSQL', () => {
+  const url = postgresUrl ?? '';
+  const schema = `slipway_test_m003_${globalThis.crypto.randomUUID().replace(/-/g, '').slice(0, 12)}`;
+
+  afterAll(async () => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(`drop schema if exists "${schema}" cascade`);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('keeps a stored job, owned by its run stage, and refuses one with no owner or with two', async () => {
+    const pool = new pg.Pool({ connectionString: url, options: `-c search_path=${schema}` });
+    const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
+    try {
+      await sql`create schema ${sql.id(schema)}`.execute(db);
+      const migrator = new Migrator({ db, migrationTableSchema: schema, provider: { getMigrations: () => Promise.resolve({
+        '001-initial': initialMigration('postgres'),
+        '002-log-search': logSearchMigration('postgres'),
+      }) } });
+      const { error } = await migrator.migrateToLatest();
+      if (error !== undefined) throw new Error('migrating to 002 failed', { cause: error });
+      await sql`insert into projects (id, name, repo_url, branch, poll_interval_ms, webhook_secret, run_count, created_at)
+        values ('p1', 'hello', 'r', 'main', 1, 's', 1, 1)`.execute(db);
+      await sql`insert into runs (id, project_id, number, sha, ref, message, author, trigger, status, version, created_at)
+        values ('r1', 'p1', 1, '0123456789', 'main', 'm', 'a', 'manual', 'running', '1-0123456', 1)`.execute(db);
+      await sql`insert into stages (id, run_id, name, kind, position, status) values ('s1', 'r1', 'build', 'build', 0, 'running')`.execute(db);
+      await sql`insert into jobs (id, run_id, stage_id, kind, status, spec, created_at)
+        values ('job-0', 'r1', 's1', 'build', 'queued', ${JSON.stringify({ ...jobSpec('job-0', 'r1'), deploymentId: undefined })}, 10)`.execute(db);
+    } finally {
+      await db.destroy();
+    }
+
+    const store = await openPostgresStore(url, { schema });
+    try {
+      expect(await store.jobs.get('job-0')).toMatchObject({ owner: { kind: 'stage', runId: 'r1', stageId: 's1' }, spec: jobSpec('job-0', 'r1') });
+    } finally {
+      await store.close();
+    }
+    const client = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
+    await client.connect();
+    try {
+      const insert = (id: string, runId: string | null, stageId: string | null, deploymentId: string | null) => client.query(
+        `insert into jobs (id, run_id, stage_id, deployment_id, kind, status, spec, created_at) values ($1, $2, $3, $4, 'build', 'queued', '{}', 1)`,
+        [id, runId, stageId, deploymentId],
+      );
+      await expect(insert('none', null, null, null)).rejects.toThrow(/jobs_one_owner/);
+      await expect(insert('half', 'r1', null, null)).rejects.toThrow(/jobs_one_owner/);
+      await expect(insert('two', 'r1', 's1', 'd1')).rejects.toThrow(/jobs_one_owner/);
+    } finally {
+      await client.end();
     }
   });
 });

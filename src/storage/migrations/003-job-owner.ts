@@ -1,7 +1,8 @@
 // Jobs get an owner: a run's stage (run_id + stage_id, as before) or a deployment (the new
 // deployment_id), exactly one, checked by the table. PostgreSQL alters the table in place; SQLite
 // cannot drop NOT NULL nor add a CHECK to a table, so it rebuilds `jobs` the SQLite way (new
-// table, copy, drop, rename) keeping every row, its `seq` and the autoincrement counter.
+// table, copy, drop, rename) keeping every row, its `seq` and the autoincrement counter. Both run
+// in the migrator's transaction (SqliteImmediateDialect makes SQLite's migrations transactional).
 import { sql } from 'kysely';
 import type { CreateTableBuilder, Kysely, Migration } from 'kysely';
 import type { SqlDialectName } from '../kysely/tables.ts';

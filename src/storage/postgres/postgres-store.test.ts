@@ -2,7 +2,7 @@
 // schema dropped afterwards, plus what only this adapter promises: several instances, one database.
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InputError } from '../../base/errors.ts';
+import { ConflictError, InputError } from '../../base/errors.ts';
 import { describeStoreContract } from '../store-contract.ts';
 import type { Store } from '../store.ts';
 import { openPostgresStore } from './postgres-store.ts';
@@ -41,9 +41,30 @@ function describePostgres(url: string): void {
     } finally {
       await client.end();
     }
-  });
+    // About a hundred schemas of some twenty tables each: on a busy machine this takes more than
+    // the default 10 s, and a timeout here would fail a suite whose tests all passed.
+  }, 120_000);
 
   describeStoreContract('PostgresStore', () => openPostgresStore(url, { schema: freshSchema() }));
+
+  /** Polls until a session waits on a lock in an insert into deployments (a unique index held by another transaction). */
+  async function waitForInsertBlocked(): Promise<void> {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const { rows } = await client.query<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query ilike 'insert into "deployments"%'`,
+        );
+        if ((rows[0]?.n ?? 0) > 0) return;
+        if (Date.now() > deadline) throw new Error('the second insert never waited on the first transaction');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    } finally {
+      await client.end();
+    }
+  }
 
   describe('openPostgresStore', () => {
     async function twoInstances(): Promise<[Store, Store]> {
@@ -91,6 +112,44 @@ function describePostgres(url: string): void {
         config: null, error: null, stages: [],
       }, i)));
       expect(runs.map((r) => r.number).sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      await Promise.all([a.close(), b.close()]);
+    });
+
+    it('refuses the second of two deployments two instances start at once, and the loser\'s transaction carries on', async () => {
+      const [a, b] = await twoInstances();
+      const project = await a.projects.create({ name: 'hello', repoUrl: 'r', branch: 'main', pollIntervalMs: 1, webhookSecret: 's' }, 1);
+      const run = await a.runs.create({
+        projectId: project.id, sha: '0123456789', ref: 'main', message: 'm', author: 'a', trigger: 'manual', config: null, error: null, stages: [],
+      }, 1);
+      const web1 = await a.agents.enroll({ name: 'web-1', labels: {}, tokenHash: 't', address: 'x', port: null }, 1);
+      const deployment = (requestedBy: string) => ({
+        projectId: project.id, env: 'testing', version: run.version, runId: run.id, kind: 'deploy' as const, batch: 1, forced: false, requestedBy,
+      });
+      const hosts = [{ agentId: web1.id, hostName: 'web-1', batch: 0 }];
+      let created!: () => void;
+      let release!: () => void;
+      const firstCreated = new Promise<void>((resolve) => (created = resolve));
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const first = a.transaction(async (tx) => {
+        const d = await tx.deployments.create(deployment('a'), hosts, 2);
+        created();
+        await held;
+        return d;
+      });
+      await firstCreated;
+      // b reads no active deployment (a has not committed), so its insert waits on the unique index.
+      const second = b.transaction(async (tx) => {
+        const refused = tx.deployments.create(deployment('b'), hosts, 3).then(() => undefined, (error: unknown) => error);
+        await waitForInsertBlocked();
+        release();
+        const error = await refused;
+        expect(error).toBeInstanceOf(ConflictError);
+        expect(error).toMatchObject({ code: 'SLIPWAY_DEPLOYMENT_ACTIVE' });
+        await tx.events.append({ at: 4, kind: 'deployment.refused', projectId: project.id, runId: null, deploymentId: null, message: 'm', data: {} });
+      });
+      const [won] = await Promise.all([first, second]);
+      expect(await b.deployments.listActive()).toEqual([won]);
+      expect((await b.events.list({ limit: 10 })).map((e) => e.kind)).toEqual(['deployment.refused']);
       await Promise.all([a.close(), b.close()]);
     });
 

@@ -1,9 +1,11 @@
-// Kysely's SQLite dialect with one change: transactions start with BEGIN IMMEDIATE. A plain BEGIN
-// is deferred: it takes the write lock only at the first write, and a transaction that read first
-// may then fail with SQLITE_BUSY (busy_timeout does not help there) when another process wrote in
-// between. IMMEDIATE takes the write lock at once, so a transaction never fails half-way for that.
-import { CompiledQuery, SqliteDialect, SqliteDriver } from 'kysely';
-import type { DatabaseConnection, Driver, SqliteDialectConfig } from 'kysely';
+// Kysely's SQLite dialect with two changes. Transactions start with BEGIN IMMEDIATE: a plain BEGIN
+// is deferred, takes the write lock only at the first write, and a transaction that read first may
+// then fail with SQLITE_BUSY (busy_timeout does not help there) when another process wrote in
+// between; IMMEDIATE takes the write lock at once. And migrations run in a transaction each, with
+// the migrator's record of them: SQLite's DDL is transactional, though Kysely's adapter says not,
+// and a migration that rebuilds a table (003) must never stop half-way.
+import { CompiledQuery, SqliteAdapter, SqliteDialect, SqliteDriver } from 'kysely';
+import type { DatabaseConnection, DialectAdapter, Driver, SqliteDialectConfig } from 'kysely';
 
 class SqliteImmediateDriver extends SqliteDriver {
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
@@ -11,7 +13,13 @@ class SqliteImmediateDriver extends SqliteDriver {
   }
 }
 
-/** SqliteDialect whose transactions begin with BEGIN IMMEDIATE. */
+class SqliteTransactionalDdlAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+/** SqliteDialect whose transactions begin with BEGIN IMMEDIATE and whose migrations are atomic. */
 export class SqliteImmediateDialect extends SqliteDialect {
   readonly #config: SqliteDialectConfig;
 
@@ -22,5 +30,9 @@ export class SqliteImmediateDialect extends SqliteDialect {
 
   override createDriver(): Driver {
     return new SqliteImmediateDriver(this.#config);
+  }
+
+  override createAdapter(): DialectAdapter {
+    return new SqliteTransactionalDdlAdapter();
   }
 }

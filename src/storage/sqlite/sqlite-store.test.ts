@@ -93,6 +93,33 @@ describe('openSqliteStore', () => {
     }
   });
 
+  it('takes the write lock when a transaction begins (BEGIN IMMEDIATE), not at its first write', async () => {
+    const file = join(dir, 'immediate.db');
+    const store = await openSqliteStore(file);
+    const other = new SqliteDatabase(file);
+    other.pragma('busy_timeout = 0');
+    const write = () => other.prepare(`insert into events (at, kind, message, data) values (1, 'other', 'm', '{}')`).run();
+    try {
+      let entered!: () => void;
+      let release!: () => void;
+      const inside = new Promise<void>((resolve) => (entered = resolve));
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const reading = store.transaction(async (tx) => {
+        await tx.projects.list();
+        entered();
+        await held;
+      });
+      await inside;
+      expect(write).toThrow(/locked|busy/i);
+      release();
+      await reading;
+      expect(write).not.toThrow();
+    } finally {
+      other.close();
+      await store.close();
+    }
+  });
+
   it('says which file it could not open', async () => {
     const blocker = join(dir, 'not-a-folder');
     await writeFile(blocker, 'x');
