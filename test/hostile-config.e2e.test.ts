@@ -4,22 +4,14 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Project, Run, Stage } from '../src/core/model.ts';
+import type { RunDetail } from '../src/core/api/answers.ts';
+import type { Project, Run } from '../src/core/model.ts';
+import { aliasBomb as aliasBombOf } from '../src/core/pipeline/alias-bomb-fixture.ts';
 import { projectPath } from '../src/cli/api-client.ts';
 import { TestFleet } from './support/test-fleet.ts';
 import { waitFor } from './support/wait-for.ts';
 
-type RunDetail = Run & { stages: Stage[] };
-
-const aliasBomb = `${[
-  'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]',
-  'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]',
-  'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]',
-  'd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]',
-  'e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]',
-  'f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]',
-  'g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]',
-].join('\n')}\n`;
+const aliasBomb = aliasBombOf(7);
 
 describe('a project whose slipway.yml turns hostile', () => {
   const fleet = new TestFleet('hostile-config');

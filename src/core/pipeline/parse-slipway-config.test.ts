@@ -1,5 +1,6 @@
 // Tests of the slipway.yml parser: defaults, and every problem reported where it stands in the file.
 import { describe, expect, it } from 'vitest';
+import { aliasBomb } from './alias-bomb-fixture.ts';
 import { environmentOrder, formatConfigProblem, MAX_CONFIG_BYTES, parseSlipwayConfig } from './parse-slipway-config.ts';
 
 /** The example of DESIGN §7, verbatim. */
@@ -214,16 +215,7 @@ ${withEnvironments('  prod:\n    hosts: { env: p }\n')}`;
   });
 
   it('reports an alias bomb as a problem at its first alias instead of throwing', () => {
-    const bomb = [
-      'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]',
-      'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]',
-      'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]',
-      'd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]',
-      'e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]',
-      'f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]',
-      'g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]',
-      '',
-    ].join('\n');
+    const bomb = aliasBomb(7);
     expect(problemsOf(bomb)).toEqual([
       'slipway.yml:2:8: too many aliases: expanding them repeats values more than 100 times (an alias bomb?); write the values out instead',
     ]);

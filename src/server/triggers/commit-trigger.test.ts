@@ -10,6 +10,7 @@ import type { Store } from '../../storage/store.ts';
 import { EventLog } from '../engine/event-log.ts';
 import { GitMirrors } from '../git/git-mirrors.ts';
 import { TestRepo, tempDir, testGitEnv } from '../git/git-test-repo.ts';
+import { aliasBomb as aliasBombOf } from '../../core/pipeline/alias-bomb-fixture.ts';
 import { CommitTrigger } from './commit-trigger.ts';
 import { startPoller } from './poller.ts';
 
@@ -29,15 +30,7 @@ environments:
     hosts: { env: testing }
 `;
 
-/** A YAML "billion laughs": a few lines that expand to millions of values. */
-const aliasBomb = `${[
-  'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]',
-  'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]',
-  'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]',
-  'd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]',
-  'e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]',
-  'f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]',
-].join('\n')}\n`;
+const aliasBomb = aliasBombOf(6);
 
 interface LogRecord {
   level: number;
