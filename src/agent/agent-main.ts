@@ -59,7 +59,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const host: AppHostDeps = { root, host: options.name, port: options.port, apps, logs: appLogs };
   const sendStatus = () => void listAppsOnHost(root).then((list) => connection.send({ type: 'status', apps: list }));
   const executor = new CommandExecutor({
-    host, serverUrl, token: () => identity.token, isRunner: options.labels.role === 'runner',
+    host, serverUrl, token: () => identity.token,
     log: (line) => void spool.push(line),
     onResult: (commandId, result) => connection.send({ type: 'result', commandId, result }),
     onAppsChanged: sendStatus,

@@ -15,7 +15,6 @@ export interface CommandExecutorDeps {
   host: AppHostDeps;
   serverUrl: string;
   token: () => string;
-  isRunner: boolean;
   log: (line: LogLineDraft) => void;
   /** Called with each result, also for replays. */
   onResult: (commandId: string, result: CommandResult) => void;
@@ -92,7 +91,6 @@ export class CommandExecutor {
   }
 
   private async runJob(job: Extract<Command, { kind: 'job' }>['job']): Promise<CommandResult> {
-    if (!this.deps.isRunner) return { ok: false, error: 'this agent is not a runner (label role=runner)' };
     const abort = new AbortController();
     this.aborts.add(abort);
     try {

@@ -87,6 +87,11 @@ export interface RunStore {
   /** The run's stages by position. */
   stages(runId: string): Promise<Stage[]>;
   updateStage(id: string, patch: Partial<Omit<Stage, 'id' | 'runId' | 'name' | 'kind' | 'position'>>): Promise<void>;
+  /**
+   * Records who approved the stage, only when nobody has yet: one conditional write, so of two
+   * approvals at once (also on two server instances) exactly one counts. Returns whether it did.
+   */
+  approveStage(id: string, by: string): Promise<boolean>;
 }
 
 export interface JobWithSpec extends Job {
@@ -144,7 +149,7 @@ export interface NewAgent {
 export interface AgentStore {
   /**
    * Enrolls an agent, or re-enrolls the one with this name (a host whose root was wiped): the
-   * new token replaces the old one and its id stays.
+   * new token replaces the old one; its id and labels stay (only an admin changes labels).
    */
   enroll(agent: NewAgent, at: number): Promise<Agent>;
   get(id: string): Promise<Agent | undefined>;
@@ -199,8 +204,12 @@ export interface CommandStore {
   get(id: string): Promise<AgentCommand | undefined>;
   /** The agent's commands without a result, oldest first. */
   listPending(agentId: string): Promise<AgentCommand[]>;
-  /** Records the result. Returns false when the command already had one (a replayed result). */
-  complete(id: string, result: CommandResult, at: number): Promise<boolean>;
+  /**
+   * Records the result. With `fromAgentId`, only when the command was sent to that agent: an
+   * agent cannot answer another's command. Returns false when nothing was recorded: the command
+   * already had a result (a replayed one), is not stored, or went to another agent.
+   */
+  complete(id: string, result: CommandResult, at: number, fromAgentId?: string): Promise<boolean>;
 }
 
 /** `actor` absent: the server did it by itself (null). */

@@ -10,6 +10,8 @@ export interface ArtifactServerFixture {
   put(path: string, data: Buffer): void;
   /** Serve an endless stream of bytes at `path`, without a Content-Length. */
   putEndless(path: string): void;
+  /** The next `times` requests for `path` get half the file, then the connection is cut (a server that died). */
+  cutNext(path: string, times: number): void;
   /** How many requests reached `path`. */
   hits(path: string): number;
   close(): Promise<void>;
@@ -19,6 +21,7 @@ export interface ArtifactServerFixture {
 export async function startArtifactServer(token: string): Promise<ArtifactServerFixture> {
   const files = new Map<string, Buffer | 'endless'>();
   const hits = new Map<string, number>();
+  const cuts = new Map<string, number>();
   const server: Server = createServer((req, res) => {
     const path = req.url ?? '/';
     hits.set(path, (hits.get(path) ?? 0) + 1);
@@ -38,6 +41,10 @@ export async function startArtifactServer(token: string): Promise<ArtifactServer
       };
       res.on('close', () => res.removeAllListeners('drain'));
       pump();
+    } else if ((cuts.get(path) ?? 0) > 0) {
+      cuts.set(path, cuts.get(path)! - 1);
+      res.writeHead(200, { 'content-type': 'application/gzip', 'content-length': file.length });
+      res.write(file.subarray(0, Math.floor(file.length / 2)), () => res.destroy());
     } else {
       res.writeHead(200, { 'content-type': 'application/gzip', 'content-length': file.length }).end(file);
     }
@@ -48,6 +55,7 @@ export async function startArtifactServer(token: string): Promise<ArtifactServer
     url: (path) => `http://127.0.0.1:${port}${path}`,
     put: (path, data) => void files.set(path, data),
     putEndless: (path) => void files.set(path, 'endless'),
+    cutNext: (path, times) => void cuts.set(path, times),
     hits: (path) => hits.get(path) ?? 0,
     close: () =>
       new Promise<void>((resolve) => {

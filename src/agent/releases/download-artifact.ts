@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { open, rm } from 'node:fs/promises';
 import type { ReadableStream } from 'node:stream/web';
 import { errorMessage } from '../../base/errors.ts';
+import { isTransientFetchError, isTransientStatus, retryTransient, type AttemptOutcome } from '../connection/retry-transient.ts';
 
 export interface DownloadRequest {
   url: string;
@@ -16,32 +17,40 @@ export interface DownloadRequest {
   /** Lowercase hex sha256 of the whole file. */
   sha256: string;
   signal?: AbortSignal;
+  /**
+   * How long a download cut off or refused by the server (a server restart) is tried again from
+   * the start; default 60 s.
+   */
+  retryForMs?: number;
 }
 
 export type DownloadOutcome = { ok: true } | { ok: false; error: string };
 
 /**
  * Downloads `url` into `dest` (created with mode 0600), hashing as it streams. Fails (as a value)
- * on an HTTP error, a broken connection, more or fewer bytes than `size`, or another sha256; on
- * any failure `dest` is removed. Never writes anywhere but `dest`.
+ * on an HTTP error, a broken connection that does not come back within `retryForMs`, more or fewer
+ * bytes than `size`, or another sha256; on any failure `dest` is removed. Never writes anywhere
+ * but `dest`.
  */
 export async function downloadArtifact(req: DownloadRequest): Promise<DownloadOutcome> {
-  const outcome = await download(req);
-  if (!outcome.ok) await rm(req.dest, { force: true });
-  return outcome;
+  return retryTransient(async () => {
+    const outcome = await download(req);
+    if (!outcome.ok) await rm(req.dest, { force: true });
+    return outcome;
+  }, { forMs: req.retryForMs ?? 60_000, ...(req.signal ? { signal: req.signal } : {}) });
 }
 
-async function download({ url, token, dest, size, sha256, signal }: DownloadRequest): Promise<DownloadOutcome> {
-  const fail = (why: string): DownloadOutcome => ({ ok: false, error: `download of ${url} failed: ${why}` });
+async function download({ url, token, dest, size, sha256, signal }: DownloadRequest): Promise<AttemptOutcome<{ ok: true }>> {
+  const fail = (why: string, transient = false) => ({ ok: false as const, error: `download of ${url} failed: ${why}`, transient });
   let res: Response;
   try {
     res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal: signal ?? null });
   } catch (err) {
-    return fail(describeFetchError(err));
+    return fail(describeFetchError(err), isTransientFetchError(err));
   }
   if (!res.ok || !res.body) {
     await res.body?.cancel().catch(() => undefined);
-    return fail(`HTTP ${res.status} ${res.statusText}`.trim());
+    return fail(`HTTP ${res.status} ${res.statusText}`.trim(), isTransientStatus(res.status));
   }
   const announced = Number(res.headers.get('content-length') ?? Number.NaN);
   if (Number.isFinite(announced) && announced > size) {
@@ -67,7 +76,7 @@ async function download({ url, token, dest, size, sha256, signal }: DownloadRequ
     }
   } catch (err) {
     await reader.cancel().catch(() => undefined);
-    return fail(`interrupted after ${received} bytes: ${describeFetchError(err)}`);
+    return fail(`interrupted after ${received} bytes: ${describeFetchError(err)}`, isTransientFetchError(err));
   } finally {
     await file.close();
   }

@@ -82,6 +82,16 @@ describe('prepareRelease', () => {
     expect(await readdir(parent)).toEqual([]);
   });
 
+  it('downloads again from the start when the server cuts the connection (a server restart), and keeps nothing partial', async () => {
+    const request = serve('3-ccccccc', goodEntries);
+    const urlPath = '/api/v1/artifacts/hello/3-ccccccc';
+    server.cutNext(urlPath, 2);
+    expect(await prepareRelease({ root, ...request })).toEqual({ ok: true, previous: null });
+    expect(server.hits(urlPath)).toBe(3);
+    expect(await readFile(path.join(root, 'apps/hello/releases/3-ccccccc/package.json'), 'utf8')).toBe('{"name":"hello"}\n');
+    expect(await readdir(path.join(root, 'tmp'))).toEqual([]);
+  });
+
   it('reports a download the server refuses', async () => {
     const outcome = await prepareRelease({ root, ...serve('4-ddddddd', goodEntries), token: 'wrong' });
     expect(outcome).toMatchObject({ ok: false, error: expect.stringContaining('HTTP 401') as string });

@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
 import { extract } from 'tar';
 import { errorMessage } from '../../base/errors.ts';
+import { isTransientFetchError, isTransientStatus, retryTransient, type AttemptOutcome } from '../connection/retry-transient.ts';
 
 export interface FetchSourceOptions {
   /** Full URL of the tar.gz. */
@@ -14,6 +15,8 @@ export interface FetchSourceOptions {
   /** The (empty) workspace to unpack into. */
   dir: string;
   signal?: AbortSignal;
+  /** How long a server that refuses the connection (restarting) is tried again; default 60 s. */
+  retryForMs?: number;
   /** Told about each entry left out because it is neither a file nor a folder (e.g. a symlink). */
   onSkipped?: (path: string, type: string) => void;
 }
@@ -27,16 +30,19 @@ export type FetchSourceResult = { ok: true; files: number } | { ok: false; error
  * reported through `onSkipped`.
  */
 export async function fetchSource(o: FetchSourceOptions): Promise<FetchSourceResult> {
-  let response: Response;
-  try {
-    response = await fetch(o.url, { headers: { authorization: `Bearer ${o.token}` }, signal: o.signal });
-  } catch (err) {
-    return { ok: false, error: `downloading the source failed: ${reason(err)}` };
-  }
-  if (!response.ok || !response.body) {
-    const body = (await response.text().catch(() => '')).slice(0, 200).trim();
-    return { ok: false, error: `downloading the source failed: HTTP ${response.status}${body ? ` ${body}` : ''}` };
-  }
+  // Nothing is unpacked before the server answers: a server away (restarting) is waited for.
+  const answered = await retryTransient(async (): Promise<AttemptOutcome<{ ok: true; response: Response }>> => {
+    try {
+      const response = await fetch(o.url, { headers: { authorization: `Bearer ${o.token}` }, signal: o.signal });
+      if (response.ok && response.body) return { ok: true, response };
+      const body = (await response.text().catch(() => '')).slice(0, 200).trim();
+      return { ok: false, error: `downloading the source failed: HTTP ${response.status}${body ? ` ${body}` : ''}`, transient: isTransientStatus(response.status) };
+    } catch (err) {
+      return { ok: false, error: `downloading the source failed: ${reason(err)}`, transient: isTransientFetchError(err) };
+    }
+  }, { forMs: o.retryForMs ?? 60_000, ...(o.signal ? { signal: o.signal } : {}) });
+  if (!answered.ok) return answered;
+  const { response } = answered;
 
   const root = resolve(o.dir);
   const escaping: string[] = [];

@@ -3,6 +3,7 @@
 import { openAsBlob } from 'node:fs';
 import { z } from 'zod';
 import { errorMessage } from '../../base/errors.ts';
+import { isTransientFetchError, isTransientStatus, retryTransient, type AttemptOutcome } from '../connection/retry-transient.ts';
 
 export interface UploadArtifactOptions {
   /** Full URL of the server's artifact endpoint (PUT). */
@@ -13,6 +14,8 @@ export interface UploadArtifactOptions {
   sha256: string;
   size: number;
   signal?: AbortSignal;
+  /** How long an upload cut off or refused by the server (a server restart) is tried again; default 60 s. */
+  retryForMs?: number;
 }
 
 export type UploadArtifactResult = { ok: true; sha256: string; size: number } | { ok: false; error: string };
@@ -25,22 +28,25 @@ const storedSchema = z.object({ sha256: z.string(), size: z.number() });
  * a digest or size that differs from what the runner packed.
  */
 export async function uploadArtifact(o: UploadArtifactOptions): Promise<UploadArtifactResult> {
-  let response: Response;
-  try {
-    response = await fetch(o.url, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${o.token}`, 'content-type': 'application/gzip' },
-      body: await openAsBlob(o.file),
-      signal: o.signal,
-    });
-  } catch (err) {
-    const why = (err as Error | undefined)?.name === 'AbortError' ? 'cancelled' : errorMessage(err);
-    return { ok: false, error: `uploading the artifact failed: ${why}` };
-  }
-  const text = await response.text().catch(() => '');
-  if (response.status !== 201 && response.status !== 200) {
-    return { ok: false, error: `uploading the artifact failed: HTTP ${response.status}${text ? ` ${text.slice(0, 200).trim()}` : ''}` };
-  }
+  // The server stores uploads by content, so sending the file again after a cut is harmless.
+  const answered = await retryTransient(async (): Promise<AttemptOutcome<{ ok: true; text: string }>> => {
+    try {
+      const response = await fetch(o.url, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${o.token}`, 'content-type': 'application/gzip' },
+        body: await openAsBlob(o.file),
+        signal: o.signal,
+      });
+      const text = await response.text().catch(() => '');
+      if (response.status === 201 || response.status === 200) return { ok: true, text };
+      return { ok: false, error: `uploading the artifact failed: HTTP ${response.status}${text ? ` ${text.slice(0, 200).trim()}` : ''}`, transient: isTransientStatus(response.status) };
+    } catch (err) {
+      const why = (err as Error | undefined)?.name === 'AbortError' ? 'cancelled' : errorMessage(err);
+      return { ok: false, error: `uploading the artifact failed: ${why}`, transient: isTransientFetchError(err) };
+    }
+  }, { forMs: o.retryForMs ?? 60_000, ...(o.signal ? { signal: o.signal } : {}) });
+  if (!answered.ok) return answered;
+  const { text } = answered;
   let stored: z.infer<typeof storedSchema>;
   try {
     stored = storedSchema.parse(JSON.parse(text));

@@ -1,6 +1,7 @@
 // What a principal may do: the permissions routes declare, and the one pure rule `can` that
 // answers for a principal. Shaped for issue 7's roles (see roles.ts): read, start runs, deploy
 // per environment, administer; plus what agents and the join token do.
+import { isRunner } from '../agents/is-runner.ts';
 import type { Principal } from './principal.ts';
 
 /** Every permission a route can require, with the words a refusal uses ("may not …"). */
@@ -58,7 +59,7 @@ export function can(principal: Principal, permission: Permission, _scope: Access
       return !AGENT_ONLY.has(permission);
     case 'agent':
       if (!AGENT_PERMISSIONS.has(permission)) return false;
-      return permission !== 'artifact.upload' || principal.agent.labels.role === 'runner';
+      return permission !== 'artifact.upload' || isRunner(principal.agent);
     case 'join':
       return permission === 'agent.enroll';
     case 'anonymous':

@@ -11,3 +11,9 @@ export function selectHosts<A extends { name: string; labels: Labels }>(agents: 
 export function formatLabels(labels: Labels): string {
   return Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
 }
+
+/** Whether two label sets hold the same labels, in any order. */
+export function sameLabels(a: Labels, b: Labels): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && a[key] === b[key]);
+}

@@ -5,6 +5,7 @@
 import { formatLimit } from '../../base/duration.ts';
 import { agentLiveness, type AgentLivenessLimits, type AgentPresence } from '../agents/agent-liveness.ts';
 import { resolveInFlight, type Failure } from '../agents/command-in-flight.ts';
+import { isRunner } from '../agents/is-runner.ts';
 import type { Job, Labels } from '../model.ts';
 import type { CommandResult, JobSpec } from '../protocol/messages.ts';
 
@@ -44,10 +45,6 @@ const JOB_MARGIN_MS = 2 * 60_000;
 
 export function jobTimeoutMs(spec: Pick<JobSpec, 'steps'>): number {
   return spec.steps.reduce((sum, s) => sum + s.timeoutMs, 0) + JOB_MARGIN_MS;
-}
-
-export function isRunner(agent: { labels: Labels }): boolean {
-  return agent.labels.role === 'runner';
 }
 
 export function planJobs(view: { jobs: JobView[]; runners: RunnerView[] }, now: number, limits: JobLimits): JobAction[] {

@@ -8,7 +8,7 @@ import { ForbiddenError, NotFoundError } from '../../base/errors.ts';
 import { newToken } from '../../base/ids.ts';
 import type { Principal } from '../../core/access/principal.ts';
 import type { ArtifactUploadAnswer, EnrollmentAnswer } from '../../core/api/answers.ts';
-import { formatLabels } from '../../core/deploy/select-hosts.ts';
+import { formatLabels, sameLabels } from '../../core/deploy/select-hosts.ts';
 import type { Agent } from '../../core/model.ts';
 import { projectScope, requires } from '../auth/authorize-requests.ts';
 import { hashToken } from '../auth/tokens.ts';
@@ -35,7 +35,16 @@ export function agentRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post('/api/v1/agents/enroll', requires('agent.enroll'), async (request, reply) => {
     const body = parseInput(enrollBody, request.body, 'enrollment');
     const token = newToken('swt');
-    const agent = await store.agents.enroll({ ...body, tokenHash: hashToken(token) }, deps.clock.now());
+    const agent = await deps.events.transaction(async (tx) => {
+      const enrolled = await tx.store.agents.enroll({ ...body, tokenHash: hashToken(token) }, deps.clock.now());
+      await tx.emit('agent.enrolled', `agent ${enrolled.name} enrolled with ${formatLabels(enrolled.labels) || 'no labels'}`, {
+        actor: request.principal.name, data: { agent: enrolled.name, agentId: enrolled.id, labels: enrolled.labels },
+      });
+      return enrolled;
+    });
+    if (!sameLabels(agent.labels, body.labels)) {
+      deps.log.warn({ agent: agent.name, claimed: body.labels, has: agent.labels }, 'agent enrolled again with other labels: kept its own (an admin changes labels)');
+    }
     deps.log.info({ agent: agent.name }, 'agent enrolled');
     return reply.code(201).send({ agentId: agent.id, name: agent.name, token } satisfies EnrollmentAnswer);
   });

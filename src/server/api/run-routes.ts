@@ -71,11 +71,15 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
 /** Applies the approval rule (core/access) and records the principal as the one who approved. */
 async function approve(deps: ApiDeps, project: Project, run: Run, env: string, principal: Principal) {
   const by = principal.name;
-  // Decided on the stages as the transaction reads them: of two approvals at once, one sees the other.
+  // Decided on the run and its stages as the transaction reads them, and recorded only when nobody
+  // approved meanwhile: of two approvals at once, exactly one counts.
   const stage = await deps.events.transaction(async (tx) => {
-    const decision = decideApproval({ run, stages: await tx.store.runs.stages(run.id), env });
+    const now = (await tx.store.runs.get(run.id)) ?? run;
+    const decision = decideApproval({ run: now, stages: await tx.store.runs.stages(run.id), env });
     if (decision.kind === 'refused') throw new ConflictError(decision.code, decision.message);
-    await tx.store.runs.updateStage(decision.stage.id, { approvedBy: by });
+    if (!(await tx.store.runs.approveStage(decision.stage.id, by))) {
+      throw new ConflictError('SLIPWAY_ALREADY_APPROVED', `stage "${env}" of run #${run.number} was approved meanwhile`);
+    }
     await tx.emit('gate.approved', `${env} gate of run #${run.number} approved by ${by}`, { projectId: project.id, runId: run.id, actor: by });
     return decision.stage;
   });

@@ -7,6 +7,7 @@ import { appRunSpec, deploymentLimits } from '../../core/deploy/app-run-spec.ts'
 import { planDeployment, type DeploymentAction, type HostCommand, type HostView } from '../../core/deploy/deployment-planner.ts';
 import type { Deployment, HostStep, Project } from '../../core/model.ts';
 import type { Command } from '../../core/protocol/messages.ts';
+import { cancelCommand } from './cancel-command.ts';
 import type { AgentsById, EngineContext } from './engine-context.ts';
 import { StaleAction, type Tx } from './event-log.ts';
 import { configOfVersion } from './version-config.ts';
@@ -25,8 +26,9 @@ export async function reconcileDeployment(ctx: EngineContext, deployment: Deploy
   const actions = planDeployment({ deployment, hosts }, ctx.clock.now(), deploymentLimits(ctx.limits, config));
   for (const action of actions) {
     const applied = await apply(ctx, project, deployment, hosts, agents, action).then(() => true, (err: unknown) => {
-      if (err instanceof StaleAction) return false;
-      throw err;
+      if (!(err instanceof StaleAction)) throw err;
+      ctx.log.info({ deployment: deployment.id, why: err.message }, 'deployment action planned on data that changed; planning again');
+      return false;
     });
     // What was planned on changed (an agent answered meanwhile): plan again from what is stored.
     if (!applied) break;
@@ -44,9 +46,7 @@ async function apply(ctx: EngineContext, project: Project, deployment: Deploymen
   switch (action.type) {
     case 'update-host':
       return ctx.events.transaction(async (tx) => {
-        if (action.cancelCommandId && !(await tx.store.commands.complete(action.cancelCommandId, { ok: false, error: 'cancelled by the server' }, now))) {
-          throw new StaleAction(`${hostName(action.agentId)} answered meanwhile`);
-        }
+        if (action.cancelCommandId) await cancelCommand(tx, action.cancelCommandId, now);
         await tx.store.deployments.updateHost(deployment.id, action.agentId, { ...action.patch, updatedAt: now });
         if (action.patch.step) await recordHostStep(tx, action.agentId, action.patch.step, action.patch.error);
       });

@@ -4,6 +4,7 @@ import { newId } from '../../base/ids.ts';
 import { jobTimeoutMs, planJobs, type JobAction, type JobView } from '../../core/pipeline/job-planner.ts';
 import type { Job } from '../../core/model.ts';
 import type { JobWithSpec, Store } from '../../storage/store.ts';
+import { cancelCommand } from './cancel-command.ts';
 import type { AgentsById, EngineContext } from './engine-context.ts';
 import { StaleAction, type Tx } from './event-log.ts';
 
@@ -22,6 +23,7 @@ export async function reconcileJobs(ctx: EngineContext, agents: AgentsById): Pro
   for (const action of actions) {
     await applyJobAction(ctx, agents, action).catch((err: unknown) => {
       if (!(err instanceof StaleAction)) throw err;
+      ctx.log.info({ job: action.jobId, why: err.message }, 'job action planned on data that changed; planning again');
     });
   }
   return actions.length > 0;
@@ -50,9 +52,7 @@ function applyJobAction(ctx: EngineContext, agents: AgentsById, action: JobActio
         return;
       }
       case 'fail-job': {
-        if (action.cancelCommandId && !(await tx.store.commands.complete(action.cancelCommandId, { ok: false, error: 'cancelled by the server' }, now))) {
-          throw new StaleAction(`the runner answered job ${job.id} meanwhile`);
-        }
+        if (action.cancelCommandId) await cancelCommand(tx, action.cancelCommandId, now);
         await tx.store.jobs.update(job.id, { status: 'failed', error: action.failure.reason, finishedAt: now });
         await tx.emit('job.failed', `${job.kind} job failed: ${action.failure.reason}`, refs);
       }

@@ -5,7 +5,8 @@ import type { WebSocket } from 'ws';
 import type { Clock } from '../../base/clock.ts';
 import { errorMessage } from '../../base/errors.ts';
 import { isAgentLost, type AgentLivenessLimits } from '../../core/agents/agent-liveness.ts';
-import type { Agent, Labels } from '../../core/model.ts';
+import { sameLabels } from '../../core/deploy/select-hosts.ts';
+import type { Agent } from '../../core/model.ts';
 import { parseAgentMessage, PROTOCOL_VERSION, type AgentMessage, type ServerMessage } from '../../core/protocol/messages.ts';
 import type { Store } from '../../storage/store.ts';
 import type { LogIngest } from '../logs/log-ingest.ts';
@@ -87,7 +88,7 @@ export class AgentGateway {
         await this.deps.store.agents.update(agent.id, { online: false, lastSeenAt: this.deps.clock.now() });
         this.deps.log.info({ agent: agent.name }, 'agent disconnected');
         this.deps.onChange();
-      });
+      }).catch((err: unknown) => this.deps.log.error({ err: errorMessage(err), agent: agent.name }, 'could not record that an agent disconnected'));
     });
   }
 
@@ -132,7 +133,11 @@ export class AgentGateway {
       case 'progress':
         break;
       case 'result':
-        if (await store.commands.complete(message.commandId, message.result, now)) this.deps.onChange();
+        if (await store.commands.complete(message.commandId, message.result, now, agent.id)) {
+          this.deps.onChange();
+        } else if ((await store.commands.get(message.commandId))?.agentId !== agent.id) {
+          this.deps.log.warn({ agent: agent.name, command: message.commandId }, 'ignored a result for a command that was not sent to this agent');
+        }
         break;
     }
   }
@@ -178,9 +183,4 @@ export class AgentGateway {
       }
     }).catch((err: unknown) => this.deps.log.error({ err: errorMessage(err) }, 'could not check agents for silence'));
   }
-}
-
-function sameLabels(a: Labels, b: Labels): boolean {
-  const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && a[key] === b[key]);
 }

@@ -19,12 +19,13 @@ export function describeAgentStoreContract(open: () => Promise<Store>): void {
       expect(await store().agents.get('nope')).toBeUndefined();
     });
 
-    it('re-enrolls a host under the same name: the id stays and only the new token works', async () => {
+    it('re-enrolls a host under the same name: the id and the labels stay, and only the new token works', async () => {
       const first = await enrollAgent(store(), 'web-1', { env: 'testing' }, 1);
       const again = await store().agents.enroll(
         { name: 'web-1', labels: { env: 'production' }, tokenHash: 'new-hash', address: '10.0.0.9', port: 9000 }, 2,
       );
-      expect(again).toMatchObject({ id: first.id, labels: { env: 'production' }, address: '10.0.0.9', port: 9000 });
+      // Labels change only through an admin: enrolling again cannot move a host into production.
+      expect(again).toMatchObject({ id: first.id, labels: { env: 'testing' }, address: '10.0.0.9', port: 9000 });
       expect(await store().agents.getByTokenHash('hash-of-web-1')).toBeUndefined();
       expect((await store().agents.getByTokenHash('new-hash'))?.id).toBe(first.id);
       expect(await store().agents.list()).toHaveLength(1);

@@ -46,5 +46,15 @@ export function describeCommandStoreContract(open: () => Promise<Store>): void {
     it('answers false for a result of a command it never wrote', async () => {
       expect(await store().commands.complete('nope', { ok: true }, 1)).toBe(false);
     });
+
+    it('takes a result only from the agent the command was sent to', async () => {
+      const web1 = await enrollAgent(store(), 'web-1');
+      const web2 = await enrollAgent(store(), 'web-2');
+      await store().commands.create({ id: 'cmd-1', agentId: web1.id, command: prepareCommand }, 1);
+      expect(await store().commands.complete('cmd-1', { ok: false, error: 'forged' }, 2, web2.id)).toBe(false);
+      expect((await store().commands.get('cmd-1'))?.result).toBeNull();
+      expect(await store().commands.complete('cmd-1', { ok: true }, 3, web1.id)).toBe(true);
+      expect((await store().commands.get('cmd-1'))?.result).toEqual({ ok: true });
+    });
   });
 }

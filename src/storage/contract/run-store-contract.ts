@@ -123,5 +123,16 @@ export function describeRunStoreContract(open: () => Promise<Store>): void {
         ...testing, status: 'deploying', deploymentId: 'd1', startedAt: 5, approvedBy: 'ada', jobId: 'j1', error: 'no hosts', finishedAt: 6,
       });
     });
+
+    it('records one approval of a stage: of several at once, exactly one counts', async () => {
+      const project = await addProject(store());
+      const run = await store().runs.create(newRun(project.id), 1);
+      const [, testing] = await store().runs.stages(run.id);
+      const approvals = await Promise.all(['ada', 'bob', 'cy'].map((by) => store().runs.approveStage(testing!.id, by)));
+      expect(approvals.filter(Boolean)).toHaveLength(1);
+      const approvedBy = ['ada', 'bob', 'cy'][approvals.indexOf(true)];
+      expect((await store().runs.stages(run.id))[1]?.approvedBy).toBe(approvedBy);
+      expect(await store().runs.approveStage(testing!.id, 'dan')).toBe(false);
+    });
   });
 }

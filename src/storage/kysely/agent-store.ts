@@ -27,7 +27,6 @@ export function createKyselyAgentStore({ db }: StoreContext): AgentStore {
           enrolled_at: at,
         })
         .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({
-          labels: eb.ref('excluded.labels'),
           token_hash: eb.ref('excluded.token_hash'),
           address: eb.ref('excluded.address'),
           port: eb.ref('excluded.port'),

@@ -33,12 +33,13 @@ export function createKyselyCommandStore({ db }: StoreContext): CommandStore {
       return rows.map(toCommand);
     },
 
-    async complete(id, result, at) {
+    async complete(id, result, at, fromAgentId) {
       // The condition on `result` makes the first answer win, even when two arrive at once.
-      const outcome = await db.updateTable('agent_commands')
+      let update = db.updateTable('agent_commands')
         .set({ result: toJson(result), completed_at: at })
-        .where('id', '=', id).where('result', 'is', null)
-        .executeTakeFirst();
+        .where('id', '=', id).where('result', 'is', null);
+      if (fromAgentId !== undefined) update = update.where('agent_id', '=', fromAgentId);
+      const outcome = await update.executeTakeFirst();
       return outcome.numUpdatedRows > 0n;
     },
   };

@@ -117,6 +117,12 @@ export function createKyselyRunStore({ db }: StoreContext): RunStore {
       });
       if (set) await db.updateTable('stages').set(set).where('id', '=', id).execute();
     },
+
+    async approveStage(id, by) {
+      const outcome = await db.updateTable('stages').set({ approved_by: by })
+        .where('id', '=', id).where('approved_by', 'is', null).executeTakeFirst();
+      return outcome.numUpdatedRows > 0n;
+    },
   };
 }
 
