@@ -153,7 +153,7 @@ describe('planDeployment', () => {
     step(w);
     expect(sentTo(w, 5)).toEqual([['web-3', { kind: 'activate', version: target }]]);
     answer(w, 'web-3', { ok: true });
-    expect(step(w).at(-1)).toEqual({ type: 'finish', status: 'succeeded' });
+    expect(step(w).at(-1)).toEqual({ type: 'finish', status: 'succeeded', knownGood: target });
     expect(w.deployment.status).toBe('succeeded');
     expect(steps(w)).toEqual({ 'web-1': 'healthy', 'web-2': 'healthy', 'web-3': 'healthy' });
     expect(planDeployment(viewOf(w), w.now, limits)).toEqual([]);
@@ -186,7 +186,7 @@ describe('planDeployment', () => {
     expect(step(w)).toEqual([]);
 
     for (const name of ['web-1', 'web-2', 'web-3', 'web-4']) answer(w, name, { ok: true });
-    expect(step(w).at(-1)).toEqual({ type: 'finish', status: 'rolled_back' });
+    expect(step(w).at(-1)).toEqual({ type: 'finish', status: 'rolled_back', quarantine: 'production: web-3 failed at health: GET /healthz answered 503' });
     expect(w.deployment.status).toBe('rolled_back');
     expect(steps(w)).toEqual({ 'web-1': 'restored', 'web-2': 'restored', 'web-3': 'restored', 'web-4': 'restored', 'web-5': 'staged' });
     expect(w.sent.filter((s) => s.host === 'web-5').map((s) => s.command.kind)).toEqual(['prepare']);
@@ -207,6 +207,7 @@ describe('planDeployment', () => {
     expect(step(w).at(-1)).toEqual({
       type: 'finish', status: 'failed',
       error: 'could not restore the previous version on web-2 (release 6-1234567 is missing)',
+      quarantine: 'production: web-2 failed at activate: the app exited with code 1',
     });
     expect(steps(w)).toEqual({ 'web-1': 'restored', 'web-2': 'restore_failed' });
   });
@@ -268,7 +269,10 @@ describe('planDeployment', () => {
         type: 'update-host', agentId: 'agent-web-1', cancelCommandId: commandId,
         patch: { step: 'restore_failed', error: 'timed out after 3m waiting for the host', failedStep: 'timeout', logTail: [], commandId: null, commandSentAt: null },
       },
-      { type: 'finish', status: 'failed', error: 'could not restore the previous version on web-1 (timed out after 3m waiting for the host)' },
+      {
+        type: 'finish', status: 'failed', error: 'could not restore the previous version on web-1 (timed out after 3m waiting for the host)',
+        quarantine: 'production: web-1 failed at agent_lost: agent lost: the host stopped answering',
+      },
     ]);
   });
 
@@ -357,6 +361,23 @@ describe('planDeployment', () => {
     step(w);
     expect(w.deployment.status).toBe('rolled_back');
     expect(steps(w)).toEqual({ 'web-1': 'restored', 'web-2': 'stage_failed' });
+  });
+
+  it('quarantines nothing when a rollback by hand ends, and names the cause found in the same pass it ends', () => {
+    const manual = world(['web-1'], 1);
+    manual.deployment.kind = 'rollback';
+    stageAll(manual, { 'web-1': '6-1234567' });
+    step(manual);
+    answer(manual, 'web-1', { ok: false, step: 'health', error: 'GET /healthz answered 500' });
+    step(manual);
+    answer(manual, 'web-1', { ok: true });
+    expect(step(manual).at(-1)).toEqual({ type: 'finish', status: 'rolled_back' });
+
+    // A host that fails to stage: nothing to restore, so the rollback begins and ends in one pass.
+    const w = world(['web-1'], 1);
+    step(w);
+    answer(w, 'web-1', { ok: false, step: 'stage', error: 'disk full' });
+    expect(step(w).at(-1)).toEqual({ type: 'finish', status: 'rolled_back', quarantine: 'production: web-1 failed at stage: disk full' });
   });
 
   it('gives the same actions when planning twice on the same data, and none once the deployment ended', () => {

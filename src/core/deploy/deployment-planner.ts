@@ -44,7 +44,11 @@ export type DeploymentAction =
   /** Writes the command down for the agent and points the host at it, in one transaction. */
   | { type: 'send'; agentId: string; command: HostCommand; step: HostStep }
   | { type: 'set-status'; status: DeploymentStatus; cause?: RollbackCause }
-  | { type: 'finish'; status: 'succeeded' | 'rolled_back' | 'failed'; error?: string };
+  /**
+   * Ends the deployment. A success makes its version the environment's known-good; a deployment
+   * (not a rollback) that did not succeed quarantines its version, for `quarantine`'s reason.
+   */
+  | { type: 'finish'; status: 'succeeded' | 'rolled_back' | 'failed'; error?: string; knownGood?: string; quarantine?: string };
 
 const inFlightTimeout: Partial<Record<HostStep, (l: DeploymentLimits) => number>> = {
   staging: (l) => l.prepareTimeoutMs,
@@ -62,7 +66,7 @@ export function planDeployment(view: DeploymentView, now: number, limits: Deploy
   const failure = firstFailure(hosts);
   if (failure && deployment.status !== 'rolling_back') {
     actions.push({ type: 'set-status', status: 'rolling_back', cause: failure });
-    actions.push(...planRollback(hosts));
+    actions.push(...planRollback(hosts, deployment, failure));
     return actions;
   }
   switch (deployment.status) {
@@ -70,10 +74,10 @@ export function planDeployment(view: DeploymentView, now: number, limits: Deploy
       actions.push(...planStaging(hosts, now, limits));
       break;
     case 'activating':
-      actions.push(...planActivation(hosts, deployment.version, now, limits));
+      actions.push(...planActivation(hosts, deployment, now, limits));
       break;
     default:
-      actions.push(...planRollback(hosts));
+      actions.push(...planRollback(hosts, deployment, deployment.cause));
   }
   return actions;
 }
@@ -130,9 +134,10 @@ function planStaging(hosts: HostView[], now: number, limits: DeploymentLimits): 
   return actions;
 }
 
-function planActivation(hosts: HostView[], version: string, now: number, limits: DeploymentLimits): DeploymentAction[] {
+function planActivation(hosts: HostView[], deployment: Deployment, now: number, limits: DeploymentLimits): DeploymentAction[] {
+  const { version } = deployment;
   const waiting = hosts.filter((h) => h.step !== 'healthy');
-  if (waiting.length === 0) return [{ type: 'finish', status: 'succeeded' }];
+  if (waiting.length === 0) return [{ type: 'finish', status: 'succeeded', knownGood: version }];
   const batch = Math.min(...waiting.map((h) => h.batch));
   return waiting
     .filter((h) => h.batch === batch && h.step === 'staged')
@@ -142,7 +147,7 @@ function planActivation(hosts: HostView[], version: string, now: number, limits:
       : { type: 'send', agentId: h.agentId, command: { kind: 'activate', version }, step: 'activating' });
 }
 
-function planRollback(hosts: HostView[]): DeploymentAction[] {
+function planRollback(hosts: HostView[], deployment: Deployment, cause: RollbackCause | null): DeploymentAction[] {
   // Activations still in flight finish (or time out) first: a host is restored once, from a known step.
   if (hosts.some((h) => h.step === 'activating' || h.step === 'staging')) return [];
   const actions: DeploymentAction[] = hosts
@@ -155,7 +160,17 @@ function planRollback(hosts: HostView[]): DeploymentAction[] {
     }));
   if (actions.length > 0 || hosts.some((h) => h.step === 'restoring')) return actions;
   const unrestored = hosts.filter((h) => h.step === 'restore_failed');
-  if (unrestored.length === 0) return [{ type: 'finish', status: 'rolled_back' }];
+  const status = unrestored.length === 0 ? 'rolled_back' : 'failed';
+  // A rollback by hand quarantines nothing here: the version it leaves was quarantined when it began.
+  const quarantine = deployment.kind === 'deploy'
+    ? { quarantine: `${deployment.env}: ${cause ? `${cause.host} failed at ${cause.step}: ${cause.error}` : `deployment ${status}`}` }
+    : {};
+  if (unrestored.length === 0) return [{ type: 'finish', status, ...quarantine }];
   const names = unrestored.map((h) => `${h.hostName} (${h.error ?? 'failed'})`).join(', ');
-  return [{ type: 'finish', status: 'failed', error: `could not restore the previous version on ${names}` }];
+  return [{ type: 'finish', status, error: `could not restore the previous version on ${names}`, ...quarantine }];
+}
+
+/** The step a host fails at when what it was to be sent cannot even be written (its version is gone). */
+export function failedBeforeSending(step: HostStep, reason: string): HostPatch {
+  return failedAt(step, { step: step === 'staging' ? 'stage' : 'activate', reason }, []);
 }

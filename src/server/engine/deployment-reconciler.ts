@@ -4,7 +4,7 @@
 import { SlipwayError, errorMessage } from '../../base/errors.ts';
 import { newId } from '../../base/ids.ts';
 import { appRunSpec, deploymentLimits } from '../../core/deploy/app-run-spec.ts';
-import { planDeployment, type DeploymentAction, type HostCommand, type HostView } from '../../core/deploy/deployment-planner.ts';
+import { failedBeforeSending, planDeployment, type DeploymentAction, type HostCommand, type HostView } from '../../core/deploy/deployment-planner.ts';
 import type { Deployment, HostStep, Project } from '../../core/model.ts';
 import type { Command } from '../../core/protocol/messages.ts';
 import { cancelCommand } from './cancel-command.ts';
@@ -57,10 +57,10 @@ async function apply(ctx: EngineContext, project: Project, deployment: Deploymen
       } catch (err) {
         if (!(err instanceof SlipwayError)) throw err;
         // The version to put there is gone (say, its run was removed): the host fails at this step.
-        const failed: HostStep = action.step === 'restoring' ? 'restore_failed' : action.step === 'staging' ? 'stage_failed' : 'failed';
+        const patch = failedBeforeSending(action.step, errorMessage(err));
         return ctx.events.transaction(async (tx) => {
-          await tx.store.deployments.updateHost(deployment.id, action.agentId, { step: failed, error: errorMessage(err), failedStep: action.step === 'staging' ? 'stage' : 'activate', updatedAt: now });
-          await recordHostStep(tx, action.agentId, failed, errorMessage(err));
+          await tx.store.deployments.updateHost(deployment.id, action.agentId, { ...patch, updatedAt: now });
+          await recordHostStep(tx, action.agentId, patch.step!, patch.error);
         });
       }
       return ctx.events.transaction(async (tx) => {
@@ -80,18 +80,15 @@ async function apply(ctx: EngineContext, project: Project, deployment: Deploymen
         await tx.emit(`deployment.${action.status}`, message, refs);
       });
     case 'finish':
-      return ctx.events.transaction((tx) => finish(tx, project, deployment, action.status, action.error ?? null, now));
+      return ctx.events.transaction((tx) => finish(tx, project, deployment, action, now));
   }
 }
 
-async function finish(tx: Tx, project: Project, deployment: Deployment, status: 'succeeded' | 'rolled_back' | 'failed', error: string | null, now: number): Promise<void> {
-  if (status === 'succeeded') {
-    await tx.store.environments.setKnownGood(project.id, deployment.env, deployment.version);
-  } else if (deployment.kind === 'deploy') {
-    const cause = (await tx.store.deployments.get(deployment.id))?.cause;
-    const reason = cause ? `${deployment.env}: ${cause.host} failed at ${cause.step}: ${cause.error}` : `${deployment.env}: deployment ${status}`;
-    await tx.store.artifacts.quarantine(project.id, deployment.version, reason, now);
-  }
+async function finish(tx: Tx, project: Project, deployment: Deployment, action: Extract<DeploymentAction, { type: 'finish' }>, now: number): Promise<void> {
+  const { status } = action;
+  const error = action.error ?? null;
+  if (action.knownGood) await tx.store.environments.setKnownGood(project.id, deployment.env, action.knownGood);
+  if (action.quarantine) await tx.store.artifacts.quarantine(project.id, deployment.version, action.quarantine, now);
   await tx.store.deployments.update(deployment.id, { status, finishedAt: now, error });
   const verb = { succeeded: 'succeeded', rolled_back: 'rolled back: every host is back on its previous version', failed: `failed: ${error ?? ''}` }[status];
   await tx.emit(`deployment.${status}`, `deployment of ${project.name} ${deployment.version} to ${deployment.env} ${verb}`, {

@@ -18,6 +18,8 @@ describe('the engine', () => {
   let engine: Engine;
   let now = 1_000_000;
   const delivered: string[] = [];
+  /** Runs once, right before the engine's next transaction: what an agent does between planning and applying. */
+  let beforeNextTransaction: (() => Promise<void>) | undefined;
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'slipway-engine-'));
@@ -25,7 +27,15 @@ describe('the engine', () => {
     const clock = { now: () => now };
     engine = createEngine({
       store, clock, log: pino({ level: 'silent' }), limits: { ...defaultEngineLimits, tickMs: 60_000 },
-      events: new EventLog(store, clock),
+      events: new EventLog({
+        ...store,
+        transaction: async (work) => {
+          const meanwhile = beforeNextTransaction;
+          beforeNextTransaction = undefined;
+          await meanwhile?.();
+          return store.transaction(work);
+        },
+      }, clock),
       gateway: { deliver: (agentId) => Promise.resolve(void delivered.push(agentId)) },
       blobs: { size: () => Promise.resolve(undefined) },
     });
@@ -71,6 +81,37 @@ describe('the engine', () => {
     await engine.tick();
     expect((await store.jobs.get(job!.id))?.error).toBe('agent lost: runner runner-1 stopped answering');
     expect(await store.commands.listPending(runner.id)).toEqual([]);
+    expect((await store.runs.get(run.id))?.status).toBe('failed');
+  });
+
+  it('takes a runner\'s answer that arrives while the engine gives up on the runner, instead of failing the job as lost', async () => {
+    const project = await addProject(store);
+    const run = await store.runs.create(newRun(project.id, { config, stages: [{ name: 'build', kind: 'build' }] }), now);
+    const runner = await store.agents.enroll({ name: 'runner-1', labels: { role: 'runner' }, tokenHash: 'h', address: '127.0.0.1', port: null }, now);
+    await store.agents.update(runner.id, { online: true, lastSeenAt: now });
+    await engine.tick();
+    const [job] = await store.jobs.listByRun(run.id);
+
+    // The runner is lost by the clock, but its answer is stored after the engine planned to give up.
+    await store.agents.update(runner.id, { online: false, lastSeenAt: now });
+    now += defaultEngineLimits.agentGraceMs + 1;
+    beforeNextTransaction = async () => void (await store.commands.complete(job!.commandId!, { ok: false, error: 'step "unit tests" exited with code 1' }, now, runner.id));
+    await engine.tick();
+    expect(await store.jobs.get(job!.id)).toMatchObject({ status: 'failed', error: 'step "unit tests" exited with code 1' });
+    expect((await store.commands.get(job!.commandId!))?.result).toEqual({ ok: false, error: 'step "unit tests" exited with code 1' });
+  });
+
+  it('ends a job whose command an older server never wrote down, instead of waiting on it for ever', async () => {
+    const project = await addProject(store);
+    const run = await store.runs.create(newRun(project.id, { config, stages: [{ name: 'build', kind: 'build' }] }), now);
+    const runner = await store.agents.enroll({ name: 'runner-1', labels: { role: 'runner' }, tokenHash: 'h', address: '127.0.0.1', port: null }, now);
+    await engine.tick();
+    const [job] = await store.jobs.listByRun(run.id);
+    // The state a crash between the two writes of an older server left: claimed, with no command.
+    await store.jobs.update(job!.id, { status: 'running', agentId: runner.id, commandId: 'never-written', startedAt: now });
+    now += defaultEngineLimits.agentGraceMs + 1;
+    await engine.tick();
+    expect(await store.jobs.get(job!.id)).toMatchObject({ status: 'failed', error: 'agent lost: runner runner-1 stopped answering' });
     expect((await store.runs.get(run.id))?.status).toBe('failed');
   });
 });

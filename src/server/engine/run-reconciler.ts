@@ -48,6 +48,7 @@ async function apply(ctx: EngineContext, tx: Tx, project: Project, run: Run, vie
     case 'create-build-job': {
       const job = await queueJob(tx, now, project, run, action.stageId, 'build', config.build.steps, { artifactPaths: config.build.artifact });
       await store.runs.updateStage(action.stageId, { status: 'running', jobId: job.id, startedAt: now });
+      await tx.emit('job.queued', `build job queued for ${run.sha.slice(0, 7)}`, refs);
       return;
     }
     case 'create-verify-job': {

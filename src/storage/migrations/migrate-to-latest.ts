@@ -10,6 +10,7 @@ import { jobOwnerMigration } from './003-job-owner.ts';
 import { principalsMigration } from './004-principals.ts';
 import { projectPollErrorMigration } from './005-project-poll-error.ts';
 import { hostFailedStepMigration } from './006-host-failed-step.ts';
+import { cancelOrphanCommandsMigration } from './007-cancel-orphan-commands.ts';
 
 /** Every migration by name; names sort in the order they must run. */
 function migrations(dialect: SqlDialectName): Record<string, Migration> {
@@ -20,6 +21,7 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
     '004-principals': principalsMigration(),
     '005-project-poll-error': projectPollErrorMigration(),
     '006-host-failed-step': hostFailedStepMigration(),
+    '007-cancel-orphan-commands': cancelOrphanCommandsMigration(),
   };
 }
 
