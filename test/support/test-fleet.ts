@@ -46,7 +46,7 @@ export class TestFleet {
   async startServer(env: NodeJS.ProcessEnv = {}): Promise<void> {
     this.port ||= await freePort();
     this.url = `http://127.0.0.1:${this.port}`;
-    this.server = startSlipway(join(this.dir, 'logs'), 'server', ['server', '--data', join(this.dir, 'server'), '--port', String(this.port), ...this.serverArgs], {
+    this.server = startSlipway(join(this.dir, 'logs'), 'server', ['server', '--data', join(this.dir, 'server'), '--port', String(this.port), '--allow-local-repos', ...this.serverArgs], {
       SLIPWAY_ADMIN_TOKEN: this.tokens.admin, SLIPWAY_JOIN_TOKEN: this.tokens.join, ...env,
     });
     await waitForHttp(`${this.url}/api/v1/health`);
