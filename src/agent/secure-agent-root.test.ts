@@ -35,8 +35,9 @@ describe('secureAgentRoot', () => {
     expect(await mode(join(root, 'apps', 'hello', 'releases', 'v1', 'server'))).toBe(0o755);
   });
 
-  it('creates a missing root with mode 0700', async () => {
+  it('creates a missing root with mode 0700, its parents with the usual modes', async () => {
     await secureAgentRoot(join(tmp, 'new', 'agent'));
     expect(await mode(join(tmp, 'new', 'agent'))).toBe(0o700);
+    expect(await mode(join(tmp, 'new'))).toBe(0o777 & ~process.umask());
   });
 });

@@ -1,7 +1,7 @@
 // The agent's root is its own: agent.json (with its token), the spool, each app's state and logs are
 // mode 0600 and their folders 0700, also when they existed before with wider modes.
 import { chmod, lstat, mkdir, readdir } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 
 /**
  * Creates `root` if needed and makes it and what the agent keeps there private: folders 0700,
@@ -9,6 +9,9 @@ import { join, relative, sep } from 'node:path';
  * the modes the app gave them (a release holds executables); the 0700 root shuts them in anyway.
  */
 export async function secureAgentRoot(root: string): Promise<void> {
+  // The parents get the usual modes: a recursive mkdir would make them 0700 too, and the job user
+  // must pass through them to the work dir beside the root.
+  await mkdir(dirname(root), { recursive: true });
   await mkdir(root, { recursive: true, mode: 0o700 });
   await makePrivate(root, root);
 }

@@ -270,13 +270,14 @@ describe('runJob', () => {
     const nobody = lookUpJobUser('nobody');
     await chmod(tmp, 0o711); // mkdtemp made it 0700: the job user must pass through to its workspace
     const result = await runJob(
-      spec({ steps: [{ name: 'who', run: 'echo "uid=$(id -u)"; stat -c "owner=%u" .; echo built > out.txt', timeoutMs: 60_000 }], artifactPaths: ['out.txt', 'package.json'] }),
+      spec({ steps: [{ name: 'who', run: 'echo "uid=$(id -u)"; stat -c "owner=%u" .; cat package.json && echo built > out.txt', timeoutMs: 60_000 }], artifactPaths: ['out.txt', 'package.json'] }),
       deps({ user: nobody }),
     );
 
     expect(result).toMatchObject({ ok: true });
     expect(texts()).toContain(`uid=${nobody.uid}`);
     expect(texts()).toContain(`owner=${nobody.uid}`);
+    expect(texts()).toContain('{"name":"hello"}');
     expect(nobody.uid).not.toBe(0);
   });
 

@@ -19,6 +19,7 @@ export function isSafeJobId(jobId: string): boolean {
 export async function resetWorkspace(dir: string, owner?: { uid: number; gid: number }): Promise<void> {
   await removeTree(dir);
   const parent = dirname(dir);
+  await mkdir(dirname(parent), { recursive: true });
   await mkdir(parent, { recursive: true, mode: 0o711 });
   await chmod(parent, 0o711);
   await mkdir(dir, { mode: 0o700 });
