@@ -217,7 +217,7 @@ describe('slipway server and its tokens', () => {
     const wrong = await slipway(['project', 'list'], { env: { SLIPWAY_URL: url, SLIPWAY_TOKEN: fileToken } });
     expect(wrong.code).toBe(1);
     expect(wrong.stdout).toBe('');
-    expect(wrong.stderr).toBe(`slipway: 401 Unauthorized from ${url}: a valid API token is required (Authorization: Bearer …); ` +
+    expect(wrong.stderr).toBe(`slipway: 401 Unauthorized from ${url}: a valid token is required (Authorization: Bearer …); ` +
       'check that SLIPWAY_TOKEN holds the server\'s admin token (<data>/admin-token)\n');
     noStack(wrong.stderr);
 
