@@ -153,7 +153,7 @@ describe('slipway server and its tokens', () => {
   const projects = (url: string, token: string) => fetch(`${url}/api/v1/projects`, { headers: { authorization: `Bearer ${token}` } });
   const start = async (name: string, env: NodeJS.ProcessEnv) => {
     const port = await freePort();
-    const server = startSlipway(dir, name, ['server', '--data', data, '--port', String(port)], { SLIPWAY_ADMIN_TOKEN: undefined, SLIPWAY_JOIN_TOKEN: undefined, SLIPWAY_DATABASE_URL: undefined, ...env });
+    const server = startSlipway(dir, name, ['server', '--data', data, '--port', String(port), '--allow-local-repos'], { SLIPWAY_ADMIN_TOKEN: undefined, SLIPWAY_JOIN_TOKEN: undefined, SLIPWAY_DATABASE_URL: undefined, ...env });
     servers.push(server);
     const url = `http://127.0.0.1:${port}`;
     await waitForHttp(`${url}/api/v1/health`);

@@ -1,7 +1,7 @@
 // `npm start` runs `slipway up`: the whole demo comes up, builds the sample project to the
 // production gate, stops every process it started on Ctrl-C, and comes up again in the same place.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -24,6 +24,8 @@ async function interrupt(child: ChildProcess): Promise<number | null> {
 
 describe('slipway up', () => {
   const dir = join(mkdtempSync(join(tmpdir(), 'slipway-up-')), 'demo');
+  // Run as root, the runner's steps run as nobody, who must pass through to its work dir.
+  chmodSync(join(dir, '..'), 0o711);
   afterAll(() => {
     killProcessesUnder(dir);
     rmSync(join(dir, '..'), { recursive: true, force: true });

@@ -1,8 +1,7 @@
 // Wires one Slipway agent: its identity, the connection to the server, the apps it supervises,
 // the log spool and shipper, and (with role=runner) jobs. The CLI's `slipway agent` calls startAgent.
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { errorMessage } from '../base/errors.ts';
+import { join, relative, resolve } from 'node:path';
+import { errorMessage, InputError } from '../base/errors.ts';
 import type { Logger } from 'pino';
 import type { Labels } from '../core/model.ts';
 import { PROTOCOL_VERSION, type ServerMessage } from '../core/protocol/messages.ts';
@@ -11,6 +10,8 @@ import { enroll, loadOrEnroll, type AgentIdentity } from './connection/enrollmen
 import { LogShipper } from './connection/log-shipper.ts';
 import { ServerConnection } from './connection/server-connection.ts';
 import { AppLogs } from './logs/app-logs.ts';
+import type { JobUser } from './runner/job-user.ts';
+import { secureAgentRoot } from './secure-agent-root.ts';
 import { listAppsOnHost } from './releases/list-apps.ts';
 import { resumeApp } from './releases/resume-app.ts';
 import type { AppHostDeps } from './releases/start-app.ts';
@@ -23,6 +24,15 @@ export interface AgentOptions {
   name: string;
   labels: Labels;
   root: string;
+  /**
+   * Where jobs get their workspaces; `<root>-work` when absent. It must lie outside the root, so a
+   * step cannot reach agent.json.
+   */
+  workDir?: string;
+  /** The user steps run as (see lookUpJobUser); the agent's own when absent. */
+  jobUser?: JobUser;
+  /** The PATH steps get (the agent's own PATH is a sensible value); a system PATH when absent. */
+  jobPath?: string;
   /** The PORT its apps get; null means each app's run.port. */
   port: number | null;
   /** How runners reach this host's apps. */
@@ -42,7 +52,12 @@ export interface RunningAgent {
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const { log, root } = options;
   const serverUrl = options.serverUrl.replace(/\/+$/, '');
-  await mkdir(root, { recursive: true });
+  const workDir = options.workDir ?? `${root.replace(/\/+$/, '')}-work`;
+  const inRoot = relative(resolve(root), resolve(workDir));
+  if (!inRoot.startsWith('..') && !inRoot.startsWith('/')) {
+    throw new InputError('SLIPWAY_WORK_DIR_IN_ROOT', 'the work dir must lie outside the agent\'s root, where its token is kept');
+  }
+  await secureAgentRoot(root);
   const enrollRequest = { root, serverUrl, joinToken: options.joinToken, name: options.name, labels: options.labels, address: options.address, port: options.port };
   let identity = await loadOrEnroll(enrollRequest);
 
@@ -60,6 +75,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const sendStatus = () => void listAppsOnHost(root).then((list) => connection.send({ type: 'status', apps: list }));
   const executor = new CommandExecutor({
     host, serverUrl, token: () => identity.token,
+    jobs: { workRoot: workDir, ...(options.jobUser ? { user: options.jobUser } : {}), ...(options.jobPath ? { path: options.jobPath } : {}) },
     log: (line) => void spool.push(line),
     onResult: (commandId, result) => connection.send({ type: 'result', commandId, result }),
     onAppsChanged: sendStatus,

@@ -1,6 +1,5 @@
 // Carries out the server's commands on this host. Each command id runs once: a replay (after a
 // reconnect) of one in flight waits for it, and a replay of one done gets the same result again.
-import { join } from 'node:path';
 import { errorMessage } from '../base/errors.ts';
 import type { Command, CommandResult } from '../core/protocol/messages.ts';
 import type { LogLineDraft } from './spool/log-spool.ts';
@@ -9,12 +8,14 @@ import { activateRelease } from './releases/activate-release.ts';
 import { deactivateApp } from './releases/deactivate-app.ts';
 import { prepareRelease } from './releases/prepare-release.ts';
 import type { AppHostDeps } from './releases/start-app.ts';
-import { runJob } from './runner/run-job.ts';
+import { runJob, type RunJobDeps } from './runner/run-job.ts';
 
 export interface CommandExecutorDeps {
   host: AppHostDeps;
   serverUrl: string;
   token: () => string;
+  /** Where jobs run, as whom, with which PATH. */
+  jobs: Pick<RunJobDeps, 'workRoot' | 'user' | 'path'>;
   log: (line: LogLineDraft) => void;
   /** Called with each result, also for replays. */
   onResult: (commandId: string, result: CommandResult) => void;
@@ -97,7 +98,7 @@ export class CommandExecutor {
       return await runJob(job, {
         serverUrl: this.deps.serverUrl,
         token: this.deps.token(),
-        workRoot: join(this.deps.host.root, 'work'),
+        ...this.deps.jobs,
         signal: abort.signal,
         onLine: (line) => this.deps.log({ at: Date.now(), stream: 'job', runId: job.runId, deploymentId: job.deploymentId, app: null, env: job.env.SLIPWAY_ENV ?? null, level: parseLevel(line.text), text: line.text }),
       });

@@ -50,6 +50,15 @@ describe('the HTTP app', () => {
   const call = (method: 'GET' | 'POST' | 'PATCH' | 'PUT', url: string, token?: string, payload?: object) =>
     app.inject({ method, url, ...(payload ? { payload } : {}), headers: token ? { authorization: `Bearer ${token}` } : {} });
 
+  it('refuses a project whose repository is on the server itself: a path, file:, loopback or link-local', async () => {
+    for (const repo of ['/etc', 'file:///etc', 'http://127.0.0.1:22/x.git', 'http://localhost:6379/x', 'http://169.254.169.254/latest/meta-data', 'ssh://git@localhost/x.git']) {
+      const answer = await call('POST', '/api/v1/projects', tokens.admin, { name: 'probe', repo });
+      expect(answer.statusCode, repo).toBe(400);
+      expect(answer.json(), repo).toMatchObject({ error: { code: 'SLIPWAY_LOCAL_REPO_REFUSED' } });
+    }
+    expect(await store.projects.list()).toEqual([]);
+  });
+
   it('answers 401 SLIPWAY_UNAUTHORIZED without a token and with a token nobody issued', async () => {
     for (const token of [undefined, 'swa_forged']) {
       const answer = await call('GET', '/api/v1/projects', token);

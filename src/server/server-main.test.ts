@@ -1,5 +1,5 @@
 // startServer's crash point, in process: process.exit is replaced so that the test survives it.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -49,5 +49,45 @@ describe('startServer', () => {
     expect(exit).toHaveBeenCalledTimes(1);
     expect((await running.store.events.list({ limit: 10 })).map((e) => e.kind)).toEqual(['first', 'second']);
   });
-});
 
+  it('refuses admin and join tokens shorter than 24 characters, and the same token for both', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'slipway-server-main-'));
+    const long = 'swa_a-token-long-enough-for-an-admin';
+    await expect(startServer({ dataDir: dir, port: 0, logLevel: 'silent', adminToken: long, joinToken: 'j' }))
+      .rejects.toMatchObject({ code: 'SLIPWAY_TOKEN_TOO_SHORT', message: expect.stringContaining('the join token has 1 characters') as unknown });
+    await expect(startServer({ dataDir: dir, port: 0, logLevel: 'silent', adminToken: 'swa_short', joinToken: `${long}-join` }))
+      .rejects.toMatchObject({ code: 'SLIPWAY_TOKEN_TOO_SHORT' });
+    await expect(startServer({ dataDir: dir, port: 0, logLevel: 'silent', adminToken: long, joinToken: long }))
+      .rejects.toMatchObject({ code: 'SLIPWAY_TOKENS_SAME' });
+  });
+
+  it('refuses an empty slipway.db instead of starting as an empty server', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'slipway-server-main-'));
+    await writeFile(join(dir, 'slipway.db'), '');
+    await expect(startServer({ dataDir: dir, port: 0, logLevel: 'silent' })).rejects.toMatchObject({
+      code: 'SLIPWAY_STORAGE_EMPTY_FILE', message: expect.not.stringContaining(dir) as unknown,
+    });
+  });
+
+  it('makes every file and folder of a data dir that existed with wider modes 0600 and 0700', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'slipway-server-main-'));
+    await chmod(dir, 0o755);
+    await mkdir(join(dir, 'mirrors', 'p1.git', 'objects'), { recursive: true, mode: 0o755 });
+    await writeFile(join(dir, 'mirrors', 'p1.git', 'config'), '[core]\n', { mode: 0o644 });
+    await mkdir(join(dir, 'artifacts'), { mode: 0o755 });
+    await writeFile(join(dir, 'artifacts', 'a'.repeat(64)), 'tarball', { mode: 0o644 });
+    await writeFile(join(dir, 'admin-token'), 'swa_a-token-long-enough-for-an-admin\n', { mode: 0o644 });
+    server = await startServer({ dataDir: dir, port: 0, logLevel: 'silent' });
+
+    const modes: string[] = [];
+    const walk = async (path: string): Promise<void> => {
+      const info = await stat(path);
+      modes.push(`${path.slice(dir.length) || '/'} ${(info.mode & 0o777).toString(8)}`);
+      if (info.isDirectory()) for (const name of await readdir(path)) await walk(join(path, name));
+    };
+    await walk(dir);
+    expect(modes.filter((line) => !/ (600|700)$/.test(line))).toEqual([]);
+    expect(modes).toContain('/ 700');
+    expect(modes).toContain('/admin-token 600');
+  });
+});

@@ -20,6 +20,7 @@ import { LogIngest } from './logs/log-ingest.ts';
 import { defaultLogRetention, startLogRetention, type LogRetentionLimits } from './logs/log-retention.ts';
 import { LogTailHub } from './logs/log-tail-hub.ts';
 import { ServerEventLines } from './logs/server-event-lines.ts';
+import { refuseEmptyDatabase, secureDataDir } from './secure-data-dir.ts';
 import { CommitTrigger } from './triggers/commit-trigger.ts';
 import { startPoller } from './triggers/poller.ts';
 
@@ -29,6 +30,8 @@ export interface ServerOptions {
   host?: string;
   adminToken?: string;
   joinToken?: string;
+  /** Whether projects may use a repository on the server itself: a path, file:, loopback or link-local URL. */
+  allowLocalRepos?: boolean;
   /** PostgreSQL instead of the embedded SQLite file <dataDir>/slipway.db. */
   databaseUrl?: string;
   limits?: Partial<EngineLimits>;
@@ -64,7 +67,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const log = pino({ level: options.logLevel ?? 'info' });
   const limits = { ...defaultEngineLimits, ...options.limits };
   const tokens = await loadServerTokens(options.dataDir, { admin: options.adminToken, join: options.joinToken });
+  if (!options.databaseUrl) await refuseEmptyDatabase(join(options.dataDir, 'slipway.db'));
   const opened = options.databaseUrl ? await openPostgresStore(options.databaseUrl) : await openSqliteStore(join(options.dataDir, 'slipway.db'));
+  // After the open, so the SQLite files it made are among them (`slipway server` also sets umask 077).
+  await secureDataDir(options.dataDir);
   const store = withCrashPoint(opened, options.crashAfterTransactions === undefined ? undefined : {
     afterTransactions: options.crashAfterTransactions,
     crash: (n) => {
@@ -96,7 +102,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const trigger = new CommitTrigger({ store, mirrors, events, clock, log, onRuns: () => engine.wake() });
   const poller = startPoller({ store, trigger, clock, log });
 
-  const app = await buildHttpApp({ store, blobs, gateway, engine, events, mirrors, trigger, clock, log, tokens, maxArtifactBytes, logTail });
+  const app = await buildHttpApp({ store, blobs, gateway, engine, events, mirrors, trigger, clock, log, tokens, maxArtifactBytes, logTail, allowLocalRepos: options.allowLocalRepos ?? false });
   const close = async () => {
     await poller.close();
     await engine.close();

@@ -1,7 +1,7 @@
 // A whole Slipway for one end-to-end test: a server and agents as real processes, a git
 // repository holding the sample project, and an API client, in a temp directory removed at close.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { newToken } from '../../src/base/ids.ts';
@@ -38,6 +38,9 @@ export class TestFleet {
 
   constructor(name: string, private readonly serverArgs: string[] = []) {
     this.dir = mkdtempSync(join(tmpdir(), `slipway-${name}-`));
+    // Agents run as root here, and their jobs as nobody: nobody must pass through to a workspace
+    // (<root>-work/<job>), yet may not list what the test keeps here.
+    chmodSync(this.dir, 0o711);
     this.repo = join(this.dir, 'repo');
     mkdirSync(join(this.dir, 'logs'));
   }
@@ -46,7 +49,7 @@ export class TestFleet {
   async startServer(env: NodeJS.ProcessEnv = {}): Promise<void> {
     this.port ||= await freePort();
     this.url = `http://127.0.0.1:${this.port}`;
-    this.server = startSlipway(join(this.dir, 'logs'), 'server', ['server', '--data', join(this.dir, 'server'), '--port', String(this.port), ...this.serverArgs], {
+    this.server = startSlipway(join(this.dir, 'logs'), 'server', ['server', '--data', join(this.dir, 'server'), '--port', String(this.port), '--allow-local-repos', ...this.serverArgs], {
       SLIPWAY_ADMIN_TOKEN: this.tokens.admin, SLIPWAY_JOIN_TOKEN: this.tokens.join, ...env,
     });
     await waitForHttp(`${this.url}/api/v1/health`);
@@ -57,9 +60,10 @@ export class TestFleet {
     const known = this.agents.get(spec.name);
     const port = known ? known.port : spec.appPort ? await freePort() : null;
     const root = join(this.dir, 'agents', spec.name);
-    const args = ['agent', '--server', this.url, '--join-token', this.tokens.join, '--name', spec.name, '--labels', spec.labels, '--root', root];
+    const args = ['agent', '--server', this.url, '--name', spec.name, '--labels', spec.labels, '--root', root];
     if (port) args.push('--port', String(port));
-    const agent = { spec, process: startSlipway(join(this.dir, 'logs'), spec.name, args), port, root };
+    // As the README says: in the environment, not on the command line where `ps` shows it.
+    const agent = { spec, process: startSlipway(join(this.dir, 'logs'), spec.name, args, { SLIPWAY_JOIN_TOKEN: this.tokens.join }), port, root };
     this.agents.set(spec.name, agent);
     return agent;
   }

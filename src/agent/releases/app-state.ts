@@ -60,7 +60,7 @@ export function updateAppState(root: string, app: string, change: (state: AppSta
   const keep = new Set([state.current, state.previous, ...state.history.map((h) => h.version)]);
   state.runSpecs = Object.fromEntries(Object.entries(state.runSpecs).filter(([version]) => keep.has(version)));
 
-  mkdirSync(paths.appDir, { recursive: true });
+  mkdirSync(paths.appDir, { recursive: true, mode: 0o700 });
   const temp = `${paths.stateFile}.tmp-${randomBytes(6).toString('hex')}`;
   try {
     const fd = openSync(temp, 'wx', 0o600);

@@ -57,8 +57,8 @@ export async function prepareRelease(req: PrepareRequest): Promise<PrepareOutcom
   let tempFile: string | undefined;
   let incoming: string | undefined;
   try {
-    await mkdir(paths.tmpDir, { recursive: true });
-    await mkdir(paths.releasesDir, { recursive: true });
+    await mkdir(paths.tmpDir, { recursive: true, mode: 0o700 });
+    await mkdir(paths.releasesDir, { recursive: true, mode: 0o700 });
     tempFile = path.join(paths.tmpDir, `artifact-${app}-${version}-${randomBytes(6).toString('hex')}.tar.gz`);
     const downloaded = await downloadArtifact({
       url: req.url,

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Parser } from 'tar';
 import type { ReadEntry } from 'tar';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JobSpec } from '../../core/protocol/messages.ts';
+import { lookUpJobUser } from './job-user.ts';
 import { runJob } from './run-job.ts';
 import type { JobLine, RunJobDeps } from './run-job.ts';
 import { createTestRepo } from './test-git-repo.ts';
@@ -227,7 +228,7 @@ describe('runJob', () => {
     expect(server.uploads).toHaveLength(0);
   });
 
-  it('tells a migration job owned by a deployment its deployment, and no run even when the agent has one in its environment', async () => {
+  it('tells a migration job owned by a deployment its deployment, and no run', async () => {
     const result = await runJob(
       spec({
         kind: 'migrate',
@@ -235,12 +236,49 @@ describe('runJob', () => {
         deploymentId: 'dep-1',
         steps: [{ name: 'migrate', run: 'echo "deployment=$SLIPWAY_DEPLOYMENT_ID run=${SLIPWAY_RUN_ID-unset}."', timeoutMs: 60_000 }],
       }),
-      deps({ env: { PATH: process.env.PATH ?? '', SLIPWAY_RUN_ID: 'inherited' } }),
+      deps(),
     );
 
     expect(result).toEqual({ ok: true });
     expect(lines).toContainEqual({ stream: 'job', text: 'deployment=dep-1 run=.', step: 'migrate' });
     expect(server.uploads).toHaveLength(0);
+  });
+
+  it('gives steps PATH, HOME in the workspace, LANG and the job\'s variables, and nothing of the agent\'s environment', async () => {
+    process.env.SLIPWAY_JOIN_TOKEN = 'swj_the-agents-own-join-token';
+    process.env.SLIPWAY_RUN_ID = 'inherited';
+    try {
+      const result = await runJob(
+        spec({ kind: 'verify', steps: [{ name: 'env', run: 'env | cut -d= -f1 | sort; echo "home=$HOME"', timeoutMs: 60_000 }], env: { SLIPWAY_ENV: 'testing' } }),
+        deps({ path: '/usr/bin:/bin' }),
+      );
+
+      expect(result).toEqual({ ok: true });
+      const names = texts().filter((text) => /^[A-Z_]+$/.test(text));
+      // sh itself adds PWD (and, in some shells, SHLVL and _).
+      expect(names.filter((name) => !['PWD', 'SHLVL', '_', 'OLDPWD'].includes(name))).toEqual([
+        'CI', 'HOME', 'LANG', 'PATH', 'SLIPWAY_DEPLOYMENT_ID', 'SLIPWAY_ENV', 'SLIPWAY_JOB_ID', 'SLIPWAY_RUN_ID', 'SLIPWAY_SHA', 'SLIPWAY_VERSION',
+      ]);
+      expect(texts()).toContain(`home=${join(workRoot, 'job-1')}`);
+    } finally {
+      delete process.env.SLIPWAY_JOIN_TOKEN;
+      delete process.env.SLIPWAY_RUN_ID;
+    }
+  });
+
+  it.runIf(process.getuid?.() === 0)('runs the steps of a root agent as the job user, in a workspace that user owns', async () => {
+    const nobody = lookUpJobUser('nobody');
+    await chmod(tmp, 0o711); // mkdtemp made it 0700: the job user must pass through to its workspace
+    const result = await runJob(
+      spec({ steps: [{ name: 'who', run: 'echo "uid=$(id -u)"; stat -c "owner=%u" .; cat package.json && echo built > out.txt', timeoutMs: 60_000 }], artifactPaths: ['out.txt', 'package.json'] }),
+      deps({ user: nobody }),
+    );
+
+    expect(result).toMatchObject({ ok: true });
+    expect(texts()).toContain(`uid=${nobody.uid}`);
+    expect(texts()).toContain(`owner=${nobody.uid}`);
+    expect(texts()).toContain('{"name":"hello"}');
+    expect(nobody.uid).not.toBe(0);
   });
 
   it.each([

@@ -9,9 +9,11 @@ import { fetchSource } from './fetch-source.ts';
 import { packArtifact } from './pack-artifact.ts';
 import { runStep } from './run-step.ts';
 import { uploadArtifact } from './upload-artifact.ts';
-import { isSafeJobId, removeTree, resetWorkspace } from './workspace.ts';
+import type { JobUser } from './job-user.ts';
+import { chownTree, isSafeJobId, removeTree, resetWorkspace } from './workspace.ts';
 
 const TAIL_LINES = 30;
+const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export interface JobLine {
   stream: 'job';
@@ -29,8 +31,15 @@ export interface RunJobDeps {
   onLine: (line: JobLine) => void;
   /** Cancels the job: the running step's process group is stopped. */
   signal?: AbortSignal;
-  /** The environment steps inherit before the job's own; process.env when absent. */
-  env?: Record<string, string | undefined>;
+  /** The PATH steps get; a system PATH when absent. Nothing else comes from the agent's environment. */
+  path?: string;
+  /** The LANG steps get; C.UTF-8 when absent. */
+  lang?: string;
+  /**
+   * The user steps run as (the agent's own when absent): the workspace is handed to this user
+   * before the first step, so a step can write there and nowhere the agent keeps its own files.
+   */
+  user?: JobUser;
   /** Between SIGTERM and SIGKILL when a step is stopped; 5 s when absent. */
   killGraceMs?: number;
 }
@@ -38,11 +47,13 @@ export interface RunJobDeps {
 /**
  * Runs a build or verify job to its end and returns the result to send back; never rejects.
  * In a fresh `<workRoot>/<jobId>`, it unpacks the commit's tree from `serverUrl + spec.sourcePath`,
- * runs each step with `sh -c` (env: deps.env + spec.env + CI=true and SLIPWAY_RUN_ID, _JOB_ID, _SHA,
- * _VERSION), and stops at the first failing one with `{ ok: false, error, exitCode, logTail }`. A build
+ * runs each step with `sh -c` as deps.user, and stops at the first failing one with `{ ok: false, error, exitCode, logTail }`. A build
  * then packs `spec.artifactPaths` and uploads it; success is `{ ok: true, artifact: { sha256, size } }`.
  * Every line (step commands, output, exit lines, the job's own notes) goes through `onLine`. The
  * workspace is removed at the end, whatever happened.
+ *
+ * A step's environment is clean (see jobEnvironment): nothing of the agent's own environment, where
+ * its join token may be, reaches a step; nor does HOME point at the agent's home.
  */
 export async function runJob(spec: JobSpec, deps: RunJobDeps): Promise<CommandResult> {
   const tail: string[] = [];
@@ -61,7 +72,7 @@ export async function runJob(spec: JobSpec, deps: RunJobDeps): Promise<CommandRe
   const artifactFile = join(deps.workRoot, `${spec.jobId}.artifact.tar.gz`);
   const base = deps.serverUrl.replace(/\/+$/, '');
   try {
-    await resetWorkspace(workspace);
+    await resetWorkspace(workspace, deps.user);
     const fetchStarted = performance.now();
     say(`fetching ${spec.project} at ${spec.sha.slice(0, 7)}`);
     const fetched = await fetchSource({
@@ -74,18 +85,9 @@ export async function runJob(spec: JobSpec, deps: RunJobDeps): Promise<CommandRe
     if (!fetched.ok) return fail(fetched.error);
     say(`fetched ${fetched.files} files in ${formatDuration(performance.now() - fetchStarted)}`);
 
-    const env = {
-      ...(deps.env ?? process.env),
-      ...spec.env,
-      CI: 'true',
-      // Empty when the job has no run (a deployment's migration) or no deployment (a build): never
-      // a value inherited from the agent's own environment.
-      SLIPWAY_RUN_ID: spec.runId ?? '',
-      SLIPWAY_DEPLOYMENT_ID: spec.deploymentId ?? '',
-      SLIPWAY_JOB_ID: spec.jobId,
-      SLIPWAY_SHA: spec.sha,
-      SLIPWAY_VERSION: spec.version,
-    };
+    // What the source brought in was unpacked by the agent: the steps' user gets it.
+    if (deps.user) await chownTree(workspace, deps.user);
+    const env = jobEnvironment(spec, { path: deps.path ?? SYSTEM_PATH, lang: deps.lang ?? 'C.UTF-8', home: workspace });
     for (const step of spec.steps) {
       if (deps.signal?.aborted) return fail('job cancelled');
       const [first = '', ...rest] = step.run.split('\n');
@@ -96,6 +98,7 @@ export async function runJob(spec: JobSpec, deps: RunJobDeps): Promise<CommandRe
         run: step.run,
         cwd: workspace,
         env,
+        ...(deps.user ? { user: deps.user } : {}),
         timeoutMs: step.timeoutMs,
         killGraceMs: deps.killGraceMs ?? 5000,
         signal: deps.signal,
@@ -124,6 +127,27 @@ export async function runJob(spec: JobSpec, deps: RunJobDeps): Promise<CommandRe
   } finally {
     await cleanUp(workspace, artifactFile, say);
   }
+}
+
+/**
+ * The whole environment of a job's steps: PATH, HOME (the workspace), LANG, CI=true, the variables
+ * the server gave the job (spec.env) and the SLIPWAY_* variables of the job. Nothing else: the
+ * agent's own environment may hold its join token.
+ */
+export function jobEnvironment(spec: JobSpec, base: { path: string; lang: string; home: string }): Record<string, string> {
+  return {
+    ...spec.env,
+    PATH: base.path,
+    HOME: base.home,
+    LANG: base.lang,
+    CI: 'true',
+    // Empty when the job has no run (a deployment's migration) or no deployment (a build).
+    SLIPWAY_RUN_ID: spec.runId ?? '',
+    SLIPWAY_DEPLOYMENT_ID: spec.deploymentId ?? '',
+    SLIPWAY_JOB_ID: spec.jobId,
+    SLIPWAY_SHA: spec.sha,
+    SLIPWAY_VERSION: spec.version,
+  };
 }
 
 async function cleanUp(workspace: string, artifactFile: string, say: (text: string) => void): Promise<void> {

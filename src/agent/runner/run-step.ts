@@ -16,6 +16,8 @@ export interface StepOptions {
   run: string;
   cwd: string;
   env: Record<string, string | undefined>;
+  /** The user and group the step runs as; the agent's own when absent. */
+  user?: { uid: number; gid: number };
   timeoutMs: number;
   /** Between SIGTERM and SIGKILL when the step is stopped. */
   killGraceMs: number;
@@ -37,7 +39,9 @@ export type StepResult =
 export async function runStep(o: StepOptions): Promise<StepResult> {
   const started = performance.now();
   const elapsed = (): number => performance.now() - started;
-  const child = spawn('sh', ['-c', o.run], { cwd: o.cwd, env: o.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('sh', ['-c', o.run], {
+    cwd: o.cwd, env: o.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...(o.user ? { uid: o.user.uid, gid: o.user.gid } : {}),
+  });
   const outputs = [child.stdout, child.stderr].map((stream) => follow(stream, o.onLine));
 
   let stopped: 'timeout' | 'cancelled' | undefined;

@@ -1,7 +1,7 @@
 // The job's workspace folder on the runner: made empty before a job, removed after it, even when a
 // build left read-only folders behind (Go's module cache does).
-import { chmod, lstat, mkdir, readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, lchown, lstat, mkdir, readdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 
 /** A job id that can name a folder: no separators, no "..", nothing hidden. */
 const SAFE_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
@@ -11,10 +11,27 @@ export function isSafeJobId(jobId: string): boolean {
   return SAFE_SEGMENT.test(jobId) && !jobId.includes('..');
 }
 
-/** Removes `dir` if it exists and creates it again, empty (and its parents). */
-export async function resetWorkspace(dir: string): Promise<void> {
+/**
+ * Removes `dir` if it exists and creates it again, empty, with mode 0700. Its parent (the work root)
+ * is made with mode 0711: the steps' user may pass through it to its own workspace, but cannot list
+ * the others. With `owner`, the workspace belongs to that user.
+ */
+export async function resetWorkspace(dir: string, owner?: { uid: number; gid: number }): Promise<void> {
   await removeTree(dir);
-  await mkdir(dir, { recursive: true });
+  const parent = dirname(dir);
+  await mkdir(dirname(parent), { recursive: true });
+  await mkdir(parent, { recursive: true, mode: 0o711 });
+  await chmod(parent, 0o711);
+  await mkdir(dir, { mode: 0o700 });
+  if (owner) await lchown(dir, owner.uid, owner.gid);
+}
+
+/** Hands `dir` and everything in it to `owner`; symbolic links themselves, never what they point at. */
+export async function chownTree(dir: string, owner: { uid: number; gid: number }): Promise<void> {
+  await lchown(dir, owner.uid, owner.gid);
+  const stat = await lstat(dir);
+  if (!stat.isDirectory()) return;
+  for (const name of await readdir(dir)) await chownTree(join(dir, name), owner);
 }
 
 /**

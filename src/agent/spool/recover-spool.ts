@@ -19,7 +19,7 @@ export interface RecoveredSpool {
  * first segment.
  */
 export async function recoverSpool(dir: string, onWarning?: (message: string) => void): Promise<RecoveredSpool> {
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   const acked = await readAckedMark(dir);
   const segments = await listSegments(dir);
   const newest = segments.at(-1);
@@ -48,6 +48,6 @@ export async function readAckedMark(dir: string): Promise<number> {
 /** Saves the acknowledged mark (replaced whole; not synced: a lost mark only means lines sent again). */
 export async function saveAckedMark(dir: string, seq: number): Promise<void> {
   const file = join(dir, 'acked');
-  await writeFile(`${file}.tmp`, `${seq}\n`);
+  await writeFile(`${file}.tmp`, `${seq}\n`, { mode: 0o600 });
   await rename(`${file}.tmp`, file);
 }

@@ -201,10 +201,10 @@ export class AppSupervisor {
    */
   private spawnWithOutputFiles(command: string, cwd: string): ChildProcess {
     const paths = appPaths(this.options.root, this.app);
-    mkdirSync(paths.logsDir, { recursive: true });
-    const stdout = openSync(paths.stdoutLog, 'a', 0o640);
+    mkdirSync(paths.logsDir, { recursive: true, mode: 0o700 });
+    const stdout = openSync(paths.stdoutLog, 'a', 0o600);
     try {
-      const stderr = openSync(paths.stderrLog, 'a', 0o640);
+      const stderr = openSync(paths.stderrLog, 'a', 0o600);
       try {
         return spawn('sh', ['-c', command], { cwd, env: this.childEnv(), detached: true, stdio: ['ignore', stdout, stderr] });
       } finally {

@@ -1,8 +1,10 @@
 // `slipway agent`: runs an agent until SIGINT or SIGTERM, then stops the apps it supervises.
 import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import pino from 'pino';
+import { InputError } from '../../base/errors.ts';
 import type { Labels } from '../../core/model.ts';
 import { parseLabels, parsePort, parseSize } from '../options.ts';
 import { untilSignal } from '../until-signal.ts';
@@ -10,9 +12,12 @@ import { untilSignal } from '../until-signal.ts';
 interface AgentFlags {
   server: string;
   joinToken?: string;
+  joinTokenFile?: string;
   name: string;
   labels: Labels;
   root: string;
+  workDir?: string;
+  jobUser: string;
   port?: number;
   address: string;
   keepApps?: boolean;
@@ -23,26 +28,52 @@ export function agentCommand(): Command {
   return new Command('agent')
     .description('run an agent on this host: it dials the server, deploys and supervises apps, and runs jobs with role=runner')
     .requiredOption('--server <url>', 'the server, e.g. http://slipway.internal:7700')
-    .option('--join-token <token>', 'the server\'s join token (needed the first time only)', process.env.SLIPWAY_JOIN_TOKEN)
+    .option('--join-token-file <file>', 'a file holding the server\'s join token (needed the first time only)')
+    .option('--join-token <token>', 'the join token itself; other users of the host see it in `ps`: prefer --join-token-file or SLIPWAY_JOIN_TOKEN')
     .option('--name <name>', 'this host\'s name', hostname())
     .option('--labels <k=v,...>', 'labels that environments select hosts by', parseLabels, {})
-    .option('--root <dir>', 'where releases, state and the agent token are kept', '/var/lib/slipway-agent')
+    .option('--root <dir>', 'where releases, state and the agent token are kept (mode 0700)', '/var/lib/slipway-agent')
+    .option('--work-dir <dir>', 'where build and verify jobs get their workspaces, outside the root (default: <root>-work)')
+    .option('--job-user <user>', 'when the agent runs as root, the unprivileged user build and verify steps run as', 'nobody')
     .option('--port <n>', 'the PORT apps get on this host (default: the app\'s run.port)', parsePort)
     .option('--address <address>', 'how runners reach apps on this host', '127.0.0.1')
     .option('--keep-apps', 'leave apps running when the agent stops')
     .option('--spool-max <size>', 'disk kept for log lines the server has not acknowledged yet; when full, the oldest go first (default 256MiB)', parseSize)
     .addHelpText('after', `
+Environment:
+  SLIPWAY_JOIN_TOKEN    the join token, when neither --join-token-file nor --join-token is given
+
 Example:
-  slipway agent --server http://127.0.0.1:7700 --join-token swj_… --name web-1 \\
+  slipway agent --server http://127.0.0.1:7700 --join-token-file /etc/slipway/join-token --name web-1 \\
     --labels env=production,role=web --root /var/lib/slipway-agent --port 8080`)
     .action(async (flags: AgentFlags) => {
       const log = pino({ level: 'info' });
       const { startAgent } = await import('../../agent/agent-main.ts');
+      const { lookUpJobUser } = await import('../../agent/runner/job-user.ts');
+      const joinToken = flags.joinToken ?? readJoinTokenFile(flags.joinTokenFile) ?? process.env.SLIPWAY_JOIN_TOKEN;
+      // Read once, and gone from what the agent's children (its apps) inherit.
+      delete process.env.SLIPWAY_JOIN_TOKEN;
+      const asRoot = process.getuid?.() === 0;
       const agent = await startAgent({
-        serverUrl: flags.server, joinToken: flags.joinToken, name: flags.name, labels: flags.labels,
-        root: resolve(flags.root), port: flags.port ?? null, address: flags.address, spoolMaxBytes: flags.spoolMax, log,
+        serverUrl: flags.server, joinToken, name: flags.name, labels: flags.labels,
+        root: resolve(flags.root), ...(flags.workDir ? { workDir: resolve(flags.workDir) } : {}),
+        ...(asRoot ? { jobUser: lookUpJobUser(flags.jobUser) } : {}), ...(process.env.PATH ? { jobPath: process.env.PATH } : {}),
+        port: flags.port ?? null, address: flags.address, spoolMaxBytes: flags.spoolMax, log,
       });
       await untilSignal();
       await agent.close({ stopApps: !flags.keepApps });
     });
+}
+
+/** The join token kept in `file` (surrounding white space dropped), or undefined without a file. */
+function readJoinTokenFile(file: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    throw new InputError('SLIPWAY_JOIN_TOKEN_FILE_UNREADABLE', `cannot read the join token file ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, { cause: err });
+  }
+  if (text === '') throw new InputError('SLIPWAY_JOIN_TOKEN_FILE_EMPTY', `the join token file ${file} is empty`);
+  return text;
 }

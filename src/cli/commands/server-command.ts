@@ -18,6 +18,7 @@ export function serverCommand(): Command {
     .option('--heartbeat-timeout <duration>', 'how long a connected agent may stay silent', checkDuration, '15s')
     .option('--log-retention <duration>', 'how long the central log keeps a line ("off": no limit)', checkLimit(parseDuration, 'a duration like "30d" or "12h"'), '30d')
     .option('--log-max-size <size>', 'the central log\'s size, oldest lines removed first ("off": no limit)', checkLimit(parseByteSize, 'a size like "2GiB" or "500MB"'), '2GiB')
+    .option('--allow-local-repos', 'let projects use repositories on this server itself: paths, file: URLs, loopback and link-local hosts (the demo does; otherwise a project\'s owner could read the server\'s files or probe its ports)')
     .addHelpText('after', `
 Environment:
   SLIPWAY_ADMIN_TOKEN   the admin API token (else created in <data>/admin-token on first start)
@@ -27,14 +28,17 @@ Environment:
 Example:
   slipway server --data /var/lib/slipway --port 7700 --log-retention 14d --log-max-size 10GiB`)
     .action(async (opts: {
-      data: string; port: number; host: string; logLevel: 'info'; agentGrace: string; heartbeatTimeout: string; logRetention: string; logMaxSize: string;
+      data: string; port: number; host: string; logLevel: 'info'; allowLocalRepos?: boolean; agentGrace: string; heartbeatTimeout: string; logRetention: string; logMaxSize: string;
     }) => {
+      // What the server writes from here on (the database, mirrors, artifacts) is its own alone.
+      process.umask(0o077);
       // Loaded here, not at the top: `slipway --help` and the user commands stay quick to start.
       const { startServer } = await import('../../server/server-main.ts');
       const server = await startServer({
         dataDir: resolve(opts.data), port: opts.port, host: opts.host, logLevel: opts.logLevel,
         limits: { agentGraceMs: parseDuration(opts.agentGrace)!, heartbeatTimeoutMs: parseDuration(opts.heartbeatTimeout)! },
         logRetention: { maxAgeMs: limitOf(opts.logRetention, parseDuration), maxBytes: limitOf(opts.logMaxSize, parseByteSize) },
+        allowLocalRepos: opts.allowLocalRepos ?? false,
         adminToken: process.env.SLIPWAY_ADMIN_TOKEN, joinToken: process.env.SLIPWAY_JOIN_TOKEN, databaseUrl: process.env.SLIPWAY_DATABASE_URL,
         // Tests only, so not in --help: the crash-at-every-write test stops the server after a commit.
         ...crashPoint(process.env.SLIPWAY_TEST_CRASH_AFTER_TRANSACTIONS),

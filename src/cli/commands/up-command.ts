@@ -47,7 +47,7 @@ export function upCommand(): Command {
       const env = { ...process.env, SLIPWAY_ADMIN_TOKEN: tokens.admin, SLIPWAY_JOIN_TOKEN: tokens.join };
       const say = (line: string) => process.stdout.write(`${line}\n`);
       try {
-        processes.start('server', process.execPath, [slipwayBin, 'server', '--data', join(dir, 'server'), '--port', String(opts.port), '--log-level', 'warn'], env);
+        processes.start('server', process.execPath, [slipwayBin, 'server', '--data', join(dir, 'server'), '--port', String(opts.port), '--log-level', 'warn', '--allow-local-repos'], env);
         await waitForServer(url, join(dir, 'logs', 'server.log'));
         for (const agent of fleet) {
           const args = [slipwayBin, 'agent', '--server', url, '--name', agent.name, '--labels', agent.labels, '--root', join(dir, 'agents', agent.name)];

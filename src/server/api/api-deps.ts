@@ -22,6 +22,8 @@ export interface ApiDeps {
   log: Logger;
   tokens: { admin: string; join: string };
   maxArtifactBytes: number;
+  /** Whether projects may name a repository on the server itself (see isLocalRepoUrl); false when absent. */
+  allowLocalRepos?: boolean;
   /** Live tail of the central log: lines as they are stored. */
   logTail: LogTailHub;
 }

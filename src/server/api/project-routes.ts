@@ -5,7 +5,8 @@ import { parseDuration } from '../../base/duration.ts';
 import { newToken } from '../../base/ids.ts';
 import type { ProjectAnswer } from '../../core/api/answers.ts';
 import type { Project } from '../../core/model.ts';
-import { checkRepoUrl } from '../git/repo-url.ts';
+import { InputError } from '../../base/errors.ts';
+import { checkRepoUrl, isLocalRepoUrl } from '../git/repo-url.ts';
 import { projectStatus } from './project-status.ts';
 import { projectScope, requires } from '../auth/authorize-requests.ts';
 import type { ApiDeps } from './api-deps.ts';
@@ -26,6 +27,10 @@ export function projectRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.post('/api/v1/projects', requires('project.create'), async (request, reply) => {
     const body = parseInput(newProjectBody, request.body, 'project');
+    if (!deps.allowLocalRepos && isLocalRepoUrl(body.repo)) {
+      throw new InputError('SLIPWAY_LOCAL_REPO_REFUSED',
+        'the repository is on the server itself (a path, a file: URL, or a loopback or link-local host); such projects are allowed only when the server runs with --allow-local-repos');
+    }
     const project = await deps.events.transaction(async (tx) => {
       const created = await tx.store.projects.create({
         name: body.name, repoUrl: body.repo, branch: body.branch, pollIntervalMs: parseDuration(body.poll)!,

@@ -56,7 +56,8 @@ describe('GitMirror.ensure', () => {
     mkdirSync(join(mirrorsDir, 'p1.git'), { recursive: true });
     writeFileSync(join(mirrorsDir, 'p1.git', 'notes.txt'), 'mine');
     const result = await mirrorOf(source.dir).ensure();
-    expect(!result.ok && result.error).toContain('is not a bare git mirror');
+    expect(!result.ok && result.error).toContain('exists but is not a bare git repository');
+    expect(!result.ok && result.error).not.toContain(mirrorsDir);
   });
 
   it('removes the temp dir a crashed creation left behind', async () => {

@@ -42,6 +42,12 @@ describe('GitMirror.head', () => {
   it('fails with a message naming the repository when the mirror was never created', async () => {
     await expect(mirror.head('main')).rejects.toThrow(source.dir);
   });
+
+  it('names the repository in its errors but never the mirror\'s path on the server', async () => {
+    const error = await mirror.head('main').then(() => undefined, (err: unknown) => (err as Error).message);
+    expect(error).toBeDefined();
+    expect(error).not.toContain(join('mirrors', 'p1.git'));
+  });
 });
 
 describe('GitMirror.newCommits', () => {

@@ -195,7 +195,7 @@ export class GitMirror {
     if (this.verified) return { ok: true, created: false };
     const bare = await this.gitIn(['rev-parse', '--is-bare-repository']);
     if (bare.code !== 0 || bare.stdout.trim() !== 'true') {
-      return { ok: false, error: `${this.dir} exists but is not a bare git mirror (of ${this.shownUrl})` };
+      return { ok: false, error: `the mirror of ${this.shownUrl} exists but is not a bare git repository` };
     }
     const origin = await this.gitIn(['config', '--get', 'remote.origin.url']);
     if (origin.stdout.trim() !== this.repoUrl) {
@@ -220,7 +220,7 @@ export class GitMirror {
   /** Passes a successful output through; throws SLIPWAY_GIT_FAILED (naming the repo) otherwise. */
   private check(action: string, out: GitOutput): GitOutput {
     if (out.code === 0) return out;
-    throw new SlipwayError('SLIPWAY_GIT_FAILED', `could not ${action} the mirror of ${this.shownUrl} (${this.dir}): ${this.detail(out.stderr, out.timedOut)}`);
+    throw new SlipwayError('SLIPWAY_GIT_FAILED', `could not ${action} the mirror of ${this.shownUrl}: ${this.detail(out.stderr, out.timedOut)}`);
   }
 
   private describe(action: string, stderr: string, timedOut: boolean): string {
@@ -237,8 +237,9 @@ export class GitMirror {
     return chosen.join('; ').slice(0, 1000) || 'git failed without saying why';
   }
 
+  /** git's words without the repository's credentials, nor the mirror's path on the server (nor its temp dirs'). */
   private scrub(text: string): string {
-    return scrubRepoSecrets(text, this.repoUrl);
+    return scrubRepoSecrets(text, this.repoUrl).split(this.dir).join('<mirror>');
   }
 }
 

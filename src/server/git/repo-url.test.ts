@@ -1,6 +1,6 @@
 // Which repository URLs git may be given, and how they are shown without their credentials.
 import { describe, expect, it } from 'vitest';
-import { checkRepoUrl, redactRepoUrl, scrubRepoSecrets } from './repo-url.ts';
+import { checkRepoUrl, isLocalRepoUrl, redactRepoUrl, scrubRepoSecrets } from './repo-url.ts';
 
 describe('checkRepoUrl', () => {
   it('accepts https, http, ssh, git and file URLs, scp-like remotes and absolute paths', () => {
@@ -19,6 +19,23 @@ describe('checkRepoUrl', () => {
     expect(checkRepoUrl('app.git')).toMatch(/expected a URL/);
     expect(checkRepoUrl('')).toMatch(/empty/);
     expect(checkRepoUrl('https://host/a\nb')).toMatch(/control/);
+  });
+});
+
+describe('isLocalRepoUrl', () => {
+  it('finds file URLs, paths, loopback and link-local hosts in every spelling', () => {
+    for (const url of ['/srv/git/app.git', 'file:///srv/git/app.git', 'http://localhost:2375/x', 'https://127.0.0.1/x', 'http://127.1.2.3:22/x',
+      'http://[::1]:8080/x', 'http://[::ffff:127.0.0.1]/x', 'http://2130706433/x', 'http://0x7f000001/x', 'http://0.0.0.0:6379/x',
+      'http://169.254.169.254/latest/meta-data', 'http://[fe80::1]/x', 'ssh://git@127.0.0.1:22/app.git', 'git@localhost:team/app.git',
+      'git://LOCALHOST./app.git', 'http://api.localhost/x']) {
+      expect(isLocalRepoUrl(url), url).toBe(true);
+    }
+  });
+
+  it('lets other hosts through', () => {
+    for (const url of ['https://github.com/team/app.git', 'http://10.0.0.5:3000/team/app', 'git@github.com:team/app.git', 'ssh://git@[2001:db8::1]/app.git']) {
+      expect(isLocalRepoUrl(url), url).toBe(false);
+    }
   });
 });
 

@@ -71,3 +71,47 @@ export function scrubRepoSecrets(text: string, url: string): string {
   }
   return out;
 }
+
+/**
+ * Whether the URL names this server's own filesystem or network: a `file:` URL, an absolute path,
+ * or a host that is loopback (localhost, 127.0.0.0/8, ::1, 0.0.0.0) or link-local (169.254.0.0/16,
+ * fe80::/10, where cloud metadata services answer). Such a project would let its owner read the
+ * server's files or probe its ports, so the server refuses them unless started with
+ * `--allow-local-repos`. Only the URL's literal host is looked at, not what a name resolves to.
+ */
+export function isLocalRepoUrl(url: string): boolean {
+  if (url.startsWith('/')) return true;
+  let host: string;
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(url)) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return false;
+    }
+    if (parsed.protocol === 'file:') return true;
+    host = parsed.hostname;
+  } else {
+    // user@host:path
+    host = url.replace(/^[^@]*@/, '').replace(/:.*$/s, '');
+  }
+  return isLocalHost(host.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, ''));
+}
+
+function isLocalHost(host: string): boolean {
+  if (host === '' || host === 'localhost' || host.endsWith('.localhost')) return true;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(host);
+  const mappedHex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(host);
+  const hi = mappedHex ? parseInt(mappedHex[1]!, 16) : 0;
+  const lo = mappedHex ? parseInt(mappedHex[2]!, 16) : 0;
+  const v4 = mapped ? mapped[1]! : mappedHex ? [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.') : host;
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(v4)) {
+    const [a, b] = v4.split('.').map(Number);
+    return a === 127 || a === 0 || (a === 169 && b === 254);
+  }
+  // Other numeric spellings of an IPv4 address (2130706433, 0x7f.1), which resolvers accept and
+  // nobody writes for a real host: refused as well rather than decoded.
+  if (/^(0x[0-9a-f]+|\d+)(\.(0x[0-9a-f]+|\d+)){0,3}$/.test(host)) return true;
+  if (host.includes(':')) return host === '::1' || host === '::' || /^fe[89ab][0-9a-f]?:/.test(host) || /^0*:(0*:)*0*1$/.test(host);
+  return false;
+}
