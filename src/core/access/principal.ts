@@ -1,14 +1,14 @@
 // Who is calling, resolved once per request by the server (src/server/auth/) and used for every
 // permission check and as "who did it" on runs, approvals, deployments and events.
 import type { Agent } from '../model.ts';
+import type { Grant } from './roles.ts';
 
-/**
- * The caller of a request. `name` is what records show as the actor. Issue 7 adds
- * `{ kind: 'user'; name; userId; grants }` beside these.
- */
+/** The caller of a request. `name` is what records show as the actor. */
 export type Principal =
   /** The bootstrap admin: whoever holds the admin token the server was started with. */
   | { kind: 'admin'; name: string }
+  /** A person with a token of their own and the roles granted to them (as stored when the request came in). */
+  | { kind: 'user'; name: string; userId: string; email: string | null; grants: readonly Grant[] }
   /** An enrolled agent, by its own token; `agent` is as stored when the request came in. */
   | { kind: 'agent'; name: string; agent: Agent }
   /** Whoever holds the join token: may only enroll an agent. */
