@@ -34,7 +34,7 @@ function decide(patch: Partial<ApprovalRequest> & Pick<ApprovalRequest, 'stages'
 describe('decideApproval', () => {
   it('approves a manual stage that waits for approval, and the one approval opens it', () => {
     const production = stage('production', 'awaiting_approval');
-    expect(decide({ stages: [production], env: 'production' })).toEqual({ kind: 'approved', stage: production, opens: true });
+    expect(decide({ stages: [production], env: 'production' })).toEqual({ kind: 'approved', stage: production, required: 1, opens: true });
   });
 
   it('approves a manual stage ahead of time, while it is still pending', () => {

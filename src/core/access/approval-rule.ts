@@ -12,8 +12,11 @@ export type ApprovalRefusal =
   | 'SLIPWAY_APPROVER_IS_AUTHOR';
 
 export type ApprovalDecision =
-  /** `opens`: this approval is the last one required, so the gate opens with it. */
-  | { kind: 'approved'; stage: Stage; opens: boolean }
+  /**
+   * `required`: how many different approvers open the gate; `opens`: with the approvals given,
+   * this one is the last required.
+   */
+  | { kind: 'approved'; stage: Stage; required: number; opens: boolean }
   | { kind: 'refused'; code: ApprovalRefusal; message: string };
 
 /** Who approves: `key` tells people apart (two approvals by one key count once), `name` is what records show. */
@@ -92,5 +95,5 @@ export function decideApproval({ run, stages, env, approver, approvals }: Approv
       return refuse('SLIPWAY_APPROVER_IS_AUTHOR', `${approver.name} wrote the commit of run #${run.number} (${author}): somebody else must approve "${env}"`);
     }
   }
-  return { kind: 'approved', stage, opens: approvals.length + 1 >= approval.required };
+  return { kind: 'approved', stage, required: approval.required, opens: approvals.length + 1 >= approval.required };
 }
