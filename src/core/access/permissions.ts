@@ -76,13 +76,15 @@ export function can(principal: Principal, permission: Permission, scope: AccessS
 const ENVIRONMENT_PERMISSIONS: ReadonlySet<Permission> = new Set(['stage.approve', 'deployment.deploy', 'deployment.rollback', 'deployment.force']);
 
 /**
- * Whether a grant covers `permission` in `scope`: its role has the permission; a grant limited to
+ * Whether a grant covers `permission` in `scope`: its role has the permission (managing one's own
+ * tokens is about nobody's project, so any grant of it covers it); a grant limited to
  * a project covers only requests about that project (not lists across projects); a grant limited
  * to an environment covers what is done in an environment (deploy, roll back, approve, force) only
  * there, and what is not (reading, starting runs) anywhere in its project(s).
  */
 export function covers(grant: Grant, permission: Permission, scope: AccessScope): boolean {
   if (!ROLE_PERMISSIONS[grant.role].includes(permission)) return false;
+  if (permission === 'token.own') return true;
   if (grant.project !== null && grant.project !== scope.project) return false;
   if (grant.env === null) return true;
   return ENVIRONMENT_PERMISSIONS.has(permission) ? grant.env === scope.env : true;

@@ -1,6 +1,6 @@
 // Who is calling, resolved once per request by the server (src/server/auth/) and used for every
 // permission check and as "who did it" on runs, approvals, deployments and events.
-import type { Agent } from '../model.ts';
+import type { Agent, User } from '../model.ts';
 import type { Grant } from './roles.ts';
 
 /** The caller of a request. `name` is what records show as the actor. */
@@ -24,3 +24,11 @@ export const ANONYMOUS: Principal = { kind: 'anonymous', name: 'anonymous' };
 export function agentPrincipal(agent: Agent): Principal {
   return { kind: 'agent', name: `agent:${agent.name}`, agent };
 }
+
+/** The principal of a user's token: named by the user's name (user names never take the names above). */
+export function userPrincipal(user: User & { grants: readonly Grant[] }): Principal {
+  return { kind: 'user', name: user.name, userId: user.id, email: user.email, grants: user.grants };
+}
+
+/** Names a user may not take, so that records never confuse a user with the principals above. */
+export const RESERVED_NAMES: readonly string[] = [BOOTSTRAP_ADMIN.name, JOIN_TOKEN_HOLDER.name, ANONYMOUS.name];
