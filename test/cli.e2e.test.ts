@@ -218,11 +218,36 @@ describe('slipway server and its tokens', () => {
     expect(wrong.code).toBe(1);
     expect(wrong.stdout).toBe('');
     expect(wrong.stderr).toBe(`slipway: 401 Unauthorized from ${url}: a valid token is required (Authorization: Bearer …); ` +
-      'check that SLIPWAY_TOKEN holds the server\'s admin token (<data>/admin-token)\n');
+      'check that SLIPWAY_TOKEN holds a token the server issued (the admin token in <data>/admin-token, or a user\'s token) and that it was not revoked\n');
     noStack(wrong.stderr);
 
     const right = await slipway(['project', 'list'], { env: { SLIPWAY_URL: url, SLIPWAY_TOKEN: envToken } });
     expect(right).toEqual({ code: 0, stdout: '', stderr: '' });
+  });
+
+  it('adds a user whose printed token does what their role allows, and nothing once revoked or removed', async () => {
+    const admin = { SLIPWAY_URL: url, SLIPWAY_TOKEN: envToken };
+    const added = await slipway(['user', 'add', 'ada', '--email', 'ada@example.com'], { env: admin });
+    expect(added.code, added.stderr).toBe(0);
+    const token = /\n(swu_\S+)\n/.exec(added.stdout)?.[1] ?? '';
+    expect(token).not.toBe('');
+    const ada = { SLIPWAY_URL: url, SLIPWAY_TOKEN: token };
+    const refused = await slipway(['project', 'list'], { env: ada });
+    expect(refused).toMatchObject({ code: 1, stderr: 'slipway: ada may not read projects, runs, deployments, events and logs\n' });
+
+    expect(await slipway(['grant', 'ada', 'viewer'], { env: admin })).toMatchObject({ code: 0, stdout: 'ada: viewer everywhere\n' });
+    expect((await slipway(['project', 'list'], { env: ada })).code).toBe(0);
+    const listed = await slipway(['user', 'list'], { env: admin });
+    expect(listed.stdout).toMatch(/^ada\s+ada@example\.com\s+viewer everywhere; tokens: \S+\n$/);
+    expect(listed.stdout).not.toContain(token);
+
+    const second = await slipway(['token', 'create'], { env: ada });
+    const [, id, other] = /^token (\S+) for ada \(shown only now\):\n(swu_\S+)\n$/.exec(second.stdout) ?? [];
+    expect((await slipway(['token', 'revoke', id!], { env: ada })).stdout).toBe(`token ${id!} revoked\n`);
+    expect((await projects(url, other!)).status).toBe(401);
+
+    expect((await slipway(['user', 'rm', 'ada'], { env: admin })).code).toBe(0);
+    expect((await projects(url, token)).status).toBe(401);
   });
 
   it('shows on the project, and in slipway status, why checking its repository fails', async () => {

@@ -5,6 +5,7 @@ import { AuthError, ConflictError, ForbiddenError, InputError, NotFoundError, Sl
 export interface ApiClient {
   get<T>(path: string): Promise<T>;
   post<T>(path: string, body: unknown): Promise<T>;
+  delete<T>(path: string): Promise<T>;
 }
 
 export function apiClientFromEnv(env: NodeJS.ProcessEnv): ApiClient {
@@ -16,11 +17,12 @@ export function apiClientFromEnv(env: NodeJS.ProcessEnv): ApiClient {
   // A refused token is the user's setting to fix: say which one, not only what the server wants.
   const explained = <T>(call: Promise<T>): Promise<T> => call.catch((err: unknown) => {
     if (!(err instanceof AuthError)) throw err;
-    throw new AuthError(err.code, `401 Unauthorized from ${url}: ${err.message}; check that SLIPWAY_TOKEN holds the server's admin token (<data>/admin-token)`);
+    throw new AuthError(err.code, `401 Unauthorized from ${url}: ${err.message}; check that SLIPWAY_TOKEN holds a token the server issued (the admin token in <data>/admin-token, or a user's token) and that it was not revoked`);
   });
   return {
     get: (path) => explained(client.get(path)),
     post: (path, body) => explained(client.post(path, body)),
+    delete: (path) => explained(client.delete(path)),
   };
 }
 
@@ -51,6 +53,7 @@ export function createApiClient(url: string, token: string): ApiClient {
   return {
     get: (path) => call('GET', path),
     post: (path, body) => call('POST', path, body),
+    delete: (path) => call('DELETE', path),
   };
 }
 

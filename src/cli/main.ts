@@ -5,6 +5,7 @@ import { SlipwayError } from '../base/errors.ts';
 import { agentCommand } from './commands/agent-command.ts';
 import { approveCommand } from './commands/approve-command.ts';
 import { deployCommand } from './commands/deploy-command.ts';
+import { grantCommand, revokeCommand } from './commands/grant-command.ts';
 import { logsCommand } from './commands/logs-command.ts';
 import { projectCommand } from './commands/project-command.ts';
 import { rollbackCommand } from './commands/rollback-command.ts';
@@ -12,7 +13,9 @@ import { runCommand } from './commands/run-command.ts';
 import { runsCommand } from './commands/runs-command.ts';
 import { serverCommand } from './commands/server-command.ts';
 import { statusCommand } from './commands/status-command.ts';
+import { tokenCommand } from './commands/token-command.ts';
 import { upCommand } from './commands/up-command.ts';
+import { userCommand } from './commands/user-command.ts';
 import { validateCommand } from './commands/validate-command.ts';
 
 const program = new Command('slipway')
@@ -23,6 +26,7 @@ const program = new Command('slipway')
 for (const command of [
   upCommand(), serverCommand(), agentCommand(), projectCommand(), runCommand(), runsCommand(), approveCommand(),
   deployCommand(), rollbackCommand(), statusCommand(), logsCommand(), validateCommand(),
+  userCommand(), tokenCommand(), grantCommand(), revokeCommand(),
 ]) {
   program.addCommand(command);
 }

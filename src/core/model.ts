@@ -237,3 +237,30 @@ export interface LogLine {
 }
 
 export type { SlipwayConfig };
+
+/** A person who calls the API with a token of their own; what they may do comes from their grants. */
+export interface User {
+  id: string;
+  name: string;
+  /** Tells them apart from a commit's author (approval: notAuthor); null when none was given. */
+  email: string | null;
+  createdAt: number;
+}
+
+/** A user's API token, as listed: the token itself is shown once and stored only as a hash. */
+export interface UserToken {
+  id: string;
+  userId: string;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+/** One person's approval of an environment stage (a stage may need several different ones). */
+export interface StageApproval {
+  stageId: string;
+  /** Tells approvers apart: `user:<id>` or `admin`. */
+  approverKey: string;
+  /** The approver's name, as records show it. */
+  approver: string;
+  at: number;
+}

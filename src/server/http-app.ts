@@ -14,6 +14,7 @@ import { logRoutes } from './api/log-routes.ts';
 import { overviewRoutes } from './api/overview-routes.ts';
 import { projectRoutes } from './api/project-routes.ts';
 import { runRoutes } from './api/run-routes.ts';
+import { userRoutes } from './api/user-routes.ts';
 import { webhookRoutes } from './api/webhook-routes.ts';
 import { webRoutes } from './web/web-routes.ts';
 
@@ -48,6 +49,7 @@ export async function buildHttpApp(deps: ApiDeps): Promise<FastifyInstance> {
   agentRoutes(app, deps);
   projectRoutes(app, deps);
   runRoutes(app, deps);
+  userRoutes(app, deps);
   deploymentRoutes(app, deps);
   webhookRoutes(app, deps);
   eventRoutes(app, deps);

@@ -14,6 +14,7 @@ import { describeLogStoreContract } from './contract/log-store-contract.ts';
 import { describeProjectStoreContract } from './contract/project-store-contract.ts';
 import { describeRunStoreContract } from './contract/run-store-contract.ts';
 import { describeTransactionContract } from './contract/transaction-contract.ts';
+import { describeUserStoreContract } from './contract/user-store-contract.ts';
 import type { Store } from './store.ts';
 
 /**
@@ -35,5 +36,6 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
     describeLogSearchContract(open);
     describeLogRetentionContract(open);
     describeTransactionContract(open);
+    describeUserStoreContract(open);
   });
 }

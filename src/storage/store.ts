@@ -2,8 +2,9 @@
 // acts second, so that a restarted server resumes from this state. Adapters: SqliteStore, PostgresStore.
 import type {
   Agent, Artifact, Deployment, DeploymentHost, Environment, Job, JobOwner, Labels, LogLine, Project, Run,
-  RunTrigger, SlipwayConfig, SlipwayEvent, Stage, StageKind,
+  RunTrigger, SlipwayConfig, SlipwayEvent, Stage, StageApproval, StageKind, User, UserToken,
 } from '../core/model.ts';
+import type { Grant } from '../core/access/roles.ts';
 import type { LogFilter } from '../core/logs/log-filter.ts';
 import type { Command, CommandResult, JobSpec } from '../core/protocol/messages.ts';
 
@@ -18,6 +19,7 @@ export interface Store {
   commands: CommandStore;
   events: EventStore;
   logs: LogStore;
+  users: UserStore;
   /**
    * Runs `work` in one database transaction and returns what it returns. `tx` is this Store bound
    * to the transaction: every write made through it commits together when `work` resolves, or none
@@ -92,6 +94,16 @@ export interface RunStore {
    * approvals at once (also on two server instances) exactly one counts. Returns whether it did.
    */
   approveStage(id: string, by: string): Promise<boolean>;
+  /**
+   * Records one person's approval of a stage, once per approver key: a second approval by the
+   * same key (also at the same moment, on another instance) records nothing and returns false.
+   * Locks the stage's row for the rest of the transaction first, so `approvals` read after it in
+   * the same transaction include every approval of the stage that is recorded (none is missed
+   * by two approvers deciding at once).
+   */
+  addApproval(approval: StageApproval): Promise<boolean>;
+  /** The stage's approvals, oldest first. */
+  approvals(stageId: string): Promise<StageApproval[]>;
 }
 
 export interface JobWithSpec extends Job {
@@ -160,6 +172,36 @@ export interface AgentStore {
   update(id: string, patch: Partial<Pick<Agent, 'labels' | 'address' | 'port' | 'apps' | 'online' | 'lastSeenAt'>>): Promise<void>;
   /** At server start: nobody is connected yet; each agent's grace period starts now. */
   markAllOffline(at: number): Promise<void>;
+}
+
+/** A user with what they may do, as found by one of their tokens. */
+export interface UserWithGrants extends User {
+  grants: Grant[];
+}
+
+export interface UserStore {
+  /** Adds a user with their first token. Throws ConflictError (SLIPWAY_USER_EXISTS) when the name is taken. */
+  create(user: { name: string; email: string | null }, token: { id: string; tokenHash: string }, at: number): Promise<User>;
+  getByName(name: string): Promise<User | undefined>;
+  /** Every user, by name. */
+  list(): Promise<User[]>;
+  /** Removes the user with their tokens and grants. Returns false when there was no such user. */
+  remove(id: string): Promise<boolean>;
+  /** The user whose token, not revoked, has this hash, with their grants; undefined otherwise. */
+  getByTokenHash(tokenHash: string): Promise<UserWithGrants | undefined>;
+  /** Adds a token for the user. */
+  addToken(userId: string, token: { id: string; tokenHash: string }, at: number): Promise<UserToken>;
+  getToken(id: string): Promise<UserToken | undefined>;
+  /** The user's tokens, oldest first, revoked ones too. */
+  tokens(userId: string): Promise<UserToken[]>;
+  /** Revokes a token from now on. Returns false when there is no such token or it was already revoked. */
+  revokeToken(id: string, at: number): Promise<boolean>;
+  /** Gives a role; returns false when the user already had this very grant. */
+  grant(userId: string, grant: Grant, at: number): Promise<boolean>;
+  /** Takes a grant back (the same role, project and env); returns false when the user did not have it. */
+  revoke(userId: string, grant: Grant): Promise<boolean>;
+  /** The user's grants, by role, project and env. */
+  grants(userId: string): Promise<Grant[]>;
 }
 
 export type NewDeployment = Omit<Deployment, 'id' | 'status' | 'cause' | 'error' | 'finishedAt' | 'createdAt'>;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Agent } from '../model.ts';
 import { can, PERMISSIONS, type Permission } from './permissions.ts';
-import { agentPrincipal, ANONYMOUS, BOOTSTRAP_ADMIN, JOIN_TOKEN_HOLDER } from './principal.ts';
+import { agentPrincipal, ANONYMOUS, BOOTSTRAP_ADMIN, JOIN_TOKEN_HOLDER, type Principal } from './principal.ts';
+import type { Grant } from './roles.ts';
 import { ROLE_PERMISSIONS } from './roles.ts';
 
 function agent(labels: Record<string, string>): Agent {
@@ -31,6 +32,44 @@ describe('can', () => {
 
   it('lets nobody without credentials do anything', () => {
     expect(allowed(ANONYMOUS)).toEqual([]);
+  });
+});
+
+function user(...grants: Grant[]): Principal {
+  return { kind: 'user', name: 'bob', userId: 'u1', email: 'bob@example.com', grants };
+}
+
+describe('can, for a user', () => {
+  it('lets a user do nothing without a grant', () => {
+    expect(allowed(user())).toEqual([]);
+  });
+
+  it('limits a deployer on one environment to deploying, rolling back and approving there', () => {
+    const bob = user({ role: 'deployer', project: 'hello', env: 'testing' });
+    for (const p of ['deployment.deploy', 'deployment.rollback', 'stage.approve'] as const) {
+      expect(can(bob, p, { project: 'hello', env: 'testing' })).toBe(true);
+      expect(can(bob, p, { project: 'hello', env: 'production' })).toBe(false);
+      expect(can(bob, p, { project: 'hello' })).toBe(false);
+      expect(can(bob, p, { project: 'other', env: 'testing' })).toBe(false);
+    }
+    expect(can(bob, 'run.start', { project: 'hello' })).toBe(true);
+    expect(can(bob, 'deployment.force', { project: 'hello', env: 'testing' })).toBe(false);
+  });
+
+  it('covers every project and environment with a grant that names none', () => {
+    const ops = user({ role: 'deployer', project: null, env: null });
+    expect(can(ops, 'deployment.deploy', { project: 'any', env: 'production' })).toBe(true);
+    expect(can(ops, 'project.read')).toBe(true);
+  });
+
+  it('keeps a grant to one project off lists across projects, but lets it manage its own tokens', () => {
+    const dev = user({ role: 'developer', project: 'hello', env: null });
+    expect(can(dev, 'project.read', {})).toBe(false);
+    expect(can(dev, 'token.own', {})).toBe(true);
+  });
+
+  it('gives an admin grant what the bootstrap admin has, but enrolling agents (the join token\'s)', () => {
+    expect(allowed(user({ role: 'admin', project: null, env: null }))).toEqual(allowed(BOOTSTRAP_ADMIN).filter((p) => p !== 'agent.enroll'));
   });
 });
 

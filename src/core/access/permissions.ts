@@ -3,6 +3,7 @@
 // per environment, administer; plus what agents and the join token do.
 import { isRunner } from '../agents/is-runner.ts';
 import type { Principal } from './principal.ts';
+import { ROLE_PERMISSIONS, type Grant } from './roles.ts';
 
 /** Every permission a route can require, with the words a refusal uses ("may not …"). */
 export const PERMISSION_WORDS = {
@@ -18,6 +19,7 @@ export const PERMISSION_WORDS = {
   'agent.manage': 'change agents (labels, removal, tokens)',
   'user.manage': 'manage users, tokens and grants',
   'secret.manage': 'manage secrets',
+  'token.own': 'create or revoke their own tokens',
   // Agents, with their own token.
   'agent.connect': 'open the agent connection',
   'artifact.download': 'download an artifact',
@@ -51,12 +53,15 @@ const AGENT_ONLY: ReadonlySet<Permission> = new Set(['agent.connect', 'artifact.
  * bootstrap admin may do everything but what only an agent does as itself (hold the agent
  * connection, upload as a runner); an agent only what agents do, and uploads only as a runner
  * (labels are fixed at enrollment and changed only by an admin, so the label can be trusted);
- * the join token only enrolls; nobody else anything. Pure: no I/O, no clock.
+ * the join token only enrolls; a user what one of their grants covers (see `covers`); nobody
+ * else anything. Pure: no I/O, no clock.
  */
-export function can(principal: Principal, permission: Permission, _scope: AccessScope = {}): boolean {
+export function can(principal: Principal, permission: Permission, scope: AccessScope = {}): boolean {
   switch (principal.kind) {
     case 'admin':
       return !AGENT_ONLY.has(permission);
+    case 'user':
+      return principal.grants.some((grant) => covers(grant, permission, scope));
     case 'agent':
       if (!AGENT_PERMISSIONS.has(permission)) return false;
       return permission !== 'artifact.upload' || isRunner(principal.agent);
@@ -65,4 +70,22 @@ export function can(principal: Principal, permission: Permission, _scope: Access
     case 'anonymous':
       return false;
   }
+}
+
+/** What is done in one environment: a grant limited to environments covers these only there. */
+const ENVIRONMENT_PERMISSIONS: ReadonlySet<Permission> = new Set(['stage.approve', 'deployment.deploy', 'deployment.rollback', 'deployment.force']);
+
+/**
+ * Whether a grant covers `permission` in `scope`: its role has the permission (managing one's own
+ * tokens is about nobody's project, so any grant of it covers it); a grant limited to
+ * a project covers only requests about that project (not lists across projects); a grant limited
+ * to an environment covers what is done in an environment (deploy, roll back, approve, force) only
+ * there, and what is not (reading, starting runs) anywhere in its project(s).
+ */
+export function covers(grant: Grant, permission: Permission, scope: AccessScope): boolean {
+  if (!ROLE_PERMISSIONS[grant.role].includes(permission)) return false;
+  if (permission === 'token.own') return true;
+  if (grant.project !== null && grant.project !== scope.project) return false;
+  if (grant.env === null) return true;
+  return ENVIRONMENT_PERMISSIONS.has(permission) ? grant.env === scope.env : true;
 }

@@ -1,10 +1,22 @@
-// The roles of issue 7 as data: which permissions each grants. Nothing grants roles yet (users
-// come with issue 7); this keeps the permission list honest about the roles it was shaped for.
+// The roles as data: which permissions each grants, and the grants that give a user a role in
+// every project and environment, or in one project, or in one environment of it.
 import type { Permission } from './permissions.ts';
 
-export type Role = 'viewer' | 'developer' | 'deployer' | 'admin';
+export const ROLES = ['viewer', 'developer', 'deployer', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
 
-const viewer: Permission[] = ['project.read', 'agent.read'];
+/** A role given to a user; null project or env: every one. */
+export interface Grant {
+  role: Role;
+  project: string | null;
+  env: string | null;
+}
+
+export function isRole(text: string): text is Role {
+  return (ROLES as readonly string[]).includes(text);
+}
+
+const viewer: Permission[] = ['project.read', 'agent.read', 'token.own'];
 const developer: Permission[] = [...viewer, 'run.start'];
 const deployer: Permission[] = [...developer, 'stage.approve', 'deployment.deploy', 'deployment.rollback'];
 const admin: Permission[] = [...deployer, 'project.create', 'deployment.force', 'agent.manage', 'user.manage', 'secret.manage',

@@ -1,8 +1,9 @@
 // The answers of the REST API (docs/api.md), written once: the server's routes declare them, the
 // web UI and the CLI read them. Plain data, as JSON carries it; times in ms since the epoch.
 import type {
-  Agent, Artifact, Deployment, DeploymentHost, Job, LogLine, Project, Run, Stage, SlipwayEvent,
+  Agent, Artifact, Deployment, DeploymentHost, Job, LogLine, Project, Run, Stage, SlipwayEvent, UserToken,
 } from '../model.ts';
+import type { Grant } from '../access/roles.ts';
 
 /** `GET /deployments/:id`, and each deployment of a run or of the overview: with every host's step. */
 export type DeploymentDetail = Deployment & { hosts: DeploymentHost[] };
@@ -91,4 +92,27 @@ export type WebhookAnswer =
 /** Every refused request: the stable code (docs/errors.md), a message, and for bad input each problem. */
 export interface ErrorAnswer {
   error: { code: string; message: string; details?: unknown };
+}
+
+/** `GET /users` (each) and `POST /users` (`user`): a person with their roles and tokens (never the tokens themselves). */
+export interface UserAnswer {
+  name: string;
+  email: string | null;
+  createdAt: number;
+  grants: Grant[];
+  tokens: UserToken[];
+}
+
+/** `POST /users` and `POST /tokens`: the new token, shown this once; the server keeps only its hash. */
+export interface NewTokenAnswer {
+  user: string;
+  tokenId: string;
+  token: string;
+}
+
+/** `POST /users/:name/grants` and `…/grants/revoke`: the grant; `changed` false when granting one the user already had. */
+export interface GrantAnswer {
+  user: string;
+  grant: Grant;
+  changed: boolean;
 }

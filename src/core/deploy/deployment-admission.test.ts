@@ -10,7 +10,7 @@ const config = {
   logs: [],
   environments: {
     testing: { hosts: { env: 'testing' }, batch: 1, after: null, approval: 'auto', verify: [] },
-    production: { hosts: { env: 'production' }, batch: '50%', after: 'testing', approval: 'manual', verify: [] },
+    production: { hosts: { env: 'production' }, batch: '50%', after: 'testing', approval: { required: 1, notAuthor: false }, verify: [] },
   },
 } satisfies SlipwayConfig;
 

@@ -30,7 +30,7 @@ const normalized: SlipwayConfig = {
       hosts: { env: 'testing' }, batch: 1, after: null, approval: 'auto',
       verify: [{ name: 'npm run acceptance', run: 'npm run acceptance', timeoutMs: 300_000 }],
     },
-    production: { hosts: { env: 'production' }, batch: '50%', after: 'testing', approval: 'manual', verify: [] },
+    production: { hosts: { env: 'production' }, batch: '50%', after: 'testing', approval: { required: 1, notAuthor: false }, verify: [] },
   },
 };
 
@@ -45,6 +45,11 @@ describe('configFromSnapshot', () => {
 
   it('reads a snapshot stored in the normalized form as it is', () => {
     expect(configFromSnapshot(JSON.parse(JSON.stringify(normalized)))).toEqual(normalized);
+  });
+
+  it('reads a normalized snapshot stored while approval was still "manual" as one approval', () => {
+    const stored = { ...normalized, environments: { ...normalized.environments, production: { ...normalized.environments.production, approval: 'manual' } } };
+    expect(configFromSnapshot(JSON.parse(JSON.stringify(stored)))).toEqual(normalized);
   });
 
   it('reads back what parsing a file gives, after a trip through JSON', () => {

@@ -3,7 +3,7 @@
 // newer runs store the SlipwayConfig itself. Both read back as a SlipwayConfig.
 import { z } from 'zod';
 import { SlipwayError } from '../../base/errors.ts';
-import { normalizeConfig } from './normalize-config.ts';
+import { normalizeApproval, normalizeConfig } from './normalize-config.ts';
 import type { SlipwayConfig } from './slipway-config.ts';
 import { slipwayFileSchema } from './slipway-file.ts';
 
@@ -26,7 +26,11 @@ const storedConfigSchema = z.object({
     hosts: z.record(z.string(), z.string()),
     batch: z.union([z.number().int(), z.string()]),
     after: z.string().nullable(),
-    approval: z.enum(['auto', 'manual']),
+    // Runs stored before approvals could be counted keep `manual`: one approval.
+    approval: z.union([
+      z.enum(['auto', 'manual']).transform(normalizeApproval),
+      z.object({ required: z.number().int().min(1), notAuthor: z.boolean() }),
+    ]),
     verify: z.array(step),
   })),
 }) satisfies z.ZodType<SlipwayConfig>;

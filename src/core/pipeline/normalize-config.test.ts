@@ -38,7 +38,19 @@ describe('normalizeConfig', () => {
     expect(config.run).toEqual({ command: 'node server.js', port: 3000, health: { http: '/up', timeoutMs: 1500 }, stopTimeoutMs: 500 });
     expect(config.logs).toEqual(['shared/log/*.log']);
     expect(config.environments.testing?.verify).toEqual([{ name: 'npm run acceptance', run: 'npm run acceptance', timeoutMs: 3_600_000 }]);
-    expect(config.environments.production).toEqual({ hosts: { env: 'production' }, batch: '25%', after: 'testing', approval: 'manual', verify: [] });
+    expect(config.environments.production).toEqual({ hosts: { env: 'production' }, batch: '25%', after: 'testing', approval: { required: 1, notAuthor: false }, verify: [] });
+  });
+
+  it('turns manual into one approval and keeps a count of approvers and notAuthor', () => {
+    const config = normalizeConfig({
+      ...minimal,
+      environments: {
+        testing: { hosts: { env: 'testing' } },
+        staging: { hosts: { env: 'staging' }, approval: { required: 1 } },
+        production: { hosts: { env: 'production' }, approval: { required: 2, notAuthor: true } },
+      },
+    });
+    expect(Object.values(config.environments).map((e) => e.approval)).toEqual(['auto', { required: 1, notAuthor: false }, { required: 2, notAuthor: true }]);
   });
 
   it('shares nothing with the file it was made from', () => {

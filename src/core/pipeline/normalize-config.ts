@@ -2,7 +2,7 @@
 // place where durations become milliseconds and where defaults are applied.
 import { parseDuration } from '../../base/duration.ts';
 import { SlipwayError } from '../../base/errors.ts';
-import type { EnvironmentConfig, SlipwayConfig, StepConfig } from './slipway-config.ts';
+import type { ApprovalConfig, EnvironmentConfig, SlipwayConfig, StepConfig } from './slipway-config.ts';
 import type { EnvironmentFile, SlipwayFile, StepFile } from './slipway-file.ts';
 
 /** Every default of slipway.yml, as the file would write it. */
@@ -45,9 +45,16 @@ function normalizeEnvironment(env: EnvironmentFile): EnvironmentConfig {
     hosts: { ...env.hosts },
     batch: env.batch ?? configDefaults.batch,
     after: env.after ?? null,
-    approval: env.approval ?? configDefaults.approval,
+    approval: normalizeApproval(env.approval ?? configDefaults.approval),
     verify: (env.verify ?? []).map(normalizeStep),
   };
+}
+
+/** `manual` is one approval by anybody allowed to approve; a stored snapshot's `manual` reads the same way. */
+export function normalizeApproval(approval: NonNullable<EnvironmentFile['approval']>): ApprovalConfig {
+  if (approval === 'auto') return 'auto';
+  if (approval === 'manual') return { required: 1, notAuthor: false };
+  return { required: approval.required, notAuthor: approval.notAuthor ?? false };
 }
 
 function ms(duration: string): number {

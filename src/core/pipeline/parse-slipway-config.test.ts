@@ -72,7 +72,7 @@ describe('parseSlipwayConfig', () => {
             approval: 'auto',
             verify: [{ name: 'npm run acceptance', run: 'npm run acceptance', timeoutMs: 600_000 }],
           },
-          production: { hosts: { env: 'production' }, batch: '50%', after: 'testing', approval: 'manual', verify: [] },
+          production: { hosts: { env: 'production' }, batch: '50%', after: 'testing', approval: { required: 1, notAuthor: false }, verify: [] },
         },
       },
     });
@@ -113,7 +113,7 @@ environments:
       'slipway.yml:9:9: run.port: expected a number, got the text "8080"',
       'slipway.yml:12:5: Map keys must be unique',
       'slipway.yml:16:12: environments.testing.batch: expected a percentage from 1% to 100%',
-      'slipway.yml:17:15: environments.testing.approval: expected "auto" or "manual", got the text "sometimes"',
+      'slipway.yml:17:15: environments.testing.approval: expected "auto", "manual" or { required: 2, notAuthor: true }, got the text "sometimes"',
       'slipway.yml:20:12: environments.staging.after: no environment named "qa" (have: testing, staging, production, canary)',
       'slipway.yml:23:12: environments.production.after: "after" makes a cycle through "production"',
       'slipway.yml:26:12: environments.canary.after: "after" makes a cycle through "canary"',
@@ -140,6 +140,14 @@ run:
     expect(problemsOf(text)).toEqual([
       'slipway.yml:5:12: Nested mappings are not allowed in compact mappings',
       'slipway.yml:8:1: Tabs are not allowed as indentation',
+    ]);
+  });
+
+  it('reads an approval that needs two people other than the author, and says what is wrong with a broken one', () => {
+    const parsed = parseSlipwayConfig(withEnvironments('  prod:\n    hosts: { env: p }\n    approval: { required: 2, notAuthor: true }\n'));
+    expect(parsed.ok && parsed.config.environments.prod?.approval).toEqual({ required: 2, notAuthor: true });
+    expect(problemsOf(withEnvironments('  prod:\n    hosts: { env: p }\n    approval: { required: 2, by: ops }\n'))).toEqual([
+      'slipway.yml:12:30: environments.prod.approval.by: unknown key "by" (expected one of: required, notAuthor)',
     ]);
   });
 

@@ -153,6 +153,9 @@ function plainMessage(issue: z.core.$ZodIssue, value: unknown): string {
       return issue.origin === 'number' ? `expected at most ${String(issue.maximum)}, got ${describeValue(value)}` : issue.message;
     case 'too_small':
       return issue.origin === 'number' && !issue.message.startsWith('expected') ? `expected at least ${String(issue.minimum)}, got ${describeValue(value)}` : issue.message;
+    case 'invalid_union':
+      // approval's union says what it expects; the value it got completes the sentence.
+      return issue.path[issue.path.length - 1] === 'approval' ? `${issue.message}, got ${describeValue(value)}` : issue.message;
     default:
       return issue.message;
   }
@@ -213,6 +216,7 @@ const knownKeys: Record<string, string[]> = {
   run: ['command', 'port', 'health', 'stop_timeout'],
   'run.health': ['http', 'timeout'],
   'environments.*': ['hosts', 'batch', 'after', 'approval', 'verify'],
+  'environments.*.approval': ['required', 'notAuthor'],
   'environments.*.verify.*': ['name', 'run', 'timeout'],
 };
 

@@ -20,7 +20,7 @@ function config(): SlipwayConfig {
     logs: [],
     environments: {
       testing: environment({ hosts: { env: 'testing' }, verify: [{ name: 'npm run acceptance', run: 'npm run acceptance', timeoutMs: 600_000 }] }),
-      production: environment({ hosts: { env: 'production' }, after: 'testing', approval: 'manual', batch: '50%' }),
+      production: environment({ hosts: { env: 'production' }, after: 'testing', approval: { required: 1, notAuthor: false }, batch: '50%' }),
     },
   };
 }

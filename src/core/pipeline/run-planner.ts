@@ -105,7 +105,7 @@ function planWaitingStage(view: RunView, stage: Stage, update: (s: StageStatus, 
   const newest = view.newestRunPerEnv[stage.name] ?? 0;
   if (newest > view.run.number) return [update('skipped', `superseded by run #${newest}`)];
   if (view.artifact?.quarantinedAt) return [update('failed', `version ${view.run.version} is quarantined: ${view.artifact.quarantineReason ?? ''}`)];
-  if (config.approval === 'manual' && !stage.approvedBy) {
+  if (config.approval !== 'auto' && !stage.approvedBy) {
     return stage.status === 'awaiting_approval' ? [] : [update('awaiting_approval')];
   }
   if (view.busyEnvs.includes(stage.name)) return [];

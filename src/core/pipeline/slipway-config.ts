@@ -33,6 +33,13 @@ export interface EnvironmentConfig {
   batch: BatchSize;
   /** The environment a version must have passed first; null for none. */
   after: string | null;
-  approval: 'auto' | 'manual';
+  approval: ApprovalConfig;
   verify: StepConfig[];
 }
+
+/**
+ * Whether deploying into an environment waits for people: `auto` does not; otherwise the gate
+ * opens at the `required`-th different approver, and with `notAuthor` the commit's author (by
+ * email) is not counted. slipway.yml's `manual` is `{ required: 1, notAuthor: false }`.
+ */
+export type ApprovalConfig = 'auto' | { required: number; notAuthor: boolean };

@@ -23,13 +23,22 @@ const batch = z.union([
   z.string().regex(/^(100|[1-9]\d?)%$/, 'expected a percentage from 1% to 100%'),
 ], { error: 'expected a number of hosts or a percentage like "25%"' });
 
+/** `auto`, `manual` (one approval), or how many different people must approve and whether the commit's author may be one. */
+const approval = z.union([
+  z.enum(['auto', 'manual']),
+  z.strictObject({
+    required: z.number().int().min(1, 'expected at least 1 approval').max(10, 'expected at most 10 approvals'),
+    notAuthor: z.boolean().optional(),
+  }),
+], { error: 'expected "auto", "manual" or { required: 2, notAuthor: true }' });
+
 const environment = z.strictObject({
   hosts: z.record(z.string().min(1), z.string().min(1)).refine((s) => Object.keys(s).length > 0, {
     message: 'expected at least one label, e.g. { env: testing }',
   }),
   batch: batch.optional(),
   after: name.optional(),
-  approval: z.enum(['auto', 'manual']).optional(),
+  approval: approval.optional(),
   verify: z.array(step).optional(),
 });
 

@@ -2,8 +2,8 @@
 // approve a manual gate, and run a run's commit again.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { ConflictError } from '../../base/errors.ts';
-import { decideApproval } from '../../core/access/approval-rule.ts';
+import { ConflictError, ForbiddenError } from '../../base/errors.ts';
+import { approverOf, decideApproval } from '../../core/access/approval-rule.ts';
 import type { Principal } from '../../core/access/principal.ts';
 import type { RunDetail } from '../../core/api/answers.ts';
 import type { Project, Run } from '../../core/model.ts';
@@ -68,23 +68,45 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 }
 
-/** Applies the approval rule (core/access) and records the principal as the one who approved. */
+/**
+ * Applies the approval rule (core/access): records the principal's approval, one row per approver,
+ * and opens the gate (the stage's approvedBy: every approver's name) at the last one required.
+ */
 async function approve(deps: ApiDeps, project: Project, run: Run, env: string, principal: Principal) {
-  const by = principal.name;
-  // Decided on the run and its stages as the transaction reads them, and recorded only when nobody
-  // approved meanwhile: of two approvals at once, exactly one counts.
+  const approver = approverOf(principal);
+  // Decided on the run, its stages and the approvals as the transaction reads them, and recorded
+  // only when this approver has not approved meanwhile: two approvals by one person count once.
   const stage = await deps.events.transaction(async (tx) => {
     const now = (await tx.store.runs.get(run.id)) ?? run;
-    const decision = decideApproval({ run: now, stages: await tx.store.runs.stages(run.id), env });
-    if (decision.kind === 'refused') throw new ConflictError(decision.code, decision.message);
+    const stages = await tx.store.runs.stages(run.id);
+    const target = stages.find((s) => s.kind === 'environment' && s.name === env);
+    const approvals = target ? await tx.store.runs.approvals(target.id) : [];
+    const decision = decideApproval({ run: now, stages, env, approver, approvals });
+    if (decision.kind === 'refused') {
+      if (decision.code === 'SLIPWAY_APPROVER_IS_AUTHOR') throw new ForbiddenError(decision.code, decision.message);
+      throw new ConflictError(decision.code, decision.message);
+    }
+    const at = deps.clock.now();
+    if (!(await tx.store.runs.addApproval({ stageId: decision.stage.id, approverKey: approver.key, approver: approver.name, at }))) {
+      throw new ConflictError('SLIPWAY_ALREADY_APPROVED', `${approver.name} already approved stage "${env}" of run #${run.number}`);
+    }
+    // Counted again after recording: addApproval waited for any approval of this stage in flight.
+    const names = (await tx.store.runs.approvals(decision.stage.id)).map((a) => a.approver);
+    if (names.length < decision.required) {
+      await tx.emit('gate.approval_counted', `${env} gate of run #${run.number} approved by ${approver.name} (${names.length} of ${decision.required})`,
+        { projectId: project.id, runId: run.id, actor: approver.name, data: { approvers: names, required: decision.required } });
+      return { ...decision.stage, approvedBy: null };
+    }
+    const by = names.join(', ');
     if (!(await tx.store.runs.approveStage(decision.stage.id, by))) {
       throw new ConflictError('SLIPWAY_ALREADY_APPROVED', `stage "${env}" of run #${run.number} was approved meanwhile`);
     }
-    await tx.emit('gate.approved', `${env} gate of run #${run.number} approved by ${by}`, { projectId: project.id, runId: run.id, actor: by });
-    return decision.stage;
+    await tx.emit('gate.approved', `${env} gate of run #${run.number} approved by ${by}`,
+      { projectId: project.id, runId: run.id, actor: approver.name, data: { approvers: names, required: decision.required } });
+    return { ...decision.stage, approvedBy: by };
   });
   deps.engine.wake();
-  return { ...stage, approvedBy: by };
+  return stage;
 }
 
 export async function runDetail(store: Store, run: Run): Promise<RunDetail> {

@@ -1,6 +1,6 @@
 // Who is calling: the bearer token of a request turned into a principal, once per request.
 import type { FastifyRequest } from 'fastify';
-import { agentPrincipal, ANONYMOUS, BOOTSTRAP_ADMIN, JOIN_TOKEN_HOLDER, type Principal } from '../../core/access/principal.ts';
+import { agentPrincipal, ANONYMOUS, BOOTSTRAP_ADMIN, JOIN_TOKEN_HOLDER, userPrincipal, type Principal } from '../../core/access/principal.ts';
 import type { Store } from '../../storage/store.ts';
 import { hashToken, sameSecret } from './tokens.ts';
 
@@ -14,8 +14,8 @@ export function bearerToken(request: FastifyRequest): string | undefined {
 
 /**
  * A resolver over the server's tokens: the admin token is the bootstrap admin, the join token
- * its holder, an agent's own token (stored hashed) that agent; anything else, or no token, is
- * anonymous. Issue 7 adds users' tokens here.
+ * its holder, an agent's own token (stored hashed) that agent, a user's token (stored hashed, not
+ * revoked) that user with the grants they have now; anything else, or no token, is anonymous.
  */
 export function createPrincipalResolver(deps: { store: Store; tokens: { admin: string; join: string } }): PrincipalResolver {
   return async (request) => {
@@ -23,7 +23,10 @@ export function createPrincipalResolver(deps: { store: Store; tokens: { admin: s
     if (!token) return ANONYMOUS;
     if (sameSecret(token, deps.tokens.admin)) return BOOTSTRAP_ADMIN;
     if (sameSecret(token, deps.tokens.join)) return JOIN_TOKEN_HOLDER;
-    const agent = await deps.store.agents.getByTokenHash(hashToken(token));
-    return agent ? agentPrincipal(agent) : ANONYMOUS;
+    const hash = hashToken(token);
+    const agent = await deps.store.agents.getByTokenHash(hash);
+    if (agent) return agentPrincipal(agent);
+    const user = await deps.store.users.getByTokenHash(hash);
+    return user ? userPrincipal(user) : ANONYMOUS;
   };
 }

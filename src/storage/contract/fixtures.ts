@@ -28,7 +28,7 @@ export const config: SlipwayConfig = {
   logs: [],
   environments: {
     testing: { hosts: { env: 'testing' }, batch: 1, after: null, approval: 'auto', verify: [] },
-    production: { hosts: { env: 'production' }, batch: '50%', after: 'testing', approval: 'manual', verify: [] },
+    production: { hosts: { env: 'production' }, batch: '50%', after: 'testing', approval: { required: 1, notAuthor: false }, verify: [] },
   },
 };
 

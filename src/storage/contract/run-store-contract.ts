@@ -134,5 +134,18 @@ export function describeRunStoreContract(open: () => Promise<Store>): void {
       expect((await store().runs.stages(run.id))[1]?.approvedBy).toBe(approvedBy);
       expect(await store().runs.approveStage(testing!.id, 'dan')).toBe(false);
     });
+
+    it('records each approver of a stage once, also when the same one approves twice at once, and lists them oldest first', async () => {
+      const project = await addProject(store());
+      const run = await store().runs.create(newRun(project.id), 1);
+      const [, testing] = await store().runs.stages(run.id);
+      const approval = (key: string, at: number) => ({ stageId: testing!.id, approverKey: `user:${key}`, approver: key, at });
+      expect(await store().runs.addApproval(approval('bob', 5))).toBe(true);
+      const twice = await Promise.all([store().runs.addApproval(approval('ada', 3)), store().runs.addApproval(approval('ada', 4))]);
+      expect(twice.filter(Boolean)).toHaveLength(1);
+      expect(await store().transaction((tx) => tx.runs.addApproval(approval('bob', 6)))).toBe(false);
+      expect((await store().runs.approvals(testing!.id)).map((a) => [a.approver, a.approverKey])).toEqual([['ada', 'user:ada'], ['bob', 'user:bob']]);
+      expect(await store().runs.approvals('no-such-stage')).toEqual([]);
+    });
   });
 }

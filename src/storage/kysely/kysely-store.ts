@@ -13,6 +13,7 @@ import { createKyselyLogStore } from './log-store.ts';
 import { createKyselyProjectStore } from './project-store.ts';
 import { createKyselyRunStore } from './run-store.ts';
 import type { StoreContext } from './store-context.ts';
+import { createKyselyUserStore } from './user-store.ts';
 import type { Database } from './tables.ts';
 
 /** What an adapter adds to the shared Kysely code. */
@@ -43,6 +44,7 @@ export function createKyselyStore(context: StoreContext, adapter: KyselyStoreAda
     commands: createKyselyCommandStore(context),
     events: createKyselyEventStore(context),
     logs: createKyselyLogStore(context, adapter.appendLogs(db)),
+    users: createKyselyUserStore(context),
     transaction(work) {
       if (db.isTransaction) return work(store);
       return db.transaction().execute((trx) => work(createKyselyStore({ ...context, db: trx }, adapter)));

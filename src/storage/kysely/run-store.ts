@@ -123,6 +123,24 @@ export function createKyselyRunStore({ db }: StoreContext): RunStore {
         .where('id', '=', id).where('approved_by', 'is', null).executeTakeFirst();
       return outcome.numUpdatedRows > 0n;
     },
+
+    async addApproval(approval) {
+      // A write to the stage's row first: on PostgreSQL it holds the row until the transaction
+      // ends, so a concurrent approval of the same stage waits and then reads this one (SQLite's
+      // transactions hold the write lock from their start anyway).
+      await db.updateTable('stages').set((eb) => ({ approved_by: eb.ref('approved_by') })).where('id', '=', approval.stageId).execute();
+      // ON CONFLICT DO NOTHING, not a caught unique violation: on PostgreSQL that would spoil the transaction.
+      const outcome = await db.insertInto('stage_approvals')
+        .values({ stage_id: approval.stageId, approver_key: approval.approverKey, approver: approval.approver, at: approval.at })
+        .onConflict((oc) => oc.columns(['stage_id', 'approver_key']).doNothing())
+        .executeTakeFirst();
+      return (outcome.numInsertedOrUpdatedRows ?? 0n) > 0n;
+    },
+
+    async approvals(stageId) {
+      const rows = await db.selectFrom('stage_approvals').selectAll().where('stage_id', '=', stageId).orderBy('at').orderBy('approver_key').execute();
+      return rows.map((row) => ({ stageId: row.stage_id, approverKey: row.approver_key, approver: row.approver, at: row.at }));
+    },
   };
 }
 

@@ -188,6 +188,38 @@ export interface LogChunksTable {
   max_at: number;
 }
 
+/** People (migration 010): a user, their tokens (hashed) and their grants ('' project or env: every one). */
+export interface UsersTable {
+  id: string;
+  name: string;
+  email: string | null;
+  created_at: number;
+}
+
+export interface UserTokensTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface GrantsTable {
+  user_id: string;
+  role: string;
+  project: string;
+  env: string;
+  created_at: number;
+}
+
+/** One row per person who approved a stage (migration 010). */
+export interface StageApprovalsTable {
+  stage_id: string;
+  approver_key: string;
+  approver: string;
+  at: number;
+}
+
 export interface Database {
   projects: ProjectsTable;
   runs: RunsTable;
@@ -203,4 +235,8 @@ export interface Database {
   log_lines: LogLinesTable;
   log_lines_fts: LogLinesFtsTable;
   log_chunks: LogChunksTable;
+  users: UsersTable;
+  user_tokens: UserTokensTable;
+  grants: GrantsTable;
+  stage_approvals: StageApprovalsTable;
 }

@@ -1,0 +1,69 @@
+// A real HTTP app (every route, the permission hook, the error mapping) over a real SQLite store,
+// with the engine, agents and git stubbed out: for tests of who may call what. Requests go through
+// `app.inject`, so no port is opened.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import type { Clock } from '../../base/clock.ts';
+import type { Project } from '../../core/model.ts';
+import { newRun } from '../../storage/contract/fixtures.ts';
+import { openSqliteStore } from '../../storage/sqlite/sqlite-store.ts';
+import type { Store } from '../../storage/store.ts';
+import { EventLog } from '../engine/event-log.ts';
+import { buildHttpApp } from '../http-app.ts';
+import type { CommitTrigger } from '../triggers/commit-trigger.ts';
+import type { ApiDeps } from './api-deps.ts';
+
+export const ADMIN_TOKEN = 'swa_fixture-admin-token';
+
+export interface ApiAnswer {
+  status: number;
+  body: unknown;
+  /** The error code of a refusal, if any. */
+  code: string | undefined;
+}
+
+export interface ApiFixture {
+  store: Store;
+  app: FastifyInstance;
+  /** A request as the holder of `token` (the bootstrap admin's by default). */
+  call(method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown, token?: string): Promise<ApiAnswer>;
+  close(): Promise<void>;
+}
+
+/** Starts the app; `runRef` (runs by hand) creates the run with the stages of the fixtures' run. */
+export async function startApiFixture(): Promise<ApiFixture> {
+  const dir = await mkdtemp(join(tmpdir(), 'slipway-api-'));
+  const store = await openSqliteStore(join(dir, 'slipway.db'));
+  let time = 1_000;
+  const clock: Clock = { now: () => (time += 1) };
+  const trigger = {
+    runRef: (project: Project, ref: string, requestedBy: string) =>
+      store.runs.create(newRun(project.id, { ref, trigger: 'manual', requestedBy }), clock.now()),
+  } as unknown as CommitTrigger;
+  const deps = {
+    store, clock, trigger,
+    events: new EventLog(store, clock),
+    engine: { wake: () => undefined },
+    log: pino({ level: 'silent' }),
+    tokens: { admin: ADMIN_TOKEN, join: 'swj_fixture-join-token' },
+    maxArtifactBytes: 1024,
+  } as unknown as ApiDeps;
+  const app = await buildHttpApp(deps);
+  return {
+    store,
+    app,
+    async call(method, url, body, token = ADMIN_TOKEN) {
+      const response = await app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(body === undefined ? {} : { payload: body as Record<string, unknown> }) });
+      const json = response.body ? response.json<unknown>() : undefined;
+      return { status: response.statusCode, body: json, code: (json as { error?: { code?: string } } | undefined)?.error?.code };
+    },
+    async close() {
+      await app.close();
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
