@@ -188,6 +188,16 @@ export interface LogChunksTable {
   max_at: number;
 }
 
+/** A secret's ciphertext; `scope` is its environment or '' for the whole project. */
+export interface SecretsTable {
+  project_id: string;
+  scope: string;
+  name: string;
+  build: number;
+  ciphertext: string;
+  updated_at: number;
+}
+
 export interface Database {
   projects: ProjectsTable;
   runs: RunsTable;
@@ -203,4 +213,5 @@ export interface Database {
   log_lines: LogLinesTable;
   log_lines_fts: LogLinesFtsTable;
   log_chunks: LogChunksTable;
+  secrets: SecretsTable;
 }
