@@ -10,6 +10,7 @@ import { projectCommand } from './commands/project-command.ts';
 import { rollbackCommand } from './commands/rollback-command.ts';
 import { runCommand } from './commands/run-command.ts';
 import { runsCommand } from './commands/runs-command.ts';
+import { secretCommand } from './commands/secret-command.ts';
 import { serverCommand } from './commands/server-command.ts';
 import { statusCommand } from './commands/status-command.ts';
 import { upCommand } from './commands/up-command.ts';
@@ -22,7 +23,7 @@ const program = new Command('slipway')
 
 for (const command of [
   upCommand(), serverCommand(), agentCommand(), projectCommand(), runCommand(), runsCommand(), approveCommand(),
-  deployCommand(), rollbackCommand(), statusCommand(), logsCommand(), validateCommand(),
+  deployCommand(), rollbackCommand(), statusCommand(), logsCommand(), validateCommand(), secretCommand(),
 ]) {
   program.addCommand(command);
 }

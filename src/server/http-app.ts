@@ -14,6 +14,7 @@ import { logRoutes } from './api/log-routes.ts';
 import { overviewRoutes } from './api/overview-routes.ts';
 import { projectRoutes } from './api/project-routes.ts';
 import { runRoutes } from './api/run-routes.ts';
+import { secretRoutes } from './api/secret-routes.ts';
 import { webhookRoutes } from './api/webhook-routes.ts';
 import { webRoutes } from './web/web-routes.ts';
 
@@ -54,6 +55,7 @@ export async function buildHttpApp(deps: ApiDeps): Promise<FastifyInstance> {
   logRoutes(app, deps);
   eventStreamRoutes(app, deps);
   overviewRoutes(app, deps);
+  secretRoutes(app, deps);
   webRoutes(app);
   return app;
 }

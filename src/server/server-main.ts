@@ -22,6 +22,9 @@ import { LogTailHub } from './logs/log-tail-hub.ts';
 import { ServerEventLines } from './logs/server-event-lines.ts';
 import { CommitTrigger } from './triggers/commit-trigger.ts';
 import { startPoller } from './triggers/poller.ts';
+import { ProjectSecrets } from './secrets/project-secrets.ts';
+import { SecretCipher } from './secrets/secret-cipher.ts';
+import { loadSecretKey } from './secrets/secret-key.ts';
 
 export interface ServerOptions {
   dataDir: string;
@@ -29,6 +32,8 @@ export interface ServerOptions {
   host?: string;
   adminToken?: string;
   joinToken?: string;
+  /** The base64 of the 32-byte key that seals secrets; default <dataDir>/secret-key, made on first start. */
+  secretKey?: string;
   /** PostgreSQL instead of the embedded SQLite file <dataDir>/slipway.db. */
   databaseUrl?: string;
   limits?: Partial<EngineLimits>;
@@ -64,6 +69,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const log = pino({ level: options.logLevel ?? 'info' });
   const limits = { ...defaultEngineLimits, ...options.limits };
   const tokens = await loadServerTokens(options.dataDir, { admin: options.adminToken, join: options.joinToken });
+  const secretKey = await loadSecretKey(options.dataDir, options.secretKey);
   const opened = options.databaseUrl ? await openPostgresStore(options.databaseUrl) : await openSqliteStore(join(options.dataDir, 'slipway.db'));
   const store = withCrashPoint(opened, options.crashAfterTransactions === undefined ? undefined : {
     afterTransactions: options.crashAfterTransactions,
@@ -76,12 +82,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Nobody is connected to a server that just started; each agent's grace period starts now.
   await store.agents.markAllOffline(clock.now());
 
+  // Every secret's value is known before the first line or event is written: both are masked.
+  const secrets = new ProjectSecrets({ store, cipher: new SecretCipher(secretKey), log });
+  await secrets.refresh();
+  const mask = (text: string) => secrets.mask(text);
   const logTail = new LogTailHub();
-  const ingest = new LogIngest({ store, tail: logTail, log });
+  const ingest = new LogIngest({ store, tail: logTail, log, mask });
   const eventLines = new ServerEventLines({ store, ingest, log });
   // Events stored before a crash that had no line yet get theirs now.
   await eventLines.catchUp();
-  const events = new EventLog(store, clock, (event) => eventLines.write(event));
+  const events = new EventLog(store, clock, (event) => eventLines.write(event), mask);
   const retention = startLogRetention({
     store, clock, log,
     maxAgeMs: options.logRetention?.maxAgeMs === undefined ? defaultLogRetention.maxAgeMs : options.logRetention.maxAgeMs,
@@ -91,12 +101,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const blobs = new ArtifactBlobs(join(options.dataDir, 'artifacts'), maxArtifactBytes);
   const mirrors = new GitMirrors({ dataDir: options.dataDir });
   // The gateway wakes the engine, which delivers through the gateway: the wake comes only later.
-  const gateway = new AgentGateway({ store, clock, log, liveness: limits, logs: ingest, onChange: () => engine.wake() });
+  const gateway = new AgentGateway({ store, clock, log, liveness: limits, logs: ingest, secrets, onChange: () => engine.wake() });
   const engine: Engine = createEngine({ store, gateway, events, clock, log, limits, blobs });
   const trigger = new CommitTrigger({ store, mirrors, events, clock, log, onRuns: () => engine.wake() });
   const poller = startPoller({ store, trigger, clock, log });
 
-  const app = await buildHttpApp({ store, blobs, gateway, engine, events, mirrors, trigger, clock, log, tokens, maxArtifactBytes, logTail });
+  const app = await buildHttpApp({ store, blobs, gateway, engine, events, mirrors, trigger, clock, log, tokens, maxArtifactBytes, logTail, secrets });
   const close = async () => {
     await poller.close();
     await engine.close();

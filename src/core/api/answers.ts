@@ -92,3 +92,13 @@ export type WebhookAnswer =
 export interface ErrorAnswer {
   error: { code: string; message: string; details?: unknown };
 }
+
+/** A secret as the API shows it: never its value. */
+export interface SecretAnswer {
+  name: string;
+  /** Its environment; null: every environment of the project. */
+  env: string | null;
+  /** Build jobs get it too. */
+  build: boolean;
+  updatedAt: number;
+}
