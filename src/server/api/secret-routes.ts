@@ -41,7 +41,7 @@ function secretScope(request: FastifyRequest): AccessScope {
   return { project: name, ...(env === undefined ? {} : { env }) };
 }
 
-export function secretRoutes(app: FastifyInstance, deps: ApiDeps): void {
+export function secretRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'store' | 'secrets' | 'events' | 'clock'>): void {
   const { store, secrets } = deps;
   const manage = requires('secret.manage', secretScope);
 
