@@ -41,7 +41,7 @@ describe('secret routes', () => {
     await addProject(store);
     secrets = new ProjectSecrets({ store, cipher: new SecretCipher(randomBytes(32)), log: pino({ level: 'silent' }) });
     app = Fastify();
-    app.setErrorHandler((err, _request, reply) => {
+    app.setErrorHandler((err: Error, _request, reply) => {
       const status = err instanceof SlipwayError ? statusOf[err.kind] ?? 500 : 500;
       return reply.code(status).send({ error: { code: err instanceof SlipwayError ? err.code : 'X', message: err.message } });
     });

@@ -21,9 +21,9 @@ describe('ProjectSecrets', () => {
     const address = { projectId, env, name };
     await store.secrets.put({ ...address, build, ciphertext: secrets.seal(value, address) }, 1);
   };
-  const job = (kind: JobSpec['kind'], env: Record<string, string> = {}): Command => ({
+  const job = (kind: JobSpec['kind'], env: Record<string, string> = {}, project = 'hello'): Command => ({
     kind: 'job',
-    job: { jobId: 'j1', runId: 'r1', deploymentId: null, kind, project: 'hello', sha: 'abc', version: '1-0123456', sourcePath: '/s', steps: [], artifactPaths: [], env },
+    job: { jobId: 'j1', runId: 'r1', deploymentId: null, kind, project, sha: 'abc', version: '1-0123456', sourcePath: '/s', steps: [], artifactPaths: [], env },
   });
 
   beforeEach(async () => {
@@ -57,7 +57,7 @@ describe('ProjectSecrets', () => {
 
   it('gives no secret to a command that starts no process of the project', async () => {
     expect(await secrets.forCommand({ kind: 'deactivate', app: 'hello' })).toEqual({});
-    expect(await secrets.forCommand({ ...job('build'), job: { ...(job('build') as Extract<Command, { kind: 'job' }>).job, project: 'other' } })).toEqual({});
+    expect(await secrets.forCommand(job('build', {}, 'other'))).toEqual({});
   });
 
   it('masks every value after a refresh, in text and in an agent\'s result', async () => {
