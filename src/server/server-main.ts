@@ -4,6 +4,7 @@ import { writeSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Level } from 'pino';
 import { systemClock, type Clock } from '../base/clock.ts';
+import { errorMessage } from '../base/errors.ts';
 import { withCrashPoint } from '../storage/crash-point-store.ts';
 import { openPostgresStore } from '../storage/postgres/postgres-store.ts';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.ts';
@@ -53,6 +54,9 @@ export interface ServerOptions {
 /** The exit code of a server stopped by its crash point, so a test tells it from a real failure. */
 export const CRASH_POINT_EXIT_CODE = 86;
 
+/** How often a server reads the secrets again, for those another server instance changed. */
+const SECRETS_REFRESH_MS = 5_000;
+
 export interface RunningServer {
   url: string;
   port: number;
@@ -85,6 +89,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Every secret's value is known before the first line or event is written: both are masked.
   const secrets = new ProjectSecrets({ store, cipher: new SecretCipher(secretKey), log });
   await secrets.refresh();
+  // This server refreshes after its own changes; another instance's (PostgreSQL) are read here.
+  const secretsRefresh = setInterval(() => {
+    secrets.refresh().catch((err: unknown) => log.error({ err: errorMessage(err) }, 'could not read the secrets again'));
+  }, SECRETS_REFRESH_MS);
+  secretsRefresh.unref();
   const mask = (text: string) => secrets.mask(text);
   const logTail = new LogTailHub();
   const ingest = new LogIngest({ store, tail: logTail, log, mask });
@@ -108,6 +117,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const app = await buildHttpApp({ store, blobs, gateway, engine, events, mirrors, trigger, clock, log, tokens, maxArtifactBytes, logTail, secrets });
   const close = async () => {
+    clearInterval(secretsRefresh);
     await poller.close();
     await engine.close();
     gateway.close();

@@ -58,10 +58,12 @@ export class SecretMasker {
     if (changed) this.compile();
   }
 
-  /** Forgets every value and learns these instead. */
+  /** Forgets every value and learns these instead; the matcher is rebuilt only when the set changed. */
   replace(values: Iterable<string>): void {
+    const next = new Set(values);
+    if (next.size === this.values.size && [...next].every((value) => this.values.has(value))) return;
     this.values.clear();
-    this.add(values);
+    this.add(next);
     if (this.values.size === 0) this.matcher = undefined;
   }
 
