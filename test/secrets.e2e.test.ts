@@ -2,9 +2,9 @@
 // the app on the environment's hosts, to the environment's verify job, and (marked --build) to the
 // build; each prints them as they are, in base64, as a JSON string and line by line. None of those
 // forms can be found afterwards by `slipway logs`, the log search, the events or the API, nor in
-// the database's commands. The printed lines are there, masked: the values did reach the processes.
+// the database's commands, nor in the agents' spools (the agent masks before a line leaves the host). The printed lines are there, masked: the values did reach the processes.
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -152,6 +152,15 @@ describe('secrets', () => {
       fleet.api.get('/api/v1/overview'),
     ]);
     expect(leaked(JSON.stringify(answers))).toEqual([]);
+  });
+
+  it('masks on the agent before a line leaves the host: its spool on disk holds the lines, masked', () => {
+    for (const name of ['runner-1', 'testing-1']) {
+      const dir = join(fleet.agent(name).root, 'spool');
+      const spooled = readdirSync(dir).map((file) => readFileSync(join(dir, file), 'utf8')).join('\n');
+      expect(spooled, name).toContain(name === 'runner-1' ? 'LEAK verify raw: ***' : 'LEAK app raw: ***');
+      expect(leaked(spooled), name).toEqual([]);
+    }
   });
 
   it('lists names, never values, and stores only ciphertext and commands without values', async () => {
