@@ -4,7 +4,8 @@ import { join, relative, resolve } from 'node:path';
 import { errorMessage, InputError } from '../base/errors.ts';
 import type { Logger } from 'pino';
 import type { Labels } from '../core/model.ts';
-import { PROTOCOL_VERSION, type ServerMessage } from '../core/protocol/messages.ts';
+import { PROTOCOL_VERSION, type CommandResult, type ServerMessage } from '../core/protocol/messages.ts';
+import { SecretMasker } from '../core/secrets/secret-masker.ts';
 import { CommandExecutor } from './command-executor.ts';
 import { enroll, loadOrEnroll, type AgentIdentity } from './connection/enrollment.ts';
 import { LogShipper } from './connection/log-shipper.ts';
@@ -63,7 +64,11 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
 
   // Every line (deploy steps, jobs, the apps' output and log files) waits in the spool until the
   // server acknowledges it.
-  const spool = await LogSpool.open({ dir: join(root, 'spool'), maxBytes: options.spoolMaxBytes, onWarning: (message) => log.warn(message) });
+  // Lines are masked before they reach the spool: a secret's value never leaves the host, nor
+  // lands on its disk, in a line. The agent knows the values the server sent with its commands.
+  const masker = new SecretMasker();
+  const mask = (text: string) => masker.mask(text);
+  const spool = await LogSpool.open({ dir: join(root, 'spool'), maxBytes: options.spoolMaxBytes, onWarning: (message) => log.warn(message), mask });
   const appLogs = new AppLogs({ root, spool, onNote: (message) => log.debug(message) });
   // The shipper, executor and connection refer to each other; each calls the others only later.
   const shipper = new LogShipper({
@@ -77,7 +82,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     host, serverUrl, token: () => identity.token,
     jobs: { workRoot: workDir, ...(options.jobUser ? { user: options.jobUser } : {}), ...(options.jobPath ? { path: options.jobPath } : {}) },
     log: (line) => void spool.push(line),
-    onResult: (commandId, result) => connection.send({ type: 'result', commandId, result }),
+    onResult: (commandId, result) => connection.send({ type: 'result', commandId, result: maskResult(result, mask) }),
     onAppsChanged: sendStatus,
   });
 
@@ -92,7 +97,11 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       });
     },
     onMessage: (message: ServerMessage) => {
-      if (message.type === 'command') executor.handle(message.id, message.command);
+      if (message.type === 'command') {
+        const secrets = message.secrets ?? {};
+        masker.add(Object.values(secrets));
+        executor.handle(message.id, message.command, secrets);
+      }
       else if (message.type === 'log_ack') shipper.acknowledge(message.seq);
     },
     onUnauthorized: async () => {
@@ -131,5 +140,13 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       shipper.close();
       await spool.close();
     },
+  };
+}
+
+function maskResult(result: CommandResult, mask: (text: string) => string): CommandResult {
+  return {
+    ...result,
+    ...(result.error === undefined ? {} : { error: mask(result.error) }),
+    ...(result.logTail === undefined ? {} : { logTail: result.logTail.map(mask) }),
   };
 }

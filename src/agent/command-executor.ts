@@ -37,11 +37,12 @@ export class CommandExecutor {
     return [...this.running.keys()];
   }
 
-  handle(id: string, command: Command): void {
+  /** Runs `command` once; `secrets` (name → value) go to the process it starts, as environment variables. */
+  handle(id: string, command: Command, secrets: Record<string, string> = {}): void {
     const known = this.done.get(id);
     if (known) return this.deps.onResult(id, known);
     if (this.running.has(id)) return;
-    const work = this.execute(command).catch((err: unknown): CommandResult => ({ ok: false, error: `the agent failed: ${errorMessage(err)}` }));
+    const work = this.execute(command, secrets).catch((err: unknown): CommandResult => ({ ok: false, error: `the agent failed: ${errorMessage(err)}` }));
     this.running.set(id, work);
     void work.then((result) => {
       this.running.delete(id);
@@ -57,7 +58,7 @@ export class CommandExecutor {
     await Promise.allSettled(this.running.values());
   }
 
-  private async execute(command: Command): Promise<CommandResult> {
+  private async execute(command: Command, secrets: Record<string, string>): Promise<CommandResult> {
     const { deps } = this;
     // The agent's own lines about a deployment: tagged with its run and deployment for the central log.
     const tags = { runId: 'runId' in command ? (command.runId ?? null) : null, deploymentId: 'deploymentId' in command ? (command.deploymentId ?? null) : null };
@@ -76,7 +77,7 @@ export class CommandExecutor {
       case 'activate': {
         deployLog(command.app, command.env, `activating ${command.app} ${command.version} on port ${command.run.port}`);
         const outcome = await activateRelease(deps.host, {
-          app: command.app, version: command.version, env: command.env, run: command.run, ...tags, logs: command.logs ?? [],
+          app: command.app, version: command.version, env: command.env, run: command.run, ...tags, logs: command.logs ?? [], secrets,
         });
         deployLog(command.app, command.env, outcome.ok ? `${command.version} is healthy` : `activating ${command.version} failed at ${outcome.step ?? 'activate'}: ${outcome.error ?? ''}`, outcome.ok ? 'info' : 'error');
         return outcome;
@@ -87,7 +88,8 @@ export class CommandExecutor {
         return outcome;
       }
       case 'job':
-        return this.runJob(command.job);
+        // The job's own variables (SLIPWAY_*) win over a secret of the same name.
+        return this.runJob({ ...command.job, env: { ...secrets, ...command.job.env } });
     }
   }
 

@@ -11,6 +11,7 @@ import { projectCommand } from './commands/project-command.ts';
 import { rollbackCommand } from './commands/rollback-command.ts';
 import { runCommand } from './commands/run-command.ts';
 import { runsCommand } from './commands/runs-command.ts';
+import { secretCommand } from './commands/secret-command.ts';
 import { serverCommand } from './commands/server-command.ts';
 import { statusCommand } from './commands/status-command.ts';
 import { tokenCommand } from './commands/token-command.ts';
@@ -25,7 +26,7 @@ const program = new Command('slipway')
 
 for (const command of [
   upCommand(), serverCommand(), agentCommand(), projectCommand(), runCommand(), runsCommand(), approveCommand(),
-  deployCommand(), rollbackCommand(), statusCommand(), logsCommand(), validateCommand(),
+  deployCommand(), rollbackCommand(), statusCommand(), logsCommand(), validateCommand(), secretCommand(),
   userCommand(), tokenCommand(), grantCommand(), revokeCommand(),
 ]) {
   program.addCommand(command);

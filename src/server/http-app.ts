@@ -15,6 +15,7 @@ import { overviewRoutes } from './api/overview-routes.ts';
 import { projectRoutes } from './api/project-routes.ts';
 import { runRoutes } from './api/run-routes.ts';
 import { userRoutes } from './api/user-routes.ts';
+import { secretRoutes } from './api/secret-routes.ts';
 import { webhookRoutes } from './api/webhook-routes.ts';
 import { webRoutes } from './web/web-routes.ts';
 
@@ -56,6 +57,7 @@ export async function buildHttpApp(deps: ApiDeps): Promise<FastifyInstance> {
   logRoutes(app, deps);
   eventStreamRoutes(app, deps);
   overviewRoutes(app, deps);
+  secretRoutes(app, deps);
   webRoutes(app);
   return app;
 }

@@ -4,6 +4,7 @@ import { writeSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Level } from 'pino';
 import { systemClock, type Clock } from '../base/clock.ts';
+import { errorMessage } from '../base/errors.ts';
 import { withCrashPoint } from '../storage/crash-point-store.ts';
 import { openPostgresStore } from '../storage/postgres/postgres-store.ts';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.ts';
@@ -23,6 +24,9 @@ import { ServerEventLines } from './logs/server-event-lines.ts';
 import { refuseEmptyDatabase, secureDataDir } from './secure-data-dir.ts';
 import { CommitTrigger } from './triggers/commit-trigger.ts';
 import { startPoller } from './triggers/poller.ts';
+import { ProjectSecrets } from './secrets/project-secrets.ts';
+import { SecretCipher } from './secrets/secret-cipher.ts';
+import { loadSecretKey } from './secrets/secret-key.ts';
 
 export interface ServerOptions {
   dataDir: string;
@@ -32,6 +36,8 @@ export interface ServerOptions {
   joinToken?: string;
   /** Whether projects may use a repository on the server itself: a path, file:, loopback or link-local URL. */
   allowLocalRepos?: boolean;
+  /** The base64 of the 32-byte key that seals secrets; default <dataDir>/secret-key, made on first start. */
+  secretKey?: string;
   /** PostgreSQL instead of the embedded SQLite file <dataDir>/slipway.db. */
   databaseUrl?: string;
   limits?: Partial<EngineLimits>;
@@ -51,6 +57,9 @@ export interface ServerOptions {
 /** The exit code of a server stopped by its crash point, so a test tells it from a real failure. */
 export const CRASH_POINT_EXIT_CODE = 86;
 
+/** How often a server reads the secrets again, for those another server instance changed. */
+const SECRETS_REFRESH_MS = 5_000;
+
 export interface RunningServer {
   url: string;
   port: number;
@@ -68,6 +77,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const limits = { ...defaultEngineLimits, ...options.limits };
   const tokens = await loadServerTokens(options.dataDir, { admin: options.adminToken, join: options.joinToken });
   if (!options.databaseUrl) await refuseEmptyDatabase(join(options.dataDir, 'slipway.db'));
+  const secretKey = await loadSecretKey(options.dataDir, options.secretKey);
   const opened = options.databaseUrl ? await openPostgresStore(options.databaseUrl) : await openSqliteStore(join(options.dataDir, 'slipway.db'));
   // After the open, so the SQLite files it made are among them (`slipway server` also sets umask 077).
   await secureDataDir(options.dataDir);
@@ -82,12 +92,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Nobody is connected to a server that just started; each agent's grace period starts now.
   await store.agents.markAllOffline(clock.now());
 
+  // Every secret's value is known before the first line or event is written: both are masked.
+  const secrets = new ProjectSecrets({ store, cipher: new SecretCipher(secretKey), log });
+  await secrets.refresh();
+  // This server refreshes after its own changes; another instance's (PostgreSQL) are read here.
+  const secretsRefresh = setInterval(() => {
+    secrets.refresh().catch((err: unknown) => log.error({ err: errorMessage(err) }, 'could not read the secrets again'));
+  }, SECRETS_REFRESH_MS);
+  secretsRefresh.unref();
+  const mask = (text: string) => secrets.mask(text);
   const logTail = new LogTailHub();
-  const ingest = new LogIngest({ store, tail: logTail, log });
+  const ingest = new LogIngest({ store, tail: logTail, log, mask });
   const eventLines = new ServerEventLines({ store, ingest, log });
   // Events stored before a crash that had no line yet get theirs now.
   await eventLines.catchUp();
-  const events = new EventLog(store, clock, (event) => eventLines.write(event));
+  const events = new EventLog(store, clock, (event) => eventLines.write(event), mask);
   const retention = startLogRetention({
     store, clock, log,
     maxAgeMs: options.logRetention?.maxAgeMs === undefined ? defaultLogRetention.maxAgeMs : options.logRetention.maxAgeMs,
@@ -97,13 +116,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const blobs = new ArtifactBlobs(join(options.dataDir, 'artifacts'), maxArtifactBytes);
   const mirrors = new GitMirrors({ dataDir: options.dataDir });
   // The gateway wakes the engine, which delivers through the gateway: the wake comes only later.
-  const gateway = new AgentGateway({ store, clock, log, liveness: limits, logs: ingest, onChange: () => engine.wake() });
+  const gateway = new AgentGateway({ store, clock, log, liveness: limits, logs: ingest, secrets, onChange: () => engine.wake() });
   const engine: Engine = createEngine({ store, gateway, events, clock, log, limits, blobs });
   const trigger = new CommitTrigger({ store, mirrors, events, clock, log, onRuns: () => engine.wake() });
   const poller = startPoller({ store, trigger, clock, log });
 
-  const app = await buildHttpApp({ store, blobs, gateway, engine, events, mirrors, trigger, clock, log, tokens, maxArtifactBytes, logTail, allowLocalRepos: options.allowLocalRepos ?? false });
+  const app = await buildHttpApp({ store, blobs, gateway, engine, events, mirrors, trigger, clock, log, tokens, maxArtifactBytes, logTail, secrets, allowLocalRepos: options.allowLocalRepos ?? false });
   const close = async () => {
+    clearInterval(secretsRefresh);
     await poller.close();
     await engine.close();
     gateway.close();

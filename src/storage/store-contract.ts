@@ -13,6 +13,7 @@ import { describeLogSearchContract } from './contract/log-search-contract.ts';
 import { describeLogStoreContract } from './contract/log-store-contract.ts';
 import { describeProjectStoreContract } from './contract/project-store-contract.ts';
 import { describeRunStoreContract } from './contract/run-store-contract.ts';
+import { describeSecretStoreContract } from './contract/secret-store-contract.ts';
 import { describeTransactionContract } from './contract/transaction-contract.ts';
 import { describeUserStoreContract } from './contract/user-store-contract.ts';
 import type { Store } from './store.ts';
@@ -35,6 +36,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
     describeLogStoreContract(open);
     describeLogSearchContract(open);
     describeLogRetentionContract(open);
+    describeSecretStoreContract(open);
     describeTransactionContract(open);
     describeUserStoreContract(open);
   });

@@ -39,6 +39,8 @@ export interface StartRequest {
   deploymentId: string | null;
   /** slipway.yml `logs` of the version. */
   logs: string[];
+  /** The environment's secrets (name → value): the app gets them as environment variables. */
+  secrets?: Record<string, string>;
 }
 
 export type StartOutcome =
@@ -75,6 +77,7 @@ export async function startApp(deps: AppHostDeps, req: StartRequest): Promise<St
     stopTimeoutMs: run.stopTimeoutMs,
     cwd,
     baseEnv: deps.baseEnv,
+    secrets: req.secrets,
     backoff: deps.backoff,
     onNote: (text) => deps.logs?.note(app, text),
   });

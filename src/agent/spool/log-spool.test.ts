@@ -1,7 +1,7 @@
 // The on-disk spool with real files and a real SIGKILLed writer: numbering across restarts,
 // acknowledgements, a half-written record after a crash, checkpoints, and the disk limit.
 import { spawn } from 'node:child_process';
-import { appendFileSync, readdirSync } from 'node:fs';
+import { appendFileSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -42,6 +42,16 @@ async function readAll(spool: LogSpool, after = 0): Promise<LogLineIn[]> {
 const segments = () => readdirSync(dir).filter((f) => f.endsWith('.seg')).sort();
 
 describe('LogSpool', () => {
+  it('masks secrets in a line before it reaches the disk, so no value leaves the host in a line', async () => {
+    const spool = await openSpool({ mask: (text) => text.replaceAll('hunter2-secret', '***') });
+    spool.push(line('password is hunter2-secret'));
+    await spool.flush();
+    expect(await spool.read(0, 10)).toEqual([{ seq: 1, ...line('password is ***') }]);
+    const onDisk = segments().map((f) => readFileSync(path.join(dir, f), 'utf8')).join('');
+    expect(onDisk).toContain('password is ***');
+    expect(onDisk).not.toContain('hunter2');
+  });
+
   it('numbers lines from 1 and hands them out only once they are on disk', async () => {
     const spool = await openSpool();
     expect([spool.push(line('a')), spool.push(line('b'))]).toEqual([1, 2]);

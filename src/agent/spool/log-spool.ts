@@ -26,6 +26,8 @@ export interface LogSpoolOptions {
   maxBufferBytes?: number;
   /** For the agent's own log: lines dropped, damage repaired, writes failing. */
   onWarning?: (message: string) => void;
+  /** Masks secrets in a line's text before it is numbered and reaches the disk (default: none). */
+  mask?: (text: string) => string;
 }
 
 interface Pending {
@@ -85,6 +87,7 @@ export class LogSpool {
       dir: options.dir, maxBytes, flushMs: options.flushMs ?? 20, maxBufferBytes: options.maxBufferBytes ?? 1024 * 1024,
       segmentBytes: Math.max(4096, Math.min(options.segmentBytes ?? 4 * 1024 * 1024, Math.floor(maxBytes / 4))),
       onWarning: options.onWarning,
+      mask: options.mask ?? ((text: string) => text),
     };
     const { segments, checkpoints, nextSeq, acked } = await recoverSpool(options.dir, options.onWarning);
     const active = await open(segments.at(-1)!.path, 'a');
@@ -102,7 +105,7 @@ export class LogSpool {
    */
   push(line: LogLineDraft, checkpoint?: Checkpoint): number {
     const seq = this.nextSeq++;
-    const record: LogLineIn & { cp?: { k: string; v: unknown } } = { seq, ...line };
+    const record: LogLineIn & { cp?: { k: string; v: unknown } } = { seq, ...line, text: this.options.mask(line.text) };
     if (checkpoint) record.cp = { k: checkpoint.key, v: checkpoint.value };
     this.enqueue({ json: `${JSON.stringify(record)}\n`, seq, cp: checkpoint });
     return seq;

@@ -46,6 +46,8 @@ export interface AppSupervisorOptions {
   cwd: string;
   /** The environment the app inherits (default the agent's); its SLIPWAY_* variables are not passed on. */
   baseEnv?: NodeJS.ProcessEnv;
+  /** The environment's secrets, as variables; PORT and SLIPWAY_* win over them. */
+  secrets?: Record<string, string>;
   /** The supervisor's notes about the app (crashes, restarts, forced kills). */
   onNote?: (text: string) => void;
   backoff?: BackoffOptions;
@@ -220,6 +222,7 @@ export class AppSupervisor {
     const inherited = Object.entries(o.baseEnv ?? process.env).filter(([name]) => !name.startsWith('SLIPWAY_'));
     return {
       ...Object.fromEntries(inherited),
+      ...o.secrets,
       PORT: String(o.port),
       SLIPWAY_APP: o.app,
       SLIPWAY_VERSION: o.version,

@@ -39,7 +39,7 @@ Example:
         limits: { agentGraceMs: parseDuration(opts.agentGrace)!, heartbeatTimeoutMs: parseDuration(opts.heartbeatTimeout)! },
         logRetention: { maxAgeMs: limitOf(opts.logRetention, parseDuration), maxBytes: limitOf(opts.logMaxSize, parseByteSize) },
         allowLocalRepos: opts.allowLocalRepos ?? false,
-        adminToken: process.env.SLIPWAY_ADMIN_TOKEN, joinToken: process.env.SLIPWAY_JOIN_TOKEN, databaseUrl: process.env.SLIPWAY_DATABASE_URL,
+        adminToken: process.env.SLIPWAY_ADMIN_TOKEN, joinToken: process.env.SLIPWAY_JOIN_TOKEN, secretKey: process.env.SLIPWAY_SECRET_KEY, databaseUrl: process.env.SLIPWAY_DATABASE_URL,
         // Tests only, so not in --help: the crash-at-every-write test stops the server after a commit.
         ...crashPoint(process.env.SLIPWAY_TEST_CRASH_AFTER_TRANSACTIONS),
       }).catch((err: unknown) => {

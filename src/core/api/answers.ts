@@ -116,3 +116,13 @@ export interface GrantAnswer {
   grant: Grant;
   changed: boolean;
 }
+
+/** A secret as the API shows it: never its value. */
+export interface SecretAnswer {
+  name: string;
+  /** Its environment; null: every environment of the project. */
+  env: string | null;
+  /** Build jobs get it too. */
+  build: boolean;
+  updatedAt: number;
+}

@@ -130,7 +130,16 @@ export const agentMessageSchema = z.discriminatedUnion('type', [
 export type AgentMessage = z.infer<typeof agentMessageSchema>;
 
 export const serverMessageSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('command'), id: z.string(), command: commandSchema }),
+  z.object({
+    type: z.literal('command'),
+    id: z.string(),
+    command: commandSchema,
+    /**
+     * The secrets the process the command starts gets, by name (an app, a job). Added by the
+     * gateway as it sends the command, so their values are never stored with it.
+     */
+    secrets: z.record(z.string(), z.string()).optional(),
+  }),
   /** Every log line up to and including `seq` is stored: the agent may forget them. */
   z.object({ type: z.literal('log_ack'), seq: z.number() }),
   z.object({ type: z.literal('heartbeat_ack') }),

@@ -8,6 +8,7 @@ import type { EventLog } from '../engine/event-log.ts';
 import type { AgentGateway } from '../gateway/agent-gateway.ts';
 import type { GitMirrors } from '../git/git-mirrors.ts';
 import type { LogTailHub } from '../logs/log-tail-hub.ts';
+import type { ProjectSecrets } from '../secrets/project-secrets.ts';
 import type { CommitTrigger } from '../triggers/commit-trigger.ts';
 
 export interface ApiDeps {
@@ -26,4 +27,6 @@ export interface ApiDeps {
   allowLocalRepos?: boolean;
   /** Live tail of the central log: lines as they are stored. */
   logTail: LogTailHub;
+  /** Sealing, opening and masking secrets. */
+  secrets: ProjectSecrets;
 }

@@ -36,8 +36,16 @@ export class StaleAction extends Error {
 export class EventLog {
   private readonly listeners = new Set<(event: SlipwayEvent) => void>();
 
-  /** `toLog` writes the stored event to the central log; it must not throw (see ServerEventLines). */
-  constructor(private readonly store: Store, private readonly clock: Clock, private readonly toLog?: (event: SlipwayEvent) => Promise<void>) {}
+  /**
+   * `toLog` writes the stored event to the central log; it must not throw (see ServerEventLines).
+   * `mask` masks secrets in an event's message (one from an agent's answer, say) before it is stored.
+   */
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly toLog?: (event: SlipwayEvent) => Promise<void>,
+    private readonly mask: (text: string) => string = (text) => text,
+  ) {}
 
   /**
    * Runs `work` in one store transaction. The events it emits are stored in that transaction; after
@@ -81,7 +89,7 @@ export class EventLog {
     return {
       at: this.clock.now(),
       kind,
-      message,
+      message: this.mask(message),
       projectId: refs.projectId ?? null,
       runId: refs.runId ?? null,
       deploymentId: refs.deploymentId ?? null,

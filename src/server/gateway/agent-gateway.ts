@@ -10,6 +10,7 @@ import type { Agent } from '../../core/model.ts';
 import { parseAgentMessage, PROTOCOL_VERSION, type AgentMessage, type ServerMessage } from '../../core/protocol/messages.ts';
 import type { Store } from '../../storage/store.ts';
 import type { LogIngest } from '../logs/log-ingest.ts';
+import type { ProjectSecrets } from '../secrets/project-secrets.ts';
 
 export interface AgentGatewayDeps {
   store: Store;
@@ -20,6 +21,8 @@ export interface AgentGatewayDeps {
   liveness: AgentLivenessLimits;
   /** Where agents' log lines go; resolves with the seq to acknowledge once they are stored. */
   logs: Pick<LogIngest, 'fromAgent'>;
+  /** The secrets a command's process gets, added as it is sent, and the masking of results. */
+  secrets?: Pick<ProjectSecrets, 'forCommand' | 'maskResult'>;
 }
 
 export class AgentGateway {
@@ -101,7 +104,9 @@ export class AgentGateway {
     const socket = this.connections.get(agentId);
     if (!socket) return;
     for (const cmd of await this.deps.store.commands.listPending(agentId)) {
-      this.send(socket, { type: 'command', id: cmd.id, command: cmd.command });
+      // Opened now, for this send only: agent_commands never holds a value.
+      const secrets = await this.deps.secrets?.forCommand(cmd.command) ?? {};
+      this.send(socket, { type: 'command', id: cmd.id, command: cmd.command, ...(Object.keys(secrets).length > 0 ? { secrets } : {}) });
     }
   }
 
@@ -132,13 +137,16 @@ export class AgentGateway {
         break;
       case 'progress':
         break;
-      case 'result':
-        if (await store.commands.complete(message.commandId, message.result, now, agent.id)) {
+      case 'result': {
+        // The agent masked the values it was given; every value is masked again here.
+        const result = this.deps.secrets?.maskResult(message.result) ?? message.result;
+        if (await store.commands.complete(message.commandId, result, now, agent.id)) {
           this.deps.onChange();
         } else if ((await store.commands.get(message.commandId))?.agentId !== agent.id) {
           this.deps.log.warn({ agent: agent.name, command: message.commandId }, 'ignored a result for a command that was not sent to this agent');
         }
         break;
+      }
     }
   }
 

@@ -110,4 +110,14 @@ describe('LogIngest', () => {
     expect(first).toMatchObject({ source: 'agent-id', host: 'web-1', seq: 4, app: null, env: null, level: null, runId: null, deploymentId: null });
     expect(second).toMatchObject({ source: 'agent-id', host: 'web-1', seq: 5, app: 'hello', env: 'testing', level: 'warn', runId: 'r1', deploymentId: 'd1', stream: 'deploy' });
   });
+
+  it('masks secrets in every line it stores and publishes, whoever sent it', async () => {
+    const masking = new LogIngest({ store, tail, log: pino({ level: 'silent' }), mask: (text) => text.replaceAll('s3cret-value', '***') });
+    const seen: LogLine[] = [];
+    tail.subscribe({}, (lines) => seen.push(...lines));
+    await masking.fromAgent({ id: 'agent-id', name: 'web-1' }, [{ seq: 1, at: 10, stream: 'app', text: 'token=s3cret-value' }]);
+    await masking.append([{ ...logLine('server', 1), text: 'also s3cret-value here' }]);
+    expect((await store.logs.search({ order: 'asc', limit: 10 })).map((l) => l.text)).toEqual(['token=***', 'also *** here']);
+    expect(seen.map((l) => l.text)).toEqual(['token=***', 'also *** here']);
+  });
 });

@@ -11,6 +11,8 @@ export interface LogIngestDeps {
   store: Store;
   tail: LogTailHub;
   log: Logger;
+  /** Masks secrets in a line's text before it is stored (the server knows every value). */
+  mask?: (text: string) => string;
 }
 
 interface Pending {
@@ -43,14 +45,16 @@ export class LogIngest {
   constructor(private readonly deps: LogIngestDeps) {}
 
   /**
-   * Stores the lines of one source (those already stored are skipped) and publishes the new ones to the tail.
+   * Stores the lines of one source (those already stored are skipped; secrets masked) and publishes the new ones to the tail.
    * Resolves once they are committed: only then may a sender forget them. Rejects when the
    * database refuses them.
    */
   append(lines: NewLogLine[]): Promise<void> {
     if (lines.length === 0) return Promise.resolve();
+    const { mask } = this.deps;
+    const masked = mask ? lines.map((line) => ({ ...line, text: mask(line.text) })) : lines;
     return new Promise((resolve, reject) => {
-      this.pending.push({ source: lines[0]!.source, lines, resolve, reject });
+      this.pending.push({ source: lines[0]!.source, lines: masked, resolve, reject });
       // Started in the check phase: batches that arrived in the same turn of the event loop
       // (several agents at once) are written together.
       this.writing ??= new Promise<void>((done) => setImmediate(() => void this.drain().finally(done)));

@@ -12,6 +12,7 @@ import { createKyselyJobStore } from './job-store.ts';
 import { createKyselyLogStore } from './log-store.ts';
 import { createKyselyProjectStore } from './project-store.ts';
 import { createKyselyRunStore } from './run-store.ts';
+import { createKyselySecretStore } from './secret-store.ts';
 import type { StoreContext } from './store-context.ts';
 import { createKyselyUserStore } from './user-store.ts';
 import type { Database } from './tables.ts';
@@ -45,6 +46,7 @@ export function createKyselyStore(context: StoreContext, adapter: KyselyStoreAda
     events: createKyselyEventStore(context),
     logs: createKyselyLogStore(context, adapter.appendLogs(db)),
     users: createKyselyUserStore(context),
+    secrets: createKyselySecretStore(context),
     transaction(work) {
       if (db.isTransaction) return work(store);
       return db.transaction().execute((trx) => work(createKyselyStore({ ...context, db: trx }, adapter)));

@@ -220,6 +220,16 @@ export interface StageApprovalsTable {
   at: number;
 }
 
+/** A secret's ciphertext; `scope` is its environment or '' for the whole project. */
+export interface SecretsTable {
+  project_id: string;
+  scope: string;
+  name: string;
+  build: number;
+  ciphertext: string;
+  updated_at: number;
+}
+
 export interface Database {
   projects: ProjectsTable;
   runs: RunsTable;
@@ -239,4 +249,5 @@ export interface Database {
   user_tokens: UserTokensTable;
   grants: GrantsTable;
   stage_approvals: StageApprovalsTable;
+  secrets: SecretsTable;
 }

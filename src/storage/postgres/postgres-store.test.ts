@@ -66,7 +66,8 @@ function describePostgres(url: string): void {
     }
   }
 
-  describe('openPostgresStore', () => {
+  // Each test migrates fresh schemas from nothing (every migration, in two instances at once): seconds on a busy machine.
+  describe('openPostgresStore', { timeout: 20_000 }, () => {
     async function twoInstances(): Promise<[Store, Store]> {
       const schema = freshSchema();
       const first = await openPostgresStore(url, { schema });
