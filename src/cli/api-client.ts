@@ -5,6 +5,7 @@ import { AuthError, ConflictError, ForbiddenError, InputError, NotFoundError, Sl
 export interface ApiClient {
   get<T>(path: string): Promise<T>;
   post<T>(path: string, body: unknown): Promise<T>;
+  delete<T>(path: string): Promise<T>;
 }
 
 export function apiClientFromEnv(env: NodeJS.ProcessEnv): ApiClient {
@@ -21,6 +22,7 @@ export function apiClientFromEnv(env: NodeJS.ProcessEnv): ApiClient {
   return {
     get: (path) => explained(client.get(path)),
     post: (path, body) => explained(client.post(path, body)),
+    delete: (path) => explained(client.delete(path)),
   };
 }
 
@@ -51,6 +53,7 @@ export function createApiClient(url: string, token: string): ApiClient {
   return {
     get: (path) => call('GET', path),
     post: (path, body) => call('POST', path, body),
+    delete: (path) => call('DELETE', path),
   };
 }
 

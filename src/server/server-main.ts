@@ -1,5 +1,6 @@
 // Wires one Slipway server: store, engine, agent gateway, triggers and the HTTP app. The CLI's
 // `slipway server` reads flags and environment variables and calls startServer.
+import type { AcceptAgents } from '../core/agents/enrollment-decision.ts';
 import { writeSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Level } from 'pino';
@@ -34,6 +35,8 @@ export interface ServerOptions {
   limits?: Partial<EngineLimits>;
   logLevel?: Level | 'silent';
   maxArtifactBytes?: number;
+  /** New agents: active at once (`auto`, the default) or pending until an admin accepts them. */
+  acceptAgents?: AcceptAgents;
   /** The central log's maximum age and size (null: no limit); default 30 days and 2 GiB. */
   logRetention?: Partial<LogRetentionLimits>;
   clock?: Clock;
@@ -96,7 +99,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const trigger = new CommitTrigger({ store, mirrors, events, clock, log, onRuns: () => engine.wake() });
   const poller = startPoller({ store, trigger, clock, log });
 
-  const app = await buildHttpApp({ store, blobs, gateway, engine, events, mirrors, trigger, clock, log, tokens, maxArtifactBytes, logTail });
+  const app = await buildHttpApp({ store, blobs, gateway, engine, events, mirrors, trigger, clock, log, tokens, maxArtifactBytes, logTail, acceptAgents: options.acceptAgents ?? 'auto' });
   const close = async () => {
     await poller.close();
     await engine.close();

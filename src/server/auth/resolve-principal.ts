@@ -24,6 +24,7 @@ export function createPrincipalResolver(deps: { store: Store; tokens: { admin: s
     if (sameSecret(token, deps.tokens.admin)) return BOOTSTRAP_ADMIN;
     if (sameSecret(token, deps.tokens.join)) return JOIN_TOKEN_HOLDER;
     const agent = await deps.store.agents.getByTokenHash(hashToken(token));
-    return agent ? agentPrincipal(agent) : ANONYMOUS;
+    // Revoking or removing replaces the token too; the status check keeps it refused regardless.
+    return agent && (agent.status === 'active' || agent.status === 'pending') ? agentPrincipal(agent) : ANONYMOUS;
   };
 }

@@ -70,6 +70,9 @@ export interface JobsTable {
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
+  upload_token_hash: string | null;
+  upload_sha256: string | null;
+  upload_size: number | null;
 }
 
 export interface ArtifactsTable {
@@ -94,6 +97,8 @@ export interface AgentsTable {
   last_seen_at: number;
   apps: string;
   enrolled_at: number;
+  status: Generated<string>;
+  enroll_allowed: Generated<number>;
 }
 
 export interface DeploymentsTable {
