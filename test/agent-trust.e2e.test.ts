@@ -3,6 +3,7 @@
 // closes its open connection; a removed agent is in no environment; with --accept-agents manual a
 // new agent waits as pending until an admin accepts it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LogSearchAnswer } from '../src/core/api/answers.ts';
 import type { Agent } from '../src/core/model.ts';
 import { ProtocolAgent } from './support/protocol-agent.ts';
 import { TestFleet } from './support/test-fleet.ts';
@@ -70,6 +71,20 @@ describe('agent trust', () => {
     // One time only.
     expect((await enroll('web-1', { env: 'production' })).status).toBe(409);
     agents[0]!.close();
+  }, 60_000);
+
+  it('clamps a forged time to the server\'s clock and cuts a line longer than 64 KiB, marking the cut', async () => {
+    const logger = await ProtocolAgent.enroll(fleet.url, fleet.tokens.join, 'logger-1', { env: 'testing' });
+    agents.push(logger);
+    expect((await call('POST', '/api/v1/agents/logger-1/accept', fleet.tokens.admin)).status).toBe(200);
+    await logger.send([
+      { seq: 1, at: Date.UTC(2100, 0, 1), stream: 'app', text: 'from the future' },
+      { seq: 2, at: Date.now(), stream: 'app', text: `${'x'.repeat(1024 * 1024)}tail` },
+    ]);
+    const lines = (await fleet.api.get<LogSearchAnswer>('/api/v1/logs?host=logger-1&order=asc&limit=10')).lines;
+    expect(lines).toHaveLength(2);
+    expect(lines.find((l) => l.text === 'from the future')!.at).toBeLessThanOrEqual(Date.now() + 5 * 60_000);
+    expect(lines.find((l) => l.text.startsWith('x'))!.text).toBe(`${'x'.repeat(65_536)} … [cut at 65536 bytes]`);
   }, 60_000);
 
   it('refuses a revoked agent\'s token at once and closes its open connection', async () => {

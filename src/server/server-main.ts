@@ -80,7 +80,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   await store.agents.markAllOffline(clock.now());
 
   const logTail = new LogTailHub();
-  const ingest = new LogIngest({ store, tail: logTail, log });
+  const ingest = new LogIngest({ store, tail: logTail, log, clock });
   const eventLines = new ServerEventLines({ store, ingest, log });
   // Events stored before a crash that had no line yet get theirs now.
   await eventLines.catchUp();

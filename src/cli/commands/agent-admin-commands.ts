@@ -10,6 +10,7 @@ export function addAgentAdminCommands(agent: Command): void {
   agent.command('list')
     .description('list agents: name, status, online, labels')
     .option('--json', 'print JSON')
+    .addHelpText('after', '\nExample:\n  slipway agent list')
     .action(async (opts: { json?: boolean }) => {
       const agents = await apiClientFromEnv(process.env).get<Agent[]>('/api/v1/agents');
       if (opts.json) return void process.stdout.write(`${JSON.stringify(agents, null, 2)}\n`);
@@ -23,6 +24,7 @@ export function addAgentAdminCommands(agent: Command): void {
     agent.command(name)
       .description(description)
       .argument('<name>', 'the agent\'s name')
+      .addHelpText('after', `\nExample:\n  slipway agent ${name} web-1`)
       .action(async (agentName: string) => {
         await send(`/api/v1/agents/${encodeURIComponent(agentName)}`);
         process.stdout.write(`agent ${agentName} ${done}\n`);

@@ -26,9 +26,6 @@ export function createKyselyJobStore({ db }: StoreContext): JobStore {
         created_at: at,
         started_at: null,
         finished_at: null,
-        upload_token_hash: null,
-        upload_sha256: null,
-        upload_size: null,
       };
       await db.insertInto('jobs').values(row).execute();
       return toJob({ ...row, seq: 0 });

@@ -70,9 +70,6 @@ export interface JobsTable {
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
-  upload_token_hash: string | null;
-  upload_sha256: string | null;
-  upload_size: number | null;
 }
 
 export interface ArtifactsTable {
