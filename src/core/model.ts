@@ -133,7 +133,16 @@ export interface Agent {
   lastSeenAt: number;
   apps: AppOnHost[];
   enrolledAt: number;
+  /**
+   * `active` works; `pending` waits for an admin to accept it (`--accept-agents manual`);
+   * `revoked` and `removed` have no valid token. Only an active agent is in an environment or runs jobs.
+   */
+  status: AgentStatus;
+  /** An admin allowed its name to be enrolled once more (a host whose root was wiped). */
+  enrollAllowed: boolean;
 }
+
+export type AgentStatus = 'active' | 'pending' | 'revoked' | 'removed';
 
 export type DeploymentKind = 'deploy' | 'rollback';
 export type DeploymentStatus = 'staging' | 'activating' | 'rolling_back' | 'succeeded' | 'rolled_back' | 'failed';

@@ -96,7 +96,7 @@ describe('the HTTP app', () => {
     const body = { name: 'web-2', labels: { env: 'testing' } };
     expect((await call('POST', '/api/v1/agents/enroll', tokens.admin, body)).statusCode).toBe(201);
     expect((await call('POST', '/api/v1/agents/enroll', webToken, body)).statusCode).toBe(403);
-    expect((await call('POST', '/api/v1/agents/enroll', tokens.join, body)).statusCode).toBe(201);
+    expect((await call('POST', '/api/v1/agents/enroll', tokens.join, { ...body, name: 'web-3' })).statusCode).toBe(201);
   });
 
   it('records the principal as the approver, not the "by" in the body', async () => {

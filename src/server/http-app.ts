@@ -3,6 +3,7 @@
 import websocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { SlipwayError, type ErrorKind } from '../base/errors.ts';
+import { agentAdminRoutes } from './api/agent-admin-routes.ts';
 import { agentRoutes } from './api/agent-routes.ts';
 import { authorizeRequests, requires } from './auth/authorize-requests.ts';
 import { createPrincipalResolver } from './auth/resolve-principal.ts';
@@ -48,6 +49,7 @@ export async function buildHttpApp(deps: ApiDeps): Promise<FastifyInstance> {
   authorizeRequests(app, createPrincipalResolver(deps));
   app.get('/api/v1/health', requires('public'), () => ({ ok: true }));
   agentRoutes(app, deps);
+  agentAdminRoutes(app, deps);
   projectRoutes(app, deps);
   runRoutes(app, deps);
   userRoutes(app, deps);

@@ -1,5 +1,6 @@
 // Wires one Slipway server: store, engine, agent gateway, triggers and the HTTP app. The CLI's
 // `slipway server` reads flags and environment variables and calls startServer.
+import type { AcceptAgents } from '../core/agents/enrollment-decision.ts';
 import { writeSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Level } from 'pino';
@@ -43,6 +44,8 @@ export interface ServerOptions {
   limits?: Partial<EngineLimits>;
   logLevel?: Level | 'silent';
   maxArtifactBytes?: number;
+  /** New agents: active at once (`auto`, the default) or pending until an admin accepts them. */
+  acceptAgents?: AcceptAgents;
   /** The central log's maximum age and size (null: no limit); default 30 days and 2 GiB. */
   logRetention?: Partial<LogRetentionLimits>;
   clock?: Clock;
@@ -102,7 +105,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   secretsRefresh.unref();
   const mask = (text: string) => secrets.mask(text);
   const logTail = new LogTailHub();
-  const ingest = new LogIngest({ store, tail: logTail, log, mask });
+  const ingest = new LogIngest({ store, tail: logTail, log, mask, clock });
   const eventLines = new ServerEventLines({ store, ingest, log });
   // Events stored before a crash that had no line yet get theirs now.
   await eventLines.catchUp();
@@ -121,7 +124,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const trigger = new CommitTrigger({ store, mirrors, events, clock, log, onRuns: () => engine.wake() });
   const poller = startPoller({ store, trigger, clock, log });
 
-  const app = await buildHttpApp({ store, blobs, gateway, engine, events, mirrors, trigger, clock, log, tokens, maxArtifactBytes, logTail, secrets, allowLocalRepos: options.allowLocalRepos ?? false });
+  const app = await buildHttpApp({ store, blobs, gateway, engine, events, mirrors, trigger, clock, log, tokens, maxArtifactBytes, logTail, secrets, allowLocalRepos: options.allowLocalRepos ?? false, acceptAgents: options.acceptAgents ?? 'auto' });
   const close = async () => {
     clearInterval(secretsRefresh);
     await poller.close();

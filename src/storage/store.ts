@@ -157,20 +157,35 @@ export interface NewAgent {
   tokenHash: string;
   address: string;
   port: number | null;
+  /** `active` unless given: `pending` when the server waits for an admin to accept new agents. */
+  status?: 'active' | 'pending';
 }
 
 export interface AgentStore {
   /**
-   * Enrolls an agent, or re-enrolls the one with this name (a host whose root was wiped): the
-   * new token replaces the old one; its id and labels stay (only an admin changes labels).
+   * Enrolls a new agent under a name no agent has (the caller decides; a taken name throws as
+   * the unique constraint it breaks would).
    */
   enroll(agent: NewAgent, at: number): Promise<Agent>;
+  /**
+   * Enrolls the agent with this id again (an admin allowed it, or it was removed): the new token,
+   * address, port and status replace the old ones, the one-time permission is used up; labels
+   * change only when given. Undefined when no agent has this id.
+   */
+  reenroll(id: string, agent: Omit<NewAgent, 'name' | 'labels' | 'status'> & { labels?: Labels; status: 'active' | 'pending' }, at: number): Promise<Agent | undefined>;
   get(id: string): Promise<Agent | undefined>;
+  getByName(name: string): Promise<Agent | undefined>;
+  /** The agent holding this token hash, whatever its status (the caller refuses revoked and removed ones). */
   getByTokenHash(tokenHash: string): Promise<Agent | undefined>;
+  /**
+   * Revokes or removes the agent: its status changes and its token is replaced by `tokenHash`
+   * (one nobody holds), so the old token finds no agent at once; it goes offline.
+   */
+  retire(id: string, status: 'revoked' | 'removed', tokenHash: string): Promise<void>;
   /** Every agent, by name. */
   list(): Promise<Agent[]>;
   /** Records what the agent said about itself when it connected. */
-  update(id: string, patch: Partial<Pick<Agent, 'labels' | 'address' | 'port' | 'apps' | 'online' | 'lastSeenAt'>>): Promise<void>;
+  update(id: string, patch: Partial<Pick<Agent, 'labels' | 'address' | 'port' | 'apps' | 'online' | 'lastSeenAt' | 'status' | 'enrollAllowed'>>): Promise<void>;
   /** At server start: nobody is connected yet; each agent's grace period starts now. */
   markAllOffline(at: number): Promise<void>;
 }

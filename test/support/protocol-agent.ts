@@ -11,7 +11,7 @@ export class ProtocolAgent {
   readonly commands: { id: string; command: { kind: string } }[] = [];
 
   private constructor(
-    readonly url: string, readonly name: string, readonly agentId: string, private readonly token: string,
+    readonly url: string, readonly name: string, readonly agentId: string, readonly token: string,
     /** The labels its hello claims: the enrolled ones unless the test makes it lie. */
     private readonly helloLabels: Record<string, string>,
   ) {}
@@ -29,6 +29,9 @@ export class ProtocolAgent {
     return agent;
   }
 
+  /** The close code of the last connection the server closed, if it closed one. */
+  closedWith: number | undefined;
+
   /** The highest seq the server acknowledged on the current connection, or -1. */
   get acknowledged(): number {
     return this.acked;
@@ -44,6 +47,9 @@ export class ProtocolAgent {
       const message = JSON.parse(data.toString()) as { type: string; seq?: number; id?: string; command?: { kind: string } };
       if (message.type === 'log_ack' && message.seq !== undefined) this.acked = Math.max(this.acked, message.seq);
       if (message.type === 'command' && message.id && message.command) this.commands.push({ id: message.id, command: message.command });
+    });
+    socket.on('close', (code: number) => {
+      if (this.socket === socket) this.closedWith = code;
     });
     socket.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, name: this.name, labels: this.helloLabels, address: '127.0.0.1', port: null, apps: [], running: [] }));
     this.socket = socket;

@@ -1,4 +1,5 @@
-// `slipway agent`: runs an agent until SIGINT or SIGTERM, then stops the apps it supervises.
+// `slipway agent`: runs an agent until SIGINT or SIGTERM, then stops the apps it supervises; its
+// subcommands (list, rm, revoke, accept, allow-enroll) are an admin's.
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -8,6 +9,7 @@ import { InputError } from '../../base/errors.ts';
 import type { Labels } from '../../core/model.ts';
 import { parseLabels, parsePort, parseSize } from '../options.ts';
 import { untilSignal } from '../until-signal.ts';
+import { addAgentAdminCommands } from './agent-admin-commands.ts';
 
 interface AgentFlags {
   server: string;
@@ -25,9 +27,10 @@ interface AgentFlags {
 }
 
 export function agentCommand(): Command {
-  return new Command('agent')
+  const agent: Command = new Command('agent')
     .description('run an agent on this host: it dials the server, deploys and supervises apps, and runs jobs with role=runner')
-    .requiredOption('--server <url>', 'the server, e.g. http://slipway.internal:7700')
+    // Required for the daemon, but not a requiredOption: commander would demand it of the subcommands too.
+    .option('--server <url>', 'the server, e.g. http://slipway.internal:7700 (required)')
     .option('--join-token-file <file>', 'a file holding the server\'s join token (needed the first time only)')
     .option('--join-token <token>', 'the join token itself; other users of the host see it in `ps`: prefer --join-token-file or SLIPWAY_JOIN_TOKEN')
     .option('--name <name>', 'this host\'s name', hostname())
@@ -45,8 +48,10 @@ Environment:
 
 Example:
   slipway agent --server http://127.0.0.1:7700 --join-token-file /etc/slipway/join-token --name web-1 \\
-    --labels env=production,role=web --root /var/lib/slipway-agent --port 8080`)
-    .action(async (flags: AgentFlags) => {
+    --labels env=production,role=web --root /var/lib/slipway-agent --port 8080
+  slipway agent list      (and rm|revoke|accept|allow-enroll NAME: an admin's commands)`)
+    .action(async (flags: Omit<AgentFlags, 'server'> & { server?: string }) => {
+      if (flags.server === undefined) agent.error('error: required option \'--server <url>\' not specified');
       const log = pino({ level: 'info' });
       const { startAgent } = await import('../../agent/agent-main.ts');
       const { lookUpJobUser } = await import('../../agent/runner/job-user.ts');
@@ -54,15 +59,17 @@ Example:
       // Read once, and gone from what the agent's children (its apps) inherit.
       delete process.env.SLIPWAY_JOIN_TOKEN;
       const asRoot = process.getuid?.() === 0;
-      const agent = await startAgent({
+      const running = await startAgent({
         serverUrl: flags.server, joinToken, name: flags.name, labels: flags.labels,
         root: resolve(flags.root), ...(flags.workDir ? { workDir: resolve(flags.workDir) } : {}),
         ...(asRoot ? { jobUser: lookUpJobUser(flags.jobUser) } : {}), ...(process.env.PATH ? { jobPath: process.env.PATH } : {}),
         port: flags.port ?? null, address: flags.address, spoolMaxBytes: flags.spoolMax, log,
       });
       await untilSignal();
-      await agent.close({ stopApps: !flags.keepApps });
+      await running.close({ stopApps: !flags.keepApps });
     });
+  addAgentAdminCommands(agent);
+  return agent;
 }
 
 /** The join token kept in `file` (surrounding white space dropped), or undefined without a file. */

@@ -16,6 +16,7 @@ export function serverCommand(): Command {
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'))
     .option('--agent-grace <duration>', 'how long a disconnected agent may take to come back before its host counts as failed', checkDuration, '15s')
     .option('--heartbeat-timeout <duration>', 'how long a connected agent may stay silent', checkDuration, '15s')
+    .addOption(new Option('--accept-agents <mode>', 'new agents: "auto" works at once; "manual" waits as pending until `slipway agent accept NAME`').choices(['auto', 'manual']).default('auto'))
     .option('--log-retention <duration>', 'how long the central log keeps a line ("off": no limit)', checkLimit(parseDuration, 'a duration like "30d" or "12h"'), '30d')
     .option('--log-max-size <size>', 'the central log\'s size, oldest lines removed first ("off": no limit)', checkLimit(parseByteSize, 'a size like "2GiB" or "500MB"'), '2GiB')
     .option('--allow-local-repos', 'let projects use repositories on this server itself: paths, file: URLs, loopback and link-local hosts (the demo does; otherwise a project\'s owner could read the server\'s files or probe its ports)')
@@ -28,7 +29,7 @@ Environment:
 Example:
   slipway server --data /var/lib/slipway --port 7700 --log-retention 14d --log-max-size 10GiB`)
     .action(async (opts: {
-      data: string; port: number; host: string; logLevel: 'info'; allowLocalRepos?: boolean; agentGrace: string; heartbeatTimeout: string; logRetention: string; logMaxSize: string;
+      data: string; port: number; host: string; logLevel: 'info'; allowLocalRepos?: boolean; agentGrace: string; heartbeatTimeout: string; logRetention: string; logMaxSize: string; acceptAgents: 'auto' | 'manual';
     }) => {
       // What the server writes from here on (the database, mirrors, artifacts) is its own alone.
       process.umask(0o077);
@@ -36,6 +37,7 @@ Example:
       const { startServer } = await import('../../server/server-main.ts');
       const server = await startServer({
         dataDir: resolve(opts.data), port: opts.port, host: opts.host, logLevel: opts.logLevel,
+        acceptAgents: opts.acceptAgents,
         limits: { agentGraceMs: parseDuration(opts.agentGrace)!, heartbeatTimeoutMs: parseDuration(opts.heartbeatTimeout)! },
         logRetention: { maxAgeMs: limitOf(opts.logRetention, parseDuration), maxBytes: limitOf(opts.logMaxSize, parseByteSize) },
         allowLocalRepos: opts.allowLocalRepos ?? false,

@@ -6,7 +6,7 @@ import type { Grant } from './roles.ts';
 import { ROLE_PERMISSIONS } from './roles.ts';
 
 function agent(labels: Record<string, string>): Agent {
-  return { id: 'a1', name: 'web-1', labels, address: '127.0.0.1', port: null, online: true, lastSeenAt: 0, apps: [], enrolledAt: 0 };
+  return { id: 'a1', name: 'web-1', labels, address: '127.0.0.1', port: null, online: true, lastSeenAt: 0, apps: [], enrolledAt: 0, status: 'active', enrollAllowed: false };
 }
 
 const allowed = (principal: Parameters<typeof can>[0]) => PERMISSIONS.filter((p) => can(principal, p));

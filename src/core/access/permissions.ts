@@ -53,8 +53,8 @@ const AGENT_ONLY: ReadonlySet<Permission> = new Set(['agent.connect', 'artifact.
  * bootstrap admin may do everything but what only an agent does as itself (hold the agent
  * connection, upload as a runner); an agent only what agents do, and uploads only as a runner
  * (labels are fixed at enrollment and changed only by an admin, so the label can be trusted);
- * the join token only enrolls; a user what one of their grants covers (see `covers`); nobody
- * else anything. Pure: no I/O, no clock.
+ * a pending agent only connects, a revoked or removed one nothing; the join token only enrolls;
+ * a user what one of their grants covers (see `covers`); nobody else anything. Pure: no I/O, no clock.
  */
 export function can(principal: Principal, permission: Permission, scope: AccessScope = {}): boolean {
   switch (principal.kind) {
@@ -64,6 +64,8 @@ export function can(principal: Principal, permission: Permission, scope: AccessS
       return principal.grants.some((grant) => covers(grant, permission, scope));
     case 'agent':
       if (!AGENT_PERMISSIONS.has(permission)) return false;
+      // A pending agent may hold its connection (and is handed nothing); revoked and removed ones nothing.
+      if (principal.agent.status !== 'active') return principal.agent.status === 'pending' && permission === 'agent.connect';
       return permission !== 'artifact.upload' || isRunner(principal.agent);
     case 'join':
       return permission === 'agent.enroll';

@@ -1,9 +1,13 @@
 // Which agents an environment's label selector picks, in the order a deployment goes through them.
-import type { Labels } from '../model.ts';
+import type { AgentStatus, Labels } from '../model.ts';
 
-/** The agents whose labels include every label of the selector, by name. */
-export function selectHosts<A extends { name: string; labels: Labels }>(agents: A[], selector: Labels): A[] {
+/**
+ * The agents whose labels include every label of the selector, by name. An agent that is pending, revoked or removed
+ * is in no environment (a record without a status, as in older tests, counts as active).
+ */
+export function selectHosts<A extends { name: string; labels: Labels; status?: AgentStatus }>(agents: A[], selector: Labels): A[] {
   return agents
+    .filter((a) => (a.status ?? 'active') === 'active')
     .filter((a) => Object.entries(selector).every(([k, v]) => a.labels[k] === v))
     .sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -4,13 +4,15 @@ import type { FastifyInstance } from 'fastify';
 import type {} from '@fastify/websocket';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
-import { ForbiddenError, NotFoundError } from '../../base/errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError } from '../../base/errors.ts';
 import { newToken } from '../../base/ids.ts';
 import type { Principal } from '../../core/access/principal.ts';
+import { decideEnrollment } from '../../core/agents/enrollment-decision.ts';
 import type { ArtifactUploadAnswer, EnrollmentAnswer } from '../../core/api/answers.ts';
 import { formatLabels, sameLabels } from '../../core/deploy/select-hosts.ts';
 import type { Agent } from '../../core/model.ts';
 import { projectScope, requires } from '../auth/authorize-requests.ts';
+import { StaleAction } from '../engine/event-log.ts';
 import { hashToken } from '../auth/tokens.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { parseInput } from './parse-input.ts';
@@ -35,17 +37,28 @@ export function agentRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post('/api/v1/agents/enroll', requires('agent.enroll'), async (request, reply) => {
     const body = parseInput(enrollBody, request.body, 'enrollment');
     const token = newToken('swt');
+    const tokenHash = hashToken(token);
     const agent = await deps.events.transaction(async (tx) => {
-      const enrolled = await tx.store.agents.enroll({ ...body, tokenHash: hashToken(token) }, deps.clock.now());
-      await tx.emit('agent.enrolled', `agent ${enrolled.name} enrolled with ${formatLabels(enrolled.labels) || 'no labels'}`, {
-        actor: request.principal.name, data: { agent: enrolled.name, agentId: enrolled.id, labels: enrolled.labels },
+      const now = deps.clock.now();
+      const decision = decideEnrollment(await tx.store.agents.getByName(body.name), deps.acceptAgents ?? 'auto');
+      if (decision.kind === 'refuse') throw new ConflictError('SLIPWAY_AGENT_NAME_TAKEN', decision.reason);
+      const enrolled = decision.kind === 'new'
+        ? await tx.store.agents.enroll({ ...body, tokenHash, status: decision.status }, now)
+        : await tx.store.agents.reenroll(decision.agentId, {
+          tokenHash, address: body.address, port: body.port, status: decision.status, ...(decision.takeLabels ? { labels: body.labels } : {}),
+        }, now);
+      if (!enrolled) throw new StaleAction(`agent ${body.name} is gone`);
+      const again = decision.kind === 'again' ? ' again' : '';
+      const pending = enrolled.status === 'pending' ? ', pending until an admin accepts it' : '';
+      await tx.emit('agent.enrolled', `agent ${enrolled.name} enrolled${again} with ${formatLabels(enrolled.labels) || 'no labels'}${pending}`, {
+        actor: request.principal.name, data: { agent: enrolled.name, agentId: enrolled.id, labels: enrolled.labels, status: enrolled.status, again: decision.kind === 'again' },
       });
       return enrolled;
     });
     if (!sameLabels(agent.labels, body.labels)) {
       deps.log.warn({ agent: agent.name, claimed: body.labels, has: agent.labels }, 'agent enrolled again with other labels: kept its own (an admin changes labels)');
     }
-    deps.log.info({ agent: agent.name }, 'agent enrolled');
+    deps.log.info({ agent: agent.name, status: agent.status }, 'agent enrolled');
     return reply.code(201).send({ agentId: agent.id, name: agent.name, token } satisfies EnrollmentAnswer);
   });
 
@@ -103,8 +116,8 @@ function agentOf(principal: Principal): Agent {
 }
 
 /** The agent with this id, or else this name; NotFoundError otherwise. */
-async function findAgent(deps: Pick<ApiDeps, 'store'>, idOrName: string): Promise<Agent> {
-  const agent = (await deps.store.agents.get(idOrName)) ?? (await deps.store.agents.list()).find((a) => a.name === idOrName);
+export async function findAgent(deps: Pick<ApiDeps, 'store'>, idOrName: string): Promise<Agent> {
+  const agent = (await deps.store.agents.get(idOrName)) ?? (await deps.store.agents.getByName(idOrName));
   if (!agent) throw new NotFoundError('SLIPWAY_AGENT_NOT_FOUND', `no agent "${idOrName}"`);
   return agent;
 }

@@ -1,6 +1,7 @@
 // What the HTTP routes work with, passed as one plain object from the server's main.
 import type { Logger } from 'pino';
 import type { Clock } from '../../base/clock.ts';
+import type { AcceptAgents } from '../../core/agents/enrollment-decision.ts';
 import type { Store } from '../../storage/store.ts';
 import type { ArtifactBlobs } from '../artifacts/artifact-blobs.ts';
 import type { Engine } from '../engine/engine.ts';
@@ -29,4 +30,6 @@ export interface ApiDeps {
   logTail: LogTailHub;
   /** Sealing, opening and masking secrets. */
   secrets: ProjectSecrets;
+  /** New agents: active at once (`auto`, the default) or pending until an admin accepts them. */
+  acceptAgents?: AcceptAgents;
 }

@@ -25,7 +25,8 @@ export function createPrincipalResolver(deps: { store: Store; tokens: { admin: s
     if (sameSecret(token, deps.tokens.join)) return JOIN_TOKEN_HOLDER;
     const hash = hashToken(token);
     const agent = await deps.store.agents.getByTokenHash(hash);
-    if (agent) return agentPrincipal(agent);
+    // Revoking or removing replaces the token too; the status check keeps it refused regardless.
+    if (agent) return agent.status === 'active' || agent.status === 'pending' ? agentPrincipal(agent) : ANONYMOUS;
     const user = await deps.store.users.getByTokenHash(hash);
     return user ? userPrincipal(user) : ANONYMOUS;
   };

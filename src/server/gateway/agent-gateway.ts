@@ -95,6 +95,14 @@ export class AgentGateway {
     });
   }
 
+  /** Closes the agent's connection at once (its token was revoked or it was removed); it cannot dial in again. */
+  disconnect(agentId: string, reason: string): void {
+    const socket = this.connections.get(agentId);
+    if (!socket) return;
+    this.deps.log.info({ agentId, reason }, 'closing an agent connection');
+    socket.close(4001, reason);
+  }
+
   isConnected(agentId: string): boolean {
     return this.connections.has(agentId);
   }

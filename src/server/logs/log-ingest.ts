@@ -2,6 +2,8 @@
 // then handed to live tails, then acknowledged. Batches that arrive together are written in one
 // transaction, one write at a time, so that live tails see ids in increasing order.
 import type { Logger } from 'pino';
+import type { Clock } from '../../base/clock.ts';
+import { clampLineTime, cutLongLine } from '../../core/logs/bound-agent-line.ts';
 import type { Agent, LogLine } from '../../core/model.ts';
 import type { LogLineIn } from '../../core/protocol/messages.ts';
 import type { NewLogLine, Store } from '../../storage/store.ts';
@@ -13,6 +15,8 @@ export interface LogIngestDeps {
   log: Logger;
   /** Masks secrets in a line's text before it is stored (the server knows every value). */
   mask?: (text: string) => string;
+  /** The server's clock: agents' times are clamped to it ± MAX_CLOCK_SKEW_MS (Date.now when absent). */
+  clock?: Clock;
 }
 
 interface Pending {
@@ -67,11 +71,12 @@ export class LogIngest {
    */
   async fromAgent(agent: Pick<Agent, 'id' | 'name'>, lines: LogLineIn[]): Promise<number | undefined> {
     let highest: number | undefined;
+    const now = this.deps.clock?.now() ?? Date.now();
     const rows = lines.map((l): NewLogLine => {
       if (highest === undefined || l.seq > highest) highest = l.seq;
       return {
-        at: l.at, source: agent.id, seq: l.seq, host: agent.name, app: l.app ?? null, env: l.env ?? null, stream: l.stream,
-        level: l.level ?? null, runId: l.runId ?? null, deploymentId: l.deploymentId ?? null, text: l.text,
+        at: clampLineTime(l.at, now), source: agent.id, seq: l.seq, host: agent.name, app: l.app ?? null, env: l.env ?? null, stream: l.stream,
+        level: l.level ?? null, runId: l.runId ?? null, deploymentId: l.deploymentId ?? null, text: cutLongLine(l.text),
       };
     });
     await this.append(rows);

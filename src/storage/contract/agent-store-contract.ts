@@ -11,7 +11,7 @@ export function describeAgentStoreContract(open: () => Promise<Store>): void {
       const agent = await enrollAgent(store(), 'web-1', { env: 'production', role: 'web' }, 400);
       expect(agent).toEqual({
         id: agent.id, name: 'web-1', labels: { env: 'production', role: 'web' }, address: 'web-1.internal', port: null,
-        online: false, lastSeenAt: 400, apps: [], enrolledAt: 400,
+        online: false, lastSeenAt: 400, apps: [], enrolledAt: 400, status: 'active', enrollAllowed: false,
       });
       expect(await store().agents.get(agent.id)).toEqual(agent);
       expect(await store().agents.getByTokenHash('hash-of-web-1')).toEqual(agent);
@@ -19,16 +19,36 @@ export function describeAgentStoreContract(open: () => Promise<Store>): void {
       expect(await store().agents.get('nope')).toBeUndefined();
     });
 
-    it('re-enrolls a host under the same name: the id and the labels stay, and only the new token works', async () => {
+    it('refuses a second agent under a name that is taken', async () => {
+      await enrollAgent(store(), 'web-1');
+      await expect(store().agents.enroll({ name: 'web-1', labels: {}, tokenHash: 'other', address: 'x', port: null }, 2)).rejects.toThrow();
+    });
+
+    it('re-enrolls an agent under its id: a new token, its labels stay, the permission to enroll again is used up', async () => {
       const first = await enrollAgent(store(), 'web-1', { env: 'testing' }, 1);
-      const again = await store().agents.enroll(
-        { name: 'web-1', labels: { env: 'production' }, tokenHash: 'new-hash', address: '10.0.0.9', port: 9000 }, 2,
-      );
-      // Labels change only through an admin: enrolling again cannot move a host into production.
-      expect(again).toMatchObject({ id: first.id, labels: { env: 'testing' }, address: '10.0.0.9', port: 9000 });
+      await store().agents.update(first.id, { enrollAllowed: true, status: 'pending' });
+      expect(await store().agents.getByName('web-1')).toMatchObject({ id: first.id, enrollAllowed: true, status: 'pending' });
+      const again = await store().agents.reenroll(first.id, { tokenHash: 'new-hash', address: '10.0.0.9', port: 9000, status: 'active' }, 2);
+      expect(again).toMatchObject({ id: first.id, labels: { env: 'testing' }, address: '10.0.0.9', port: 9000, status: 'active', enrollAllowed: false, enrolledAt: 2 });
       expect(await store().agents.getByTokenHash('hash-of-web-1')).toBeUndefined();
       expect((await store().agents.getByTokenHash('new-hash'))?.id).toBe(first.id);
       expect(await store().agents.list()).toHaveLength(1);
+      expect(await store().agents.reenroll('nope', { tokenHash: 'h', address: 'x', port: null, status: 'active' }, 3)).toBeUndefined();
+    });
+
+    it('enrolls a removed agent again with the labels it asks for', async () => {
+      const first = await enrollAgent(store(), 'web-1', { env: 'testing' }, 1);
+      await store().agents.retire(first.id, 'removed', 'nobody-holds-this');
+      const again = await store().agents.reenroll(first.id, { tokenHash: 'new', address: 'x', port: null, status: 'pending', labels: { env: 'production' } }, 2);
+      expect(again).toMatchObject({ id: first.id, labels: { env: 'production' }, status: 'pending' });
+    });
+
+    it('retires an agent: its status changes, its old token finds nobody, it is offline', async () => {
+      const agent = await enrollAgent(store(), 'web-1');
+      await store().agents.update(agent.id, { online: true, enrollAllowed: true });
+      await store().agents.retire(agent.id, 'revoked', 'nobody-holds-this');
+      expect(await store().agents.getByTokenHash('hash-of-web-1')).toBeUndefined();
+      expect(await store().agents.get(agent.id)).toMatchObject({ status: 'revoked', online: false, enrollAllowed: false });
     });
 
     it('lists every agent by name', async () => {

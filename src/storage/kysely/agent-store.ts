@@ -1,7 +1,7 @@
 // Agents over Kysely: the machines that dialled in, their labels and what they run.
 import type { Selectable } from 'kysely';
 import { newId } from '../../base/ids.ts';
-import type { Agent, AppOnHost, Labels } from '../../core/model.ts';
+import type { Agent, AgentStatus, AppOnHost, Labels } from '../../core/model.ts';
 import type { AgentStore } from '../store.ts';
 import { fromJson, patchColumns, toJson } from './store-context.ts';
 import type { StoreContext } from './store-context.ts';
@@ -11,8 +11,6 @@ import type { AgentsTable } from './tables.ts';
 export function createKyselyAgentStore({ db }: StoreContext): AgentStore {
   return {
     async enroll(agent, at) {
-      // Re-enrolling (a host whose root was wiped) keeps the id, so its history stays attached;
-      // the new token, labels and address replace the old ones.
       const row = await db.insertInto('agents')
         .values({
           id: newId(),
@@ -25,19 +23,34 @@ export function createKyselyAgentStore({ db }: StoreContext): AgentStore {
           last_seen_at: at,
           apps: '[]',
           enrolled_at: at,
+          status: agent.status ?? 'active',
+          enroll_allowed: 0,
         })
-        .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({
-          token_hash: eb.ref('excluded.token_hash'),
-          address: eb.ref('excluded.address'),
-          port: eb.ref('excluded.port'),
-          last_seen_at: eb.ref('excluded.last_seen_at'),
-          enrolled_at: eb.ref('excluded.enrolled_at'),
-        })))
         .returningAll()
         .executeTakeFirstOrThrow();
       return toAgent(row);
     },
 
+    async reenroll(id, agent, at) {
+      const row = await db.updateTable('agents')
+        .set({
+          token_hash: agent.tokenHash, address: agent.address, port: agent.port, status: agent.status,
+          enroll_allowed: 0, online: 0, last_seen_at: at, enrolled_at: at, ...(agent.labels ? { labels: toJson(agent.labels) } : {}),
+        })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+      return row && toAgent(row);
+    },
+
+    async getByName(name) {
+      const row = await db.selectFrom('agents').selectAll().where('name', '=', name).executeTakeFirst();
+      return row && toAgent(row);
+    },
+
+    async retire(id, status, tokenHash) {
+      await db.updateTable('agents').set({ status, token_hash: tokenHash, enroll_allowed: 0, online: 0 }).where('id', '=', id).execute();
+    },
     async get(id) {
       const row = await db.selectFrom('agents').selectAll().where('id', '=', id).executeTakeFirst();
       return row && toAgent(row);
@@ -56,8 +69,11 @@ export function createKyselyAgentStore({ db }: StoreContext): AgentStore {
     async update(id, patch) {
       const set = patchColumns<typeof patch, AgentsTable>(
         patch,
-        { labels: 'labels', address: 'address', port: 'port', apps: 'apps', online: 'online', lastSeenAt: 'last_seen_at' },
-        { labels: toJson, apps: toJson, online: (online) => (online ? 1 : 0) },
+        {
+          labels: 'labels', address: 'address', port: 'port', apps: 'apps', online: 'online', lastSeenAt: 'last_seen_at',
+          status: 'status', enrollAllowed: 'enroll_allowed',
+        },
+        { labels: toJson, apps: toJson, online: (online) => (online ? 1 : 0), enrollAllowed: (allowed) => (allowed ? 1 : 0) },
       );
       if (set) await db.updateTable('agents').set(set).where('id', '=', id).execute();
     },
@@ -79,5 +95,7 @@ function toAgent(row: Selectable<AgentsTable>): Agent {
     lastSeenAt: row.last_seen_at,
     apps: fromJson<AppOnHost[]>(row.apps),
     enrolledAt: row.enrolled_at,
+    status: row.status as AgentStatus,
+    enrollAllowed: row.enroll_allowed !== 0,
   };
 }

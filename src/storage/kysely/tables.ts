@@ -94,6 +94,8 @@ export interface AgentsTable {
   last_seen_at: number;
   apps: string;
   enrolled_at: number;
+  status: Generated<string>;
+  enroll_allowed: Generated<number>;
 }
 
 export interface DeploymentsTable {

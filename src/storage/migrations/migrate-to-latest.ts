@@ -11,6 +11,7 @@ import { principalsMigration } from './004-principals.ts';
 import { projectPollErrorMigration } from './005-project-poll-error.ts';
 import { hostFailedStepMigration } from './006-host-failed-step.ts';
 import { cancelOrphanCommandsMigration } from './007-cancel-orphan-commands.ts';
+import { agentTrustMigration } from './008-agent-trust.ts';
 import { secretsMigration } from './009-secrets.ts';
 import { peopleMigration } from './010-people.ts';
 
@@ -24,6 +25,7 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
     '005-project-poll-error': projectPollErrorMigration(),
     '006-host-failed-step': hostFailedStepMigration(),
     '007-cancel-orphan-commands': cancelOrphanCommandsMigration(),
+    '008-agent-trust': agentTrustMigration(),
     '009-secrets': secretsMigration(),
     '010-people': peopleMigration(),
   };
