@@ -8,7 +8,7 @@ import { apiClientFromEnv, projectPath } from '../api-client.ts';
 export function secretCommand(): Command {
   const secret = new Command('secret')
     .description('manage a project\'s secrets: apps and verify jobs of an environment get them as environment variables, builds those marked --build')
-    .addHelpText('after', '\nExample:\n  printf %s "$DB_URL" | slipway secret set hello DATABASE_URL --env production\n  slipway secret list hello');
+    .addHelpText('after', '\nExample:\n  slipway secret list hello\n  printf %s "$DB_URL" | slipway secret set hello DATABASE_URL --env production');
   secret.command('set')
     .description('set a secret, reading its value from stdin (a single trailing newline is dropped)')
     .argument('<project>', 'the project')
@@ -28,6 +28,7 @@ export function secretCommand(): Command {
     .description('list a project\'s secrets: names, environments and when they changed, never values')
     .argument('<project>', 'the project')
     .option('--json', 'print JSON')
+    .addHelpText('after', '\nExample:\n  slipway secret list hello')
     .action(async (project: string, opts: { json?: boolean }) => {
       const secrets = await apiClientFromEnv(process.env).get<SecretAnswer[]>(projectPath(project, '/secrets'));
       if (opts.json) return void process.stdout.write(`${JSON.stringify(secrets, null, 2)}\n`);
@@ -42,6 +43,7 @@ export function secretCommand(): Command {
     .argument('<project>', 'the project')
     .argument('<name>', 'the secret')
     .option('--env <env>', 'the environment whose secret to remove')
+    .addHelpText('after', '\nExample:\n  slipway secret rm hello DATABASE_URL --env production')
     .action(async (project: string, name: string, opts: { env?: string }) => {
       const query = opts.env === undefined ? '' : `?env=${encodeURIComponent(opts.env)}`;
       await apiClientFromEnv(process.env).delete(projectPath(project, `/secrets/${encodeURIComponent(name)}${query}`));
