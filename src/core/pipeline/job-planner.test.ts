@@ -21,7 +21,7 @@ function view(j: Job, patch: Partial<JobView> = {}): JobView {
 }
 
 function runner(name: string, patch: Partial<RunnerView> = {}): RunnerView {
-  return { id: `agent-${name}`, name, labels: { role: 'runner' }, online: true, lastSeenAt: now, ...patch };
+  return { id: `agent-${name}`, name, labels: { role: 'runner' }, status: 'active', online: true, lastSeenAt: now, ...patch };
 }
 
 describe('planJobs', () => {
@@ -33,12 +33,14 @@ describe('planJobs', () => {
     ]);
   });
 
-  it('gives no job to a runner that is busy, away, silent, or to an agent that is not a runner', () => {
+  it('gives no job to a runner that is busy, away, silent, pending or revoked, or to an agent that is not a runner', () => {
     const runners = [
       runner('busy'),
       runner('away', { online: false, lastSeenAt: now - 1000 }),
       runner('silent', { lastSeenAt: now - limits.heartbeatTimeoutMs - 1 }),
       runner('web-1', { labels: { env: 'production' } }),
+      runner('revoked', { status: 'revoked' }),
+      runner('pending', { status: 'pending' }),
     ];
     const jobs = [view(running('j0', 'agent-busy')), view(job('j1'))];
     expect(planJobs({ jobs, runners }, now, limits)).toEqual([]);

@@ -5,8 +5,9 @@
 import { formatLimit } from '../../base/duration.ts';
 import { agentLiveness, type AgentLivenessLimits, type AgentPresence } from '../agents/agent-liveness.ts';
 import { resolveInFlight, type Failure } from '../agents/command-in-flight.ts';
+import { isActiveAgent } from '../agents/enrollment-decision.ts';
 import { isRunner } from '../agents/is-runner.ts';
-import type { Job, Labels } from '../model.ts';
+import type { Agent, Job, Labels } from '../model.ts';
 import type { CommandResult, JobSpec } from '../protocol/messages.ts';
 
 export interface JobLimits extends AgentLivenessLimits {
@@ -31,6 +32,8 @@ export interface RunnerView extends AgentPresence {
   id: string;
   name: string;
   labels: Labels;
+  /** Only an active agent (accepted, not revoked or removed) is given a job. */
+  status: Agent['status'];
 }
 
 export type JobAction =
@@ -58,7 +61,7 @@ export function planJobs(view: { jobs: JobView[]; runners: RunnerView[] }, now: 
   }
 
   const idle = view.runners
-    .filter((r) => isRunner(r) && !busy.has(r.id) && agentLiveness(r, now, limits) === 'available')
+    .filter((r) => isRunner(r) && isActiveAgent(r) && !busy.has(r.id) && agentLiveness(r, now, limits) === 'available')
     .sort((a, b) => a.name.localeCompare(b.name));
   for (const { job } of view.jobs.filter((j) => j.job.status === 'queued')) {
     const runner = idle.shift();

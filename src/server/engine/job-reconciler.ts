@@ -2,7 +2,6 @@
 // one transaction with its event.
 import { newId } from '../../base/ids.ts';
 import { jobTimeoutMs, planJobs, type JobAction, type JobView } from '../../core/pipeline/job-planner.ts';
-import { isActiveAgent } from '../../core/agents/enrollment-decision.ts';
 import type { Job } from '../../core/model.ts';
 import type { JobWithSpec, Store } from '../../storage/store.ts';
 import { cancelCommand } from './cancel-command.ts';
@@ -20,7 +19,7 @@ export async function reconcileJobs(ctx: EngineContext, agents: AgentsById): Pro
     jobs.push({ job, timeoutMs: jobTimeoutMs(job.spec), result, ...(uploaded === undefined ? {} : { uploadedSize: uploaded }) });
   }
   // Pending, revoked and removed agents get no jobs.
-  const runners = [...agents.values()].filter(isActiveAgent).map((a) => ({ id: a.id, name: a.name, labels: a.labels, online: a.online, lastSeenAt: a.lastSeenAt }));
+  const runners = [...agents.values()].map((a) => ({ id: a.id, name: a.name, labels: a.labels, status: a.status, online: a.online, lastSeenAt: a.lastSeenAt }));
   const actions = planJobs({ jobs, runners }, ctx.clock.now(), ctx.limits);
   for (const action of actions) {
     await applyJobAction(ctx, agents, action).catch((err: unknown) => {
