@@ -1,7 +1,7 @@
 // An agent for end-to-end tests that speaks the agent protocol over a real WebSocket with a real
 // enrolled token, and sends log lines exactly as the test says (resends and duplicates included).
 import WebSocket from 'ws';
-import { PROTOCOL_VERSION, type LogLineIn } from '../../src/core/protocol/messages.ts';
+import { PROTOCOL_VERSION, type CommandResult, type LogLineIn } from '../../src/core/protocol/messages.ts';
 import { waitFor } from './wait-for.ts';
 
 export class ProtocolAgent {
@@ -61,6 +61,12 @@ export class ProtocolAgent {
     this.socket.send(JSON.stringify({ type: 'log', lines }));
     const highest = Math.max(...lines.map((l) => l.seq));
     await waitFor(`${this.name}'s lines up to ${highest} to be acknowledged`, () => this.acked >= highest, { timeoutMs: 10_000, intervalMs: 20 });
+  }
+
+  /** Sends a result for command `commandId`, whoever it was sent to (the test decides whether that is a forgery). */
+  answer(commandId: string, result: CommandResult): void {
+    if (!this.socket) throw new Error('not connected');
+    this.socket.send(JSON.stringify({ type: 'result', commandId, result }));
   }
 
   close(): void {
