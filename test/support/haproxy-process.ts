@@ -5,7 +5,7 @@
 // takes over the listeners (seamless, through `expose-fd listeners`), and runtime state set on the
 // old one (drain, maint) is lost, which is what a test of a load balancer's reload needs.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HaproxyRuntimeClient } from './haproxy-runtime-client.ts';
@@ -36,6 +36,48 @@ export function haproxyUnavailableReason(): string | null {
   return existsSync(haproxyBin) ? null : `${haproxyBin} is not installed (apt-get install haproxy)`;
 }
 
+const dirPrefix = 'slipway-haproxy-';
+
+/**
+ * Kills the HAProxy processes that a test process which died left running (their config lies in
+ * a directory named after that process's pid) and removes their directories. Returns their pids.
+ */
+export function removeStaleHaproxies(): number[] {
+  const deadRun = (path: string) => {
+    const pid = new RegExp(`/${dirPrefix}(\\d+)-`).exec(path)?.[1];
+    return pid !== undefined && !isAlive(Number(pid));
+  };
+  const killed: number[] = [];
+  for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    let args: string[];
+    try {
+      args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    if (args[0] !== haproxyBin || !args.some(deadRun)) continue;
+    try {
+      process.kill(Number(entry), 'SIGKILL');
+      killed.push(Number(entry));
+    } catch {
+      // already gone
+    }
+  }
+  for (const entry of readdirSync(tmpdir())) {
+    if (entry.startsWith(dirPrefix) && deadRun(`/${entry}`)) rmSync(join(tmpdir(), entry), { recursive: true, force: true });
+  }
+  return killed;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export class HaproxyProcess {
   readonly runtime: HaproxyRuntimeClient;
   readonly configPath: string;
@@ -44,6 +86,11 @@ export class HaproxyProcess {
   /** Every HAProxy process started: after a reload the old one may still finish its connections. */
   private readonly children = new Set<ChildProcess>();
   private current!: ChildProcess;
+  /** If the test process exits without stop(), its HAProxies must not outlive it. */
+  private readonly onExit = () => {
+    for (const child of this.children) child.kill('SIGKILL');
+    rmSync(this.dir, { recursive: true, force: true });
+  };
 
   private constructor(readonly dir: string, readonly port: number, readonly backend: string) {
     this.configPath = join(dir, 'haproxy.cfg');
@@ -52,10 +99,15 @@ export class HaproxyProcess {
     this.runtime = new HaproxyRuntimeClient(this.socketPath);
   }
 
-  /** Writes the config, starts HAProxy and waits until its stats socket answers; stops it again if that fails. */
+  /**
+   * Writes the config, starts HAProxy and waits until its stats socket answers; stops it again if
+   * that fails. A dead test run's HAProxies are removed first.
+   */
   static async start(options: HaproxyOptions): Promise<HaproxyProcess> {
-    const dir = mkdtempSync(join(tmpdir(), 'slipway-haproxy-'));
+    removeStaleHaproxies();
+    const dir = mkdtempSync(join(tmpdir(), `${dirPrefix}${process.pid}-`));
     const haproxy = new HaproxyProcess(dir, await freePort(), options.backend ?? 'app');
+    process.on('exit', haproxy.onExit);
     try {
       writeFileSync(haproxy.configPath, haproxy.config(options));
       await haproxy.spawn([]);
@@ -106,6 +158,7 @@ export class HaproxyProcess {
       await exited;
       clearTimeout(killer);
     }));
+    process.off('exit', this.onExit);
     rmSync(this.dir, { recursive: true, force: true });
   }
 

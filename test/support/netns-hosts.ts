@@ -20,8 +20,14 @@ const namePattern = {
   link: /^sw[bv](\d+)[hn]?\d*$/,
 };
 
+/** Runs `ip ARGS`; a failure says which command and what `ip` answered. */
 function ip(...args: string[]): string {
-  return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    const said = ((err as { stderr?: string }).stderr ?? '').trim() || (err as Error).message;
+    throw new Error(`ip ${args.join(' ')}: ${said}`, { cause: err });
+  }
 }
 
 /** Runs `ip ARGS`, ignoring a failure (for removing what may already be gone). */
@@ -80,7 +86,7 @@ export function netnsUnavailableReason(): string | null {
     return null;
   } catch (err) {
     tryIp('netns', 'del', probe);
-    return `\`ip netns\` is unavailable: ${(err as Error).message.split('\n')[0]}`;
+    return `\`ip netns\` is unavailable: ${(err as Error).message}`;
   }
 }
 
