@@ -112,6 +112,16 @@ describe.skipIf(unavailable !== null && !mustRun)('hosts with their own addresse
     expect(Object.keys(counts.okByBody).sort()).toEqual(names.map((n) => `hello from ${n}, running version ${version}`));
   });
 
+  it('takes a host out when its network is cut, and back in when it returns', async () => {
+    const status = async (name: string) => (await haproxy!.runtime.showStat()).find((r) => r.pxname === 'app' && r.svname === name)?.status;
+    hosts!.setNetwork(hostOf('host-3'), 'down');
+    await expect(answerOf(hostOf('host-3').address)).rejects.toThrow();
+    await waitFor('HAProxy to see host-3 DOWN', async () => (await status('host-3'))?.startsWith('DOWN'), { timeoutMs: 5000 });
+    hosts!.setNetwork(hostOf('host-3'), 'up');
+    await waitFor('HAProxy to see host-3 UP again', async () => (await status('host-3')) === 'UP', { timeoutMs: 5000 });
+    expect(await answerOf(hostOf('host-3').address)).toBe(`hello from host-3, running version ${version}`);
+  });
+
   it('loses the runtime state set through the stats socket when HAProxy is reloaded', async () => {
     await haproxy!.runtime.command('set server app/host-2 state drain');
     expect((await haproxy!.runtime.showServersState('app')).find((s) => s.server === 'host-2')?.admin).toBe(8);

@@ -127,17 +127,21 @@ let open: NetnsHosts | null = null;
 
 export class NetnsHosts {
   readonly bridge = `swb${process.pid}`;
-  /** The /24's first three octets, e.g. "10.77.42". */
-  subnet = '';
+  private prefix = '';
   readonly hosts: NetnsHost[] = [];
   private closed = false;
   private readonly onExit = () => this.close();
 
   private constructor() {}
 
+  /** The /24's first three octets, e.g. "10.77.42". */
+  get subnet(): string {
+    return this.prefix;
+  }
+
   /** The bridge's address: what a server in the root namespace listens on for the hosts. */
   get bridgeAddress(): string {
-    return `${this.subnet}.1`;
+    return `${this.prefix}.1`;
   }
 
   /**
@@ -174,6 +178,18 @@ export class NetnsHosts {
     tryIp('link', 'del', this.bridge);
   }
 
+  /**
+   * Cuts a host's network (`ip link set <veth> down` inside its namespace), as a pulled cable:
+   * its processes run on, but nothing reaches them and they reach nothing. `up` plugs it back in
+   * (with its default route, which going down removed).
+   */
+  setNetwork(host: NetnsHost, state: 'up' | 'down'): void {
+    const i = this.hosts.indexOf(host) + 1;
+    if (i === 0) throw new Error(`${host.netns} is not one of these test hosts`);
+    ip('-n', host.netns, 'link', 'set', this.vethName(i, 'n'), state);
+    if (state === 'up') ip('-n', host.netns, 'route', 'replace', 'default', 'via', this.bridgeAddress);
+  }
+
   /** What of this run is still on the machine (names of namespaces and links): empty after close. */
   leftovers(): string[] {
     const mine = (name: string) => name.startsWith(`slipway-${process.pid}-`) || name === this.bridge || name.startsWith(`swv${process.pid}`);
@@ -188,7 +204,7 @@ export class NetnsHosts {
     ip('link', 'add', this.bridge, 'type', 'bridge');
     ip('link', 'set', this.bridge, 'up');
     for (let attempt = 1; ; attempt++) {
-      this.subnet = unusedSubnet();
+      this.prefix = unusedSubnet();
       ip('addr', 'add', `${this.bridgeAddress}/24`, 'dev', this.bridge);
       // Another run may have picked the same /24 between our look and our add: then pick again.
       const holders = ip('-o', '-4', 'addr', 'show').split('\n').filter((line) => line.includes(` ${this.subnet}.`));
