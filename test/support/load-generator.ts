@@ -53,6 +53,7 @@ export class LoadGenerator {
   };
   private stopping = false;
   private readonly startedAt = performance.now();
+  private stoppedAt: number | null = null;
   private readonly deadline: NodeJS.Timeout;
   private readonly agents: Agent[] = [];
   private readonly clients: Promise<void>[] = [];
@@ -84,7 +85,7 @@ export class LoadGenerator {
 
   /** The counts so far (a copy). */
   snapshot(): LoadCounts {
-    const elapsedMs = performance.now() - this.startedAt;
+    const elapsedMs = (this.stoppedAt ?? performance.now()) - this.startedAt;
     const answered = this.counts.ok + this.counts.non2xx + this.counts.connectionErrors;
     return structuredClone({ ...this.counts, elapsedMs, perSecond: answered / (elapsedMs / 1000) });
   }
@@ -93,6 +94,7 @@ export class LoadGenerator {
   async stop(): Promise<LoadCounts> {
     this.stopping = true;
     await Promise.all(this.clients);
+    this.stoppedAt ??= performance.now();
     clearTimeout(this.deadline);
     for (const agent of this.agents) agent.destroy();
     return this.snapshot();
@@ -104,7 +106,7 @@ export class LoadGenerator {
     return this.stop();
   }
 
-  private async client(agent: Agent, sort: 'fresh' | 'keepAlive'): Promise<void> {
+  private async client(agent: Agent, connection: 'fresh' | 'keepAlive'): Promise<void> {
     const max = this.options.maxRequests ?? 1_000_000;
     while (!this.stopping) {
       if (this.counts.sent >= max) {
@@ -112,7 +114,7 @@ export class LoadGenerator {
         break;
       }
       this.counts.sent++;
-      this.counts.byConnection[sort]++;
+      this.counts.byConnection[connection]++;
       await this.send(agent);
     }
   }
