@@ -29,21 +29,26 @@ export class SlipwayProcess {
   }
 }
 
-/** Starts `bin/slipway ARGS` with its output in <dir>/<name>.log (appended across restarts). */
-export function startSlipway(dir: string, name: string, args: string[], env: NodeJS.ProcessEnv = {}): SlipwayProcess {
+/**
+ * Starts `bin/slipway ARGS` with its output in <dir>/<name>.log (appended across restarts).
+ * `prefix` runs it through another command that execs it, e.g. `ip netns exec NAME` for a test
+ * host with its own address: the child is still the slipway process, so signals reach it.
+ */
+export function startSlipway(dir: string, name: string, args: string[], env: NodeJS.ProcessEnv = {}, prefix: string[] = []): SlipwayProcess {
   const logFile = join(dir, `${name}.log`);
   const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [slipwayBin, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', fd, fd] });
+  const [command, ...commandArgs] = [...prefix, process.execPath, slipwayBin, ...args] as [string, ...string[]];
+  const child = spawn(command, commandArgs, { env: { ...process.env, ...env }, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   return new SlipwayProcess(name, child, logFile);
 }
 
-/** A TCP port that was free a moment ago. */
-export async function freePort(): Promise<number> {
+/** A TCP port on `host` that was free a moment ago. */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(0, host, () => {
       const address = server.address();
       server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
     });

@@ -13,6 +13,10 @@ export interface AgentSpec {
   labels: string;
   /** Whether its apps get a port of their own (hosts of an environment do; runners need none). */
   appPort?: boolean;
+  /** The host's own address (`--address`), for an agent on a test host of its own. */
+  address?: string;
+  /** A command that runs the agent on its host, e.g. `ip netns exec NAME` (see netns-hosts.ts). */
+  prefix?: string[];
 }
 
 export interface FleetAgent {
@@ -36,7 +40,11 @@ export class TestFleet {
   api!: ApiClient;
   private port = 0;
 
-  constructor(name: string, private readonly serverArgs: string[] = []) {
+  /**
+   * `listen` is the address the server listens on and agents connect to: 127.0.0.1 unless the
+   * agents run on test hosts of their own, which reach it at their bridge's address.
+   */
+  constructor(name: string, private readonly serverArgs: string[] = [], private readonly listen = '127.0.0.1') {
     this.dir = mkdtempSync(join(tmpdir(), `slipway-${name}-`));
     // Agents run as root here, and their jobs as nobody: nobody must pass through to a workspace
     // (<root>-work/<job>), yet may not list what the test keeps here.
@@ -47,9 +55,9 @@ export class TestFleet {
 
   /** Starts the server (again: on the same port and data); `env` is added to its environment. */
   async startServer(env: NodeJS.ProcessEnv = {}): Promise<void> {
-    this.port ||= await freePort();
-    this.url = `http://127.0.0.1:${this.port}`;
-    this.server = startSlipway(join(this.dir, 'logs'), 'server', ['server', '--data', join(this.dir, 'server'), '--port', String(this.port), '--allow-local-repos', ...this.serverArgs], {
+    this.port ||= await freePort(this.listen);
+    this.url = `http://${this.listen}:${this.port}`;
+    this.server = startSlipway(join(this.dir, 'logs'), 'server', ['server', '--data', join(this.dir, 'server'), '--host', this.listen, '--port', String(this.port), '--allow-local-repos', ...this.serverArgs], {
       SLIPWAY_ADMIN_TOKEN: this.tokens.admin, SLIPWAY_JOIN_TOKEN: this.tokens.join, ...env,
     });
     await waitForHttp(`${this.url}/api/v1/health`);
@@ -62,8 +70,9 @@ export class TestFleet {
     const root = join(this.dir, 'agents', spec.name);
     const args = ['agent', '--server', this.url, '--name', spec.name, '--labels', spec.labels, '--root', root];
     if (port) args.push('--port', String(port));
+    if (spec.address) args.push('--address', spec.address);
     // As the README says: in the environment, not on the command line where `ps` shows it.
-    const agent = { spec, process: startSlipway(join(this.dir, 'logs'), spec.name, args, { SLIPWAY_JOIN_TOKEN: this.tokens.join }), port, root };
+    const agent = { spec, process: startSlipway(join(this.dir, 'logs'), spec.name, args, { SLIPWAY_JOIN_TOKEN: this.tokens.join }, spec.prefix), port, root };
     this.agents.set(spec.name, agent);
     return agent;
   }
