@@ -5,6 +5,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import { SlipwayError, type ErrorKind } from '../base/errors.ts';
 import { agentAdminRoutes } from './api/agent-admin-routes.ts';
 import { agentRoutes } from './api/agent-routes.ts';
+import { auditRequests } from './auth/audit-requests.ts';
 import { authorizeRequests, requires } from './auth/authorize-requests.ts';
 import { createPrincipalResolver } from './auth/resolve-principal.ts';
 import type { ApiDeps } from './api/api-deps.ts';
@@ -47,6 +48,8 @@ export async function buildHttpApp(deps: ApiDeps): Promise<FastifyInstance> {
 
   // Before any route: from here on a route that declares no permission stops the server starting.
   authorizeRequests(app, createPrincipalResolver(deps));
+  // Likewise a route that changes something and declares no audit.
+  auditRequests(app, deps.events);
   app.get('/api/v1/health', requires('public'), () => ({ ok: true }));
   agentRoutes(app, deps);
   agentAdminRoutes(app, deps);

@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import type { Clock } from '../../base/clock.ts';
-import type { Project } from '../../core/model.ts';
+import type { Project, Run } from '../../core/model.ts';
 import { newRun } from '../../storage/contract/fixtures.ts';
 import { openSqliteStore } from '../../storage/sqlite/sqlite-store.ts';
 import type { Store } from '../../storage/store.ts';
-import { EventLog } from '../engine/event-log.ts';
+import { EventLog, type Tx } from '../engine/event-log.ts';
 import { buildHttpApp } from '../http-app.ts';
 import type { CommitTrigger } from '../triggers/commit-trigger.ts';
 import type { ApiDeps } from './api-deps.ts';
@@ -39,13 +39,17 @@ export async function startApiFixture(): Promise<ApiFixture> {
   const store = await openSqliteStore(join(dir, 'slipway.db'));
   let time = 1_000;
   const clock: Clock = { now: () => (time += 1) };
+  const events = new EventLog(store, clock);
+  // Like CommitTrigger.runRef without git: the run, and what the caller writes with it, in one transaction.
   const trigger = {
-    runRef: (project: Project, ref: string, requestedBy: string) =>
-      store.runs.create(newRun(project.id, { ref, trigger: 'manual', requestedBy }), clock.now()),
+    runRef: (project: Project, ref: string, requestedBy: string, inTransaction?: (tx: Tx, run: Run) => Promise<void>) => events.transaction(async (tx) => {
+      const run = await tx.store.runs.create(newRun(project.id, { ref, trigger: 'manual', requestedBy }), clock.now());
+      await inTransaction?.(tx, run);
+      return run;
+    }),
   } as unknown as CommitTrigger;
   const deps = {
-    store, clock, trigger,
-    events: new EventLog(store, clock),
+    store, clock, trigger, events,
     engine: { wake: () => undefined },
     log: pino({ level: 'silent' }),
     tokens: { admin: ADMIN_TOKEN, join: 'swj_fixture-join-token' },
