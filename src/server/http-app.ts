@@ -5,6 +5,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import { SlipwayError, type ErrorKind } from '../base/errors.ts';
 import { agentAdminRoutes } from './api/agent-admin-routes.ts';
 import { agentRoutes } from './api/agent-routes.ts';
+import { auditRoutes } from './api/audit-routes.ts';
 import { auditRequests } from './auth/audit-requests.ts';
 import { authorizeRequests, requires } from './auth/authorize-requests.ts';
 import { createPrincipalResolver } from './auth/resolve-principal.ts';
@@ -63,6 +64,7 @@ export async function buildHttpApp(deps: ApiDeps): Promise<FastifyInstance> {
   eventStreamRoutes(app, deps);
   overviewRoutes(app, deps);
   secretRoutes(app, deps);
+  auditRoutes(app, deps);
   webRoutes(app);
   return app;
 }

@@ -126,3 +126,7 @@ export interface SecretAnswer {
   build: boolean;
   updatedAt: number;
 }
+
+/** `GET /audit`: entries newest first (see core/audit); `GET /audit/verify`: the chain's verdict. */
+export type { AuditEntry as AuditEntryAnswer } from '../audit/audit-entry.ts';
+export type { AuditVerdict as AuditVerifyAnswer } from '../audit/verify-audit-chain.ts';
