@@ -41,7 +41,9 @@ Example:
     .description('check the audit log\'s hash chain from the first entry to the newest; exits 1 naming the first entry changed, deleted or inserted')
     .option('--json', 'print the verdict as JSON')
     .addHelpText('after', '\nExample:\n  slipway audit verify')
-    .action(async (opts: { json?: boolean }) => {
+    .action(async (_opts: unknown, command: Command) => {
+      // `audit` has a --json of its own, which commander gives to the parent wherever it stands.
+      const opts = command.optsWithGlobals<{ json?: boolean }>();
       const verdict = await apiClientFromEnv(process.env).get<AuditVerifyAnswer>('/api/v1/audit/verify');
       if (opts.json) process.stdout.write(`${JSON.stringify(verdict, null, 2)}\n`);
       if (verdict.ok) {
