@@ -14,6 +14,7 @@ import { deploymentRoutes } from './api/deployment-routes.ts';
 import { eventRoutes } from './api/event-routes.ts';
 import { eventStreamRoutes } from './api/event-stream-routes.ts';
 import { logRoutes } from './api/log-routes.ts';
+import { meRoutes } from './api/me-routes.ts';
 import { overviewRoutes } from './api/overview-routes.ts';
 import { projectRoutes } from './api/project-routes.ts';
 import { runRoutes } from './api/run-routes.ts';
@@ -65,6 +66,7 @@ export async function buildHttpApp(deps: ApiDeps): Promise<FastifyInstance> {
   overviewRoutes(app, deps);
   secretRoutes(app, deps);
   auditRoutes(app, deps);
+  meRoutes(app);
   webRoutes(app);
   return app;
 }

@@ -136,6 +136,16 @@ describe('the audit log', () => {
     expect((await audit('?actor=vic')).map((e) => [e.action, e.outcome])).toEqual([['audit.read', 'refused'], ['audit.read', 'refused']]);
   });
 
+  it('tells the web UI who may open it: an admin has audit.read, a viewer has not', async () => {
+    const vic = await userWith('vic', { role: 'viewer' });
+    const ops = await userWith('ops', { role: 'admin' });
+    expect((await api.call('GET', '/api/v1/me')).body).toMatchObject({ name: 'admin', kind: 'admin', permissions: expect.arrayContaining(['audit.read']) as string[] });
+    expect((await api.call('GET', '/api/v1/me', undefined, ops)).body).toMatchObject({ name: 'ops', permissions: expect.arrayContaining(['audit.read']) as string[] });
+    const viewer = (await api.call('GET', '/api/v1/me', undefined, vic)).body as { permissions: string[] };
+    expect(viewer.permissions).toContain('project.read');
+    expect(viewer.permissions).not.toContain('audit.read');
+  });
+
   it('filters by actor, project and time, and refuses a time it cannot read', async () => {
     await userWith('bob', { role: 'admin' });
     await api.call('POST', '/api/v1/projects/hello/secrets', { name: 'KEY', value: 'long-enough-value' });
