@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntryAnswer } from '../src/core/api/answers.ts';
+import type { Run } from '../src/core/model.ts';
 import { slipwayBin } from './support/slipway-processes.ts';
 import { TestFleet } from './support/test-fleet.ts';
 
@@ -69,6 +70,16 @@ describe('the audit log of a real server', () => {
     // Bob may not read the audit log; trying is recorded too.
     const peek = await slipway(['audit'], bobToken);
     expect(peek).toMatchObject({ code: 1, stderr: expect.stringContaining('bob may not read the audit log') as string });
+  }, 60_000);
+
+  it('records a run started by hand through the real commit trigger, in the run\'s own transaction', async () => {
+    const started = await slipway(['run', 'hello', '--detach']);
+    expect(started.code, started.stderr).toBe(0);
+    // The poller's first look made run #1 (nobody's request: no entry); this one is the admin's.
+    const mine = (await fleet.api.get<Run[]>('/api/v1/projects/hello/runs')).find((r) => r.requestedBy === 'admin')!;
+    const [entry] = JSON.parse((await slipway(['audit', '--json', '--project', 'hello', '--limit', '1'])).stdout) as AuditEntryAnswer[];
+    expect(entry).toMatchObject({ actor: 'admin', action: 'run.start', target: `run:hello#${mine.number}`, outcome: 'ok', after: { number: mine.number, ref: 'main' } });
+    expect((JSON.parse((await slipway(['audit', '--json', '--project', 'hello'])).stdout) as AuditEntryAnswer[]).filter((e) => e.action === 'run.start')).toHaveLength(1);
   }, 60_000);
 
   it('fails `slipway audit verify` on an entry changed with SQL, and on one deleted', async () => {
