@@ -374,7 +374,9 @@ export interface AuditStore {
    * Appends `entry` as the next number, chained to the newest entry by its hash, and moves the
    * chain head to it. Serialised with every other append (the chain head's row is locked for the
    * rest of the transaction), so concurrent appends form one chain. Inside `Store.transaction`,
-   * the entry commits or rolls back with the rest of the work.
+   * the entry commits or rolls back with the rest of the work. Append after the transaction's
+   * other writes: the head's lock is then the last one taken (no lock-order deadlock with another
+   * transaction) and held only until the commit.
    */
   append(entry: NewAuditEntry): Promise<AuditEntry>;
   /** Entries matching `filter`, newest first (by seq). */
