@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { SlipwayError } from '../base/errors.ts';
 import { agentCommand } from './commands/agent-command.ts';
+import { auditCommand } from './commands/audit-command.ts';
 import { approveCommand } from './commands/approve-command.ts';
 import { deployCommand } from './commands/deploy-command.ts';
 import { grantCommand, revokeCommand } from './commands/grant-command.ts';
@@ -27,7 +28,7 @@ const program = new Command('slipway')
 for (const command of [
   upCommand(), serverCommand(), agentCommand(), projectCommand(), runCommand(), runsCommand(), approveCommand(),
   deployCommand(), rollbackCommand(), statusCommand(), logsCommand(), validateCommand(), secretCommand(),
-  userCommand(), tokenCommand(), grantCommand(), revokeCommand(),
+  userCommand(), tokenCommand(), grantCommand(), revokeCommand(), auditCommand(),
 ]) {
   program.addCommand(command);
 }

@@ -5,6 +5,8 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import { SlipwayError, type ErrorKind } from '../base/errors.ts';
 import { agentAdminRoutes } from './api/agent-admin-routes.ts';
 import { agentRoutes } from './api/agent-routes.ts';
+import { auditRoutes } from './api/audit-routes.ts';
+import { auditRequests } from './auth/audit-requests.ts';
 import { authorizeRequests, requires } from './auth/authorize-requests.ts';
 import { createPrincipalResolver } from './auth/resolve-principal.ts';
 import type { ApiDeps } from './api/api-deps.ts';
@@ -12,6 +14,7 @@ import { deploymentRoutes } from './api/deployment-routes.ts';
 import { eventRoutes } from './api/event-routes.ts';
 import { eventStreamRoutes } from './api/event-stream-routes.ts';
 import { logRoutes } from './api/log-routes.ts';
+import { meRoutes } from './api/me-routes.ts';
 import { overviewRoutes } from './api/overview-routes.ts';
 import { projectRoutes } from './api/project-routes.ts';
 import { runRoutes } from './api/run-routes.ts';
@@ -47,6 +50,8 @@ export async function buildHttpApp(deps: ApiDeps): Promise<FastifyInstance> {
 
   // Before any route: from here on a route that declares no permission stops the server starting.
   authorizeRequests(app, createPrincipalResolver(deps));
+  // Likewise a route that changes something and declares no audit.
+  auditRequests(app, deps.events);
   app.get('/api/v1/health', requires('public'), () => ({ ok: true }));
   agentRoutes(app, deps);
   agentAdminRoutes(app, deps);
@@ -60,6 +65,8 @@ export async function buildHttpApp(deps: ApiDeps): Promise<FastifyInstance> {
   eventStreamRoutes(app, deps);
   overviewRoutes(app, deps);
   secretRoutes(app, deps);
+  auditRoutes(app, deps);
+  meRoutes(app);
   webRoutes(app);
   return app;
 }

@@ -2,6 +2,7 @@
 // the engine can rely on the same behaviour, including the atomic operations, on either.
 import { describe } from 'vitest';
 import { describeAgentStoreContract } from './contract/agent-store-contract.ts';
+import { describeAuditStoreContract } from './contract/audit-store-contract.ts';
 import { describeArtifactStoreContract } from './contract/artifact-store-contract.ts';
 import { describeCommandStoreContract } from './contract/command-store-contract.ts';
 import { describeDeploymentStoreContract } from './contract/deployment-store-contract.ts';
@@ -39,5 +40,6 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
     describeSecretStoreContract(open);
     describeTransactionContract(open);
     describeUserStoreContract(open);
+    describeAuditStoreContract(open);
   });
 }

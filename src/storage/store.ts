@@ -5,6 +5,7 @@ import type {
   RunTrigger, SlipwayConfig, SlipwayEvent, Stage, StageApproval, StageKind, User, UserToken,
 } from '../core/model.ts';
 import type { Grant } from '../core/access/roles.ts';
+import type { AuditEntry, AuditHead, NewAuditEntry } from '../core/audit/audit-entry.ts';
 import type { LogFilter } from '../core/logs/log-filter.ts';
 import type { Command, CommandResult, JobSpec } from '../core/protocol/messages.ts';
 
@@ -21,6 +22,7 @@ export interface Store {
   logs: LogStore;
   users: UserStore;
   secrets: SecretStore;
+  audit: AuditStore;
   /**
    * Runs `work` in one database transaction and returns what it returns. `tx` is this Store bound
    * to the transaction: every write made through it commits together when `work` resolves, or none
@@ -350,4 +352,37 @@ export interface SecretStore {
   listAll(): Promise<StoredSecret[]>;
   /** Removes one; returns whether it was stored. */
   remove(projectId: string, env: string | null, name: string): Promise<boolean>;
+}
+
+/** Which audit entries to list, newest first; every field narrows the list. */
+export interface AuditFilter {
+  actor?: string;
+  project?: string;
+  /** Only entries at or after this time (ms). */
+  since?: number;
+  /** Paging back: only entries with a smaller seq. */
+  beforeSeq?: number;
+  limit: number;
+}
+
+/**
+ * The audit log: append-only, hash-chained (see core/audit). Nothing here changes or removes an
+ * entry; the database's own access is what an attacker would use, and verification catches it.
+ */
+export interface AuditStore {
+  /**
+   * Appends `entry` as the next number, chained to the newest entry by its hash, and moves the
+   * chain head to it. Serialised with every other append (the chain head's row is locked for the
+   * rest of the transaction), so concurrent appends form one chain. Inside `Store.transaction`,
+   * the entry commits or rolls back with the rest of the work. Append after the transaction's
+   * other writes: the head's lock is then the last one taken (no lock-order deadlock with another
+   * transaction) and held only until the commit.
+   */
+  append(entry: NewAuditEntry): Promise<AuditEntry>;
+  /** Entries matching `filter`, newest first (by seq). */
+  list(filter: AuditFilter): Promise<AuditEntry[]>;
+  /** Entries with seq greater than `afterSeq`, oldest first: the chain in order, for verification. */
+  read(afterSeq: number, limit: number): Promise<AuditEntry[]>;
+  /** The chain head: the newest entry's seq and hash (seq 0 and the genesis hash before the first). */
+  head(): Promise<AuditHead>;
 }

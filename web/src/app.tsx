@@ -5,6 +5,7 @@ import { ApiContext } from './api/api-context.ts';
 import { forgetToken, loadToken, saveToken } from './api/token-store.ts';
 import { AppHeader } from './components/app-header.tsx';
 import { LiveEventsProvider } from './live/live-events.tsx';
+import { AuditPage } from './pages/audit-page.tsx';
 import { HostsPage } from './pages/hosts-page.tsx';
 import { LogsPage } from './pages/logs-page.tsx';
 import { NotFoundPage } from './pages/not-found-page.tsx';
@@ -61,6 +62,8 @@ function CurrentPage() {
       return <HostsPage />;
     case 'logs':
       return <LogsPage />;
+    case 'audit':
+      return <AuditPage />;
     case 'not-found':
       return <NotFoundPage />;
   }

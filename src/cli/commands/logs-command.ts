@@ -1,11 +1,11 @@
 // `slipway logs [QUERY]`: searches the central log of every machine, or follows it live.
 import { Command, InvalidArgumentError } from 'commander';
-import { parseDuration } from '../../base/duration.ts';
 import type { LogSearchAnswer, RunDetail } from '../../core/api/answers.ts';
 import type { LogLine } from '../../core/model.ts';
 import { apiClientFromEnv, projectPath, type ApiClient } from '../api-client.ts';
 import { followLogTail } from '../logs/follow-log-tail.ts';
 import { formatLogLine } from '../logs/format-log-line.ts';
+import { checkSince, sinceTime } from '../since-option.ts';
 import { untilSignal } from '../until-signal.ts';
 
 interface LogsOptions {
@@ -116,18 +116,6 @@ async function searchNewest(api: ApiClient, params: URLSearchParams, limit: numb
     before = found.at(-1)!.id;
   }
   return lines.reverse();
-}
-
-function checkSince(text: string): string {
-  if (parseDuration(text) === undefined && Number.isNaN(Date.parse(text))) {
-    throw new InvalidArgumentError('expected a time ago like "15m", "1h" or "2d", or an ISO time like 2026-05-01T12:00');
-  }
-  return text;
-}
-
-function sinceTime(text: string): number {
-  const ago = parseDuration(text);
-  return ago === undefined ? Date.parse(text) : Date.now() - ago;
 }
 
 function parseLimit(text: string): number {

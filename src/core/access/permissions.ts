@@ -20,6 +20,7 @@ export const PERMISSION_WORDS = {
   'user.manage': 'manage users, tokens and grants',
   'secret.manage': 'manage secrets',
   'token.own': 'create or revoke their own tokens',
+  'audit.read': 'read the audit log',
   // Agents, with their own token.
   'agent.connect': 'open the agent connection',
   'artifact.download': 'download an artifact',

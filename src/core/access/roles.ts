@@ -19,7 +19,7 @@ export function isRole(text: string): text is Role {
 const viewer: Permission[] = ['project.read', 'agent.read', 'token.own'];
 const developer: Permission[] = [...viewer, 'run.start'];
 const deployer: Permission[] = [...developer, 'stage.approve', 'deployment.deploy', 'deployment.rollback'];
-const admin: Permission[] = [...deployer, 'project.create', 'deployment.force', 'agent.manage', 'user.manage', 'secret.manage',
+const admin: Permission[] = [...deployer, 'project.create', 'deployment.force', 'agent.manage', 'user.manage', 'secret.manage', 'audit.read',
   'artifact.download', 'source.download'];
 
 /** Each role's permissions; each role includes the ones before it. Agent-only and join permissions are in none. */

@@ -4,6 +4,7 @@ import type {
   Agent, Artifact, Deployment, DeploymentHost, Job, LogLine, Project, Run, Stage, SlipwayEvent, UserToken,
 } from '../model.ts';
 import type { Grant } from '../access/roles.ts';
+import type { Permission } from '../access/permissions.ts';
 
 /** `GET /deployments/:id`, and each deployment of a run or of the overview: with every host's step. */
 export type DeploymentDetail = Deployment & { hosts: DeploymentHost[] };
@@ -125,4 +126,16 @@ export interface SecretAnswer {
   /** Build jobs get it too. */
   build: boolean;
   updatedAt: number;
+}
+
+/** `GET /audit`: entries newest first (see core/audit); `GET /audit/verify`: the chain's verdict. */
+export type { AuditEntry as AuditEntryAnswer } from '../audit/audit-entry.ts';
+export type { AuditVerdict as AuditVerifyAnswer } from '../audit/verify-audit-chain.ts';
+
+/** `GET /me`: who the token belongs to and what they may do anywhere (the web UI shows admins' links by it). */
+export interface PrincipalAnswer {
+  name: string;
+  kind: 'admin' | 'user' | 'agent' | 'join' | 'anonymous';
+  /** The permissions the caller has without a project or environment in particular. */
+  permissions: Permission[];
 }

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { ConflictError } from '../../base/errors.ts';
 import { newToken } from '../../base/ids.ts';
 import type { Agent } from '../../core/model.ts';
+import { audited, auditRequest } from '../auth/audit-requests.ts';
 import { requires } from '../auth/authorize-requests.ts';
 import { hashToken } from '../auth/tokens.ts';
 import { StaleAction, type Tx } from '../engine/event-log.ts';
@@ -15,9 +16,9 @@ type Change = (tx: Tx, agent: Agent) => Promise<{ status: Agent['status'] }>;
 
 export function agentAdminRoutes(app: FastifyInstance, deps: ApiDeps): void {
   /** One admin change of one agent: read it again in the transaction, change it, record the event. */
-  const route = (method: 'POST' | 'DELETE', path: string, kind: string, words: string, change: Change, disconnect: boolean) => {
+  const route = (method: 'POST' | 'DELETE', path: string, kind: string, action: string, words: string, change: Change, disconnect: boolean) => {
     app.route<{ Params: { id: string } }>({
-      method, url: path, ...requires('agent.manage'),
+      method, url: path, ...audited(action, requires('agent.manage')),
       handler: async (request) => {
         const found = await findAgent(deps, request.params.id);
         const by = request.principal.name;
@@ -28,6 +29,7 @@ export function agentAdminRoutes(app: FastifyInstance, deps: ApiDeps): void {
           await tx.emit(kind, `agent ${agent.name} ${words} by ${by}`, {
             actor: by, data: { agent: agent.name, agentId: agent.id, before: agent.status, after: status },
           });
+          await auditRequest(tx, request, { target: `agent:${agent.name}`, before: { status: agent.status }, after: { status } });
           if (disconnect) tx.afterCommit(() => deps.gateway.disconnect(agent.id, `agent ${words}`));
           return { ...agent, status };
         });
@@ -44,18 +46,18 @@ export function agentAdminRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return { status };
   };
 
-  route('POST', '/api/v1/agents/:id/allow-enroll', 'agent.enroll_allowed', 'may enroll again once', async (tx, agent) => {
+  route('POST', '/api/v1/agents/:id/allow-enroll', 'agent.enroll_allowed', 'agent.allow_enroll', 'may enroll again once', async (tx, agent) => {
     if (agent.status === 'removed') throw new ConflictError('SLIPWAY_AGENT_REMOVED', `agent ${agent.name} was removed: its name enrolls as a new agent without leave`);
     await tx.store.agents.update(agent.id, { enrollAllowed: true });
     return { status: agent.status };
   }, false);
 
-  route('POST', '/api/v1/agents/:id/accept', 'agent.accepted', 'accepted', async (tx, agent) => {
+  route('POST', '/api/v1/agents/:id/accept', 'agent.accepted', 'agent.accept', 'accepted', async (tx, agent) => {
     if (agent.status !== 'pending') throw new ConflictError('SLIPWAY_AGENT_NOT_PENDING', `agent ${agent.name} is ${agent.status}, not pending`);
     await tx.store.agents.update(agent.id, { status: 'active' });
     return { status: 'active' };
   }, false);
 
-  route('POST', '/api/v1/agents/:id/revoke', 'agent.revoked', 'revoked', retire('revoked'), true);
-  route('DELETE', '/api/v1/agents/:id', 'agent.removed', 'removed', retire('removed'), true);
+  route('POST', '/api/v1/agents/:id/revoke', 'agent.revoked', 'agent.revoke', 'revoked', retire('revoked'), true);
+  route('DELETE', '/api/v1/agents/:id', 'agent.removed', 'agent.remove', 'removed', retire('removed'), true);
 }

@@ -11,6 +11,7 @@ import { decideEnrollment } from '../../core/agents/enrollment-decision.ts';
 import type { ArtifactUploadAnswer, EnrollmentAnswer } from '../../core/api/answers.ts';
 import { formatLabels, sameLabels } from '../../core/deploy/select-hosts.ts';
 import type { Agent } from '../../core/model.ts';
+import { audited, auditRequest, notAudited } from '../auth/audit-requests.ts';
 import { projectScope, requires } from '../auth/authorize-requests.ts';
 import { StaleAction } from '../engine/event-log.ts';
 import { hashToken } from '../auth/tokens.ts';
@@ -34,13 +35,14 @@ const agentChange = z.object({
 export function agentRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const { store } = deps;
 
-  app.post('/api/v1/agents/enroll', requires('agent.enroll'), async (request, reply) => {
+  app.post('/api/v1/agents/enroll', audited('agent.enroll', requires('agent.enroll')), async (request, reply) => {
     const body = parseInput(enrollBody, request.body, 'enrollment');
     const token = newToken('swt');
     const tokenHash = hashToken(token);
     const agent = await deps.events.transaction(async (tx) => {
       const now = deps.clock.now();
-      const decision = decideEnrollment(await tx.store.agents.getByName(body.name), deps.acceptAgents ?? 'auto');
+      const existing = await tx.store.agents.getByName(body.name);
+      const decision = decideEnrollment(existing, deps.acceptAgents ?? 'auto');
       if (decision.kind === 'refuse') throw new ConflictError('SLIPWAY_AGENT_NAME_TAKEN', decision.reason);
       const enrolled = decision.kind === 'new'
         ? await tx.store.agents.enroll({ ...body, tokenHash, status: decision.status }, now)
@@ -53,6 +55,11 @@ export function agentRoutes(app: FastifyInstance, deps: ApiDeps): void {
       await tx.emit('agent.enrolled', `agent ${enrolled.name} enrolled${again} with ${formatLabels(enrolled.labels) || 'no labels'}${pending}`, {
         actor: request.principal.name, data: { agent: enrolled.name, agentId: enrolled.id, labels: enrolled.labels, status: enrolled.status, again: decision.kind === 'again' },
       });
+      await auditRequest(tx, request, {
+        target: `agent:${enrolled.name}`, message: decision.kind === 'again' ? 'enrolled again' : null,
+        before: existing ? { labels: existing.labels, status: existing.status, address: existing.address } : null,
+        after: { labels: enrolled.labels, status: enrolled.status, address: enrolled.address },
+      });
       return enrolled;
     });
     if (!sameLabels(agent.labels, body.labels)) {
@@ -64,7 +71,7 @@ export function agentRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   // Labels decide which hosts an environment deploys to and which agents run jobs, so only an
   // admin changes them: an agent's hello cannot (see AgentGateway.hello).
-  app.patch<{ Params: { id: string } }>('/api/v1/agents/:id', requires('agent.manage'), async (request) => {
+  app.patch<{ Params: { id: string } }>('/api/v1/agents/:id', audited('agent.labels', requires('agent.manage')), async (request) => {
     const { labels } = parseInput(agentChange, request.body, 'agent change');
     const agent = await findAgent(deps, request.params.id);
     const by = request.principal.name;
@@ -73,6 +80,7 @@ export function agentRoutes(app: FastifyInstance, deps: ApiDeps): void {
       await tx.emit('agent.labels_changed', `labels of agent ${agent.name} changed from ${formatLabels(agent.labels)} to ${formatLabels(labels)} by ${by}`, {
         actor: by, data: { agent: agent.name, agentId: agent.id, before: agent.labels, after: labels },
       });
+      await auditRequest(tx, request, { target: `agent:${agent.name}`, before: { labels: agent.labels }, after: { labels } });
     });
     deps.engine.wake();
     return { ...agent, labels };
@@ -92,7 +100,7 @@ export function agentRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   void app.register((uploads, _options, done) => {
     uploads.addContentTypeParser('application/gzip', { bodyLimit: deps.maxArtifactBytes }, (_request, payload, done) => done(null, payload));
-    uploads.put('/api/v1/artifacts', { bodyLimit: deps.maxArtifactBytes, ...requires('artifact.upload') }, async (request, reply) => {
+    uploads.put('/api/v1/artifacts', notAudited('a runner\'s upload within its job: the artifact is recorded with the job', { bodyLimit: deps.maxArtifactBytes, ...requires('artifact.upload') }), async (request, reply) => {
       const agent = agentOf(request.principal);
       const stored = await deps.blobs.put(request.body as Readable);
       deps.log.info({ agent: agent.name, ...stored }, 'artifact uploaded');

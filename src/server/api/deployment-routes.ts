@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { NotFoundError } from '../../base/errors.ts';
 import { rollbackTarget, startDeployment, startedOrThrow } from '../engine/start-deployment.ts';
 import type { ApiDeps } from './api-deps.ts';
+import { audited, auditRequest } from '../auth/audit-requests.ts';
 import { projectScope, requirePermission, requires } from '../auth/authorize-requests.ts';
 import { deploymentDetail } from './deployment-detail.ts';
 import { parseInput } from './parse-input.ts';
@@ -18,19 +19,27 @@ const deployBody = z.object({
 export function deploymentRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const { store } = deps;
 
-  app.post<{ Params: { name: string } }>('/api/v1/projects/:name/deployments', requires('deployment.deploy', projectScope), async (request, reply) => {
+  app.post<{ Params: { name: string } }>('/api/v1/projects/:name/deployments', audited('deployment.deploy', requires('deployment.deploy', projectScope)), async (request, reply) => {
     const project = await findProject(store, request.params.name);
     const body = parseInput(deployBody, request.body, 'deployment');
     if (body.force) requirePermission(request.principal, 'deployment.force', { project: project.name, env: body.env });
     const by = request.principal.name;
-    const deployment = await deps.events.transaction(async (tx) => startedOrThrow(await startDeployment(tx, deps.clock.now(), {
-      project, env: body.env, version: body.version, runId: null, kind: 'deploy', forced: body.force, requestedBy: by, actor: by,
-    })));
+    const deployment = await deps.events.transaction(async (tx) => {
+      const started = startedOrThrow(await startDeployment(tx, deps.clock.now(), {
+        project, env: body.env, version: body.version, runId: null, kind: 'deploy', forced: body.force, requestedBy: by, actor: by,
+      }));
+      await auditRequest(tx, request, {
+        action: body.force ? 'deployment.force' : 'deployment.deploy', target: `env:${project.name}/${body.env}`, project: project.name,
+        message: `deployment ${started.id} of ${body.version}${body.force ? ' (forced)' : ''}`,
+        after: { deployment: started.id, version: body.version, forced: body.force },
+      });
+      return started;
+    });
     deps.engine.wake();
     return reply.code(201).send(deployment);
   });
 
-  app.post<{ Params: { name: string } }>('/api/v1/projects/:name/rollback', requires('deployment.rollback', projectScope), async (request, reply) => {
+  app.post<{ Params: { name: string } }>('/api/v1/projects/:name/rollback', audited('deployment.rollback', requires('deployment.rollback', projectScope)), async (request, reply) => {
     const project = await findProject(store, request.params.name);
     const body = parseInput(z.object({ env: z.string().min(1) }), request.body, 'rollback');
     const by = request.principal.name;
@@ -42,6 +51,10 @@ export function deploymentRoutes(app: FastifyInstance, deps: ApiDeps): void {
         project, env: body.env, version: target.version, runId: null, kind: 'rollback', forced: true, requestedBy: by, actor: by,
       }));
       if (target.leaving) await tx.store.artifacts.quarantine(project.id, target.leaving, `${body.env}: rolled back by ${by}`, now);
+      await auditRequest(tx, request, {
+        target: `env:${project.name}/${body.env}`, project: project.name, message: `deployment ${started.id} back to ${target.version}`,
+        before: { version: target.leaving }, after: { deployment: started.id, version: target.version, quarantined: target.leaving },
+      });
       return started;
     });
     deps.engine.wake();

@@ -8,6 +8,7 @@ import type { Project } from '../../core/model.ts';
 import { InputError } from '../../base/errors.ts';
 import { checkRepoUrl, isLocalRepoUrl } from '../git/repo-url.ts';
 import { projectStatus } from './project-status.ts';
+import { audited, auditRequest } from '../auth/audit-requests.ts';
 import { projectScope, requires } from '../auth/authorize-requests.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { parseInput } from './parse-input.ts';
@@ -25,7 +26,7 @@ export function projectRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const { store } = deps;
   const read = requires('project.read', projectScope);
 
-  app.post('/api/v1/projects', requires('project.create'), async (request, reply) => {
+  app.post('/api/v1/projects', audited('project.add', requires('project.create')), async (request, reply) => {
     const body = parseInput(newProjectBody, request.body, 'project');
     if (!deps.allowLocalRepos && isLocalRepoUrl(body.repo)) {
       throw new InputError('SLIPWAY_LOCAL_REPO_REFUSED',
@@ -37,6 +38,11 @@ export function projectRoutes(app: FastifyInstance, deps: ApiDeps): void {
         webhookSecret: body.webhookSecret ?? newToken('swh'),
       }, deps.clock.now());
       await tx.emit('project.added', `project ${created.name} added for ${body.repo} (${body.branch})`, { projectId: created.id, actor: request.principal.name });
+      // Never the webhook secret.
+      await auditRequest(tx, request, {
+        target: `project:${created.name}`, project: created.name,
+        after: { repo: created.repoUrl, branch: created.branch, pollIntervalMs: created.pollIntervalMs },
+      });
       return created;
     });
     // No check here: the poller looks at a project it has not seen yet on its next round (within

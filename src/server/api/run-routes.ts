@@ -4,11 +4,13 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ConflictError, ForbiddenError } from '../../base/errors.ts';
 import { approverOf, decideApproval } from '../../core/access/approval-rule.ts';
-import type { Principal } from '../../core/access/principal.ts';
 import type { RunDetail } from '../../core/api/answers.ts';
 import type { Project, Run } from '../../core/model.ts';
+import type { FastifyRequest } from 'fastify';
 import type { Store } from '../../storage/store.ts';
+import { audited, auditRequest } from '../auth/audit-requests.ts';
 import { projectScope, requires } from '../auth/authorize-requests.ts';
+import type { Tx } from '../engine/event-log.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { deploymentDetail } from './deployment-detail.ts';
 import { parseInput } from './parse-input.ts';
@@ -22,10 +24,10 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const read = requires('project.read', projectScope);
   const start = requires('run.start', projectScope);
 
-  app.post<{ Params: { name: string } }>('/api/v1/projects/:name/runs', start, async (request, reply) => {
+  app.post<{ Params: { name: string } }>('/api/v1/projects/:name/runs', audited('run.start', start), async (request, reply) => {
     const project = await findProject(store, request.params.name);
     const { ref } = parseInput(z.object({ ref: z.string().min(1).max(200).optional() }), request.body, 'run request');
-    const run = await deps.trigger.runRef(project, ref ?? project.branch, request.principal.name);
+    const run = await deps.trigger.runRef(project, ref ?? project.branch, request.principal.name, auditRun(request, project, ref ?? project.branch));
     deps.engine.wake();
     return reply.code(201).send(run);
   });
@@ -50,19 +52,19 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return store.logs.list({ runId: run.id, afterId, limit });
   });
 
-  app.post<RunParams>('/api/v1/projects/:name/runs/:number/approve', requires('stage.approve', projectScope), async (request) => {
+  app.post<RunParams>('/api/v1/projects/:name/runs/:number/approve', audited('stage.approve', requires('stage.approve', projectScope)), async (request) => {
     const project = await findProject(store, request.params.name);
     const run = await findRun(store, project, request.params.number);
     const { env } = parseInput(z.object({ env: z.string().min(1) }), request.body, 'approval');
-    return approve(deps, project, run, env, request.principal);
+    return approve(deps, project, run, env, request);
   });
 
   // A new run of the same commit (trigger manual): the way to retry a run that failed for a
   // passing reason (a runner went away, a flaky acceptance test).
-  app.post<RunParams>('/api/v1/projects/:name/runs/:number/rerun', start, async (request, reply) => {
+  app.post<RunParams>('/api/v1/projects/:name/runs/:number/rerun', audited('run.rerun', start), async (request, reply) => {
     const project = await findProject(store, request.params.name);
     const run = await findRun(store, project, request.params.number);
-    const again = await deps.trigger.runRef(project, run.sha, request.principal.name);
+    const again = await deps.trigger.runRef(project, run.sha, request.principal.name, auditRun(request, project, run.sha, run.number));
     deps.engine.wake();
     return reply.code(201).send(again);
   });
@@ -72,8 +74,17 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
  * Applies the approval rule (core/access): records the principal's approval, one row per approver,
  * and opens the gate (the stage's approvedBy: every approver's name) at the last one required.
  */
-async function approve(deps: ApiDeps, project: Project, run: Run, env: string, principal: Principal) {
-  const approver = approverOf(principal);
+/** Audits a run started by `request`, in the run's transaction. */
+function auditRun(request: FastifyRequest, project: Project, ref: string, of?: number) {
+  return (tx: Tx, run: Run) => auditRequest(tx, request, {
+    target: `run:${project.name}#${run.number}`, project: project.name,
+    message: of === undefined ? `run #${run.number} of ${ref}` : `run #${run.number}: run #${of} again`,
+    after: { number: run.number, sha: run.sha, ref: run.ref, status: run.status },
+  });
+}
+
+async function approve(deps: ApiDeps, project: Project, run: Run, env: string, request: FastifyRequest) {
+  const approver = approverOf(request.principal);
   // Decided on the run, its stages and the approvals as the transaction reads them, and recorded
   // only when this approver has not approved meanwhile: two approvals by one person count once.
   const stage = await deps.events.transaction(async (tx) => {
@@ -95,6 +106,7 @@ async function approve(deps: ApiDeps, project: Project, run: Run, env: string, p
     if (names.length < decision.required) {
       await tx.emit('gate.approval_counted', `${env} gate of run #${run.number} approved by ${approver.name} (${names.length} of ${decision.required})`,
         { projectId: project.id, runId: run.id, actor: approver.name, data: { approvers: names, required: decision.required } });
+      await auditApproval(tx, request, project, run, env, names, decision.required, null);
       return { ...decision.stage, approvedBy: null };
     }
     const by = names.join(', ');
@@ -103,10 +115,19 @@ async function approve(deps: ApiDeps, project: Project, run: Run, env: string, p
     }
     await tx.emit('gate.approved', `${env} gate of run #${run.number} approved by ${by}`,
       { projectId: project.id, runId: run.id, actor: approver.name, data: { approvers: names, required: decision.required } });
+    await auditApproval(tx, request, project, run, env, names, decision.required, by);
     return { ...decision.stage, approvedBy: by };
   });
   deps.engine.wake();
   return stage;
+}
+
+function auditApproval(tx: Tx, request: FastifyRequest, project: Project, run: Run, env: string, approvers: string[], required: number, openedBy: string | null) {
+  return auditRequest(tx, request, {
+    target: `stage:${project.name}#${run.number}/${env}`, project: project.name,
+    message: openedBy === null ? `approval ${approvers.length} of ${required}` : `gate opened by ${openedBy}`,
+    before: { approvers: approvers.filter((a) => a !== request.principal.name) }, after: { approvers, required, open: openedBy !== null },
+  });
 }
 
 export async function runDetail(store: Store, run: Run): Promise<RunDetail> {

@@ -7,6 +7,7 @@ import type { AccessScope } from '../../core/access/permissions.ts';
 import type { SecretAnswer } from '../../core/api/answers.ts';
 import { MIN_MASKED_LENGTH } from '../../core/secrets/secret-masker.ts';
 import type { StoredSecret } from '../../storage/store.ts';
+import { audited, auditRequest } from '../auth/audit-requests.ts';
 import { requires } from '../auth/authorize-requests.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { parseInput } from './parse-input.ts';
@@ -45,7 +46,7 @@ export function secretRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'store' |
   const { store, secrets } = deps;
   const manage = requires('secret.manage', secretScope);
 
-  app.post<{ Params: { name: string } }>('/api/v1/projects/:name/secrets', manage, async (request, reply) => {
+  app.post<{ Params: { name: string } }>('/api/v1/projects/:name/secrets', audited('secret.set', manage), async (request, reply) => {
     const body = parseInput(setBody, request.body, 'secret');
     const project = await findProject(store, request.params.name);
     const address = { projectId: project.id, env: body.env, name: body.name };
@@ -55,6 +56,11 @@ export function secretRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'store' |
       const outcome = await tx.store.secrets.put({ ...address, build: body.build, ciphertext }, at);
       await tx.emit(outcome.created ? 'secret.set' : 'secret.changed', `secret ${body.name} ${outcome.created ? 'set' : 'changed'} for ${where(project.name, body.env)}${body.build ? ' (builds get it too)' : ''} by ${request.principal.name}`, {
         projectId: project.id, actor: request.principal.name, data: { name: body.name, env: body.env, build: body.build },
+      });
+      // The secret's name, environment and flag: never its value, nor its ciphertext.
+      await auditRequest(tx, request, {
+        target: `secret:${project.name}/${body.name}${body.env === null ? '' : `@${body.env}`}`, project: project.name,
+        message: outcome.created ? 'set' : 'changed', after: { name: body.name, env: body.env, build: body.build },
       });
       tx.afterCommit(() => secrets.refresh());
       return outcome;
@@ -67,7 +73,7 @@ export function secretRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'store' |
     return (await store.secrets.list(project.id)).map(showSecret);
   });
 
-  app.delete<{ Params: { name: string; secret: string } }>('/api/v1/projects/:name/secrets/:secret', manage, async (request) => {
+  app.delete<{ Params: { name: string; secret: string } }>('/api/v1/projects/:name/secrets/:secret', audited('secret.remove', manage), async (request) => {
     const { env = null } = parseInput(removeQuery, request.query, 'secret removal');
     const name = parseInput(secretName, request.params.secret, 'secret name');
     const project = await findProject(store, request.params.name);
@@ -78,6 +84,7 @@ export function secretRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'store' |
       await tx.emit('secret.removed', `secret ${name} removed from ${where(project.name, env)} by ${request.principal.name}`, {
         projectId: project.id, actor: request.principal.name, data: { name, env },
       });
+      await auditRequest(tx, request, { target: `secret:${project.name}/${name}${env === null ? '' : `@${env}`}`, project: project.name, before: { name, env } });
       tx.afterCommit(() => secrets.refresh());
     });
     return { removed: true };

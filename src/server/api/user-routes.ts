@@ -1,7 +1,7 @@
 // People: users with their own tokens (shown once, stored hashed), and the roles granted to them.
 // Managing users and grants is the admin's (user.manage); anybody with a token may make or revoke
 // their own tokens (token.own).
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { InputError, NotFoundError } from '../../base/errors.ts';
 import { newId, newToken } from '../../base/ids.ts';
@@ -11,6 +11,7 @@ import { ROLES, type Grant } from '../../core/access/roles.ts';
 import type { GrantAnswer, NewTokenAnswer, UserAnswer } from '../../core/api/answers.ts';
 import type { User } from '../../core/model.ts';
 import type { Store } from '../../storage/store.ts';
+import { audited, auditRequest } from '../auth/audit-requests.ts';
 import { requirePermission, requires } from '../auth/authorize-requests.ts';
 import { hashToken } from '../auth/tokens.ts';
 import type { ApiDeps } from './api-deps.ts';
@@ -28,7 +29,7 @@ export function userRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const manage = requires('user.manage');
   const own = requires('token.own');
 
-  app.post('/api/v1/users', manage, async (request, reply) => {
+  app.post('/api/v1/users', audited('user.add', manage), async (request, reply) => {
     const body = parseInput(z.strictObject({ name, email: email.optional() }), request.body, 'user');
     const token = newToken('swu');
     const tokenId = newId();
@@ -36,6 +37,7 @@ export function userRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const created = await tx.store.users.create({ name: body.name, email: body.email ?? null }, { id: tokenId, tokenHash: hashToken(token) }, deps.clock.now());
       await tx.emit('user.added', `user ${created.name} added${created.email ? ` (${created.email})` : ''} by ${request.principal.name}`,
         { actor: request.principal.name, data: { user: created.name, email: created.email, tokenId } });
+      await auditRequest(tx, request, { target: `user:${created.name}`, after: { email: created.email, tokenId } });
       return created;
     });
     return reply.code(201).send({ user: user.name, tokenId, token } satisfies NewTokenAnswer);
@@ -46,26 +48,27 @@ export function userRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return Promise.all(users.map((user) => userAnswer(store, user)));
   });
 
-  app.delete<{ Params: { name: string } }>('/api/v1/users/:name', manage, async (request) => {
+  app.delete<{ Params: { name: string } }>('/api/v1/users/:name', audited('user.remove', manage), async (request) => {
     const user = await findUser(store, request.params.name);
     await deps.events.transaction(async (tx) => {
       const before = await userAnswer(tx.store, user);
       if (!(await tx.store.users.remove(user.id))) throw userNotFound(user.name);
       await tx.emit('user.removed', `user ${user.name} removed by ${request.principal.name}, with ${before.tokens.length} token(s) and ${before.grants.length} grant(s)`,
         { actor: request.principal.name, data: { user: user.name, grants: before.grants } });
+      await auditRequest(tx, request, { target: `user:${user.name}`, before: { email: user.email, grants: before.grants, tokens: before.tokens.map((t) => t.id) } });
     });
     return { removed: user.name };
   });
 
-  app.post<{ Params: { name: string } }>('/api/v1/users/:name/grants', manage, async (request, reply) => {
-    const answer = await changeGrant(deps, request.principal, request.params.name, request.body, 'grant');
+  app.post<{ Params: { name: string } }>('/api/v1/users/:name/grants', audited('grant.add', manage), async (request, reply) => {
+    const answer = await changeGrant(deps, request, request.params.name, request.body, 'grant');
     return reply.code(answer.changed ? 201 : 200).send(answer);
   });
-  app.post<{ Params: { name: string } }>('/api/v1/users/:name/grants/revoke', manage, async (request) =>
-    changeGrant(deps, request.principal, request.params.name, request.body, 'revoke'));
+  app.post<{ Params: { name: string } }>('/api/v1/users/:name/grants/revoke', audited('grant.revoke', manage), async (request) =>
+    changeGrant(deps, request, request.params.name, request.body, 'revoke'));
 
   // A token for oneself; for somebody else (or for the bootstrap admin, who is nobody's user) it takes user.manage.
-  app.post('/api/v1/tokens', own, async (request, reply) => {
+  app.post('/api/v1/tokens', audited('token.create', own), async (request, reply) => {
     const body = parseInput(z.strictObject({ user: name.optional() }), request.body, 'token request');
     const user = await tokenOwner(store, request.principal, body.user);
     const token = newToken('swu');
@@ -73,11 +76,12 @@ export function userRoutes(app: FastifyInstance, deps: ApiDeps): void {
     await deps.events.transaction(async (tx) => {
       await tx.store.users.addToken(user.id, { id: tokenId, tokenHash: hashToken(token) }, deps.clock.now());
       await tx.emit('token.created', `token ${tokenId} of ${user.name} created by ${request.principal.name}`, { actor: request.principal.name, data: { user: user.name, tokenId } });
+      await auditRequest(tx, request, { target: `token:${tokenId}`, after: { user: user.name } });
     });
     return reply.code(201).send({ user: user.name, tokenId, token } satisfies NewTokenAnswer);
   });
 
-  app.post<{ Params: { id: string } }>('/api/v1/tokens/:id/revoke', own, async (request) => {
+  app.post<{ Params: { id: string } }>('/api/v1/tokens/:id/revoke', audited('token.revoke', own), async (request) => {
     const token = await store.users.getToken(request.params.id);
     const principal = request.principal;
     const mine = token !== undefined && principal.kind === 'user' && token.userId === principal.userId;
@@ -87,13 +91,17 @@ export function userRoutes(app: FastifyInstance, deps: ApiDeps): void {
     await deps.events.transaction(async (tx) => {
       const revoked = await tx.store.users.revokeToken(token.id, deps.clock.now());
       if (revoked) await tx.emit('token.revoked', `token ${token.id} revoked by ${principal.name}`, { actor: principal.name, data: { tokenId: token.id } });
+      await auditRequest(tx, request, {
+        target: `token:${token.id}`, message: revoked ? null : 'revoked already', before: { revoked: token.revokedAt !== null }, after: { revoked: true },
+      });
     });
     return { revoked: token.id };
   });
 }
 
 /** Gives or takes back a grant; `changed` is false when the user had that very grant already. */
-async function changeGrant(deps: ApiDeps, principal: Principal, userName: string, body: unknown, change: 'grant' | 'revoke'): Promise<GrantAnswer> {
+async function changeGrant(deps: ApiDeps, request: FastifyRequest, userName: string, body: unknown, change: 'grant' | 'revoke'): Promise<GrantAnswer> {
+  const principal = request.principal;
   const input = parseInput(grantBody, body, change);
   const user = await findUser(deps.store, userName);
   // A grant names a project that exists (a typo would grant nothing, silently); environments are
@@ -102,12 +110,19 @@ async function changeGrant(deps: ApiDeps, principal: Principal, userName: string
   const grant: Grant = { role: input.role, project: input.project ?? null, env: input.env ?? null };
   const what = describeGrant(grant);
   const changed = await deps.events.transaction(async (tx) => {
+    const before = await tx.store.users.grants(user.id);
     const done = change === 'grant'
       ? await tx.store.users.grant(user.id, grant, deps.clock.now())
       : await tx.store.users.revoke(user.id, grant);
     if (done) {
       await tx.emit(change === 'grant' ? 'grant.added' : 'grant.revoked', `${principal.name} ${change === 'grant' ? 'granted' : 'revoked'} ${what} ${change === 'grant' ? 'to' : 'from'} ${user.name}`,
         { actor: principal.name, data: { user: user.name, ...grant } });
+    }
+    // A grant the user had already changes nothing but answers 200: recorded as asked, all the same.
+    if (done || change === 'grant') {
+      await auditRequest(tx, request, {
+        target: `user:${user.name}`, message: done ? what : `${what} (had it already)`, before: { grants: before }, after: { grants: await tx.store.users.grants(user.id) },
+      });
     }
     return done;
   });

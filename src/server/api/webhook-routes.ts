@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { AuthError, InputError } from '../../base/errors.ts';
 import type { WebhookAnswer } from '../../core/api/answers.ts';
+import { notAudited } from '../auth/audit-requests.ts';
 import { requires } from '../auth/authorize-requests.ts';
 import { parsePushEvent } from '../webhooks/parse-push-event.ts';
 import { sameRepository } from '../webhooks/same-repository.ts';
@@ -18,7 +19,7 @@ export function webhookRoutes(app: FastifyInstance, deps: ApiDeps): void {
     hooks.removeAllContentTypeParsers();
     hooks.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT_BYTES }, (_request, body, done) => done(null, body));
 
-    hooks.post<{ Params: { project: string } }>('/api/v1/hooks/:project', { bodyLimit: WEBHOOK_BODY_LIMIT_BYTES, ...requires('public') }, async (request, reply) => {
+    hooks.post<{ Params: { project: string } }>('/api/v1/hooks/:project', notAudited('a push signed by the git host, nobody\'s request: the runs it starts are recorded as events', { bodyLimit: WEBHOOK_BODY_LIMIT_BYTES, ...requires('public') }), async (request, reply) => {
       const project = await deps.store.projects.getByName(request.params.project);
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       // An unknown project answers like a bad signature, after the same HMAC work (with a secret

@@ -3,6 +3,7 @@
 // transaction committed, the events are written to the central log (by `toLog`) and handed to
 // live listeners, and the action's effects (waking an agent) run.
 import type { Clock } from '../../base/clock.ts';
+import type { AuditEntry, NewAuditEntry } from '../../core/audit/audit-entry.ts';
 import type { SlipwayEvent } from '../../core/model.ts';
 import type { Store } from '../../storage/store.ts';
 
@@ -21,6 +22,12 @@ export interface Tx {
   store: Store;
   /** Records an event in the transaction; it is published once the transaction committed. */
   emit(kind: string, message: string, refs?: EventRefs): Promise<SlipwayEvent>;
+  /**
+   * Appends an audit entry in the transaction, dated by the clock: it commits with the change it
+   * records, or not at all. Its message is masked like an event's; a secret's value never belongs
+   * in `before`/`after`.
+   */
+  audit(entry: Omit<NewAuditEntry, 'at'>): Promise<AuditEntry>;
   /** Runs `effect` after the commit (and not at all when the transaction fails). */
   afterCommit(effect: () => Promise<void> | void): void;
 }
@@ -66,6 +73,7 @@ export class EventLog {
           events.push(event);
           return event;
         },
+        audit: (entry) => store.audit.append({ ...entry, at: this.clock.now(), message: entry.message === null ? null : this.mask(entry.message) }),
         afterCommit: (effect) => void effects.push(effect),
       });
     });

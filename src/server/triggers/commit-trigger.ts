@@ -7,7 +7,7 @@ import type { Project, Run, RunTrigger, SlipwayConfig } from '../../core/model.t
 import { formatConfigProblem, parseSlipwayConfig } from '../../core/pipeline/parse-slipway-config.ts';
 import { planStages, type PlannedStage } from '../../core/pipeline/plan-stages.ts';
 import type { NewRun, Store } from '../../storage/store.ts';
-import type { EventLog } from '../engine/event-log.ts';
+import type { EventLog, Tx } from '../engine/event-log.ts';
 import type { GitMirror } from '../git/git-mirror.ts';
 import type { GitMirrors } from '../git/git-mirrors.ts';
 import { isSha } from '../git/git-names.ts';
@@ -46,13 +46,17 @@ export class CommitTrigger {
     return next;
   }
 
-  /** A run for REF (a branch, a tag or a full sha) by hand, after fetching; `requestedBy` is the principal who asked. */
-  async runRef(project: Project, ref: string, requestedBy: string): Promise<Run> {
+  /**
+   * A run for REF (a branch, a tag or a full sha) by hand, after fetching; `requestedBy` is the
+   * principal who asked. `inTransaction` runs in the transaction that creates the run (the API
+   * writes its audit entry there).
+   */
+  async runRef(project: Project, ref: string, requestedBy: string, inTransaction?: (tx: Tx, run: Run) => Promise<void>): Promise<Run> {
     const mirror = this.deps.mirrors.for(project);
     await this.sync(mirror, project);
     const sha = isSha(ref) ? ref : await mirror.head(ref);
     if (!sha) throw new NotFoundError('SLIPWAY_REF_NOT_FOUND', `${project.name}: no branch "${ref}" in ${project.repoUrl}`);
-    return this.createRun(project, mirror, sha, ref, 'manual', requestedBy);
+    return this.createRun(project, mirror, sha, ref, 'manual', requestedBy, inTransaction);
   }
 
   private async checkNow(projectId: string, trigger: RunTrigger): Promise<Run[]> {
@@ -117,7 +121,8 @@ export class CommitTrigger {
    * Creates the commit's run, a failed one when its slipway.yml is unusable. Throws only when the
    * store cannot take even a failed run (then nothing was created and the next check tries again).
    */
-  private async createRun(project: Project, mirror: GitMirror, sha: string, ref: string, trigger: RunTrigger, requestedBy: string | null = null): Promise<Run> {
+  private async createRun(project: Project, mirror: GitMirror, sha: string, ref: string, trigger: RunTrigger, requestedBy: string | null = null,
+    inTransaction?: (tx: Tx, run: Run) => Promise<void>): Promise<Run> {
     const commit = await this.readCommit(project, mirror, sha);
     const now = this.deps.clock.now();
     const base = { projectId: project.id, sha, ref, message: commit.message, author: commit.author, trigger, requestedBy };
@@ -128,6 +133,7 @@ export class CommitTrigger {
       await tx.emit('run.created', `run #${created.number} of ${project.name} for ${sha.slice(0, 7)} "${commit.message}" ${what}`, {
         projectId: project.id, runId: created.id, actor: requestedBy,
       });
+      await inTransaction?.(tx, created);
       return created;
     });
     let run: Run;

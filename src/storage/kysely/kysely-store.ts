@@ -3,6 +3,7 @@
 import type { Kysely } from 'kysely';
 import type { LogStore, Store } from '../store.ts';
 import { createKyselyAgentStore } from './agent-store.ts';
+import { createKyselyAuditStore } from './audit-store.ts';
 import { createKyselyArtifactStore } from './artifact-store.ts';
 import { createKyselyCommandStore } from './command-store.ts';
 import { createKyselyDeploymentStore } from './deployment-store.ts';
@@ -47,6 +48,7 @@ export function createKyselyStore(context: StoreContext, adapter: KyselyStoreAda
     logs: createKyselyLogStore(context, adapter.appendLogs(db)),
     users: createKyselyUserStore(context),
     secrets: createKyselySecretStore(context),
+    audit: createKyselyAuditStore(context),
     transaction(work) {
       if (db.isTransaction) return work(store);
       return db.transaction().execute((trx) => work(createKyselyStore({ ...context, db: trx }, adapter)));

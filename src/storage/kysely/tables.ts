@@ -252,4 +252,31 @@ export interface Database {
   grants: GrantsTable;
   stage_approvals: StageApprovalsTable;
   secrets: SecretsTable;
+  audit_entries: AuditEntriesTable;
+  audit_head: AuditHeadTable;
+}
+
+/** One audit entry (migration 011); before/after as JSON text, null when none applies. */
+export interface AuditEntriesTable {
+  seq: number;
+  at: number;
+  actor: string;
+  address: string | null;
+  action: string;
+  target: string;
+  project: string | null;
+  outcome: string;
+  code: string | null;
+  message: string | null;
+  before: string | null;
+  after: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+/** The one row (id 1) naming the newest audit entry: seq 0 and the genesis hash before the first. */
+export interface AuditHeadTable {
+  id: number;
+  seq: number;
+  hash: string;
 }

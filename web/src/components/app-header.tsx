@@ -1,4 +1,6 @@
 // The bar at the top of every page: where you are, where else to go, whether live updates flow.
+import type { PrincipalAnswer } from '../../../src/core/api/answers.ts';
+import { useResource } from '../api/use-resource.ts';
 import { useLiveState } from '../live/live-events.tsx';
 import { Link, useRouter } from '../routing/router.tsx';
 import { paths } from '../routing/routes.ts';
@@ -9,9 +11,17 @@ const links = [
   { to: paths.logs(), label: 'Logs', match: (p: string) => p === '/logs' },
 ];
 
+/** Pages only some may open: shown to a caller whose permissions include `needs`. */
+const adminLinks = [
+  { to: paths.audit(), label: 'Audit', needs: 'audit.read', match: (p: string) => p === '/audit' },
+] as const;
+
 export function AppHeader({ onSignOut }: { onSignOut: () => void }) {
   const { location } = useRouter();
   const live = useLiveState();
+  // Who is signed in decides the admins' links; without an answer (no grant at all) there are none.
+  const me = useResource<PrincipalAnswer>('/api/v1/me');
+  const shown = [...links, ...adminLinks.filter((link) => me.data?.permissions.includes(link.needs))];
   return (
     <header className="app-header">
       <Link to="/" className="brand" aria-label="Slipway overview">
@@ -19,7 +29,7 @@ export function AppHeader({ onSignOut }: { onSignOut: () => void }) {
         <span>Slipway</span>
       </Link>
       <nav className="app-nav" aria-label="Pages">
-        {links.map((link) => (
+        {shown.map((link) => (
           <Link key={link.to} to={link.to} className={link.match(location.pathname) ? 'active' : undefined} aria-current={link.match(location.pathname) ? 'page' : undefined}>
             {link.label}
           </Link>

@@ -6,6 +6,7 @@ describe('routes', () => {
     expect(matchRoute('/')).toEqual({ page: 'overview' });
     expect(matchRoute('/hosts/')).toEqual({ page: 'hosts' });
     expect(matchRoute('/logs')).toEqual({ page: 'logs' });
+    expect(matchRoute(paths.audit())).toEqual({ page: 'audit' });
     expect(matchRoute('/projects/hello/runs/12')).toEqual({ page: 'run', project: 'hello', number: 12 });
     expect(matchRoute('/projects/hello/runs/x')).toEqual({ page: 'not-found' });
     expect(matchRoute('/projects/%E0%A4%A/runs/1')).toEqual({ page: 'not-found' });

@@ -5,6 +5,7 @@ export type Route =
   | { page: 'run'; project: string; number: number }
   | { page: 'hosts' }
   | { page: 'logs' }
+  | { page: 'audit' }
   | { page: 'not-found' };
 
 /** The page a location's path names. */
@@ -13,6 +14,7 @@ export function matchRoute(pathname: string): Route {
   if (path === '/') return { page: 'overview' };
   if (path === '/hosts') return { page: 'hosts' };
   if (path === '/logs') return { page: 'logs' };
+  if (path === '/audit') return { page: 'audit' };
   const run = /^\/projects\/([^/]+)\/runs\/(\d{1,9})$/.exec(path);
   if (run) {
     try {
@@ -28,6 +30,7 @@ export const paths = {
   overview: () => '/',
   run: (project: string, number: number) => `/projects/${encodeURIComponent(project)}/runs/${number}`,
   hosts: () => '/hosts',
+  audit: () => '/audit',
   logs: (filters: Record<string, string | undefined> = {}) => {
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(filters)) if (value) params.set(key, value);
