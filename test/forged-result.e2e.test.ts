@@ -48,7 +48,7 @@ describe('forged results', () => {
     while (Date.now() < until) {
       const deployment = await testingDeployment();
       expect(deployment?.status).toBe('staging');
-      expect(deployment?.hosts.every((h) => h.status !== 'failed')).toBe(true);
+      expect(deployment?.hosts.every((h) => h.step !== 'failed' && h.step !== 'stage_failed')).toBe(true);
       await new Promise((r) => setTimeout(r, 250));
     }
 
