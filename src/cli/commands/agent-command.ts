@@ -1,6 +1,6 @@
 // `slipway agent`: runs an agent until SIGINT or SIGTERM, then stops the apps it supervises; its
 // subcommands (list, rm, revoke, accept, allow-enroll) are an admin's.
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
@@ -77,7 +77,7 @@ Example:
 
 /** `--haproxy-socket` may be given several times; each must be an absolute path, as slipway.yml's `socket` is. */
 function collectSocket(path: string, sockets: string[]): string[] {
-  if (!path.startsWith('/')) throw new InputError('SLIPWAY_LB_SOCKET_NOT_ABSOLUTE', `--haproxy-socket ${path}: expected the absolute path of HAProxy's stats socket, e.g. /run/haproxy/admin.sock`);
+  if (!path.startsWith('/')) throw new InvalidArgumentError(`expected the absolute path of HAProxy's stats socket, e.g. /run/haproxy/admin.sock, got ${JSON.stringify(path)}`);
   return [...sockets, path];
 }
 
