@@ -57,6 +57,21 @@ describe('admitDeployment', () => {
     expect(refusalCode(request({ env: 'testing', passedEnvs: [] }))).toBe('admitted');
   });
 
+  it('refuses any deployment or rollback to an environment with a load balancer, even forced, until the planner drives it', () => {
+    const loadBalancer = { kind: 'haproxy' as const, on: { role: 'lb' }, socket: '/run/haproxy/admin.sock', backend: 'shop', server: '{host}', drainMs: 30_000 };
+    const withLb = { ...config, environments: { ...config.environments, production: { ...config.environments.production, loadBalancer } } };
+    expect(admitDeployment(request({ config: withLb }))).toEqual({
+      admitted: false,
+      refusal: {
+        kind: 'input', code: 'SLIPWAY_LB_NOT_SUPPORTED',
+        message: 'environment production has a loadBalancer (haproxy backend shop), and deploying through a load balancer is not supported yet: Slipway would restart hosts without draining them first. Remove loadBalancer: from production in slipway.yml to deploy without it',
+      },
+    });
+    expect(refusalCode(request({ config: withLb, forced: true }))).toBe('SLIPWAY_LB_NOT_SUPPORTED');
+    expect(refusalCode(request({ config: withLb, kind: 'rollback' }))).toBe('SLIPWAY_LB_NOT_SUPPORTED');
+    expect(refusalCode(request({ config: withLb, env: 'testing', passedEnvs: [] }))).toBe('admitted');
+  });
+
   it('refuses an unknown environment, one without hosts, and one with a deployment in progress', () => {
     expect(admitDeployment(request({ env: 'staging' }))).toMatchObject({ refusal: { kind: 'input', code: 'SLIPWAY_UNKNOWN_ENVIRONMENT' } });
     expect(admitDeployment(request({ agents: agents.slice(3) }))).toMatchObject({
