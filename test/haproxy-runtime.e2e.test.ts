@@ -2,8 +2,8 @@
 // drained, readied and put in maintenance through the runtime API and read back, sessions counted
 // while a slow request is open, and every way the socket can fail, each with its own error. The
 // apps behind it are tiny node:http servers on loopback ports.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, request, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -73,6 +73,7 @@ describe.skipIf(!haveHaproxy)('HAProxy runtime API, through a real HAProxy', () 
   let dir: string;
   let socket: string;
   let operatorSocket: string;
+  let rootOnlySocket: string;
   let frontendPort: number;
   let apps: TinyApp[] = [];
   let haproxy: ChildProcess | undefined;
@@ -91,11 +92,13 @@ describe.skipIf(!haveHaproxy)('HAProxy runtime API, through a real HAProxy', () 
     dir = mkdtempSync(join(tmpdir(), 'slipway-haproxy-'));
     socket = join(dir, 'admin.sock');
     operatorSocket = join(dir, 'operator.sock');
+    rootOnlySocket = join(dir, 'root-only.sock');
     frontendPort = await freePort();
     apps = [await TinyApp.start('web-1'), await TinyApp.start('web-2')];
     writeFileSync(join(dir, 'haproxy.cfg'), `global
   stats socket ${socket} level admin
   stats socket ${operatorSocket} level operator
+  stats socket ${rootOnlySocket} mode 600 level admin
 defaults
   mode http
   timeout connect 1s
@@ -216,6 +219,26 @@ ${apps.map((app) => `  server ${app.name} 127.0.0.1:${app.port} check inter 200m
     expect(operator).toMatchObject({ ok: false, errorCode: 'SLIPWAY_LB_NOT_ADMIN' });
     expect(operator.error).toContain('level admin');
     expect(serverOf(await apply(lb([])), 'web-1')?.admin).toBe('ready');
+  });
+
+  // Root opens any socket, so the agent meets "permission denied" as another user: nobody, as a real process.
+  it.skipIf(process.getuid?.() !== 0)('says when the agent\'s user may not open the stats socket', () => {
+    chmodSync(dir, 0o755);
+    const script = join(dir, 'as-nobody.mts');
+    const runtime = join(import.meta.dirname, '../src/agent/lb/apply-lb-command.ts');
+    writeFileSync(script, `import { applyLbCommand } from ${JSON.stringify(runtime)};
+const command = { kind: 'lb', socket: ${JSON.stringify(rootOnlySocket)}, backend: 'shop', set: [] } as const;
+process.stdout.write(JSON.stringify(await applyLbCommand(command, { sockets: [command.socket] })));
+`);
+    const nobody = Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).trim());
+    // tsx keeps its cache in TMPDIR: one nobody may write to.
+    const tmp = join(dir, 'nobody-tmp');
+    mkdirSync(tmp);
+    chownSync(tmp, nobody, nobody);
+    const out = execFileSync(process.execPath, ['--import', 'tsx', script], { uid: nobody, gid: nobody, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: tmp, TMPDIR: tmp } });
+    const result = commandResultSchema.parse(JSON.parse(out));
+    expect(result).toMatchObject({ ok: false, errorCode: 'SLIPWAY_LB_SOCKET_DENIED' });
+    expect(result.error).toContain(`HAProxy's stats socket ${rootOnlySocket} (permission denied)`);
   });
 
   it('gives up on a socket that never answers, within its time limit', async () => {
