@@ -104,6 +104,8 @@ defaults
   timeout connect 1s
   timeout client 30s
   timeout server 30s
+  # A check may take longer than its interval on a busy machine: a slow one is not a failed one.
+  timeout check 2s
 frontend web
   bind 127.0.0.1:${frontendPort}
   default_backend shop
@@ -144,8 +146,9 @@ ${apps.map((app) => `  server ${app.name} 127.0.0.1:${app.port} check inter 200m
       lb: {
         backend: 'shop',
         servers: [
-          { server: 'web-1', admin: 'ready', adminBits: 0, operational: 'up', status: 'UP', scur: 0, weight: 1 },
-          { server: 'web-2', admin: 'ready', adminBits: 0, operational: 'up', status: 'UP', scur: 0, weight: 1 },
+          // "UP", or "UP 1/3" after a check that failed on a busy machine: up all the same.
+          { server: 'web-1', admin: 'ready', adminBits: 0, operational: 'up', status: expect.stringMatching(/^UP/) as string, scur: 0, weight: 1 },
+          { server: 'web-2', admin: 'ready', adminBits: 0, operational: 'up', status: expect.stringMatching(/^UP/) as string, scur: 0, weight: 1 },
         ],
       },
     });
@@ -153,8 +156,8 @@ ${apps.map((app) => `  server ${app.name} 127.0.0.1:${app.port} check inter 200m
 
   it('drains, puts in maintenance and readies a server, and reads each state back as HAProxy has it', async () => {
     const drained = await apply(lb([{ server: 'web-1', state: 'drain' }]));
-    expect(serverOf(drained, 'web-1')).toMatchObject({ admin: 'drain', adminBits: 0x08, status: 'DRAIN', operational: 'up' });
-    expect(serverOf(drained, 'web-2')).toMatchObject({ admin: 'ready', status: 'UP' });
+    expect(serverOf(drained, 'web-1')).toMatchObject({ admin: 'drain', adminBits: 0x08, status: expect.stringMatching(/^DRAIN/) as string, operational: 'up' });
+    expect(serverOf(drained, 'web-2')).toMatchObject({ admin: 'ready', operational: 'up' });
     // A drained server takes no new requests: every one goes to web-2.
     for (let i = 0; i < 6; i++) expect(await get(frontendPort)).toBe('200 web-2');
 
@@ -164,7 +167,7 @@ ${apps.map((app) => `  server ${app.name} 127.0.0.1:${app.port} check inter 200m
     const ready = await apply(lb([{ server: 'web-1', state: 'ready' }]));
     expect(serverOf(ready, 'web-1')).toMatchObject({ admin: 'ready', adminBits: 0 });
     // Out of maintenance HAProxy checks the server again before it counts it up.
-    await waitFor('web-1 to be up again after maintenance', async () => serverOf(await apply(lb([])), 'web-1')?.status === 'UP', { timeoutMs: 10_000 });
+    await waitFor('web-1 to be up again after maintenance', async () => serverOf(await apply(lb([])), 'web-1')?.operational === 'up', { timeoutMs: 10_000 });
     const answers = new Set<string>();
     for (let i = 0; i < 6; i++) answers.add(await get(frontendPort));
     expect([...answers].sort()).toEqual(['200 web-1', '200 web-2']);
@@ -177,7 +180,7 @@ ${apps.map((app) => `  server ${app.name} 127.0.0.1:${app.port} check inter 200m
     const open = await apply(lb([{ server: 'web-1', state: 'drain' }, { server: 'web-2', state: 'ready' }]));
     // Drain keeps the open session (this is what a deployment waits out) and sends new ones elsewhere.
     expect(serverOf(open, 'web-1')).toMatchObject({ admin: 'drain', scur: 1 });
-    await waitFor('web-2 to be up again', async () => serverOf(await apply(lb([])), 'web-2')?.status === 'UP', { timeoutMs: 10_000 });
+    await waitFor('web-2 to be up again', async () => serverOf(await apply(lb([])), 'web-2')?.operational === 'up', { timeoutMs: 10_000 });
     expect(await get(frontendPort)).toBe('200 web-2');
     expect(serverOf(await apply(lb([])), 'web-1')?.scur).toBe(1);
 

@@ -51,7 +51,8 @@ export async function readBackend(runtime: HaproxyRuntime, backend: string): Pro
   if (states.length > MAX_LB_SERVERS) {
     throw new SlipwayError('SLIPWAY_LB_UNEXPECTED_ANSWER', `backend ${backend} has ${states.length} servers, more than the ${MAX_LB_SERVERS} Slipway reads`);
   }
-  return { backend, servers: states.map((row) => serverState(row, stats.find((s) => s.svname === row.server))) };
+  const statOf = new Map(stats.map((s) => [s.svname, s]));
+  return { backend, servers: states.map((row) => serverState(row, statOf.get(row.server))) };
 }
 
 function serverState(row: ServerStateRow, stat: StatRow | undefined): LbServerState {
