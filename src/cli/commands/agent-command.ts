@@ -24,7 +24,7 @@ interface AgentFlags {
   address: string;
   keepApps?: boolean;
   spoolMax?: number;
-  haproxySocket: string[];
+  haproxySocket?: string[];
 }
 
 export function agentCommand(): Command {
@@ -41,7 +41,7 @@ export function agentCommand(): Command {
     .option('--job-user <user>', 'when the agent runs as root, the unprivileged user build and verify steps run as', 'nobody')
     .option('--port <n>', 'the PORT apps get on this host (default: the app\'s run.port)', parsePort)
     .option('--address <address>', 'how runners reach apps on this host', '127.0.0.1')
-    .option('--haproxy-socket <path>', 'a HAProxy stats socket (with "level admin") this agent drains and readies servers on, as an LB agent; repeat for several', collectSocket, [])
+    .option('--haproxy-socket <path>', 'a HAProxy stats socket (with "level admin") this agent drains and readies servers on, as an LB agent; repeat for several', collectSocket)
     .option('--keep-apps', 'leave apps running when the agent stops')
     .option('--spool-max <size>', 'disk kept for log lines the server has not acknowledged yet; when full, the oldest go first (default 256MiB)', parseSize)
     .addHelpText('after', `
@@ -66,7 +66,7 @@ Example:
         serverUrl: flags.server, joinToken, name: flags.name, labels: flags.labels,
         root: resolve(flags.root), ...(flags.workDir ? { workDir: resolve(flags.workDir) } : {}),
         ...(asRoot ? { jobUser: lookUpJobUser(flags.jobUser) } : {}), ...(process.env.PATH ? { jobPath: process.env.PATH } : {}),
-        port: flags.port ?? null, address: flags.address, spoolMaxBytes: flags.spoolMax, haproxySockets: flags.haproxySocket, log,
+        port: flags.port ?? null, address: flags.address, spoolMaxBytes: flags.spoolMax, haproxySockets: flags.haproxySocket ?? [], log,
       });
       await untilSignal();
       await running.close({ stopApps: !flags.keepApps });
@@ -76,7 +76,7 @@ Example:
 }
 
 /** `--haproxy-socket` may be given several times; each must be an absolute path, as slipway.yml's `socket` is. */
-function collectSocket(path: string, sockets: string[]): string[] {
+function collectSocket(path: string, sockets: string[] = []): string[] {
   if (!path.startsWith('/')) throw new InvalidArgumentError(`expected the absolute path of HAProxy's stats socket, e.g. /run/haproxy/admin.sock, got ${JSON.stringify(path)}`);
   return [...sockets, path];
 }

@@ -115,5 +115,4 @@ export const slipwayFileSchema = z.strictObject({
 export type SlipwayFile = z.infer<typeof slipwayFileSchema>;
 export type StepFile = z.infer<typeof step>;
 export type EnvironmentFile = z.infer<typeof environment>;
-export type HaproxyFile = z.infer<typeof haproxy>;
 export type BatchSize = z.infer<typeof batch>;
