@@ -15,7 +15,10 @@ import { HaproxyRuntime } from '../src/agent/lb/haproxy-runtime.ts';
 import { CommandExecutor } from '../src/agent/command-executor.ts';
 import { AppSupervisors } from '../src/agent/supervisor/app-supervisors.ts';
 import type { LogLineDraft } from '../src/agent/spool/log-spool.ts';
-import { freePort } from './support/slipway-processes.ts';
+import type { Agent, LogLine } from '../src/core/model.ts';
+import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.ts';
+import { freePort, startSlipway, type SlipwayProcess } from './support/slipway-processes.ts';
+import { TestFleet } from './support/test-fleet.ts';
 import { waitFor } from './support/wait-for.ts';
 
 const HAPROXY = '/usr/sbin/haproxy';
@@ -283,5 +286,39 @@ process.stdout.write(JSON.stringify(await applyLbCommand(command, { sockets: [co
     expect(lines).toEqual([expect.objectContaining({ stream: 'deploy', deploymentId: 'd1', runId: 'r1', level: 'info', text: 'HAProxy shop: set web-2 drain' })]);
     expect(appsChanged).toBe(0);
     await executor.close();
+  });
+
+  // Real server, real agent process, real HAProxy. No planner sends `lb` yet, so the test writes the
+  // command into the server's database where the planner will, and the server delivers it.
+  it('is answered by a real `slipway agent --haproxy-socket`, whose answer and log line the server stores', async () => {
+    const fleet = new TestFleet('lb-agent');
+    let store: Awaited<ReturnType<typeof openSqliteStore>> | undefined;
+    let agent: SlipwayProcess | undefined;
+    const startLbAgent = () => startSlipway(join(fleet.dir, 'logs'), 'lb-1', [
+      'agent', '--server', fleet.url, '--name', 'lb-1', '--labels', 'role=lb', '--root', join(fleet.dir, 'agents', 'lb-1'), '--haproxy-socket', socket,
+    ], { SLIPWAY_JOIN_TOKEN: fleet.tokens.join });
+    const online = () => waitFor('lb-1 to be online', async () => (await fleet.api.get<Agent[]>('/api/v1/agents')).find((a) => a.name === 'lb-1' && a.online), { timeoutMs: 30_000 });
+    try {
+      await fleet.startServer();
+      agent = startLbAgent();
+      const { id: agentId } = await online();
+      await agent.kill('SIGTERM');
+      store = await openSqliteStore(join(fleet.dir, 'server', 'slipway.db'));
+      await store.commands.create({ id: 'lb-drain-1', agentId, command: lb([{ server: 'web-1', state: 'drain' }]) }, Date.now());
+      agent = startLbAgent();
+      const answered = await waitFor('the server to store the answer', async () => (await store!.commands.get('lb-drain-1'))?.result ?? undefined, { timeoutMs: 30_000 });
+      expect(answered).toMatchObject({ ok: true, lb: { backend: 'shop' } });
+      expect(serverOf(answered, 'web-1')).toMatchObject({ admin: 'drain' });
+      expect(serverOf(await apply(lb([])), 'web-1')?.admin).toBe('drain');
+      const logged = await waitFor('the change in the central log', async () => {
+        const { lines } = await fleet.api.get<{ lines: LogLine[] }>('/api/v1/logs?host=lb-1&stream=deploy');
+        return lines.find((l) => l.text === 'HAProxy shop: set web-1 drain');
+      }, { timeoutMs: 30_000 });
+      expect(logged).toMatchObject({ host: 'lb-1', level: 'info' });
+    } finally {
+      await store?.close();
+      await agent?.kill('SIGTERM');
+      await fleet.close();
+    }
   });
 });
