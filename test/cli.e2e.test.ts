@@ -89,6 +89,25 @@ describe('slipway validate', () => {
     expect(ran).toEqual({ code: 0, stdout: 'good.yml: ok (app hello, environments: testing, production)\n', stderr: '' });
   });
 
+  it('shows the load balancer of an environment, and refuses one of a kind it does not drive', async () => {
+    const sample = readFileSync(join(import.meta.dirname, '../examples/hello/slipway.yml'), 'utf8');
+    const lb = '    loadBalancer:\n      haproxy: { on: { role: lb }, socket: /run/haproxy/admin.sock, backend: shop }\n';
+    writeFileSync(join(project, 'lb.yml'), `${sample.trimEnd()}\n${lb}`);
+    const ran = await slipway(['validate', 'lb.yml'], { cwd: project });
+    expect(ran).toEqual({
+      code: 0,
+      stdout: 'lb.yml: ok (app hello, environments: testing, production)\n'
+        + '  production: load balancer HAProxy, backend shop on /run/haproxy/admin.sock through the agents with role=lb, server "{host}", drain 30s'
+        + ' (not used yet: deployments to production are refused until Slipway drains through load balancers)\n',
+      stderr: '',
+    });
+    const lines = sample.trimEnd().split('\n').length;
+    writeFileSync(join(project, 'nginx.yml'), `${sample.trimEnd()}\n    loadBalancer:\n      nginx: { upstream: shop }\n`);
+    expect(await slipway(['validate', 'nginx.yml'], { cwd: project })).toEqual({
+      code: 1, stdout: '', stderr: `nginx.yml:${lines + 2}:7: environments.production.loadBalancer.nginx: unknown load balancer "nginx" (Slipway drives: haproxy)\n1 problem in nginx.yml\n`,
+    });
+  });
+
   it('prints an alias bomb as a problem with its line and column, no stack trace, and exits 1', async () => {
     const file = join(project, 'bomb.yml');
     writeFileSync(file, [

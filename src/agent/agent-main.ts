@@ -34,6 +34,8 @@ export interface AgentOptions {
   jobUser?: JobUser;
   /** The PATH steps get (the agent's own PATH is a sensible value); a system PATH when absent. */
   jobPath?: string;
+  /** HAProxy stats sockets this agent drives as an LB agent (`lb` commands); none when absent. */
+  haproxySockets?: string[];
   /** The PORT its apps get; null means each app's run.port. */
   port: number | null;
   /** How runners reach this host's apps. */
@@ -79,7 +81,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const host: AppHostDeps = { root, host: options.name, port: options.port, apps, logs: appLogs };
   const sendStatus = () => void listAppsOnHost(root).then((list) => connection.send({ type: 'status', apps: list }));
   const executor = new CommandExecutor({
-    host, serverUrl, token: () => identity.token,
+    host, serverUrl, token: () => identity.token, haproxySockets: options.haproxySockets ?? [],
     jobs: { workRoot: workDir, ...(options.jobUser ? { user: options.jobUser } : {}), ...(options.jobPath ? { path: options.jobPath } : {}) },
     log: (line) => void spool.push(line),
     onResult: (commandId, result) => connection.send({ type: 'result', commandId, result: maskResult(result, mask) }),

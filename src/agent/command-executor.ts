@@ -3,6 +3,7 @@
 import { errorMessage } from '../base/errors.ts';
 import type { Command, CommandResult } from '../core/protocol/messages.ts';
 import type { LogLineDraft } from './spool/log-spool.ts';
+import { applyLbCommand } from './lb/apply-lb-command.ts';
 import { parseLevel } from './logs/parse-level.ts';
 import { activateRelease } from './releases/activate-release.ts';
 import { deactivateApp } from './releases/deactivate-app.ts';
@@ -14,6 +15,8 @@ export interface CommandExecutorDeps {
   host: AppHostDeps;
   serverUrl: string;
   token: () => string;
+  /** The HAProxy stats sockets this agent drives (`--haproxy-socket`): `lb` commands for others are refused. */
+  haproxySockets?: readonly string[];
   /** Where jobs run, as whom, with which PATH. */
   jobs: Pick<RunJobDeps, 'workRoot' | 'user' | 'path'>;
   log: (line: LogLineDraft) => void;
@@ -48,7 +51,7 @@ export class CommandExecutor {
       this.running.delete(id);
       this.remember(id, result);
       this.deps.onResult(id, result);
-      if (command.kind !== 'job') this.deps.onAppsChanged();
+      if (command.kind !== 'job' && command.kind !== 'lb') this.deps.onAppsChanged();
     });
   }
 
@@ -90,7 +93,20 @@ export class CommandExecutor {
       case 'job':
         // The job's own variables (SLIPWAY_*) win over a secret of the same name.
         return this.runJob({ ...command.job, env: { ...secrets, ...command.job.env } });
+      case 'lb':
+        return this.applyLb(command, tags);
     }
+  }
+
+  /** Changes are logged (a read is not: the server reads a backend on every pass while it waits). */
+  private async applyLb(command: Extract<Command, { kind: 'lb' }>, tags: { runId: string | null; deploymentId: string | null }): Promise<CommandResult> {
+    const result = await applyLbCommand(command, { sockets: this.deps.haproxySockets ?? [] });
+    if (command.set.length > 0 || !result.ok) {
+      const changes = command.set.map((s) => `${s.server} ${s.state}`).join(', ');
+      const text = result.ok ? `HAProxy ${command.backend}: set ${changes}` : `HAProxy ${command.backend}${changes ? `: setting ${changes}` : ''} failed: ${result.error ?? ''}`;
+      this.deps.log({ at: Date.now(), stream: 'deploy', app: null, env: null, ...tags, level: result.ok ? 'info' : 'error', text });
+    }
+    return result;
   }
 
   private async runJob(job: Extract<Command, { kind: 'job' }>['job']): Promise<CommandResult> {

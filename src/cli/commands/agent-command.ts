@@ -1,6 +1,6 @@
 // `slipway agent`: runs an agent until SIGINT or SIGTERM, then stops the apps it supervises; its
 // subcommands (list, rm, revoke, accept, allow-enroll) are an admin's.
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
@@ -24,6 +24,7 @@ interface AgentFlags {
   address: string;
   keepApps?: boolean;
   spoolMax?: number;
+  haproxySocket?: string[];
 }
 
 export function agentCommand(): Command {
@@ -40,6 +41,7 @@ export function agentCommand(): Command {
     .option('--job-user <user>', 'when the agent runs as root, the unprivileged user build and verify steps run as', 'nobody')
     .option('--port <n>', 'the PORT apps get on this host (default: the app\'s run.port)', parsePort)
     .option('--address <address>', 'how runners reach apps on this host', '127.0.0.1')
+    .option('--haproxy-socket <path>', 'a HAProxy stats socket (with "level admin") this agent drains and readies servers on, as an LB agent; repeat for several', collectSocket)
     .option('--keep-apps', 'leave apps running when the agent stops')
     .option('--spool-max <size>', 'disk kept for log lines the server has not acknowledged yet; when full, the oldest go first (default 256MiB)', parseSize)
     .addHelpText('after', `
@@ -49,6 +51,7 @@ Environment:
 Example:
   slipway agent --server http://127.0.0.1:7700 --join-token-file /etc/slipway/join-token --name web-1 \\
     --labels env=production,role=web --root /var/lib/slipway-agent --port 8080
+  slipway agent --server http://127.0.0.1:7700 --name lb-1 --labels role=lb --haproxy-socket /run/haproxy/admin.sock
   slipway agent list      (and rm|revoke|accept|allow-enroll NAME: an admin's commands)`)
     .action(async (flags: Omit<AgentFlags, 'server'> & { server?: string }) => {
       if (flags.server === undefined) agent.error('error: required option \'--server <url>\' not specified');
@@ -63,13 +66,19 @@ Example:
         serverUrl: flags.server, joinToken, name: flags.name, labels: flags.labels,
         root: resolve(flags.root), ...(flags.workDir ? { workDir: resolve(flags.workDir) } : {}),
         ...(asRoot ? { jobUser: lookUpJobUser(flags.jobUser) } : {}), ...(process.env.PATH ? { jobPath: process.env.PATH } : {}),
-        port: flags.port ?? null, address: flags.address, spoolMaxBytes: flags.spoolMax, log,
+        port: flags.port ?? null, address: flags.address, spoolMaxBytes: flags.spoolMax, haproxySockets: flags.haproxySocket ?? [], log,
       });
       await untilSignal();
       await running.close({ stopApps: !flags.keepApps });
     });
   addAgentAdminCommands(agent);
   return agent;
+}
+
+/** `--haproxy-socket` may be given several times; each must be an absolute path, as slipway.yml's `socket` is. */
+function collectSocket(path: string, sockets: string[] = []): string[] {
+  if (!path.startsWith('/')) throw new InvalidArgumentError(`expected the absolute path of HAProxy's stats socket, e.g. /run/haproxy/admin.sock, got ${JSON.stringify(path)}`);
+  return [...sockets, path];
 }
 
 /** The join token kept in `file` (surrounding white space dropped), or undefined without a file. */

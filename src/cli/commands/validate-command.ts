@@ -1,8 +1,11 @@
 // `slipway validate [FILE]`: checks a slipway.yml and prints every problem with its line and column.
 import { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
+import { formatLimit } from '../../base/duration.ts';
 import { InputError } from '../../base/errors.ts';
+import { formatLabels } from '../../core/deploy/select-hosts.ts';
 import { formatConfigProblem, parseSlipwayConfig } from '../../core/pipeline/parse-slipway-config.ts';
+import type { SlipwayConfig } from '../../core/pipeline/slipway-config.ts';
 
 export function validateCommand(): Command {
   return new Command('validate')
@@ -19,12 +22,21 @@ export function validateCommand(): Command {
       const result = parseSlipwayConfig(text);
       if (result.ok) {
         process.stdout.write(`${file}: ok (app ${result.config.app}, environments: ${Object.keys(result.config.environments).join(', ')})\n`);
+        for (const line of loadBalancerLines(result.config)) process.stdout.write(`${line}\n`);
         return;
       }
       for (const problem of result.problems) process.stderr.write(`${formatConfigProblem(file, problem)}\n`);
       process.stderr.write(`${result.problems.length} problem${result.problems.length === 1 ? '' : 's'} in ${file}\n`);
       process.exitCode = 1;
     });
+}
+
+/** One line per environment with a load balancer: what Slipway read, and that it does not deploy through it yet. */
+function loadBalancerLines(config: SlipwayConfig): string[] {
+  return Object.entries(config.environments).flatMap(([env, { loadBalancer: lb }]) => (lb ? [
+    `  ${env}: load balancer HAProxy, backend ${lb.backend} on ${lb.socket} through the agents with ${formatLabels(lb.on)}, server "${lb.server}", drain ${formatLimit(lb.drainMs)}`
+    + ` (not used yet: deployments to ${env} are refused until Slipway drains through load balancers)`,
+  ] : []));
 }
 
 function readProblem(err: NodeJS.ErrnoException): string {

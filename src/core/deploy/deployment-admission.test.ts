@@ -9,8 +9,8 @@ const config = {
   run: { command: 'node server.js', port: 8080, health: { http: '/healthz', timeoutMs: 20_000 }, stopTimeoutMs: 10_000 },
   logs: [],
   environments: {
-    testing: { hosts: { env: 'testing' }, batch: 1, after: null, approval: 'auto', verify: [] },
-    production: { hosts: { env: 'production' }, batch: '50%', after: 'testing', approval: { required: 1, notAuthor: false }, verify: [] },
+    testing: { hosts: { env: 'testing' }, batch: 1, after: null, approval: 'auto', verify: [], loadBalancer: null },
+    production: { hosts: { env: 'production' }, batch: '50%', after: 'testing', approval: { required: 1, notAuthor: false }, verify: [], loadBalancer: null },
   },
 } satisfies SlipwayConfig;
 
@@ -55,6 +55,21 @@ describe('admitDeployment', () => {
     expect(refusalCode(request({ passedEnvs: [], forced: true }))).toBe('admitted');
     expect(refusalCode(request({ passedEnvs: [], kind: 'rollback' }))).toBe('admitted');
     expect(refusalCode(request({ env: 'testing', passedEnvs: [] }))).toBe('admitted');
+  });
+
+  it('refuses any deployment or rollback to an environment with a load balancer, even forced, until the planner drives it', () => {
+    const loadBalancer = { kind: 'haproxy' as const, on: { role: 'lb' }, socket: '/run/haproxy/admin.sock', backend: 'shop', server: '{host}', drainMs: 30_000 };
+    const withLb = { ...config, environments: { ...config.environments, production: { ...config.environments.production, loadBalancer } } };
+    expect(admitDeployment(request({ config: withLb }))).toEqual({
+      admitted: false,
+      refusal: {
+        kind: 'input', code: 'SLIPWAY_LB_NOT_SUPPORTED',
+        message: 'environment production has a loadBalancer (haproxy backend shop), and deploying through a load balancer is not supported yet: Slipway would restart hosts without draining them first. Remove loadBalancer: from production in slipway.yml to deploy without it',
+      },
+    });
+    expect(refusalCode(request({ config: withLb, forced: true }))).toBe('SLIPWAY_LB_NOT_SUPPORTED');
+    expect(refusalCode(request({ config: withLb, kind: 'rollback' }))).toBe('SLIPWAY_LB_NOT_SUPPORTED');
+    expect(refusalCode(request({ config: withLb, env: 'testing', passedEnvs: [] }))).toBe('admitted');
   });
 
   it('refuses an unknown environment, one without hosts, and one with a deployment in progress', () => {

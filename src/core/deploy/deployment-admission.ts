@@ -42,6 +42,12 @@ export function admitDeployment(req: AdmissionRequest): Admission {
     const known = Object.keys(config.environments).join(', ');
     return refuse('input', 'SLIPWAY_UNKNOWN_ENVIRONMENT', `version ${version} of ${req.projectName} has no environment "${env}" in its slipway.yml (has: ${known})`);
   }
+  if (envConfig.loadBalancer) {
+    // Until the deployment planner drains and readies servers, deploying would restart hosts that
+    // HAProxy still sends requests to: refused, so nobody believes they are protected when they are not.
+    const lb = envConfig.loadBalancer;
+    return refuse('input', 'SLIPWAY_LB_NOT_SUPPORTED', `environment ${env} has a loadBalancer (${lb.kind} backend ${lb.backend}), and deploying through a load balancer is not supported yet: Slipway would restart hosts without draining them first. Remove loadBalancer: from ${env} in slipway.yml to deploy without it`);
+  }
   if (req.artifact.quarantinedAt !== null && !req.forced) {
     return refuse('conflict', 'SLIPWAY_VERSION_QUARANTINED', `version ${version} is quarantined (${req.artifact.quarantineReason ?? 'rolled back'}); use --force to deploy it anyway`);
   }

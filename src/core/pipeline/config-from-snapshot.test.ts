@@ -28,9 +28,9 @@ const normalized: SlipwayConfig = {
   environments: {
     testing: {
       hosts: { env: 'testing' }, batch: 1, after: null, approval: 'auto',
-      verify: [{ name: 'npm run acceptance', run: 'npm run acceptance', timeoutMs: 300_000 }],
+      verify: [{ name: 'npm run acceptance', run: 'npm run acceptance', timeoutMs: 300_000 }], loadBalancer: null,
     },
-    production: { hosts: { env: 'production' }, batch: '50%', after: 'testing', approval: { required: 1, notAuthor: false }, verify: [] },
+    production: { hosts: { env: 'production' }, batch: '50%', after: 'testing', approval: { required: 1, notAuthor: false }, verify: [], loadBalancer: null },
   },
 };
 
@@ -50,6 +50,21 @@ describe('configFromSnapshot', () => {
   it('reads a normalized snapshot stored while approval was still "manual" as one approval', () => {
     const stored = { ...normalized, environments: { ...normalized.environments, production: { ...normalized.environments.production, approval: 'manual' } } };
     expect(configFromSnapshot(JSON.parse(JSON.stringify(stored)))).toEqual(normalized);
+  });
+
+  it('reads a normalized snapshot stored before load balancers existed as one with none', () => {
+    const stored = JSON.parse(JSON.stringify(normalized)) as { environments: Record<string, Record<string, unknown>> };
+    for (const env of Object.values(stored.environments)) delete env.loadBalancer;
+    expect(configFromSnapshot(stored)).toEqual(normalized);
+  });
+
+  it('reads back a load balancer after a trip through JSON, in the file form and the normalized form', () => {
+    const haproxy = { on: { role: 'lb' }, socket: '/run/haproxy/admin.sock', backend: 'shop', drain: '10s' };
+    const old = { ...oldSnapshot, environments: { production: { hosts: { env: 'production' }, loadBalancer: { haproxy } } } };
+    const config = configFromSnapshot(JSON.parse(JSON.stringify(old)));
+    const expected = { kind: 'haproxy', on: { role: 'lb' }, socket: '/run/haproxy/admin.sock', backend: 'shop', server: '{host}', drainMs: 10_000 };
+    expect(config.environments.production?.loadBalancer).toEqual(expected);
+    expect(configFromSnapshot(JSON.parse(JSON.stringify(config))).environments.production?.loadBalancer).toEqual(expected);
   });
 
   it('reads back what parsing a file gives, after a trip through JSON', () => {

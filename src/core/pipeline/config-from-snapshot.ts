@@ -32,6 +32,15 @@ const storedConfigSchema = z.object({
       z.object({ required: z.number().int().min(1), notAuthor: z.boolean() }),
     ]),
     verify: z.array(step),
+    // Runs stored before load balancers were declared have none.
+    loadBalancer: z.object({
+      kind: z.literal('haproxy'),
+      on: z.record(z.string(), z.string()),
+      socket: z.string(),
+      backend: z.string(),
+      server: z.string(),
+      drainMs: ms,
+    }).nullable().default(null),
   })),
 }) satisfies z.ZodType<SlipwayConfig>;
 

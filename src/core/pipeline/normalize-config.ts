@@ -2,7 +2,7 @@
 // place where durations become milliseconds and where defaults are applied.
 import { parseDuration } from '../../base/duration.ts';
 import { SlipwayError } from '../../base/errors.ts';
-import type { ApprovalConfig, EnvironmentConfig, SlipwayConfig, StepConfig } from './slipway-config.ts';
+import type { ApprovalConfig, EnvironmentConfig, LoadBalancerConfig, SlipwayConfig, StepConfig } from './slipway-config.ts';
 import type { EnvironmentFile, SlipwayFile, StepFile } from './slipway-file.ts';
 
 /** Every default of slipway.yml, as the file would write it. */
@@ -13,6 +13,8 @@ export const configDefaults = {
   stopTimeout: '10s',
   batch: 1,
   approval: 'auto',
+  lbServer: '{host}',
+  lbDrain: '30s',
 } as const;
 
 /**
@@ -47,6 +49,20 @@ function normalizeEnvironment(env: EnvironmentFile): EnvironmentConfig {
     after: env.after ?? null,
     approval: normalizeApproval(env.approval ?? configDefaults.approval),
     verify: (env.verify ?? []).map(normalizeStep),
+    loadBalancer: normalizeLoadBalancer(env.loadBalancer),
+  };
+}
+
+function normalizeLoadBalancer(lb: EnvironmentFile['loadBalancer']): LoadBalancerConfig | null {
+  const haproxy = lb?.haproxy;
+  if (!haproxy) return null;
+  return {
+    kind: 'haproxy',
+    on: { ...haproxy.on },
+    socket: haproxy.socket,
+    backend: haproxy.backend,
+    server: haproxy.server ?? configDefaults.lbServer,
+    drainMs: ms(haproxy.drain ?? configDefaults.lbDrain),
   };
 }
 

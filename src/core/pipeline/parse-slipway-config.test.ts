@@ -71,8 +71,9 @@ describe('parseSlipwayConfig', () => {
             after: null,
             approval: 'auto',
             verify: [{ name: 'npm run acceptance', run: 'npm run acceptance', timeoutMs: 600_000 }],
+            loadBalancer: null,
           },
-          production: { hosts: { env: 'production' }, batch: '50%', after: 'testing', approval: { required: 1, notAuthor: false }, verify: [] },
+          production: { hosts: { env: 'production' }, batch: '50%', after: 'testing', approval: { required: 1, notAuthor: false }, verify: [], loadBalancer: null },
         },
       },
     });
@@ -153,7 +154,70 @@ run:
 
   it('points an unknown key inside an environment at that key, with the keys it could have been', () => {
     expect(problemsOf(withEnvironments('  prod:\n    hosts: { env: p }\n    strategy: rolling\n'))).toEqual([
-      'slipway.yml:12:5: environments.prod.strategy: unknown key "strategy" (expected one of: hosts, batch, after, approval, verify)',
+      'slipway.yml:12:5: environments.prod.strategy: unknown key "strategy" (expected one of: hosts, batch, after, approval, verify, loadBalancer)',
+    ]);
+  });
+
+  it('reads the HAProxy in front of an environment, as the issue writes it, with drain in milliseconds', () => {
+    const parsed = parseSlipwayConfig(withEnvironments(`  production:
+    hosts: { env: production }
+    batch: 1
+    loadBalancer:
+      haproxy:
+        on: { role: lb }                 # the agents that run next to HAProxy (one or more)
+        socket: /run/haproxy/admin.sock  # HAProxy's stats socket with \`level admin\`
+        backend: shop                    # the backend holding the app's servers
+        server: "app-{host}"             # {host} = the Slipway host name
+        drain: 45s
+`));
+    expect(parsed.ok && parsed.config.environments.production?.loadBalancer).toEqual({
+      kind: 'haproxy', on: { role: 'lb' }, socket: '/run/haproxy/admin.sock', backend: 'shop', server: 'app-{host}', drainMs: 45_000,
+    });
+  });
+
+  it('gives a load balancer the server name "{host}" and a drain of 30s when the file says neither', () => {
+    const parsed = parseSlipwayConfig(withEnvironments('  prod:\n    hosts: { env: p }\n    loadBalancer: { haproxy: { on: { role: lb }, socket: /run/haproxy/admin.sock, backend: shop } }\n'));
+    expect(parsed.ok && parsed.config.environments.prod?.loadBalancer).toMatchObject({ server: '{host}', drainMs: 30_000 });
+  });
+
+  it('refuses a load balancer it does not drive, naming the ones it does', () => {
+    expect(problemsOf(withEnvironments('  prod:\n    hosts: { env: p }\n    loadBalancer:\n      nginx: { upstream: shop }\n'))).toEqual([
+      'slipway.yml:13:7: environments.prod.loadBalancer.nginx: unknown load balancer "nginx" (Slipway drives: haproxy)',
+    ]);
+    expect(problemsOf(withEnvironments('  prod:\n    hosts: { env: p }\n    loadBalancer: {}\n'))).toEqual([
+      'slipway.yml:12:19: environments.prod.loadBalancer: expected a load balancer: haproxy: { on, socket, backend }',
+    ]);
+  });
+
+  it('points each mistake of a haproxy block at its line and column, saying what is wrong', () => {
+    expect(problemsOf(withEnvironments(`  production:
+    hosts: { env: production }
+    loadBalancer:
+      haproxy:
+        on: {}
+        socket: run/haproxy/admin.sock
+        backend: "shop; disable server shop/web-1"
+        server: "{host}\\nshow info"
+        drain: soon
+        weight: 10
+`))).toEqual([
+      'slipway.yml:14:13: environments.production.loadBalancer.haproxy.on: expected at least one label, e.g. { role: lb }',
+      'slipway.yml:15:17: environments.production.loadBalancer.haproxy.socket: expected the absolute path of HAProxy\'s stats socket, e.g. /run/haproxy/admin.sock',
+      'slipway.yml:16:18: environments.production.loadBalancer.haproxy.backend: expected a HAProxy backend name: up to 100 letters, digits, "-", "_", "." and ":"',
+      'slipway.yml:17:17: environments.production.loadBalancer.haproxy.server: expected a server name of letters, digits, "-", "_", "." and ":", with {host} for the Slipway host name, e.g. "{host}" or "app-{host}"',
+      'slipway.yml:18:16: environments.production.loadBalancer.haproxy.drain: expected a duration like "500ms", "20s", "5m" or "1h"',
+      'slipway.yml:19:9: environments.production.loadBalancer.haproxy.weight: unknown key "weight" (expected one of: on, socket, backend, server, drain)',
+    ]);
+  });
+
+  it('says which keys a haproxy block misses, and refuses a socket path too long for a unix socket', () => {
+    expect(problemsOf(withEnvironments('  prod:\n    hosts: { env: p }\n    loadBalancer:\n      haproxy: { on: { role: lb } }\n'))).toEqual([
+      'slipway.yml:13:16: environments.prod.loadBalancer.haproxy.socket: missing required key "socket"',
+      'slipway.yml:13:16: environments.prod.loadBalancer.haproxy.backend: missing required key "backend"',
+    ]);
+    const long = `/run/${'h'.repeat(103)}`;
+    expect(problemsOf(withEnvironments(`  prod:\n    hosts: { env: p }\n    loadBalancer:\n      haproxy: { on: { role: lb }, socket: ${long}, backend: shop }\n`))).toEqual([
+      `slipway.yml:13:44: environments.prod.loadBalancer.haproxy.socket: expected a socket path of at most 107 bytes (the limit of a unix socket's path)`,
     ]);
   });
 

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { errorMessage } from '../../base/errors.ts';
 import { normalizeConfig } from './normalize-config.ts';
 import type { SlipwayConfig } from './slipway-config.ts';
-import { slipwayFileSchema } from './slipway-file.ts';
+import { loadBalancerKinds, slipwayFileSchema } from './slipway-file.ts';
 
 export interface ConfigProblem {
   line: number;
@@ -123,10 +123,13 @@ function describeIssue(doc: Document, issue: z.core.$ZodIssue, at: Position): Co
   const path = issue.path.filter((s): s is Segment => typeof s !== 'symbol');
   if (issue.code === 'unrecognized_keys') {
     const allowed = allowedKeys(path);
+    const isLoadBalancer = path[path.length - 1] === 'loadBalancer' && path.length === 3;
     return issue.keys.map((key) => ({
       ...at(keyOffset(doc, path, key)),
       path: [...path, key].join('.'),
-      message: `unknown key "${key}"${allowed ? ` (expected one of: ${allowed.join(', ')})` : ''}`,
+      message: isLoadBalancer
+        ? `unknown load balancer "${key}" (Slipway drives: ${loadBalancerKinds.join(', ')})`
+        : `unknown key "${key}"${allowed ? ` (expected one of: ${allowed.join(', ')})` : ''}`,
     }));
   }
   if (issue.code === 'invalid_key') {
@@ -215,7 +218,9 @@ const knownKeys: Record<string, string[]> = {
   'build.steps.*': ['name', 'run', 'timeout'],
   run: ['command', 'port', 'health', 'stop_timeout'],
   'run.health': ['http', 'timeout'],
-  'environments.*': ['hosts', 'batch', 'after', 'approval', 'verify'],
+  'environments.*': ['hosts', 'batch', 'after', 'approval', 'verify', 'loadBalancer'],
+  'environments.*.loadBalancer': [...loadBalancerKinds],
+  'environments.*.loadBalancer.haproxy': ['on', 'socket', 'backend', 'server', 'drain'],
   'environments.*.approval': ['required', 'notAuthor'],
   'environments.*.verify.*': ['name', 'run', 'timeout'],
 };

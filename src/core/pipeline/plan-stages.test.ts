@@ -4,7 +4,7 @@ import { planStages } from './plan-stages.ts';
 import type { EnvironmentConfig, SlipwayConfig } from './slipway-config.ts';
 
 function environment(after: string | null = null): EnvironmentConfig {
-  return { hosts: { env: 'x' }, batch: 1, after, approval: 'auto', verify: [] };
+  return { hosts: { env: 'x' }, batch: 1, after, approval: 'auto', verify: [], loadBalancer: null };
 }
 
 function config(environments: Record<string, EnvironmentConfig>): SlipwayConfig {

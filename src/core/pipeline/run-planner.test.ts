@@ -7,7 +7,7 @@ import type { EnvironmentConfig, SlipwayConfig } from './slipway-config.ts';
 const version = '7-abcdef0';
 
 function environment(patch: Partial<EnvironmentConfig> = {}): EnvironmentConfig {
-  return { hosts: { env: 'x' }, batch: 1, after: null, approval: 'auto', verify: [], ...patch };
+  return { hosts: { env: 'x' }, batch: 1, after: null, approval: 'auto', verify: [], loadBalancer: null, ...patch };
 }
 
 /** testing (with acceptance tests), then production after it with a manual approval. */

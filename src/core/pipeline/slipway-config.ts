@@ -35,6 +35,22 @@ export interface EnvironmentConfig {
   after: string | null;
   approval: ApprovalConfig;
   verify: StepConfig[];
+  /** The load balancer in front of the hosts, drained and readied around each host's switch; null for none. */
+  loadBalancer: LoadBalancerConfig | null;
+}
+
+/**
+ * HAProxy, driven through its runtime API on `socket` by the agents `on` selects. A host's server
+ * in `backend` is `server` with `{host}` replaced (lbServerName); `drainMs` is the longest wait for
+ * its sessions to end.
+ */
+export interface LoadBalancerConfig {
+  kind: 'haproxy';
+  on: Labels;
+  socket: string;
+  backend: string;
+  server: string;
+  drainMs: number;
 }
 
 /**

@@ -3,6 +3,7 @@
 // Everything else reads the normalized SlipwayConfig (slipway-config.ts) that normalizeConfig makes of it.
 import { z } from 'zod';
 import { parseDuration } from '../../base/duration.ts';
+import { HAPROXY_NAME_PATTERN, isServerTemplate } from '../lb/lb-server-name.ts';
 
 const name = z
   .string()
@@ -32,14 +33,47 @@ const approval = z.union([
   }),
 ], { error: 'expected "auto", "manual" or { required: 2, notAuthor: true }' });
 
+/** A unix socket's path must fit sockaddr_un.sun_path (108 bytes with its NUL) on Linux. */
+export const MAX_SOCKET_PATH_BYTES = 107;
+
+const labelSelector = (example: string) => z.record(z.string().min(1), z.string().min(1)).refine((s) => Object.keys(s).length > 0, {
+  message: `expected at least one label, e.g. ${example}`,
+});
+
+/**
+ * HAProxy, driven through its runtime API by the agents `on` selects (the ones next to it), on
+ * their local stats socket. `server` names a host's server in `backend`; `drain` is the longest
+ * wait for its sessions to end.
+ */
+const haproxy = z.strictObject({
+  on: labelSelector('{ role: lb }'),
+  socket: z.string()
+    .startsWith('/', 'expected the absolute path of HAProxy\'s stats socket, e.g. /run/haproxy/admin.sock')
+    .refine((path) => !path.includes('\0'), { message: 'expected a path without NUL characters' })
+    .refine((path) => new TextEncoder().encode(path).length <= MAX_SOCKET_PATH_BYTES, { message: `expected a socket path of at most ${MAX_SOCKET_PATH_BYTES} bytes (the limit of a unix socket's path)` }),
+  backend: z.string().regex(HAPROXY_NAME_PATTERN, 'expected a HAProxy backend name: up to 100 letters, digits, "-", "_", "." and ":"'),
+  server: z.string().refine(isServerTemplate, {
+    message: 'expected a server name of letters, digits, "-", "_", "." and ":", with {host} for the Slipway host name, e.g. "{host}" or "app-{host}"',
+  }).optional(),
+  drain: duration.optional(),
+});
+
+/** One load balancer per environment; `haproxy` is the only kind Slipway drives. */
+export const loadBalancerKinds = ['haproxy'] as const;
+
+const loadBalancer = z.strictObject({ haproxy: haproxy.optional() }).refine((lb) => lb.haproxy !== undefined, {
+  message: 'expected a load balancer: haproxy: { on, socket, backend }',
+  // An unknown kind is said already ("unknown load balancer"); saying that none is given too would mislead.
+  when: (payload) => payload.issues.length === 0,
+});
+
 const environment = z.strictObject({
-  hosts: z.record(z.string().min(1), z.string().min(1)).refine((s) => Object.keys(s).length > 0, {
-    message: 'expected at least one label, e.g. { env: testing }',
-  }),
+  hosts: labelSelector('{ env: testing }'),
   batch: batch.optional(),
   after: name.optional(),
   approval: approval.optional(),
   verify: z.array(step).optional(),
+  loadBalancer: loadBalancer.optional(),
 });
 
 /**

@@ -1,6 +1,7 @@
 // The agent ⇄ server protocol (DESIGN §5): JSON messages over one WebSocket that the agent dials.
 // Every command carries an id and is idempotent, so a reconnect may replay it safely.
 import { z } from 'zod';
+import { HAPROXY_NAME_PATTERN } from '../lb/lb-server-name.ts';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -43,6 +44,63 @@ export const jobSpecSchema = z.object({
 });
 export type JobSpec = z.infer<typeof jobSpecSchema>;
 
+/** A HAProxy backend or server name: nothing in it can end a runtime API command (core/lb). */
+export const haproxyNameSchema = z.string().regex(HAPROXY_NAME_PATTERN);
+
+/** A server's admin state as Slipway sets it: in the pool, taking no new sessions, or out of it. */
+export const lbStateSchema = z.enum(['ready', 'drain', 'maint']);
+export type LbState = z.infer<typeof lbStateSchema>;
+
+/** The most servers an LB agent reports for one backend: a fleet is at most a few thousand hosts. */
+export const MAX_LB_SERVERS = 5000;
+
+/** The longest unix socket path (sockaddr_un.sun_path on Linux, less its NUL). */
+const MAX_SOCKET_PATH = 107;
+
+/**
+ * `lb`: for an LB agent, its local HAProxy's runtime API on `socket`. It sets each server of `set`
+ * to its state, in order, after checking that the backend has every one of them (none is set when
+ * one is missing), then reads the backend back: the answer's `lb` is the backend after the changes.
+ * `set: []` only reads. Setting a state a server already has changes nothing, so a replay is safe.
+ */
+export const lbCommandSchema = z.object({
+  kind: z.literal('lb'),
+  socket: z.string().startsWith('/').max(MAX_SOCKET_PATH).refine((path) => !path.includes('\0')),
+  backend: haproxyNameSchema,
+  set: z.array(z.object({ server: haproxyNameSchema, state: lbStateSchema })).max(MAX_LB_SERVERS),
+  /** The run and deployment the change belongs to: the agent tags its lines with them. */
+  runId: z.string().nullable().optional(),
+  deploymentId: z.string().nullable().optional(),
+});
+export type LbCommand = z.infer<typeof lbCommandSchema>;
+
+/**
+ * One server of the backend as HAProxy reports it. `admin` is what Slipway sets (from
+ * `srv_admin_state`: any of the maintenance bits FMAINT, IMAINT, RMAINT is maint, else any drain
+ * bit FDRAIN, IDRAIN is drain, else ready; a server only `disabled` in the config and readied since
+ * keeps CMAINT and is ready). `operational` is `srv_op_state` (what the health checks see: down,
+ * starting, up, stopping). `status` is `show stat`'s word ("UP", "DOWN", "DRAIN", "MAINT",
+ * "no check", "UP 1/3"...), `scur` its current sessions, `weight` the user weight (0 takes no new
+ * sessions either).
+ */
+export const lbServerStateSchema = z.strictObject({
+  server: haproxyNameSchema,
+  admin: lbStateSchema,
+  adminBits: z.number().int().min(0).max(0xffff),
+  operational: z.enum(['down', 'starting', 'up', 'stopping']),
+  status: z.string().max(64),
+  scur: z.number().int().min(0).max(1e9),
+  weight: z.number().int().min(0).max(256),
+});
+export type LbServerState = z.infer<typeof lbServerStateSchema>;
+
+/** A backend as an LB agent read it, every server of it, in HAProxy's order. */
+export const lbBackendStateSchema = z.strictObject({
+  backend: haproxyNameSchema,
+  servers: z.array(lbServerStateSchema).max(MAX_LB_SERVERS),
+});
+export type LbBackendState = z.infer<typeof lbBackendStateSchema>;
+
 export const commandSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('prepare'),
@@ -73,6 +131,7 @@ export const commandSchema = z.discriminatedUnion('kind', [
   }),
   z.object({ kind: z.literal('deactivate'), app: appNameSchema }),
   z.object({ kind: z.literal('job'), job: jobSpecSchema }),
+  lbCommandSchema,
 ]);
 export type Command = z.infer<typeof commandSchema>;
 
@@ -87,6 +146,10 @@ export const commandResultSchema = z.object({
   step: z.enum(['stage', 'activate', 'health']).optional(),
   artifact: z.object({ sha256: z.string(), size: z.number() }).optional(),
   exitCode: z.number().nullable().optional(),
+  /** A failure's stable code where the agent has one (docs/errors.md), e.g. SLIPWAY_LB_NO_SUCH_SERVER. */
+  errorCode: z.string().regex(/^SLIPWAY_[A-Z0-9_]{1,60}$/).optional(),
+  /** `lb`: the backend after the command's changes. */
+  lb: lbBackendStateSchema.optional(),
 });
 export type CommandResult = z.infer<typeof commandResultSchema>;
 

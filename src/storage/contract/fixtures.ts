@@ -27,8 +27,8 @@ export const config: SlipwayConfig = {
   run: { command: 'node server.js', port: 8080, health: { http: '/healthz', timeoutMs: 20_000 }, stopTimeoutMs: 10_000 },
   logs: [],
   environments: {
-    testing: { hosts: { env: 'testing' }, batch: 1, after: null, approval: 'auto', verify: [] },
-    production: { hosts: { env: 'production' }, batch: '50%', after: 'testing', approval: { required: 1, notAuthor: false }, verify: [] },
+    testing: { hosts: { env: 'testing' }, batch: 1, after: null, approval: 'auto', verify: [], loadBalancer: null },
+    production: { hosts: { env: 'production' }, batch: '50%', after: 'testing', approval: { required: 1, notAuthor: false }, verify: [], loadBalancer: null },
   },
 };
 
