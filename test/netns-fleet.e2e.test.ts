@@ -95,7 +95,7 @@ describe.skipIf(unavailable !== null && !mustRun)('hosts with their own addresse
   it('serves every request with a 2xx from all three hosts through HAProxy under load', async () => {
     haproxy = await HaproxyProcess.start({ servers: names.map((name) => ({ name, address: hostOf(name).address, port: 8080 })) });
     await haproxy.waitUntilAllUp();
-    expect((await haproxy.runtime.showServersState('app')).map((s) => [s.server, s.address, s.operational, s.admin]))
+    expect((await haproxy.runtime.showServersState('app')).map((s) => [s.server, s.address, s.opState, s.adminState]))
       .toEqual(names.map((n) => [n, hostOf(n).address, 2, 0]));
 
     const load = LoadGenerator.start({ url: `${haproxy.url}/`, freshClients: 4, keepAliveClients: 4, deadlineMs: 2000, maxRequests: 100_000 });
@@ -113,7 +113,7 @@ describe.skipIf(unavailable !== null && !mustRun)('hosts with their own addresse
   });
 
   it('takes a host out when its network is cut, and back in when it returns', async () => {
-    const status = async (name: string) => (await haproxy!.runtime.showStat()).find((r) => r.pxname === 'app' && r.svname === name)?.status;
+    const status = async (name: string) => (await haproxy!.runtime.showStat('app')).find((r) => r.svname === name)?.status;
     hosts!.setNetwork(hostOf('host-3'), 'down');
     await expect(answerOf(hostOf('host-3').address)).rejects.toThrow();
     await waitFor('HAProxy to see host-3 DOWN', async () => (await status('host-3'))?.startsWith('DOWN'), { timeoutMs: 5000 });
@@ -123,14 +123,13 @@ describe.skipIf(unavailable !== null && !mustRun)('hosts with their own addresse
   });
 
   it('loses the runtime state set through the stats socket when HAProxy is reloaded', async () => {
-    await haproxy!.runtime.command('set server app/host-2 state drain');
-    expect((await haproxy!.runtime.showServersState('app')).find((s) => s.server === 'host-2')?.admin).toBe(8);
+    await haproxy!.runtime.setServerState('app', 'host-2', 'drain');
+    expect((await haproxy!.runtime.showServersState('app')).find((s) => s.server === 'host-2')?.adminState).toBe(8);
     const before = haproxy!.pid;
     await haproxy!.reload();
     expect(haproxy!.pid).not.toBe(before);
-    expect((await haproxy!.runtime.showServersState('app')).find((s) => s.server === 'host-2')?.admin).toBe(0);
-    const stat = await haproxy!.runtime.showStat();
-    expect(stat.filter((r) => r.pxname === 'app' && names.includes(r.svname ?? '')).map((r) => r.svname)).toEqual(names);
+    expect((await haproxy!.runtime.showServersState('app')).find((s) => s.server === 'host-2')?.adminState).toBe(0);
+    expect((await haproxy!.runtime.showStat('app')).map((r) => r.svname)).toEqual(names);
   });
 
   it('leaves no namespace, veth, bridge or process behind', async () => {

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HaproxyRuntimeClient } from './haproxy-runtime-client.ts';
+import { HaproxyRuntime } from '../../src/agent/lb/haproxy-runtime.ts';
 import { freePort } from './slipway-processes.ts';
 import { waitFor } from './wait-for.ts';
 
@@ -79,7 +79,7 @@ function isAlive(pid: number): boolean {
 }
 
 export class HaproxyProcess {
-  readonly runtime: HaproxyRuntimeClient;
+  readonly runtime: HaproxyRuntime;
   readonly configPath: string;
   readonly socketPath: string;
   private readonly logFile: string;
@@ -96,7 +96,7 @@ export class HaproxyProcess {
     this.configPath = join(dir, 'haproxy.cfg');
     this.socketPath = join(dir, 'admin.sock');
     this.logFile = join(dir, 'haproxy.log');
-    this.runtime = new HaproxyRuntimeClient(this.socketPath);
+    this.runtime = new HaproxyRuntime({ socket: this.socketPath });
   }
 
   /**
@@ -143,7 +143,7 @@ export class HaproxyProcess {
   /** Waits until every server of the backend is UP by its health checks. */
   async waitUntilAllUp(timeoutMs = 10_000): Promise<void> {
     await waitFor(`every server of ${this.backend} to be UP`, async () => {
-      const servers = (await this.runtime.showStat()).filter((r) => r.pxname === this.backend && r.svname !== 'BACKEND');
+      const servers = await this.runtime.showStat(this.backend);
       return servers.length > 0 && servers.every((r) => r.status === 'UP');
     }, { timeoutMs });
   }
@@ -177,7 +177,7 @@ export class HaproxyProcess {
     try {
       await waitFor(`HAProxy (pid ${child.pid}) to answer on ${this.socketPath}`, async () => {
         if (child.exitCode !== null || child.signalCode !== null) throw new Error(`HAProxy exited (${child.exitCode ?? child.signalCode}): ${this.output().slice(-2000)}`);
-        return (await this.runtime.info('Pid')) === String(child.pid);
+        return (await this.runtime.send('show info')).split('\n').includes(`Pid: ${child.pid}`);
       }, { timeoutMs: 10_000, intervalMs: 50 });
     } catch (err) {
       throw new Error(`${(err as Error).message}\nHAProxy said: ${this.output().slice(-2000)}`, { cause: err });
