@@ -25,7 +25,7 @@ export function readSignInClaims(claims: Record<string, unknown>, groupsClaim: s
   let groups: string[];
   if (rawGroups === undefined || rawGroups === null) groups = [];
   else if (typeof rawGroups === 'string') groups = [rawGroups];
-  else if (Array.isArray(rawGroups) && rawGroups.every((g) => typeof g === 'string')) groups = rawGroups as string[];
+  else if (Array.isArray(rawGroups) && rawGroups.every((g) => typeof g === 'string')) groups = rawGroups;
   else throw new AuthError('SLIPWAY_OIDC_BAD_CLAIMS', `the identity provider's "${groupsClaim}" claim is not a list of group names (see --oidc-groups-claim)`);
   const email = typeof claims.email === 'string' && claims.email_verified !== false && /^[^\s<>@]+@[^\s<>@]+$/.test(claims.email) ? claims.email.toLowerCase() : null;
   const preferred = typeof claims.preferred_username === 'string' ? claims.preferred_username : undefined;
