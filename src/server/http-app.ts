@@ -19,6 +19,8 @@ import { userRoutes } from './api/user-routes.ts';
 import { secretRoutes } from './api/secret-routes.ts';
 import { webhookRoutes } from './api/webhook-routes.ts';
 import { webRoutes } from './web/web-routes.ts';
+import { oidcRoutes } from './auth/oidc/oidc-routes.ts';
+import { meRoutes } from './api/me-routes.ts';
 
 const statusOfKind: Record<ErrorKind, number> = { input: 400, auth: 401, forbidden: 403, not_found: 404, conflict: 409, internal: 500 };
 
@@ -60,6 +62,8 @@ export async function buildHttpApp(deps: ApiDeps): Promise<FastifyInstance> {
   eventStreamRoutes(app, deps);
   overviewRoutes(app, deps);
   secretRoutes(app, deps);
+  meRoutes(app);
+  oidcRoutes(app, deps);
   webRoutes(app);
   return app;
 }

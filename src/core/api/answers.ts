@@ -117,6 +117,19 @@ export interface GrantAnswer {
   changed: boolean;
 }
 
+/** `GET /me`: who the caller is, for the web UI's header. */
+export interface WhoAmIAnswer {
+  name: string;
+  kind: 'admin' | 'user';
+  /** The user's grants (their own and their session's); the bootstrap admin has none and may do everything. */
+  grants: Grant[];
+}
+
+/** `GET /auth/config` (public): how people may sign in; `oidc` null when only tokens are taken. */
+export interface AuthConfigAnswer {
+  oidc: { provider: string; signInUrl: string } | null;
+}
+
 /** A secret as the API shows it: never its value. */
 export interface SecretAnswer {
   name: string;
