@@ -2,7 +2,7 @@
 import { useCallback, useMemo, useState } from 'react';
 import { createApiClient } from './api/api-client.ts';
 import { ApiContext } from './api/api-context.ts';
-import { forgetToken, loadToken, saveToken } from './api/token-store.ts';
+import { forgetToken, loadToken, saveToken, takeSessionFromAddress } from './api/token-store.ts';
 import { AppHeader } from './components/app-header.tsx';
 import { LiveEventsProvider } from './live/live-events.tsx';
 import { HostsPage } from './pages/hosts-page.tsx';
@@ -23,7 +23,7 @@ export function App() {
 }
 
 function SignedInApp() {
-  const [token, setToken] = useState(loadToken);
+  const [token, setToken] = useState(() => takeSessionFromAddress() ?? loadToken());
   const [notice, setNotice] = useState<string>();
 
   const signOut = useCallback((why?: string) => {
