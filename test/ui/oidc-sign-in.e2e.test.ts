@@ -73,6 +73,7 @@ describe('sign-in through the identity provider', () => {
       page = await context.newPage();
     }
     await page.goto(publicUrl);
+    if (login === 'ada') await screenshots(page, 'oidc-sign-in');
     await page.getByRole('link', { name: 'Sign in with Test IdP' }).click();
     await page.locator('input[name="login"]').fill(login);
     await page.locator('input[name="password"]').fill('any password will do');

@@ -29,6 +29,7 @@ export function serverCommand(): Command {
     .option('--oidc-group-role <GROUP=ROLE[:project[:env]]>', 'members of the provider\'s GROUP get ROLE while signed in (repeat it; e.g. ops=admin, devs=deployer:hello:testing)', collect, [])
     .option('--oidc-groups-claim <claim>', 'the claim that lists a person\'s groups', 'groups')
     .option('--oidc-scopes <scopes>', 'the scopes asked for, space-separated', 'openid profile email groups')
+    .option('--oidc-session <duration>', 'how long a web sign-in lasts before the person signs in again (and their groups are read again)', checkDuration, '10h')
     .option('--oidc-provider-name <name>', 'the provider\'s name on the sign-in button (default: the issuer\'s host)')
     .addHelpText('after', `
 Environment:
@@ -73,7 +74,7 @@ Example:
 
 interface OidcOptions {
   publicUrl?: string; oidcIssuer?: string; oidcClientId?: string; oidcClientSecretFile?: string; oidcGroupRole: string[];
-  oidcGroupsClaim: string; oidcScopes: string; oidcProviderName?: string;
+  oidcGroupsClaim: string; oidcScopes: string; oidcProviderName?: string; oidcSession: string;
 }
 
 /** The OIDC flags for the server, with the client secret read from its file or the environment (never a flag: `ps` shows those). */
@@ -88,7 +89,7 @@ async function oidcFlags(opts: OidcOptions): Promise<OidcFlags> {
   }
   return {
     issuer: opts.oidcIssuer, clientId: opts.oidcClientId, clientSecret, publicUrl: opts.publicUrl, groupRoles: opts.oidcGroupRole,
-    groupsClaim: opts.oidcGroupsClaim, scopes: opts.oidcScopes, providerName: opts.oidcProviderName,
+    groupsClaim: opts.oidcGroupsClaim, scopes: opts.oidcScopes, providerName: opts.oidcProviderName, sessionMs: parseDuration(opts.oidcSession)!,
   };
 }
 

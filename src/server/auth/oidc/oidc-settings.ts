@@ -63,6 +63,7 @@ export function checkOidcSettings(flags: OidcFlags): OidcSettings | undefined {
   if (publicUrl.search || publicUrl.hash || publicUrl.username || publicUrl.password) throw bad(`--public-url ${flags.publicUrl}: expected a plain address, without query, fragment or credentials`);
   const groupsClaim = flags.groupsClaim ?? 'groups';
   if (!/^[A-Za-z0-9_:./-]{1,100}$/.test(groupsClaim)) throw bad(`--oidc-groups-claim "${groupsClaim}": expected a claim name such as groups or roles`);
+  if (flags.sessionMs !== undefined && flags.sessionMs < 60_000) throw bad('--oidc-session: expected at least 1m');
   const scopes = (flags.scopes ?? DEFAULT_SCOPES).split(/\s+/).filter(Boolean);
   if (!scopes.includes('openid')) throw bad(`--oidc-scopes "${flags.scopes}": must include openid`);
   return {
