@@ -62,7 +62,7 @@ export async function buildHttpApp(deps: ApiDeps): Promise<FastifyInstance> {
   eventStreamRoutes(app, deps);
   overviewRoutes(app, deps);
   secretRoutes(app, deps);
-  meRoutes(app);
+  meRoutes(app, deps);
   oidcRoutes(app, deps);
   webRoutes(app);
   return app;

@@ -194,6 +194,8 @@ export interface AgentStore {
 export interface UserWithGrants extends User {
   /** The user's own grants and those the token carries (a sign-in's), each once. */
   grants: Grant[];
+  /** The token they were found by. */
+  token: { id: string; expiresAt: number | null };
 }
 
 /** A token to store: its hash, and for a web session its end and the grants it carries. */

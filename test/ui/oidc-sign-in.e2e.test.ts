@@ -109,6 +109,20 @@ describe('sign-in through the identity provider', () => {
     expect(ada!.tokens[0]!.expiresAt).toBeGreaterThan(Date.now());
   });
 
+  it('ends the web session on the server when the person signs out', async () => {
+    const page = await signInAtProvider('ada');
+    await page.locator('[data-signed-in-as="ada"]').waitFor();
+    const token = await page.evaluate(() => sessionStorage.getItem('slipway.token'));
+    expect(token).toMatch(/^sws_/);
+    const me = () => fetch(`${publicUrl.replace('//localhost:', '//127.0.0.1:')}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await me()).status).toBe(200);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('link', { name: 'Sign in with Test IdP' }).waitFor();
+    expect((await me()).status).toBe(401);
+    // An API token pasted into the UI is not a session: signing out leaves it working.
+    expect(await api.post('/api/v1/me/sign-out', {})).toEqual({ ended: null });
+  });
+
   it('makes a member of devs a viewer, who is refused an admin-only action with 403', async () => {
     const page = await signInAtProvider('bob');
     await page.locator('[data-signed-in-as="bob"]').filter({ hasText: 'viewer' }).waitFor();

@@ -40,7 +40,10 @@ function SignedInApp() {
   return (
     <ApiContext.Provider value={api}>
       <LiveEventsProvider token={token} onUnauthorized={refused}>
-        <AppHeader onSignOut={() => signOut()} />
+        <AppHeader onSignOut={() => {
+          // A web session's token ends on the server too; whatever the answer, this tab forgets it.
+          api.post('/api/v1/me/sign-out', {}).catch(() => undefined).finally(() => signOut());
+        }} />
         <main className="page">
           <CurrentPage />
         </main>

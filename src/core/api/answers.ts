@@ -125,6 +125,11 @@ export interface WhoAmIAnswer {
   grants: Grant[];
 }
 
+/** `POST /me/sign-out`: the web session's token that was revoked; null when the caller's token is not a session's (it stays valid). */
+export interface SignOutAnswer {
+  ended: string | null;
+}
+
 /** `GET /auth/config` (public): how people may sign in; `oidc` null when only tokens are taken. */
 export interface AuthConfigAnswer {
   oidc: { provider: string; signInUrl: string } | null;

@@ -11,7 +11,7 @@ export function describeUserStoreContract(open: () => Promise<Store>): void {
     it('adds a user with a token and finds them by the token\'s hash, with their grants', async () => {
       const ada = await addAda();
       expect(ada).toEqual({ id: ada.id, name: 'ada', email: 'ada@example.com', createdAt: 100 });
-      expect(await store().users.getByTokenHash('hash-1', 1_000)).toEqual({ ...ada, grants: [] });
+      expect(await store().users.getByTokenHash('hash-1', 1_000)).toEqual({ ...ada, grants: [], token: { id: 't1', expiresAt: null } });
       expect(await store().users.getByTokenHash('other', 1_000)).toBeUndefined();
       expect(await store().users.getByName('ada')).toEqual(ada);
       expect(await store().users.tokens(ada.id)).toEqual([{ id: 't1', userId: ada.id, createdAt: 100, revokedAt: null, expiresAt: null }]);
@@ -65,7 +65,10 @@ export function describeUserStoreContract(open: () => Promise<Store>): void {
       const ada = await addAda();
       await store().users.grant(ada.id, { role: 'viewer', project: null, env: null }, 1);
       await store().users.addToken(ada.id, { id: 's1', tokenHash: 'session', expiresAt: 2_000, grants: [{ role: 'admin', project: null, env: null }, { role: 'viewer', project: null, env: null }] }, 200);
-      expect((await store().users.getByTokenHash('session', 1_999))?.grants).toEqual([{ role: 'viewer', project: null, env: null }, { role: 'admin', project: null, env: null }]);
+      expect(await store().users.getByTokenHash('session', 1_999)).toMatchObject({
+        grants: [{ role: 'viewer', project: null, env: null }, { role: 'admin', project: null, env: null }],
+        token: { id: 's1', expiresAt: 2_000 },
+      });
       expect(await store().users.getByTokenHash('session', 2_000)).toBeUndefined();
       expect((await store().users.getByTokenHash('hash-1', 5_000))?.grants).toEqual([{ role: 'viewer', project: null, env: null }]);
       expect(await store().users.grants(ada.id)).toEqual([{ role: 'viewer', project: null, env: null }]);

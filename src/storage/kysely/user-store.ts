@@ -64,7 +64,7 @@ export function createKyselyUserStore({ db }: StoreContext): UserStore {
       const row = await db.selectFrom('user_tokens')
         .innerJoin('users', 'users.id', 'user_tokens.user_id')
         .selectAll('users')
-        .select('user_tokens.id as token_id')
+        .select(['user_tokens.id as token_id', 'user_tokens.expires_at as token_expires_at'])
         .where('user_tokens.token_hash', '=', tokenHash)
         .where('user_tokens.revoked_at', 'is', null)
         .where((eb) => eb.or([eb('user_tokens.expires_at', 'is', null), eb('user_tokens.expires_at', '>', at)]))
@@ -77,7 +77,7 @@ export function createKyselyUserStore({ db }: StoreContext): UserStore {
         const key = `${g.role}\0${g.project ?? ''}\0${g.env ?? ''}`;
         return seen.has(key) ? false : (seen.add(key), true);
       });
-      return { ...toUser(row), grants: unique };
+      return { ...toUser(row), grants: unique, token: { id: row.token_id, expiresAt: row.token_expires_at } };
     },
 
     async addToken(userId, token, at) {
