@@ -33,6 +33,7 @@ describe('sign-in through the identity provider', () => {
   let publicUrl = '';
   let api: ApiClient;
   let browser: Browser;
+  let bobsSession = '';
   const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
@@ -128,6 +129,18 @@ describe('sign-in through the identity provider', () => {
     await page.locator('[data-signed-in-as="bob"]').filter({ hasText: 'viewer' }).waitFor();
     expect(await addUserWithSessionOf(page, 'mallory')).toEqual({ status: 403, code: 'SLIPWAY_FORBIDDEN' });
     expect((await api.get<UserAnswer[]>('/api/v1/users')).map((u) => u.name)).not.toContain('mallory');
+    bobsSession = (await page.evaluate(() => sessionStorage.getItem('slipway.token'))) ?? '';
+  });
+
+  it('ignores a link that carries somebody else\'s session, so nobody is signed in as its sender', async () => {
+    expect(bobsSession).toMatch(/^sws_/);
+    const context = await browser.newContext({ viewport: desktop });
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(`${publicUrl}/#session=${bobsSession}`);
+    await page.getByRole('link', { name: 'Sign in with Test IdP' }).waitFor();
+    expect(page.url()).not.toContain('session=');
+    expect(await page.evaluate(() => sessionStorage.getItem('slipway.token'))).toBeNull();
   });
 
   it('shows somebody whose groups give no role a "no role" page, and starts no session', async () => {

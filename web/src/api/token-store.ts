@@ -21,11 +21,30 @@ export function forgetToken(): void {
   sessionStorage.removeItem(key);
 }
 
-/** The session token in the address's fragment, if any: kept like a pasted token, and removed from the address and its history entry. */
+const signingInKey = 'slipway.signing-in';
+
+/** Notes that this tab went to the identity provider to sign in: only then is a session in the address taken. */
+export function markSigningIn(): void {
+  sessionStorage.setItem(signingInKey, '1');
+}
+
+/**
+ * The session token in the address's fragment, if any: removed from the address and its history
+ * entry at once, and kept like a pasted token when this tab started a sign-in. A link that
+ * carries somebody else's session (to sign a person in as the sender) is ignored.
+ */
 export function takeSessionFromAddress(): string | null {
   const match = /^#session=([A-Za-z0-9_-]+)$/.exec(window.location.hash);
   if (!match?.[1]) return null;
   window.history.replaceState(window.history.state, '', `${window.location.pathname}${window.location.search}`);
+  let started: boolean;
+  try {
+    started = sessionStorage.getItem(signingInKey) === '1';
+    sessionStorage.removeItem(signingInKey);
+  } catch {
+    return null;
+  }
+  if (!started) return null;
   saveToken(match[1]);
   return match[1];
 }

@@ -4,6 +4,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { AuthConfigAnswer } from '../../../src/core/api/answers.ts';
 import { createApiClient } from '../api/api-client.ts';
+import { markSigningIn } from '../api/token-store.ts';
 
 export function SignInPage({ onSignedIn, notice }: { onSignedIn: (token: string) => void; notice?: string }) {
   const [token, setToken] = useState('');
@@ -48,7 +49,7 @@ export function SignInPage({ onSignedIn, notice }: { onSignedIn: (token: string)
         {notice && <p className="note tone-warn">{notice}</p>}
         {provider && (
           <>
-            <a className="button primary wide sign-in-provider" href={provider.signInUrl}>Sign in with {provider.provider}</a>
+            <a className="button primary wide sign-in-provider" href={provider.signInUrl} onClick={markSigningIn}>Sign in with {provider.provider}</a>
             <p className="sign-in-or"><span>or with an API token</span></p>
           </>
         )}
