@@ -153,6 +153,21 @@ describe('sign-in through the identity provider', () => {
     expect((await api.get<UserAnswer[]>('/api/v1/users')).map((u) => u.name)).not.toContain('carol');
   });
 
+  it('tells somebody who cancels at the provider that it refused, and starts no session', async () => {
+    const users = (await api.get<UserAnswer[]>('/api/v1/users')).length;
+    const context = await browser.newContext({ viewport: desktop });
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(publicUrl);
+    await page.getByRole('link', { name: 'Sign in with Test IdP' }).click();
+    await page.getByRole('link', { name: '[ Cancel ]' }).click();
+    await page.getByRole('heading', { name: 'Sign-in refused' }).waitFor();
+    const text = await page.locator('body').textContent();
+    expect(text).toContain('SLIPWAY_OIDC_PROVIDER_REFUSED');
+    expect(text).toContain('the identity provider refused the sign-in: access_denied');
+    expect((await api.get<UserAnswer[]>('/api/v1/users')).length).toBe(users);
+  });
+
   it('refuses a callback this browser did not start', async () => {
     const response = await fetch(`${publicUrl.replace('localhost', '127.0.0.1')}/auth/oidc/callback?code=stolen&state=guessed`, { redirect: 'manual' });
     expect(response.status).toBe(401);
