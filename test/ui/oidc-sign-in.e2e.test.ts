@@ -1,9 +1,11 @@
 // Web sign-in through a real OpenID Connect provider (oidc-provider, started here) with a real
 // Slipway server and Debian's Chromium: a member of `ops` lands on the overview as admin and may
-// do what only an admin may; a member of `devs` is a viewer and is refused it (403); somebody
-// whose groups map to nothing gets the "no role" page. Forged and replayed callbacks are refused
-// with a clear error and start no session: a callback this browser did not start, a state
-// changed on the way, a callback used a second time, and an ID token made for another client.
+// do what only an admin may, and signing out ends the session on the server; a member of `devs`
+// is a viewer and is refused it (403); somebody whose groups map to nothing gets the "no role"
+// page, and somebody who cancels at the provider its refusal. Forged and replayed sign-ins are
+// refused with a clear error and start no session: a link carrying another person's session, a
+// callback this browser did not start, a state changed on the way, a callback used a second
+// time, and an ID token the provider made for another client.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
