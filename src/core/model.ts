@@ -262,6 +262,8 @@ export interface UserToken {
   userId: string;
   createdAt: number;
   revokedAt: number | null;
+  /** A web session's end; null: until revoked. */
+  expiresAt: number | null;
 }
 
 /** One person's approval of an environment stage (a stage may need several different ones). */

@@ -22,6 +22,7 @@ import { userRoutes } from './api/user-routes.ts';
 import { secretRoutes } from './api/secret-routes.ts';
 import { webhookRoutes } from './api/webhook-routes.ts';
 import { webRoutes } from './web/web-routes.ts';
+import { oidcRoutes } from './auth/oidc/oidc-routes.ts';
 
 const statusOfKind: Record<ErrorKind, number> = { input: 400, auth: 401, forbidden: 403, not_found: 404, conflict: 409, internal: 500 };
 
@@ -66,7 +67,8 @@ export async function buildHttpApp(deps: ApiDeps): Promise<FastifyInstance> {
   overviewRoutes(app, deps);
   secretRoutes(app, deps);
   auditRoutes(app, deps);
-  meRoutes(app);
+  meRoutes(app, deps);
+  oidcRoutes(app, deps);
   webRoutes(app);
   return app;
 }

@@ -28,6 +28,10 @@ import { startPoller } from './triggers/poller.ts';
 import { ProjectSecrets } from './secrets/project-secrets.ts';
 import { SecretCipher } from './secrets/secret-cipher.ts';
 import { loadSecretKey } from './secrets/secret-key.ts';
+import { OpenIdConnectClient } from './auth/oidc/openid-connect-client.ts';
+import type { OidcSignIn } from './auth/oidc/oidc-routes.ts';
+import { checkOidcSettings, type OidcFlags } from './auth/oidc/oidc-settings.ts';
+import { SignInCookie } from './auth/oidc/sign-in-cookie.ts';
 
 export interface ServerOptions {
   dataDir: string;
@@ -48,6 +52,8 @@ export interface ServerOptions {
   acceptAgents?: AcceptAgents;
   /** The central log's maximum age and size (null: no limit); default 30 days and 2 GiB. */
   logRetention?: Partial<LogRetentionLimits>;
+  /** Web sign-in through an OpenID Connect provider; absent or empty: API tokens only. */
+  oidc?: OidcFlags;
   clock?: Clock;
   /**
    * Tests only (the crash-at-every-write test): exit the process with code 86 right after the
@@ -78,6 +84,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const clock = options.clock ?? systemClock;
   const log = pino({ level: options.logLevel ?? 'info' });
   const limits = { ...defaultEngineLimits, ...options.limits };
+  // Checked first: a mistyped flag stops the start before anything is opened.
+  const oidcSettings = checkOidcSettings(options.oidc ?? {});
   const tokens = await loadServerTokens(options.dataDir, { admin: options.adminToken, join: options.joinToken });
   if (!options.databaseUrl) await refuseEmptyDatabase(join(options.dataDir, 'slipway.db'));
   const secretKey = await loadSecretKey(options.dataDir, options.secretKey);
@@ -124,7 +132,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const trigger = new CommitTrigger({ store, mirrors, events, clock, log, onRuns: () => engine.wake() });
   const poller = startPoller({ store, trigger, clock, log });
 
-  const app = await buildHttpApp({ store, blobs, gateway, engine, events, mirrors, trigger, clock, log, tokens, maxArtifactBytes, logTail, secrets, allowLocalRepos: options.allowLocalRepos ?? false, acceptAgents: options.acceptAgents ?? 'auto' });
+  const oidc: OidcSignIn | undefined = oidcSettings && {
+    settings: oidcSettings,
+    client: new OpenIdConnectClient(oidcSettings, log),
+    // Keyed from the secret key, which every instance of a PostgreSQL setup shares.
+    cookie: new SignInCookie(secretKey, oidcSettings.publicUrl.protocol === 'https:'),
+  };
+  const app = await buildHttpApp({ oidc, store, blobs, gateway, engine, events, mirrors, trigger, clock, log, tokens, maxArtifactBytes, logTail, secrets, allowLocalRepos: options.allowLocalRepos ?? false, acceptAgents: options.acceptAgents ?? 'auto' });
   const close = async () => {
     clearInterval(secretsRefresh);
     await poller.close();

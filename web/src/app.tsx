@@ -2,7 +2,7 @@
 import { useCallback, useMemo, useState } from 'react';
 import { createApiClient } from './api/api-client.ts';
 import { ApiContext } from './api/api-context.ts';
-import { forgetToken, loadToken, saveToken } from './api/token-store.ts';
+import { forgetToken, loadToken, saveToken, takeSessionFromAddress } from './api/token-store.ts';
 import { AppHeader } from './components/app-header.tsx';
 import { LiveEventsProvider } from './live/live-events.tsx';
 import { AuditPage } from './pages/audit-page.tsx';
@@ -24,7 +24,7 @@ export function App() {
 }
 
 function SignedInApp() {
-  const [token, setToken] = useState(loadToken);
+  const [token, setToken] = useState(() => takeSessionFromAddress() ?? loadToken());
   const [notice, setNotice] = useState<string>();
 
   const signOut = useCallback((why?: string) => {
@@ -41,7 +41,10 @@ function SignedInApp() {
   return (
     <ApiContext.Provider value={api}>
       <LiveEventsProvider token={token} onUnauthorized={refused}>
-        <AppHeader onSignOut={() => signOut()} />
+        <AppHeader onSignOut={() => {
+          // A web session's token ends on the server too; whatever the answer, this tab forgets it.
+          api.post('/api/v1/me/sign-out', {}).catch(() => undefined).finally(() => signOut());
+        }} />
         <main className="page">
           <CurrentPage />
         </main>

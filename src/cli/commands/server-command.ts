@@ -1,9 +1,11 @@
 // `slipway server`: runs the server until SIGINT or SIGTERM.
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseDuration } from '../../base/duration.ts';
 import { InputError } from '../../base/errors.ts';
 import { parseByteSize } from '../../core/logs/parse-byte-size.ts';
+import type { OidcFlags } from '../../server/auth/oidc/oidc-settings.ts';
 import { checkDuration, parsePort } from '../options.ts';
 import { untilSignal } from '../until-signal.ts';
 
@@ -20,17 +22,30 @@ export function serverCommand(): Command {
     .option('--log-retention <duration>', 'how long the central log keeps a line ("off": no limit)', checkLimit(parseDuration, 'a duration like "30d" or "12h"'), '30d')
     .option('--log-max-size <size>', 'the central log\'s size, oldest lines removed first ("off": no limit)', checkLimit(parseByteSize, 'a size like "2GiB" or "500MB"'), '2GiB')
     .option('--allow-local-repos', 'let projects use repositories on this server itself: paths, file: URLs, loopback and link-local hosts (the demo does; otherwise a project\'s owner could read the server\'s files or probe its ports)')
+    .option('--public-url <url>', 'the address people use to reach this server (the OIDC redirect URI is <url>/auth/oidc/callback)')
+    .option('--oidc-issuer <url>', 'sign people in to the web UI through this OpenID Connect provider (its /.well-known/openid-configuration is read)')
+    .option('--oidc-client-id <id>', 'the client id the provider gave Slipway')
+    .option('--oidc-client-secret-file <file>', 'a file holding the client secret (or SLIPWAY_OIDC_CLIENT_SECRET; without either, a public client with PKCE)')
+    .option('--oidc-group-role <GROUP=ROLE[:project[:env]]>', 'members of the provider\'s GROUP get ROLE while signed in (repeat it; e.g. ops=admin, devs=deployer:hello:testing)', collect, [])
+    .option('--oidc-groups-claim <claim>', 'the claim that lists a person\'s groups', 'groups')
+    .option('--oidc-scopes <scopes>', 'the scopes asked for, space-separated', 'openid profile email groups')
+    .option('--oidc-session <duration>', 'how long a web sign-in lasts before the person signs in again (and their groups are read again)', checkDuration, '10h')
+    .option('--oidc-provider-name <name>', 'the provider\'s name on the sign-in button (default: the issuer\'s host)')
     .addHelpText('after', `
 Environment:
   SLIPWAY_ADMIN_TOKEN   the admin API token (else created in <data>/admin-token on first start)
   SLIPWAY_JOIN_TOKEN    the token agents enroll with (else created in <data>/join-token)
   SLIPWAY_DATABASE_URL  postgres://… to use PostgreSQL instead of <data>/slipway.db (SQLite)
+  SLIPWAY_OIDC_CLIENT_SECRET  the OIDC client secret, when --oidc-client-secret-file is not given
 
 Example:
-  slipway server --data /var/lib/slipway --port 7700 --log-retention 14d --log-max-size 10GiB`)
+  slipway server --data /var/lib/slipway --port 7700 --log-retention 14d --log-max-size 10GiB
+  slipway server --public-url https://slipway.example.com --oidc-issuer https://id.example.com \\
+    --oidc-client-id slipway --oidc-client-secret-file /etc/slipway/oidc-secret --oidc-group-role ops=admin`)
     .action(async (opts: {
       data: string; port: number; host: string; logLevel: 'info'; allowLocalRepos?: boolean; agentGrace: string; heartbeatTimeout: string; logRetention: string; logMaxSize: string; acceptAgents: 'auto' | 'manual';
-    }) => {
+    } & OidcOptions) => {
+      const oidc = await oidcFlags(opts);
       // What the server writes from here on (the database, mirrors, artifacts) is its own alone.
       process.umask(0o077);
       // Loaded here, not at the top: `slipway --help` and the user commands stay quick to start.
@@ -40,7 +55,7 @@ Example:
         acceptAgents: opts.acceptAgents,
         limits: { agentGraceMs: parseDuration(opts.agentGrace)!, heartbeatTimeoutMs: parseDuration(opts.heartbeatTimeout)! },
         logRetention: { maxAgeMs: limitOf(opts.logRetention, parseDuration), maxBytes: limitOf(opts.logMaxSize, parseByteSize) },
-        allowLocalRepos: opts.allowLocalRepos ?? false,
+        allowLocalRepos: opts.allowLocalRepos ?? false, oidc,
         adminToken: process.env.SLIPWAY_ADMIN_TOKEN, joinToken: process.env.SLIPWAY_JOIN_TOKEN, secretKey: process.env.SLIPWAY_SECRET_KEY, databaseUrl: process.env.SLIPWAY_DATABASE_URL,
         // Tests only, so not in --help: the crash-at-every-write test stops the server after a commit.
         ...crashPoint(process.env.SLIPWAY_TEST_CRASH_AFTER_TRANSACTIONS),
@@ -55,6 +70,31 @@ Example:
       await untilSignal();
       await server.close();
     });
+}
+
+interface OidcOptions {
+  publicUrl?: string; oidcIssuer?: string; oidcClientId?: string; oidcClientSecretFile?: string; oidcGroupRole: string[];
+  oidcGroupsClaim: string; oidcScopes: string; oidcProviderName?: string; oidcSession: string;
+}
+
+/** The OIDC flags for the server, with the client secret read from its file or the environment (never a flag: `ps` shows those). */
+async function oidcFlags(opts: OidcOptions): Promise<OidcFlags> {
+  let clientSecret = process.env.SLIPWAY_OIDC_CLIENT_SECRET || undefined;
+  if (opts.oidcClientSecretFile !== undefined) {
+    const file = opts.oidcClientSecretFile;
+    clientSecret = (await readFile(file, 'utf8').catch((err: unknown) => {
+      throw new InputError('SLIPWAY_OIDC_CONFIG', `--oidc-client-secret-file ${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    })).trim();
+    if (!clientSecret) throw new InputError('SLIPWAY_OIDC_CONFIG', `--oidc-client-secret-file ${file}: the file is empty`);
+  }
+  return {
+    issuer: opts.oidcIssuer, clientId: opts.oidcClientId, clientSecret, publicUrl: opts.publicUrl, groupRoles: opts.oidcGroupRole,
+    groupsClaim: opts.oidcGroupsClaim, scopes: opts.oidcScopes, providerName: opts.oidcProviderName, sessionMs: parseDuration(opts.oidcSession)!,
+  };
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 /** The crash point a test asked for, as startServer options: a positive integer, or unset. */

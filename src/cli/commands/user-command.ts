@@ -25,8 +25,10 @@ export function userCommand(): Command {
     .action(async (opts: { json?: boolean }) => {
       const users = await apiClientFromEnv(process.env).get<UserAnswer[]>('/api/v1/users');
       if (opts.json) return void process.stdout.write(`${JSON.stringify(users, null, 2)}\n`);
+      const now = Date.now();
       for (const u of users) {
-        const live = u.tokens.filter((t) => t.revokedAt === null).map((t) => t.id);
+        // A web session's token (a sign-in through the identity provider) ends by itself too.
+        const live = u.tokens.filter((t) => t.revokedAt === null && (t.expiresAt === null || t.expiresAt > now)).map((t) => t.id);
         process.stdout.write(`${u.name.padEnd(16)} ${(u.email ?? '-').padEnd(28)} ${describeGrants(u.grants)}; tokens: ${live.join(', ') || 'none'}\n`);
       }
     });

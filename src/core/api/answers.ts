@@ -118,6 +118,26 @@ export interface GrantAnswer {
   changed: boolean;
 }
 
+/** `GET /me`: who the caller is, for the web UI's header. */
+export interface WhoAmIAnswer {
+  name: string;
+  kind: 'admin' | 'user';
+  /** The user's grants (their own and their session's); the bootstrap admin has none and may do everything. */
+  grants: Grant[];
+  /** The permissions the caller has without a project or environment in particular (the web UI shows admins' links by them). */
+  permissions: Permission[];
+}
+
+/** `POST /me/sign-out`: the web session's token that was revoked; null when the caller's token is not a session's (it stays valid). */
+export interface SignOutAnswer {
+  ended: string | null;
+}
+
+/** `GET /auth/config` (public): how people may sign in; `oidc` null when only tokens are taken. */
+export interface AuthConfigAnswer {
+  oidc: { provider: string; signInUrl: string } | null;
+}
+
 /** A secret as the API shows it: never its value. */
 export interface SecretAnswer {
   name: string;
@@ -132,10 +152,3 @@ export interface SecretAnswer {
 export type { AuditEntry as AuditEntryAnswer } from '../audit/audit-entry.ts';
 export type { AuditVerdict as AuditVerifyAnswer } from '../audit/verify-audit-chain.ts';
 
-/** `GET /me`: who the token belongs to and what they may do anywhere (the web UI shows admins' links by it). */
-export interface PrincipalAnswer {
-  name: string;
-  kind: 'admin' | 'user' | 'agent' | 'join' | 'anonymous';
-  /** The permissions the caller has without a project or environment in particular. */
-  permissions: Permission[];
-}

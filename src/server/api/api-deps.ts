@@ -11,6 +11,7 @@ import type { GitMirrors } from '../git/git-mirrors.ts';
 import type { LogTailHub } from '../logs/log-tail-hub.ts';
 import type { ProjectSecrets } from '../secrets/project-secrets.ts';
 import type { CommitTrigger } from '../triggers/commit-trigger.ts';
+import type { OidcSignIn } from '../auth/oidc/oidc-routes.ts';
 
 export interface ApiDeps {
   store: Store;
@@ -32,4 +33,6 @@ export interface ApiDeps {
   secrets: ProjectSecrets;
   /** New agents: active at once (`auto`, the default) or pending until an admin accepts them. */
   acceptAgents?: AcceptAgents;
+  /** Sign-in through an OpenID Connect provider for the web UI; absent: tokens only. */
+  oidc?: OidcSignIn;
 }

@@ -95,7 +95,7 @@ describe('users and tokens', () => {
     expect(users.body).toEqual([{
       name: 'ada', email: 'ada@example.com', createdAt: expect.any(Number) as number,
       grants: [{ role: 'deployer', project: 'hello', env: 'testing' }],
-      tokens: [{ id: expect.any(String) as string, userId: expect.any(String) as string, createdAt: expect.any(Number) as number, revokedAt: null }],
+      tokens: [{ id: expect.any(String) as string, userId: expect.any(String) as string, createdAt: expect.any(Number) as number, revokedAt: null, expiresAt: null }],
     }] satisfies UserAnswer[]);
     expect(JSON.stringify(users.body)).not.toContain(token);
   });

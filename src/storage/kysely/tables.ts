@@ -196,6 +196,9 @@ export interface UsersTable {
   name: string;
   email: string | null;
   created_at: number;
+  /** The identity provider's issuer and subject of a user who signs in through it (migration 013). */
+  oidc_issuer: string | null;
+  oidc_subject: string | null;
 }
 
 export interface UserTokensTable {
@@ -204,6 +207,16 @@ export interface UserTokensTable {
   token_hash: string;
   created_at: number;
   revoked_at: number | null;
+  /** A web session's end (migration 013); null: until revoked. */
+  expires_at: number | null;
+}
+
+/** Grants a token carries itself: a sign-in's, from the provider's groups (migration 013). */
+export interface TokenGrantsTable {
+  token_id: string;
+  role: string;
+  project: string;
+  env: string;
 }
 
 export interface GrantsTable {
@@ -250,6 +263,7 @@ export interface Database {
   users: UsersTable;
   user_tokens: UserTokensTable;
   grants: GrantsTable;
+  token_grants: TokenGrantsTable;
   stage_approvals: StageApprovalsTable;
   secrets: SecretsTable;
   audit_entries: AuditEntriesTable;

@@ -1,7 +1,8 @@
 // The bar at the top of every page: where you are, where else to go, whether live updates flow.
-import type { PrincipalAnswer } from '../../../src/core/api/answers.ts';
+import type { WhoAmIAnswer } from '../../../src/core/api/answers.ts';
 import { useResource } from '../api/use-resource.ts';
 import { useLiveState } from '../live/live-events.tsx';
+import { roleSummary } from './role-summary.ts';
 import { Link, useRouter } from '../routing/router.tsx';
 import { paths } from '../routing/routes.ts';
 
@@ -20,8 +21,8 @@ export function AppHeader({ onSignOut }: { onSignOut: () => void }) {
   const { location } = useRouter();
   const live = useLiveState();
   // Who is signed in decides the admins' links; without an answer (no grant at all) there are none.
-  const me = useResource<PrincipalAnswer>('/api/v1/me');
-  const shown = [...links, ...adminLinks.filter((link) => me.data?.permissions.includes(link.needs))];
+  const me = useResource<WhoAmIAnswer>('/api/v1/me').data;
+  const shown = [...links, ...adminLinks.filter((link) => me?.permissions.includes(link.needs))];
   return (
     <header className="app-header">
       <Link to="/" className="brand" aria-label="Slipway overview">
@@ -36,6 +37,11 @@ export function AppHeader({ onSignOut }: { onSignOut: () => void }) {
         ))}
       </nav>
       <div className="header-end">
+        {me && (
+          <span className="signed-in-as" data-signed-in-as={me.name} title="Signed in as">
+            <strong>{me.name}</strong> · {roleSummary(me)}
+          </span>
+        )}
         <span className={`live-state ${live}`} title={live === 'open' ? 'Live updates are on' : 'Live updates are reconnecting'}>
           <span className="live-dot" aria-hidden="true" />
           {live === 'open' ? 'Live' : live === 'unauthorized' ? 'Signed out' : 'Reconnecting…'}
