@@ -14,6 +14,7 @@ import { cancelOrphanCommandsMigration } from './007-cancel-orphan-commands.ts';
 import { agentTrustMigration } from './008-agent-trust.ts';
 import { secretsMigration } from './009-secrets.ts';
 import { peopleMigration } from './010-people.ts';
+import { agentScopesMigration } from './012-agent-scopes.ts';
 
 /** Every migration by name; names sort in the order they must run. */
 function migrations(dialect: SqlDialectName): Record<string, Migration> {
@@ -28,6 +29,7 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
     '008-agent-trust': agentTrustMigration(),
     '009-secrets': secretsMigration(),
     '010-people': peopleMigration(),
+    '012-agent-scopes': agentScopesMigration(),
   };
 }
 
