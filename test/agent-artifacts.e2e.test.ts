@@ -109,6 +109,8 @@ describe('agents that cannot forge logs or artifacts', () => {
     expect(await upload(runner, artifact, job.uploadToken)).toMatchObject({ status: 201, json: { sha256: sha256(artifact) } });
     const replay = await upload(runner, trojan, job.uploadToken);
     expect([replay.status, replay.code]).toEqual([403, 'SLIPWAY_UPLOAD_TOKEN_USED']);
+    const events = await fleet.api.get<{ kind: string; actor: string | null; runId: string | null }[]>('/api/v1/events?limit=500');
+    expect(events.filter((e) => e.kind === 'job.artifact_uploaded')).toEqual([expect.objectContaining({ actor: 'runner-a', runId: run.id })]);
   }, 60_000);
 
   it('takes the uploaded artifact as the build\'s, refuses the token once the job ended, and lets only the deployment\'s host download it', async () => {

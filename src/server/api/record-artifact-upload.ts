@@ -50,8 +50,10 @@ export async function recordArtifactUpload(deps: Deps, agent: Agent, request: Fa
     if (!(await running(tx.store))) return 'not_running';
     if (await tx.store.uploads.record(grant.jobId, stored, deps.clock.now())) {
       const job = await tx.store.jobs.get(grant.jobId);
+      const runId = job?.spec.runId ?? null;
+      const projectId = runId ? (await tx.store.runs.get(runId))?.projectId ?? null : null;
       await tx.emit('job.artifact_uploaded', `artifact ${stored.sha256} (${stored.size} bytes) uploaded by runner ${agent.name}`, {
-        runId: job?.spec.runId ?? null, deploymentId: job?.spec.deploymentId ?? null, actor: agent.name,
+        projectId, runId, deploymentId: job?.spec.deploymentId ?? null, actor: agent.name,
         data: { jobId: grant.jobId, agent: agent.name, sha256: stored.sha256, size: stored.size },
       });
       return 'recorded';
