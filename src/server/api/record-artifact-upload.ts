@@ -41,7 +41,10 @@ export async function recordArtifactUpload(deps: Deps, agent: Agent, request: Fa
   const used = () => refuse('SLIPWAY_UPLOAD_TOKEN_USED', `the upload token of job ${grant.jobId} was used for another artifact already`);
   if (grant.upload) {
     const again = await deps.blobs.digest(body);
-    if (same(again, grant.upload)) return grant.upload;
+    if (same(again, grant.upload)) {
+      deps.log.info({ agent: agent.name, job: grant.jobId, ...again }, 'artifact upload repeated (the same bytes): answered as before, nothing recorded');
+      return grant.upload;
+    }
     throw used();
   }
 
