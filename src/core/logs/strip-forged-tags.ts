@@ -13,12 +13,17 @@ interface TaggedLine {
 
 /** The runs and deployments the lines name, each once. */
 export function scopesNamedBy(lines: readonly TaggedLine[]): AgentScope[] {
-  const named = new Map<string, AgentScope>();
+  // Ids compared as they are, without building keys: a batch holds thousands of lines and few ids.
+  const runs = new Set<string>();
+  const deployments = new Set<string>();
   for (const line of lines) {
-    if (line.runId) named.set(`run:${line.runId}`, { kind: 'run', ref: line.runId });
-    if (line.deploymentId) named.set(`deployment:${line.deploymentId}`, { kind: 'deployment', ref: line.deploymentId });
+    if (line.runId) runs.add(line.runId);
+    if (line.deploymentId) deployments.add(line.deploymentId);
   }
-  return [...named.values()];
+  return [
+    ...[...runs].map((ref): AgentScope => ({ kind: 'run', ref })),
+    ...[...deployments].map((ref): AgentScope => ({ kind: 'deployment', ref })),
+  ];
 }
 
 export interface StrippedLines<L> {
@@ -36,13 +41,23 @@ export interface StrippedLines<L> {
 export function stripForgedTags<L extends TaggedLine>(lines: readonly L[], held: ReadonlySet<string>): StrippedLines<L> {
   let forged = 0;
   const refused = new Set<string>();
+  // Each id is looked up once per batch.
+  const runHeld = new Map<string, boolean>();
+  const deploymentHeld = new Map<string, boolean>();
+  const holds = (answers: Map<string, boolean>, kind: 'run' | 'deployment', ref: string): boolean => {
+    let answer = answers.get(ref);
+    if (answer === undefined) {
+      answer = held.has(scopeKey({ kind, ref }));
+      answers.set(ref, answer);
+      if (!answer) refused.add(`${kind}:${ref}`);
+    }
+    return answer;
+  };
   const out = lines.map((line) => {
-    const runForged = !!line.runId && !held.has(scopeKey({ kind: 'run', ref: line.runId }));
-    const deploymentForged = !!line.deploymentId && !held.has(scopeKey({ kind: 'deployment', ref: line.deploymentId }));
+    const runForged = !!line.runId && !holds(runHeld, 'run', line.runId);
+    const deploymentForged = !!line.deploymentId && !holds(deploymentHeld, 'deployment', line.deploymentId);
     if (!runForged && !deploymentForged) return line;
     forged += 1;
-    if (runForged) refused.add(`run:${line.runId!}`);
-    if (deploymentForged) refused.add(`deployment:${line.deploymentId!}`);
     return { ...line, ...(runForged ? { runId: null } : {}), ...(deploymentForged ? { deploymentId: null } : {}) };
   });
   return { lines: out, forged, refused: [...refused] };
