@@ -24,12 +24,14 @@ export async function connectAgent(url: string, joinToken: string, name: string)
 /**
  * One agent's log messages: `lines` numbered lines in batches. Made before a measurement starts,
  * so that the figure is the server's (the benchmark shares the machine's two cores with it).
+ * With `tags`, every line names that run and deployment (which the server checks against what the
+ * agent is part of).
  */
-export function makeBatches(lines: number): string[] {
+export function makeBatches(lines: number, tags?: { runId: string; deploymentId: string }): string[] {
   const batches: string[] = [];
   for (let first = 0; first < lines; first += BATCH_SIZE) {
     const batch: LogLineIn[] = Array.from({ length: Math.min(BATCH_SIZE, lines - first) }, (_, i) => ({
-      seq: first + i + 1, at: Date.now(), stream: 'app', app: 'bench', env: 'bench', level: i % 50 === 0 ? 'error' : 'info',
+      seq: first + i + 1, at: Date.now(), stream: 'app', app: 'bench', env: 'bench', level: i % 50 === 0 ? 'error' : 'info', ...tags,
       text: `GET /api/orders/${first + i} 200 ${(i * 7) % 300}ms user=${words[Math.floor(Math.random() * words.length)]} request_id=${randomBytes(6).toString('hex')}`,
     }));
     batches.push(JSON.stringify({ type: 'log', lines: batch }));

@@ -1,7 +1,9 @@
 // Central log ingest: lines per second stored by the server from 10 agents at once, on SQLite and
 // on PostgreSQL. Each agent is a WebSocket client speaking the agent protocol with its own
 // enrolled token; a batch counts once the server acknowledges it (acks follow the store's commit).
-// Run: npx tsx bench/log-ingest.bench.ts [lines-per-agent] [sqlite|postgres|both]
+// Run: npx tsx bench/log-ingest.bench.ts [lines-per-agent] [sqlite|postgres|both] [tagged]
+// `tagged`: every line names a run and deployment that the agent is not part of, the most the
+// server's check of log tags costs (each line is stored without them, see stripForgedTags).
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,12 +15,13 @@ import { BATCH_SIZE, connectAgent, makeBatches, sendAll } from './fake-agents.ts
 
 const linesPerAgent = Number(process.argv[2] ?? 100_000);
 const which = process.argv[3] ?? 'both';
+const tagged = process.argv[4] === 'tagged';
 const agents = 10;
 
 const results: string[] = [];
 if (which !== 'postgres') results.push(await measure('sqlite'));
 if (which !== 'sqlite') results.push(await measure('postgres'));
-console.log(`central log ingest: ${agents} agents × ${linesPerAgent} lines, batches of ${BATCH_SIZE}`);
+console.log(`central log ingest: ${agents} agents × ${linesPerAgent} lines, batches of ${BATCH_SIZE}${tagged ? ', every line tagged with a run and deployment not the agent\'s' : ''}`);
 for (const line of results) console.log(line);
 
 async function measure(kind: 'sqlite' | 'postgres'): Promise<string> {
@@ -33,7 +36,7 @@ async function measure(kind: 'sqlite' | 'postgres'): Promise<string> {
   try {
     await waitForHttp(`${url}/api/v1/health`);
     const clients = await Promise.all(Array.from({ length: agents }, (_, i) => connectAgent(url, tokens.join, `bench-${i}`)));
-    const batches = clients.map(() => makeBatches(linesPerAgent));
+    const batches = clients.map(() => makeBatches(linesPerAgent, tagged ? { runId: 'run-not-its-own', deploymentId: 'deployment-not-its-own' } : undefined));
     const started = performance.now();
     await Promise.all(clients.map((c, i) => sendAll(c, batches[i]!, linesPerAgent)));
     const seconds = (performance.now() - started) / 1000;

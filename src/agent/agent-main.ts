@@ -102,7 +102,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       if (message.type === 'command') {
         const secrets = message.secrets ?? {};
         masker.add(Object.values(secrets));
-        executor.handle(message.id, message.command, secrets);
+        executor.handle(message.id, message.command, secrets, message.uploadToken);
       }
       else if (message.type === 'log_ack') shipper.acknowledge(message.seq);
     },

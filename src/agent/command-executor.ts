@@ -40,12 +40,15 @@ export class CommandExecutor {
     return [...this.running.keys()];
   }
 
-  /** Runs `command` once; `secrets` (name → value) go to the process it starts, as environment variables. */
-  handle(id: string, command: Command, secrets: Record<string, string> = {}): void {
+  /**
+   * Runs `command` once; `secrets` (name → value) go to the process it starts, as environment
+   * variables; `uploadToken` (a build job's) goes with the artifact upload, never to a step.
+   */
+  handle(id: string, command: Command, secrets: Record<string, string> = {}, uploadToken?: string): void {
     const known = this.done.get(id);
     if (known) return this.deps.onResult(id, known);
     if (this.running.has(id)) return;
-    const work = this.execute(command, secrets).catch((err: unknown): CommandResult => ({ ok: false, error: `the agent failed: ${errorMessage(err)}` }));
+    const work = this.execute(command, secrets, uploadToken).catch((err: unknown): CommandResult => ({ ok: false, error: `the agent failed: ${errorMessage(err)}` }));
     this.running.set(id, work);
     void work.then((result) => {
       this.running.delete(id);
@@ -61,7 +64,7 @@ export class CommandExecutor {
     await Promise.allSettled(this.running.values());
   }
 
-  private async execute(command: Command, secrets: Record<string, string>): Promise<CommandResult> {
+  private async execute(command: Command, secrets: Record<string, string>, uploadToken: string | undefined): Promise<CommandResult> {
     const { deps } = this;
     // The agent's own lines about a deployment: tagged with its run and deployment for the central log.
     const tags = { runId: 'runId' in command ? (command.runId ?? null) : null, deploymentId: 'deploymentId' in command ? (command.deploymentId ?? null) : null };
@@ -92,7 +95,7 @@ export class CommandExecutor {
       }
       case 'job':
         // The job's own variables (SLIPWAY_*) win over a secret of the same name.
-        return this.runJob({ ...command.job, env: { ...secrets, ...command.job.env } });
+        return this.runJob({ ...command.job, env: { ...secrets, ...command.job.env } }, uploadToken);
       case 'lb':
         return this.applyLb(command, tags);
     }
@@ -109,13 +112,14 @@ export class CommandExecutor {
     return result;
   }
 
-  private async runJob(job: Extract<Command, { kind: 'job' }>['job']): Promise<CommandResult> {
+  private async runJob(job: Extract<Command, { kind: 'job' }>['job'], uploadToken: string | undefined): Promise<CommandResult> {
     const abort = new AbortController();
     this.aborts.add(abort);
     try {
       return await runJob(job, {
         serverUrl: this.deps.serverUrl,
         token: this.deps.token(),
+        ...(uploadToken ? { uploadToken } : {}),
         ...this.deps.jobs,
         signal: abort.signal,
         onLine: (line) => this.deps.log({ at: Date.now(), stream: 'job', runId: job.runId, deploymentId: job.deploymentId, app: null, env: job.env.SLIPWAY_ENV ?? null, level: parseLevel(line.text), text: line.text }),

@@ -11,6 +11,8 @@ import { openPostgresStore } from '../storage/postgres/postgres-store.ts';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.ts';
 import type { Store } from '../storage/store.ts';
 import { ArtifactBlobs } from './artifacts/artifact-blobs.ts';
+import { UploadTokens } from './artifacts/upload-tokens.ts';
+import { AgentScopeCache } from './gateway/agent-scope-cache.ts';
 import { loadServerTokens, type ServerTokens } from './auth/tokens.ts';
 import { defaultEngineLimits, type EngineLimits } from './engine/engine-limits.ts';
 import { createEngine, type Engine } from './engine/engine.ts';
@@ -113,7 +115,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   secretsRefresh.unref();
   const mask = (text: string) => secrets.mask(text);
   const logTail = new LogTailHub();
-  const ingest = new LogIngest({ store, tail: logTail, log, mask, clock });
+  // What each agent is part of: its log lines' tags and its downloads are checked against it.
+  const scopes = new AgentScopeCache({ store });
+  const ingest = new LogIngest({ store, tail: logTail, log, mask, clock, scopes });
   const eventLines = new ServerEventLines({ store, ingest, log });
   // Events stored before a crash that had no line yet get theirs now.
   await eventLines.catchUp();
@@ -127,8 +131,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const blobs = new ArtifactBlobs(join(options.dataDir, 'artifacts'), maxArtifactBytes);
   const mirrors = new GitMirrors({ dataDir: options.dataDir });
   // The gateway wakes the engine, which delivers through the gateway: the wake comes only later.
-  const gateway = new AgentGateway({ store, clock, log, liveness: limits, logs: ingest, secrets, onChange: () => engine.wake() });
-  const engine: Engine = createEngine({ store, gateway, events, clock, log, limits, blobs });
+  const uploadTokens = new UploadTokens(secretKey);
+  const gateway = new AgentGateway({ store, clock, log, liveness: limits, logs: ingest, secrets, uploadTokens, scopes, onChange: () => engine.wake() });
+  const engine: Engine = createEngine({ store, gateway, events, clock, log, limits, uploadTokens });
   const trigger = new CommitTrigger({ store, mirrors, events, clock, log, onRuns: () => engine.wake() });
   const poller = startPoller({ store, trigger, clock, log });
 

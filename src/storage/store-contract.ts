@@ -16,6 +16,7 @@ import { describeProjectStoreContract } from './contract/project-store-contract.
 import { describeRunStoreContract } from './contract/run-store-contract.ts';
 import { describeSecretStoreContract } from './contract/secret-store-contract.ts';
 import { describeTransactionContract } from './contract/transaction-contract.ts';
+import { describeUploadStoreContract } from './contract/upload-store-contract.ts';
 import { describeUserStoreContract } from './contract/user-store-contract.ts';
 import type { Store } from './store.ts';
 
@@ -33,6 +34,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
     describeDeploymentStoreContract(open);
     describeEnvironmentStoreContract(open);
     describeCommandStoreContract(open);
+    describeUploadStoreContract(open);
     describeEventStoreContract(open);
     describeLogStoreContract(open);
     describeLogSearchContract(open);

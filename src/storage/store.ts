@@ -6,6 +6,7 @@ import type {
 } from '../core/model.ts';
 import type { Grant } from '../core/access/roles.ts';
 import type { AuditEntry, AuditHead, NewAuditEntry } from '../core/audit/audit-entry.ts';
+import type { AgentScope } from '../core/agents/agent-scope.ts';
 import type { LogFilter } from '../core/logs/log-filter.ts';
 import type { Command, CommandResult, JobSpec } from '../core/protocol/messages.ts';
 
@@ -18,6 +19,7 @@ export interface Store {
   deployments: DeploymentStore;
   environments: EnvironmentStore;
   commands: CommandStore;
+  uploads: UploadStore;
   events: EventStore;
   logs: LogStore;
   users: UserStore;
@@ -288,7 +290,11 @@ export interface AgentCommand {
 }
 
 export interface CommandStore {
-  /** Writes a command down for an agent; the gateway delivers it (again after reconnects) until it has a result. */
+  /**
+   * Writes a command down for an agent; the gateway delivers it (again after reconnects) until it
+   * has a result. What the command names (`scopesOfCommand`) is recorded with it: from now on the
+   * agent is part of those runs and deployments and may download that artifact or source tree.
+   */
   create(command: { id: string; agentId: string; command: Command }, at: number): Promise<AgentCommand>;
   get(id: string): Promise<AgentCommand | undefined>;
   /** The agent's commands without a result, oldest first. */
@@ -299,6 +305,35 @@ export interface CommandStore {
    * already had a result (a replayed one), is not stored, or went to another agent.
    */
   complete(id: string, result: CommandResult, at: number, fromAgentId?: string): Promise<boolean>;
+  /**
+   * Which of `scopes` any command ever written for this agent names (answered or not, cancelled
+   * too): what the agent is part of. In no particular order.
+   */
+  heldScopes(agentId: string, scopes: readonly AgentScope[]): Promise<AgentScope[]>;
+}
+
+/** A build job's one-time upload token, as stored: its hash, and what was uploaded with it. */
+export interface UploadGrant {
+  jobId: string;
+  /** The runner the job was given to: the only agent whose upload counts. */
+  agentId: string;
+  tokenHash: string;
+  /** What the runner uploaded; null until it did. */
+  upload: { sha256: string; size: number } | null;
+  createdAt: number;
+  uploadedAt: number | null;
+}
+
+export interface UploadStore {
+  /** Records the upload token given with a build job to its runner. Throws when the job already has one or is not stored. */
+  issue(grant: { jobId: string; agentId: string; tokenHash: string }, at: number): Promise<UploadGrant>;
+  getByTokenHash(tokenHash: string): Promise<UploadGrant | undefined>;
+  getByJob(jobId: string): Promise<UploadGrant | undefined>;
+  /**
+   * Records what was uploaded with the job's token, only when nothing was yet: one conditional
+   * write, so of two uploads at once exactly one counts. Returns whether this one did.
+   */
+  record(jobId: string, upload: { sha256: string; size: number }, at: number): Promise<boolean>;
 }
 
 /** `actor` absent: the server did it by itself (null). */

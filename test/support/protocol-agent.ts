@@ -7,8 +7,9 @@ import { waitFor } from './wait-for.ts';
 export class ProtocolAgent {
   private socket: WebSocket | undefined;
   private acked = -1;
-  /** Every command the server sent, in order (never answered: the test decides what they mean). */
-  readonly commands: { id: string; command: { kind: string } }[] = [];
+  /** Every command the server sent, in order (answered only when the test says so), with a build job's upload token. */
+  readonly commands: { id: string; command: { kind: string } & Record<string, unknown>; uploadToken?: string }[] = [];
+  private heartbeat: NodeJS.Timeout | undefined;
 
   private constructor(
     readonly url: string, readonly name: string, readonly agentId: string, readonly token: string,
@@ -44,15 +45,23 @@ export class ProtocolAgent {
     const socket = new WebSocket(`${this.url.replace(/^http/, 'ws')}/api/v1/agent`, { headers: { authorization: `Bearer ${this.token}` } });
     await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
     socket.on('message', (data: Buffer) => {
-      const message = JSON.parse(data.toString()) as { type: string; seq?: number; id?: string; command?: { kind: string } };
+      const message = JSON.parse(data.toString()) as { type: string; seq?: number; id?: string; command?: { kind: string } & Record<string, unknown>; uploadToken?: string };
       if (message.type === 'log_ack' && message.seq !== undefined) this.acked = Math.max(this.acked, message.seq);
-      if (message.type === 'command' && message.id && message.command) this.commands.push({ id: message.id, command: message.command });
+      if (message.type === 'command' && message.id && message.command) {
+        this.commands.push({ id: message.id, command: message.command, ...(message.uploadToken ? { uploadToken: message.uploadToken } : {}) });
+      }
     });
     socket.on('close', (code: number) => {
       if (this.socket === socket) this.closedWith = code;
     });
     socket.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, name: this.name, labels: this.helloLabels, address: '127.0.0.1', port: null, apps: [], running: [] }));
     this.socket = socket;
+    // As a real agent does: the server closes a connection that stays silent past its heartbeat timeout.
+    clearInterval(this.heartbeat);
+    this.heartbeat = setInterval(() => {
+      if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: 'heartbeat' }));
+    }, 3000);
+    this.heartbeat.unref();
   }
 
   /** Sends one batch and waits until the server acknowledges its highest seq. */
@@ -70,6 +79,7 @@ export class ProtocolAgent {
   }
 
   close(): void {
+    clearInterval(this.heartbeat);
     this.socket?.close();
   }
 }

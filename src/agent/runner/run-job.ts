@@ -26,6 +26,8 @@ export interface RunJobDeps {
   serverUrl: string;
   /** The agent's token, sent as `Authorization: Bearer`. */
   token: string;
+  /** A build's one-time upload token from its command: sent with the artifact, never given to a step. */
+  uploadToken?: string;
   /** Workspaces are `<workRoot>/<jobId>`. */
   workRoot: string;
   onLine: (line: JobLine) => void;
@@ -114,6 +116,7 @@ export async function runJob(spec: JobSpec, deps: RunJobDeps): Promise<CommandRe
     const uploaded = await uploadArtifact({
       url: `${base}/api/v1/artifacts`,
       token: deps.token,
+      ...(deps.uploadToken ? { uploadToken: deps.uploadToken } : {}),
       file: artifactFile,
       sha256: packed.sha256,
       size: packed.size,

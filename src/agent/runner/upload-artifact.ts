@@ -9,6 +9,8 @@ export interface UploadArtifactOptions {
   /** Full URL of the server's artifact endpoint (PUT). */
   url: string;
   token: string;
+  /** The build job's one-time upload token (header X-Slipway-Upload-Token); the server records an artifact only with it. */
+  uploadToken?: string;
   file: string;
   /** What the runner computed for `file`. */
   sha256: string;
@@ -28,12 +30,16 @@ const storedSchema = z.object({ sha256: z.string(), size: z.number() });
  * a digest or size that differs from what the runner packed.
  */
 export async function uploadArtifact(o: UploadArtifactOptions): Promise<UploadArtifactResult> {
-  // The server stores uploads by content, so sending the file again after a cut is harmless.
+  // The server stores uploads by content and records one per upload token, so sending the same
+  // file again after a cut is harmless: a token is used up only by an upload the server recorded,
+  // and the same bytes again are answered as before.
   const answered = await retryTransient(async (): Promise<AttemptOutcome<{ ok: true; text: string }>> => {
     try {
       const response = await fetch(o.url, {
         method: 'PUT',
-        headers: { authorization: `Bearer ${o.token}`, 'content-type': 'application/gzip' },
+        headers: {
+          authorization: `Bearer ${o.token}`, 'content-type': 'application/gzip', ...(o.uploadToken ? { 'x-slipway-upload-token': o.uploadToken } : {}),
+        },
         body: await openAsBlob(o.file),
         signal: o.signal,
       });

@@ -77,16 +77,25 @@ describe('planJobs', () => {
 
   it('ends an answered job: a build with its uploaded artifact, a failure with its error', () => {
     const artifact = { sha256: 'a'.repeat(64), size: 2048 };
-    const built = view(running('j1', 'agent-ci-1'), { result: { ok: true, artifact }, uploadedSize: 2048 });
-    const partial = view(running('j2', 'agent-ci-2'), { result: { ok: true, artifact }, uploadedSize: 1000 });
+    const built = view(running('j1', 'agent-ci-1'), { result: { ok: true, artifact }, upload: artifact });
+    const partial = view(running('j2', 'agent-ci-2'), { result: { ok: true, artifact }, upload: null });
     const failed = view(running('j3', 'agent-ci-3', { kind: 'verify' }), { result: { ok: false, error: 'step "acceptance" exited with code 1' } });
     const verified = view(running('j4', 'agent-ci-4', { kind: 'verify' }), { result: { ok: true } });
     const runners = ['ci-1', 'ci-2', 'ci-3', 'ci-4'].map((n) => runner(n));
     expect(planJobs({ jobs: [built, partial, failed, verified], runners }, now, limits)).toEqual([
       { type: 'succeed-job', jobId: 'j1', artifact },
-      { type: 'fail-job', jobId: 'j2', failure: { step: 'job', reason: `artifact ${artifact.sha256} was not uploaded completely (1000 of 2048 bytes)` } },
+      { type: 'fail-job', jobId: 'j2', failure: { step: 'job', reason: `artifact ${artifact.sha256} was not uploaded with the job's upload token` } },
       { type: 'fail-job', jobId: 'j3', failure: { step: 'job', reason: 'step "acceptance" exited with code 1' } },
       { type: 'succeed-job', jobId: 'j4' },
+    ]);
+  });
+
+  it('fails a build whose answer names another artifact than the one its runner uploaded with the job\'s token', () => {
+    const uploaded = { sha256: 'a'.repeat(64), size: 2048 };
+    const other = { sha256: 'b'.repeat(64), size: 2048 };
+    const lying = view(running('j1', 'agent-ci-1'), { result: { ok: true, artifact: other }, upload: uploaded });
+    expect(planJobs({ jobs: [lying], runners: [runner('ci-1')] }, now, limits)).toEqual([
+      { type: 'fail-job', jobId: 'j1', failure: { step: 'job', reason: `the runner reported artifact ${other.sha256} (2048 bytes) but uploaded ${uploaded.sha256} (2048 bytes) for the job` } },
     ]);
   });
 

@@ -22,10 +22,10 @@ export interface JobView {
   /** The answer to the job's command, once the runner sent it. */
   result: CommandResult | null;
   /**
-   * For an answered build: the size of the upload stored under the sha256 it reported
-   * (undefined when nothing is stored under it).
+   * For a build: what its runner uploaded with the job's one-time upload token (null or absent
+   * when nothing was). Only this counts as the build's artifact, never a sha256 the answer names.
    */
-  uploadedSize?: number;
+  upload?: { sha256: string; size: number } | null;
 }
 
 export interface RunnerView extends AgentPresence {
@@ -98,8 +98,10 @@ function answered(view: JobView, result: CommandResult): JobAction {
   if (view.job.kind !== 'build') return { type: 'succeed-job', jobId: view.job.id };
   const artifact = result.artifact;
   if (!artifact) return fail('the runner reported no artifact');
-  if (view.uploadedSize !== artifact.size) {
-    return fail(`artifact ${artifact.sha256} was not uploaded completely (${view.uploadedSize ?? 0} of ${artifact.size} bytes)`);
+  const upload = view.upload;
+  if (!upload) return fail(`artifact ${artifact.sha256} was not uploaded with the job's upload token`);
+  if (upload.sha256 !== artifact.sha256 || upload.size !== artifact.size) {
+    return fail(`the runner reported artifact ${artifact.sha256} (${artifact.size} bytes) but uploaded ${upload.sha256} (${upload.size} bytes) for the job`);
   }
-  return { type: 'succeed-job', jobId: view.job.id, artifact: { sha256: artifact.sha256, size: artifact.size } };
+  return { type: 'succeed-job', jobId: view.job.id, artifact: { sha256: upload.sha256, size: upload.size } };
 }

@@ -202,6 +202,12 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
      * gateway as it sends the command, so their values are never stored with it.
      */
     secrets: z.record(z.string(), z.string()).optional(),
+    /**
+     * A build job's one-time upload token: its artifact is recorded only when uploaded with it
+     * (header X-Slipway-Upload-Token), by this runner, for this job. Added by the gateway as it
+     * sends the command; the server keeps only its hash.
+     */
+    uploadToken: z.string().optional(),
   }),
   /** Every log line up to and including `seq` is stored: the agent may forget them. */
   z.object({ type: z.literal('log_ack'), seq: z.number() }),

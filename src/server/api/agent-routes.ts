@@ -2,11 +2,11 @@
 // and the admin's way to change an agent's labels.
 import type { FastifyInstance } from 'fastify';
 import type {} from '@fastify/websocket';
-import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../base/errors.ts';
 import { newToken } from '../../base/ids.ts';
 import type { Principal } from '../../core/access/principal.ts';
+import { sourceRef } from '../../core/agents/agent-scope.ts';
 import { decideEnrollment } from '../../core/agents/enrollment-decision.ts';
 import type { ArtifactUploadAnswer, EnrollmentAnswer } from '../../core/api/answers.ts';
 import { formatLabels, sameLabels } from '../../core/deploy/select-hosts.ts';
@@ -17,6 +17,8 @@ import { StaleAction } from '../engine/event-log.ts';
 import { hashToken } from '../auth/tokens.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { parseInput } from './parse-input.ts';
+import { recordArtifactUpload } from './record-artifact-upload.ts';
+import { refuseForeignDownload } from './refuse-foreign-download.ts';
 
 const enrollBody = z.object({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'expected a host name of letters, digits, ".", "_" and "-"'),
@@ -95,15 +97,14 @@ export function agentRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const { sha256 } = request.params;
     const size = /^[0-9a-f]{64}$/.test(sha256) && (await store.artifacts.hasSha256(sha256)) ? await deps.blobs.size(sha256) : undefined;
     if (size === undefined) throw new NotFoundError('SLIPWAY_ARTIFACT_NOT_FOUND', `no artifact ${sha256}`);
+    await refuseForeignDownload(deps, request.principal, { kind: 'artifact', ref: sha256 }, `artifact ${sha256}`);
     return reply.header('content-type', 'application/gzip').header('content-length', size).send(deps.blobs.open(sha256));
   });
 
   void app.register((uploads, _options, done) => {
     uploads.addContentTypeParser('application/gzip', { bodyLimit: deps.maxArtifactBytes }, (_request, payload, done) => done(null, payload));
-    uploads.put('/api/v1/artifacts', notAudited('a runner\'s upload within its job: the artifact is recorded with the job', { bodyLimit: deps.maxArtifactBytes, ...requires('artifact.upload') }), async (request, reply) => {
-      const agent = agentOf(request.principal);
-      const stored = await deps.blobs.put(request.body as Readable);
-      deps.log.info({ agent: agent.name, ...stored }, 'artifact uploaded');
+    uploads.put('/api/v1/artifacts', notAudited('a runner\'s upload within its job: the artifact is recorded with the job, as an event', { bodyLimit: deps.maxArtifactBytes, ...requires('artifact.upload') }), async (request, reply) => {
+      const stored = await recordArtifactUpload(deps, agentOf(request.principal), request);
       return reply.code(201).send(stored satisfies ArtifactUploadAnswer);
     });
     done();
@@ -112,6 +113,7 @@ export function agentRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get<{ Params: { project: string; sha: string } }>('/api/v1/projects/:project/source/:sha', requires('source.download', projectScope), async (request, reply) => {
     const project = await store.projects.getByName(request.params.project);
     if (!project) throw new NotFoundError('SLIPWAY_PROJECT_NOT_FOUND', `no project "${request.params.project}"`);
+    await refuseForeignDownload(deps, request.principal, { kind: 'source', ref: sourceRef(project.name, request.params.sha) }, `the source of ${project.name} at ${request.params.sha}`);
     const archive = await deps.mirrors.for(project).archive(request.params.sha);
     return reply.header('content-type', 'application/gzip').send(archive);
   });

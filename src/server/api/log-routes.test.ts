@@ -12,6 +12,7 @@ import { logLine } from '../../storage/contract/fixtures.ts';
 import { openSqliteStore } from '../../storage/sqlite/sqlite-store.ts';
 import type { NewLogLine, Store } from '../../storage/store.ts';
 import { LogIngest } from '../logs/log-ingest.ts';
+import { AgentScopeCache } from '../gateway/agent-scope-cache.ts';
 import { LogTailHub } from '../logs/log-tail-hub.ts';
 import { authorizeRequests } from '../auth/authorize-requests.ts';
 import { createPrincipalResolver } from '../auth/resolve-principal.ts';
@@ -85,7 +86,7 @@ describe('the log routes', () => {
     dir = mkdtempSync(join(tmpdir(), 'slipway-log-routes-'));
     store = await openSqliteStore(join(dir, 'slipway.db'));
     const logTail = new LogTailHub();
-    ingest = new LogIngest({ store, tail: logTail, log: pino({ level: 'silent' }) });
+    ingest = new LogIngest({ store, tail: logTail, log: pino({ level: 'silent' }), scopes: new AgentScopeCache({ store }) });
     app = Fastify();
     // As the server's own handler does for these kinds (see http-app.ts).
     app.setErrorHandler((err, _request, reply) => reply.code(err instanceof InputError ? 400 : err instanceof AuthError ? 401 : 500).send({ error: String(err) }));

@@ -5,7 +5,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
+import { Transform, Writable } from 'node:stream';
 import { InputError } from '../../base/errors.ts';
 import { newId } from '../../base/ids.ts';
 
@@ -25,27 +25,24 @@ export class ArtifactBlobs {
     const tmpDir = join(this.dir, 'tmp');
     await mkdir(tmpDir, { recursive: true });
     const tmp = join(tmpDir, `${newId()}.part`);
-    const hash = createHash('sha256');
-    let size = 0;
-    const limit = this.maxBytes;
-    const counter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        size += chunk.length;
-        if (size > limit) return done(new InputError('SLIPWAY_ARTIFACT_TOO_LARGE', `artifact exceeds the limit of ${limit} bytes`));
-        hash.update(chunk);
-        done(null, chunk);
-      },
-    });
+    const counter = this.counter();
     try {
-      await pipeline(body, counter, createWriteStream(tmp, { mode: 0o600 }));
-      const sha256 = hash.digest('hex');
-      const final = this.path(sha256);
+      await pipeline(body, counter.stream, createWriteStream(tmp, { mode: 0o600 }));
+      const blob = counter.blob();
+      const final = this.path(blob.sha256);
       await mkdir(join(final, '..'), { recursive: true });
       await rename(tmp, final);
-      return { sha256, size };
+      return blob;
     } finally {
       await rm(tmp, { force: true });
     }
+  }
+
+  /** The sha256 and size of a stream, stored nowhere (same size limit as `put`). */
+  async digest(body: Readable): Promise<StoredBlob> {
+    const counter = this.counter();
+    await pipeline(body, counter.stream, new Writable({ write: (_chunk, _enc, done) => done() }));
+    return counter.blob();
   }
 
   /** The blob's size, or undefined when it is not stored. */
@@ -59,6 +56,21 @@ export class ArtifactBlobs {
 
   open(sha256: string): Readable {
     return createReadStream(this.path(sha256));
+  }
+
+  private counter(): { stream: Transform; blob: () => StoredBlob } {
+    const hash = createHash('sha256');
+    let size = 0;
+    const limit = this.maxBytes;
+    const stream = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        size += chunk.length;
+        if (size > limit) return done(new InputError('SLIPWAY_ARTIFACT_TOO_LARGE', `artifact exceeds the limit of ${limit} bytes`));
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    return { stream, blob: () => ({ sha256: hash.digest('hex'), size }) };
   }
 
   private path(sha256: string): string {

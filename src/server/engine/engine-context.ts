@@ -11,9 +11,9 @@ export interface CommandDelivery {
   deliver(agentId: string): Promise<void>;
 }
 
-/** Something that can say whether an uploaded artifact is really stored, and its size. */
-export interface BlobSizes {
-  size(sha256: string): Promise<number | undefined>;
+/** The hash of a build job's upload token, stored when the job is handed to its runner (see UploadTokens). */
+export interface UploadTokenHashes {
+  hashFor(subject: { jobId: string; agentId: string; commandId: string }): string;
 }
 
 export interface EngineContext {
@@ -23,7 +23,7 @@ export interface EngineContext {
   clock: Clock;
   log: Logger;
   limits: EngineLimits;
-  blobs: BlobSizes;
+  uploadTokens: UploadTokenHashes;
 }
 
 /** One pass's snapshot of the agents, so that a pass reads them once. */

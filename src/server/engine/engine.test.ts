@@ -37,7 +37,7 @@ describe('the engine', () => {
         },
       }, clock),
       gateway: { deliver: (agentId) => Promise.resolve(void delivered.push(agentId)) },
-      blobs: { size: () => Promise.resolve(undefined) },
+      uploadTokens: { hashFor: ({ jobId, commandId }) => `upload-${jobId}-${commandId}` },
     });
   });
 

@@ -15,8 +15,8 @@ export async function reconcileJobs(ctx: EngineContext, agents: AgentsById): Pro
     const job = await ctx.store.jobs.get(active.id);
     if (!job) continue;
     const result = job.commandId ? ((await ctx.store.commands.get(job.commandId))?.result ?? null) : null;
-    const uploaded = job.kind === 'build' && result?.artifact ? await ctx.blobs.size(result.artifact.sha256) : undefined;
-    jobs.push({ job, timeoutMs: jobTimeoutMs(job.spec), result, ...(uploaded === undefined ? {} : { uploadedSize: uploaded }) });
+    const upload = job.kind === 'build' && result?.artifact ? (await ctx.store.uploads.getByJob(job.id))?.upload ?? null : undefined;
+    jobs.push({ job, timeoutMs: jobTimeoutMs(job.spec), result, ...(upload === undefined ? {} : { upload }) });
   }
   // Pending, revoked and removed agents get no jobs.
   const runners = [...agents.values()].map((a) => ({ id: a.id, name: a.name, labels: a.labels, status: a.status, online: a.online, lastSeenAt: a.lastSeenAt }));
@@ -42,6 +42,10 @@ function applyJobAction(ctx: EngineContext, agents: AgentsById, action: JobActio
         const commandId = newId();
         if (!(await tx.store.jobs.claim(job.id, action.agentId, commandId, now))) throw new StaleAction(`job ${job.id} was taken`);
         await tx.store.commands.create({ id: commandId, agentId: action.agentId, command: { kind: 'job', job: job.spec } }, now);
+        // A build's artifact counts only when uploaded with this token, by this runner (the gateway adds the token as it sends).
+        if (job.kind === 'build') {
+          await tx.store.uploads.issue({ jobId: job.id, agentId: action.agentId, tokenHash: ctx.uploadTokens.hashFor({ jobId: job.id, agentId: action.agentId, commandId }) }, now);
+        }
         await tx.emit('job.started', `${job.kind} job started on ${runner?.name ?? action.agentId}`, refs);
         tx.afterCommit(() => ctx.gateway.deliver(action.agentId));
         return;
@@ -61,7 +65,7 @@ function applyJobAction(ctx: EngineContext, agents: AgentsById, action: JobActio
   });
 }
 
-/** The build's version, with the artifact the runner uploaded; the first build of a version keeps it. */
+/** The build's version, with the artifact the runner uploaded with the job's token; the first build of a version keeps it. */
 async function recordArtifact(tx: Tx, job: JobWithSpec, artifact: { sha256: string; size: number }, now: number): Promise<void> {
   if (job.owner.kind !== 'stage') return;
   const run = await tx.store.runs.get(job.owner.runId);

@@ -6,11 +6,14 @@ import type { Clock } from '../../base/clock.ts';
 import { errorMessage } from '../../base/errors.ts';
 import { isAgentLost, type AgentLivenessLimits } from '../../core/agents/agent-liveness.ts';
 import { sameLabels } from '../../core/deploy/select-hosts.ts';
+import { scopesOfCommand } from '../../core/agents/agent-scope.ts';
 import type { Agent } from '../../core/model.ts';
 import { parseAgentMessage, PROTOCOL_VERSION, type AgentMessage, type ServerMessage } from '../../core/protocol/messages.ts';
 import type { Store } from '../../storage/store.ts';
 import type { LogIngest } from '../logs/log-ingest.ts';
 import type { ProjectSecrets } from '../secrets/project-secrets.ts';
+import type { UploadTokens } from '../artifacts/upload-tokens.ts';
+import type { AgentScopeCache } from './agent-scope-cache.ts';
 
 export interface AgentGatewayDeps {
   store: Store;
@@ -23,6 +26,10 @@ export interface AgentGatewayDeps {
   logs: Pick<LogIngest, 'fromAgent'>;
   /** The secrets a command's process gets, added as it is sent, and the masking of results. */
   secrets?: Pick<ProjectSecrets, 'forCommand' | 'maskResult'>;
+  /** The upload token a build job's command carries (derived again at each send; the store keeps its hash). */
+  uploadTokens: Pick<UploadTokens, 'tokenFor'>;
+  /** Told what each command sent makes its agent part of, before the agent can name it in a line. */
+  scopes: Pick<AgentScopeCache, 'learn'>;
 }
 
 export class AgentGateway {
@@ -114,7 +121,14 @@ export class AgentGateway {
     for (const cmd of await this.deps.store.commands.listPending(agentId)) {
       // Opened now, for this send only: agent_commands never holds a value.
       const secrets = await this.deps.secrets?.forCommand(cmd.command) ?? {};
-      this.send(socket, { type: 'command', id: cmd.id, command: cmd.command, ...(Object.keys(secrets).length > 0 ? { secrets } : {}) });
+      const { command } = cmd;
+      const uploadToken = command.kind === 'job' && command.job.kind === 'build'
+        ? this.deps.uploadTokens.tokenFor({ jobId: command.job.jobId, agentId: cmd.agentId, commandId: cmd.id })
+        : undefined;
+      this.deps.scopes.learn(agentId, scopesOfCommand(command));
+      this.send(socket, {
+        type: 'command', id: cmd.id, command, ...(Object.keys(secrets).length > 0 ? { secrets } : {}), ...(uploadToken ? { uploadToken } : {}),
+      });
     }
   }
 

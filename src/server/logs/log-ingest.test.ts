@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LogLine } from '../../core/model.ts';
-import { logLine } from '../../storage/contract/fixtures.ts';
+import { Writable } from 'node:stream';
+import { enrollAgent, logLine, prepareCommand } from '../../storage/contract/fixtures.ts';
+import type { Command } from '../../core/protocol/messages.ts';
+import { AgentScopeCache } from '../gateway/agent-scope-cache.ts';
 import { openSqliteStore } from '../../storage/sqlite/sqlite-store.ts';
 import type { Store } from '../../storage/store.ts';
 import { LogIngest, MAX_GROUP_LINES } from './log-ingest.ts';
@@ -17,12 +20,14 @@ describe('LogIngest', () => {
   let store: Store;
   let tail: LogTailHub;
   let ingest: LogIngest;
+  let scopes: AgentScopeCache;
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'slipway-ingest-'));
     store = await openSqliteStore(join(dir, 'slipway.db'));
     tail = new LogTailHub();
-    ingest = new LogIngest({ store, tail, log: pino({ level: 'silent' }) });
+    scopes = new AgentScopeCache({ store });
+    ingest = new LogIngest({ store, tail, log: pino({ level: 'silent' }), scopes });
   });
 
   afterEach(async () => {
@@ -100,6 +105,7 @@ describe('LogIngest', () => {
   });
 
   it('tags an agent\'s lines with its id and name and answers the highest seq to acknowledge', async () => {
+    scopes.learn('agent-id', [{ kind: 'run', ref: 'r1' }, { kind: 'deployment', ref: 'd1' }]);
     const seq = await ingest.fromAgent({ id: 'agent-id', name: 'web-1' }, [
       { seq: 4, at: 10, stream: 'app', text: 'four' },
       { seq: 5, at: 11, stream: 'deploy', text: 'five', level: 'warn', app: 'hello', env: 'testing', runId: 'r1', deploymentId: 'd1' },
@@ -112,12 +118,62 @@ describe('LogIngest', () => {
   });
 
   it('masks secrets in every line it stores and publishes, whoever sent it', async () => {
-    const masking = new LogIngest({ store, tail, log: pino({ level: 'silent' }), mask: (text) => text.replaceAll('s3cret-value', '***') });
+    const masking = new LogIngest({ store, tail, log: pino({ level: 'silent' }), mask: (text) => text.replaceAll('s3cret-value', '***'), scopes });
     const seen: LogLine[] = [];
     tail.subscribe({}, (lines) => seen.push(...lines));
     await masking.fromAgent({ id: 'agent-id', name: 'web-1' }, [{ seq: 1, at: 10, stream: 'app', text: 'token=s3cret-value' }]);
     await masking.append([{ ...logLine('server', 1), text: 'also s3cret-value here' }]);
     expect((await store.logs.search({ order: 'asc', limit: 10 })).map((l) => l.text)).toEqual(['token=***', 'also *** here']);
     expect(seen.map((l) => l.text)).toEqual(['token=***', 'also *** here']);
+  });
+
+  describe('the run and deployment an agent\'s line names', () => {
+    async function hostWithCommand(name: string, runId: string, deploymentId: string) {
+      const host = await enrollAgent(store, name);
+      const command: Command = { ...(prepareCommand as Extract<Command, { kind: 'prepare' }>), runId, deploymentId };
+      await store.commands.create({ id: `cmd-${name}`, agentId: host.id, command }, 1);
+      return host;
+    }
+
+    it('keeps the tags of a run and deployment a command sent to the agent names, asking the store once', async () => {
+      const host = await hostWithCommand('web-1', 'r1', 'd1');
+      let asked = 0;
+      const counting = new AgentScopeCache({ store: { commands: { ...store.commands, heldScopes: (...args) => (asked++, store.commands.heldScopes(...args)) } } });
+      const checked = new LogIngest({ store, tail, log: pino({ level: 'silent' }), scopes: counting });
+      await checked.fromAgent(host, [{ seq: 1, at: 10, stream: 'deploy', text: 'staged', runId: 'r1', deploymentId: 'd1' }]);
+      await checked.fromAgent(host, [{ seq: 2, at: 11, stream: 'deploy', text: 'again', runId: 'r1', deploymentId: 'd1' }]);
+      expect((await store.logs.search({ order: 'asc', limit: 10 })).map((l) => [l.text, l.runId, l.deploymentId])).toEqual([
+        ['staged', 'r1', 'd1'], ['again', 'r1', 'd1'],
+      ]);
+      expect(asked).toBe(1);
+    });
+
+    it('stores a line naming another run or deployment without that tag, and logs the agent once per batch', async () => {
+      const host = await hostWithCommand('web-1', 'r1', 'd1');
+      await hostWithCommand('web-2', 'r2', 'd2');
+      const warnings: { msg: string; agent: string; lines: number; named: string[] }[] = [];
+      const sink = new Writable({ write(chunk: Buffer, _enc, done) { warnings.push(JSON.parse(chunk.toString()) as (typeof warnings)[number]); done(); } });
+      const checked = new LogIngest({ store, tail, log: pino({ level: 'warn' }, sink), scopes });
+      await checked.fromAgent(host, [
+        { seq: 1, at: 10, stream: 'app', text: 'forged run', runId: 'r2', deploymentId: 'd1' },
+        { seq: 2, at: 10, stream: 'app', text: 'forged deployment', runId: 'r1', deploymentId: 'd2' },
+        { seq: 3, at: 10, stream: 'app', text: 'own', runId: 'r1', deploymentId: 'd1' },
+      ]);
+      expect((await store.logs.search({ order: 'asc', limit: 10 })).map((l) => [l.text, l.runId, l.deploymentId])).toEqual([
+        ['forged run', null, 'd1'], ['forged deployment', 'r1', null], ['own', 'r1', 'd1'],
+      ]);
+      expect(await store.logs.search({ order: 'asc', limit: 10, runId: 'r2' })).toEqual([]);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatchObject({ agent: 'web-1', lines: 2 });
+      expect(warnings[0]!.named.sort()).toEqual(['deployment:d2', 'run:r2']);
+    });
+
+    it('stores an agent\'s batches in the order sent when an earlier one waits for the store', async () => {
+      const host = await hostWithCommand('web-1', 'r1', 'd1');
+      const first = ingest.fromAgent(host, [{ seq: 1, at: 10, stream: 'app', text: 'first', runId: 'r1' }]);
+      const second = ingest.fromAgent(host, [{ seq: 2, at: 10, stream: 'app', text: 'second' }]);
+      expect(await Promise.all([first, second])).toEqual([1, 2]);
+      expect((await store.logs.search({ order: 'asc', limit: 10 })).map((l) => [l.text, l.runId])).toEqual([['first', 'r1'], ['second', null]]);
+    });
   });
 });

@@ -4,9 +4,11 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../base/clock.ts';
 import { clampLineTime, cutLongLine } from '../../core/logs/bound-agent-line.ts';
+import { scopesNamedBy, stripForgedTags } from '../../core/logs/strip-forged-tags.ts';
 import type { Agent, LogLine } from '../../core/model.ts';
 import type { LogLineIn } from '../../core/protocol/messages.ts';
 import type { NewLogLine, Store } from '../../storage/store.ts';
+import type { AgentScopes } from '../gateway/agent-scope-cache.ts';
 import type { LogTailHub } from './log-tail-hub.ts';
 
 export interface LogIngestDeps {
@@ -17,6 +19,8 @@ export interface LogIngestDeps {
   mask?: (text: string) => string;
   /** The server's clock: agents' times are clamped to it ± MAX_CLOCK_SKEW_MS (Date.now when absent). */
   clock?: Clock;
+  /** What each agent is part of: a line's run or deployment tag must be one of these (stripForgedTags). */
+  scopes: AgentScopes;
 }
 
 interface Pending {
@@ -45,6 +49,8 @@ export class LogIngest {
   /** Sources that had batches waiting and got none into the last write: the first write they missed. */
   private leftOutSince = new Map<string, number>();
   private writes = 0;
+  /** Per agent, its batch waiting for the store to say what the agent is part of (later batches queue behind it). */
+  private readonly checking = new Map<string, Promise<void>>();
 
   constructor(private readonly deps: LogIngestDeps) {}
 
@@ -68,8 +74,12 @@ export class LogIngest {
   /**
    * Stores a batch an agent sent (tagged with the agent's id as source and its name as host).
    * Returns the seq to acknowledge: the highest of the batch, or undefined for an empty one.
+   * A run or deployment tag naming one the agent is not part of is removed (the line is kept, see
+   * stripForgedTags) and logged once per batch. When the tags are known to the scope cache, the
+   * batch is queued at once; else after the store answered, and the agent's later batches wait
+   * their turn, so that its batches are stored in the order sent.
    */
-  async fromAgent(agent: Pick<Agent, 'id' | 'name'>, lines: LogLineIn[]): Promise<number | undefined> {
+  fromAgent(agent: Pick<Agent, 'id' | 'name'>, lines: LogLineIn[]): Promise<number | undefined> {
     let highest: number | undefined;
     const now = this.deps.clock?.now() ?? Date.now();
     const rows = lines.map((l): NewLogLine => {
@@ -79,8 +89,31 @@ export class LogIngest {
         level: l.level ?? null, runId: l.runId ?? null, deploymentId: l.deploymentId ?? null, text: cutLongLine(l.text),
       };
     });
-    await this.append(rows);
-    return highest;
+    const named = scopesNamedBy(rows);
+    const earlier = this.checking.get(agent.id);
+    const known = earlier ? undefined : this.deps.scopes.heldIfKnown(agent.id, named);
+    if (known) return this.append(this.withoutForgedTags(agent, rows, known)).then(() => highest);
+
+    let stored: Promise<void> = Promise.resolve();
+    const turn = (earlier ?? Promise.resolve()).then(async () => {
+      const held = await this.deps.scopes.held(agent.id, named);
+      stored = this.append(this.withoutForgedTags(agent, rows, held));
+    });
+    this.checking.set(agent.id, turn);
+    const done = () => {
+      if (this.checking.get(agent.id) === turn) this.checking.delete(agent.id);
+    };
+    turn.then(done, done);
+    return turn.then(() => stored).then(() => highest);
+  }
+
+  private withoutForgedTags(agent: Pick<Agent, 'id' | 'name'>, rows: NewLogLine[], held: ReadonlySet<string>): NewLogLine[] {
+    const checked = stripForgedTags(rows, held);
+    if (checked.forged > 0) {
+      this.deps.log.warn({ agent: agent.name, agentId: agent.id, lines: checked.forged, named: checked.refused.slice(0, 10) },
+        `agent ${agent.name} sent ${checked.forged} log line(s) naming a run or deployment it is not part of; stored without that tag`);
+    }
+    return checked.lines;
   }
 
   /** Resolves when everything handed in so far is written (or refused). */

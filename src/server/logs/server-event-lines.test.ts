@@ -10,6 +10,7 @@ import { openSqliteStore } from '../../storage/sqlite/sqlite-store.ts';
 import type { Store } from '../../storage/store.ts';
 import { EventLog } from '../engine/event-log.ts';
 import { LogIngest } from './log-ingest.ts';
+import { AgentScopeCache } from '../gateway/agent-scope-cache.ts';
 import { LogTailHub } from './log-tail-hub.ts';
 import { levelOf, ServerEventLines } from './server-event-lines.ts';
 
@@ -24,7 +25,7 @@ describe('ServerEventLines', () => {
     dir = mkdtempSync(join(tmpdir(), 'slipway-event-lines-'));
     store = await openSqliteStore(join(dir, 'slipway.db'));
     const log = pino({ level: 'silent' });
-    ingest = new LogIngest({ store, tail: new LogTailHub(), log });
+    ingest = new LogIngest({ store, tail: new LogTailHub(), log, scopes: new AgentScopeCache({ store }) });
     lines = new ServerEventLines({ store, ingest, log });
   });
 

@@ -1,7 +1,8 @@
 // Contract tests of CommandStore: commands written down for agents, and their first result.
 import { describe, expect, it } from 'vitest';
+import type { Command } from '../../core/protocol/messages.ts';
 import type { Store } from '../store.ts';
-import { enrollAgent, prepareCommand, useStore } from './fixtures.ts';
+import { enrollAgent, jobSpec, prepareCommand, useStore } from './fixtures.ts';
 
 export function describeCommandStoreContract(open: () => Promise<Store>): void {
   describe('commands', () => {
@@ -56,5 +57,33 @@ export function describeCommandStoreContract(open: () => Promise<Store>): void {
       expect(await store().commands.complete('cmd-1', { ok: true }, 3, web1.id)).toBe(true);
       expect((await store().commands.get('cmd-1'))?.result).toEqual({ ok: true });
     });
+
+    it('makes an agent part of what the commands sent to it name, and of nothing else', async () => {
+      const host = await enrollAgent(store(), 'web-1');
+      const runner = await enrollAgent(store(), 'runner-1', { role: 'runner' });
+      await store().commands.create({ id: 'cmd-1', agentId: host.id, command: prepareOf('run-1', 'dep-1') }, 1);
+      await store().commands.create({ id: 'cmd-2', agentId: host.id, command: prepareOf('run-1', 'dep-2') }, 2);
+      await store().commands.create({ id: 'cmd-3', agentId: runner.id, command: { kind: 'job', job: jobSpec('job-1', 'run-2') } }, 3);
+      await store().commands.complete('cmd-1', { ok: true }, 4);
+      const asked = [
+        { kind: 'run', ref: 'run-1' }, { kind: 'run', ref: 'run-2' }, { kind: 'deployment', ref: 'dep-1' }, { kind: 'deployment', ref: 'dep-2' },
+        { kind: 'deployment', ref: 'dep-3' }, { kind: 'artifact', ref: 'a'.repeat(64) }, { kind: 'source', ref: `hello@${jobSpec('x', 'y').sha}` },
+      ] as const;
+      const sorted = (scopes: { kind: string; ref: string }[]) => scopes.map((s) => `${s.kind}:${s.ref}`).sort();
+      expect(sorted(await store().commands.heldScopes(host.id, asked))).toEqual(['artifact:' + 'a'.repeat(64), 'deployment:dep-1', 'deployment:dep-2', 'run:run-1']);
+      expect(sorted(await store().commands.heldScopes(runner.id, asked))).toEqual([`run:run-2`, `source:hello@${jobSpec('x', 'y').sha}`]);
+      expect(await store().commands.heldScopes(host.id, [])).toEqual([]);
+    });
+
+    it('answers for many scopes at once', async () => {
+      const host = await enrollAgent(store(), 'web-1');
+      await store().commands.create({ id: 'cmd-1', agentId: host.id, command: prepareOf('run-700', null) }, 1);
+      const asked = Array.from({ length: 1200 }, (_, i) => ({ kind: 'run' as const, ref: `run-${i}` }));
+      expect(await store().commands.heldScopes(host.id, asked)).toEqual([{ kind: 'run', ref: 'run-700' }]);
+    });
   });
+}
+
+function prepareOf(runId: string, deploymentId: string | null): Command {
+  return { ...(prepareCommand as Extract<Command, { kind: 'prepare' }>), runId, deploymentId };
 }

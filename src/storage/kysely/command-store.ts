@@ -1,10 +1,14 @@
 // Agent commands over Kysely: what the server asked an agent to do, until the agent answers.
 import type { Selectable } from 'kysely';
+import { scopesOfCommand, type AgentScope, type AgentScopeKind } from '../../core/agents/agent-scope.ts';
 import type { Command, CommandResult } from '../../core/protocol/messages.ts';
 import type { AgentCommand, CommandStore } from '../store.ts';
 import { fromJson, fromJsonOrNull, toJson } from './store-context.ts';
 import type { StoreContext } from './store-context.ts';
 import type { AgentCommandsTable } from './tables.ts';
+
+/** Refs asked for in one query (SQLite allows 32,766 parameters; PostgreSQL 65,535). */
+const SCOPES_PER_QUERY = 500;
 
 /** The CommandStore of the port, over the `agent_commands` table. */
 export function createKyselyCommandStore({ db }: StoreContext): CommandStore {
@@ -19,6 +23,13 @@ export function createKyselyCommandStore({ db }: StoreContext): CommandStore {
         completed_at: null,
       };
       await db.insertInto('agent_commands').values(row).execute();
+      const scopes = scopesOfCommand(command.command);
+      if (scopes.length > 0) {
+        await db.insertInto('agent_command_scopes')
+          .values(scopes.map((scope) => ({ agent_id: command.agentId, kind: scope.kind, ref: scope.ref, created_at: at })))
+          .onConflict((oc) => oc.columns(['agent_id', 'kind', 'ref']).doNothing())
+          .execute();
+      }
       return toCommand({ ...row, seq: 0 });
     },
 
@@ -41,6 +52,22 @@ export function createKyselyCommandStore({ db }: StoreContext): CommandStore {
       if (fromAgentId !== undefined) update = update.where('agent_id', '=', fromAgentId);
       const outcome = await update.executeTakeFirst();
       return outcome.numUpdatedRows > 0n;
+    },
+
+    async heldScopes(agentId, scopes) {
+      const held: AgentScope[] = [];
+      // By kind, a few hundred refs at a time: one query for a batch of log lines however many it names.
+      const byKind = new Map<AgentScopeKind, string[]>();
+      for (const scope of scopes) byKind.set(scope.kind, [...(byKind.get(scope.kind) ?? []), scope.ref]);
+      for (const [kind, refs] of byKind) {
+        for (let i = 0; i < refs.length; i += SCOPES_PER_QUERY) {
+          const rows = await db.selectFrom('agent_command_scopes').select('ref')
+            .where('agent_id', '=', agentId).where('kind', '=', kind).where('ref', 'in', refs.slice(i, i + SCOPES_PER_QUERY))
+            .execute();
+          for (const row of rows) held.push({ kind, ref: row.ref });
+        }
+      }
+      return held;
     },
   };
 }

@@ -15,6 +15,7 @@ import { createKyselyProjectStore } from './project-store.ts';
 import { createKyselyRunStore } from './run-store.ts';
 import { createKyselySecretStore } from './secret-store.ts';
 import type { StoreContext } from './store-context.ts';
+import { createKyselyUploadStore } from './upload-store.ts';
 import { createKyselyUserStore } from './user-store.ts';
 import type { Database } from './tables.ts';
 
@@ -44,6 +45,7 @@ export function createKyselyStore(context: StoreContext, adapter: KyselyStoreAda
     deployments: createKyselyDeploymentStore(context),
     environments: createKyselyEnvironmentStore(context),
     commands: createKyselyCommandStore(context),
+    uploads: createKyselyUploadStore(context),
     events: createKyselyEventStore(context),
     logs: createKyselyLogStore(context, adapter.appendLogs(db)),
     users: createKyselyUserStore(context),

@@ -147,6 +147,25 @@ export interface AgentCommandsTable {
   completed_at: number | null;
 }
 
+/** One run, deployment, artifact or source tree a command sent to the agent names (see agent-scope.ts). */
+export interface AgentCommandScopesTable {
+  agent_id: string;
+  kind: string;
+  ref: string;
+  created_at: number;
+}
+
+/** A build job's one-time upload token (its hash) and what its runner uploaded with it. */
+export interface ArtifactUploadsTable {
+  job_id: string;
+  agent_id: string;
+  token_hash: string;
+  sha256: string | null;
+  size: number | null;
+  created_at: number;
+  uploaded_at: number | null;
+}
+
 export interface EventsTable {
   id: Generated<number>;
   at: number;
@@ -256,6 +275,8 @@ export interface Database {
   deployment_hosts: DeploymentHostsTable;
   environments: EnvironmentsTable;
   agent_commands: AgentCommandsTable;
+  agent_command_scopes: AgentCommandScopesTable;
+  artifact_uploads: ArtifactUploadsTable;
   events: EventsTable;
   log_lines: LogLinesTable;
   log_lines_fts: LogLinesFtsTable;

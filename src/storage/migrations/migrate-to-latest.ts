@@ -15,6 +15,7 @@ import { agentTrustMigration } from './008-agent-trust.ts';
 import { secretsMigration } from './009-secrets.ts';
 import { peopleMigration } from './010-people.ts';
 import { auditMigration } from './011-audit.ts';
+import { agentScopesMigration } from './012-agent-scopes.ts';
 import { signInSessionsMigration } from './013-sign-in-sessions.ts';
 
 /** Every migration by name; names sort in the order they must run. */
@@ -31,6 +32,7 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
     '009-secrets': secretsMigration(),
     '010-people': peopleMigration(),
     '011-audit': auditMigration(),
+    '012-agent-scopes': agentScopesMigration(),
     '013-sign-in-sessions': signInSessionsMigration(),
   };
 }
