@@ -24,4 +24,9 @@ describe('scopesOfCommand', () => {
     };
     expect(scopesOfCommand(job)).toEqual([{ kind: 'run', ref: 'r1' }, { kind: 'source', ref: sourceRef('hello', 'f'.repeat(40)) }]);
   });
+
+  it('makes an LB agent part of the run and deployment whose servers it drains and readies', () => {
+    const lb: Command = { kind: 'lb', socket: '/run/haproxy/admin.sock', backend: 'shop', set: [{ server: 'web-1', state: 'drain' }], runId: 'r1', deploymentId: 'd1' };
+    expect(scopesOfCommand(lb)).toEqual([{ kind: 'run', ref: 'r1' }, { kind: 'deployment', ref: 'd1' }]);
+  });
 });

@@ -24,7 +24,8 @@ export function scopeKey(scope: AgentScope): string {
 
 /**
  * What sending `command` makes its agent part of: a host is part of the run and deployment of a
- * `prepare` or `activate` (and may download the artifact a `prepare` names); a runner is part of
+ * `prepare` or `activate` (and may download the artifact a `prepare` names), an LB agent of the
+ * run and deployment of its `lb` command; a runner is part of
  * its job's run and deployment and may download the job's source tree. A `deactivate` names none.
  */
 export function scopesOfCommand(command: Command): AgentScope[] {
@@ -39,6 +40,7 @@ export function scopesOfCommand(command: Command): AgentScope[] {
       add('artifact', command.sha256);
       break;
     case 'activate':
+    case 'lb':
       add('run', command.runId);
       add('deployment', command.deploymentId);
       break;
@@ -49,6 +51,9 @@ export function scopesOfCommand(command: Command): AgentScope[] {
       add('deployment', command.job.deploymentId);
       add('source', sourceRef(command.job.project, command.job.sha));
       break;
+    default:
+      // A new command kind must say what it makes its agent part of.
+      return command satisfies never;
   }
   return scopes;
 }
