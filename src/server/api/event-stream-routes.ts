@@ -5,7 +5,8 @@ import { z } from 'zod';
 import type { EventView } from '../../core/api/answers.ts';
 import type { SlipwayEvent } from '../../core/model.ts';
 import type { ApiDeps } from './api-deps.ts';
-import { requires } from '../auth/authorize-requests.ts';
+import { queryProjectScope, requiresSome } from '../auth/authorize-requests.ts';
+import { visibleProjects } from '../auth/visible-projects.ts';
 import { parseInput } from './parse-input.ts';
 import { findProject } from './project-lookup.ts';
 import { resumableSse } from './resumable-sse.ts';
@@ -20,6 +21,8 @@ const streamQuery = z.object({
 
 interface EventFilter {
   projectId?: string;
+  /** The projects the caller reads, when it does not read them all. */
+  projectIds?: readonly string[];
   runId?: string;
   deploymentId?: string;
 }
@@ -36,10 +39,12 @@ const replayPage = 500;
 export function eventStreamRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'store' | 'events'>): void {
   const streams = resumableSse(app);
 
-  app.get('/api/v1/events/stream', requires('project.read'), async (request, reply) => {
+  // As GET /api/v1/events: the events of the projects the caller reads, as of when the stream opened.
+  app.get('/api/v1/events/stream', requiresSome('project.read', queryProjectScope), async (request, reply) => {
     const query = parseInput(streamQuery, request.query, 'event stream query');
     const projectId = query.project ? (await findProject(deps.store, query.project)).id : undefined;
-    const filter: EventFilter = { projectId, runId: query.run, deploymentId: query.deployment };
+    const { projectIds } = await visibleProjects(deps.store, request);
+    const filter: EventFilter = { projectId, projectIds, runId: query.run, deploymentId: query.deployment };
     await streams.serve<EventView>(request, reply, resumePoint(request, query.after), {
       event: 'event',
       idOf: (event) => event.id,
@@ -54,6 +59,7 @@ export function eventStreamRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'sto
 
 function matches(filter: EventFilter, event: SlipwayEvent): boolean {
   return (filter.projectId === undefined || event.projectId === filter.projectId)
+    && (filter.projectIds === undefined || (event.projectId !== null && filter.projectIds.includes(event.projectId)))
     && (filter.runId === undefined || event.runId === filter.runId)
     && (filter.deploymentId === undefined || event.deploymentId === filter.deploymentId);
 }
