@@ -194,7 +194,7 @@ async function readEvents(response: Response, done: (seen: SlipwayEvent[]) => bo
     const chunk = await Promise.race([reader.read(), new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('stream: timed out')), timeout); })])
       .finally(() => clearTimeout(timer));
     if (chunk.done) break;
-    text += decoder.decode(chunk.value, { stream: true });
+    text += decoder.decode(chunk.value as Uint8Array, { stream: true });
     const frames = text.split('\n\n');
     text = frames.pop()!;
     for (const frame of frames) {

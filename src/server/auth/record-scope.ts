@@ -1,7 +1,6 @@
 // Scopes of routes that name a record rather than a project (a deployment by id, the central log
 // by run or deployment): the project the record belongs to, looked up, so that a grant limited to
 // that project covers the request as it covers /projects/:name/…
-import type { FastifyRequest } from 'fastify';
 import type { AccessScope } from '../../core/access/permissions.ts';
 import type { Store } from '../../storage/store.ts';
 import type { ScopeOf } from './authorize-requests.ts';
