@@ -21,8 +21,10 @@ const streamQuery = z.object({
 
 interface EventFilter {
   projectId?: string;
-  /** The projects the caller reads, when it does not read them all. */
+  /** The projects the caller reads, when it does not read them all (for the store). */
   projectIds?: readonly string[];
+  /** Whether the caller reads a record of this project (null: of none). */
+  shows: (projectId: string | null) => boolean;
   runId?: string;
   deploymentId?: string;
 }
@@ -43,15 +45,17 @@ export function eventStreamRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'sto
   app.get('/api/v1/events/stream', requiresSome('project.read', queryProjectScope), async (request, reply) => {
     const query = parseInput(streamQuery, request.query, 'event stream query');
     const projectId = query.project ? (await findProject(deps.store, query.project)).id : undefined;
-    const { projectIds } = await visibleProjects(deps.store, request);
-    const filter: EventFilter = { projectId, projectIds, runId: query.run, deploymentId: query.deployment };
+    const { projectIds, shows } = await visibleProjects(deps.store, request);
+    const filter: EventFilter = { projectId, projectIds, shows, runId: query.run, deploymentId: query.deployment };
     await streams.serve<EventView>(request, reply, resumePoint(request, query.after), {
       event: 'event',
       idOf: (event) => event.id,
       subscribe: (deliver) => deps.events.subscribe((event) => {
         if (matches(filter, event)) deliver([event]);
       }),
-      replay: (afterId, limit) => deps.store.events.list({ ...filter, afterId, limit }),
+      replay: (afterId, limit) => deps.store.events.list({
+        projectId: filter.projectId, projectIds: filter.projectIds, runId: filter.runId, deploymentId: filter.deploymentId, afterId, limit,
+      }),
       pageSize: replayPage,
     });
   });
@@ -59,7 +63,7 @@ export function eventStreamRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'sto
 
 function matches(filter: EventFilter, event: SlipwayEvent): boolean {
   return (filter.projectId === undefined || event.projectId === filter.projectId)
-    && (filter.projectIds === undefined || (event.projectId !== null && filter.projectIds.includes(event.projectId)))
+    && filter.shows(event.projectId)
     && (filter.runId === undefined || event.runId === filter.runId)
     && (filter.deploymentId === undefined || event.deploymentId === filter.deploymentId);
 }

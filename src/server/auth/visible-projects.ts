@@ -14,7 +14,7 @@ export interface VisibleProjects {
   /** For `EventStore.list`: undefined when every record is shown, else the ids of `projects`. */
   projectIds: readonly string[] | undefined;
   /** Whether a record of `projectId` is shown (null: of no project, shown only with `all`). */
-  shows(projectId: string | null): boolean;
+  shows: (projectId: string | null) => boolean;
 }
 
 /**
