@@ -341,8 +341,12 @@ export type NewEvent = Omit<SlipwayEvent, 'id' | 'actor'> & { actor?: string | n
 
 export interface EventStore {
   append(event: NewEvent): Promise<SlipwayEvent>;
-  /** Events after `afterId`, oldest first, optionally of one run or deployment. */
-  list(filter: { afterId?: number; runId?: string; deploymentId?: string; projectId?: string; limit: number }): Promise<SlipwayEvent[]>;
+  /**
+   * Events after `afterId`, oldest first, optionally of one run, deployment or project; with
+   * `projectIds`, only events of those projects (none about no project: agents, users), for
+   * readers whose grants name projects.
+   */
+  list(filter: { afterId?: number; runId?: string; deploymentId?: string; projectId?: string; projectIds?: readonly string[]; limit: number }): Promise<SlipwayEvent[]>;
 }
 
 export type NewLogLine = Omit<LogLine, 'id'>;

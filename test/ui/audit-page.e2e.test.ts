@@ -1,6 +1,7 @@
 // The Audit page in Debian's Chromium against a real server: an admin finds it in the header and
 // sees a refusal recorded with who, where and the code, and the chain's check; a viewer has no
-// link, and opening the page anyway says plainly that it is for admins.
+// link, and opening the page anyway says plainly that it is for admins. A viewer of one project
+// uses the other pages without being refused (so without audit entries).
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NewTokenAnswer } from '../../src/core/api/answers.ts';
@@ -68,6 +69,23 @@ describe('the Audit page', () => {
     await page.getByRole('alert').filter({ hasText: 'The audit log is for admins.' }).waitFor();
     expect(await page.getByRole('alert').innerText()).toContain('vic may not read the audit log');
     await screenshots(page, 'audit-refused');
+    await page.context().close();
+  }, 60_000);
+
+  it('lets a viewer of one project use the overview and the live feed without a refusal, and sends them to a run for logs', async () => {
+    await fleet.api.post('/api/v1/projects', { name: 'other', repo: fleet.repo, poll: '1h' });
+    const samToken = (await fleet.api.post<NewTokenAnswer>('/api/v1/users', { name: 'sam', email: 'sam@example.com' })).token;
+    await fleet.api.post('/api/v1/users/sam/grants', { role: 'viewer', project: 'hello' });
+    const page = await signedInPage(browser, fleet.url, samToken);
+    await page.locator('[data-project="hello"]').waitFor();
+    await page.locator('.live-state.open').waitFor();
+    expect(await page.locator('[data-project="other"]').count()).toBe(0);
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Logs' }).click();
+    await page.getByRole('note').filter({ hasText: 'the log opens for a run or a deployment of yours' }).waitFor();
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Hosts' }).click();
+    await page.getByRole('heading', { name: 'Hosts', exact: true }).waitFor();
+    // Nothing sam's pages asked for was refused: a refusal would be in the audit log.
+    expect(await fleet.api.get<unknown[]>('/api/v1/audit?actor=sam')).toEqual([]);
     await page.context().close();
   }, 60_000);
 });

@@ -5,7 +5,9 @@ import { NotFoundError } from '../../base/errors.ts';
 import { rollbackTarget, startDeployment, startedOrThrow } from '../engine/start-deployment.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { audited, auditRequest } from '../auth/audit-requests.ts';
-import { projectScope, requirePermission, requires } from '../auth/authorize-requests.ts';
+import { projectScope, requirePermission, requires, requiresSome } from '../auth/authorize-requests.ts';
+import { deploymentScope } from '../auth/record-scope.ts';
+import { visibleProjects } from '../auth/visible-projects.ts';
 import { deploymentDetail } from './deployment-detail.ts';
 import { parseInput } from './parse-input.ts';
 import { findProject } from './project-lookup.ts';
@@ -61,11 +63,19 @@ export function deploymentRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return reply.code(201).send(deployment);
   });
 
-  app.get<{ Params: { id: string } }>('/api/v1/deployments/:id', requires('project.read'), async (request) => {
+  app.get<{ Params: { id: string } }>('/api/v1/deployments/:id', requires('project.read', deploymentScope(store)), async (request) => {
     const deployment = await store.deployments.get(request.params.id);
     if (!deployment) throw new NotFoundError('SLIPWAY_DEPLOYMENT_NOT_FOUND', `no deployment ${request.params.id}`);
     return deploymentDetail(store, deployment);
   });
 
-  app.get('/api/v1/agents', requires('agent.read'), async () => (await store.agents.list()).map(({ ...agent }) => agent));
+  // The hosts are shared by every project (an environment picks them by label) and a deployment's
+  // detail names its hosts anyway: whoever reads any project sees them, to follow their own
+  // deployments. What each host runs names other projects' apps and versions, and an app cannot be
+  // told to belong to one project (two slipway.yml may name the same app): only who reads every
+  // project sees `apps`; others get it empty.
+  app.get('/api/v1/agents', requiresSome('agent.read'), async (request) => {
+    const [agents, visible] = await Promise.all([store.agents.list(), visibleProjects(store, request)]);
+    return agents.map((agent) => (visible.all ? agent : { ...agent, apps: [] }));
+  });
 }

@@ -2,7 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ApiDeps } from './api-deps.ts';
-import { requires } from '../auth/authorize-requests.ts';
+import { queryProjectScope, requiresSome } from '../auth/authorize-requests.ts';
+import { visibleProjects } from '../auth/visible-projects.ts';
 import { parseInput } from './parse-input.ts';
 import { findProject } from './project-lookup.ts';
 
@@ -15,9 +16,11 @@ const eventQuery = z.object({
 });
 
 export function eventRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  app.get('/api/v1/events', requires('project.read'), async (request) => {
+  // The events of the projects the caller reads; those about no project (agents, users) only to who reads all.
+  app.get('/api/v1/events', requiresSome('project.read', queryProjectScope), async (request) => {
     const query = parseInput(eventQuery, request.query, 'event query');
     const projectId = query.project ? (await findProject(deps.store, query.project)).id : undefined;
-    return deps.store.events.list({ afterId: query.after, limit: query.limit, projectId, runId: query.run, deploymentId: query.deployment });
+    const { projectIds } = await visibleProjects(deps.store, request);
+    return deps.store.events.list({ afterId: query.after, limit: query.limit, projectId, projectIds, runId: query.run, deploymentId: query.deployment });
   });
 }

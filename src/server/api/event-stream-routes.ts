@@ -5,7 +5,8 @@ import { z } from 'zod';
 import type { EventView } from '../../core/api/answers.ts';
 import type { SlipwayEvent } from '../../core/model.ts';
 import type { ApiDeps } from './api-deps.ts';
-import { requires } from '../auth/authorize-requests.ts';
+import { queryProjectScope, requiresSome } from '../auth/authorize-requests.ts';
+import { visibleProjects } from '../auth/visible-projects.ts';
 import { parseInput } from './parse-input.ts';
 import { findProject } from './project-lookup.ts';
 import { resumableSse } from './resumable-sse.ts';
@@ -20,6 +21,10 @@ const streamQuery = z.object({
 
 interface EventFilter {
   projectId?: string;
+  /** The projects the caller reads, when it does not read them all (for the store). */
+  projectIds?: readonly string[];
+  /** Whether the caller reads a record of this project (null: of none). */
+  shows: (projectId: string | null) => boolean;
   runId?: string;
   deploymentId?: string;
 }
@@ -36,17 +41,21 @@ const replayPage = 500;
 export function eventStreamRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'store' | 'events'>): void {
   const streams = resumableSse(app);
 
-  app.get('/api/v1/events/stream', requires('project.read'), async (request, reply) => {
+  // As GET /api/v1/events: the events of the projects the caller reads, as of when the stream opened.
+  app.get('/api/v1/events/stream', requiresSome('project.read', queryProjectScope), async (request, reply) => {
     const query = parseInput(streamQuery, request.query, 'event stream query');
     const projectId = query.project ? (await findProject(deps.store, query.project)).id : undefined;
-    const filter: EventFilter = { projectId, runId: query.run, deploymentId: query.deployment };
+    const { projectIds, shows } = await visibleProjects(deps.store, request);
+    const filter: EventFilter = { projectId, projectIds, shows, runId: query.run, deploymentId: query.deployment };
     await streams.serve<EventView>(request, reply, resumePoint(request, query.after), {
       event: 'event',
       idOf: (event) => event.id,
       subscribe: (deliver) => deps.events.subscribe((event) => {
         if (matches(filter, event)) deliver([event]);
       }),
-      replay: (afterId, limit) => deps.store.events.list({ ...filter, afterId, limit }),
+      replay: (afterId, limit) => deps.store.events.list({
+        projectId: filter.projectId, projectIds: filter.projectIds, runId: filter.runId, deploymentId: filter.deploymentId, afterId, limit,
+      }),
       pageSize: replayPage,
     });
   });
@@ -54,6 +63,7 @@ export function eventStreamRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'sto
 
 function matches(filter: EventFilter, event: SlipwayEvent): boolean {
   return (filter.projectId === undefined || event.projectId === filter.projectId)
+    && filter.shows(event.projectId)
     && (filter.runId === undefined || event.runId === filter.runId)
     && (filter.deploymentId === undefined || event.deploymentId === filter.deploymentId);
 }

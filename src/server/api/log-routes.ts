@@ -7,6 +7,7 @@ import { parseLogQuery } from '../../core/logs/parse-log-query.ts';
 import type { LogLineView, LogSearchAnswer } from '../../core/api/answers.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { requires } from '../auth/authorize-requests.ts';
+import { logScope } from '../auth/record-scope.ts';
 import { parseInput } from './parse-input.ts';
 import { resumableSse } from './resumable-sse.ts';
 import { resumePoint } from './sse.ts';
@@ -44,7 +45,9 @@ const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 const MAX_HELD_LINES = 50_000;
 
 export function logRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'store' | 'logTail'>): void {
-  const read = requires('project.read');
+  // Log lines carry no project, only app, env, host, run and deployment: a search that names a run
+  // or a deployment is about its project; any other reads across projects, for who reads them all.
+  const read = requires('project.read', logScope(deps.store));
 
   /**
    * `GET /api/v1/logs?q=&host=&app=&env=&stream=&level=&run=&deployment=&since=&until=&before=&after=&limit=&order=`

@@ -7,14 +7,16 @@ import type { Deployment, Project } from '../../core/model.ts';
 import type { Store } from '../../storage/store.ts';
 import { rollbackTarget } from '../engine/start-deployment.ts';
 import type { ApiDeps } from './api-deps.ts';
-import { requires } from '../auth/authorize-requests.ts';
+import { requiresSome } from '../auth/authorize-requests.ts';
+import { visibleProjects } from '../auth/visible-projects.ts';
 import { deploymentDetail } from './deployment-detail.ts';
 import { projectStatus } from './project-status.ts';
 import { runSummary } from './run-summary.ts';
 
 export function overviewRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  app.get('/api/v1/overview', requires('project.read'), async () => {
-    const [projects, active] = await Promise.all([deps.store.projects.list(), deps.store.deployments.listActive()]);
+  // Every project the caller reads (all, or those its grants name).
+  app.get('/api/v1/overview', requiresSome('project.read'), async (request) => {
+    const [{ projects }, active] = await Promise.all([visibleProjects(deps.store, request), deps.store.deployments.listActive()]);
     return Promise.all(projects.map((project) => projectOverview(deps.store, project, active)));
   });
 }

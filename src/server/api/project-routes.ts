@@ -9,7 +9,8 @@ import { InputError } from '../../base/errors.ts';
 import { checkRepoUrl, isLocalRepoUrl } from '../git/repo-url.ts';
 import { projectStatus } from './project-status.ts';
 import { audited, auditRequest } from '../auth/audit-requests.ts';
-import { projectScope, requires } from '../auth/authorize-requests.ts';
+import { projectScope, requires, requiresSome } from '../auth/authorize-requests.ts';
+import { visibleProjects } from '../auth/visible-projects.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { parseInput } from './parse-input.ts';
 import { findProject } from './project-lookup.ts';
@@ -52,7 +53,8 @@ export function projectRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return reply.code(201).send(showProject(project));
   });
 
-  app.get('/api/v1/projects', read, async () => (await store.projects.list()).map(showProject));
+  // The projects the caller reads (all, or those its grants name).
+  app.get('/api/v1/projects', requiresSome('project.read'), async (request) => (await visibleProjects(store, request)).projects.map(showProject));
 
   app.get<{ Params: { name: string } }>('/api/v1/projects/:name', read, async (request) => showProject(await findProject(store, request.params.name)));
 

@@ -1,7 +1,8 @@
 // Who changed what, from where: every route that is not GET/HEAD declares how its requests are
 // audited (an action, or why not), and that is checked at start-up like its permission. A request
-// that changes something writes its entry in the transaction of the change (`auditRequest`); a
-// request refused with 401/403 on an audited route is written down by the hook here, with its code.
+// that changes something writes its entry in the transaction of the change (`auditRequest`); every
+// request refused with 403, and one refused with 401 on an audited route, is written down by the
+// hook here, with its code.
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { SlipwayError } from '../../base/errors.ts';
 import type { EventLog, Tx } from '../engine/event-log.ts';
@@ -66,8 +67,10 @@ const READS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
 /**
  * Installs the audit's hooks on `app`; call it before any route is registered. A route that is not
  * GET/HEAD and declares no `config.audit` throws at once, so the server refuses to start. A request
- * refused with 401 or 403 on a route with an audit action gets an entry of its own (outcome
- * refused, the error's code and message). An audited request that is not GET/HEAD and succeeded
+ * refused with 403 (a known principal without the permission), on any route, reads included, gets
+ * an entry of its own (outcome refused, the error's code and message; the route's audit action,
+ * else the permission it lacked); one refused with 401 only on a route with an audit action, so
+ * that anonymous reads cannot grow the log. An audited request that is not GET/HEAD and succeeded
  * without writing its entry is a bug: it answers 500 SLIPWAY_AUDIT_MISSING (the change committed,
  * so tests of every route catch it).
  */
@@ -80,20 +83,24 @@ export function auditRequests(app: FastifyInstance, events: EventLog): void {
   });
 
   app.addHook('onError', async (request, _reply, error) => {
-    const declared = request.routeOptions.config.audit;
-    if (!declared || !('action' in declared)) return;
-    const status = error instanceof SlipwayError ? (error.kind === 'auth' ? 401 : error.kind === 'forbidden' ? 403 : 0) : 0;
-    if (status === 0) return;
-    const scope = request.routeOptions.config.scope?.(request);
+    if (!(error instanceof SlipwayError) || (error.kind !== 'auth' && error.kind !== 'forbidden')) return;
+    const { audit: declared, permission } = request.routeOptions.config;
+    const auditedAction = declared && 'action' in declared ? declared.action : undefined;
+    // Anonymous callers only where they try a change: a flood of anonymous reads must not grow the log.
+    if (error.kind === 'auth' && auditedAction === undefined) return;
+    // A read refused (no audit action of its own) is recorded as the permission it lacked.
+    const action = auditedAction ?? (permission === undefined || permission === 'public' ? 'read.refused' : permission);
+    // Null when the refusal came before the permission hook ran (a 401 of a hook of its own).
+    const scope = request.accessScope as typeof request.accessScope | null;
     try {
       await events.transaction((tx) => tx.audit({
-        actor: (request.principal as typeof request.principal | null)?.name ?? 'anonymous', address: request.ip, action: declared.action,
+        actor: (request.principal as typeof request.principal | null)?.name ?? 'anonymous', address: request.ip, action,
         target: `${request.method} ${request.url.split('?')[0] ?? request.url}`, project: scope?.project ?? null,
-        outcome: 'refused', code: (error as SlipwayError).code, message: error.message, before: null, after: null,
+        outcome: 'refused', code: error.code, message: error.message, before: null, after: null,
       }));
     } catch (err) {
       // The refusal stands; losing its record is logged, never silent.
-      request.log.error({ err, action: declared.action }, 'could not audit a refused request');
+      request.log.error({ err, action }, 'could not audit a refused request');
     }
   });
 

@@ -45,6 +45,10 @@ export function describeEventStoreContract(open: () => Promise<Store>): void {
       expect(await kinds({ deploymentId: 'd1', limit: 10 })).toEqual(['b', 'c']);
       expect(await kinds({ projectId: 'p1', limit: 10 })).toEqual(['a', 'c']);
       expect(await kinds({ projectId: 'p1', runId: 'r1', deploymentId: 'd1', limit: 10 })).toEqual(['c']);
+      expect(await kinds({ projectIds: ['p2'], limit: 10 })).toEqual(['b']);
+      expect(await kinds({ projectIds: ['p1', 'p2'], limit: 10 })).toEqual(['a', 'b', 'c']);
+      expect(await kinds({ projectIds: [], limit: 10 })).toEqual([]);
+      expect(await kinds({ projectIds: ['p1', 'p2'], afterId: 0, limit: 2 })).toEqual(['a', 'b']);
     });
   });
 }

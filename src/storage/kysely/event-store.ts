@@ -32,6 +32,11 @@ export function createKyselyEventStore({ db }: StoreContext): EventStore {
       if (filter.runId !== undefined) query = query.where('run_id', '=', filter.runId);
       if (filter.deploymentId !== undefined) query = query.where('deployment_id', '=', filter.deploymentId);
       if (filter.projectId !== undefined) query = query.where('project_id', '=', filter.projectId);
+      if (filter.projectIds !== undefined) {
+        // `in ()` is not SQL: no project at all lists nothing.
+        if (filter.projectIds.length === 0) return [];
+        query = query.where('project_id', 'in', [...filter.projectIds]);
+      }
       const rows = await query.orderBy('id').limit(filter.limit).execute();
       return rows.map(toEvent);
     },

@@ -1,8 +1,9 @@
 // A live feed read with fetch (so it carries the Authorization header) that reconnects after a
-// drop with a growing pause and resumes after the last id it saw, so no message is missed.
+// drop with a growing pause and resumes after the last id it saw, so no message is missed. A
+// refusal (401, 403) ends it: asking again would not change the answer, and each 403 is audited.
 import { SseParser, type SseMessage } from '../../../src/base/sse-parser.ts';
 
-export type StreamState = 'connecting' | 'open' | 'retrying' | 'unauthorized';
+export type StreamState = 'connecting' | 'open' | 'retrying' | 'unauthorized' | 'forbidden';
 
 export interface SseStreamOptions {
   url: string;
@@ -30,8 +31,8 @@ export function openSseStream(options: SseStreamOptions): { close(): void } {
       cache: 'no-store',
       headers: { authorization: `Bearer ${options.token}`, accept: 'text/event-stream', ...(resume ? { 'last-event-id': resume } : {}) },
     });
-    if (response.status === 401) {
-      options.onState?.('unauthorized');
+    if (response.status === 401 || response.status === 403) {
+      options.onState?.(response.status === 401 ? 'unauthorized' : 'forbidden');
       return 'stop';
     }
     if (!response.ok || !response.body) return 'retry';

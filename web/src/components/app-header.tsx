@@ -44,7 +44,7 @@ export function AppHeader({ onSignOut }: { onSignOut: () => void }) {
         )}
         <span className={`live-state ${live}`} title={live === 'open' ? 'Live updates are on' : 'Live updates are reconnecting'}>
           <span className="live-dot" aria-hidden="true" />
-          {live === 'open' ? 'Live' : live === 'unauthorized' ? 'Signed out' : 'Reconnecting…'}
+          {live === 'open' ? 'Live' : live === 'unauthorized' ? 'Signed out' : live === 'forbidden' ? 'No live updates' : 'Reconnecting…'}
         </span>
         <button type="button" className="button small quiet" onClick={onSignOut}>Sign out</button>
       </div>

@@ -1,7 +1,7 @@
 // Logs: search across every machine with filters, and a live tail of what matches. The filters
 // live in the address, so a search is a link.
 import { useMemo, useState } from 'react';
-import type { AgentView, ProjectOverview } from '../../../src/core/api/answers.ts';
+import type { AgentView, PrincipalAnswer, ProjectOverview } from '../../../src/core/api/answers.ts';
 import { useResource } from '../api/use-resource.ts';
 import { filtersFromSearch, filtersKey, type LogFilters } from '../logs/log-filters.ts';
 import { LogFilterBar } from '../logs/log-filter-bar.tsx';
@@ -14,7 +14,14 @@ export function LogsPage() {
   const { location, navigate } = useRouter();
   const filters = useMemo(() => filtersFromSearch(location.search), [location.search]);
   const [live, setLive] = useState(true);
-  const feed = useLogFeed(filters, live);
+  const me = useResource<PrincipalAnswer>('/api/v1/me');
+  // Log lines carry no project: who reads only some projects searches the log of one run or
+  // deployment (from its page), and is not sent to be refused (and audited) at every search.
+  const acrossProjects = !filters.run && !filters.deployment;
+  const onlySome = me.data !== undefined && !me.data.permissions.includes('project.read');
+  // Until /me answers (or fails), a search across projects waits: it might be refused.
+  const undecided = me.data === undefined && me.error === undefined;
+  const feed = useLogFeed(acrossProjects && (undecided || onlySome) ? null : filters, live);
   const agents = useResource<AgentView[]>('/api/v1/agents');
   const overview = useResource<ProjectOverview[]>('/api/v1/overview');
   const hosts = useMemo(() => [...(agents.data ?? []).map((a) => a.name), 'server'].sort(), [agents.data]);
@@ -43,6 +50,11 @@ export function LogsPage() {
             </button>
           ))}
         </div>
+      )}
+      {onlySome && acrossProjects && (
+        <p className="note tone-warn" role="note">
+          Your grants name projects: the log opens for a run or a deployment of yours. Open it from the run's page.
+        </p>
       )}
       <div className="card log-pane tall">
         <LogView
