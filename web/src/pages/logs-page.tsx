@@ -1,7 +1,7 @@
 // Logs: search across every machine with filters, and a live tail of what matches. The filters
 // live in the address, so a search is a link.
 import { useMemo, useState } from 'react';
-import type { AgentView, PrincipalAnswer, ProjectOverview } from '../../../src/core/api/answers.ts';
+import type { AgentView, WhoAmIAnswer, ProjectOverview } from '../../../src/core/api/answers.ts';
 import { useResource } from '../api/use-resource.ts';
 import { filtersFromSearch, filtersKey, type LogFilters } from '../logs/log-filters.ts';
 import { LogFilterBar } from '../logs/log-filter-bar.tsx';
@@ -14,7 +14,7 @@ export function LogsPage() {
   const { location, navigate } = useRouter();
   const filters = useMemo(() => filtersFromSearch(location.search), [location.search]);
   const [live, setLive] = useState(true);
-  const me = useResource<PrincipalAnswer>('/api/v1/me');
+  const me = useResource<WhoAmIAnswer>('/api/v1/me');
   // Log lines carry no project: who reads only some projects searches the log of one run or
   // deployment (from its page), and is not sent to be refused (and audited) at every search.
   const acrossProjects = !filters.run && !filters.deployment;
