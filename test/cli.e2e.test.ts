@@ -252,7 +252,7 @@ describe('slipway server and its tokens', () => {
     expect(token).not.toBe('');
     const ada = { SLIPWAY_URL: url, SLIPWAY_TOKEN: token };
     const refused = await slipway(['project', 'list'], { env: ada });
-    expect(refused).toMatchObject({ code: 1, stderr: 'slipway: ada may not read projects, runs, deployments, events and logs\n' });
+    expect(refused).toMatchObject({ code: 1, stderr: 'slipway: ada may not read projects, runs, deployments, events and logs (in any project)\n' });
 
     expect(await slipway(['grant', 'ada', 'viewer'], { env: admin })).toMatchObject({ code: 0, stdout: 'ada: viewer everywhere\n' });
     expect((await slipway(['project', 'list'], { env: ada })).code).toBe(0);
