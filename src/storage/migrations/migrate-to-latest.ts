@@ -15,6 +15,7 @@ import { agentTrustMigration } from './008-agent-trust.ts';
 import { secretsMigration } from './009-secrets.ts';
 import { peopleMigration } from './010-people.ts';
 import { auditMigration } from './011-audit.ts';
+import { deploymentLbCommandsMigration } from './014-deployment-lb-commands.ts';
 
 /** Every migration by name; names sort in the order they must run. */
 function migrations(dialect: SqlDialectName): Record<string, Migration> {
@@ -30,6 +31,7 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
     '009-secrets': secretsMigration(),
     '010-people': peopleMigration(),
     '011-audit': auditMigration(),
+    '014-deployment-lb-commands': deploymentLbCommandsMigration(),
   };
 }
 
