@@ -171,7 +171,7 @@ function planRollback(hosts: HostView[], deployment: Deployment, cause: Rollback
   // Activations still in flight finish (or time out) first: a host is restored once, from a known step.
   if (hosts.some((h) => h.step === 'activating' || h.step === 'staging')) return [];
   const actions: DeploymentAction[] = lb
-    ? hosts.flatMap((h) => planLbRollback(lb, h))
+    ? planLbRollback(lb, hosts)
     : hosts.filter((h) => h.step === 'healthy' || h.step === 'failed').map((h) => restore(h));
   const busy: HostStep[] = ['restoring', 'restore_draining', 'restore_readying'];
   if (actions.length > 0 || hosts.some((h) => busy.includes(h.step))) return actions;

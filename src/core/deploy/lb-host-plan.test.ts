@@ -323,12 +323,19 @@ describe('planDeployment behind a load balancer', () => {
 
   it('rolls every touched host back through the LB when the third host fails its health check', () => {
     const w = world(['web-1', 'web-2', 'web-3']);
-    run(w, (x) => hostsAnswer(x, 'web-3'));
+    let mostOut = 0;
+    run(w, (x) => {
+      hostsAnswer(x, 'web-3');
+      for (const lb of Object.values(x.haproxy)) mostOut = Math.max(mostOut, Object.values(lb).filter((s) => s.admin !== 'ready').length);
+    });
+    // One host at a time (batch 1) is out of the pool, in the rollout and in the rollback alike.
+    expect(mostOut).toBe(1);
     expect(w.deployment).toMatchObject({ status: 'rolled_back', cause: { host: 'web-3', step: 'health' } });
     expect(w.hosts.map((h) => h.step)).toEqual(['restored_ready', 'restored_ready', 'restored_ready']);
     expect(servers(w)).toEqual({ 'lb-1': allReady, 'lb-2': allReady });
     const restores = w.sent.filter((s) => s.command.kind === 'activate' && s.command.version === previous).map((s) => s.host);
-    expect(restores).toEqual(['web-1', 'web-2', 'web-3']);
+    // The failed host first: it is out of the pool already.
+    expect(restores).toEqual(['web-3', 'web-1', 'web-2']);
     // Every restore happened drained: the sets after the failure go drain, then ready, per host.
     const afterFailure = w.sets.slice(w.sets.indexOf('lb-2 web-3 drain') + 1);
     for (const name of ['web-1', 'web-2', 'web-3']) {

@@ -2,7 +2,7 @@
 // backend, drain → activate → health → ready in a rollout, and drain → restore → ready in a
 // rollback. Pure: lb-step-decision.ts reads the LB agents' answers; this turns them into actions.
 import { isAgentLost } from '../agents/agent-liveness.ts';
-import type { LbPurpose } from '../model.ts';
+import type { HostStep, LbPurpose } from '../model.ts';
 import type { LbState } from '../protocol/messages.ts';
 import {
   failedAt, notConnected, restore, type DeploymentAction, type DeploymentLimits, type HostPatch, type HostView,
@@ -61,20 +61,41 @@ export function planLbActivation(lb: LbPlanContext, host: HostView, version: str
 }
 
 /**
- * A host in a rollback: one that ran the new version is drained, restored and readied; one that
- * was only drained is readied. A rollback goes on when the LB fails to drain (the previous
- * version matters more), but a host that cannot be readied again ends it `failed`: a person is
- * needed, since HAProxy may keep it out of the pool.
+ * A rollback behind a load balancer. A host that ran the new version is drained, restored and
+ * readied, as many at a time as a batch holds (the failed ones first: they are out of the pool
+ * already), so that the others keep serving; a host that was only drained is readied at once. A
+ * rollback goes on when the LB fails to drain (the previous version matters more), but a host that
+ * cannot be readied again ends it `failed`: a person is needed, since HAProxy may keep it out.
  */
-export function planLbRollback(lb: LbPlanContext, host: HostView): DeploymentAction[] {
-  // A round in flight is answered (or given up) first: a late drain must not undo a newer ready.
+export function planLbRollback(lb: LbPlanContext, hosts: HostView[]): DeploymentAction[] {
+  const actions = hosts.flatMap((h) => planLbRollbackHost(lb, h));
+  const inRestore = hosts.filter((h) => RESTORING.includes(h.step)).length;
+  const waiting = hosts
+    .filter((h) => TO_RESTORE.includes(h.step))
+    .sort((a, b) => Number(b.step === 'failed') - Number(a.step === 'failed') || a.batch - b.batch);
+  for (const host of waiting.slice(0, Math.max(0, batchWidth(hosts) - inRestore))) {
+    // A round in flight is answered (or given up) first: a late ready must not undo a newer drain.
+    if (roundPending(lb.view, host.agentId, lb.now, lb.limits)) continue;
+    actions.push(round(lb, host, 'set', 'drain', enter('restore_draining', lb.now)));
+  }
+  return actions;
+}
+
+/** Steps of a host that ran the new version and waits for its turn to be restored. */
+const TO_RESTORE: HostStep[] = ['healthy', 'failed', 'readying', 'ready'];
+/** Steps of a host in its restore: it is, or may be, out of the pool. */
+const RESTORING: HostStep[] = ['restore_draining', 'restoring', 'restored', 'restore_readying'];
+
+/** The most hosts one batch of the deployment holds. */
+function batchWidth(hosts: HostView[]): number {
+  const counts = new Map<number, number>();
+  for (const h of hosts) counts.set(h.batch, (counts.get(h.batch) ?? 0) + 1);
+  return Math.max(1, ...counts.values());
+}
+
+function planLbRollbackHost(lb: LbPlanContext, host: HostView): DeploymentAction[] {
   const settled = !roundPending(lb.view, host.agentId, lb.now, lb.limits);
   switch (host.step) {
-    case 'healthy':
-    case 'failed':
-    case 'readying':
-    case 'ready':
-      return settled ? [round(lb, host, 'set', 'drain', enter('restore_draining', lb.now))] : [];
     case 'draining':
     case 'restored':
       return settled ? [round(lb, host, 'set', 'ready', enter('restore_readying', lb.now))] : [];
