@@ -4,6 +4,8 @@
 // while (a) a new version rolls out one host at a time and (b) a version failing its health check
 // on the third host rolls out and is rolled back everywhere. Every request must get a 2xx.
 // It needs root and `ip netns`: elsewhere it is skipped with the reason, but never in CI.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentView, RunDetail } from '../src/core/api/answers.ts';
 import { projectPath } from '../src/cli/api-client.ts';
@@ -158,5 +160,32 @@ describe.skipIf(unavailable !== null && !mustRun)('rollouts and rollbacks throug
       const answer = await (await fetch(`http://${hostOf(name).address}:8080/`, { signal: AbortSignal.timeout(2000) })).text();
       expect(answer.trim()).toBe(`hello from ${name}, running version ${previous}`);
     }
+  });
+
+  it('(c) carries on after the server is killed while a host is out of the pool, from the lb commands it recorded', async () => {
+    const load = startLoad();
+    await waitFor('the first answers', () => load.snapshot().ok > 50);
+    // The sample's server.js again (run #3's fails on host-3), as a new version.
+    const healthy = readFileSync(join(import.meta.dirname, '../examples/hello/server.js'), 'utf8');
+    fleet!.commit('A fourth version', () => fleet!.editFile('server.js', () => `${healthy}// version four\n`));
+    const out = await waitFor('host-2 out of the pool in run #4', async () => {
+      const r = await fleet!.api.get<RunDetail>(projectPath('hello', '/runs/4')).catch(() => undefined);
+      const step = r?.deployments[0]?.hosts.find((h) => h.hostName === 'host-2')?.step;
+      return step === 'draining' || step === 'readying' ? step : undefined;
+    }, { timeoutMs: 120_000, intervalMs: 20 });
+    await fleet!.server.kill('SIGKILL');
+    await fleet!.startServer();
+    const run = await runEnded(4);
+    const counts = await load.stop();
+    report(`rollout of run #4, the server killed while host-2 was ${out}`, counts);
+
+    // The whole deployment on failure, to see where it went.
+    const deployment = run.deployments[0]!;
+    expect({ run: run.status, error: run.error, deployment: deployment.status, cause: deployment.cause, deploymentError: deployment.error })
+      .toEqual({ run: 'succeeded', error: null, deployment: 'succeeded', cause: null, deploymentError: null });
+    expect(run.deployments[0]!.hosts.map((h) => [h.hostName, h.step])).toEqual(names.map((n) => [n, 'ready']));
+    expect(counts.examples).toEqual({ non2xx: [], connectionErrors: [] });
+    expect(counts.ok).toBe(counts.sent);
+    expect(await adminStates()).toEqual(allReadyInHaproxy);
   });
 });
