@@ -241,6 +241,20 @@ describe('planDeployment behind a load balancer', () => {
     expect(w.deployment.status).toBe('succeeded');
   });
 
+  it('keeps a restarting host out of the pool: a reload during its activation is drained again at the next read', () => {
+    const w = world(['web-1']);
+    run(w, (x) => { if (x.hosts[0]!.step === 'staging') hostsAnswer(x); }, (x) => x.hosts[0]!.step === 'activating');
+    // The activation takes a while; meanwhile a reload puts the server back in the pool.
+    w.haproxy['lb-1']!['web-1']!.admin = 'ready';
+    run(w, () => undefined, (x) => x.notes.length > 0);
+    expect(w.notes).toEqual(['web-1 is not drain as Slipway set it while it restarts (lb-1 has it ready; a HAProxy reload or a person): setting drain again']);
+    lbAnswer(w);
+    expect(servers(w)).toEqual({ 'lb-1': { 'web-1': 'drain' }, 'lb-2': { 'web-1': 'drain' } });
+    expect(w.hosts[0]!.step).toBe('activating');
+    run(w, (x) => hostsAnswer(x));
+    expect(w.deployment.status).toBe('succeeded');
+  });
+
   it('refuses before anything changes when a host has no server in the backend', () => {
     const w = world(['web-1', 'web-2']);
     delete w.haproxy['lb-2']!['web-2'];

@@ -7,7 +7,7 @@ import type { LbState } from '../protocol/messages.ts';
 import {
   failedAt, notConnected, restore, type DeploymentAction, type DeploymentLimits, type HostPatch, type HostView,
 } from './deployment-planner.ts';
-import { decideLbStep, decidePreflight, roundPending, type LbDecision, type LbView } from './lb-step-decision.ts';
+import { decideLbGuard, decideLbStep, decidePreflight, roundPending, type LbDecision, type LbView } from './lb-step-decision.ts';
 
 export interface LbPlanContext {
   view: LbView;
@@ -48,6 +48,8 @@ export function planLbActivation(lb: LbPlanContext, host: HostView, version: str
         // Nothing switched yet: the host is not restored, only put back in the pool.
         failed: (reason, cancel) => [{ type: 'update-host', agentId: host.agentId, patch: { ...lbFailure(reason), step: 'stage_failed' }, cancel }],
       });
+    case 'activating':
+      return guard(lb, host);
     case 'healthy':
       return [round(lb, host, 'set', 'ready', enter('readying', lb.now))];
     case 'readying':
@@ -102,6 +104,8 @@ function planLbRollbackHost(lb: LbPlanContext, host: HostView): DeploymentAction
     case 'stage_failed':
       // Only a host whose drain failed may be out of the pool; one that failed to stage never was.
       return settled && host.failedStep === 'lb' ? [round(lb, host, 'set', 'ready', enter('restore_readying', lb.now))] : [];
+    case 'restoring':
+      return guard(lb, host);
     case 'restore_draining':
       return follow(lb, host, 'drain', {
         done: (note, cancel) => [{ ...restore(host, note), cancel }],
@@ -139,6 +143,12 @@ function follow(lb: LbPlanContext, host: HostView, intended: 'drain' | 'ready', 
     case 'failed':
       return outcomes.failed(decision.reason, decision.cancel);
   }
+}
+
+/** Keeps a restarting host drained: reads it, and drains it again when a HAProxy reload put it back. */
+function guard(lb: LbPlanContext, host: HostView): DeploymentAction[] {
+  const decision = decideLbGuard(lb.view, { agentId: host.agentId, hostName: host.hostName, since: host.commandSentAt ?? host.updatedAt }, 'drain', lb.now, lb.limits);
+  return decision.kind === 'send' ? [round(lb, host, decision.purpose, decision.intended, undefined, decision.note, decision.cancel)] : [];
 }
 
 /** The host enters an LB step now: `commandSentAt` keeps when (no host command is in flight). */

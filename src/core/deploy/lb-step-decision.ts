@@ -163,6 +163,34 @@ export function decideLbStep(lb: LbView, host: LbHost, intended: 'drain' | 'read
   return { kind: 'send', purpose: 'read', intended, cancel: [] };
 }
 
+/**
+ * While the host restarts (activating, restoring) it must stay out of the pool: its server is read
+ * every `lbPollMs`, and set to `intended` again, with a note, when HAProxy has it otherwise (a
+ * reload put it back). A failing read does not fail the activation (the ready step that follows
+ * would fail on a broken LB); it is noted and read again.
+ */
+export function decideLbGuard(lb: LbView, host: LbHost, intended: LbState, now: number, limits: LbLimits): LbDecision {
+  const round = latestRound(lb, host.agentId);
+  const last = round[0];
+  if (!last) return { kind: 'wait' };
+  const server = serverOf(lb.config, host.hostName);
+  const settled = settle(lb, round, now, limits, server);
+  if (settled.kind === 'pending') return { kind: 'wait' };
+  if (settled.kind === 'failed') {
+    if (now - last.sentAt < limits.lbRetryDelayMs) return { kind: 'wait' };
+    return { kind: 'send', purpose: 'read', intended, note: `${settled.reason}; reading again while ${server} restarts`, cancel: settled.cancel };
+  }
+  const unintended = settled.answers.flatMap(({ command, result }) => {
+    const verdict = result.lb ? checkLbServers(result.lb, { [server]: intended })[0] : undefined;
+    return verdict?.verdict === 'unintended' ? [`${lbAgentName(lb, command.lbAgentId)} has it ${verdict.actual}`] : [];
+  });
+  if (unintended.length > 0) {
+    return { kind: 'send', purpose: 'set', intended, note: `${server} is not ${intended} as Slipway set it while it restarts (${unintended.join(', ')}; a HAProxy reload or a person): setting ${intended} again`, cancel: [] };
+  }
+  if (now - last.sentAt < limits.lbPollMs) return { kind: 'wait' };
+  return { kind: 'send', purpose: 'read', intended, cancel: [] };
+}
+
 export type PreflightDecision =
   | { kind: 'wait' }
   | { kind: 'send'; note?: string }
