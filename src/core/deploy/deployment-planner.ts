@@ -7,9 +7,10 @@
 //               drained before and readied after (lb-host-plan.ts)
 // rolling_back  any host failed: every host already touched goes back to what it ran before
 import { isAgentLost, type AgentPresence } from '../agents/agent-liveness.ts';
-import { failureOfResult, resolveInFlight, type Failure } from '../agents/command-in-flight.ts';
+import { failureOfResult, resolveInFlight } from '../agents/command-in-flight.ts';
 import type { Deployment, DeploymentHost, DeploymentStatus, HostStep, LbPurpose, RollbackCause } from '../model.ts';
 import type { CommandResult, LbState } from '../protocol/messages.ts';
+import { failedAt, notConnected, restore } from './host-changes.ts';
 import { planLbActivation, planLbRollback, planPreflight, type LbPlanContext } from './lb-host-plan.ts';
 import type { LbLimits, LbView } from './lb-step-decision.ts';
 
@@ -127,11 +128,6 @@ function stepAfterResult(step: HostStep, result: CommandResult): HostPatch {
   return { ...done, step: step === 'activating' ? 'healthy' : 'restored' };
 }
 
-export function failedAt(step: HostStep, failure: Failure, logTail: string[]): HostPatch {
-  const failed: HostStep = step === 'staging' ? 'stage_failed' : step === 'activating' ? 'failed' : 'restore_failed';
-  return { step: failed, error: failure.reason, failedStep: failure.step, logTail };
-}
-
 function firstFailure(hosts: HostView[]): RollbackCause | undefined {
   const host = hosts.find((h) => h.step === 'stage_failed' || h.step === 'failed');
   if (!host) return undefined;
@@ -139,8 +135,6 @@ function firstFailure(hosts: HostView[]): RollbackCause | undefined {
   const step = host.failedStep ?? (host.step === 'stage_failed' ? 'stage' : 'activate');
   return { host: host.hostName, step, error: host.error ?? 'failed', logTail: host.logTail };
 }
-
-export const notConnected: Failure = { step: 'agent_lost', reason: 'agent lost: the host is not connected' };
 
 function planStaging(hosts: HostView[], now: number, limits: DeploymentLimits): DeploymentAction[] {
   const actions: DeploymentAction[] = [];
@@ -184,17 +178,6 @@ function planRollback(hosts: HostView[], deployment: Deployment, cause: Rollback
   if (unrestored.length === 0) return [{ type: 'finish', status, ...quarantine }];
   const names = unrestored.map((h) => `${h.hostName} (${h.error ?? 'failed'})`).join(', ');
   return [{ type: 'finish', status, error: `could not restore the previous version on ${names}`, ...quarantine }];
-}
-
-/** Puts the version the host ran before back (or stops the app where there was none). */
-export function restore(host: HostView, note?: string): DeploymentAction {
-  return {
-    type: 'send',
-    agentId: host.agentId,
-    command: host.previousVersion ? { kind: 'activate', version: host.previousVersion } : { kind: 'deactivate' },
-    step: 'restoring',
-    ...(note ? { note } : {}),
-  };
 }
 
 /** The step a host fails at when what it was to be sent cannot even be written (its version is gone). */

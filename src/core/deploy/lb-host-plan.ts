@@ -4,9 +4,8 @@
 import { isAgentLost } from '../agents/agent-liveness.ts';
 import type { HostStep, LbPurpose } from '../model.ts';
 import type { LbState } from '../protocol/messages.ts';
-import {
-  failedAt, notConnected, restore, type DeploymentAction, type DeploymentLimits, type HostPatch, type HostView,
-} from './deployment-planner.ts';
+import type { DeploymentAction, DeploymentLimits, HostPatch, HostView } from './deployment-planner.ts';
+import { failedAt, notConnected, restore } from './host-changes.ts';
 import { decideLbGuard, decideLbStep, decidePreflight, roundPending, type LbDecision, type LbView } from './lb-step-decision.ts';
 
 export interface LbPlanContext {
