@@ -213,6 +213,7 @@ export interface DeploymentHost {
   logTail: string[];
   /** The agent command in flight for this host, if any. */
   commandId: string | null;
+  /** When that command was sent; in a load-balancer step (draining, readying…), when the step began. */
   commandSentAt: number | null;
   updatedAt: number;
 }
