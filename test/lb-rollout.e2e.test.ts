@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AgentView, RunDetail } from '../src/core/api/answers.ts';
+import type { AgentView, DeploymentDetail, RunDetail } from '../src/core/api/answers.ts';
+import type { Deployment } from '../src/core/model.ts';
 import { projectPath } from '../src/cli/api-client.ts';
 import { HaproxyProcess, haproxyUnavailableReason } from './support/haproxy-process.ts';
 import { LoadGenerator, type LoadCounts } from './support/load-generator.ts';
@@ -76,12 +77,15 @@ describe.skipIf(unavailable !== null && !mustRun)('rollouts and rollbacks throug
     await fleet.api.post('/api/v1/projects', { name: 'hello', repo: fleet.repo, branch: 'main', poll: '1s' });
   }, 120_000);
 
-  afterAll(async () => {
+  /** Removes everything, in the order that leaves nothing running inside a namespace. Idempotent. */
+  async function tearDown(): Promise<void> {
     await load?.stop();
     await haproxy?.stop();
     await fleet?.close();
     hosts?.close();
-  });
+  }
+
+  afterAll(tearDown);
 
   const runEnded = (n: number) => waitFor(`run #${n} to end`, async () => {
     const r = await fleet!.api.get<RunDetail>(projectPath('hello', `/runs/${n}`));
@@ -187,5 +191,28 @@ describe.skipIf(unavailable !== null && !mustRun)('rollouts and rollbacks throug
     expect(counts.examples).toEqual({ non2xx: [], connectionErrors: [] });
     expect(counts.ok).toBe(counts.sent);
     expect(await adminStates()).toEqual(allReadyInHaproxy);
+  });
+
+  it('(d) refuses a deployment before anything changes when a host of the environment has no server in the backend', async () => {
+    const before = (await fleet!.api.get<RunDetail>(projectPath('hello', '/runs/4'))).version;
+    // A fourth host joins production; HAProxy's backend does not know it.
+    await fleet!.startAgent({ name: 'host-4', labels: 'env=production', appPort: true });
+    await waitFor('six agents online', async () => (await fleet!.api.get<AgentView[]>('/api/v1/agents')).filter((a) => a.online).length === 6);
+    const deployment = await fleet!.api.post<Deployment>(projectPath('hello', '/deployments'), { version: before, env: 'production', force: true });
+    const ended = await waitFor('the deployment to end', async () => {
+      const d = await fleet!.api.get<DeploymentDetail>(`/api/v1/deployments/${deployment.id}`);
+      return d.finishedAt ? d : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 100 });
+
+    expect(ended.status).toBe('failed');
+    expect(ended.error).toBe('refused before anything changed: backend app on LB agent lb-1 has no server for host-4 (host-4)');
+    expect(ended.hosts.map((h) => h.step)).toEqual(['pending', 'pending', 'pending', 'pending']);
+    expect(await adminStates()).toEqual(allReadyInHaproxy);
+  });
+
+  it('leaves no namespace, veth, bridge or HAProxy behind', async () => {
+    await tearDown();
+    expect(hosts!.leftovers()).toEqual([]);
+    expect(haproxy!.running).toBe(false);
   });
 });
