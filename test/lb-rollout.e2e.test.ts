@@ -132,6 +132,8 @@ describe.skipIf(unavailable !== null && !mustRun)('rollouts and rollbacks throug
     const counts = await load.stop();
     const byVersion = report('rollout of run #2', counts);
 
+    const { createdAt, finishedAt } = run.deployments[0]!;
+    console.log(`lb-rollout.e2e: the deployment of run #2 (3 hosts, batch 1, drained and readied) took ${finishedAt! - createdAt} ms`);
     expect(run.status).toBe('succeeded');
     expect(run.deployments[0]!.hosts.map((h) => [h.hostName, h.step])).toEqual(names.map((n) => [n, 'ready']));
     expect(counts.examples).toEqual({ non2xx: [], connectionErrors: [] });
