@@ -97,8 +97,7 @@ describe('slipway validate', () => {
     expect(ran).toEqual({
       code: 0,
       stdout: 'lb.yml: ok (app hello, environments: testing, production)\n'
-        + '  production: load balancer HAProxy, backend shop on /run/haproxy/admin.sock through the agents with role=lb, server "{host}", drain 30s'
-        + ' (not used yet: deployments to production are refused until Slipway drains through load balancers)\n',
+        + '  production: load balancer HAProxy, backend shop on /run/haproxy/admin.sock through the agents with role=lb, server "{host}", drain 30s\n',
       stderr: '',
     });
     const lines = sample.trimEnd().split('\n').length;

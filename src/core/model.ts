@@ -149,7 +149,8 @@ export type DeploymentStatus = 'staging' | 'activating' | 'rolling_back' | 'succ
 
 /** Where a host failed: the agent's own step, or the server giving up on it. */
 /** `job`: a job's own command failed (a step exited non-zero, no artifact). */
-export type FailureStep = 'stage' | 'activate' | 'health' | 'job' | 'timeout' | 'agent_lost';
+/** `lb`: an LB agent failed to drain, ready or read the host's server (the error names it and the command). */
+export type FailureStep = 'stage' | 'activate' | 'health' | 'job' | 'timeout' | 'agent_lost' | 'lb';
 
 export interface RollbackCause {
   host: string;
@@ -175,16 +176,27 @@ export interface Deployment {
   finishedAt: number | null;
 }
 
+/**
+ * Behind a load balancer a host also goes staged → draining → activating → healthy → readying →
+ * ready, and a rollback takes a host that ran the new version through restore_draining → restoring
+ * → restored → restore_readying → restored_ready.
+ */
 export type HostStep =
   | 'pending'
   | 'staging'
   | 'staged'
   | 'stage_failed' // never activated: nothing to restore
+  | 'draining' // LB: no new sessions; waiting for the open ones to end (or the drain timeout)
   | 'activating'
   | 'healthy'
+  | 'readying' // LB: back in the pool, waiting until every LB sees it serving
+  | 'ready' // LB: serving the new version through every LB
   | 'failed' // activation or health check failed: restored in the rollback
+  | 'restore_draining'
   | 'restoring'
   | 'restored'
+  | 'restore_readying'
+  | 'restored_ready'
   | 'restore_failed';
 
 export interface DeploymentHost {
@@ -201,8 +213,30 @@ export interface DeploymentHost {
   logTail: string[];
   /** The agent command in flight for this host, if any. */
   commandId: string | null;
+  /** When that command was sent; in a load-balancer step (draining, readying…), when the step began. */
   commandSentAt: number | null;
   updatedAt: number;
+}
+
+/** What an `lb` command of a deployment is for. */
+export type LbPurpose = 'check' | 'set' | 'read';
+
+/**
+ * An `lb` command a deployment sent to one of its LB agents, kept so that a restarted server knows
+ * what it asked and reads the answers (`commandId` in the agent commands). Commands sent together
+ * (one per LB agent) share a `round`; rounds grow by one per deployment.
+ */
+export interface DeploymentLbCommand {
+  deploymentId: string;
+  commandId: string;
+  lbAgentId: string;
+  /** The host whose server it sets or reads; null for the pre-flight read of the whole backend. */
+  hostAgentId: string | null;
+  purpose: LbPurpose;
+  /** The state Slipway means the host's server to have (set, or expected by a read); null for a check. */
+  intended: 'ready' | 'drain' | 'maint' | null;
+  round: number;
+  sentAt: number;
 }
 
 /** A host as admission plans it into a deployment: its agent, name and batch. */

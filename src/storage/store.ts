@@ -1,7 +1,7 @@
 // The Store port: everything Slipway remembers. The engine writes what it decides here first and
 // acts second, so that a restarted server resumes from this state. Adapters: SqliteStore, PostgresStore.
 import type {
-  Agent, Artifact, Deployment, DeploymentHost, Environment, Job, JobOwner, Labels, LogLine, Project, Run,
+  Agent, Artifact, Deployment, DeploymentHost, DeploymentLbCommand, Environment, Job, JobOwner, Labels, LogLine, Project, Run,
   RunTrigger, SlipwayConfig, SlipwayEvent, Stage, StageApproval, StageKind, User, UserToken,
 } from '../core/model.ts';
 import type { Grant } from '../core/access/roles.ts';
@@ -272,6 +272,10 @@ export interface DeploymentStore {
   update(id: string, patch: Partial<Pick<Deployment, 'status' | 'cause' | 'error' | 'finishedAt'>>): Promise<void>;
   hosts(deploymentId: string): Promise<DeploymentHost[]>;
   updateHost(deploymentId: string, agentId: string, patch: Partial<Omit<DeploymentHost, 'deploymentId' | 'agentId' | 'hostName' | 'batch'>>): Promise<void>;
+  /** Records `lb` commands the deployment sent (the commands themselves are in CommandStore). */
+  addLbCommands(commands: DeploymentLbCommand[]): Promise<void>;
+  /** The deployment's `lb` commands, by round then LB agent. */
+  lbCommands(deploymentId: string): Promise<DeploymentLbCommand[]>;
 }
 
 export interface EnvironmentStore {

@@ -17,6 +17,8 @@ export interface AgentSpec {
   address?: string;
   /** A command that runs the agent on its host, e.g. `ip netns exec NAME` (see netns-hosts.ts). */
   prefix?: string[];
+  /** More options for `slipway agent`, e.g. `--haproxy-socket PATH` for an LB agent. */
+  args?: string[];
 }
 
 export interface FleetAgent {
@@ -71,6 +73,7 @@ export class TestFleet {
     const args = ['agent', '--server', this.url, '--name', spec.name, '--labels', spec.labels, '--root', root];
     if (port) args.push('--port', String(port));
     if (spec.address) args.push('--address', spec.address);
+    if (spec.args) args.push(...spec.args);
     // As the README says: in the environment, not on the command line where `ps` shows it.
     const agent = { spec, process: startSlipway(join(this.dir, 'logs'), spec.name, args, { SLIPWAY_JOIN_TOKEN: this.tokens.join }, spec.prefix), port, root };
     this.agents.set(spec.name, agent);

@@ -31,11 +31,10 @@ export function validateCommand(): Command {
     });
 }
 
-/** One line per environment with a load balancer: what Slipway read, and that it does not deploy through it yet. */
+/** One line per environment with a load balancer: what Slipway read. */
 function loadBalancerLines(config: SlipwayConfig): string[] {
   return Object.entries(config.environments).flatMap(([env, { loadBalancer: lb }]) => (lb ? [
-    `  ${env}: load balancer HAProxy, backend ${lb.backend} on ${lb.socket} through the agents with ${formatLabels(lb.on)}, server "${lb.server}", drain ${formatLimit(lb.drainMs)}`
-    + ` (not used yet: deployments to ${env} are refused until Slipway drains through load balancers)`,
+    `  ${env}: load balancer HAProxy, backend ${lb.backend} on ${lb.socket} through the agents with ${formatLabels(lb.on)}, server "${lb.server}", drain ${formatLimit(lb.drainMs)}`,
   ] : []));
 }
 

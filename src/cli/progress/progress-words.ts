@@ -45,11 +45,17 @@ const hostIcons: Record<HostStep, { icon: string; tone: Style }> = {
   staging: { icon: '●', tone: 'yellow' },
   staged: { icon: '●', tone: 'blue' },
   stage_failed: { icon: '✗', tone: 'red' },
+  draining: { icon: '◐', tone: 'yellow' },
   activating: { icon: '●', tone: 'yellow' },
   healthy: { icon: '✓', tone: 'green' },
+  readying: { icon: '◑', tone: 'yellow' },
+  ready: { icon: '✓', tone: 'green' },
   failed: { icon: '✗', tone: 'red' },
+  restore_draining: { icon: '↺', tone: 'magenta' },
   restoring: { icon: '↺', tone: 'magenta' },
   restored: { icon: '↺', tone: 'magenta' },
+  restore_readying: { icon: '↺', tone: 'magenta' },
+  restored_ready: { icon: '↺', tone: 'magenta' },
   restore_failed: { icon: '✗', tone: 'red' },
 };
 

@@ -29,11 +29,19 @@ const views: Record<HostStep, HostStepView> = {
   staging: view('staging', 1 / 6, 'staging', false, false, 1),
   staged: view('staged', 1 / 3, 'staged', false, false, 2),
   stage_failed: view('stage_failed', 1 / 6, 'staging failed', true, true, 0),
+  // Behind a load balancer: drained before the switch, readied after the health check. `healthy`
+  // is then not quite the end, but its bar is full: readying only waits for HAProxy to agree.
+  draining: view('draining', 5 / 12, 'draining', false, false, 1),
   activating: view('activating', 1 / 2, 'activating', false, false, 1),
   healthy: view('healthy', 1, 'healthy', true, false, 4),
+  readying: view('readying', 1, 'readying', false, false, 1),
+  ready: view('ready', 1, 'ready', true, false, 4),
   failed: view('failed', 1 / 2, 'failed', true, true, 0),
+  restore_draining: view('restore_draining', 1 / 2, 'draining for restore', false, false, 1),
   restoring: view('restoring', 1 / 2, 'restoring', false, false, 1),
   restored: view('restored', 1, 'restored', true, false, 4),
+  restore_readying: view('restore_readying', 1, 'readying restored', false, false, 1),
+  restored_ready: view('restored_ready', 1, 'restored, ready', true, false, 4),
   restore_failed: view('restore_failed', 1 / 2, 'restore failed', true, true, 0),
 };
 

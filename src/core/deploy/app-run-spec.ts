@@ -25,7 +25,15 @@ export interface ServerWaits extends AgentLivenessLimits {
   prepareTimeoutMs: number;
   /** Added to an app's stop and health timeouts to bound one activation. */
   activateMarginMs: number;
+  /** How long an LB agent may take to answer one `lb` command. */
+  lbCommandTimeoutMs: number;
+  /** The least time between two reads of a server being drained or readied. */
+  lbPollMs: number;
 }
+
+/** How often an LB agent's passing failure (a HAProxy reload) is asked again, and how far apart. */
+const LB_RETRIES = 5;
+const LB_RETRY_DELAY_MS = 500;
 
 /** The planner's limits for one deployment, from the app's own stop and health timeouts. */
 export function deploymentLimits(waits: ServerWaits, config: SlipwayConfig): DeploymentLimits {
@@ -37,5 +45,11 @@ export function deploymentLimits(waits: ServerWaits, config: SlipwayConfig): Dep
     activateTimeoutMs,
     // A restore also waits for a lost agent to come back: a few grace periods more.
     restoreTimeoutMs: activateTimeoutMs + waits.agentGraceMs * 4,
+    lbCommandTimeoutMs: waits.lbCommandTimeoutMs,
+    lbPollMs: waits.lbPollMs,
+    lbRetries: LB_RETRIES,
+    lbRetryDelayMs: LB_RETRY_DELAY_MS,
+    // HAProxy's own checks must see the app up: as long as the app's health check may take, and a margin.
+    lbReadyTimeoutMs: config.run.health.timeoutMs + waits.activateMarginMs,
   };
 }

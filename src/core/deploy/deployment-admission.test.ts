@@ -57,19 +57,20 @@ describe('admitDeployment', () => {
     expect(refusalCode(request({ env: 'testing', passedEnvs: [] }))).toBe('admitted');
   });
 
-  it('refuses any deployment or rollback to an environment with a load balancer, even forced, until the planner drives it', () => {
+  it('admits a deployment behind a load balancer only with its LB agents connected and a server name for every host', () => {
     const loadBalancer = { kind: 'haproxy' as const, on: { role: 'lb' }, socket: '/run/haproxy/admin.sock', backend: 'shop', server: '{host}', drainMs: 30_000 };
-    const withLb = { ...config, environments: { ...config.environments, production: { ...config.environments.production, loadBalancer } } };
-    expect(admitDeployment(request({ config: withLb }))).toEqual({
+    const withLb = (lb = loadBalancer) => ({ ...config, environments: { ...config.environments, production: { ...config.environments.production, loadBalancer: lb } } });
+    const lbAgent = { id: 'a-lb', name: 'lb-1', labels: { role: 'lb' }, online: true };
+    expect(refusalCode(request({ config: withLb(), agents: [...agents, lbAgent] }))).toBe('admitted');
+    expect(admitDeployment(request({ config: withLb() }))).toEqual({
       admitted: false,
-      refusal: {
-        kind: 'input', code: 'SLIPWAY_LB_NOT_SUPPORTED',
-        message: 'environment production has a loadBalancer (haproxy backend shop), and deploying through a load balancer is not supported yet: Slipway would restart hosts without draining them first. Remove loadBalancer: from production in slipway.yml to deploy without it',
-      },
+      refusal: { kind: 'input', code: 'SLIPWAY_LB_NO_AGENTS', message: 'no agent matches loadBalancer on: role=lb of "production": start one next to HAProxy with --labels role=lb --haproxy-socket /run/haproxy/admin.sock' },
     });
-    expect(refusalCode(request({ config: withLb, forced: true }))).toBe('SLIPWAY_LB_NOT_SUPPORTED');
-    expect(refusalCode(request({ config: withLb, kind: 'rollback' }))).toBe('SLIPWAY_LB_NOT_SUPPORTED');
-    expect(refusalCode(request({ config: withLb, env: 'testing', passedEnvs: [] }))).toBe('admitted');
+    expect(admitDeployment(request({ config: withLb(), agents: [...agents, { ...lbAgent, online: false }], kind: 'rollback' }))).toEqual({
+      admitted: false,
+      refusal: { kind: 'conflict', code: 'SLIPWAY_LB_AGENT_OFFLINE', message: 'LB agent lb-1 of "production" is not connected: nothing was changed' },
+    });
+    expect(refusalCode(request({ config: withLb({ ...loadBalancer, server: `${'x'.repeat(95)}-{host}` }), agents: [...agents, lbAgent] }))).toBe('SLIPWAY_LB_BAD_SERVER_NAME');
   });
 
   it('refuses an unknown environment, one without hosts, and one with a deployment in progress', () => {

@@ -2,6 +2,7 @@
 // which batches, and which version a rollback goes back to. Pure: the engine and the API read what
 // these need, ask, and write the deployment down when it is admitted.
 import type { Agent, Artifact, DeploymentKind, NewDeploymentHostPlan, SlipwayConfig } from '../model.ts';
+import { lbServerName } from '../lb/lb-server-name.ts';
 import { assignBatches } from './batches.ts';
 import { formatLabels, selectHosts } from './select-hosts.ts';
 
@@ -24,8 +25,8 @@ export interface AdmissionRequest {
   artifact: Pick<Artifact, 'quarantinedAt' | 'quarantineReason'>;
   /** The environments whose stage of the version's run succeeded. */
   passedEnvs: string[];
-  /** The agents that may take part (enrolled and accepted). */
-  agents: Pick<Agent, 'id' | 'name' | 'labels'>[];
+  /** The agents that may take part (enrolled and accepted); `online` matters for LB agents. */
+  agents: (Pick<Agent, 'id' | 'name' | 'labels'> & Partial<Pick<Agent, 'online' | 'status'>>)[];
   /** The environment's deployment that has not ended, if any. */
   active: { id: string; version: string; status: string } | null;
 }
@@ -42,12 +43,6 @@ export function admitDeployment(req: AdmissionRequest): Admission {
     const known = Object.keys(config.environments).join(', ');
     return refuse('input', 'SLIPWAY_UNKNOWN_ENVIRONMENT', `version ${version} of ${req.projectName} has no environment "${env}" in its slipway.yml (has: ${known})`);
   }
-  if (envConfig.loadBalancer) {
-    // Until the deployment planner drains and readies servers, deploying would restart hosts that
-    // HAProxy still sends requests to: refused, so nobody believes they are protected when they are not.
-    const lb = envConfig.loadBalancer;
-    return refuse('input', 'SLIPWAY_LB_NOT_SUPPORTED', `environment ${env} has a loadBalancer (${lb.kind} backend ${lb.backend}), and deploying through a load balancer is not supported yet: Slipway would restart hosts without draining them first. Remove loadBalancer: from ${env} in slipway.yml to deploy without it`);
-  }
   if (req.artifact.quarantinedAt !== null && !req.forced) {
     return refuse('conflict', 'SLIPWAY_VERSION_QUARANTINED', `version ${version} is quarantined (${req.artifact.quarantineReason ?? 'rolled back'}); use --force to deploy it anyway`);
   }
@@ -61,6 +56,24 @@ export function admitDeployment(req: AdmissionRequest): Admission {
   if (hosts.length === 0) {
     const labels = formatLabels(envConfig.hosts);
     return refuse('input', 'SLIPWAY_NO_HOSTS', `no hosts match the labels of "${env}" (${labels}); start agents with --labels ${labels}`);
+  }
+  const lb = envConfig.loadBalancer;
+  if (lb) {
+    // What can be told without asking HAProxy; the deployment's first step reads the backend
+    // through every LB agent before anything changes (lb-step-decision.ts, decidePreflight).
+    const lbAgents = selectHosts(req.agents, lb.on);
+    const on = formatLabels(lb.on);
+    if (lbAgents.length === 0) {
+      return refuse('input', 'SLIPWAY_LB_NO_AGENTS', `no agent matches loadBalancer on: ${on} of "${env}": start one next to HAProxy with --labels ${on} --haproxy-socket ${lb.socket}`);
+    }
+    const offline = lbAgents.filter((a) => a.online === false);
+    if (offline.length > 0) {
+      return refuse('conflict', 'SLIPWAY_LB_AGENT_OFFLINE', `LB agent ${offline.map((a) => a.name).join(', ')} of "${env}" is not connected: nothing was changed`);
+    }
+    const unnamed = hosts.filter((h) => lbServerName(lb.server, h.name) === undefined);
+    if (unnamed.length > 0) {
+      return refuse('input', 'SLIPWAY_LB_BAD_SERVER_NAME', `loadBalancer server: "${lb.server}" of "${env}" makes no HAProxy server name for ${unnamed.map((h) => h.name).join(', ')} (at most 100 characters)`);
+    }
   }
   const batches = assignBatches(hosts.length, envConfig.batch);
   return { admitted: true, hosts: hosts.map((h, i) => ({ agentId: h.id, hostName: h.name, batch: batches[i]! })) };

@@ -12,6 +12,11 @@ const limits: DeploymentLimits = {
   prepareTimeoutMs: 300_000,
   activateTimeoutMs: 120_000,
   restoreTimeoutMs: 180_000,
+  lbCommandTimeoutMs: 10_000,
+  lbPollMs: 200,
+  lbRetries: 2,
+  lbRetryDelayMs: 500,
+  lbReadyTimeoutMs: 30_000,
 };
 const target = '7-abcdef0';
 

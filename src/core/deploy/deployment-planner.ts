@@ -1,15 +1,20 @@
 // The deployment planner: from what is recorded about a deployment and its hosts, the next actions.
 // Pure and idempotent: the engine applies each action in one transaction, records it, and asks again.
 //
-// staging       every host downloads and unpacks the release (no traffic change)
-// activating    batch by batch: switch `current`, restart, health check
+// staging       (behind a load balancer: the pre-flight read of the backend first) every host
+//               downloads and unpacks the release (no traffic change)
+// activating    batch by batch: switch `current`, restart, health check; behind a load balancer
+//               drained before and readied after (lb-host-plan.ts)
 // rolling_back  any host failed: every host already touched goes back to what it ran before
-import { isAgentLost, type AgentLivenessLimits, type AgentPresence } from '../agents/agent-liveness.ts';
-import { failureOfResult, resolveInFlight, type Failure } from '../agents/command-in-flight.ts';
-import type { Deployment, DeploymentHost, DeploymentStatus, HostStep, RollbackCause } from '../model.ts';
-import type { CommandResult } from '../protocol/messages.ts';
+import { isAgentLost, type AgentPresence } from '../agents/agent-liveness.ts';
+import { failureOfResult, resolveInFlight } from '../agents/command-in-flight.ts';
+import type { Deployment, DeploymentHost, DeploymentStatus, HostStep, LbPurpose, RollbackCause } from '../model.ts';
+import type { CommandResult, LbState } from '../protocol/messages.ts';
+import { failedAt, notConnected, restore } from './host-changes.ts';
+import { planLbActivation, planLbRollback, planPreflight, type LbPlanContext } from './lb-host-plan.ts';
+import type { LbLimits, LbView } from './lb-step-decision.ts';
 
-export interface DeploymentLimits extends AgentLivenessLimits {
+export interface DeploymentLimits extends LbLimits {
   prepareTimeoutMs: number;
   activateTimeoutMs: number;
   /** A restore waits this long, also for a lost agent to come back and take it. */
@@ -25,6 +30,8 @@ export interface HostView extends DeploymentHost {
 export interface DeploymentView {
   deployment: Deployment;
   hosts: HostView[];
+  /** The environment's load balancer, when it has one (slipway.yml `loadBalancer:`). */
+  lb?: LbView | null;
 }
 
 export type HostCommand =
@@ -38,11 +45,18 @@ export type DeploymentAction =
   /**
    * Records a host's new step. With `cancelCommandId`, the server gave up on that command: it is
    * cancelled in the same transaction, so a returning agent does not run it (and an answer that
-   * arrived meanwhile wins: then nothing is recorded and the planner looks again).
+   * arrived meanwhile wins: then nothing is recorded and the planner looks again). `cancel` are
+   * `lb` commands given up on the same way; `note` goes to the events and the central log.
    */
-  | { type: 'update-host'; agentId: string; patch: HostPatch; cancelCommandId?: string }
+  | { type: 'update-host'; agentId: string; patch: HostPatch; cancelCommandId?: string; cancel?: string[]; note?: string }
   /** Writes the command down for the agent and points the host at it, in one transaction. */
-  | { type: 'send'; agentId: string; command: HostCommand; step: HostStep }
+  | { type: 'send'; agentId: string; command: HostCommand; step: HostStep; cancel?: string[]; note?: string }
+  /**
+   * Writes one `lb` command per LB agent (a round) about `hostAgentId`'s server (null: the
+   * pre-flight read of the backend), records them, and applies `patch` to the host, in one
+   * transaction. `purpose` set changes the server to `intended`; read and check only read.
+   */
+  | { type: 'lb'; round: number; hostAgentId: string | null; purpose: LbPurpose; intended: LbState | null; patch?: HostPatch; cancel?: string[]; note?: string }
   | { type: 'set-status'; status: DeploymentStatus; cause?: RollbackCause }
   /**
    * Ends the deployment. A success makes its version the environment's known-good; a deployment
@@ -62,24 +76,30 @@ export function planDeployment(view: DeploymentView, now: number, limits: Deploy
   if (!['staging', 'activating', 'rolling_back'].includes(deployment.status)) return [];
   const actions: DeploymentAction[] = [];
   const hosts = view.hosts.map((host) => settleInFlight(host, now, limits, actions));
+  const lb = view.lb ? lbContext(view.lb, now, limits) : null;
 
   const failure = firstFailure(hosts);
   if (failure && deployment.status !== 'rolling_back') {
     actions.push({ type: 'set-status', status: 'rolling_back', cause: failure });
-    actions.push(...planRollback(hosts, deployment, failure));
+    actions.push(...planRollback(hosts, deployment, failure, lb));
     return actions;
   }
   switch (deployment.status) {
     case 'staging':
-      actions.push(...planStaging(hosts, now, limits));
+      actions.push(...(lb ? planPreflight(lb, hosts) : null) ?? planStaging(hosts, now, limits));
       break;
     case 'activating':
-      actions.push(...planActivation(hosts, deployment, now, limits));
+      actions.push(...planActivation(hosts, deployment, now, limits, lb));
       break;
     default:
-      actions.push(...planRollback(hosts, deployment, deployment.cause));
+      actions.push(...planRollback(hosts, deployment, deployment.cause, lb));
   }
   return actions;
+}
+
+function lbContext(view: LbView, now: number, limits: DeploymentLimits): LbPlanContext {
+  let round = Math.max(0, ...view.commands.map((c) => c.round));
+  return { view, now, limits, nextRound: () => ++round };
 }
 
 /** Applies an answered or given-up command to the host; returns the host as it now is. */
@@ -108,11 +128,6 @@ function stepAfterResult(step: HostStep, result: CommandResult): HostPatch {
   return { ...done, step: step === 'activating' ? 'healthy' : 'restored' };
 }
 
-function failedAt(step: HostStep, failure: Failure, logTail: string[]): HostPatch {
-  const failed: HostStep = step === 'staging' ? 'stage_failed' : step === 'activating' ? 'failed' : 'restore_failed';
-  return { step: failed, error: failure.reason, failedStep: failure.step, logTail };
-}
-
 function firstFailure(hosts: HostView[]): RollbackCause | undefined {
   const host = hosts.find((h) => h.step === 'stage_failed' || h.step === 'failed');
   if (!host) return undefined;
@@ -120,8 +135,6 @@ function firstFailure(hosts: HostView[]): RollbackCause | undefined {
   const step = host.failedStep ?? (host.step === 'stage_failed' ? 'stage' : 'activate');
   return { host: host.hostName, step, error: host.error ?? 'failed', logTail: host.logTail };
 }
-
-const notConnected: Failure = { step: 'agent_lost', reason: 'agent lost: the host is not connected' };
 
 function planStaging(hosts: HostView[], now: number, limits: DeploymentLimits): DeploymentAction[] {
   const actions: DeploymentAction[] = [];
@@ -134,11 +147,12 @@ function planStaging(hosts: HostView[], now: number, limits: DeploymentLimits): 
   return actions;
 }
 
-function planActivation(hosts: HostView[], deployment: Deployment, now: number, limits: DeploymentLimits): DeploymentAction[] {
+function planActivation(hosts: HostView[], deployment: Deployment, now: number, limits: DeploymentLimits, lb: LbPlanContext | null): DeploymentAction[] {
   const { version } = deployment;
-  const waiting = hosts.filter((h) => h.step !== 'healthy');
+  const waiting = hosts.filter((h) => h.step !== (lb ? 'ready' : 'healthy'));
   if (waiting.length === 0) return [{ type: 'finish', status: 'succeeded', knownGood: version }];
   const batch = Math.min(...waiting.map((h) => h.batch));
+  if (lb) return waiting.filter((h) => h.batch === batch).flatMap((h) => planLbActivation(lb, h, version));
   return waiting
     .filter((h) => h.batch === batch && h.step === 'staged')
     .map((h): DeploymentAction => isAgentLost(h.agent, now, limits)
@@ -147,18 +161,14 @@ function planActivation(hosts: HostView[], deployment: Deployment, now: number, 
       : { type: 'send', agentId: h.agentId, command: { kind: 'activate', version }, step: 'activating' });
 }
 
-function planRollback(hosts: HostView[], deployment: Deployment, cause: RollbackCause | null): DeploymentAction[] {
+function planRollback(hosts: HostView[], deployment: Deployment, cause: RollbackCause | null, lb: LbPlanContext | null): DeploymentAction[] {
   // Activations still in flight finish (or time out) first: a host is restored once, from a known step.
   if (hosts.some((h) => h.step === 'activating' || h.step === 'staging')) return [];
-  const actions: DeploymentAction[] = hosts
-    .filter((h) => h.step === 'healthy' || h.step === 'failed')
-    .map((h) => ({
-      type: 'send',
-      agentId: h.agentId,
-      command: h.previousVersion ? { kind: 'activate', version: h.previousVersion } : { kind: 'deactivate' },
-      step: 'restoring',
-    }));
-  if (actions.length > 0 || hosts.some((h) => h.step === 'restoring')) return actions;
+  const actions: DeploymentAction[] = lb
+    ? planLbRollback(lb, hosts)
+    : hosts.filter((h) => h.step === 'healthy' || h.step === 'failed').map((h) => restore(h));
+  const busy: HostStep[] = ['restoring', 'restore_draining', 'restore_readying'];
+  if (actions.length > 0 || hosts.some((h) => busy.includes(h.step))) return actions;
   const unrestored = hosts.filter((h) => h.step === 'restore_failed');
   const status = unrestored.length === 0 ? 'rolled_back' : 'failed';
   // A rollback by hand quarantines nothing here: the version it leaves was quarantined when it began.

@@ -20,13 +20,21 @@ beforeEach(async () => {
 afterEach(async () => api.close());
 
 describe('deploying to an environment with a load balancer', () => {
-  it('is refused with SLIPWAY_LB_NOT_SUPPORTED, even forced, and nothing is started', async () => {
-    for (const force of [false, true]) {
-      const refused = await api.call('POST', '/api/v1/projects/hello/deployments', { version, env: 'production', force });
-      expect(refused).toMatchObject({ status: 400, code: 'SLIPWAY_LB_NOT_SUPPORTED' });
-      expect(refused.body).toMatchObject({ error: { message: expect.stringContaining('environment production has a loadBalancer (haproxy backend shop)') as string } });
-    }
+  // Forced past `after: testing`, which this version did not pass.
+  it('is refused with SLIPWAY_LB_NO_AGENTS while no agent drives the load balancer, even forced, and nothing is started', async () => {
+    const refused = await api.call('POST', '/api/v1/projects/hello/deployments', { version, env: 'production', force: true });
+    expect(refused).toMatchObject({ status: 400, code: 'SLIPWAY_LB_NO_AGENTS' });
+    expect(refused.body).toMatchObject({ error: { message: expect.stringContaining('no agent matches loadBalancer on: role=lb of "production"') as string } });
     expect(await api.store.deployments.listActive()).toEqual([]);
+  });
+
+  it('is refused with SLIPWAY_LB_AGENT_OFFLINE while an LB agent is not connected, and started once it is', async () => {
+    const lb = await enrollAgent(api.store, 'lb-1', { role: 'lb' });
+    const refused = await api.call('POST', '/api/v1/projects/hello/deployments', { version, env: 'production', force: true });
+    expect(refused).toMatchObject({ status: 409, code: 'SLIPWAY_LB_AGENT_OFFLINE' });
+    expect(await api.store.deployments.listActive()).toEqual([]);
+    await api.store.agents.update(lb.id, { online: true, lastSeenAt: Date.now() });
+    expect((await api.call('POST', '/api/v1/projects/hello/deployments', { version, env: 'production', force: true })).status).toBe(201);
   });
 
   it('leaves an environment of the same version without one deployable', async () => {

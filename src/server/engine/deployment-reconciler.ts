@@ -5,9 +5,11 @@ import { SlipwayError, errorMessage } from '../../base/errors.ts';
 import { newId } from '../../base/ids.ts';
 import { appRunSpec, deploymentLimits } from '../../core/deploy/app-run-spec.ts';
 import { failedBeforeSending, planDeployment, type DeploymentAction, type HostCommand, type HostView } from '../../core/deploy/deployment-planner.ts';
+import type { LbView } from '../../core/deploy/lb-step-decision.ts';
 import type { Deployment, HostStep, Project } from '../../core/model.ts';
 import type { Command } from '../../core/protocol/messages.ts';
 import { cancelCommand } from './cancel-command.ts';
+import { readLbView, writeLbRound } from './deployment-lb.ts';
 import type { AgentsById, EngineContext } from './engine-context.ts';
 import { StaleAction, type Tx } from './event-log.ts';
 import { configOfVersion } from './version-config.ts';
@@ -23,9 +25,11 @@ export async function reconcileDeployment(ctx: EngineContext, deployment: Deploy
     const result = host.commandId ? ((await store.commands.get(host.commandId))?.result ?? null) : null;
     hosts.push({ ...host, agent: agents.get(host.agentId), result });
   }
-  const actions = planDeployment({ deployment, hosts }, ctx.clock.now(), deploymentLimits(ctx.limits, config));
+  const lbConfig = config.environments[deployment.env]?.loadBalancer ?? null;
+  const lb = lbConfig ? await readLbView(store, deployment, lbConfig, agents) : null;
+  const actions = planDeployment({ deployment, hosts, lb }, ctx.clock.now(), deploymentLimits(ctx.limits, config));
   for (const action of actions) {
-    const applied = await apply(ctx, project, deployment, hosts, agents, action).then(() => true, (err: unknown) => {
+    const applied = await apply(ctx, project, deployment, hosts, agents, lb, action).then(() => true, (err: unknown) => {
       if (!(err instanceof StaleAction)) throw err;
       ctx.log.info({ deployment: deployment.id, why: err.message }, 'deployment action planned on data that changed; planning again');
       return false;
@@ -36,19 +40,38 @@ export async function reconcileDeployment(ctx: EngineContext, deployment: Deploy
   return actions.length > 0;
 }
 
-async function apply(ctx: EngineContext, project: Project, deployment: Deployment, hosts: HostView[], agents: AgentsById, action: DeploymentAction): Promise<void> {
+async function apply(
+  ctx: EngineContext, project: Project, deployment: Deployment, hosts: HostView[], agents: AgentsById, lb: LbView | null, action: DeploymentAction,
+): Promise<void> {
   const now = ctx.clock.now();
   const refs = { projectId: project.id, runId: deployment.runId, deploymentId: deployment.id };
   const hostName = (agentId: string) => hosts.find((h) => h.agentId === agentId)?.hostName ?? agentId;
   const recordHostStep = (tx: Tx, agentId: string, step: HostStep, error?: string | null) =>
     tx.emit('deployment.host', `${hostName(agentId)} ${step}${error ? `: ${error}` : ''}`, { ...refs, data: { host: hostName(agentId), step } });
+  // What the load balancer showed or did that is not a step of its own: a drain timeout, a state
+  // set again after a HAProxy reload, a retry.
+  const recordNote = async (tx: Tx, agentId: string | null, note: string | undefined, cancel: string[] = []) => {
+    for (const id of cancel) await cancelCommand(tx, id, now);
+    if (note) await tx.emit('deployment.lb', agentId ? `${hostName(agentId)}: ${note}` : note, { ...refs, data: agentId ? { host: hostName(agentId) } : {} });
+  };
 
   switch (action.type) {
     case 'update-host':
       return ctx.events.transaction(async (tx) => {
         if (action.cancelCommandId) await cancelCommand(tx, action.cancelCommandId, now);
+        await recordNote(tx, action.agentId, action.note, action.cancel);
         await tx.store.deployments.updateHost(deployment.id, action.agentId, { ...action.patch, updatedAt: now });
         if (action.patch.step) await recordHostStep(tx, action.agentId, action.patch.step, action.patch.error);
+      });
+    case 'lb':
+      if (!lb) throw new Error('an lb action for a deployment without a load balancer');
+      return ctx.events.transaction(async (tx) => {
+        await recordNote(tx, action.hostAgentId, action.note, action.cancel);
+        await writeLbRound(ctx, tx, deployment, lb, hosts, action, now);
+        if (action.hostAgentId && action.patch) {
+          await tx.store.deployments.updateHost(deployment.id, action.hostAgentId, { ...action.patch, updatedAt: now });
+          if (action.patch.step) await recordHostStep(tx, action.hostAgentId, action.patch.step);
+        }
       });
     case 'send': {
       let command: Command;
@@ -64,6 +87,7 @@ async function apply(ctx: EngineContext, project: Project, deployment: Deploymen
         });
       }
       return ctx.events.transaction(async (tx) => {
+        await recordNote(tx, action.agentId, action.note, action.cancel);
         const id = newId();
         await tx.store.commands.create({ id, agentId: action.agentId, command }, now);
         await tx.store.deployments.updateHost(deployment.id, action.agentId, { step: action.step, commandId: id, commandSentAt: now, error: null, failedStep: null, updatedAt: now });

@@ -12,6 +12,9 @@ export const defaultEngineLimits: EngineLimits = {
   heartbeatTimeoutMs: 15_000,
   prepareTimeoutMs: 10 * 60_000,
   activateMarginMs: 30_000,
+  // The agent gives HAProxy 5 s; the rest is the way there and back.
+  lbCommandTimeoutMs: 15_000,
+  lbPollMs: 250,
   jobQueueTimeoutMs: 60 * 60_000,
   tickMs: 1000,
 };

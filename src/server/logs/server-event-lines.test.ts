@@ -74,6 +74,7 @@ describe('ServerEventLines', () => {
     expect(levelOf({ kind: 'deployment.host', data: { step: 'restore_failed' } })).toBe('error');
     expect(levelOf({ kind: 'deployment.rolled_back', data: {} })).toBe('warn');
     expect(levelOf({ kind: 'deployment.host', data: { step: 'healthy' } })).toBe('info');
+    expect(levelOf({ kind: 'deployment.lb', data: { host: 'web-1' } })).toBe('warn');
     expect(levelOf({ kind: 'gate.approved', data: {} })).toBe('info');
   });
 });

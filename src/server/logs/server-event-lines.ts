@@ -90,7 +90,8 @@ export class ServerEventLines {
 export function levelOf(event: Pick<SlipwayEvent, 'kind' | 'data'>): 'error' | 'warn' | 'info' {
   const { status, step } = event.data;
   if (event.kind.endsWith('.failed') || status === 'failed' || step === 'failed' || step === 'restore_failed') return 'error';
-  if (event.kind === 'deployment.rolling_back' || event.kind === 'deployment.rolled_back') return 'warn';
+  // deployment.lb: a load balancer did something Slipway did not ask for (a reload), a drain timed out, or a retry.
+  if (event.kind === 'deployment.rolling_back' || event.kind === 'deployment.rolled_back' || event.kind === 'deployment.lb') return 'warn';
   return 'info';
 }
 

@@ -120,5 +120,21 @@ export function describeDeploymentStoreContract(open: () => Promise<Store>): voi
         ...before2, step: 'failed', commandId: 'cmd-9', commandSentAt: 20, previousVersion: '1-aaaaaaa', error: 'boom', logTail: ['a', 'b'], updatedAt: 30,
       });
     });
+
+    it('keeps the lb commands of a deployment, by round, apart from other deployments', async () => {
+      const { web1, web2, deployment, hosts } = await setUp();
+      const lb = await enrollAgent(store(), 'lb-1', { role: 'lb' });
+      const d = await store().deployments.create(deployment(), hosts, 1);
+      const other = await store().deployments.create(deployment({ env: 'production' }), hosts, 1);
+      const check = { deploymentId: d.id, commandId: 'c-1', lbAgentId: lb.id, hostAgentId: null, purpose: 'check', intended: null, round: 1, sentAt: 10 } as const;
+      const drain = { deploymentId: d.id, commandId: 'c-2', lbAgentId: lb.id, hostAgentId: web1.id, purpose: 'set', intended: 'drain', round: 2, sentAt: 1_700_000_000_123 } as const;
+      const read = { ...drain, commandId: 'c-3', hostAgentId: web2.id, purpose: 'read', intended: 'ready', round: 3 } as const;
+      await store().deployments.addLbCommands([read, check]);
+      await store().deployments.addLbCommands([drain]);
+      await store().deployments.addLbCommands([]);
+      await store().deployments.addLbCommands([{ ...check, deploymentId: other.id, commandId: 'c-4' }]);
+      expect(await store().deployments.lbCommands(d.id)).toEqual([check, drain, read]);
+      expect(await store().deployments.lbCommands('nope')).toEqual([]);
+    });
   });
 }

@@ -4,14 +4,14 @@ import type { Kysely, Selectable } from 'kysely';
 import { ConflictError } from '../../base/errors.ts';
 import { newId } from '../../base/ids.ts';
 import type {
-  Deployment, DeploymentHost, DeploymentKind, DeploymentStatus, FailureStep, HostStep, RollbackCause,
+  Deployment, DeploymentHost, DeploymentKind, DeploymentLbCommand, DeploymentStatus, FailureStep, HostStep, LbPurpose, RollbackCause,
 } from '../../core/model.ts';
 import type { BatchSize } from '../../core/pipeline/slipway-config.ts';
 import type { DeploymentStore, NewDeployment } from '../store.ts';
 import { inTransaction } from './in-transaction.ts';
 import { fromJson, fromJsonOrNull, patchColumns, toJson } from './store-context.ts';
 import type { StoreContext } from './store-context.ts';
-import type { Database, DeploymentHostsTable, DeploymentsTable, SqlDialectName } from './tables.ts';
+import type { Database, DeploymentHostsTable, DeploymentLbCommandsTable, DeploymentsTable, SqlDialectName } from './tables.ts';
 
 /** The statuses of a deployment that has not ended; the migration's partial unique index lists the same. */
 const ACTIVE: DeploymentStatus[] = ['staging', 'activating', 'rolling_back'];
@@ -120,6 +120,39 @@ export function createKyselyDeploymentStore({ db, dialect, isUniqueViolation }: 
       await db.updateTable('deployment_hosts').set(set)
         .where('deployment_id', '=', deploymentId).where('agent_id', '=', agentId).execute();
     },
+
+    async addLbCommands(commands) {
+      if (commands.length === 0) return;
+      await db.insertInto('deployment_lb_commands').values(commands.map((c) => ({
+        command_id: c.commandId,
+        deployment_id: c.deploymentId,
+        lb_agent_id: c.lbAgentId,
+        host_agent_id: c.hostAgentId,
+        purpose: c.purpose,
+        intended: c.intended,
+        round: c.round,
+        sent_at: c.sentAt,
+      }))).execute();
+    },
+
+    async lbCommands(deploymentId) {
+      const rows = await db.selectFrom('deployment_lb_commands').selectAll()
+        .where('deployment_id', '=', deploymentId).orderBy('round').orderBy('lb_agent_id').execute();
+      return rows.map(toLbCommand);
+    },
+  };
+}
+
+function toLbCommand(row: Selectable<DeploymentLbCommandsTable>): DeploymentLbCommand {
+  return {
+    deploymentId: row.deployment_id,
+    commandId: row.command_id,
+    lbAgentId: row.lb_agent_id,
+    hostAgentId: row.host_agent_id,
+    purpose: row.purpose as LbPurpose,
+    intended: row.intended as DeploymentLbCommand['intended'],
+    round: row.round,
+    sentAt: row.sent_at,
   };
 }
 

@@ -130,6 +130,17 @@ export interface DeploymentHostsTable {
   updated_at: number;
 }
 
+export interface DeploymentLbCommandsTable {
+  command_id: string;
+  deployment_id: string;
+  lb_agent_id: string;
+  host_agent_id: string | null;
+  purpose: string;
+  intended: string | null;
+  round: number;
+  sent_at: number;
+}
+
 export interface EnvironmentsTable {
   project_id: string;
   name: string;
@@ -273,6 +284,7 @@ export interface Database {
   agents: AgentsTable;
   deployments: DeploymentsTable;
   deployment_hosts: DeploymentHostsTable;
+  deployment_lb_commands: DeploymentLbCommandsTable;
   environments: EnvironmentsTable;
   agent_commands: AgentCommandsTable;
   agent_command_scopes: AgentCommandScopesTable;

@@ -17,6 +17,7 @@ import { peopleMigration } from './010-people.ts';
 import { auditMigration } from './011-audit.ts';
 import { agentScopesMigration } from './012-agent-scopes.ts';
 import { signInSessionsMigration } from './013-sign-in-sessions.ts';
+import { deploymentLbCommandsMigration } from './014-deployment-lb-commands.ts';
 
 /** Every migration by name; names sort in the order they must run. */
 function migrations(dialect: SqlDialectName): Record<string, Migration> {
@@ -34,6 +35,7 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
     '011-audit': auditMigration(),
     '012-agent-scopes': agentScopesMigration(),
     '013-sign-in-sessions': signInSessionsMigration(),
+    '014-deployment-lb-commands': deploymentLbCommandsMigration(),
   };
 }
 

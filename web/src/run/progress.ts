@@ -48,6 +48,8 @@ export function stageProgress(stage: Stage, deployment: DeploymentDetail | undef
 
 /** "2 of 3 hosts done" for a deployment under way. */
 export function hostCountLabel(deployment: DeploymentDetail): string {
-  const done = deployment.hosts.filter((h) => h.step === 'healthy' || h.step === 'restored').length;
+  // Behind a load balancer a host is through once it is back in the pool.
+  const through: HostStep[] = deployment.hosts.some((h) => h.step === 'ready' || h.step === 'restored_ready') ? ['ready', 'restored_ready'] : ['healthy', 'restored'];
+  const done = deployment.hosts.filter((h) => through.includes(h.step)).length;
   return `${done} of ${deployment.hosts.length} host${deployment.hosts.length === 1 ? '' : 's'} done`;
 }

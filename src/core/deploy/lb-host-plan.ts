@@ -1,0 +1,167 @@
+// The deployment planner's steps behind a load balancer, per host: the pre-flight read of the
+// backend, drain → activate → health → ready in a rollout, and drain → restore → ready in a
+// rollback. Pure: lb-step-decision.ts reads the LB agents' answers; this turns them into actions.
+import { isAgentLost } from '../agents/agent-liveness.ts';
+import type { HostStep, LbPurpose } from '../model.ts';
+import type { LbState } from '../protocol/messages.ts';
+import type { DeploymentAction, DeploymentLimits, HostPatch, HostView } from './deployment-planner.ts';
+import { failedAt, notConnected, restore } from './host-changes.ts';
+import { decideLbGuard, decideLbStep, decidePreflight, roundPending, type LbDecision, type LbView } from './lb-step-decision.ts';
+
+export interface LbPlanContext {
+  view: LbView;
+  now: number;
+  limits: DeploymentLimits;
+  /** Hands out the round numbers of this pass's `lb` actions, one each. */
+  nextRound: () => number;
+}
+
+/**
+ * While the deployment stages: null once the pre-flight read passed (staging goes on), else what
+ * to do about it. A refusal ends the deployment before any host was touched.
+ */
+export function planPreflight(lb: LbPlanContext, hosts: HostView[]): DeploymentAction[] | null {
+  const decision = decidePreflight(lb.view, hosts, lb.now, lb.limits);
+  switch (decision.kind) {
+    case 'passed':
+      return null;
+    case 'wait':
+      return [];
+    case 'send':
+      return [{ type: 'lb', round: lb.nextRound(), hostAgentId: null, purpose: 'check', intended: null, ...(decision.note ? { note: decision.note } : {}) }];
+    case 'refused':
+      return [{ type: 'finish', status: 'failed', error: `refused before anything changed: ${decision.reason}` }];
+  }
+}
+
+/** A host of the batch being rolled out: drained, activated, readied. */
+export function planLbActivation(lb: LbPlanContext, host: HostView, version: string): DeploymentAction[] {
+  switch (host.step) {
+    case 'staged':
+      // Not activated, so nothing to restore there; the next pass rolls the others back.
+      if (isAgentLost(host.agent, lb.now, lb.limits)) return [{ type: 'update-host', agentId: host.agentId, patch: failedAt('staging', notConnected, []) }];
+      return [round(lb, host, 'set', 'drain', enter('draining', lb.now))];
+    case 'draining':
+      return follow(lb, host, 'drain', {
+        done: (note, cancel) => [{ type: 'send', agentId: host.agentId, command: { kind: 'activate', version }, step: 'activating', cancel, ...(note ? { note } : {}) }],
+        // Nothing switched yet: the host is not restored, only put back in the pool.
+        failed: (reason, cancel) => [{ type: 'update-host', agentId: host.agentId, patch: { ...lbFailure(reason), step: 'stage_failed' }, cancel }],
+      });
+    case 'activating':
+      return guard(lb, host);
+    case 'healthy':
+      return [round(lb, host, 'set', 'ready', enter('readying', lb.now))];
+    case 'readying':
+      return follow(lb, host, 'ready', {
+        done: (note, cancel) => [{ type: 'update-host', agentId: host.agentId, patch: { step: 'ready', commandSentAt: null }, cancel, ...(note ? { note } : {}) }],
+        failed: (reason, cancel) => [{ type: 'update-host', agentId: host.agentId, patch: { ...lbFailure(reason), step: 'failed' }, cancel }],
+      });
+    default:
+      return [];
+  }
+}
+
+/**
+ * A rollback behind a load balancer. A host that ran the new version is drained, restored and
+ * readied, as many at a time as a batch holds (the failed ones first: they are out of the pool
+ * already), so that the others keep serving; a host that was only drained is readied at once. A
+ * rollback goes on when the LB fails to drain (the previous version matters more), but a host that
+ * cannot be readied again ends it `failed`: a person is needed, since HAProxy may keep it out.
+ */
+export function planLbRollback(lb: LbPlanContext, hosts: HostView[]): DeploymentAction[] {
+  const actions = hosts.flatMap((h) => planLbRollbackHost(lb, h));
+  const inRestore = hosts.filter((h) => RESTORING.includes(h.step)).length;
+  const waiting = hosts
+    .filter((h) => TO_RESTORE.includes(h.step))
+    .sort((a, b) => Number(b.step === 'failed') - Number(a.step === 'failed') || a.batch - b.batch);
+  for (const host of waiting.slice(0, Math.max(0, batchWidth(hosts) - inRestore))) {
+    // A round in flight is answered (or given up) first: a late ready must not undo a newer drain.
+    if (roundPending(lb.view, host.agentId, lb.now, lb.limits)) continue;
+    actions.push(round(lb, host, 'set', 'drain', enter('restore_draining', lb.now)));
+  }
+  return actions;
+}
+
+/** Steps of a host that ran the new version and waits for its turn to be restored. */
+const TO_RESTORE: HostStep[] = ['healthy', 'failed', 'readying', 'ready'];
+/** Steps of a host in its restore: it is, or may be, out of the pool. */
+const RESTORING: HostStep[] = ['restore_draining', 'restoring', 'restored', 'restore_readying'];
+
+/** The most hosts one batch of the deployment holds. */
+function batchWidth(hosts: HostView[]): number {
+  const counts = new Map<number, number>();
+  for (const h of hosts) counts.set(h.batch, (counts.get(h.batch) ?? 0) + 1);
+  return Math.max(1, ...counts.values());
+}
+
+function planLbRollbackHost(lb: LbPlanContext, host: HostView): DeploymentAction[] {
+  const settled = !roundPending(lb.view, host.agentId, lb.now, lb.limits);
+  switch (host.step) {
+    case 'draining':
+    case 'restored':
+      return settled ? [round(lb, host, 'set', 'ready', enter('restore_readying', lb.now))] : [];
+    case 'stage_failed':
+      // Only a host whose drain failed may be out of the pool; one that failed to stage never was.
+      return settled && host.failedStep === 'lb' ? [round(lb, host, 'set', 'ready', enter('restore_readying', lb.now))] : [];
+    case 'restoring':
+      return guard(lb, host);
+    case 'restore_draining':
+      return follow(lb, host, 'drain', {
+        done: (note, cancel) => [{ ...restore(host, note), cancel }],
+        failed: (reason, cancel) => [{ ...restore(host, `${reason}: restoring without draining`), cancel }],
+      });
+    case 'restore_readying':
+      return follow(lb, host, 'ready', {
+        done: (note, cancel) => [{ type: 'update-host', agentId: host.agentId, patch: { step: 'restored_ready', commandSentAt: null }, cancel, ...(note ? { note } : {}) }],
+        failed: (reason, cancel) => [{
+          type: 'update-host', agentId: host.agentId, cancel,
+          patch: { ...lbFailure(`on its previous version, but not back in the pool: ${reason}`), step: 'restore_failed' },
+        }],
+      });
+    default:
+      return [];
+  }
+}
+
+interface Outcomes {
+  done: (note: string | undefined, cancel: string[]) => DeploymentAction[];
+  failed: (reason: string, cancel: string[]) => DeploymentAction[];
+}
+
+/** The next move in a host's drain or ready step. */
+function follow(lb: LbPlanContext, host: HostView, intended: 'drain' | 'ready', outcomes: Outcomes): DeploymentAction[] {
+  const since = host.commandSentAt ?? host.updatedAt;
+  const decision: LbDecision = decideLbStep(lb.view, { agentId: host.agentId, hostName: host.hostName, since }, intended, lb.now, lb.limits);
+  switch (decision.kind) {
+    case 'wait':
+      return [];
+    case 'send':
+      return [round(lb, host, decision.purpose, decision.intended, undefined, decision.note, decision.cancel)];
+    case 'done':
+      return outcomes.done(decision.note, decision.cancel);
+    case 'failed':
+      return outcomes.failed(decision.reason, decision.cancel);
+  }
+}
+
+/** Keeps a restarting host drained: reads it, and drains it again when a HAProxy reload put it back. */
+function guard(lb: LbPlanContext, host: HostView): DeploymentAction[] {
+  const decision = decideLbGuard(lb.view, { agentId: host.agentId, hostName: host.hostName, since: host.commandSentAt ?? host.updatedAt }, 'drain', lb.now, lb.limits);
+  return decision.kind === 'send' ? [round(lb, host, decision.purpose, decision.intended, undefined, decision.note, decision.cancel)] : [];
+}
+
+/** The host enters an LB step now: `commandSentAt` keeps when (no host command is in flight). */
+function enter(step: HostPatch['step'], now: number): HostPatch {
+  return { step, commandId: null, commandSentAt: now };
+}
+
+function lbFailure(reason: string): HostPatch {
+  return { error: reason, failedStep: 'lb', logTail: [], commandId: null, commandSentAt: null };
+}
+
+function round(lb: LbPlanContext, host: HostView, purpose: LbPurpose, intended: LbState, patch?: HostPatch, note?: string, cancel?: string[]): DeploymentAction {
+  return {
+    type: 'lb', round: lb.nextRound(), hostAgentId: host.agentId, purpose, intended,
+    ...(patch ? { patch } : {}), ...(note ? { note } : {}), ...(cancel && cancel.length > 0 ? { cancel } : {}),
+  };
+}
