@@ -52,6 +52,12 @@ export function agentRoutes(app: FastifyInstance, deps: ApiDeps): void {
           tokenHash, address: body.address, port: body.port, status: decision.status, ...(decision.takeLabels ? { labels: body.labels } : {}),
         }, now);
       if (!enrolled) throw new StaleAction(`agent ${body.name} is gone`);
+      if (existing?.status === 'removed') {
+        // A new host under the old id: it gets none of the old host's unanswered commands (their
+        // secrets, upload tokens) and downloads nothing they named.
+        await tx.store.commands.forgetAgent(enrolled.id, { ok: false, error: `agent ${enrolled.name} was removed before it answered` }, now);
+        tx.afterCommit(() => deps.gateway.forget(enrolled.id));
+      }
       const again = decision.kind === 'again' ? ' again' : '';
       const pending = enrolled.status === 'pending' ? ', pending until an admin accepts it' : '';
       await tx.emit('agent.enrolled', `agent ${enrolled.name} enrolled${again} with ${formatLabels(enrolled.labels) || 'no labels'}${pending}`, {
