@@ -93,6 +93,10 @@ describe('roles', () => {
     // What the grant is for still works: its environment (past the permission check, no such version).
     expect(await deploy('testing', tess)).toMatchObject({ status: 404, code: 'SLIPWAY_VERSION_NOT_FOUND' });
     expect((await api.call('POST', '/api/v1/projects/hello/secrets', { name: 'DB_PASSWORD', value: 'testing-password-1', env: 'testing' }, tess)).status).toBe(201);
+    // Removing: the environment is the query's, whatever a body says.
+    expect((await api.call('POST', '/api/v1/projects/hello/secrets', { name: 'DB_PASSWORD', value: 'production-password-1', env: 'production' })).status).toBe(201);
+    expect(await api.call('DELETE', '/api/v1/projects/hello/secrets/DB_PASSWORD?env=production', { env: 'testing' }, tess)).toMatchObject({ status: 403, code: 'SLIPWAY_FORBIDDEN' });
+    expect((await api.call('DELETE', '/api/v1/projects/hello/secrets/DB_PASSWORD?env=testing', undefined, tess)).status).toBe(200);
   });
 
   it('lets an admin grant do what the bootstrap admin does, including --force and managing users', async () => {
