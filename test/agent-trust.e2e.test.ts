@@ -87,6 +87,31 @@ describe('agent trust', () => {
     expect(lines.find((l) => l.text.startsWith('x'))!.text).toBe(`${'x'.repeat(65_536)} … [cut at 65536 bytes]`);
   }, 60_000);
 
+  it('cuts a line\'s stream, level, app and env to 200 characters: a 15 MiB line does not come back in another field', async () => {
+    const logger = await ProtocolAgent.enroll(fleet.url, fleet.tokens.join, 'logger-2', { env: 'testing' });
+    agents.push(logger);
+    expect((await call('POST', '/api/v1/agents/logger-2/accept', fleet.tokens.admin)).status).toBe(200);
+    const huge = 'y'.repeat(1024 * 1024);
+    await logger.send([{ seq: 1, at: Date.now(), stream: `s${huge}`, level: `l${huge}`, app: `a${huge}`, env: `e${huge}`, text: 'fields' }]);
+    const [line] = (await fleet.api.get<LogSearchAnswer>('/api/v1/logs?host=logger-2&limit=10')).lines;
+    expect(line).toMatchObject({ text: 'fields', stream: `s${'y'.repeat(199)}`, level: `l${'y'.repeat(199)}`, app: `a${'y'.repeat(199)}`, env: `e${'y'.repeat(199)}` });
+  }, 60_000);
+
+  it('refuses an enrollment whose address or labels are larger than any host\'s, naming what is wrong', async () => {
+    const huge = 'h'.repeat(100_000);
+    for (const body of [
+      { name: 'big-1', labels: {}, address: huge, port: null },
+      { name: 'big-2', labels: { env: huge }, address: '127.0.0.1', port: null },
+      { name: 'big-3', labels: Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`l${i}`, 'x'])), address: '127.0.0.1', port: null },
+      { name: 'big-4', labels: { 'bad label\n': 'x' }, address: '127.0.0.1', port: null },
+    ]) {
+      const refused = await call('POST', '/api/v1/agents/enroll', fleet.tokens.join, body);
+      expect(refused.status, body.name).toBe(400);
+      expect(refused.json.error?.code).toBe('SLIPWAY_INVALID_REQUEST');
+    }
+    expect((await fleet.api.get<Agent[]>('/api/v1/agents')).map((a) => a.name)).not.toContain('big-1');
+  }, 60_000);
+
   it('refuses a revoked agent\'s token at once and closes its open connection', async () => {
     const db = await ProtocolAgent.enroll(fleet.url, fleet.tokens.join, 'db-1', { env: 'production' });
     agents.push(db);

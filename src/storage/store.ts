@@ -314,6 +314,13 @@ export interface CommandStore {
    * too): what the agent is part of. In no particular order.
    */
   heldScopes(agentId: string, scopes: readonly AgentScope[]): Promise<AgentScope[]>;
+  /**
+   * Makes the agent part of nothing and owe nothing: its commands without a result get `result`,
+   * and what its commands named is forgotten. For a removed agent whose name enrolls anew under
+   * its id: the newcomer must not be sent the old host's commands (their secrets, upload tokens)
+   * nor download what they named. Returns how many commands got `result`.
+   */
+  forgetAgent(agentId: string, result: CommandResult, at: number): Promise<number>;
 }
 
 /** A build job's one-time upload token, as stored: its hash, and what was uploaded with it. */

@@ -7,8 +7,8 @@ import { waitFor } from './wait-for.ts';
 export class ProtocolAgent {
   private socket: WebSocket | undefined;
   private acked = -1;
-  /** Every command the server sent, in order (answered only when the test says so), with a build job's upload token. */
-  readonly commands: { id: string; command: { kind: string } & Record<string, unknown>; uploadToken?: string }[] = [];
+  /** Every command the server sent, in order (answered only when the test says so), with a build job's upload token and the secrets it carried. */
+  readonly commands: { id: string; command: { kind: string } & Record<string, unknown>; uploadToken?: string; secrets?: Record<string, string> }[] = [];
   private heartbeat: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -45,10 +45,14 @@ export class ProtocolAgent {
     const socket = new WebSocket(`${this.url.replace(/^http/, 'ws')}/api/v1/agent`, { headers: { authorization: `Bearer ${this.token}` } });
     await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
     socket.on('message', (data: Buffer) => {
-      const message = JSON.parse(data.toString()) as { type: string; seq?: number; id?: string; command?: { kind: string } & Record<string, unknown>; uploadToken?: string };
+      const message = JSON.parse(data.toString()) as {
+        type: string; seq?: number; id?: string; command?: { kind: string } & Record<string, unknown>; uploadToken?: string; secrets?: Record<string, string>;
+      };
       if (message.type === 'log_ack' && message.seq !== undefined) this.acked = Math.max(this.acked, message.seq);
       if (message.type === 'command' && message.id && message.command) {
-        this.commands.push({ id: message.id, command: message.command, ...(message.uploadToken ? { uploadToken: message.uploadToken } : {}) });
+        this.commands.push({
+          id: message.id, command: message.command, ...(message.uploadToken ? { uploadToken: message.uploadToken } : {}), ...(message.secrets ? { secrets: message.secrets } : {}),
+        });
       }
     });
     socket.on('close', (code: number) => {

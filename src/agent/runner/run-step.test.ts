@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -56,6 +56,22 @@ describe('runStep', () => {
     expect(await isRunning(Number(lines[0]))).toBe(false);
   });
 
+  // A hostile step that leaves a process in a session of its own would outlive its group and, as
+  // the job user every later job shares, read their secrets and change their artifacts.
+  it.runIf(process.getuid?.() === 0)('stops what a step started in a session of its own, when it runs as the job user', async () => {
+    const nobody = { uid: 65534, gid: 65534 };
+    await chmod(dir, 0o777);
+    // It waits until the process is in its own session (it says so in a file), as an attacker would.
+    const result = await step("setsid sh -c 'touch escaped; exec sleep 300' > /dev/null 2>&1 & until [ -e escaped ]; do :; done; echo \"uid=$(id -u)\"", { user: nobody });
+
+    expect(result.ok).toBe(true);
+    expect(lines[0]).toBe('uid=65534');
+    // The pid the step printed is one of its own pid namespace: find the sleep by what it runs, as nobody.
+    const left = await sleepersOf(nobody.uid);
+    for (const pid of left) process.kill(pid, 'SIGKILL');
+    expect(left).toEqual([]);
+  });
+
   it('reports a step killed by a signal it did not expect', async () => {
     const result = await step('kill -KILL $$');
 
@@ -75,3 +91,14 @@ describe('runStep', () => {
     expect(result).toMatchObject({ ok: false, reason: 'cancelled', error: "step 'test' was cancelled" });
   });
 });
+
+/** The pids of processes of `uid` still running that run `sleep 300` (or a shell about to). */
+async function sleepersOf(uid: number): Promise<number[]> {
+  const found: number[] = [];
+  for (const pid of (await readdir('/proc')).filter((name) => /^\d+$/.test(name))) {
+    const [cmdline, status] = await Promise.all([readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => ''), readFile(`/proc/${pid}/status`, 'utf8').catch(() => '')]);
+    const owner = /^Uid:\s+(\d+)/m.exec(status)?.[1];
+    if (cmdline.replaceAll('\u0000', ' ').includes('sleep 300') && owner === String(uid) && (await isRunning(Number(pid)))) found.push(Number(pid));
+  }
+  return found;
+}

@@ -33,15 +33,14 @@ export type StepResult =
 /**
  * Runs the step to its end and reports it; never rejects. Success is exit code 0. On the time limit
  * or the abort signal the whole process group gets SIGTERM, then SIGKILL after `killGraceMs`.
- * Processes the step left running in its group when its shell exits are stopped the same way, so
- * nothing a step starts outlives it.
+ * Processes the step left running in its group when its shell exits are stopped the same way; as
+ * the job user, so is everything it started at all (see stepCommand), so nothing it starts outlives it.
  */
 export async function runStep(o: StepOptions): Promise<StepResult> {
   const started = performance.now();
   const elapsed = (): number => performance.now() - started;
-  const child = spawn('sh', ['-c', o.run], {
-    cwd: o.cwd, env: o.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...(o.user ? { uid: o.user.uid, gid: o.user.gid } : {}),
-  });
+  const [command, args] = stepCommand(o.run, o.user);
+  const child = spawn(command, args, { cwd: o.cwd, env: o.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const outputs = [child.stdout, child.stderr].map((stream) => follow(stream, o.onLine));
 
   let stopped: 'timeout' | 'cancelled' | undefined;
@@ -101,4 +100,18 @@ function follow(stream: Readable, onLine: (text: string) => void): () => Promise
     clearTimeout(timer);
     splitter.end();
   };
+}
+
+/**
+ * The command line of a step. As the job user (a root agent), the step runs in a PID namespace of
+ * its own, as that user: a process group is no fence (`setsid` leaves it), and a process left
+ * behind would share the job user with every later job, of every project, and could read their
+ * secrets and change their artifacts. When the namespace's first process (the step's shell) ends,
+ * or `unshare` is stopped (`--kill-child`), the kernel kills everything in it. `setpriv` drops to
+ * the job user after the namespace is made, which takes root. Without a job user, the step runs
+ * as the agent's own user, who could read the agent's files anyway (see docs/security.md).
+ */
+function stepCommand(run: string, user: StepOptions['user']): [string, string[]] {
+  if (!user) return ['sh', ['-c', run]];
+  return ['unshare', ['--pid', '--fork', '--kill-child', 'setpriv', `--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', 'sh', '-c', run]];
 }

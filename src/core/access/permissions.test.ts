@@ -56,6 +56,18 @@ describe('can, for a user', () => {
     expect(can(bob, 'deployment.force', { project: 'hello', env: 'testing' })).toBe(false);
   });
 
+  it('keeps an admin grant limited to one environment to that environment and reading', () => {
+    const tess = user({ role: 'admin', project: null, env: 'testing' });
+    for (const p of ['user.manage', 'agent.manage', 'project.create', 'audit.read', 'artifact.download', 'source.download'] as const) {
+      expect(can(tess, p, { project: 'hello', env: 'testing' })).toBe(false);
+    }
+    expect(can(tess, 'secret.manage', { project: 'hello', env: 'testing' })).toBe(true);
+    expect(can(tess, 'secret.manage', { project: 'hello', env: 'production' })).toBe(false);
+    expect(can(tess, 'secret.manage', { project: 'hello' })).toBe(false);
+    expect(can(tess, 'deployment.force', { project: 'hello', env: 'testing' })).toBe(true);
+    expect(can(tess, 'project.read', { project: 'hello' })).toBe(true);
+  });
+
   it('covers every project and environment with a grant that names none', () => {
     const ops = user({ role: 'deployer', project: null, env: null });
     expect(can(ops, 'deployment.deploy', { project: 'any', env: 'production' })).toBe(true);

@@ -76,19 +76,29 @@ export function can(principal: Principal, permission: Permission, scope: AccessS
 }
 
 /** What is done in one environment: a grant limited to environments covers these only there. */
-const ENVIRONMENT_PERMISSIONS: ReadonlySet<Permission> = new Set(['stage.approve', 'deployment.deploy', 'deployment.rollback', 'deployment.force']);
+const ENVIRONMENT_PERMISSIONS: ReadonlySet<Permission> = new Set(['stage.approve', 'deployment.deploy', 'deployment.rollback', 'deployment.force', 'secret.manage']);
+
+/**
+ * What a grant limited to environments also covers anywhere in its project(s): reading and
+ * starting runs, which change no environment. Nothing else: managing users, agents, projects or
+ * reading the audit reach past any one environment (an admin of testing who may grant could grant
+ * themselves production), so only a grant without an environment covers them.
+ */
+const PROJECT_WIDE_PERMISSIONS: ReadonlySet<Permission> = new Set(['project.read', 'agent.read', 'run.start']);
 
 /**
  * Whether a grant covers `permission` in `scope`: its role has the permission (managing one's own
  * tokens is about nobody's project, so any grant of it covers it); a grant limited to
  * a project covers only requests about that project (not lists across projects); a grant limited
- * to an environment covers what is done in an environment (deploy, roll back, approve, force) only
- * there, and what is not (reading, starting runs) anywhere in its project(s).
+ * to an environment covers what is done in an environment (deploy, roll back, approve, force, that
+ * environment's secrets) only there, reading and starting runs anywhere in its project(s), and
+ * nothing else.
  */
 export function covers(grant: Grant, permission: Permission, scope: AccessScope): boolean {
   if (!ROLE_PERMISSIONS[grant.role].includes(permission)) return false;
   if (permission === 'token.own') return true;
   if (grant.project !== null && grant.project !== scope.project) return false;
   if (grant.env === null) return true;
-  return ENVIRONMENT_PERMISSIONS.has(permission) ? grant.env === scope.env : true;
+  if (ENVIRONMENT_PERMISSIONS.has(permission)) return grant.env === scope.env;
+  return PROJECT_WIDE_PERMISSIONS.has(permission);
 }

@@ -15,8 +15,17 @@ export type RunDetail = Run & { stages: Stage[]; jobs: Job[]; deployments: Deplo
 /** `GET /projects/:name/runs` (each run), and a project's last run in the overview: no config. */
 export type RunSummary = Omit<Run, 'config'> & { stages: Stage[] };
 
-/** `POST /projects`, `GET /projects`, `GET /projects/:name`: the project and where its webhook is. */
-export type ProjectAnswer = Project & { webhookPath: string };
+/**
+ * A project as its readers see it: without its webhook secret (whoever holds it signs pushes) and
+ * with the credentials of its repository URL replaced by "***" (a git host's token).
+ */
+export type ProjectView = Omit<Project, 'webhookSecret'>;
+
+/**
+ * `POST /projects`, `GET /projects`, `GET /projects/:name`: the project and where its webhook is;
+ * `webhookSecret` only in the answer to the admin who added it, to set up the git host's hook.
+ */
+export type ProjectAnswer = ProjectView & { webhookPath: string; webhookSecret?: string };
 
 /** What an environment's host runs, as `status` shows it. */
 export interface HostVersion {
@@ -48,7 +57,7 @@ export type EnvironmentView = EnvironmentStatus & {
 
 /** One project of `GET /overview`. */
 export interface ProjectOverview {
-  project: Project;
+  project: ProjectView;
   lastRun: RunSummary | null;
   environments: EnvironmentView[];
   /** The project's deployments that have not ended. */

@@ -1,6 +1,8 @@
 // What the server makes of a log line an agent sent before storing it: its time within the
 // server's clock ± a bound (a line dated in 2100 would sort after everything for ever), and its
-// text at most 64 KiB (a single 15 MiB line would fill the log), cut with a visible mark. Pure.
+// text at most 64 KiB (a single 15 MiB line would fill the log), cut with a visible mark; its
+// stream, level, app and env names at most MAX_NAME_CHARS (else the same 15 MiB comes back in one
+// of them). Pure.
 
 /** Longest text kept, in UTF-8 bytes. */
 export const MAX_LINE_BYTES = 65_536;
@@ -23,4 +25,12 @@ export function cutLongLine(text: string): string {
   if (bytes.length <= MAX_LINE_BYTES) return text;
   const kept = decoder.decode(bytes.subarray(0, MAX_LINE_BYTES)).replace(/\uFFFD+$/, '');
   return `${kept} … [cut at ${MAX_LINE_BYTES} bytes]`;
+}
+
+/** Longest stream, level, app or env name kept, in characters: names, never text. */
+export const MAX_NAME_CHARS = 200;
+
+/** The name, or its first MAX_NAME_CHARS characters; null and undefined as they are. */
+export function cutName<T extends string | null | undefined>(name: T): T {
+  return (typeof name === 'string' && name.length > MAX_NAME_CHARS ? name.slice(0, MAX_NAME_CHARS) : name) as T;
 }

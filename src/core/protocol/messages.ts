@@ -172,13 +172,16 @@ export const logLineInSchema = z.object({
 });
 export type LogLineIn = z.infer<typeof logLineInSchema>;
 
+/** Longest address (a host name or an IP address) an agent may give where its apps are reached. */
+export const MAX_ADDRESS_CHARS = 253;
+
 export const agentMessageSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('hello'),
     protocol: z.number(),
     name: z.string(),
     labels: z.record(z.string(), z.string()),
-    address: z.string(),
+    address: z.string().max(MAX_ADDRESS_CHARS),
     port: z.number().int().nullable(),
     apps: z.array(appOnHostSchema),
     /** Commands the agent is still working on (e.g. after the server restarted). */

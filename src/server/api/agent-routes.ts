@@ -11,6 +11,7 @@ import { decideEnrollment } from '../../core/agents/enrollment-decision.ts';
 import type { ArtifactUploadAnswer, EnrollmentAnswer } from '../../core/api/answers.ts';
 import { formatLabels, sameLabels } from '../../core/deploy/select-hosts.ts';
 import type { Agent } from '../../core/model.ts';
+import { MAX_ADDRESS_CHARS } from '../../core/protocol/messages.ts';
 import { audited, auditRequest, notAudited } from '../auth/audit-requests.ts';
 import { projectScope, requires } from '../auth/authorize-requests.ts';
 import { StaleAction } from '../engine/event-log.ts';
@@ -20,19 +21,22 @@ import { parseInput } from './parse-input.ts';
 import { recordArtifactUpload } from './record-artifact-upload.ts';
 import { refuseForeignDownload } from './refuse-foreign-download.ts';
 
+/** At most this many labels, each a label name with a value of at most 200 characters: an admin's change and an enrollment alike. */
+const MAX_LABELS = 64;
+const labels = z.record(
+  z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$/, 'expected a label name of letters, digits, ".", "_", "/" and "-"'),
+  z.string().max(200),
+).refine((l) => Object.keys(l).length <= MAX_LABELS, { message: `expected at most ${MAX_LABELS} labels` });
+
+// Bounded: whoever holds the join token enrolls, and every reader of hosts is shown what it sent.
 const enrollBody = z.object({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'expected a host name of letters, digits, ".", "_" and "-"'),
-  labels: z.record(z.string(), z.string()).default({}),
-  address: z.string().min(1).default('127.0.0.1'),
+  labels: labels.default({}),
+  address: z.string().min(1).max(MAX_ADDRESS_CHARS).default('127.0.0.1'),
   port: z.number().int().min(1).max(65535).nullable().default(null),
 });
 
-const agentChange = z.object({
-  labels: z.record(
-    z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$/, 'expected a label name of letters, digits, ".", "_", "/" and "-"'),
-    z.string().max(200),
-  ),
-});
+const agentChange = z.object({ labels });
 
 export function agentRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const { store } = deps;
@@ -52,6 +56,12 @@ export function agentRoutes(app: FastifyInstance, deps: ApiDeps): void {
           tokenHash, address: body.address, port: body.port, status: decision.status, ...(decision.takeLabels ? { labels: body.labels } : {}),
         }, now);
       if (!enrolled) throw new StaleAction(`agent ${body.name} is gone`);
+      if (existing?.status === 'removed') {
+        // A new host under the old id: it gets none of the old host's unanswered commands (their
+        // secrets, upload tokens) and downloads nothing they named.
+        await tx.store.commands.forgetAgent(enrolled.id, { ok: false, error: `agent ${enrolled.name} was removed before it answered` }, now);
+        tx.afterCommit(() => deps.gateway.forget(enrolled.id));
+      }
       const again = decision.kind === 'again' ? ' again' : '';
       const pending = enrolled.status === 'pending' ? ', pending until an admin accepts it' : '';
       await tx.emit('agent.enrolled', `agent ${enrolled.name} enrolled${again} with ${formatLabels(enrolled.labels) || 'no labels'}${pending}`, {

@@ -11,6 +11,7 @@ import { requiresSome } from '../auth/authorize-requests.ts';
 import { visibleProjects } from '../auth/visible-projects.ts';
 import { deploymentDetail } from './deployment-detail.ts';
 import { projectStatus } from './project-status.ts';
+import { projectView } from './project-view.ts';
 import { runSummary } from './run-summary.ts';
 
 export function overviewRoutes(app: FastifyInstance, deps: ApiDeps): void {
@@ -27,7 +28,7 @@ export async function projectOverview(store: Store, project: Project, active: De
   const { environments } = await projectStatus(store, project);
   const activeDeployments = await Promise.all(active.filter((d) => d.projectId === project.id).map((d) => deploymentDetail(store, d)));
   return {
-    project,
+    project: projectView(project),
     lastRun: last ? await runSummary(store, last) : null,
     environments: await Promise.all(environments.map(async (env): Promise<EnvironmentView> => ({ ...env, rollbackTo: await rollbackVersion(store, project, env.name) }))),
     activeDeployments,

@@ -3,10 +3,11 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { parseDuration } from '../../base/duration.ts';
 import { newToken } from '../../base/ids.ts';
+import { can } from '../../core/access/permissions.ts';
 import type { ProjectAnswer } from '../../core/api/answers.ts';
 import type { Project } from '../../core/model.ts';
 import { InputError } from '../../base/errors.ts';
-import { checkRepoUrl, isLocalRepoUrl } from '../git/repo-url.ts';
+import { checkRepoUrl, isLocalRepoUrl, redactRepoUrl } from '../git/repo-url.ts';
 import { projectStatus } from './project-status.ts';
 import { audited, auditRequest } from '../auth/audit-requests.ts';
 import { projectScope, requires, requiresSome } from '../auth/authorize-requests.ts';
@@ -14,6 +15,7 @@ import { visibleProjects } from '../auth/visible-projects.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { parseInput } from './parse-input.ts';
 import { findProject } from './project-lookup.ts';
+import { projectView } from './project-view.ts';
 
 const newProjectBody = z.object({
   name: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'expected a lowercase name of letters, digits and "-"'),
@@ -38,11 +40,11 @@ export function projectRoutes(app: FastifyInstance, deps: ApiDeps): void {
         name: body.name, repoUrl: body.repo, branch: body.branch, pollIntervalMs: parseDuration(body.poll)!,
         webhookSecret: body.webhookSecret ?? newToken('swh'),
       }, deps.clock.now());
-      await tx.emit('project.added', `project ${created.name} added for ${body.repo} (${body.branch})`, { projectId: created.id, actor: request.principal.name });
+      await tx.emit('project.added', `project ${created.name} added for ${redactRepoUrl(body.repo)} (${body.branch})`, { projectId: created.id, actor: request.principal.name });
       // Never the webhook secret.
       await auditRequest(tx, request, {
         target: `project:${created.name}`, project: created.name,
-        after: { repo: created.repoUrl, branch: created.branch, pollIntervalMs: created.pollIntervalMs },
+        after: { repo: redactRepoUrl(created.repoUrl), branch: created.branch, pollIntervalMs: created.pollIntervalMs },
       });
       return created;
     });
@@ -50,13 +52,18 @@ export function projectRoutes(app: FastifyInstance, deps: ApiDeps): void {
     // a second), which is the one initial check. Checking here as well fetched twice, so a commit
     // pushed in that second got a poll run even with poll: 1h, and the floating promise could
     // crash the server on a store error.
-    return reply.code(201).send(showProject(project));
+    return reply.code(201).send({ ...showProject(project), webhookSecret: project.webhookSecret });
   });
 
   // The projects the caller reads (all, or those its grants name).
   app.get('/api/v1/projects', requiresSome('project.read'), async (request) => (await visibleProjects(store, request)).projects.map(showProject));
 
-  app.get<{ Params: { name: string } }>('/api/v1/projects/:name', read, async (request) => showProject(await findProject(store, request.params.name)));
+  // The webhook secret only to who manages the project's secrets (an admin setting up the hook again).
+  app.get<{ Params: { name: string } }>('/api/v1/projects/:name', read, async (request) => {
+    const project = await findProject(store, request.params.name);
+    const admin = can(request.principal, 'secret.manage', { project: project.name });
+    return admin ? { ...showProject(project), webhookSecret: project.webhookSecret } : showProject(project);
+  });
 
   app.get<{ Params: { name: string } }>('/api/v1/projects/:name/status', read, async (request) => projectStatus(store, await findProject(store, request.params.name)));
 
@@ -67,5 +74,5 @@ export function projectRoutes(app: FastifyInstance, deps: ApiDeps): void {
 }
 
 function showProject(project: Project): ProjectAnswer {
-  return { ...project, webhookPath: `/api/v1/hooks/${project.name}` };
+  return { ...projectView(project), webhookPath: `/api/v1/hooks/${project.name}` };
 }

@@ -33,12 +33,15 @@ const setBody = z.object({
 
 const removeQuery = z.object({ env: envName.optional() });
 
-/** The scope of a secret route: the project, and the environment of the body or the query. */
+/**
+ * The scope of a secret route: the project, and the environment the handler acts on: the body's
+ * when setting, the query's when removing (never the other: a body's env on a removal would pass
+ * the check for one environment and remove the secret of another).
+ */
 function secretScope(request: FastifyRequest): AccessScope {
   const { name } = request.params as { name: string };
-  const body = request.body as { env?: unknown } | undefined;
-  const query = request.query as { env?: unknown } | undefined;
-  const env = typeof body?.env === 'string' ? body.env : typeof query?.env === 'string' ? query.env : undefined;
+  const from = (request.method === 'POST' ? request.body : request.query) as { env?: unknown } | undefined;
+  const env = from && typeof from === 'object' && typeof from.env === 'string' ? from.env : undefined;
   return { project: name, ...(env === undefined ? {} : { env }) };
 }
 

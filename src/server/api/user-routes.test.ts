@@ -79,6 +79,26 @@ describe('roles', () => {
     expect(await api.call('POST', '/api/v1/users/dev/grants/revoke', { role: 'developer' })).toMatchObject({ status: 404, code: 'SLIPWAY_GRANT_NOT_FOUND' });
   });
 
+  it('keeps an admin grant limited to one environment out of users, agents, projects, the audit and other environments\' secrets', async () => {
+    // An admin of testing only: were user.manage "anywhere", they could grant themselves admin everywhere.
+    const tess = await userWith('tess', { role: 'admin', env: 'testing' });
+    const refused = [
+      await api.call('POST', '/api/v1/users/tess/grants', { role: 'admin' }, tess),
+      await api.call('POST', '/api/v1/users', { name: 'mallory' }, tess),
+      await api.call('POST', '/api/v1/projects', { name: 'other', repo: 'https://git.example.com/other.git' }, tess),
+      await api.call('GET', '/api/v1/audit', undefined, tess),
+      await api.call('POST', '/api/v1/projects/hello/secrets', { name: 'NODE_OPTIONS', value: '--require /tmp/evil.js', env: 'production' }, tess),
+    ];
+    for (const answer of refused) expect(answer).toMatchObject({ status: 403, code: 'SLIPWAY_FORBIDDEN' });
+    // What the grant is for still works: its environment (past the permission check, no such version).
+    expect(await deploy('testing', tess)).toMatchObject({ status: 404, code: 'SLIPWAY_VERSION_NOT_FOUND' });
+    expect((await api.call('POST', '/api/v1/projects/hello/secrets', { name: 'DB_PASSWORD', value: 'testing-password-1', env: 'testing' }, tess)).status).toBe(201);
+    // Removing: the environment is the query's, whatever a body says.
+    expect((await api.call('POST', '/api/v1/projects/hello/secrets', { name: 'DB_PASSWORD', value: 'production-password-1', env: 'production' })).status).toBe(201);
+    expect(await api.call('DELETE', '/api/v1/projects/hello/secrets/DB_PASSWORD?env=production', { env: 'testing' }, tess)).toMatchObject({ status: 403, code: 'SLIPWAY_FORBIDDEN' });
+    expect((await api.call('DELETE', '/api/v1/projects/hello/secrets/DB_PASSWORD?env=testing', undefined, tess)).status).toBe(200);
+  });
+
   it('lets an admin grant do what the bootstrap admin does, including --force and managing users', async () => {
     const root = await userWith('root', { role: 'admin' });
     expect((await api.call('POST', '/api/v1/users', { name: 'eve' }, root)).status).toBe(201);

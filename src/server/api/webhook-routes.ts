@@ -8,6 +8,7 @@ import { requires } from '../auth/authorize-requests.ts';
 import { parsePushEvent } from '../webhooks/parse-push-event.ts';
 import { sameRepository } from '../webhooks/same-repository.ts';
 import { verifySignature } from '../webhooks/verify-signature.ts';
+import { redactRepoUrl } from '../git/repo-url.ts';
 import { WEBHOOK_BODY_LIMIT_BYTES } from '../webhooks/webhook-body-limit.ts';
 import { signatureHeader } from '../webhooks/webhook-headers.ts';
 import type { ApiDeps } from './api-deps.ts';
@@ -38,7 +39,7 @@ export function webhookRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const ignored = (why: string) => reply.code(202).send({ ignored: why } satisfies WebhookAnswer);
       if ('ignored' in event) return ignored(event.ignored);
       if (event.ref !== `refs/heads/${project.branch}`) return ignored(`a push to ${event.ref}, not to ${project.branch}`);
-      if (!sameRepository(project.repoUrl, event.repoUrls)) return ignored(`a push to ${event.repoUrls.join(' ')}, not to ${project.repoUrl}`);
+      if (!sameRepository(project.repoUrl, event.repoUrls)) return ignored(`a push to ${event.repoUrls.join(' ')}, not to ${redactRepoUrl(project.repoUrl)}`);
       const runs = await deps.trigger.check(project, 'webhook');
       deps.engine.wake();
       return reply.code(202).send({ runs: runs.map((r) => ({ number: r.number, sha: r.sha, version: r.version })) } satisfies WebhookAnswer);

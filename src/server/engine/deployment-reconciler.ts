@@ -1,12 +1,12 @@
 // Performs what the deployment planner decides for one deployment, each action in one transaction
 // with its event: commands written down for agents, host steps, and the deployment's end
 // (known-good on success, quarantine on rollback).
-import { SlipwayError, errorMessage } from '../../base/errors.ts';
+import { ConflictError, SlipwayError, errorMessage } from '../../base/errors.ts';
 import { newId } from '../../base/ids.ts';
 import { appRunSpec, deploymentLimits } from '../../core/deploy/app-run-spec.ts';
 import { failedBeforeSending, planDeployment, type DeploymentAction, type HostCommand, type HostView } from '../../core/deploy/deployment-planner.ts';
 import type { LbView } from '../../core/deploy/lb-step-decision.ts';
-import type { Deployment, HostStep, Project } from '../../core/model.ts';
+import type { Agent, Deployment, HostStep, Project } from '../../core/model.ts';
 import type { Command } from '../../core/protocol/messages.ts';
 import { cancelCommand } from './cancel-command.ts';
 import { readLbView, writeLbRound } from './deployment-lb.ts';
@@ -23,7 +23,7 @@ export async function reconcileDeployment(ctx: EngineContext, deployment: Deploy
   const hosts: HostView[] = [];
   for (const host of await store.deployments.hosts(deployment.id)) {
     const result = host.commandId ? ((await store.commands.get(host.commandId))?.result ?? null) : null;
-    hosts.push({ ...host, agent: agents.get(host.agentId), result });
+    hosts.push({ ...host, agent: hostAgent(agents.get(host.agentId), deployment), result });
   }
   const lbConfig = config.environments[deployment.env]?.loadBalancer ?? null;
   const lb = lbConfig ? await readLbView(store, deployment, lbConfig, agents) : null;
@@ -38,6 +38,16 @@ export async function reconcileDeployment(ctx: EngineContext, deployment: Deploy
     if (!applied) break;
   }
   return actions.length > 0;
+}
+
+/**
+ * The agent of a deployment's host, as the planner should see it: none (a lost host, sent nothing)
+ * when it is no longer active, or when it enrolled after the deployment began. Its id may then be
+ * a newcomer's that took a removed host's name: such a host is not the one the deployment touched,
+ * and a restore's command (with the environment's secrets) must not reach it.
+ */
+function hostAgent(agent: Agent | undefined, deployment: Deployment): Agent | undefined {
+  return agent && agent.status === 'active' && agent.enrolledAt <= deployment.createdAt ? agent : undefined;
 }
 
 async function apply(
@@ -76,10 +86,15 @@ async function apply(
     case 'send': {
       let command: Command;
       try {
+        // A restore is written down for a lost host too (it runs when the host comes back), but
+        // never for a newcomer under a removed host's id: it would carry the environment's secrets.
+        if (!hostAgent(agents.get(action.agentId), deployment)) {
+          throw new ConflictError('SLIPWAY_HOST_ENROLLED_ANEW', `agent ${hostName(action.agentId)} was removed, revoked or enrolled anew since this deployment began: it is not the host this deployment changed, and is sent nothing`);
+        }
         command = await hostCommand(ctx, project, deployment, agents, action.agentId, action.command);
       } catch (err) {
         if (!(err instanceof SlipwayError)) throw err;
-        // The version to put there is gone (say, its run was removed): the host fails at this step.
+        // The version to put there is gone (say, its run was removed), or the host is: the host fails at this step.
         const patch = failedBeforeSending(action.step, errorMessage(err));
         return ctx.events.transaction(async (tx) => {
           await tx.store.deployments.updateHost(deployment.id, action.agentId, { ...patch, updatedAt: now });

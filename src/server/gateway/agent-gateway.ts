@@ -29,7 +29,7 @@ export interface AgentGatewayDeps {
   /** The upload token a build job's command carries (derived again at each send; the store keeps its hash). */
   uploadTokens: Pick<UploadTokens, 'tokenFor'>;
   /** Told what each command sent makes its agent part of, before the agent can name it in a line. */
-  scopes: Pick<AgentScopeCache, 'learn'>;
+  scopes: Pick<AgentScopeCache, 'learn' | 'forget'>;
 }
 
 export class AgentGateway {
@@ -108,6 +108,11 @@ export class AgentGateway {
     if (!socket) return;
     this.deps.log.info({ agentId, reason }, 'closing an agent connection');
     socket.close(4001, reason);
+  }
+
+  /** Forgets what this instance knew the agent to be part of (see CommandStore.forgetAgent). */
+  forget(agentId: string): void {
+    this.deps.scopes.forget(agentId);
   }
 
   isConnected(agentId: string): boolean {

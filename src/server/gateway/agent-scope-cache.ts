@@ -33,6 +33,11 @@ export class AgentScopeCache implements AgentScopes {
     this.trim(known);
   }
 
+  /** The agent is part of nothing it was (its name enrolled anew after it was removed). */
+  forget(agentId: string): void {
+    this.agents.delete(agentId);
+  }
+
   heldIfKnown(agentId: string, scopes: readonly AgentScope[]): Set<string> | undefined {
     const known = this.agents.get(agentId);
     const held = new Set<string>();

@@ -3,7 +3,7 @@
 // transaction, one write at a time, so that live tails see ids in increasing order.
 import type { Logger } from 'pino';
 import type { Clock } from '../../base/clock.ts';
-import { clampLineTime, cutLongLine } from '../../core/logs/bound-agent-line.ts';
+import { clampLineTime, cutLongLine, cutName } from '../../core/logs/bound-agent-line.ts';
 import { scopesNamedBy, stripForgedTags } from '../../core/logs/strip-forged-tags.ts';
 import type { Agent, LogLine } from '../../core/model.ts';
 import type { LogLineIn } from '../../core/protocol/messages.ts';
@@ -85,8 +85,8 @@ export class LogIngest {
     const rows = lines.map((l): NewLogLine => {
       if (highest === undefined || l.seq > highest) highest = l.seq;
       return {
-        at: clampLineTime(l.at, now), source: agent.id, seq: l.seq, host: agent.name, app: l.app ?? null, env: l.env ?? null, stream: l.stream,
-        level: l.level ?? null, runId: l.runId ?? null, deploymentId: l.deploymentId ?? null, text: cutLongLine(l.text),
+        at: clampLineTime(l.at, now), source: agent.id, seq: l.seq, host: agent.name, app: cutName(l.app ?? null), env: cutName(l.env ?? null),
+        stream: cutName(l.stream), level: cutName(l.level ?? null), runId: l.runId ?? null, deploymentId: l.deploymentId ?? null, text: cutLongLine(l.text),
       };
     });
     const named = scopesNamedBy(rows);

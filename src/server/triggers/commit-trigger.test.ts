@@ -1,6 +1,9 @@
 // New commits of a real git repository becoming runs: a commit whose slipway.yml is hostile gets
 // a failed run and never stops the commits after it; a check that fails is kept on the project.
-import { renameSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, renameSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -77,6 +80,34 @@ async function eventKinds(): Promise<string[]> {
 }
 
 describe('CommitTrigger', () => {
+  it('names the repository without its credentials when a run by hand asks for a branch it does not have', async () => {
+    repo.commit('first', { 'slipway.yml': goodConfig });
+    // The repository over git's "dumb" HTTP, at a URL with a git host's token in it, as a project may be added.
+    const bare = join(root.path, 'served.git');
+    execFileSync('git', ['clone', '--bare', '--quiet', repo.dir, bare], { env: testGitEnv });
+    execFileSync('git', ['update-server-info'], { cwd: bare, env: testGitEnv });
+    const server = createServer((request, response) => {
+      const path = join(bare, decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname).replace(/^\/repo\.git/, ''));
+      if (!path.startsWith(bare)) return void response.writeHead(404).end();
+      try {
+        response.end(readFileSync(path));
+      } catch {
+        response.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const token = 'ghp_gitHostToken0123456789';
+      const project = await addProject(`http://bot:${token}@127.0.0.1:${port}/repo.git`);
+      const refused = triggerOver().runRef(project, 'no-such-branch', 'dev');
+      await expect(refused).rejects.toMatchObject({ code: 'SLIPWAY_REF_NOT_FOUND' });
+      await expect(refused).rejects.toThrow(`no branch "no-such-branch" in http://bot:***@127.0.0.1:${port}/repo.git`);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('gives an alias-bomb commit a failed run that shows the problem, and builds the commit after it', async () => {
     const trigger = triggerOver();
     repo.commit('first', { 'slipway.yml': goodConfig });

@@ -11,6 +11,7 @@ import type { EventLog, Tx } from '../engine/event-log.ts';
 import type { GitMirror } from '../git/git-mirror.ts';
 import type { GitMirrors } from '../git/git-mirrors.ts';
 import { isSha } from '../git/git-names.ts';
+import { redactRepoUrl } from '../git/repo-url.ts';
 
 /** At most this many runs from one fetch: a push of 500 commits builds the newest 20. */
 const MAX_NEW_COMMITS = 20;
@@ -55,7 +56,7 @@ export class CommitTrigger {
     const mirror = this.deps.mirrors.for(project);
     await this.sync(mirror, project);
     const sha = isSha(ref) ? ref : await mirror.head(ref);
-    if (!sha) throw new NotFoundError('SLIPWAY_REF_NOT_FOUND', `${project.name}: no branch "${ref}" in ${project.repoUrl}`);
+    if (!sha) throw new NotFoundError('SLIPWAY_REF_NOT_FOUND', `${project.name}: no branch "${ref}" in ${redactRepoUrl(project.repoUrl)}`);
     return this.createRun(project, mirror, sha, ref, 'manual', requestedBy, inTransaction);
   }
 

@@ -75,6 +75,23 @@ export function describeCommandStoreContract(open: () => Promise<Store>): void {
       expect(await store().commands.heldScopes(host.id, [])).toEqual([]);
     });
 
+    it('forgets what an agent was part of and answers its unanswered commands, for it alone', async () => {
+      const host = await enrollAgent(store(), 'web-1');
+      const other = await enrollAgent(store(), 'web-2');
+      await store().commands.create({ id: 'cmd-1', agentId: host.id, command: prepareOf('run-1', 'dep-1') }, 1);
+      await store().commands.create({ id: 'cmd-2', agentId: host.id, command: prepareOf('run-2', 'dep-2') }, 2);
+      await store().commands.complete('cmd-1', { ok: true }, 3);
+      await store().commands.create({ id: 'cmd-3', agentId: other.id, command: prepareOf('run-1', 'dep-1') }, 4);
+
+      expect(await store().commands.forgetAgent(host.id, { ok: false, error: 'removed' }, 5)).toBe(1);
+      expect(await store().commands.listPending(host.id)).toEqual([]);
+      expect(await store().commands.get('cmd-1')).toMatchObject({ result: { ok: true }, completedAt: 3 });
+      expect(await store().commands.get('cmd-2')).toMatchObject({ result: { ok: false, error: 'removed' }, completedAt: 5 });
+      expect(await store().commands.heldScopes(host.id, [{ kind: 'run', ref: 'run-1' }, { kind: 'deployment', ref: 'dep-2' }])).toEqual([]);
+      expect(await store().commands.heldScopes(other.id, [{ kind: 'run', ref: 'run-1' }])).toEqual([{ kind: 'run', ref: 'run-1' }]);
+      expect((await store().commands.listPending(other.id)).map((c) => c.id)).toEqual(['cmd-3']);
+    });
+
     it('answers for many scopes at once', async () => {
       const host = await enrollAgent(store(), 'web-1');
       await store().commands.create({ id: 'cmd-1', agentId: host.id, command: prepareOf('run-700', null) }, 1);

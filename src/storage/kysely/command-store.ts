@@ -69,6 +69,13 @@ export function createKyselyCommandStore({ db }: StoreContext): CommandStore {
       }
       return held;
     },
+
+    async forgetAgent(agentId, result, at) {
+      const outcome = await db.updateTable('agent_commands').set({ result: toJson(result), completed_at: at })
+        .where('agent_id', '=', agentId).where('result', 'is', null).executeTakeFirst();
+      await db.deleteFrom('agent_command_scopes').where('agent_id', '=', agentId).execute();
+      return Number(outcome.numUpdatedRows);
+    },
   };
 }
 

@@ -3,7 +3,7 @@ import type { ProjectOverview } from '../../../src/core/api/answers.ts';
 import { driftByHost } from './drift.ts';
 
 const overview = (envs: ProjectOverview['environments']): ProjectOverview => ({
-  project: { id: 'p', name: 'hello', repoUrl: '/r', branch: 'main', pollIntervalMs: 1000, webhookSecret: 's', lastSeenSha: null, pollError: null, createdAt: 0 },
+  project: { id: 'p', name: 'hello', repoUrl: '/r', branch: 'main', pollIntervalMs: 1000, lastSeenSha: null, pollError: null, createdAt: 0 },
   lastRun: null, activeDeployments: [], environments: envs,
 });
 
