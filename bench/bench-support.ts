@@ -37,23 +37,6 @@ export async function events(fleet: TestFleet, query: string): Promise<SlipwayEv
   return fleet.api.get<SlipwayEvent[]>(`/api/v1/events?${query}&limit=1000`);
 }
 
-/** The sample app's slipway.yml with a single environment, production, deployed after each build. */
-export function productionOnlyConfig(options: { healthTimeout: string; batch?: number }): string {
-  return `app: hello
-build:
-  steps:
-    - name: unit tests
-      run: npm test
-  artifact: [server.js, greeting.js, package.json]
-run:
-  command: node server.js
-  health: { http: /healthz, timeout: ${options.healthTimeout} }
-environments:
-  production:
-    hosts: { env: production }
-${options.batch === undefined ? '' : `    batch: ${options.batch}\n`}`;
-}
-
 /** The value at percentile `p` (0-100) of `values`: nearest rank, NaN when there are none. */
 export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);

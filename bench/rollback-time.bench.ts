@@ -6,7 +6,8 @@ import type { Artifact, Deployment } from '../src/core/model.ts';
 import { projectPath } from '../src/cli/api-client.ts';
 import { TestFleet } from '../test/support/test-fleet.ts';
 import { waitFor } from '../test/support/wait-for.ts';
-import { events, median, ms, productionOnlyConfig, waitForRunEnd } from './bench-support.ts';
+import { events, median, ms, waitForRunEnd } from './bench-support.ts';
+import { productionOnlyConfig } from '../test/support/production-only-config.ts';
 
 const iterations = Number(process.argv[2] ?? 5);
 const healthTimeout = '3s';

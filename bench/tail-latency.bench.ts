@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { TestFleet } from '../test/support/test-fleet.ts';
 import { waitFor } from '../test/support/wait-for.ts';
 import { SseParser } from '../src/base/sse-parser.ts';
-import { percentile, productionOnlyConfig, waitForRunEnd } from './bench-support.ts';
+import { percentile, waitForRunEnd } from './bench-support.ts';
+import { productionOnlyConfig } from '../test/support/production-only-config.ts';
 import { BATCH_SIZE } from './fake-agents.ts';
 
 const seconds = Number(process.argv[2] ?? 10);

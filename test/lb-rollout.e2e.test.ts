@@ -13,6 +13,7 @@ import { projectPath } from '../src/cli/api-client.ts';
 import { HaproxyProcess, haproxyUnavailableReason } from './support/haproxy-process.ts';
 import { LoadGenerator, type LoadCounts } from './support/load-generator.ts';
 import { NetnsHosts, netnsUnavailableReason } from './support/netns-hosts.ts';
+import { productionOnlyConfig } from './support/production-only-config.ts';
 import { TestFleet } from './support/test-fleet.ts';
 import { waitFor } from './support/wait-for.ts';
 
@@ -22,31 +23,11 @@ if (unavailable && !mustRun) console.warn(`lb-rollout.e2e: skipped, ${unavailabl
 
 const names = ['host-1', 'host-2', 'host-3'];
 
-/** The test's own slipway.yml: examples/hello stays as `npm start` uses it. */
-const slipwayYml = (socket: string) => `app: hello
-build:
-  steps:
-    - name: unit tests
-      run: npm test
-  artifact: [server.js, greeting.js, package.json]
-run:
-  command: node server.js
-  port: 8080
-  health:
-    http: /healthz
-    timeout: 10s
-environments:
-  production:
-    hosts: { env: production }
-    batch: 1
-    loadBalancer:
-      haproxy:
-        on: { role: lb }
-        socket: ${socket}
-        backend: app
-        server: "{host}"
-        drain: 5s
-`;
+/** The test's own slipway.yml: production behind the test's HAProxy, apps on the same port everywhere. */
+const slipwayYml = (socket: string) => productionOnlyConfig({
+  healthTimeout: '10s', batch: 1, port: 8080,
+  productionLines: `    loadBalancer:\n      haproxy:\n        on: { role: lb }\n        socket: ${socket}\n        backend: app\n        server: "{host}"\n        drain: 5s\n`,
+});
 
 describe.skipIf(unavailable !== null && !mustRun)('rollouts and rollbacks through a real HAProxy under load', () => {
   let hosts: NetnsHosts | undefined;

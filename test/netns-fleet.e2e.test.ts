@@ -10,6 +10,7 @@ import { projectPath } from '../src/cli/api-client.ts';
 import { HaproxyProcess, haproxyUnavailableReason } from './support/haproxy-process.ts';
 import { LoadGenerator } from './support/load-generator.ts';
 import { NetnsHosts, netnsUnavailableReason } from './support/netns-hosts.ts';
+import { productionOnlyConfig } from './support/production-only-config.ts';
 import { processesUnder } from './support/slipway-processes.ts';
 import { TestFleet } from './support/test-fleet.ts';
 import { waitFor } from './support/wait-for.ts';
@@ -18,24 +19,9 @@ const unavailable = netnsUnavailableReason() ?? haproxyUnavailableReason();
 const mustRun = process.env.CI === 'true';
 if (unavailable && !mustRun) console.warn(`netns-fleet.e2e: skipped, ${unavailable}`);
 
-// Every environment, one host at a time, no approval: the deployment starts as soon as it is built.
-const slipwayYml = `app: hello
-build:
-  steps:
-    - name: unit tests
-      run: npm test
-  artifact: [server.js, greeting.js, package.json]
-run:
-  command: node server.js
-  port: 8080
-  health:
-    http: /healthz
-    timeout: 10s
-environments:
-  production:
-    hosts: { env: production }
-    batch: 1
-`;
+// One environment, one host at a time, no approval: the deployment starts as soon as it is built;
+// apps listen on the same port on every host.
+const slipwayYml = productionOnlyConfig({ healthTimeout: '10s', batch: 1, port: 8080 });
 
 const names = ['host-1', 'host-2', 'host-3'];
 
