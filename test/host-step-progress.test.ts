@@ -23,7 +23,10 @@ function terminalHost(step: HostStep): { line: string; fraction: number } {
 describe('a host step in the web UI and in the terminal', () => {
   it('has one list of steps covering every step a host can be at', () => {
     expect([...hostSteps].sort()).toEqual(
-      ['activating', 'failed', 'healthy', 'pending', 'restore_failed', 'restored', 'restoring', 'stage_failed', 'staged', 'staging'],
+      [
+        'activating', 'draining', 'failed', 'healthy', 'pending', 'ready', 'readying', 'restore_draining', 'restore_failed',
+        'restore_readying', 'restored', 'restored_ready', 'restoring', 'stage_failed', 'staged', 'staging',
+      ],
     );
   });
 
