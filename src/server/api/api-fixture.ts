@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
+import { expect } from 'vitest';
 import type { Clock } from '../../base/clock.ts';
+import type { NewTokenAnswer } from '../../core/api/answers.ts';
 import type { Project, Run } from '../../core/model.ts';
 import { newRun } from '../../storage/contract/fixtures.ts';
 import { openSqliteStore } from '../../storage/sqlite/sqlite-store.ts';
@@ -79,4 +81,19 @@ export async function startApiFixture(): Promise<ApiFixture> {
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A grant as `POST /users/:name/grants` takes it. */
+export interface GrantRequest {
+  role: string;
+  project?: string;
+  env?: string;
+}
+
+/** Adds a user (as the bootstrap admin) with the grants given; returns their token. */
+export async function addUserWith(api: ApiFixture, name: string, ...grants: GrantRequest[]): Promise<string> {
+  const added = await api.call('POST', '/api/v1/users', { name, email: `${name}@example.com` });
+  expect(added.status).toBe(201);
+  for (const grant of grants) expect((await api.call('POST', `/api/v1/users/${name}/grants`, grant)).status).toBe(201);
+  return (added.body as NewTokenAnswer).token;
 }

@@ -3,10 +3,10 @@
 // 403; the central log and a deployment by id answer for their project; what they may not read is
 // refused with 403 and audited, GETs included, while anonymous reads are refused unaudited.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AgentView, AuditEntryAnswer, NewTokenAnswer, ProjectAnswer, ProjectOverview } from '../../core/api/answers.ts';
+import type { AgentView, AuditEntryAnswer, ProjectAnswer, ProjectOverview } from '../../core/api/answers.ts';
 import type { Deployment, Project, Run, SlipwayEvent } from '../../core/model.ts';
 import { logLine } from '../../storage/contract/fixtures.ts';
-import { ADMIN_TOKEN, startApiFixture, type ApiFixture } from './api-fixture.ts';
+import { ADMIN_TOKEN, addUserWith, startApiFixture, type ApiFixture, type GrantRequest } from './api-fixture.ts';
 
 let api: ApiFixture;
 let shop: Project;
@@ -22,13 +22,7 @@ beforeEach(async () => {
 });
 afterEach(async () => api.close());
 
-/** Adds a user (as the bootstrap admin) with the grants given; returns their token. */
-async function userWith(name: string, ...grants: { role: string; project?: string; env?: string }[]): Promise<string> {
-  const added = await api.call('POST', '/api/v1/users', { name, email: `${name}@example.com` });
-  expect(added.status).toBe(201);
-  for (const grant of grants) expect((await api.call('POST', `/api/v1/users/${name}/grants`, grant)).status).toBe(201);
-  return (added.body as NewTokenAnswer).token;
-}
+const userWith = (name: string, ...grants: GrantRequest[]) => addUserWith(api, name, ...grants);
 
 async function startRun(project: Project): Promise<Run> {
   const started = await api.call('POST', `/api/v1/projects/${project.name}/runs`, {});

@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { GrantAnswer, NewTokenAnswer, UserAnswer } from '../../core/api/answers.ts';
 import { addProject } from '../../storage/contract/fixtures.ts';
-import { startApiFixture, type ApiFixture } from './api-fixture.ts';
+import { addUserWith, startApiFixture, type ApiFixture, type GrantRequest } from './api-fixture.ts';
 
 let api: ApiFixture;
 beforeEach(async () => {
@@ -12,13 +12,7 @@ beforeEach(async () => {
 });
 afterEach(async () => api.close());
 
-/** Adds a user (as the bootstrap admin) with the grants given; returns their token. */
-async function userWith(name: string, ...grants: { role: string; project?: string; env?: string }[]): Promise<string> {
-  const added = await api.call('POST', '/api/v1/users', { name, email: `${name}@example.com` });
-  expect(added.status).toBe(201);
-  for (const grant of grants) expect((await api.call('POST', `/api/v1/users/${name}/grants`, grant)).status).toBe(201);
-  return (added.body as NewTokenAnswer).token;
-}
+const userWith = (name: string, ...grants: GrantRequest[]) => addUserWith(api, name, ...grants);
 
 const deploy = (env: string, token: string) => api.call('POST', '/api/v1/projects/hello/deployments', { version: '1-0123456', env }, token);
 const rollback = (env: string, token: string) => api.call('POST', '/api/v1/projects/hello/rollback', { env }, token);
