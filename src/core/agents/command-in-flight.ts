@@ -39,6 +39,9 @@ export function resolveInFlight(command: CommandInFlight, now: number, limits: A
     return { kind: 'given_up', failure: { step: 'agent_lost', reason: `agent lost: ${command.who} stopped answering` } };
   }
   if (now - command.sentAt > command.timeoutMs) {
+    if (isAgentLost(command.agent, now, limits)) {
+      return { kind: 'given_up', failure: { step: 'agent_lost', reason: `agent lost: ${command.who} did not come back within ${formatLimit(command.timeoutMs)}` } };
+    }
     return { kind: 'given_up', failure: { step: 'timeout', reason: `timed out after ${formatLimit(command.timeoutMs)} waiting for ${command.who}` } };
   }
   return { kind: 'waiting' };

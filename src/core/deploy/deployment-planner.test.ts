@@ -272,10 +272,10 @@ describe('planDeployment', () => {
     expect(step(w)).toEqual([
       {
         type: 'update-host', agentId: 'agent-web-1', cancelCommandId: commandId,
-        patch: { step: 'restore_failed', error: 'timed out after 3m waiting for the host', failedStep: 'timeout', logTail: [], commandId: null, commandSentAt: null },
+        patch: { step: 'restore_failed', error: 'agent lost: the host did not come back within 3m', failedStep: 'agent_lost', logTail: [], commandId: null, commandSentAt: null },
       },
       {
-        type: 'finish', status: 'failed', error: 'could not restore the previous version on web-1 (timed out after 3m waiting for the host)',
+        type: 'finish', status: 'failed', error: 'could not restore the previous version on web-1 (agent lost: the host did not come back within 3m)',
         quarantine: 'production: web-1 failed at agent_lost: agent lost: the host stopped answering',
       },
     ]);

@@ -11,7 +11,7 @@ import { failureOfResult, resolveInFlight } from '../agents/command-in-flight.ts
 import type { Deployment, DeploymentHost, DeploymentStatus, HostStep, LbPurpose, RollbackCause } from '../model.ts';
 import type { CommandResult, LbState } from '../protocol/messages.ts';
 import { failedAt, notConnected, restore } from './host-changes.ts';
-import { planLbActivation, planLbRollback, planPreflight, type LbPlanContext } from './lb-host-plan.ts';
+import { planLbActivation, planLbRestart, planLbRollback, planPreflight, type LbPlanContext } from './lb-host-plan.ts';
 import type { LbLimits, LbView } from './lb-step-decision.ts';
 
 export interface DeploymentLimits extends LbLimits {
@@ -162,8 +162,11 @@ function planActivation(hosts: HostView[], deployment: Deployment, now: number, 
 }
 
 function planRollback(hosts: HostView[], deployment: Deployment, cause: RollbackCause | null, lb: LbPlanContext | null): DeploymentAction[] {
-  // Activations still in flight finish (or time out) first: a host is restored once, from a known step.
-  if (hosts.some((h) => h.step === 'activating' || h.step === 'staging')) return [];
+  // Activations still in flight finish (or time out) first: a host is restored once, from a known
+  // step. Behind a load balancer, they stay out of the pool meanwhile.
+  if (hosts.some((h) => h.step === 'activating' || h.step === 'staging')) {
+    return lb ? hosts.filter((h) => h.step === 'activating').flatMap((h) => planLbRestart(lb, h)) : [];
+  }
   const actions: DeploymentAction[] = lb
     ? planLbRollback(lb, hosts)
     : hosts.filter((h) => h.step === 'healthy' || h.step === 'failed').map((h) => restore(h));

@@ -151,10 +151,10 @@ function run(w: World, onPass: (w: World) => void, until: (w: World) => boolean 
   expect(until(w)).toBe(true);
 }
 
-/** Hosts stage and activate at once, reporting the version they ran. */
+/** Connected hosts stage and activate at once, reporting the version they ran. */
 function hostsAnswer(w: World, failHealthOn?: string): void {
   for (const h of w.hosts) {
-    if (!h.commandId || w.results[h.commandId]) continue;
+    if (!h.commandId || w.results[h.commandId] || !w.online[h.agentId]) continue;
     const kind = w.sent.find((s) => s.commandId === h.commandId)!.command.kind;
     if (kind === 'prepare') answerHost(w, h.hostName, { ok: true, previous });
     else if (h.step === 'activating' && h.hostName === failHealthOn) answerHost(w, h.hostName, { ok: false, step: 'health', error: 'GET /healthz answered 503' });
@@ -355,6 +355,58 @@ describe('planDeployment behind a load balancer', () => {
     for (const name of ['web-1', 'web-2', 'web-3']) {
       expect(afterFailure.filter((s) => s.split(' ')[1] === name).map((s) => s.split(' ')[2])).toEqual(['drain', 'drain', 'ready', 'ready']);
     }
+  });
+
+  it('fences a host whose agent dies in its activation at once, restores the others meanwhile, and readies it only once restored', () => {
+    const w = world(['web-1', 'web-2', 'web-3']);
+    run(w, (x) => hostsAnswer(x), (x) => x.hosts[1]!.step === 'activating');
+    // web-2's agent is SIGKILLed: it answers nothing; the app it started may still run.
+    w.online['agent-web-2'] = false;
+    step(w);
+    lbAnswer(w);
+    expect(w.notes).toEqual(['its agent is not connected: set to maint, so that whatever runs there gets no traffic until its agent is back and has restored the known-good release']);
+    expect(servers(w)['lb-1']).toEqual({ ...allReady, 'web-2': 'maint' });
+    // web-1 is restored (one at a time, as the batch holds) while web-2 waits for its agent.
+    run(w, (x) => hostsAnswer(x), (x) => x.hosts[0]!.step === 'restored_ready');
+    expect(w.deployment).toMatchObject({ status: 'rolling_back', cause: { host: 'web-2', step: 'agent_lost' } });
+    expect(w.hosts.map((h) => h.step)).toEqual(['restored_ready', 'restoring', 'staged']);
+    expect(servers(w)).toEqual({ 'lb-1': { ...allReady, 'web-2': 'maint' }, 'lb-2': { ...allReady, 'web-2': 'maint' } });
+    // Its agent is back and restores the previous version: only then is web-2 readied.
+    w.online['agent-web-2'] = true;
+    run(w, (x) => hostsAnswer(x));
+    expect(w.deployment.status).toBe('rolled_back');
+    expect(w.hosts.map((h) => h.step)).toEqual(['restored_ready', 'restored_ready', 'staged']);
+    expect(servers(w)).toEqual({ 'lb-1': allReady, 'lb-2': allReady });
+    const web2 = w.sets.filter((s) => s.startsWith('lb-1 web-2 ')).map((s) => s.split(' ')[2]);
+    expect(web2).toEqual(['drain', 'maint', 'maint', 'ready']);
+    const restore = w.sent.findIndex((s) => s.host === 'web-2' && s.command.kind === 'activate' && s.command.version === previous);
+    expect(restore).toBeGreaterThan(0);
+  });
+
+  it('ends failed, naming the host, when a fenced host does not come back within the restore timeout; it stays in maint', () => {
+    const w = world(['web-1', 'web-2']);
+    run(w, (x) => hostsAnswer(x), (x) => x.hosts[1]!.step === 'activating');
+    w.online['agent-web-2'] = false;
+    run(w, (x) => hostsAnswer(x), (x) => x.hosts[0]!.step === 'restored_ready' && x.hosts[1]!.step === 'restoring');
+    w.now += limits.restoreTimeoutMs;
+    run(w, (x) => hostsAnswer(x));
+    expect(w.deployment).toMatchObject({
+      status: 'failed', error: 'could not restore the previous version on web-2 (agent lost: the host did not come back within 3m)',
+    });
+    expect(w.hosts.map((h) => h.step)).toEqual(['restored_ready', 'restore_failed']);
+    expect(servers(w)).toEqual({ 'lb-1': { 'web-1': 'ready', 'web-2': 'maint' }, 'lb-2': { 'web-1': 'ready', 'web-2': 'maint' } });
+  });
+
+  it('keeps a host fenced when a HAProxy reload puts it back while its agent is gone', () => {
+    const w = world(['web-1']);
+    run(w, (x) => hostsAnswer(x), (x) => x.hosts[0]!.step === 'activating');
+    w.online['agent-web-1'] = false;
+    run(w, () => undefined, (x) => x.haproxy['lb-1']!['web-1']!.admin === 'maint');
+    w.haproxy['lb-1']!['web-1']!.admin = 'ready';
+    run(w, () => undefined, (x) => x.notes.length > 1);
+    expect(w.notes[1]).toBe('web-1 is not maint as Slipway set it while it restarts (lb-1 has it ready; a HAProxy reload or a person): setting maint again');
+    lbAnswer(w);
+    expect(servers(w)).toEqual({ 'lb-1': { 'web-1': 'maint' }, 'lb-2': { 'web-1': 'maint' } });
   });
 
   it('ends failed, naming the host, when a restored host cannot be put back in the pool', () => {

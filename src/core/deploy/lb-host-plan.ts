@@ -1,12 +1,15 @@
 // The deployment planner's steps behind a load balancer, per host: the pre-flight read of the
 // backend, drain → activate → health → ready in a rollout, and drain → restore → ready in a
-// rollback. Pure: lb-step-decision.ts reads the LB agents' answers; this turns them into actions.
-import { isAgentLost } from '../agents/agent-liveness.ts';
+// rollback. A host whose agent is gone while it restarts, or before its restore, is fenced: set to
+// maint at once, so that whatever its host runs gets no traffic, until its agent is back and has
+// restored the known-good release. Pure: lb-step-decision.ts reads the LB agents' answers; this
+// turns them into actions.
+import { agentLiveness, isAgentLost } from '../agents/agent-liveness.ts';
 import type { HostStep, LbPurpose } from '../model.ts';
 import type { LbState } from '../protocol/messages.ts';
 import type { DeploymentAction, DeploymentLimits, HostPatch, HostView } from './deployment-planner.ts';
 import { failedAt, notConnected, restore } from './host-changes.ts';
-import { decideLbGuard, decideLbStep, decidePreflight, roundPending, type LbDecision, type LbView } from './lb-step-decision.ts';
+import { decideLbGuard, decideLbStep, decidePreflight, latestRound, roundPending, type LbDecision, type LbHost, type LbView } from './lb-step-decision.ts';
 
 export interface LbPlanContext {
   view: LbView;
@@ -48,7 +51,7 @@ export function planLbActivation(lb: LbPlanContext, host: HostView, version: str
         failed: (reason, cancel) => [{ type: 'update-host', agentId: host.agentId, patch: { ...lbFailure(reason), step: 'stage_failed' }, cancel }],
       });
     case 'activating':
-      return guard(lb, host);
+      return planLbRestart(lb, host);
     case 'healthy':
       return [round(lb, host, 'set', 'ready', enter('readying', lb.now))];
     case 'readying':
@@ -62,24 +65,60 @@ export function planLbActivation(lb: LbPlanContext, host: HostView, version: str
 }
 
 /**
+ * A host that restarts (activating, restoring) stays out of the pool: drained, or fenced (maint)
+ * once its agent is gone, and set so again when a HAProxy reload put it back.
+ */
+export function planLbRestart(lb: LbPlanContext, host: HostView): DeploymentAction[] {
+  if (mustFence(lb, host)) return fence(lb, host);
+  const decision = decideLbGuard(lb.view, lbHost(host), isFenced(lb, host) ? 'maint' : 'drain', lb.now, lb.limits);
+  return decision.kind === 'send' ? [round(lb, host, decision.purpose, decision.intended, undefined, decision.note, decision.cancel)] : [];
+}
+
+/**
  * A rollback behind a load balancer. A host that ran the new version is drained, restored and
  * readied, as many at a time as a batch holds (the failed ones first: they are out of the pool
  * already), so that the others keep serving; a host that was only drained is readied at once. A
- * rollback goes on when the LB fails to drain (the previous version matters more), but a host that
- * cannot be readied again ends it `failed`: a person is needed, since HAProxy may keep it out.
+ * host whose agent is gone is fenced at once and takes no place in a batch: it serves nothing, and
+ * waits for its agent (up to the restore timeout) while the others are restored. A rollback goes
+ * on when the LB fails to drain (the previous version matters more), but a host that cannot be
+ * readied again ends it `failed`: a person is needed, since HAProxy may keep it out.
  */
 export function planLbRollback(lb: LbPlanContext, hosts: HostView[]): DeploymentAction[] {
   const actions = hosts.flatMap((h) => planLbRollbackHost(lb, h));
-  const inRestore = hosts.filter((h) => RESTORING.includes(h.step)).length;
-  const waiting = hosts
-    .filter((h) => TO_RESTORE.includes(h.step))
-    .sort((a, b) => Number(b.step === 'failed') - Number(a.step === 'failed') || a.batch - b.batch);
-  for (const host of waiting.slice(0, Math.max(0, batchWidth(hosts) - inRestore))) {
+  const inRestore = hosts.filter((h) => RESTORING.includes(h.step) && !isFenced(lb, h)).length;
+  const [toFence, waiting] = partition(
+    hosts.filter((h) => TO_RESTORE.includes(h.step)).sort((a, b) => Number(b.step === 'failed') - Number(a.step === 'failed') || a.batch - b.batch),
+    (h) => isFenced(lb, h),
+  );
+  const turn = [...toFence, ...waiting.slice(0, Math.max(0, batchWidth(hosts) - inRestore))];
+  for (const host of turn) {
     // A round in flight is answered (or given up) first: a late ready must not undo a newer drain.
     if (roundPending(lb.view, host.agentId, lb.now, lb.limits)) continue;
-    actions.push(round(lb, host, 'set', 'drain', enter('restore_draining', lb.now)));
+    const fenced = toFence.includes(host);
+    actions.push(round(lb, host, 'set', fenced ? 'maint' : 'drain', enter('restore_draining', lb.now), fenced && mustFence(lb, host) ? FENCE_NOTE : undefined));
   }
   return actions;
+}
+
+const FENCE_NOTE = 'its agent is not connected: set to maint, so that whatever runs there gets no traffic until its agent is back and has restored the known-good release';
+
+/** Whether the host is, or is to be, fenced: its agent is gone, or it was fenced in this step and not yet restored. */
+function isFenced(lb: LbPlanContext, host: HostView): boolean {
+  return agentLiveness(host.agent, lb.now, lb.limits) !== 'available' || latestRound(lb.view, host.agentId)[0]?.intended === 'maint';
+}
+
+/** Whether the host is to be fenced and is not yet. */
+function mustFence(lb: LbPlanContext, host: HostView): boolean {
+  return isFenced(lb, host) && latestRound(lb.view, host.agentId)[0]?.intended !== 'maint';
+}
+
+/** Sets the host's server to maint through every LB agent, once the round in flight is answered. */
+function fence(lb: LbPlanContext, host: HostView): DeploymentAction[] {
+  return roundPending(lb.view, host.agentId, lb.now, lb.limits) ? [] : [round(lb, host, 'set', 'maint', undefined, FENCE_NOTE)];
+}
+
+function partition<T>(items: T[], test: (item: T) => boolean): [T[], T[]] {
+  return [items.filter(test), items.filter((item) => !test(item))];
 }
 
 /** Steps of a host that ran the new version and waits for its turn to be restored. */
@@ -104,9 +143,10 @@ function planLbRollbackHost(lb: LbPlanContext, host: HostView): DeploymentAction
       // Only a host whose drain failed may be out of the pool; one that failed to stage never was.
       return settled && host.failedStep === 'lb' ? [round(lb, host, 'set', 'ready', enter('restore_readying', lb.now))] : [];
     case 'restoring':
-      return guard(lb, host);
+      return planLbRestart(lb, host);
     case 'restore_draining':
-      return follow(lb, host, 'drain', {
+      if (mustFence(lb, host)) return fence(lb, host);
+      return follow(lb, host, isFenced(lb, host) ? 'maint' : 'drain', {
         done: (note, cancel) => [{ ...restore(host, note), cancel }],
         failed: (reason, cancel) => [{ ...restore(host, `${reason}: restoring without draining`), cancel }],
       });
@@ -128,10 +168,9 @@ interface Outcomes {
   failed: (reason: string, cancel: string[]) => DeploymentAction[];
 }
 
-/** The next move in a host's drain or ready step. */
-function follow(lb: LbPlanContext, host: HostView, intended: 'drain' | 'ready', outcomes: Outcomes): DeploymentAction[] {
-  const since = host.commandSentAt ?? host.updatedAt;
-  const decision: LbDecision = decideLbStep(lb.view, { agentId: host.agentId, hostName: host.hostName, since }, intended, lb.now, lb.limits);
+/** The next move in a host's drain, maint or ready step. */
+function follow(lb: LbPlanContext, host: HostView, intended: LbState, outcomes: Outcomes): DeploymentAction[] {
+  const decision: LbDecision = decideLbStep(lb.view, lbHost(host), intended, lb.now, lb.limits);
   switch (decision.kind) {
     case 'wait':
       return [];
@@ -144,10 +183,9 @@ function follow(lb: LbPlanContext, host: HostView, intended: 'drain' | 'ready', 
   }
 }
 
-/** Keeps a restarting host drained: reads it, and drains it again when a HAProxy reload put it back. */
-function guard(lb: LbPlanContext, host: HostView): DeploymentAction[] {
-  const decision = decideLbGuard(lb.view, { agentId: host.agentId, hostName: host.hostName, since: host.commandSentAt ?? host.updatedAt }, 'drain', lb.now, lb.limits);
-  return decision.kind === 'send' ? [round(lb, host, decision.purpose, decision.intended, undefined, decision.note, decision.cancel)] : [];
+/** The host as an LB step sees it: since when it is in its step (for the drain and ready timeouts). */
+function lbHost(host: HostView): LbHost {
+  return { agentId: host.agentId, hostName: host.hostName, since: host.commandSentAt ?? host.updatedAt };
 }
 
 /** The host enters an LB step now: `commandSentAt` keeps when (no host command is in flight). */

@@ -59,6 +59,9 @@ export type LbDecision =
   | { kind: 'done'; note?: string; cancel: string[] }
   | { kind: 'failed'; reason: string; cancel: string[] };
 
+/** The verdict that ends a step meant to put a server in each state. */
+const THROUGH: Record<LbState, LbServerVerdict['verdict']> = { drain: 'drained', ready: 'serving', maint: 'out' };
+
 /** Errors a HAProxy reload (`-sf`) or a busy HAProxy causes for a moment: asked again. */
 const PASSING = new Set(['SLIPWAY_LB_SOCKET_MISSING', 'SLIPWAY_LB_NOT_ANSWERING']);
 
@@ -118,13 +121,14 @@ function settle(lb: LbView, round: LbCommandView[], now: number, limits: LbLimit
 }
 
 /**
- * The next move of a host's drain (`intended` drain) or ready (`intended` ready) step, from the
- * newest round of its LB commands. Drain is through when every LB agent reads the server drained
- * with no sessions left, or when the drain timeout passed; ready when every one sees it serving
- * (HAProxy's checks say up: a `warming` server takes no traffic yet, so the next host waits). A
- * server HAProxy has in another state than meant (a reload put it back) is set again, with a note.
+ * The next move of a host's drain, maint or ready step (`intended`), from the newest round of its
+ * LB commands. Drain is through when every LB agent reads the server drained with no sessions
+ * left, or when the drain timeout passed; maint when every one has it in maintenance; ready when
+ * every one sees it serving (HAProxy's checks say up: a `warming` server takes no traffic yet, so
+ * the next host waits). A server HAProxy has in another state than meant (a reload put it back)
+ * is set again, with a note.
  */
-export function decideLbStep(lb: LbView, host: LbHost, intended: 'drain' | 'ready', now: number, limits: LbLimits): LbDecision {
+export function decideLbStep(lb: LbView, host: LbHost, intended: LbState, now: number, limits: LbLimits): LbDecision {
   const round = latestRound(lb, host.agentId);
   if (round.length === 0) return { kind: 'send', purpose: 'set', intended, cancel: [] };
   const server = serverOf(lb.config, host.hostName);
@@ -148,8 +152,7 @@ export function decideLbStep(lb: LbView, host: LbHost, intended: 'drain' | 'read
     const seen = unintended.map((v) => `${v.lbHost} has it ${v.verdict.verdict === 'unintended' ? v.verdict.actual : '?'}`).join(', ');
     return { kind: 'send', purpose: 'set', intended, note: `${server} is not ${intended} as Slipway set it (${seen}; a HAProxy reload or a person): setting ${intended} again`, cancel: [] };
   }
-  const through = intended === 'drain' ? 'drained' : 'serving';
-  if (verdicts.every((v) => v.verdict.verdict === through)) return { kind: 'done', cancel: [] };
+  if (verdicts.every((v) => v.verdict.verdict === THROUGH[intended])) return { kind: 'done', cancel: [] };
   const elapsed = now - host.since;
   if (intended === 'drain' && elapsed >= lb.config.drainMs) {
     const open = verdicts.map((v) => v.verdict.verdict === 'draining' ? `${v.verdict.scur} on ${v.lbHost}` : null).filter(Boolean).join(', ');
