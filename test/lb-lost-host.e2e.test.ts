@@ -153,8 +153,6 @@ describe.skipIf(unavailable !== null && !mustRun)('a host lost in the middle of 
     expect(deployment.hosts.map((h) => [h.hostName, h.step])).toEqual([['host-1', 'restored_ready'], ['host-2', 'restored_ready'], ['host-3', 'restore_failed']]);
     expect(await adminStates()).toEqual([['host-1', 'ready'], ['host-2', 'ready'], ['host-3', 'maint']]);
     for (const name of ['host-1', 'host-2']) expect(await answerOf(name)).toBe(`hello from ${name}, running version ${previous}`);
-    // The orphan of host-3's dead agent serves the new version at its address: maint keeps it out.
-    expect(await answerOf('host-3')).toBe(`hello from host-3, running version ${ended.version}`);
   }, 240_000);
 
   it('leaves no namespace, veth, bridge or HAProxy behind', async () => {
