@@ -2,35 +2,17 @@
 // is refused on production and the refusal is recorded with who and from where, and `slipway audit
 // verify` fails, naming the entry, once an entry is changed or deleted in the database behind the
 // server's back.
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntryAnswer } from '../src/core/api/answers.ts';
 import type { Run } from '../src/core/model.ts';
-import { slipwayBin } from './support/slipway-processes.ts';
+import { cliEnv, runSlipway } from './support/slipway-processes.ts';
 import { TestFleet } from './support/test-fleet.ts';
 
 const fleet = new TestFleet('audit');
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function slipway(args: string[], token = fleet.tokens.admin): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env, SLIPWAY_URL: fleet.url, SLIPWAY_TOKEN: token, NO_COLOR: '1' };
-    const child = spawn(process.execPath, [slipwayBin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const slipway = (args: string[], token = fleet.tokens.admin) => runSlipway(args, { env: cliEnv(fleet.url, token) });
 
 beforeAll(async () => {
   fleet.initRepo();

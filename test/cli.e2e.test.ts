@@ -1,20 +1,13 @@
 // The `slipway` command as a person runs it: bin/slipway as a child process, its exit code and
 // exactly what it prints for validate, --help, the server's tokens, and the usual mistakes
 // (no SLIPWAY_URL, a wrong token), never a stack trace.
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newToken } from '../src/base/ids.ts';
-import { freePort, slipwayBin, startSlipway, waitForHttp, type SlipwayProcess } from './support/slipway-processes.ts';
+import { freePort, runSlipway, startSlipway, waitForHttp, type SlipwayProcess } from './support/slipway-processes.ts';
 import { waitFor } from './support/wait-for.ts';
-
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 /** The environment of this test run without any SLIPWAY_* variable, plus `extra`. */
 function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
@@ -23,17 +16,8 @@ function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 }
 
 /** Runs `bin/slipway ARGS` to its end. */
-function slipway(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [slipwayBin, ...args], { cwd: options.cwd, env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const slipway = (args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) =>
+  runSlipway(args, { env: cleanEnv(options.env), ...(options.cwd ? { cwd: options.cwd } : {}) });
 
 const noStack = (text: string) => expect(text).not.toMatch(/^\s+at /m);
 

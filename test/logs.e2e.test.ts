@@ -7,7 +7,7 @@ import type { LogSearchAnswer } from '../src/core/api/answers.ts';
 import type { LogLine } from '../src/core/model.ts';
 import type { LogLineIn } from '../src/core/protocol/messages.ts';
 import { ProtocolAgent } from './support/protocol-agent.ts';
-import { slipwayBin } from './support/slipway-processes.ts';
+import { cliEnv, runSlipway, slipwayBin } from './support/slipway-processes.ts';
 import { TestFleet } from './support/test-fleet.ts';
 import { waitFor } from './support/wait-for.ts';
 
@@ -50,21 +50,7 @@ function openTail(query: string, lastEventId?: string) {
 }
 
 /** Runs `slipway logs ARGS` against the fleet's server to its end. */
-function slipwayLogs(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [slipwayBin, 'logs', ...args], { env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-function cliEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, SLIPWAY_URL: fleet.url, SLIPWAY_TOKEN: fleet.tokens.admin, NO_COLOR: '1' };
-}
+const slipwayLogs = (args: string[]) => runSlipway(['logs', ...args], { env: cliEnv(fleet.url, fleet.tokens.admin) });
 
 beforeAll(async () => {
   await fleet.startServer();
@@ -140,7 +126,7 @@ describe('the central log', () => {
   });
 
   it('follows with slipway logs --follow and carries on, each line once, after the server restarts', async () => {
-    const follower: ChildProcess = spawn(process.execPath, [slipwayBin, 'logs', 'follow', '--host', 'web-1', '--follow', '--limit', '1'], { env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const follower: ChildProcess = spawn(process.execPath, [slipwayBin, 'logs', 'follow', '--host', 'web-1', '--follow', '--limit', '1'], { env: cliEnv(fleet.url, fleet.tokens.admin), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     follower.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -2,13 +2,13 @@
 // one plain line per change; in a real terminal (tmux) `slipway approve` draws a bar per stage
 // and per host that is redrawn in place and ends with every host healthy, and a rollback shows
 // the failing host with its last log lines.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectPath } from '../src/cli/api-client.ts';
 import type { AgentView, RunDetail } from '../src/core/api/answers.ts';
-import { slipwayBin } from './support/slipway-processes.ts';
+import { runSlipway, slipwayBin } from './support/slipway-processes.ts';
 import { TestFleet } from './support/test-fleet.ts';
 import { waitFor } from './support/wait-for.ts';
 
@@ -69,17 +69,7 @@ class Terminal {
 }
 
 /** Runs bin/slipway ARGS with stdout piped, to its end. */
-function piped(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [slipwayBin, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const piped = (args: string[], env: Record<string, string>) => runSlipway(args, { env: { ...process.env, ...env } });
 
 /** The lines of a screen that name the host. */
 const linesOf = (screen: string, host: string) => screen.split('\n').filter((line) => new RegExp(`\\b${host}\\b`).test(line));

@@ -3,7 +3,6 @@
 // build; each prints them as they are, in base64, as a JSON string and line by line. None of those
 // forms can be found afterwards by `slipway logs`, the log search, the events or the API, nor in
 // the database's commands, nor in the agents' spools (the agent masks before a line leaves the host). The printed lines are there, masked: the values did reach the processes.
-import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
@@ -11,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectPath } from '../src/cli/api-client.ts';
 import type { LogSearchAnswer, RunDetail, SecretAnswer } from '../src/core/api/answers.ts';
 import type { SlipwayEvent } from '../src/core/model.ts';
-import { slipwayBin } from './support/slipway-processes.ts';
+import { cliEnv, runSlipway } from './support/slipway-processes.ts';
 import { TestFleet } from './support/test-fleet.ts';
 import { waitFor } from './support/wait-for.ts';
 
@@ -69,18 +68,7 @@ environments:
 describe('secrets', () => {
   const fleet = new TestFleet('secrets');
 
-  const cli = (args: string[], stdin?: string) => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [slipwayBin, ...args], {
-      env: { ...process.env, SLIPWAY_URL: fleet.url, SLIPWAY_TOKEN: fleet.tokens.admin, NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
-  });
+  const cli = (args: string[], stdin?: string) => runSlipway(args, { env: cliEnv(fleet.url, fleet.tokens.admin), ...(stdin === undefined ? {} : { stdin }) });
   const searchLogs = async (q: string) =>
     (await fleet.api.get<LogSearchAnswer>(`/api/v1/logs?q=${encodeURIComponent(q)}&limit=1000`)).lines;
   const leaked = (text: string) => forms.filter((form) => text.includes(form));

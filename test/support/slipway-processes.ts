@@ -43,6 +43,34 @@ export function startSlipway(dir: string, name: string, args: string[], env: Nod
   return new SlipwayProcess(name, child, logFile);
 }
 
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `bin/slipway ARGS` to its end, as a user at a terminal would, with its output collected.
+ * `env` is its whole environment (default: this process's); `stdin` is written to it, then closed.
+ */
+export function runSlipway(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; stdin?: string } = {}): Promise<CliRun> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(process.execPath, [slipwayBin, ...args], { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolveRun({ code, stdout, stderr }));
+    child.stdin.end(options.stdin ?? '');
+  });
+}
+
+/** The environment of a CLI user of the server at `url` with `token`: plain output. */
+export function cliEnv(url: string, token: string): NodeJS.ProcessEnv {
+  return { ...process.env, SLIPWAY_URL: url, SLIPWAY_TOKEN: token, NO_COLOR: '1' };
+}
+
 /** A TCP port on `host` that was free a moment ago. */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolvePort, reject) => {
