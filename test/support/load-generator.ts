@@ -17,6 +17,8 @@ export interface LoadOptions {
   deadlineMs: number;
   /** It stops by itself after sending this many requests (default 1,000,000). */
   maxRequests?: number;
+  /** Each client's pause between two requests (default 0: none), for a light load that leaves the machine time. */
+  pauseMs?: number;
   /** One request's limit (default 5 s): past it, it counts as a connection error. */
   requestTimeoutMs?: number;
   /** Non-loopback hosts it may send to (the test's own namespace hosts). */
@@ -116,6 +118,7 @@ export class LoadGenerator {
       this.counts.sent++;
       this.counts.byConnection[connection]++;
       await this.send(agent);
+      if (this.options.pauseMs) await new Promise((r) => setTimeout(r, this.options.pauseMs));
     }
   }
 

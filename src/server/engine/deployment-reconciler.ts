@@ -14,11 +14,20 @@ import type { AgentsById, EngineContext } from './engine-context.ts';
 import { StaleAction, type Tx } from './event-log.ts';
 import { configOfVersion } from './version-config.ts';
 
-/** Returns whether it did anything (then the engine looks again at once). */
-export async function reconcileDeployment(ctx: EngineContext, deployment: Deployment, agents: AgentsById): Promise<boolean> {
+/**
+ * What one look at a deployment did: `acted` when it did anything (then the engine looks again at
+ * once); `polls` when it is behind a load balancer, whose steps read HAProxy again every
+ * `lbPollMs` without any agent answer to wake the engine (so it must look that often itself).
+ */
+export interface DeploymentLook {
+  acted: boolean;
+  polls: boolean;
+}
+
+export async function reconcileDeployment(ctx: EngineContext, deployment: Deployment, agents: AgentsById): Promise<DeploymentLook> {
   const { store } = ctx;
   const project = await store.projects.get(deployment.projectId);
-  if (!project) return false;
+  if (!project) return { acted: false, polls: false };
   const { config } = await configOfVersion(store, project, deployment.version);
   const hosts: HostView[] = [];
   for (const host of await store.deployments.hosts(deployment.id)) {
@@ -37,7 +46,7 @@ export async function reconcileDeployment(ctx: EngineContext, deployment: Deploy
     // What was planned on changed (an agent answered meanwhile): plan again from what is stored.
     if (!applied) break;
   }
-  return actions.length > 0;
+  return { acted: actions.length > 0, polls: lb !== null };
 }
 
 /**

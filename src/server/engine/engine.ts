@@ -19,13 +19,20 @@ export function createEngine(ctx: EngineContext): Engine {
   let again = false;
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
+  /** Whether the last pass saw a deployment that polls its load balancer: then the next look comes after lbPollMs, not tickMs. */
+  let polling = false;
 
   /** One look at every job, deployment and run; returns whether anything was done. */
   const pass = async (): Promise<boolean> => {
     const agents = new Map((await ctx.store.agents.list()).map((a) => [a.id, a]));
     let acted = await guard('jobs', () => reconcileJobs(ctx, agents));
+    polling = false;
     for (const deployment of await ctx.store.deployments.listActive()) {
-      acted = (await guard(`deployment ${deployment.id}`, () => reconcileDeployment(ctx, deployment, agents))) || acted;
+      acted = (await guard(`deployment ${deployment.id}`, async () => {
+        const look = await reconcileDeployment(ctx, deployment, agents);
+        polling ||= look.polls;
+        return look.acted;
+      })) || acted;
     }
     const active = await ctx.store.deployments.listActive();
     for (const run of await ctx.store.runs.listActive()) {
@@ -64,7 +71,7 @@ export function createEngine(ctx: EngineContext): Engine {
   const schedule = (ms: number) => {
     if (closed) return;
     clearTimeout(timer);
-    timer = setTimeout(() => void tick().then(() => schedule(ctx.limits.tickMs)), ms);
+    timer = setTimeout(() => void tick().then(() => schedule(polling ? Math.min(ctx.limits.lbPollMs, ctx.limits.tickMs) : ctx.limits.tickMs)), ms);
   };
   schedule(0);
 
