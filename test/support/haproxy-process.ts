@@ -29,6 +29,8 @@ export interface HaproxyOptions {
   healthPath?: string;
   /** Extra lines for the backend section, e.g. `retry-on all-retryable-errors`. */
   backendLines?: string[];
+  /** Extra lines for the frontend section, e.g. `option idle-close-on-response`. */
+  frontendLines?: string[];
 }
 
 /** Why this machine cannot run the HAProxy tests, or null when it can. */
@@ -204,6 +206,7 @@ export class HaproxyProcess {
       'frontend www',
       `  bind 127.0.0.1:${this.port}`,
       `  default_backend ${this.backend}`,
+      ...(options.frontendLines ?? []).map((l) => `  ${l}`),
       '',
       `backend ${this.backend}`,
       '  balance roundrobin',

@@ -38,7 +38,7 @@ export interface LoadCounts {
    * race that browsers answer by retrying an idempotent request. Counted, never retried here.
    */
   resetOnReusedConnection: number;
-  /** Up to 5 examples of each failure, e.g. `503 <html>…` or `ECONNRESET`. */
+  /** Up to 5 examples of each failure with when it came, e.g. `503 <html>… at +1234 ms (2026-…Z)` or `ECONNRESET at …`. */
   examples: { non2xx: string[]; connectionErrors: string[] };
   byConnection: { fresh: number; keepAlive: number };
   elapsedMs: number;
@@ -122,6 +122,11 @@ export class LoadGenerator {
     }
   }
 
+  /** When, for an example: ms since the start, and the wall clock to set beside other logs. */
+  private at(): string {
+    return `+${Math.round(performance.now() - this.startedAt)} ms (${new Date().toISOString()})`;
+  }
+
   private send(agent: Agent): Promise<void> {
     return new Promise((resolve) => {
       let settled = false;
@@ -131,7 +136,7 @@ export class LoadGenerator {
         this.counts.connectionErrors++;
         const reused = req.reusedSocket && ['ECONNRESET', 'EPIPE'].includes((err as NodeJS.ErrnoException).code ?? '');
         if (reused) this.counts.resetOnReusedConnection++;
-        note(this.counts.examples.connectionErrors, `${(err as NodeJS.ErrnoException).code ?? err.message}${reused ? ' (reused connection)' : ''}`);
+        note(this.counts.examples.connectionErrors, `${(err as NodeJS.ErrnoException).code ?? err.message}${reused ? ' (reused connection)' : ''} at ${this.at()}`);
         resolve();
       };
       const req = request(this.options.url, { agent, timeout: this.options.requestTimeoutMs ?? 5000 }, (res) => {
@@ -148,7 +153,7 @@ export class LoadGenerator {
             this.counts.okByBody[body] = (this.counts.okByBody[body] ?? 0) + 1;
           } else {
             this.counts.non2xx++;
-            note(this.counts.examples.non2xx, `${status} ${body.slice(0, 120)}`);
+            note(this.counts.examples.non2xx, `${status} ${body.slice(0, 120)} at ${this.at()}`);
           }
           resolve();
         });
