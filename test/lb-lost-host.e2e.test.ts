@@ -53,7 +53,7 @@ describe.skipIf(unavailable !== null && !mustRun)('a host lost in the middle of 
       backendLines: ['retries 0', 'no option redispatch'],
     });
     // A short grace: a killed agent counts as lost after 3 s (and a restore waits 10 s + 30 s + 4 × 3 s).
-    fleet = new TestFleet('lb-lost-host', ['--agent-grace', '3s', '--heartbeat-timeout', '5s'], hosts.bridgeAddress);
+    fleet = new TestFleet('lb-lost-host', ['--agent-grace', '3s', '--heartbeat-timeout', '7s'], hosts.bridgeAddress);
     fleet.initRepo(() => fleet!.editFile('slipway.yml', () => slipwayYml(haproxy!.socketPath)));
     await fleet.startServer();
     await fleet.startAgent({ name: 'runner-1', labels: 'role=runner' });

@@ -3,6 +3,7 @@
 import { join, relative, resolve } from 'node:path';
 import { errorMessage, InputError } from '../base/errors.ts';
 import type { Logger } from 'pino';
+import { AGENT_HEARTBEAT_MS } from '../core/agents/agent-liveness.ts';
 import type { Labels } from '../core/model.ts';
 import { PROTOCOL_VERSION, type CommandResult, type ServerMessage } from '../core/protocol/messages.ts';
 import { SecretMasker } from '../core/secrets/secret-masker.ts';
@@ -91,7 +92,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const connection: ServerConnection = new ServerConnection({
     url: `${serverUrl.replace(/^http/, 'ws')}/api/v1/agent`,
     token: () => identity.token,
-    heartbeatMs: options.heartbeatMs ?? 5000,
+    heartbeatMs: options.heartbeatMs ?? AGENT_HEARTBEAT_MS,
     onOpen: () => {
       void listAppsOnHost(root).then((list) => {
         connection.send({ type: 'hello', protocol: PROTOCOL_VERSION, name: options.name, labels: options.labels, address: options.address, port: options.port, apps: list, running: executor.inFlight });

@@ -1,6 +1,7 @@
 // Parsers for command-line option values; each throws commander's error with a clear message.
 import { InvalidArgumentError } from 'commander';
-import { parseDuration } from '../base/duration.ts';
+import { formatLimit, parseDuration } from '../base/duration.ts';
+import { AGENT_HEARTBEAT_MS } from '../core/agents/agent-liveness.ts';
 import { parseByteSize } from '../core/logs/parse-byte-size.ts';
 import type { Labels } from '../core/model.ts';
 
@@ -23,6 +24,13 @@ export function parseLabels(text: string): Labels {
 
 export function checkDuration(text: string): string {
   if (parseDuration(text) === undefined) throw new InvalidArgumentError('expected a duration like "10s" or "5m"');
+  return text;
+}
+
+/** A server's --heartbeat-timeout: longer than the agents' heartbeat, or every healthy agent would count as lost between two. */
+export function checkHeartbeatTimeout(text: string): string {
+  const ms = parseDuration(checkDuration(text))!;
+  if (ms <= AGENT_HEARTBEAT_MS) throw new InvalidArgumentError(`must be longer than the agents' heartbeat (every ${formatLimit(AGENT_HEARTBEAT_MS)}), or healthy agents count as lost between two heartbeats; three heartbeats or more is wise`);
   return text;
 }
 

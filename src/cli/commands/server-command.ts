@@ -6,7 +6,7 @@ import { parseDuration } from '../../base/duration.ts';
 import { InputError } from '../../base/errors.ts';
 import { parseByteSize } from '../../core/logs/parse-byte-size.ts';
 import type { OidcFlags } from '../../server/auth/oidc/oidc-settings.ts';
-import { checkDuration, parsePort } from '../options.ts';
+import { checkDuration, checkHeartbeatTimeout, parsePort } from '../options.ts';
 import { untilSignal } from '../until-signal.ts';
 
 export function serverCommand(): Command {
@@ -17,7 +17,7 @@ export function serverCommand(): Command {
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'))
     .option('--agent-grace <duration>', 'how long a disconnected agent may take to come back before its host counts as failed', checkDuration, '15s')
-    .option('--heartbeat-timeout <duration>', 'how long a connected agent may stay silent', checkDuration, '15s')
+    .option('--heartbeat-timeout <duration>', 'how long a connected agent may stay silent', checkHeartbeatTimeout, '15s')
     .addOption(new Option('--accept-agents <mode>', 'new agents: "auto" works at once; "manual" waits as pending until `slipway agent accept NAME`').choices(['auto', 'manual']).default('auto'))
     .option('--log-retention <duration>', 'how long the central log keeps a line ("off": no limit)', checkLimit(parseDuration, 'a duration like "30d" or "12h"'), '30d')
     .option('--log-max-size <size>', 'the central log\'s size, oldest lines removed first ("off": no limit)', checkLimit(parseByteSize, 'a size like "2GiB" or "500MB"'), '2GiB')

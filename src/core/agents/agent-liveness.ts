@@ -1,6 +1,9 @@
 // Whether the server may count on an agent: the one rule that job dispatch, the deployment and job
 // planners and the gateway's check for silent connections all use.
 
+/** How often a connected agent sends a heartbeat: the server's heartbeat timeout must be longer. */
+export const AGENT_HEARTBEAT_MS = 5000;
+
 export interface AgentLivenessLimits {
   /** How long a disconnected agent may take to come back (covers a server or agent restart). */
   agentGraceMs: number;
