@@ -15,7 +15,8 @@ const config: LoadBalancerConfig = { kind: 'haproxy', on: { role: 'lb' }, socket
 const target = '7-abcdef0';
 const previous = '6-1234567';
 
-interface Server { admin: LbState; up: boolean; scur: number }
+/** `pinned`: the admin state HAProxy keeps whatever is set (a tracked server in maint, an address that does not resolve). */
+interface Server { admin: LbState; up: boolean; scur: number; pinned?: LbState }
 
 interface World {
   now: number;
@@ -126,7 +127,7 @@ function lbAnswer(w: World, fail?: { lbAgentId: string; errorCode: string }): vo
         c.result = { ok: false, errorCode: 'SLIPWAY_LB_NO_SUCH_SERVER', error: `no server ${name}` };
         continue;
       }
-      servers[name].admin = c.intended;
+      servers[name].admin = servers[name].pinned ?? c.intended;
       w.sets.push(`${c.lbAgentId} ${name} ${c.intended}`);
     }
     c.result = { ok: true, lb: { backend: 'shop', servers: Object.entries(servers).map(([server, s]): LbServerState => ({
@@ -417,5 +418,18 @@ describe('planDeployment behind a load balancer', () => {
     run(w, () => undefined);
     expect(w.deployment.status).toBe('failed');
     expect(w.deployment.error).toMatch(/^could not restore the previous version on web-1 \(on its previous version, but not back in the pool: HAProxy does not see web-1 up 30s after it was readied/);
+  });
+
+  it('ends failed, naming the LB agent, when HAProxy keeps a server in maint whatever Slipway sets (no endless setting again)', () => {
+    const w = world(['web-1', 'web-2']);
+    // On lb-2, web-1 tracks a server in maintenance (IMAINT): `set server … state drain` or `ready` changes nothing.
+    w.haproxy['lb-2']!['web-1']!.pinned = 'maint';
+    run(w, (x) => hostsAnswer(x), undefined, 400);
+    expect(w.deployment.status).toBe('failed');
+    expect(w.deployment.cause).toMatchObject({ host: 'web-1', step: 'lb' });
+    expect(w.deployment.cause?.error).toMatch(/lb-2 has it maint/);
+    expect(w.deployment.error).toMatch(/^could not restore the previous version on web-1 \(on its previous version, but not back in the pool: .*lb-2 has it maint/);
+    // web-2 was never touched: one host at a time, and the first never got through.
+    expect(w.sets.filter((s) => s.includes('web-2'))).toEqual([]);
   });
 });

@@ -150,6 +150,13 @@ export function decideLbStep(lb: LbView, host: LbHost, intended: LbState, now: n
   const unintended = verdicts.filter((v) => v.verdict.verdict === 'unintended');
   if (unintended.length > 0) {
     const seen = unintended.map((v) => `${v.lbHost} has it ${v.verdict.verdict === 'unintended' ? v.verdict.actual : '?'}`).join(', ');
+    // A reload puts a server back once; HAProxy that keeps it otherwise (it tracks a server in
+    // maint, its address does not resolve, a person or a second HAProxy undoes it) would be set
+    // again forever, with no timeout to end the step.
+    const times = unintendedRoundsInARow(lb, host.agentId, server, intended);
+    if (times > limits.lbRetries) {
+      return { kind: 'failed', reason: `HAProxy keeps ${server} other than ${intended} (${seen}) after Slipway set it ${intended} ${times} times in a row`, cancel: [] };
+    }
     return { kind: 'send', purpose: 'set', intended, note: `${server} is not ${intended} as Slipway set it (${seen}; a HAProxy reload or a person): setting ${intended} again`, cancel: [] };
   }
   if (verdicts.every((v) => v.verdict.verdict === THROUGH[intended])) return { kind: 'done', cancel: [] };
@@ -238,6 +245,20 @@ function failedRoundsInARow(lb: LbView, hostAgentId: string | null, now: number,
   let count = 0;
   for (const round of rounds) {
     if (settle(lb, lb.commands.filter((c) => c.round === round), now, limits, server).kind !== 'failed') break;
+    count++;
+  }
+  return count;
+}
+
+/** How many of the host's newest rounds for `intended`, one after the other, read its server in another admin state. */
+function unintendedRoundsInARow(lb: LbView, hostAgentId: string, server: string, intended: LbState): number {
+  const rounds = [...new Set(lb.commands.filter((c) => c.hostAgentId === hostAgentId).map((c) => c.round))].sort((a, b) => b - a);
+  let count = 0;
+  for (const round of rounds) {
+    const commands = lb.commands.filter((c) => c.round === round);
+    if (commands.some((c) => c.intended !== intended)) break;
+    const unintended = commands.some((c) => c.result?.lb && checkLbServers(c.result.lb, { [server]: intended })[0]?.verdict === 'unintended');
+    if (!unintended) break;
     count++;
   }
   return count;
