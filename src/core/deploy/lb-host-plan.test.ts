@@ -432,4 +432,23 @@ describe('planDeployment behind a load balancer', () => {
     // web-2 was never touched: one host at a time, and the first never got through.
     expect(w.sets.filter((s) => s.includes('web-2'))).toEqual([]);
   });
+
+  it('does not ready a host while its drain set again (after a reload) is still unanswered: the late drain would undo the ready', () => {
+    const w = world(['web-1']);
+    run(w, (x) => { if (x.hosts[0]!.step === 'staging') hostsAnswer(x); }, (x) => x.hosts[0]!.step === 'activating');
+    w.haproxy['lb-1']!['web-1']!.admin = 'ready';
+    // The guard's read sees the reload and sends `set … drain` again; the LB agents have not answered it yet.
+    run(w, () => undefined, (x) => x.notes.length > 0);
+    const drainAgain = w.lbCommands.filter((c) => c.result === null);
+    expect(drainAgain.map((c) => c.intended)).toEqual(['drain', 'drain']);
+    // The activation answers meanwhile.
+    hostsAnswer(w);
+    const actions = step(w);
+    expect(w.hosts[0]!.step).toBe('healthy');
+    expect(actions.filter((a) => a.type === 'lb')).toEqual([]);
+    lbAnswer(w);
+    run(w, () => undefined);
+    expect(w.deployment.status).toBe('succeeded');
+    expect(w.sets.slice(-4)).toEqual(['lb-1 web-1 drain', 'lb-2 web-1 drain', 'lb-1 web-1 ready', 'lb-2 web-1 ready']);
+  });
 });

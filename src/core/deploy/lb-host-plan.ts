@@ -53,6 +53,9 @@ export function planLbActivation(lb: LbPlanContext, host: HostView, version: str
     case 'activating':
       return planLbRestart(lb, host);
     case 'healthy':
+      // A drain set again while it restarted may still be on its way: the agent runs commands side
+      // by side, so a ready sent now could be undone by that drain landing after it.
+      if (roundPending(lb.view, host.agentId, lb.now, lb.limits)) return [];
       return [round(lb, host, 'set', 'ready', enter('readying', lb.now))];
     case 'readying':
       return follow(lb, host, 'ready', {
