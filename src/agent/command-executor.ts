@@ -32,6 +32,8 @@ export class CommandExecutor {
   private readonly running = new Map<string, Promise<CommandResult>>();
   private readonly done = new Map<string, CommandResult>();
   private readonly aborts = new Set<AbortController>();
+  /** Per HAProxy stats socket, the `lb` command last begun: the next waits for it. */
+  private readonly lbTurns = new Map<string, Promise<unknown>>();
 
   constructor(private readonly deps: CommandExecutorDeps) {}
 
@@ -101,9 +103,18 @@ export class CommandExecutor {
     }
   }
 
-  /** Changes are logged (a read is not: the server reads a backend on every pass while it waits). */
+  /**
+   * Changes are logged (a read is not: the server reads a backend on every pass while it waits).
+   * Commands for one HAProxy run one after the other, in the order they came: the server may give
+   * up on a slow `set … drain` and send `set … ready`, and the drain must not land after the ready.
+   */
   private async applyLb(command: Extract<Command, { kind: 'lb' }>, tags: { runId: string | null; deploymentId: string | null }): Promise<CommandResult> {
-    const result = await applyLbCommand(command, { sockets: this.deps.haproxySockets ?? [] });
+    const before = this.lbTurns.get(command.socket);
+    const turn = (before ?? Promise.resolve()).catch(() => undefined).then(() => applyLbCommand(command, { sockets: this.deps.haproxySockets ?? [] }));
+    this.lbTurns.set(command.socket, turn);
+    const result = await turn.finally(() => {
+      if (this.lbTurns.get(command.socket) === turn) this.lbTurns.delete(command.socket);
+    });
     if (command.set.length > 0 || !result.ok) {
       const changes = command.set.map((s) => `${s.server} ${s.state}`).join(', ');
       const text = result.ok ? `HAProxy ${command.backend}: set ${changes}` : `HAProxy ${command.backend}${changes ? `: setting ${changes}` : ''} failed: ${result.error ?? ''}`;
