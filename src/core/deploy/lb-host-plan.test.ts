@@ -20,6 +20,7 @@ interface Server { admin: LbState; up: boolean; scur: number; pinned?: LbState }
 
 interface World {
   now: number;
+  config: LoadBalancerConfig;
   deployment: Deployment;
   hosts: DeploymentHost[];
   online: Record<string, boolean>;
@@ -42,6 +43,7 @@ function world(names: string[], lbAgents = ['lb-1', 'lb-2']): World {
   const servers = () => Object.fromEntries(names.map((n): [string, Server] => [n, { admin: 'ready', up: true, scur: 0 }]));
   return {
     now: 1_000,
+    config,
     deployment: {
       id: 'dep-1', projectId: 'p', env: 'production', version: target, runId: 'run-1', kind: 'deploy', status: 'staging',
       batch: 1, forced: false, requestedBy: 'engine', cause: null, error: null, createdAt: 0, finishedAt: null,
@@ -59,7 +61,7 @@ function viewOf(w: World): DeploymentView {
     deployment: structuredClone(w.deployment),
     hosts: w.hosts.map((h) => ({ ...structuredClone(h), agent: presence(h.agentId), result: h.commandId ? (w.results[h.commandId] ?? null) : null })),
     lb: {
-      config,
+      config: w.config,
       agents: Object.keys(w.haproxy).map((id) => ({ agentId: id, name: id, agent: presence(id) })),
       commands: structuredClone(w.lbCommands),
     },
@@ -450,5 +452,19 @@ describe('planDeployment behind a load balancer', () => {
     run(w, () => undefined);
     expect(w.deployment.status).toBe('succeeded');
     expect(w.sets.slice(-4)).toEqual(['lb-1 web-1 drain', 'lb-2 web-1 drain', 'lb-1 web-1 ready', 'lb-2 web-1 ready']);
+  });
+
+  it('refuses before anything changes when the server template gives two hosts one server (no {host} in it)', () => {
+    const w = world(['web-1', 'web-2']);
+    // A slipway.yml with `server: app`: both hosts would drain and ready the one server "app".
+    w.config = { ...config, server: 'app' };
+    for (const lb of Object.values(w.haproxy)) lb['app'] = { admin: 'ready', up: true, scur: 0 };
+    run(w, () => undefined);
+    expect(w.deployment).toMatchObject({
+      status: 'failed',
+      error: 'refused before anything changed: the server template app gives web-1 and web-2 the same server app in backend shop: each host needs its own (put {host} in loadBalancer server:)',
+    });
+    expect(w.sent).toEqual([]);
+    expect(w.sets).toEqual([]);
   });
 });

@@ -214,6 +214,8 @@ export type PreflightDecision =
 export function decidePreflight(lb: LbView, hosts: { hostName: string }[], now: number, limits: LbLimits): PreflightDecision {
   const on = Object.entries(lb.config.on).map(([k, v]) => `${k}=${v}`).join(',');
   if (lb.agents.length === 0) return { kind: 'refused', reason: `no LB agent matches loadBalancer on: ${on} (start one with --labels ${on} --haproxy-socket ${lb.config.socket})`, cancel: [] };
+  const shared = sharedServer(lb.config, hosts);
+  if (shared) return { kind: 'refused', reason: shared, cancel: [] };
   const round = latestRound(lb, null);
   if (round.length === 0) {
     const offline = lb.agents.filter((a) => agentLiveness(a.agent, now, limits) !== 'available');
@@ -237,6 +239,24 @@ export function decidePreflight(lb: LbView, hosts: { hostName: string }[], now: 
     }
   }
   return problems.length > 0 ? { kind: 'refused', reason: problems.join('; '), cancel: [] } : { kind: 'passed' };
+}
+
+/**
+ * Why two hosts would drive one server, or null. A template without {host} (or one host name that
+ * makes another's server) would drain, switch and ready them all through that one server: hosts
+ * taken out of the pool that never were in it, and the one that was readied while others restart.
+ */
+function sharedServer(config: LoadBalancerConfig, hosts: { hostName: string }[]): string | null {
+  const hostOf = new Map<string, string>();
+  for (const { hostName } of hosts) {
+    const server = serverOf(config, hostName);
+    const other = hostOf.get(server);
+    if (other !== undefined) {
+      return `the server template ${config.server} gives ${other} and ${hostName} the same server ${server} in backend ${config.backend}: each host needs its own (put {host} in loadBalancer server:)`;
+    }
+    hostOf.set(server, hostName);
+  }
+  return null;
 }
 
 /** How many of the host's newest rounds failed, one after the other. */
