@@ -11,6 +11,12 @@ describe('durations', () => {
     expect(parseDuration('-1s')).toBeUndefined();
   });
 
+  it('is no duration when it has more digits than a number of milliseconds can hold', () => {
+    expect(parseDuration(`${'9'.repeat(400)}d`)).toBeUndefined();
+    expect(parseDuration('104249991374d')).toBeUndefined();
+    expect(parseDuration('104249991d')).toBe(104_249_991 * 86_400_000);
+  });
+
   it('formats a measured time for a person to read', () => {
     expect(formatDuration(850)).toBe('850ms');
     expect(formatDuration(12_340)).toBe('12.3s');

@@ -3,12 +3,16 @@
 const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const pattern = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 
-/** Parses a duration into milliseconds, or returns undefined when the text is not one. */
+/**
+ * Parses a duration into milliseconds, or returns undefined when the text is not one. Digits
+ * enough make Infinity, which a stored config (JSON: null) could not be read back with: not one.
+ */
 export function parseDuration(text: string): number | undefined {
   const match = pattern.exec(text.trim());
   if (!match) return undefined;
   const [, amount, unit] = match;
-  return Math.round(Number(amount) * (units[unit!] ?? 0));
+  const ms = Math.round(Number(amount) * (units[unit!] ?? 0));
+  return Number.isSafeInteger(ms) ? ms : undefined;
 }
 
 /** Formats milliseconds the short way a person reads them: "850ms", "12.3s", "4m05s". */

@@ -210,6 +210,12 @@ run:
     ]);
   });
 
+  it('refuses a drain too long to be stored (Infinity would come back from the run\'s snapshot as null, unreadable)', () => {
+    expect(problemsOf(withEnvironments(`  prod:\n    hosts: { env: p }\n    loadBalancer:\n      haproxy: { on: { role: lb }, socket: /s, backend: shop, drain: ${'9'.repeat(400)}d }\n`))).toEqual([
+      'slipway.yml:13:70: environments.prod.loadBalancer.haproxy.drain: expected a duration like "500ms", "20s", "5m" or "1h"',
+    ]);
+  });
+
   it('says which keys a haproxy block misses, and refuses a socket path too long for a unix socket', () => {
     expect(problemsOf(withEnvironments('  prod:\n    hosts: { env: p }\n    loadBalancer:\n      haproxy: { on: { role: lb } }\n'))).toEqual([
       'slipway.yml:13:16: environments.prod.loadBalancer.haproxy.socket: missing required key "socket"',
