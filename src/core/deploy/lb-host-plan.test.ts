@@ -467,4 +467,28 @@ describe('planDeployment behind a load balancer', () => {
     expect(w.sent).toEqual([]);
     expect(w.sets).toEqual([]);
   });
+
+  it('counts a fenced host whose agent is back in the batch it restores: the next host is not drained while it is still out', () => {
+    const w = world(['web-1', 'web-2', 'web-3']);
+    run(w, (x) => hostsAnswer(x, 'web-3'), (x) => x.deployment.status === 'rolling_back' && x.hosts[2]!.step === 'restore_draining');
+    // web-1's agent reconnects (restarted, or a network blip) while web-3 is restored: fenced at once.
+    w.online['agent-web-1'] = false;
+    run(w, (x) => hostsAnswer(x), (x) => x.haproxy['lb-1']!['web-1']!.admin === 'maint');
+    w.online['agent-web-1'] = true;
+    // web-1's agent is back and restores it; the restart takes a while (40 passes, 10 s).
+    let passes = 0;
+    let bothOut = false;
+    run(w, (x) => {
+      passes++;
+      for (const h of x.hosts) {
+        if (!h.commandId || x.results[h.commandId] || (h.hostName === 'web-1' && passes < 40)) continue;
+        answerHost(x, h.hostName, { ok: true });
+      }
+      const out = (name: string) => Object.values(x.haproxy).some((lb) => lb[name]!.admin !== 'ready');
+      bothOut ||= out('web-1') && out('web-2');
+    });
+    expect(w.deployment.status).toBe('rolled_back');
+    expect(w.hosts.map((h) => h.step)).toEqual(['restored_ready', 'restored_ready', 'restored_ready']);
+    expect(bothOut).toBe(false);
+  });
 });

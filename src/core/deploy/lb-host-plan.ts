@@ -81,14 +81,16 @@ export function planLbRestart(lb: LbPlanContext, host: HostView): DeploymentActi
  * A rollback behind a load balancer. A host that ran the new version is drained, restored and
  * readied, as many at a time as a batch holds (the failed ones first: they are out of the pool
  * already), so that the others keep serving; a host that was only drained is readied at once. A
- * host whose agent is gone is fenced at once and takes no place in a batch: it serves nothing, and
- * waits for its agent (up to the restore timeout) while the others are restored. A rollback goes
+ * host whose agent is gone is fenced at once and takes no place in a batch while it is gone: it serves
+ * nothing, and waits for its agent (up to the restore timeout) while the others are restored. A rollback goes
  * on when the LB fails to drain (the previous version matters more), but a host that cannot be
  * readied again ends it `failed`: a person is needed, since HAProxy may keep it out.
  */
 export function planLbRollback(lb: LbPlanContext, hosts: HostView[]): DeploymentAction[] {
   const actions = hosts.flatMap((h) => planLbRollbackHost(lb, h));
-  const inRestore = hosts.filter((h) => RESTORING.includes(h.step) && !isFenced(lb, h)).length;
+  // A fenced host takes no place while its agent is gone; once it is back, it is restored (out of
+  // the pool) like any other, and the next host waits for it.
+  const inRestore = hosts.filter((h) => RESTORING.includes(h.step) && agentLiveness(h.agent, lb.now, lb.limits) === 'available').length;
   const [toFence, waiting] = partition(
     hosts.filter((h) => TO_RESTORE.includes(h.step)).sort((a, b) => Number(b.step === 'failed') - Number(a.step === 'failed') || a.batch - b.batch),
     (h) => isFenced(lb, h),
