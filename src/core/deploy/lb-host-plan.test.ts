@@ -491,4 +491,23 @@ describe('planDeployment behind a load balancer', () => {
     expect(w.hosts.map((h) => h.step)).toEqual(['restored_ready', 'restored_ready', 'restored_ready']);
     expect(bothOut).toBe(false);
   });
+
+  it('takes no answer about another backend, or naming a server twice, as a reading: the step fails, naming the LB agent', () => {
+    for (const [forge, why] of [
+      [(r: CommandResult) => ({ ...r, lb: { ...r.lb!, backend: 'other' } }), 'it answered about backend other, not shop'],
+      [(r: CommandResult) => ({ ...r, lb: { ...r.lb!, servers: [{ ...r.lb!.servers[0]!, admin: 'drain', scur: 0 } as LbServerState, ...r.lb!.servers] } }), 'it reported server web-1 twice in backend shop'],
+    ] as const) {
+      const w = world(['web-1']);
+      run(w, (x) => hostsAnswer(x), (x) => x.hosts[0]!.step === 'draining');
+      // web-1 still has sessions open; lb-2 answers with a reading no HAProxy gives.
+      w.haproxy['lb-2']!['web-1']!.scur = 4;
+      lbAnswer(w);
+      const open = w.lbCommands.filter((c) => c.lbAgentId === 'lb-2');
+      const last = open[open.length - 1]!;
+      last.result = forge(last.result!);
+      step(w);
+      expect(w.hosts[0]).toMatchObject({ step: 'stage_failed', failedStep: 'lb', error: `LB agent lb-2 (set server shop/web-1 state drain): ${why}` });
+      expect(w.sent.filter((s) => s.command.kind === 'activate')).toEqual([]);
+    }
+  });
 });

@@ -97,7 +97,9 @@ function settle(lb: LbView, round: LbCommandView[], now: number, limits: LbLimit
     const who = `LB agent ${lbAgentName(lb, command.lbAgentId)}`;
     const what = describeCommand(lb.config, command, server);
     if (command.result) {
-      if (command.result.ok) answers.push({ command, result: command.result });
+      const odd = command.result.ok ? oddAnswer(lb.config, command.result) : null;
+      if (odd) failures.push({ reason: `${who} (${what}): ${odd}`, passing: false });
+      else if (command.result.ok) answers.push({ command, result: command.result });
       else {
         const code = command.result.errorCode;
         failures.push({ reason: `${who} (${what}): ${code ? `${code}: ` : ''}${command.result.error ?? 'failed without a message'}`, passing: code !== undefined && PASSING.has(code) });
@@ -118,6 +120,22 @@ function settle(lb: LbView, round: LbCommandView[], now: number, limits: LbLimit
   }
   if (pending) return { kind: 'pending' };
   return { kind: 'answered', answers };
+}
+
+/**
+ * What makes an LB agent's answer one no HAProxy gives, or null: it reads another backend than
+ * asked, or one server twice (HAProxy names are unique in a backend). Slipway reads the first of
+ * a name: a second, in another state, is not to be trusted either way.
+ */
+function oddAnswer(config: LoadBalancerConfig, result: CommandResult): string | null {
+  if (!result.lb) return null;
+  if (result.lb.backend !== config.backend) return `it answered about backend ${result.lb.backend}, not ${config.backend}`;
+  const seen = new Set<string>();
+  for (const { server } of result.lb.servers) {
+    if (seen.has(server)) return `it reported server ${server} twice in backend ${config.backend}`;
+    seen.add(server);
+  }
+  return null;
 }
 
 /**
