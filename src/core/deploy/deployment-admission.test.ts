@@ -71,6 +71,10 @@ describe('admitDeployment', () => {
       refusal: { kind: 'conflict', code: 'SLIPWAY_LB_AGENT_OFFLINE', message: 'LB agent lb-1 of "production" is not connected: nothing was changed' },
     });
     expect(refusalCode(request({ config: withLb({ ...loadBalancer, server: `${'x'.repeat(95)}-{host}` }), agents: [...agents, lbAgent] }))).toBe('SLIPWAY_LB_BAD_SERVER_NAME');
+    expect(admitDeployment(request({ config: withLb({ ...loadBalancer, server: 'app' }), agents: [...agents, lbAgent] }))).toEqual({
+      admitted: false,
+      refusal: { kind: 'input', code: 'SLIPWAY_LB_BAD_SERVER_NAME', message: 'loadBalancer server: "app" of "production" gives web-1, web-2, web-3 one server app: each host needs its own (put {host} in it)' },
+    });
   });
 
   it('refuses an unknown environment, one without hosts, and one with a deployment in progress', () => {

@@ -74,6 +74,13 @@ export function admitDeployment(req: AdmissionRequest): Admission {
     if (unnamed.length > 0) {
       return refuse('input', 'SLIPWAY_LB_BAD_SERVER_NAME', `loadBalancer server: "${lb.server}" of "${env}" makes no HAProxy server name for ${unnamed.map((h) => h.name).join(', ')} (at most 100 characters)`);
     }
+    // Two hosts on one server would be drained and readied through it together (no {host} in it).
+    const server = (name: string) => lbServerName(lb.server, name);
+    const shared = hosts.find((h, i) => hosts.findIndex((o) => server(o.name) === server(h.name)) !== i);
+    if (shared) {
+      const names = hosts.filter((h) => server(h.name) === server(shared.name)).map((h) => h.name).sort().join(', ');
+      return refuse('input', 'SLIPWAY_LB_BAD_SERVER_NAME', `loadBalancer server: "${lb.server}" of "${env}" gives ${names} one server ${server(shared.name) ?? ''}: each host needs its own (put {host} in it)`);
+    }
   }
   const batches = assignBatches(hosts.length, envConfig.batch);
   return { admitted: true, hosts: hosts.map((h, i) => ({ agentId: h.id, hostName: h.name, batch: batches[i]! })) };
