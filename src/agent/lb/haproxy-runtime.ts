@@ -4,7 +4,7 @@
 import { connect } from 'node:net';
 import { SlipwayError } from '../../base/errors.ts';
 import { HAPROXY_NAME_PATTERN } from '../../core/lb/lb-server-name.ts';
-import type { LbState } from '../../core/protocol/messages.ts';
+import { lbStateSchema, type LbState } from '../../core/protocol/messages.ts';
 
 export interface HaproxyRuntimeOptions {
   /** The stats socket, declared with `level admin` in haproxy.cfg. */
@@ -71,6 +71,7 @@ export class HaproxyRuntime {
    * transport errors of `send`.
    */
   async setServerState(backend: string, server: string, state: LbState): Promise<void> {
+    if (!lbStateSchema.safeParse(state).success) throw new SlipwayError('SLIPWAY_LB_BAD_NAME', `not a server state Slipway sets: ${JSON.stringify(String(state).slice(0, 100))}`);
     const answer = await this.send(`set server ${name(backend)}/${name(server)} state ${state}`);
     if (answer.trim() !== '') throw this.refusal(answer, `set server ${backend}/${server} state ${state}`);
   }
