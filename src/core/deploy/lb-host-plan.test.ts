@@ -510,4 +510,24 @@ describe('planDeployment behind a load balancer', () => {
       expect(w.sent.filter((s) => s.command.kind === 'activate')).toEqual([]);
     }
   });
+
+  it('cancels a round given up on when it sends the next, so that a returning LB agent does not run the stale set', () => {
+    const w = world(['web-1']);
+    run(w, (x) => { if (x.hosts[0]!.step === 'staging') hostsAnswer(x); }, (x) => x.hosts[0]!.step === 'activating');
+    w.haproxy['lb-1']!['web-1']!.admin = 'ready';
+    run(w, () => undefined, (x) => x.notes.length > 0);
+    // The guard's `set … drain` again is written; lb-2 goes away before it answers (within its grace).
+    w.online['lb-2'] = false;
+    lbAnswer(w);
+    const stale = w.lbCommands.find((c) => c.lbAgentId === 'lb-2' && c.result === null && c.intended === 'drain' && c.purpose === 'set')!;
+    expect(stale).toBeDefined();
+    hostsAnswer(w);
+    step(w);
+    expect(w.hosts[0]!.step).toBe('healthy');
+    // No answer in time: the round is given up, and the host goes on to its ready.
+    w.now += limits.lbCommandTimeoutMs + 1;
+    const actions = step(w);
+    expect(actions).toEqual([expect.objectContaining({ type: 'lb', intended: 'ready', cancel: [stale.commandId] })]);
+    expect(w.cancelled).toContain(stale.commandId);
+  });
 });

@@ -202,9 +202,16 @@ function lbFailure(reason: string): HostPatch {
   return { error: reason, failedStep: 'lb', logTail: [], commandId: null, commandSentAt: null };
 }
 
-function round(lb: LbPlanContext, host: HostView, purpose: LbPurpose, intended: LbState, patch?: HostPatch, note?: string, cancel?: string[]): DeploymentAction {
+/**
+ * A new round of `lb` commands about the host. It supersedes the host's earlier rounds: any of their
+ * commands still unanswered (given up: a new round is sent only once the last one settled) is
+ * cancelled with it, or an LB agent that comes back later would be sent that stale set and run it.
+ */
+function round(lb: LbPlanContext, host: HostView, purpose: LbPurpose, intended: LbState, patch?: HostPatch, note?: string, cancel: string[] = []): DeploymentAction {
+  const stale = lb.view.commands.filter((c) => c.hostAgentId === host.agentId && c.result === null).map((c) => c.commandId);
+  const cancelled = [...new Set([...cancel, ...stale])];
   return {
     type: 'lb', round: lb.nextRound(), hostAgentId: host.agentId, purpose, intended,
-    ...(patch ? { patch } : {}), ...(note ? { note } : {}), ...(cancel && cancel.length > 0 ? { cancel } : {}),
+    ...(patch ? { patch } : {}), ...(note ? { note } : {}), ...(cancelled.length > 0 ? { cancel: cancelled } : {}),
   };
 }
