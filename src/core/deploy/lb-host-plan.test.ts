@@ -530,4 +530,27 @@ describe('planDeployment behind a load balancer', () => {
     expect(actions).toEqual([expect.objectContaining({ type: 'lb', intended: 'ready', cancel: [stale.commandId] })]);
     expect(w.cancelled).toContain(stale.commandId);
   });
+
+  it('counts a restored host whose agent is then lost in its batch until it serves again: the next host waits', () => {
+    const w = world(['web-1', 'web-2', 'web-3']);
+    let bothOut = false;
+    let lostAt = 0;
+    run(w, (x) => {
+      const web3 = x.hosts[2]!;
+      // web-3's restore answered, then its agent is gone; its app is slow to pass HAProxy's checks.
+      if (lostAt === 0 && (web3.step === 'restored' || web3.step === 'restore_readying')) {
+        lostAt = x.now;
+        x.online['agent-web-3'] = false;
+        for (const lb of Object.values(x.haproxy)) lb['web-3']!.up = false;
+      }
+      if (lostAt && x.now - lostAt > 5_000) for (const lb of Object.values(x.haproxy)) lb['web-3']!.up = true;
+      hostsAnswer(x, 'web-3');
+      const out = (name: string) => Object.values(x.haproxy).some((lb) => lb[name]!.admin !== 'ready' || !lb[name]!.up);
+      bothOut ||= x.deployment.status === 'rolling_back' && out('web-3') && out('web-1');
+    });
+    expect(w.deployment.status).toBe('rolled_back');
+    expect(w.hosts.map((h) => h.step)).toEqual(['restored_ready', 'restored_ready', 'restored_ready']);
+    expect(lostAt).toBeGreaterThan(0);
+    expect(bothOut).toBe(false);
+  });
 });

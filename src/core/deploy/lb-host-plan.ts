@@ -88,9 +88,10 @@ export function planLbRestart(lb: LbPlanContext, host: HostView): DeploymentActi
  */
 export function planLbRollback(lb: LbPlanContext, hosts: HostView[]): DeploymentAction[] {
   const actions = hosts.flatMap((h) => planLbRollbackHost(lb, h));
-  // A fenced host takes no place while its agent is gone; once it is back, it is restored (out of
-  // the pool) like any other, and the next host waits for it.
-  const inRestore = hosts.filter((h) => RESTORING.includes(h.step) && agentLiveness(h.agent, lb.now, lb.limits) === 'available').length;
+  // A host that waits for its agent (fenced) takes no place; once it is back, or once its restore
+  // answered (then only HAProxy readies it), it is out of the pool like any other, and the next waits.
+  const waitsForAgent = (h: HostView) => (h.step === 'restore_draining' || h.step === 'restoring') && agentLiveness(h.agent, lb.now, lb.limits) !== 'available';
+  const inRestore = hosts.filter((h) => RESTORING.includes(h.step) && !waitsForAgent(h)).length;
   const [toFence, waiting] = partition(
     hosts.filter((h) => TO_RESTORE.includes(h.step)).sort((a, b) => Number(b.step === 'failed') - Number(a.step === 'failed') || a.batch - b.batch),
     (h) => isFenced(lb, h),
