@@ -86,7 +86,7 @@ export function planDeployment(view: DeploymentView, now: number, limits: Deploy
   }
   switch (deployment.status) {
     case 'staging':
-      actions.push(...(lb ? planPreflight(lb, hosts) : null) ?? planStaging(hosts, now, limits));
+      actions.push(...(lb ? planPreflight(lb, hosts, deployment) : null) ?? planStaging(hosts, now, limits));
       break;
     case 'activating':
       actions.push(...planActivation(hosts, deployment, now, limits, lb));

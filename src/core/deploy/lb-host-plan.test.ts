@@ -258,6 +258,25 @@ describe('planDeployment behind a load balancer', () => {
     expect(w.deployment.status).toBe('succeeded');
   });
 
+  it('refuses before anything changes when a server of its hosts is out of the pool (a person\'s maint), unless forced', () => {
+    const w = world(['web-1', 'web-2']);
+    w.haproxy['lb-2']!['web-2']!.admin = 'maint';
+    run(w, () => undefined);
+    expect(w.deployment).toMatchObject({
+      status: 'failed',
+      error: 'refused before anything changed: web-2 is in maint on LB agent lb-2: out of the pool by a person, or by a deployment that failed; '
+        + 'look at the host first, then deploy with --force to take it through drain, activate and ready (a rollback does so too)',
+    });
+    expect(w.sets).toEqual([]);
+
+    const forced = world(['web-1', 'web-2']);
+    forced.deployment.forced = true;
+    forced.haproxy['lb-2']!['web-2']!.admin = 'maint';
+    run(forced, (x) => hostsAnswer(x));
+    expect(forced.deployment.status).toBe('succeeded');
+    expect(servers(forced)).toEqual({ 'lb-1': { 'web-1': 'ready', 'web-2': 'ready' }, 'lb-2': { 'web-1': 'ready', 'web-2': 'ready' } });
+  });
+
   it('refuses before anything changes when a host has no server in the backend', () => {
     const w = world(['web-1', 'web-2']);
     delete w.haproxy['lb-2']!['web-2'];

@@ -5,7 +5,7 @@
 // restored the known-good release. Pure: lb-step-decision.ts reads the LB agents' answers; this
 // turns them into actions.
 import { agentLiveness, isAgentLost } from '../agents/agent-liveness.ts';
-import type { HostStep, LbPurpose } from '../model.ts';
+import type { Deployment, HostStep, LbPurpose } from '../model.ts';
 import type { LbState } from '../protocol/messages.ts';
 import type { DeploymentAction, DeploymentLimits, HostPatch, HostView } from './deployment-planner.ts';
 import { failedAt, notConnected, restore } from './host-changes.ts';
@@ -23,8 +23,8 @@ export interface LbPlanContext {
  * While the deployment stages: null once the pre-flight read passed (staging goes on), else what
  * to do about it. A refusal ends the deployment before any host was touched.
  */
-export function planPreflight(lb: LbPlanContext, hosts: HostView[]): DeploymentAction[] | null {
-  const decision = decidePreflight(lb.view, hosts, lb.now, lb.limits);
+export function planPreflight(lb: LbPlanContext, hosts: HostView[], deployment: Deployment): DeploymentAction[] | null {
+  const decision = decidePreflight(lb.view, hosts, deployment.forced || deployment.kind === 'rollback', lb.now, lb.limits);
   switch (decision.kind) {
     case 'passed':
       return null;

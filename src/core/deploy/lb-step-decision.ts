@@ -227,9 +227,10 @@ export type PreflightDecision =
 
 /**
  * Before anything changes: every LB agent must be connected and read the backend, and every host of
- * the deployment must have its server there. Refused, with what is wrong where, otherwise.
+ * the deployment must have its server there, in the pool: a server somebody took out (maint, drain)
+ * is not put back by a deployment unless it is forced or a rollback (`outOfPoolAllowed`). Refused, with what is wrong where, otherwise.
  */
-export function decidePreflight(lb: LbView, hosts: { hostName: string }[], now: number, limits: LbLimits): PreflightDecision {
+export function decidePreflight(lb: LbView, hosts: { hostName: string }[], outOfPoolAllowed: boolean, now: number, limits: LbLimits): PreflightDecision {
   const on = Object.entries(lb.config.on).map(([k, v]) => `${k}=${v}`).join(',');
   if (lb.agents.length === 0) return { kind: 'refused', reason: `no LB agent matches loadBalancer on: ${on} (start one with --labels ${on} --haproxy-socket ${lb.config.socket})`, cancel: [] };
   const shared = sharedServer(lb.config, hosts);
@@ -254,6 +255,11 @@ export function decidePreflight(lb: LbView, hosts: { hostName: string }[], now: 
     const missing = hosts.filter((h) => !names.has(serverOf(lb.config, h.hostName)));
     if (missing.length > 0) {
       problems.push(`backend ${lb.config.backend} on LB agent ${lbAgentName(lb, command.lbAgentId)} has no server for ${missing.map((h) => `${h.hostName} (${serverOf(lb.config, h.hostName)})`).join(', ')}`);
+    }
+    const out = outOfPoolAllowed ? [] : (result.lb?.servers ?? []).filter((s) => s.admin !== 'ready' && hosts.some((h) => serverOf(lb.config, h.hostName) === s.server));
+    if (out.length > 0) {
+      problems.push(`${out.map((s) => `${s.server} is in ${s.admin}`).join(', ')} on LB agent ${lbAgentName(lb, command.lbAgentId)}: out of the pool by a person, or by a deployment that failed; ` +
+        'look at the host first, then deploy with --force to take it through drain, activate and ready (a rollback does so too)');
     }
   }
   return problems.length > 0 ? { kind: 'refused', reason: problems.join('; '), cancel: [] } : { kind: 'passed' };
