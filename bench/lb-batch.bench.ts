@@ -9,20 +9,17 @@
 // a light load (2 clients with a fresh connection per request, 2 on keep-alive, each pausing 20 ms
 // between requests) goes through HAProxy during every deployment.
 // Run as root: npx tsx bench/lb-batch.bench.ts [rounds=3] [--load]
-import type { AgentView } from '../src/core/api/answers.ts';
 import type { SlipwayEvent } from '../src/core/model.ts';
-import { HaproxyProcess, haproxyUnavailableReason } from '../test/support/haproxy-process.ts';
-import { LoadGenerator, type LoadCounts } from '../test/support/load-generator.ts';
-import { NetnsHosts, netnsUnavailableReason } from '../test/support/netns-hosts.ts';
+import { haproxyUnavailableReason, type HaproxyProcess } from '../test/support/haproxy-process.ts';
+import { LbTestGround, lbSlipwayYml } from '../test/support/lb-test-ground.ts';
+import type { LoadCounts, LoadGenerator } from '../test/support/load-generator.ts';
+import { netnsUnavailableReason } from '../test/support/netns-hosts.ts';
 import { productionOnlyConfig } from '../test/support/production-only-config.ts';
-import { TestFleet } from '../test/support/test-fleet.ts';
-import { waitFor } from '../test/support/wait-for.ts';
 import { events, median, ms, waitForRunEnd, type RunDetail } from './bench-support.ts';
 
 const args = process.argv.slice(2);
 const withLoad = args.includes('--load');
 const rounds = Number(args.find((a) => /^\d+$/.test(a)) ?? 3);
-const names = ['host-1', 'host-2', 'host-3'];
 const modes = ['plain', 'lb'] as const;
 type Mode = (typeof modes)[number];
 
@@ -44,37 +41,25 @@ if (unavailable) {
   process.exit(1);
 }
 
-const slipwayYml = (mode: Mode, socket: string) => productionOnlyConfig({
-  healthTimeout: '10s', batch: 1, port: 8080,
-  productionLines: mode === 'plain' ? '' : `    loadBalancer:\n      haproxy:\n        on: { role: lb }\n        socket: ${socket}\n        backend: app\n        server: "{host}"\n        drain: 30s\n`,
-});
+const slipwayYml = (mode: Mode, socket: string) => mode === 'plain'
+  ? productionOnlyConfig({ healthTimeout: '10s', batch: 1, port: 8080 })
+  : lbSlipwayYml(socket, '30s');
 
-let hosts: NetnsHosts | undefined;
-let haproxy: HaproxyProcess | undefined;
-let fleet: TestFleet | undefined;
+// The ground of test/lb-rollout.e2e.test.ts, but with HAProxy's default retries (3, with
+// redispatch), and the first version deployed without `loadBalancer:`.
+const ground = new LbTestGround({
+  name: 'bench-lb-batch',
+  haproxy: { backendLines: [] },
+  editRepo: (fleet) => fleet.editFile('slipway.yml', () => slipwayYml('plain', ground.haproxy.socketPath)),
+});
+const { names } = ground;
 let load: LoadGenerator | undefined;
-/** Stops everything this run started, in the order that leaves nothing inside a namespace; also on Ctrl-C. */
-const cleanUp = async () => {
-  await load?.stop();
-  await haproxy?.stop();
-  await fleet?.close();
-  hosts?.close();
-};
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanUp().finally(() => process.exit(1)));
+// The ground stops everything this run started (its load too) also on Ctrl-C.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void ground.tearDown().finally(() => process.exit(1)));
 try {
-  hosts = NetnsHosts.create(names.length);
-  const { hosts: netns } = hosts;
-  haproxy = await HaproxyProcess.start({ servers: names.map((name, i) => ({ name, address: netns[i]!.address, port: 8080 })) });
+  await ground.start();
+  const { fleet: f, haproxy } = ground;
   const { socketPath } = haproxy;
-  fleet = new TestFleet('bench-lb-batch', [], hosts.bridgeAddress);
-  const f = fleet;
-  f.initRepo(() => f.editFile('slipway.yml', () => slipwayYml('plain', socketPath)));
-  await f.startServer();
-  await f.startAgent({ name: 'runner-1', labels: 'role=runner' });
-  await f.startAgent({ name: 'lb-1', labels: 'role=lb', args: ['--haproxy-socket', socketPath] });
-  for (const [i, name] of names.entries()) await f.startAgent({ name, labels: 'env=production', address: netns[i]!.address, prefix: netns[i]!.exec });
-  await waitFor('five agents online', async () => (await f.api.get<AgentView[]>('/api/v1/agents')).filter((a) => a.online).length === 5);
-  await f.api.post('/api/v1/projects', { name: 'hello', repo: f.repo, branch: 'main', poll: '1s' });
   succeeded(await waitForRunEnd(f, 'hello', 1, 180_000));
   await haproxy.waitUntilAllUp();
 
@@ -85,7 +70,7 @@ try {
   for (let round = 1; round <= rounds; round++) {
     for (const mode of modes) {
       const downBefore = await downTransitions(haproxy);
-      if (withLoad) load = LoadGenerator.start({ url: `${haproxy.url}/`, freshClients: 2, keepAliveClients: 2, pauseMs: 20, deadlineMs: 180_000 });
+      if (withLoad) load = await ground.startLoad({ freshClients: 2, keepAliveClients: 2, pauseMs: 20, deadlineMs: 180_000 });
       f.commit(`Round ${round}, ${mode}`, () => {
         f.editFile('slipway.yml', () => slipwayYml(mode, socketPath));
         f.editFile('server.js', (t) => `${t}// round ${round}, ${mode}\n`);
@@ -110,7 +95,7 @@ try {
   }
   report(times, totals, requests);
 } finally {
-  await cleanUp();
+  await ground.tearDown();
 }
 
 /** The run's production deployment, which must have succeeded on every host. */
