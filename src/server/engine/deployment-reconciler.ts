@@ -138,6 +138,11 @@ async function finish(tx: Tx, project: Project, deployment: Deployment, action: 
   if (action.knownGood) await tx.store.environments.setKnownGood(project.id, deployment.env, action.knownGood);
   if (action.quarantine) await tx.store.artifacts.quarantine(project.id, deployment.version, action.quarantine, now);
   await tx.store.deployments.update(deployment.id, { status, finishedAt: now, error });
+  // What LB agents were asked and have not answered (a last read, a pre-flight) is sent no more:
+  // a returning LB agent must not act for a deployment that ended.
+  for (const row of await tx.store.deployments.lbCommands(deployment.id)) {
+    await tx.store.commands.complete(row.commandId, { ok: false, error: 'cancelled by the server: the deployment ended' }, now);
+  }
   const verb = { succeeded: 'succeeded', rolled_back: 'rolled back: every host is back on its previous version', failed: `failed: ${error ?? ''}` }[status];
   await tx.emit(`deployment.${status}`, `deployment of ${project.name} ${deployment.version} to ${deployment.env} ${verb}`, {
     projectId: project.id, runId: deployment.runId, deploymentId: deployment.id,

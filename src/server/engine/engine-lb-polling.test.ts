@@ -66,15 +66,19 @@ describe('the engine behind a load balancer', () => {
     return deployment;
   }
 
-  it('reads a draining server again lbPollMs after the last read, not at its next tick', async () => {
-    const deployment = await drainingHost();
-    const rounds = async () => (await store.deployments.lbCommands(deployment.id)).map((c) => [c.round, c.purpose]);
+  function startEngine(): void {
     const clock = { now: () => now };
     engine = createEngine({
       store, clock, log: pino({ level: 'silent' }), limits,
       events: new EventLog(store, clock), gateway: { deliver: () => Promise.resolve() },
       uploadTokens: { hashFor: ({ jobId, commandId }) => `upload-${jobId}-${commandId}` },
     });
+  }
+
+  it('reads a draining server again lbPollMs after the last read, not at its next tick', async () => {
+    const deployment = await drainingHost();
+    const rounds = async () => (await store.deployments.lbCommands(deployment.id)).map((c) => [c.round, c.purpose]);
+    startEngine();
     await vi.advanceTimersByTimeAsync(0);
     await settle();
     // The first look: HAProxy still has a session on the server, and the last read is fresh: wait.
@@ -84,5 +88,21 @@ describe('the engine behind a load balancer', () => {
     await vi.advanceTimersByTimeAsync(limits.lbPollMs);
     await settle();
     expect(await rounds()).toEqual([[1, 'set'], [2, 'read']]);
+  });
+
+  it('cancels the LB commands still unanswered when the deployment ends, so that a returning LB agent does not run them', async () => {
+    const deployment = await drainingHost();
+    const [{ lbAgentId, hostAgentId }] = await store.deployments.lbCommands(deployment.id) as [{ lbAgentId: string; hostAgentId: string }];
+    // The host is through; a last read of its server went out and was never answered.
+    await store.deployments.updateHost(deployment.id, hostAgentId, { step: 'ready', commandSentAt: null, updatedAt: now });
+    await store.commands.create({ id: 'lb-read-2', agentId: lbAgentId, command: {
+      kind: 'lb', socket: loadBalancer.socket, backend: 'shop', set: [], runId: deployment.runId, deploymentId: deployment.id,
+    } }, now);
+    await store.deployments.addLbCommands([{ deploymentId: deployment.id, commandId: 'lb-read-2', lbAgentId, hostAgentId, purpose: 'read', intended: 'ready', round: 2, sentAt: now }]);
+    startEngine();
+    await vi.advanceTimersByTimeAsync(0);
+    await settle();
+    expect((await store.deployments.get(deployment.id))?.status).toBe('succeeded');
+    expect((await store.commands.get('lb-read-2'))?.result).toEqual({ ok: false, error: 'cancelled by the server: the deployment ended' });
   });
 });
