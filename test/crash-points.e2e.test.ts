@@ -9,20 +9,15 @@
 import SqliteDatabase from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SlipwayError } from '../src/base/errors.ts';
 import { projectPath } from '../src/cli/api-client.ts';
+import { CrashSweep, type Row } from './support/crash-sweep.ts';
 import { TestFleet } from './support/test-fleet.ts';
 import { waitFor } from './support/wait-for.ts';
 
-const CRASH_ENV = 'SLIPWAY_TEST_CRASH_AFTER_TRANSACTIONS';
-const CRASH_EXIT_CODE = 86;
-const everyPoint = process.env.SLIPWAY_CRASH_SWEEP === 'all';
-/** CI's sample; SLIPWAY_CRASH_POINTS=4,9 tries just those (to look into one). */
-const SAMPLE = process.env.SLIPWAY_CRASH_POINTS?.split(',').map(Number) ?? [1, 2, 3, 5, 8, 13];
+/** CI's sample of crash points (see crash-sweep.ts for the others). */
+const SAMPLE = [1, 2, 3, 5, 8, 13];
 const hosts = ['production-1', 'production-2', 'production-3'];
 const versionOf = (n: number, sha: string) => `${n}-${sha.slice(0, 7)}`;
-
-type Row = Record<string, unknown>;
 
 /** The sample project with one environment, production: three hosts activated one at a time. */
 function productionOnly(fleet: TestFleet): void {
@@ -36,75 +31,14 @@ function productionOnly(fleet: TestFleet): void {
 describe('a server that crashes after any of its writes', () => {
   const fleet = new TestFleet('crash-points');
   let db: SqliteDatabase.Database;
-  const tried: Record<string, number[]> = {};
+  let crash: CrashSweep;
   let v1 = '';
   let v2 = '';
 
-  const query = <T = Row>(text: string, ...params: unknown[]) => db.prepare(text).all(...params) as T[];
-  const one = <T = Row>(text: string, ...params: unknown[]) => query<T>(text, ...params)[0];
+  const query = <T = Row>(text: string, ...params: unknown[]) => crash.query<T>(text, ...params);
+  const one = <T = Row>(text: string, ...params: unknown[]) => crash.one<T>(text, ...params);
   const answers = () => Promise.all(hosts.map((h) => fleet.appAnswer(h)));
   const greeting = (host: string, version: string) => `hello from ${host}, running version ${version}`;
-
-  async function allAgentsOnline(): Promise<void> {
-    await waitFor('every agent online', () => one<{ n: number }>('select count(*) as n from agents where online = 1')?.n === 4, { timeoutMs: 30_000, intervalMs: 50 });
-  }
-
-  /**
-   * One crash point: the server starts armed to exit after transaction `n`, `begin` starts the work
-   * (its answer may be cut off by the crash), and `ended` says when the work is done. Returns false
-   * when the work ended without the server reaching `n`: then `n` is past its last write.
-   */
-  async function crashAt(n: number, begin: () => Promise<unknown>, ended: () => boolean): Promise<boolean> {
-    await fleet.server.kill('SIGTERM');
-    await fleet.startServer({ [CRASH_ENV]: String(n) });
-    await allAgentsOnline();
-    // The crash may cut the answer off; a refusal by the server is a failure of the test.
-    await begin().catch((err: unknown) => {
-      if (!(err instanceof SlipwayError) || err.code !== 'SLIPWAY_SERVER_UNREACHABLE') throw err;
-    });
-    const outcome = await waitFor(`crash point ${n} or the end of the work`, () => (!fleet.server.alive ? 'crashed' : ended() ? 'ended' : undefined), { timeoutMs: 60_000, intervalMs: 20 });
-    if (outcome === 'ended') {
-      // The last transaction may be the one that ends the work: the exit follows at once.
-      const exited = await waitFor('the server to exit', () => !fleet.server.alive || undefined, { timeoutMs: 1000, intervalMs: 20 }).catch(() => false);
-      if (!exited) return false;
-    }
-    expect(fleet.server.child.exitCode, `exit code at crash point ${n}`).toBe(CRASH_EXIT_CODE);
-    await fleet.startServer();
-    await waitFor(`the work to end after crash point ${n}`, ended, { timeoutMs: 90_000, intervalMs: 50 });
-    return true;
-  }
-
-  async function sweep(name: string, point: (n: number) => Promise<boolean>): Promise<void> {
-    tried[name] = [];
-    for (let n = 1; everyPoint || n <= SAMPLE.at(-1)!; n++) {
-      if (!everyPoint && !SAMPLE.includes(n)) continue;
-      if (!(await point(n))) break;
-      tried[name].push(n);
-    }
-    // The last server started may still be armed: what comes next runs on one that is not.
-    await fleet.server.kill('SIGTERM');
-    await fleet.startServer();
-    await allAgentsOnline();
-    expect(tried[name].length, `crash points of ${name}`).toBeGreaterThan(0);
-  }
-
-  /** Nothing is left in progress anywhere: runs, jobs, deployments and commands have all ended. */
-  function expectAllAtRest(): void {
-    expect(query("select id, status from deployments where status in ('staging', 'activating', 'rolling_back')")).toEqual([]);
-    expect(query("select id, status from runs where status in ('queued', 'running')")).toEqual([]);
-    expect(query("select id, status from jobs where status in ('queued', 'running')")).toEqual([]);
-    expect(query('select id, agent_id from agent_commands where result is null')).toEqual([]);
-    expect(query('select deployment_id, host_name, step from deployment_hosts where command_id is not null')).toEqual([]);
-    expect(query(`select s.name, s.status from stages s join runs r on r.id = s.run_id
-      where s.status not in ('succeeded', 'failed', 'skipped')`)).toEqual([]);
-  }
-
-  /** No command of the deployment ran twice on a host: each staging and each activation of a version at most once. */
-  function expectNoCommandRanTwice(deploymentId: string): void {
-    const lines = query<{ host: string; text: string }>("select host, text from log_lines where deployment_id = ? and stream = 'deploy'", deploymentId);
-    const starts = lines.filter((l) => /^(staging|activating) /.test(l.text)).map((l) => `${l.host}: ${l.text.replace(/ \(\d+ bytes\)$/, '')}`);
-    expect(starts.length, `deploy lines of ${deploymentId}: ${starts.join('; ')}`).toBe(new Set(starts).size);
-  }
 
   /** The deployment ended as `outcome`, and every host answers with what that means. */
   async function expectDeploymentSettled(deploymentId: string, outcome: 'succeeded' | 'rolled_back', target: string, before: string): Promise<string> {
@@ -117,8 +51,8 @@ describe('a server that crashes after any of its writes', () => {
     }
     const expected = deployment.status === 'succeeded' ? target : before;
     expect(await answers()).toEqual(hosts.map((h) => greeting(h, expected)));
-    expectNoCommandRanTwice(deploymentId);
-    expectAllAtRest();
+    crash.expectNoCommandRanTwice(deploymentId);
+    crash.expectAllAtRest();
     return expected;
   }
 
@@ -134,7 +68,8 @@ describe('a server that crashes after any of its writes', () => {
     await fleet.startAgent({ name: 'runner-1', labels: 'role=runner' });
     for (const name of hosts) await fleet.startAgent({ name, labels: 'env=production', appPort: true });
     db = new SqliteDatabase(join(fleet.dir, 'server', 'slipway.db'), { readonly: true, fileMustExist: true });
-    await allAgentsOnline();
+    crash = new CrashSweep(fleet, db, { agents: 4, sample: SAMPLE });
+    await crash.allAgentsOnline();
     await fleet.api.post('/api/v1/projects', { name: 'hello', repo: fleet.repo, branch: 'main', poll: '1h' });
     v1 = versionOf(1, sha1);
     await waitFor('run #1 to succeed', () => one<{ status: string }>('select status from runs where number = 1')?.status === 'succeeded', { timeoutMs: 90_000 });
@@ -148,15 +83,15 @@ describe('a server that crashes after any of its writes', () => {
   afterAll(async () => {
     db?.close();
     await fleet.close();
-    process.stdout.write(`crash points tried: ${JSON.stringify(tried)}\n`);
+    process.stdout.write(`crash points tried: ${JSON.stringify(crash?.tried ?? {})}\n`);
   });
 
   it('finishes a rolling deployment after a crash at any of its transactions, with every host on the outcome', async () => {
     let current = v2;
-    await sweep('rolling deployment', async (n) => {
+    await crash.sweep('rolling deployment', async (n) => {
       const target = current === v1 ? v2 : v1;
       const last = newestDeployment()?.id;
-      const crashed = await crashAt(n, () => fleet.api.post(projectPath('hello', '/deployments'), { version: target, env: 'production' }), deploymentEnded(last));
+      const crashed = await crash.crashAt(n, () => fleet.api.post(projectPath('hello', '/deployments'), { version: target, env: 'production' }), deploymentEnded(last));
       // Nothing in this version fails: a crash must never turn its deployment into a rollback.
       current = await expectDeploymentSettled(newestDeployment()!.id, 'succeeded', target, current);
       return crashed;
@@ -165,10 +100,10 @@ describe('a server that crashes after any of its writes', () => {
 
   it('finishes a run and its build job after a crash at any of its transactions', async () => {
     let current = (await answers())[0]!.split(' ').at(-1)!;
-    await sweep('run with its build job', async (n) => {
+    await crash.sweep('run with its build job', async (n) => {
       const last = one<{ number: number }>('select max(number) as number from runs')!.number;
       const runEnded = () => ['succeeded', 'failed'].includes(one<{ status: string }>('select status from runs where number = ?', last + 1)?.status ?? '');
-      const crashed = await crashAt(n, () => fleet.api.post(projectPath('hello', '/runs'), { ref: 'main' }), runEnded);
+      const crashed = await crash.crashAt(n, () => fleet.api.post(projectPath('hello', '/runs'), { ref: 'main' }), runEnded);
       const run = one<{ id: string; status: string; version: string }>('select id, status, version from runs where number = ?', last + 1)!;
       expect(run.status, `run #${last + 1} after crash point ${n}`).toBe('succeeded');
       const jobs = query<{ id: string; status: string }>('select id, status from jobs where run_id = ?', run.id);
@@ -194,9 +129,9 @@ describe('a server that crashes after any of its writes', () => {
     const before = (await answers())[0]!.split(' ').at(-1)!;
     expect(await answers()).toEqual(hosts.map((h) => greeting(h, before)));
 
-    await sweep('deployment that rolls back', async (n) => {
+    await crash.sweep('deployment that rolls back', async (n) => {
       const last = newestDeployment()?.id;
-      const crashed = await crashAt(n, () => fleet.api.post(projectPath('hello', '/deployments'), { version: bad, env: 'production', force: true }), deploymentEnded(last));
+      const crashed = await crash.crashAt(n, () => fleet.api.post(projectPath('hello', '/deployments'), { version: bad, env: 'production', force: true }), deploymentEnded(last));
       await expectDeploymentSettled(newestDeployment()!.id, 'rolled_back', bad, before);
       return crashed;
     });

@@ -289,10 +289,24 @@ describe('planDeployment behind a load balancer', () => {
     expect(w.sets).toEqual([]);
   });
 
-  it('refuses before anything changes when an LB agent is offline', () => {
+  it('refuses before anything changes when an LB agent stays offline past its grace', () => {
     const w = world(['web-1']);
     w.online['lb-2'] = false;
+    expect(step(w)).toEqual([]);
+    w.now += limits.agentGraceMs;
     expect(step(w)).toEqual([{ type: 'finish', status: 'failed', error: 'refused before anything changed: LB agent lb-2 is not connected' }]);
+    expect(w.sent).toEqual([]);
+  });
+
+  it('waits for an LB agent that is away within its grace (the server just restarted) and then rolls out', () => {
+    const w = world(['web-1', 'web-2']);
+    w.online['lb-1'] = false;
+    expect(step(w)).toEqual([]);
+    w.now += 1_000;
+    w.online['lb-1'] = true;
+    run(w, (x) => hostsAnswer(x));
+    expect(w.deployment.status).toBe('succeeded');
+    expect(w.hosts.map((h) => h.step)).toEqual(['ready', 'ready']);
   });
 
   it('fails the rollout and rolls back through the LB when an LB agent is lost, naming it and the command', () => {

@@ -228,7 +228,9 @@ export type PreflightDecision =
 /**
  * Before anything changes: every LB agent must be connected and read the backend, and every host of
  * the deployment must have its server there, in the pool: a server somebody took out (maint, drain)
- * is not put back by a deployment unless it is forced or a rollback (`outOfPoolAllowed`). Refused, with what is wrong where, otherwise.
+ * is not put back by a deployment unless it is forced or a rollback (`outOfPoolAllowed`). Refused,
+ * with what is wrong where, otherwise; an LB agent that is away (disconnected within its grace) is
+ * waited for, and refused once lost.
  */
 export function decidePreflight(lb: LbView, hosts: { hostName: string }[], outOfPoolAllowed: boolean, now: number, limits: LbLimits): PreflightDecision {
   const on = Object.entries(lb.config.on).map(([k, v]) => `${k}=${v}`).join(',');
@@ -237,9 +239,12 @@ export function decidePreflight(lb: LbView, hosts: { hostName: string }[], outOf
   if (shared) return { kind: 'refused', reason: shared, cancel: [] };
   const round = latestRound(lb, null);
   if (round.length === 0) {
-    const offline = lb.agents.filter((a) => agentLiveness(a.agent, now, limits) !== 'available');
-    if (offline.length > 0) return { kind: 'refused', reason: `LB agent ${offline.map((a) => a.name).join(', ')} is not connected`, cancel: [] };
-    return { kind: 'send' };
+    // One that is away may come back within its grace: right after a server restart every agent
+    // is away until it dials in again, and that must not refuse a deployment admitted before it.
+    const liveness = lb.agents.map((a) => agentLiveness(a.agent, now, limits));
+    const lost = lb.agents.filter((_, i) => liveness[i] === 'lost');
+    if (lost.length > 0) return { kind: 'refused', reason: `LB agent ${lost.map((a) => a.name).join(', ')} is not connected`, cancel: [] };
+    return liveness.includes('away') ? { kind: 'wait' } : { kind: 'send' };
   }
   const settled = settle(lb, round, now, limits, null);
   if (settled.kind === 'pending') return { kind: 'wait' };

@@ -92,7 +92,9 @@ describe('the engine behind a load balancer', () => {
 
   it('cancels the LB commands still unanswered when the deployment ends, so that a returning LB agent does not run them', async () => {
     const deployment = await drainingHost();
-    const [{ lbAgentId, hostAgentId }] = await store.deployments.lbCommands(deployment.id) as [{ lbAgentId: string; hostAgentId: string }];
+    const [drain] = await store.deployments.lbCommands(deployment.id);
+    const { lbAgentId } = drain!;
+    const hostAgentId = drain!.hostAgentId!;
     // The host is through; a last read of its server went out and was never answered.
     await store.deployments.updateHost(deployment.id, hostAgentId, { step: 'ready', commandSentAt: null, updatedAt: now });
     await store.commands.create({ id: 'lb-read-2', agentId: lbAgentId, command: {
