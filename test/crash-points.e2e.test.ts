@@ -56,11 +56,6 @@ describe('a server that crashes after any of its writes', () => {
     return expected;
   }
 
-  const newestDeployment = () => one<{ id: string; status: string }>('select id, status from deployments order by created_at desc, rowid desc limit 1');
-  const deploymentEnded = (after: string | undefined) => () => {
-    const d = newestDeployment();
-    return d !== undefined && d.id !== after && ['succeeded', 'rolled_back', 'failed'].includes(d.status);
-  };
 
   beforeAll(async () => {
     const sha1 = fleet.initRepo(() => productionOnly(fleet));
@@ -90,10 +85,10 @@ describe('a server that crashes after any of its writes', () => {
     let current = v2;
     await crash.sweep('rolling deployment', async (n) => {
       const target = current === v1 ? v2 : v1;
-      const last = newestDeployment()?.id;
-      const crashed = await crash.crashAt(n, () => fleet.api.post(projectPath('hello', '/deployments'), { version: target, env: 'production' }), deploymentEnded(last));
+      const last = crash.newestDeployment()?.id;
+      const crashed = await crash.crashAt(n, () => fleet.api.post(projectPath('hello', '/deployments'), { version: target, env: 'production' }), crash.deploymentEnded(last));
       // Nothing in this version fails: a crash must never turn its deployment into a rollback.
-      current = await expectDeploymentSettled(newestDeployment()!.id, 'succeeded', target, current);
+      current = await expectDeploymentSettled(crash.newestDeployment()!.id, 'succeeded', target, current);
       return crashed;
     });
   }, 1_800_000);
@@ -130,9 +125,9 @@ describe('a server that crashes after any of its writes', () => {
     expect(await answers()).toEqual(hosts.map((h) => greeting(h, before)));
 
     await crash.sweep('deployment that rolls back', async (n) => {
-      const last = newestDeployment()?.id;
-      const crashed = await crash.crashAt(n, () => fleet.api.post(projectPath('hello', '/deployments'), { version: bad, env: 'production', force: true }), deploymentEnded(last));
-      await expectDeploymentSettled(newestDeployment()!.id, 'rolled_back', bad, before);
+      const last = crash.newestDeployment()?.id;
+      const crashed = await crash.crashAt(n, () => fleet.api.post(projectPath('hello', '/deployments'), { version: bad, env: 'production', force: true }), crash.deploymentEnded(last));
+      await expectDeploymentSettled(crash.newestDeployment()!.id, 'rolled_back', bad, before);
       return crashed;
     });
   }, 1_800_000);

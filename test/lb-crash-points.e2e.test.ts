@@ -102,19 +102,14 @@ describe.skipIf(unavailable !== null && !mustRun)('a server behind HAProxy that 
     return expected;
   }
 
-  const newestDeployment = () => one<{ id: string; status: string }>('select id, status from deployments order by created_at desc, rowid desc limit 1');
-  const deploymentEnded = (after: string | undefined) => () => {
-    const d = newestDeployment();
-    return d !== undefined && d.id !== after && ['succeeded', 'rolled_back', 'failed'].includes(d.status);
-  };
 
   it('finishes a rolling deployment through HAProxy after a crash at any of its transactions, every server ready', async () => {
     let current = v2;
     await crash.sweep('rolling deployment behind HAProxy', async (n) => {
       const target = current === v1 ? v2 : v1;
-      const last = newestDeployment()?.id;
-      const crashed = await crash.crashAt(n, () => fleet!.api.post(projectPath('hello', '/deployments'), { version: target, env: 'production' }), deploymentEnded(last));
-      current = await expectDeploymentSettled(newestDeployment()!.id, 'succeeded', target, current);
+      const last = crash.newestDeployment()?.id;
+      const crashed = await crash.crashAt(n, () => fleet!.api.post(projectPath('hello', '/deployments'), { version: target, env: 'production' }), crash.deploymentEnded(last));
+      current = await expectDeploymentSettled(crash.newestDeployment()!.id, 'succeeded', target, current);
       return crashed;
     });
   }, 3_600_000);
@@ -131,9 +126,9 @@ describe.skipIf(unavailable !== null && !mustRun)('a server behind HAProxy that 
     expect(await adminStates()).toEqual(hosts.map((h) => [h, 'ready']));
 
     await crash.sweep('deployment behind HAProxy that rolls back', async (n) => {
-      const last = newestDeployment()?.id;
-      const crashed = await crash.crashAt(n, () => fleet!.api.post(projectPath('hello', '/deployments'), { version: bad, env: 'production', force: true }), deploymentEnded(last));
-      await expectDeploymentSettled(newestDeployment()!.id, 'rolled_back', bad, before);
+      const last = crash.newestDeployment()?.id;
+      const crashed = await crash.crashAt(n, () => fleet!.api.post(projectPath('hello', '/deployments'), { version: bad, env: 'production', force: true }), crash.deploymentEnded(last));
+      await expectDeploymentSettled(crash.newestDeployment()!.id, 'rolled_back', bad, before);
       return crashed;
     }, ROLLBACK_SAMPLE);
   }, 3_600_000);

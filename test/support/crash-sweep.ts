@@ -37,6 +37,19 @@ export class CrashSweep {
     return this.query<T>(text, ...params)[0];
   }
 
+  /** The deployment created last. */
+  newestDeployment(): { id: string; status: string } | undefined {
+    return this.one<{ id: string; status: string }>('select id, status from deployments order by created_at desc, rowid desc limit 1');
+  }
+
+  /** Whether a deployment newer than `after` exists and has ended: the `ended` of a deployment's crashAt. */
+  deploymentEnded(after: string | undefined): () => boolean {
+    return () => {
+      const d = this.newestDeployment();
+      return d !== undefined && d.id !== after && ['succeeded', 'rolled_back', 'failed'].includes(d.status);
+    };
+  }
+
   async allAgentsOnline(): Promise<void> {
     const { agents } = this.options;
     await waitFor('every agent online', () => this.one<{ n: number }>('select count(*) as n from agents where online = 1')?.n === agents, { timeoutMs: 30_000, intervalMs: 50 });
