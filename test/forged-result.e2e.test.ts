@@ -1,6 +1,7 @@
 // A command's result is taken only from the agent it was sent to: an enrolled agent that sends a
 // failure for another host's command (as a compromised host could, once it learnt a command id)
-// is ignored and logged, the deployment goes on, and the real host's answer counts.
+// is ignored and logged, the deployment goes on, and the real host's answer counts. An answer that
+// does not parse fails its command at once, with what is wrong, when it comes from its agent.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectPath } from '../src/cli/api-client.ts';
 import type { RunDetail } from '../src/core/api/answers.ts';
@@ -57,5 +58,12 @@ describe('forged results', () => {
     await waitFor('the testing host to be asked to activate', () => host.commands.some((c) => c.command.kind === 'activate'), { timeoutMs: 15_000 });
     const run = await fleet.api.get<RunDetail>(projectPath('hello', '/runs/1'));
     expect(JSON.stringify(run)).not.toContain('forged: disk full');
+
+    // An answer that does not parse fails the command at once, saying so (not after its time-out).
+    const activate = host.commands.find((c) => c.command.kind === 'activate')!;
+    forger.answer(activate.id, { ok: 'maybe' });
+    host.answer(activate.id, { ok: 'maybe' });
+    const cause = await waitFor('the deployment to roll back on the unreadable answer', async () => (await testingDeployment())?.cause ?? undefined, { timeoutMs: 15_000 });
+    expect(cause).toMatchObject({ host: 'web-1', step: 'activate', error: "the agent's answer does not parse (ok: Invalid input: expected boolean, received string)" });
   }, 150_000);
 });

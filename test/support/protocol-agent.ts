@@ -76,8 +76,11 @@ export class ProtocolAgent {
     await waitFor(`${this.name}'s lines up to ${highest} to be acknowledged`, () => this.acked >= highest, { timeoutMs: 10_000, intervalMs: 20 });
   }
 
-  /** Sends a result for command `commandId`, whoever it was sent to (the test decides whether that is a forgery). */
-  answer(commandId: string, result: CommandResult): void {
+  /**
+   * Sends a result for command `commandId`, whoever it was sent to (the test decides whether that
+   * is a forgery); a result of any other shape, as a broken agent would.
+   */
+  answer(commandId: string, result: CommandResult | Record<string, unknown>): void {
     if (!this.socket) throw new Error('not connected');
     this.socket.send(JSON.stringify({ type: 'result', commandId, result }));
   }

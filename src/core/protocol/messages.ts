@@ -223,6 +223,26 @@ export function parseAgentMessage(text: string): AgentMessage | undefined {
   return parseJson(text, agentMessageSchema);
 }
 
+/**
+ * A `result` message whose result does not parse (an agent of another version, or a broken one):
+ * its command id and what is wrong, so that the command fails with that at once rather than
+ * waiting for its time-out under a misleading reason. Undefined for anything else.
+ */
+export function unreadableResult(text: string): { commandId: string; problem: string } | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const shape = z.object({ type: z.literal('result'), commandId: z.string().min(1).max(100), result: z.unknown() }).safeParse(value);
+  if (!shape.success) return undefined;
+  const parsed = commandResultSchema.safeParse(shape.data.result);
+  if (parsed.success) return undefined;
+  const problem = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'result'}: ${i.message}`).join('; ');
+  return { commandId: shape.data.commandId, problem: problem.slice(0, 500) };
+}
+
 export function parseServerMessage(text: string): ServerMessage | undefined {
   return parseJson(text, serverMessageSchema);
 }

@@ -8,7 +8,7 @@ import { isAgentLost, type AgentLivenessLimits } from '../../core/agents/agent-l
 import { sameLabels } from '../../core/deploy/select-hosts.ts';
 import { scopesOfCommand } from '../../core/agents/agent-scope.ts';
 import type { Agent } from '../../core/model.ts';
-import { parseAgentMessage, PROTOCOL_VERSION, type AgentMessage, type ServerMessage } from '../../core/protocol/messages.ts';
+import { parseAgentMessage, PROTOCOL_VERSION, unreadableResult, type AgentMessage, type ServerMessage } from '../../core/protocol/messages.ts';
 import type { Store } from '../../storage/store.ts';
 import type { LogIngest } from '../logs/log-ingest.ts';
 import type { ProjectSecrets } from '../secrets/project-secrets.ts';
@@ -53,7 +53,13 @@ export class AgentGateway {
       const text = data.toString('utf8');
       const message = parseAgentMessage(text);
       if (!message) {
-        this.deps.log.warn({ agent: agent.name }, 'ignored a malformed agent message');
+        const unreadable = unreadableResult(text);
+        this.deps.log.warn({ agent: agent.name, ...unreadable }, 'ignored a malformed agent message');
+        // A result that does not parse fails its command now, saying why, as the agent's own answer.
+        if (unreadable) {
+          const result = { ok: false, errorCode: 'SLIPWAY_AGENT_BAD_RESULT', error: `the agent's answer does not parse (${unreadable.problem})` };
+          queue = queue.then(() => this.handle(socket, agent, { type: 'result', commandId: unreadable.commandId, result })).catch(failed);
+        }
         return;
       }
       if (message.type === 'log') {
