@@ -11,7 +11,7 @@ import { failureOfResult, resolveInFlight } from '../agents/command-in-flight.ts
 import type { Deployment, DeploymentHost, DeploymentStatus, HostStep, LbPurpose, RollbackCause } from '../model.ts';
 import type { CommandResult, LbState } from '../protocol/messages.ts';
 import { failedAt, notConnected, restore } from './host-changes.ts';
-import { planLbActivation, planLbRestart, planLbRollback, planPreflight, type LbPlanContext } from './lb-host-plan.ts';
+import { lbRollbackUnfinished, planLbActivation, planLbRestart, planLbRollback, planPreflight, type LbPlanContext } from './lb-host-plan.ts';
 import type { LbLimits, LbView } from './lb-step-decision.ts';
 
 export interface DeploymentLimits extends LbLimits {
@@ -170,8 +170,9 @@ function planRollback(hosts: HostView[], deployment: Deployment, cause: Rollback
   const actions: DeploymentAction[] = lb
     ? planLbRollback(lb, hosts)
     : hosts.filter((h) => h.step === 'healthy' || h.step === 'failed').map((h) => restore(h));
-  const busy: HostStep[] = ['restoring', 'restore_draining', 'restore_readying'];
-  if (actions.length > 0 || hosts.some((h) => busy.includes(h.step))) return actions;
+  // Behind a load balancer a host may wait with nothing to send (a round of its still unanswered).
+  const unfinished = lb ? lbRollbackUnfinished(hosts) : hosts.some((h) => h.step === 'restoring');
+  if (actions.length > 0 || unfinished) return actions;
   const unrestored = hosts.filter((h) => h.step === 'restore_failed');
   const status = unrestored.length === 0 ? 'rolled_back' : 'failed';
   // A rollback by hand quarantines nothing here: the version it leaves was quarantined when it began.

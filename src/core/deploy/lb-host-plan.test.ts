@@ -445,6 +445,23 @@ describe('planDeployment behind a load balancer', () => {
     expect(servers(w)).toEqual({ 'lb-1': { 'web-1': 'maint' }, 'lb-2': { 'web-1': 'maint' } });
   });
 
+  it('does not end a rollback while a restored host waits for a round still unanswered before it is readied', () => {
+    const w = world(['web-1']);
+    const readPending = (x: World) => x.lbCommands.some((c) => c.purpose === 'read' && !c.result);
+    const restoring = (x: World) => x.hosts[0]!.step === 'restoring';
+    // The restore takes its time: the server is read meanwhile, until a read is out unanswered.
+    run(w, (x) => { if (!restoring(x)) hostsAnswer(x, 'web-1'); }, (x) => restoring(x) && readPending(x));
+    // The restore answers while a read of the server is still out: the host is restored, not readied yet.
+    hostsAnswer(w);
+    const actions = step(w);
+    expect(w.hosts[0]!.step).toBe('restored');
+    expect(actions.filter((a) => a.type === 'finish')).toEqual([]);
+    run(w, () => undefined);
+    expect(w.deployment.status).toBe('rolled_back');
+    expect(w.hosts[0]!.step).toBe('restored_ready');
+    expect(servers(w)).toEqual({ 'lb-1': { 'web-1': 'ready' }, 'lb-2': { 'web-1': 'ready' } });
+  });
+
   it('ends failed, naming the host, when a restored host cannot be put back in the pool', () => {
     const w = world(['web-1']);
     run(w, (x) => hostsAnswer(x, 'web-1'), (x) => x.hosts[0]!.step === 'restore_readying');

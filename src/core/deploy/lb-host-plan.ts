@@ -127,6 +127,14 @@ function partition<T>(items: T[], test: (item: T) => boolean): [T[], T[]] {
   return [items.filter(test), items.filter((item) => !test(item))];
 }
 
+/**
+ * Whether a rollback behind a load balancer still has a host to restore or put back in the pool:
+ * one that ran the new version, one in its restore, or one that was only drained.
+ */
+export function lbRollbackUnfinished(hosts: HostView[]): boolean {
+  return hosts.some((h) => TO_RESTORE.includes(h.step) || RESTORING.includes(h.step) || h.step === 'draining' || (h.step === 'stage_failed' && h.failedStep === 'lb'));
+}
+
 /** Steps of a host that ran the new version and waits for its turn to be restored. */
 const TO_RESTORE: HostStep[] = ['healthy', 'failed', 'readying', 'ready'];
 /** Steps of a host in its restore: it is, or may be, out of the pool. */
