@@ -24,6 +24,8 @@ interface World {
   deployment: Deployment;
   hosts: DeploymentHost[];
   online: Record<string, boolean>;
+  /** When an offline agent was last heard from (default: long ago, so it is lost). */
+  lastSeen: Record<string, number>;
   /** Each LB agent's HAProxy: its servers by name. */
   haproxy: Record<string, Record<string, Server>>;
   lbCommands: (DeploymentLbCommand & { result: CommandResult | null })[];
@@ -51,12 +53,12 @@ function world(names: string[], lbAgents = ['lb-1', 'lb-2']): World {
     hosts,
     online: Object.fromEntries([...hosts.map((h) => h.agentId), ...lbAgents].map((id) => [id, true])),
     haproxy: Object.fromEntries(lbAgents.map((lb) => [lb, servers()])),
-    lbCommands: [], results: {}, sent: [], cancelled: [], notes: [], sets: [],
+    lastSeen: {}, lbCommands: [], results: {}, sent: [], cancelled: [], notes: [], sets: [],
   };
 }
 
 function viewOf(w: World): DeploymentView {
-  const presence = (id: string) => ({ online: w.online[id] ?? false, lastSeenAt: w.online[id] ? w.now : 0 });
+  const presence = (id: string) => ({ online: w.online[id] ?? false, lastSeenAt: w.online[id] ? w.now : (w.lastSeen[id] ?? 0) });
   return {
     deployment: structuredClone(w.deployment),
     hosts: w.hosts.map((h) => ({ ...structuredClone(h), agent: presence(h.agentId), result: h.commandId ? (w.results[h.commandId] ?? null) : null })),
@@ -419,6 +421,29 @@ describe('planDeployment behind a load balancer', () => {
     expect(restore).toBeGreaterThan(0);
   });
 
+  it('fences no serving host of a rollback when every agent is away for a moment (the server restarted)', () => {
+    const w = world(['web-1', 'web-2', 'web-3']);
+    run(w, (x) => hostsAnswer(x, 'web-3'), (x) => x.deployment.status === 'rolling_back');
+    // The server restarts: every agent is away (within its grace) until it dials in again.
+    for (const h of w.hosts) Object.assign(w, { online: { ...w.online, [h.agentId]: false }, lastSeen: { ...w.lastSeen, [h.agentId]: w.now } });
+    for (let i = 0; i < 8; i++) {
+      step(w);
+      lbAnswer(w);
+      w.now += 250;
+    }
+    // Only the host in its restore, out of the pool already, is fenced; the others keep serving.
+    expect(w.hosts.map((h) => h.step).filter((step) => step !== 'ready')).toHaveLength(1);
+    expect(w.sets.filter((s) => s.endsWith(' maint')).map((s) => s.split(' ')[1])).toEqual(w.sets.some((s) => s.endsWith(' maint')) ? ['web-3', 'web-3'] : []);
+    for (const h of w.hosts) w.online[h.agentId] = true;
+    let mostOut = 0;
+    run(w, (x) => {
+      hostsAnswer(x);
+      for (const lb of Object.values(x.haproxy)) mostOut = Math.max(mostOut, Object.values(lb).filter((s) => s.admin !== 'ready').length);
+    });
+    expect(w.deployment.status).toBe('rolled_back');
+    expect(mostOut).toBe(1);
+  });
+
   it('ends failed, naming the host, when a fenced host does not come back within the restore timeout; it stays in maint', () => {
     const w = world(['web-1', 'web-2']);
     run(w, (x) => hostsAnswer(x), (x) => x.hosts[1]!.step === 'activating');
@@ -521,8 +546,9 @@ describe('planDeployment behind a load balancer', () => {
   it('counts a fenced host whose agent is back in the batch it restores: the next host is not drained while it is still out', () => {
     const w = world(['web-1', 'web-2', 'web-3']);
     run(w, (x) => hostsAnswer(x, 'web-3'), (x) => x.deployment.status === 'rolling_back' && x.hosts[2]!.step === 'restore_draining');
-    // web-1's agent reconnects (restarted, or a network blip) while web-3 is restored: fenced at once.
+    // web-1's agent is lost (past its grace) while web-3 is restored: fenced at once.
     w.online['agent-web-1'] = false;
+    w.lastSeen['agent-web-1'] = w.now - limits.agentGraceMs - 1;
     run(w, (x) => hostsAnswer(x), (x) => x.haproxy['lb-1']!['web-1']!.admin === 'maint');
     w.online['agent-web-1'] = true;
     // web-1's agent is back and restores it; the restart takes a while (40 passes, 10 s).

@@ -88,9 +88,10 @@ export function planLbRestart(lb: LbPlanContext, host: HostView): DeploymentActi
  */
 export function planLbRollback(lb: LbPlanContext, hosts: HostView[]): DeploymentAction[] {
   const actions = hosts.flatMap((h) => planLbRollbackHost(lb, h));
-  // A host that waits for its agent (fenced) takes no place; once it is back, or once its restore
-  // answered (then only HAProxy readies it), it is out of the pool like any other, and the next waits.
-  const waitsForAgent = (h: HostView) => (h.step === 'restore_draining' || h.step === 'restoring') && agentLiveness(h.agent, lb.now, lb.limits) !== 'available';
+  // A host that waits for its lost agent (fenced) takes no place; once it is back, or once its
+  // restore answered (then only HAProxy readies it), it is out of the pool like any other, and the
+  // next waits. One merely away (every agent is, right after a server restart) keeps its place.
+  const waitsForAgent = (h: HostView) => (h.step === 'restore_draining' || h.step === 'restoring') && isAgentLost(h.agent, lb.now, lb.limits);
   const inRestore = hosts.filter((h) => RESTORING.includes(h.step) && !waitsForAgent(h)).length;
   const [toFence, waiting] = partition(
     hosts.filter((h) => TO_RESTORE.includes(h.step)).sort((a, b) => Number(b.step === 'failed') - Number(a.step === 'failed') || a.batch - b.batch),
@@ -108,10 +109,20 @@ export function planLbRollback(lb: LbPlanContext, hosts: HostView[]): Deployment
 
 const FENCE_NOTE = 'its agent is not connected: set to maint, so that whatever runs there gets no traffic until its agent is back and has restored the known-good release';
 
-/** Whether the host is, or is to be, fenced: its agent is gone, or it was fenced in this step and not yet restored. */
+/**
+ * Whether the host is, or is to be, fenced: it was fenced in this step and is not restored yet, or
+ * its agent is gone. A host that restarts (activating, restoring) is out of the pool already, so it
+ * is fenced as soon as its agent is away; one that serves, only once its agent is lost (past its
+ * grace): right after a server restart every agent is away until it dials in again, and fencing
+ * them all would empty the pool.
+ */
 function isFenced(lb: LbPlanContext, host: HostView): boolean {
-  return agentLiveness(host.agent, lb.now, lb.limits) !== 'available' || latestRound(lb.view, host.agentId)[0]?.intended === 'maint';
+  const liveness = agentLiveness(host.agent, lb.now, lb.limits);
+  const gone = RESTARTING.includes(host.step) ? liveness !== 'available' : liveness === 'lost';
+  return gone || latestRound(lb.view, host.agentId)[0]?.intended === 'maint';
 }
+
+const RESTARTING: HostStep[] = ['activating', 'restoring'];
 
 /** Whether the host is to be fenced and is not yet. */
 function mustFence(lb: LbPlanContext, host: HostView): boolean {
