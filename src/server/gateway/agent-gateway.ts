@@ -54,9 +54,11 @@ export class AgentGateway {
       const message = parseAgentMessage(text);
       if (!message) {
         const unreadable = unreadableResult(text);
-        this.deps.log.warn({ agent: agent.name, ...unreadable }, 'ignored a malformed agent message');
-        // A result that does not parse fails its command now, saying why, as the agent's own answer.
-        if (unreadable) {
+        if (!unreadable) {
+          this.deps.log.warn({ agent: agent.name }, 'ignored a malformed agent message');
+        } else {
+          // A result that does not parse fails its command now, saying why, as the agent's own answer.
+          this.deps.log.warn({ agent: agent.name, ...unreadable }, 'an agent answered with a result that does not parse: its command fails');
           const result = { ok: false, errorCode: 'SLIPWAY_AGENT_BAD_RESULT', error: `the agent's answer does not parse (${unreadable.problem})` };
           queue = queue.then(() => this.handle(socket, agent, { type: 'result', commandId: unreadable.commandId, result })).catch(failed);
         }
