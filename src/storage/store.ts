@@ -301,6 +301,8 @@ export interface CommandStore {
    */
   create(command: { id: string; agentId: string; command: Command }, at: number): Promise<AgentCommand>;
   get(id: string): Promise<AgentCommand | undefined>;
+  /** The results of these commands by id, null for one not answered yet; one not stored is left out. */
+  results(ids: readonly string[]): Promise<Map<string, CommandResult | null>>;
   /** The agent's commands without a result, oldest first. */
   listPending(agentId: string): Promise<AgentCommand[]>;
   /**

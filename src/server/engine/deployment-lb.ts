@@ -21,8 +21,9 @@ const ROUNDS_KEPT_IN_VIEW = 12;
  */
 export async function readLbView(store: Store, deployment: Deployment, config: LoadBalancerConfig, agents: AgentsById): Promise<LbView> {
   const rows = recentRounds(await store.deployments.lbCommands(deployment.id));
-  const commands: LbCommandView[] = [];
-  for (const row of rows) commands.push({ ...row, result: (await store.commands.get(row.commandId))?.result ?? null });
+  // One query for the answers, not one per command: the engine looks every lbPollMs.
+  const results = await store.commands.results(rows.map((r) => r.commandId));
+  const commands: LbCommandView[] = rows.map((row) => ({ ...row, result: results.get(row.commandId) ?? null }));
   const selected = selectHosts([...agents.values()], config.on).map((a) => a.id);
   const ids = [...new Set([...selected, ...rows.map((r) => r.lbAgentId)])];
   return {

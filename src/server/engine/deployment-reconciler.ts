@@ -140,8 +140,9 @@ async function finish(tx: Tx, project: Project, deployment: Deployment, action: 
   await tx.store.deployments.update(deployment.id, { status, finishedAt: now, error });
   // What LB agents were asked and have not answered (a last read, a pre-flight) is sent no more:
   // a returning LB agent must not act for a deployment that ended.
-  for (const row of await tx.store.deployments.lbCommands(deployment.id)) {
-    await tx.store.commands.complete(row.commandId, { ok: false, error: 'cancelled by the server: the deployment ended' }, now);
+  const results = await tx.store.commands.results((await tx.store.deployments.lbCommands(deployment.id)).map((row) => row.commandId));
+  for (const [commandId, result] of results) {
+    if (result === null) await tx.store.commands.complete(commandId, { ok: false, error: 'cancelled by the server: the deployment ended' }, now);
   }
   const verb = { succeeded: 'succeeded', rolled_back: 'rolled back: every host is back on its previous version', failed: `failed: ${error ?? ''}` }[status];
   await tx.emit(`deployment.${status}`, `deployment of ${project.name} ${deployment.version} to ${deployment.env} ${verb}`, {

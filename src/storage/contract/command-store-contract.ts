@@ -25,6 +25,19 @@ export function describeCommandStoreContract(open: () => Promise<Store>): void {
       expect((await store().commands.listPending(agent.id)).map((c) => c.id)).toEqual(['c', 'b']);
     });
 
+    it('reads the results of many commands at once, null for one not answered, nothing for one not stored', async () => {
+      const agent = await enrollAgent(store(), 'web-1');
+      const ids = Array.from({ length: 1200 }, (_, i) => `cmd-${i}`);
+      for (const id of ids) await store().commands.create({ id, agentId: agent.id, command: prepareCommand }, 1);
+      await store().commands.complete('cmd-7', { ok: false, error: 'disk full' }, 2);
+      const results = await store().commands.results([...ids, 'nope']);
+      expect(results.size).toBe(1200);
+      expect(results.get('cmd-7')).toEqual({ ok: false, error: 'disk full' });
+      expect(results.get('cmd-1199')).toBeNull();
+      expect(results.has('nope')).toBe(false);
+      expect(await store().commands.results([])).toEqual(new Map());
+    });
+
     it('records the first result and refuses a replayed one', async () => {
       const agent = await enrollAgent(store(), 'web-1');
       await store().commands.create({ id: 'cmd-1', agentId: agent.id, command: prepareCommand }, 1);

@@ -7,8 +7,8 @@ import { fromJson, fromJsonOrNull, toJson } from './store-context.ts';
 import type { StoreContext } from './store-context.ts';
 import type { AgentCommandsTable } from './tables.ts';
 
-/** Refs asked for in one query (SQLite allows 32,766 parameters; PostgreSQL 65,535). */
-const SCOPES_PER_QUERY = 500;
+/** Refs or ids asked for in one query (SQLite allows 32,766 parameters; PostgreSQL 65,535). */
+const PER_QUERY = 500;
 
 /** The CommandStore of the port, over the `agent_commands` table. */
 export function createKyselyCommandStore({ db }: StoreContext): CommandStore {
@@ -38,6 +38,15 @@ export function createKyselyCommandStore({ db }: StoreContext): CommandStore {
       return row && toCommand(row);
     },
 
+    async results(ids) {
+      const results = new Map<string, CommandResult | null>();
+      for (let i = 0; i < ids.length; i += PER_QUERY) {
+        const rows = await db.selectFrom('agent_commands').select(['id', 'result']).where('id', 'in', ids.slice(i, i + PER_QUERY)).execute();
+        for (const row of rows) results.set(row.id, fromJsonOrNull<CommandResult>(row.result));
+      }
+      return results;
+    },
+
     async listPending(agentId) {
       const rows = await db.selectFrom('agent_commands').selectAll()
         .where('agent_id', '=', agentId).where('result', 'is', null).orderBy('seq').execute();
@@ -60,9 +69,9 @@ export function createKyselyCommandStore({ db }: StoreContext): CommandStore {
       const byKind = new Map<AgentScopeKind, string[]>();
       for (const scope of scopes) byKind.set(scope.kind, [...(byKind.get(scope.kind) ?? []), scope.ref]);
       for (const [kind, refs] of byKind) {
-        for (let i = 0; i < refs.length; i += SCOPES_PER_QUERY) {
+        for (let i = 0; i < refs.length; i += PER_QUERY) {
           const rows = await db.selectFrom('agent_command_scopes').select('ref')
-            .where('agent_id', '=', agentId).where('kind', '=', kind).where('ref', 'in', refs.slice(i, i + SCOPES_PER_QUERY))
+            .where('agent_id', '=', agentId).where('kind', '=', kind).where('ref', 'in', refs.slice(i, i + PER_QUERY))
             .execute();
           for (const row of rows) held.push({ kind, ref: row.ref });
         }
