@@ -100,6 +100,9 @@ export class CommandExecutor {
         return this.runJob({ ...command.job, env: { ...secrets, ...command.job.env } }, uploadToken);
       case 'lb':
         return this.applyLb(command, tags);
+      case 'migrate':
+        // The agent's side of migrations comes with issue 9's next change; until then it refuses.
+        return { ok: false, error: 'this agent cannot run migrations yet', step: 'migrate' };
     }
   }
 

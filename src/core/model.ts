@@ -60,6 +60,7 @@ export type StageStatus =
   | 'awaiting_approval'
   | 'deploying'
   | 'verifying'
+  | 'rehearsing' // the rollback rehearsal (a deployment of kind `rehearsal`, the stage's rehearsalId) runs
   | 'succeeded'
   | 'failed'
   | 'skipped';
@@ -74,6 +75,8 @@ export interface Stage {
   status: StageStatus;
   deploymentId: string | null;
   jobId: string | null;
+  /** The rollback rehearsal that followed the stage's deployment and verify, if one ran. */
+  rehearsalId: string | null;
   approvedBy: string | null;
   error: string | null;
   startedAt: number | null;
@@ -113,6 +116,24 @@ export interface Artifact {
   createdAt: number;
   quarantinedAt: number | null;
   quarantineReason: string | null;
+  /** What the rollback rehearsal found; null when none ran (no migration, or not rehearsed). */
+  rollbackSafety: RollbackSafety | null;
+}
+
+/**
+ * Whether the version's previous release still worked on the database this version migrated:
+ * `safe` false keeps the version from being promoted without `--force`, and from being rolled
+ * back automatically after its migration ran.
+ */
+export interface RollbackSafety {
+  safe: boolean;
+  /** The rehearsal that found it, and on which host; `reason` says what failed, with its lines in `logTail`. */
+  deploymentId: string;
+  host: string;
+  previousVersion: string;
+  reason: string | null;
+  logTail: string[];
+  at: number;
 }
 
 export interface AppOnHost {
@@ -144,13 +165,54 @@ export interface Agent {
 
 export type AgentStatus = 'active' | 'pending' | 'revoked' | 'removed';
 
-export type DeploymentKind = 'deploy' | 'rollback';
-export type DeploymentStatus = 'staging' | 'activating' | 'rolling_back' | 'succeeded' | 'rolled_back' | 'failed';
+/** `rehearsal`: the previous release put back on one host after a migration, checked, and replaced again. */
+export type DeploymentKind = 'deploy' | 'rollback' | 'rehearsal';
+
+/**
+ * staging → (migrating) → activating → succeeded, or → rolling_back → rolled_back | failed;
+ * `failed_migration`: the migration failed or its outcome is unknown, and no host changed.
+ * A rehearsal goes rehearsing → (verifying) → returning → succeeded | failed.
+ */
+export type DeploymentStatus =
+  | 'staging'
+  | 'migrating'
+  | 'activating'
+  | 'rolling_back'
+  | 'rehearsing'
+  | 'verifying'
+  | 'returning'
+  | 'succeeded'
+  | 'rolled_back'
+  | 'failed'
+  | 'failed_migration';
+
+/** The statuses of a deployment that has not ended: one such deployment per environment at most. */
+export const ACTIVE_DEPLOYMENT_STATUSES: readonly DeploymentStatus[] = ['staging', 'migrating', 'activating', 'rolling_back', 'rehearsing', 'verifying', 'returning'];
+
+/**
+ * A deployment's migration: `pending` until sent to its host, `running` once written down for it
+ * (never sent again), then `succeeded`, `failed`, or `unknown` (the host was lost or restarted
+ * while it ran: nobody can say whether it finished, so a person must).
+ */
+export type MigrationState = 'pending' | 'running' | 'succeeded' | 'failed' | 'unknown';
+
+export interface DeploymentMigration {
+  state: MigrationState;
+  /** The host it runs on (the plan's first), once sent. */
+  agentId: string | null;
+  host: string | null;
+  commandId: string | null;
+  sentAt: number | null;
+  finishedAt: number | null;
+  error: string | null;
+  logTail: string[];
+}
 
 /** Where a host failed: the agent's own step, or the server giving up on it. */
 /** `job`: a job's own command failed (a step exited non-zero, no artifact). */
 /** `lb`: an LB agent failed to drain, ready or read the host's server (the error names it and the command). */
-export type FailureStep = 'stage' | 'activate' | 'health' | 'job' | 'timeout' | 'agent_lost' | 'lb';
+/** `migrate`: the deployment's migration; `verify`: a rehearsal's verify job against its host. */
+export type FailureStep = 'stage' | 'activate' | 'health' | 'job' | 'timeout' | 'agent_lost' | 'lb' | 'migrate' | 'verify';
 
 export interface RollbackCause {
   host: string;
@@ -172,6 +234,8 @@ export interface Deployment {
   requestedBy: string;
   cause: RollbackCause | null;
   error: string | null;
+  /** The migration this deployment runs (slipway.yml `migrate:`); null when it runs none. */
+  migration: DeploymentMigration | null;
   createdAt: number;
   finishedAt: number | null;
 }

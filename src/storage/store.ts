@@ -1,7 +1,7 @@
 // The Store port: everything Slipway remembers. The engine writes what it decides here first and
 // acts second, so that a restarted server resumes from this state. Adapters: SqliteStore, PostgresStore.
 import type {
-  Agent, Artifact, Deployment, DeploymentHost, DeploymentLbCommand, Environment, Job, JobOwner, Labels, LogLine, Project, Run,
+  Agent, Artifact, Deployment, DeploymentHost, DeploymentLbCommand, DeploymentMigration, RollbackSafety, Environment, Job, JobOwner, Labels, LogLine, Project, Run,
   RunTrigger, SlipwayConfig, SlipwayEvent, Stage, StageApproval, StageKind, User, UserToken,
 } from '../core/model.ts';
 import type { Grant } from '../core/access/roles.ts';
@@ -145,7 +145,7 @@ export interface JobStore {
 
 export interface ArtifactStore {
   /** Records a built version. Throws ConflictError when the project already has this version. */
-  create(artifact: Omit<Artifact, 'createdAt' | 'quarantinedAt' | 'quarantineReason'>, at: number): Promise<Artifact>;
+  create(artifact: Omit<Artifact, 'createdAt' | 'quarantinedAt' | 'quarantineReason' | 'rollbackSafety'>, at: number): Promise<Artifact>;
   get(projectId: string, version: string): Promise<Artifact | undefined>;
   /** Whether any version has this content: the download check for agents. */
   hasSha256(sha256: string): Promise<boolean>;
@@ -153,6 +153,8 @@ export interface ArtifactStore {
   list(projectId: string, limit: number): Promise<Artifact[]>;
   /** Marks a version as never to be promoted or auto-deployed again. Keeps the first reason. */
   quarantine(projectId: string, version: string, reason: string, at: number): Promise<void>;
+  /** Records what a rollback rehearsal of the version found; a later rehearsal's finding replaces it. */
+  setRollbackSafety(projectId: string, version: string, safety: RollbackSafety): Promise<void>;
 }
 
 export interface NewAgent {
@@ -253,12 +255,17 @@ export interface UserStore {
   grants(userId: string): Promise<Grant[]>;
 }
 
-export type NewDeployment = Omit<Deployment, 'id' | 'status' | 'cause' | 'error' | 'finishedAt' | 'createdAt'>;
-export type NewDeploymentHost = Pick<DeploymentHost, 'agentId' | 'hostName' | 'batch'>;
+/** `migration` absent: the deployment runs none. */
+export type NewDeployment = Omit<Deployment, 'id' | 'status' | 'cause' | 'error' | 'finishedAt' | 'createdAt' | 'migration'> & {
+  migration?: DeploymentMigration | null;
+  /** The status it starts in: `staging`, or `rehearsing` for a rehearsal (it stages nothing). */
+  status?: 'staging' | 'rehearsing';
+};
+export type NewDeploymentHost = Pick<DeploymentHost, 'agentId' | 'hostName' | 'batch'> & { previousVersion?: string | null };
 
 export interface DeploymentStore {
   /**
-   * Creates a deployment (status staging) with its hosts (step pending), atomically. Throws
+   * Creates a deployment (status staging unless given) with its hosts (step pending), atomically. Throws
    * ConflictError (SLIPWAY_DEPLOYMENT_ACTIVE) when the environment already has one that has not
    * ended, also when another server instance created it a moment before; inside a transaction,
    * that refusal leaves the transaction usable (on PostgreSQL too).
@@ -269,7 +276,7 @@ export interface DeploymentStore {
   listActive(): Promise<Deployment[]>;
   /** The project's deployments, newest first, optionally of one environment and status. */
   list(projectId: string, filter: { env?: string; status?: Deployment['status']; limit: number }): Promise<Deployment[]>;
-  update(id: string, patch: Partial<Pick<Deployment, 'status' | 'cause' | 'error' | 'finishedAt'>>): Promise<void>;
+  update(id: string, patch: Partial<Pick<Deployment, 'status' | 'cause' | 'error' | 'finishedAt' | 'migration'>>): Promise<void>;
   hosts(deploymentId: string): Promise<DeploymentHost[]>;
   updateHost(deploymentId: string, agentId: string, patch: Partial<Omit<DeploymentHost, 'deploymentId' | 'agentId' | 'hostName' | 'batch'>>): Promise<void>;
   /** Records `lb` commands the deployment sent (the commands themselves are in CommandStore). */

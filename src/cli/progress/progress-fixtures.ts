@@ -15,14 +15,14 @@ export function host(hostName: string, step: DeploymentHost['step'], patch: Part
 export function deployment(env: string, status: DeploymentDetail['status'], hosts: DeploymentHost[], patch: Partial<DeploymentDetail> = {}): DeploymentDetail {
   return {
     id: `dep-${env}`, projectId: 'p1', env, version: '2-bbbbbbb', runId: 'run-2', kind: 'deploy', status, batch: 1, forced: false,
-    requestedBy: 'test', cause: null, error: null, createdAt: t0, finishedAt: null, hosts, ...patch,
+    requestedBy: 'test', cause: null, error: null, migration: null, createdAt: t0, finishedAt: null, hosts, ...patch,
   };
 }
 
 export function stage(name: string, status: Stage['status'], patch: Partial<Stage> = {}): Stage {
   return {
     id: `stage-${name}`, runId: 'run-2', name, kind: name === 'build' ? 'build' : 'environment', position: 0, status,
-    deploymentId: null, jobId: null, approvedBy: null, error: null, startedAt: null, finishedAt: null, ...patch,
+    deploymentId: null, jobId: null, rehearsalId: null, approvedBy: null, error: null, startedAt: null, finishedAt: null, ...patch,
   };
 }
 

@@ -25,6 +25,7 @@ const stageLooks: Record<Stage['status'], StatusLook> = {
   awaiting_approval: look('◆', 'awaiting approval', 'cyan'),
   deploying: look('●', 'deploying', 'yellow'),
   verifying: look('●', 'verifying', 'yellow'),
+  rehearsing: look('↺', 'rehearsing rollback', 'yellow'),
   succeeded: look('✓', 'succeeded', 'green'),
   failed: look('✗', 'failed', 'red'),
   skipped: look('–', 'skipped', 'dim'),
@@ -32,11 +33,16 @@ const stageLooks: Record<Stage['status'], StatusLook> = {
 
 const deploymentLooks: Record<Deployment['status'], StatusLook> = {
   staging: look('●', 'staging', 'yellow'),
+  migrating: look('●', 'migrating', 'yellow'),
   activating: look('●', 'activating', 'yellow'),
   rolling_back: look('↺', 'rolling back', 'magenta'),
+  rehearsing: look('↺', 'previous release on one host', 'yellow'),
+  verifying: look('●', 'verifying the previous release', 'yellow'),
+  returning: look('●', 'returning to the new release', 'yellow'),
   succeeded: look('✓', 'succeeded', 'green'),
   rolled_back: look('↺', 'rolled back', 'red'),
   failed: look('✗', 'failed', 'red'),
+  failed_migration: look('✗', 'migration failed', 'red'),
 };
 
 /** The terminal's own look of each host step: icon and colour; the word is the core's. */

@@ -16,7 +16,7 @@ function run(status: Run['status'] = 'running'): ApprovalRequest['run'] {
 }
 
 function stage(name: string, status: StageStatus, approvedBy: string | null = null): Stage {
-  return { id: `s-${name}`, runId: 'r', name, kind: 'environment', position: 1, status, deploymentId: null, jobId: null, approvedBy, error: null, startedAt: null, finishedAt: null };
+  return { id: `s-${name}`, runId: 'r', name, kind: 'environment', position: 1, status, deploymentId: null, jobId: null, rehearsalId: null, approvedBy, error: null, startedAt: null, finishedAt: null };
 }
 
 function user(name: string, email: string | null): Approver {

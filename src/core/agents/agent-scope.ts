@@ -24,7 +24,7 @@ export function scopeKey(scope: AgentScope): string {
 
 /**
  * What sending `command` makes its agent part of: a host is part of the run and deployment of a
- * `prepare` or `activate` (and may download the artifact a `prepare` names), an LB agent of the
+ * `prepare`, `activate` or `migrate` (and may download the artifact a `prepare` names), an LB agent of the
  * run and deployment of its `lb` command; a runner is part of
  * its job's run and deployment and may download the job's source tree. A `deactivate` names none.
  */
@@ -40,6 +40,7 @@ export function scopesOfCommand(command: Command): AgentScope[] {
       add('artifact', command.sha256);
       break;
     case 'activate':
+    case 'migrate':
     case 'lb':
       add('run', command.runId);
       add('deployment', command.deploymentId);

@@ -37,7 +37,7 @@ interface World {
 function deployment(patch: Partial<Deployment> = {}): Deployment {
   return {
     id: 'dep-1', projectId: 'proj-1', env: 'production', version: target, runId: 'run-1', kind: 'deploy',
-    status: 'staging', batch: 1, forced: false, requestedBy: 'engine', cause: null, error: null,
+    status: 'staging', batch: 1, forced: false, requestedBy: 'engine', cause: null, error: null, migration: null,
     createdAt: 0, finishedAt: null, ...patch,
   };
 }

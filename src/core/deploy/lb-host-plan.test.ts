@@ -48,7 +48,7 @@ function world(names: string[], lbAgents = ['lb-1', 'lb-2']): World {
     config,
     deployment: {
       id: 'dep-1', projectId: 'p', env: 'production', version: target, runId: 'run-1', kind: 'deploy', status: 'staging',
-      batch: 1, forced: false, requestedBy: 'engine', cause: null, error: null, createdAt: 0, finishedAt: null,
+      batch: 1, forced: false, requestedBy: 'engine', cause: null, error: null, migration: null, createdAt: 0, finishedAt: null,
     },
     hosts,
     online: Object.fromEntries([...hosts.map((h) => h.agentId), ...lbAgents].map((id) => [id, true])),

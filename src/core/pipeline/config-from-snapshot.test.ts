@@ -25,12 +25,13 @@ const normalized: SlipwayConfig = {
   },
   run: { command: 'node server.js', port: 8080, health: { http: '/healthz', timeoutMs: 20_000 }, stopTimeoutMs: 10_000 },
   logs: [],
+  migrate: null,
   environments: {
     testing: {
       hosts: { env: 'testing' }, batch: 1, after: null, approval: 'auto',
-      verify: [{ name: 'npm run acceptance', run: 'npm run acceptance', timeoutMs: 300_000 }], loadBalancer: null,
+      verify: [{ name: 'npm run acceptance', run: 'npm run acceptance', timeoutMs: 300_000 }], loadBalancer: null, rehearseRollback: true,
     },
-    production: { hosts: { env: 'production' }, batch: '50%', after: 'testing', approval: { required: 1, notAuthor: false }, verify: [], loadBalancer: null },
+    production: { hosts: { env: 'production' }, batch: '50%', after: 'testing', approval: { required: 1, notAuthor: false }, verify: [], loadBalancer: null, rehearseRollback: false },
   },
 };
 

@@ -41,7 +41,10 @@ const storedConfigSchema = z.object({
       server: z.string(),
       drainMs: ms,
     }).nullable().default(null),
+    // Runs stored before migrations had nothing to rehearse.
+    rehearseRollback: z.boolean().default(false),
   })),
+  migrate: z.object({ run: z.string(), timeoutMs: ms }).nullable().default(null),
 }) satisfies z.ZodType<SlipwayConfig>;
 
 /**

@@ -19,7 +19,8 @@ describe('normalizeConfig', () => {
       build: { steps: [{ name: 'make', run: 'make', timeoutMs: 600_000 }], artifact: ['dist'] },
       run: { command: 'node server.js', port: 8080, health: { http: '/healthz', timeoutMs: 20_000 }, stopTimeoutMs: 10_000 },
       logs: [],
-      environments: { testing: { hosts: { env: 'testing' }, batch: 1, after: null, approval: 'auto', verify: [], loadBalancer: null } },
+      migrate: null,
+      environments: { testing: { hosts: { env: 'testing' }, batch: 1, after: null, approval: 'auto', verify: [], loadBalancer: null, rehearseRollback: true } },
     });
   });
 
@@ -38,7 +39,7 @@ describe('normalizeConfig', () => {
     expect(config.run).toEqual({ command: 'node server.js', port: 3000, health: { http: '/up', timeoutMs: 1500 }, stopTimeoutMs: 500 });
     expect(config.logs).toEqual(['shared/log/*.log']);
     expect(config.environments.testing?.verify).toEqual([{ name: 'npm run acceptance', run: 'npm run acceptance', timeoutMs: 3_600_000 }]);
-    expect(config.environments.production).toEqual({ hosts: { env: 'production' }, batch: '25%', after: 'testing', approval: { required: 1, notAuthor: false }, verify: [], loadBalancer: null });
+    expect(config.environments.production).toEqual({ hosts: { env: 'production' }, batch: '25%', after: 'testing', approval: { required: 1, notAuthor: false }, verify: [], loadBalancer: null, rehearseRollback: false });
   });
 
   it('applies the load balancer\'s defaults once: server "{host}" and a drain of 30s', () => {

@@ -15,6 +15,7 @@ export const configDefaults = {
   approval: 'auto',
   lbServer: '{host}',
   lbDrain: '30s',
+  migrateTimeout: '5m',
 } as const;
 
 /**
@@ -34,6 +35,7 @@ export function normalizeConfig(file: SlipwayFile): SlipwayConfig {
       stopTimeoutMs: ms(file.run.stop_timeout ?? configDefaults.stopTimeout),
     },
     logs: [...(file.logs ?? [])],
+    migrate: file.migrate ? { run: file.migrate.run, timeoutMs: ms(file.migrate.timeout ?? configDefaults.migrateTimeout) } : null,
     environments: Object.fromEntries(Object.entries(file.environments).map(([name, env]) => [name, normalizeEnvironment(env)])),
   };
 }
@@ -50,6 +52,8 @@ function normalizeEnvironment(env: EnvironmentFile): EnvironmentConfig {
     approval: normalizeApproval(env.approval ?? configDefaults.approval),
     verify: (env.verify ?? []).map(normalizeStep),
     loadBalancer: normalizeLoadBalancer(env.loadBalancer),
+    // An environment no other comes before is where versions are tried first: rehearse there.
+    rehearseRollback: env.rehearseRollback ?? env.after === undefined,
   };
 }
 

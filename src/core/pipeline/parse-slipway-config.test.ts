@@ -64,6 +64,7 @@ describe('parseSlipwayConfig', () => {
         },
         run: { command: 'node server.js', port: 8080, health: { http: '/healthz', timeoutMs: 20_000 }, stopTimeoutMs: 10_000 },
         logs: [],
+        migrate: null,
         environments: {
           testing: {
             hosts: { env: 'testing' },
@@ -72,8 +73,9 @@ describe('parseSlipwayConfig', () => {
             approval: 'auto',
             verify: [{ name: 'npm run acceptance', run: 'npm run acceptance', timeoutMs: 600_000 }],
             loadBalancer: null,
+            rehearseRollback: true,
           },
-          production: { hosts: { env: 'production' }, batch: '50%', after: 'testing', approval: { required: 1, notAuthor: false }, verify: [], loadBalancer: null },
+          production: { hosts: { env: 'production' }, batch: '50%', after: 'testing', approval: { required: 1, notAuthor: false }, verify: [], loadBalancer: null, rehearseRollback: false },
         },
       },
     });
@@ -154,7 +156,7 @@ run:
 
   it('points an unknown key inside an environment at that key, with the keys it could have been', () => {
     expect(problemsOf(withEnvironments('  prod:\n    hosts: { env: p }\n    strategy: rolling\n'))).toEqual([
-      'slipway.yml:12:5: environments.prod.strategy: unknown key "strategy" (expected one of: hosts, batch, after, approval, verify, loadBalancer)',
+      'slipway.yml:12:5: environments.prod.strategy: unknown key "strategy" (expected one of: hosts, batch, after, approval, verify, loadBalancer, rehearseRollback)',
     ]);
   });
 
@@ -224,6 +226,29 @@ run:
     const long = `/run/${'h'.repeat(103)}`;
     expect(problemsOf(withEnvironments(`  prod:\n    hosts: { env: p }\n    loadBalancer:\n      haproxy: { on: { role: lb }, socket: ${long}, backend: shop }\n`))).toEqual([
       `slipway.yml:13:44: environments.prod.loadBalancer.haproxy.socket: expected a socket path of at most 107 bytes (the limit of a unix socket's path)`,
+    ]);
+  });
+
+  it('reads a migration, with a timeout of 5m unless given, and which environments rehearse the rollback', () => {
+    const text = withEnvironments('  testing:\n    hosts: { env: t }\n  production:\n    after: testing\n    hosts: { env: p }\n  staging:\n    after: testing\n    hosts: { env: s }\n    rehearseRollback: true\n')
+      .replace('environments:', 'migrate:\n  run: ./migrate.sh up\nenvironments:');
+    const result = parseSlipwayConfig(text);
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    expect(result.config.migrate).toEqual({ run: './migrate.sh up', timeoutMs: 300_000 });
+    expect(Object.fromEntries(Object.entries(result.config.environments).map(([name, env]) => [name, env.rehearseRollback])))
+      .toEqual({ testing: true, production: false, staging: true });
+    const timed = parseSlipwayConfig(text.replace('run: ./migrate.sh up', 'run: ./migrate.sh up\n  timeout: 90s'));
+    expect(timed.ok && timed.config.migrate?.timeoutMs).toBe(90_000);
+  });
+
+  it('points each mistake of a migrate block at its line and column', () => {
+    const text = withEnvironments('  testing:\n    hosts: { env: t }\n    rehearseRollback: sometimes\n')
+      .replace('environments:', 'migrate:\n  run: ""\n  timeout: soon\n  down: ./migrate.sh down\nenvironments:');
+    expect(problemsOf(text)).toEqual([
+      'slipway.yml:10:8: migrate.run: expected a shell command, e.g. "./migrate.sh up"',
+      'slipway.yml:11:12: migrate.timeout: expected a duration like "500ms", "20s", "5m" or "1h"',
+      'slipway.yml:12:3: migrate.down: unknown key "down" (expected one of: run, timeout)',
+      'slipway.yml:16:23: environments.testing.rehearseRollback: expected true or false, got the text "sometimes"',
     ]);
   });
 

@@ -213,12 +213,13 @@ function leadsBackTo(envs: AfterLinks, from: string, target: string): boolean {
 }
 
 const knownKeys: Record<string, string[]> = {
-  '': ['version', 'app', 'build', 'run', 'logs', 'environments'],
+  '': ['version', 'app', 'build', 'run', 'logs', 'migrate', 'environments'],
+  migrate: ['run', 'timeout'],
   build: ['steps', 'artifact'],
   'build.steps.*': ['name', 'run', 'timeout'],
   run: ['command', 'port', 'health', 'stop_timeout'],
   'run.health': ['http', 'timeout'],
-  'environments.*': ['hosts', 'batch', 'after', 'approval', 'verify', 'loadBalancer'],
+  'environments.*': ['hosts', 'batch', 'after', 'approval', 'verify', 'loadBalancer', 'rehearseRollback'],
   'environments.*.loadBalancer': [...loadBalancerKinds],
   'environments.*.loadBalancer.haproxy': ['on', 'socket', 'backend', 'server', 'drain'],
   'environments.*.approval': ['required', 'notAuthor'],

@@ -4,7 +4,7 @@ import { planStages } from './plan-stages.ts';
 import type { EnvironmentConfig, SlipwayConfig } from './slipway-config.ts';
 
 function environment(after: string | null = null): EnvironmentConfig {
-  return { hosts: { env: 'x' }, batch: 1, after, approval: 'auto', verify: [], loadBalancer: null };
+  return { hosts: { env: 'x' }, batch: 1, after, approval: 'auto', verify: [], loadBalancer: null, rehearseRollback: false };
 }
 
 function config(environments: Record<string, EnvironmentConfig>): SlipwayConfig {
@@ -14,6 +14,7 @@ function config(environments: Record<string, EnvironmentConfig>): SlipwayConfig 
     build: { steps: [{ name: 'make', run: 'make', timeoutMs: 600_000 }], artifact: ['dist'] },
     run: { command: 'node server.js', port: 8080, health: { http: '/healthz', timeoutMs: 20_000 }, stopTimeoutMs: 10_000 },
     logs: [],
+    migrate: null,
     environments,
   };
 }

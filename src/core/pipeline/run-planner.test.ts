@@ -7,7 +7,7 @@ import type { EnvironmentConfig, SlipwayConfig } from './slipway-config.ts';
 const version = '7-abcdef0';
 
 function environment(patch: Partial<EnvironmentConfig> = {}): EnvironmentConfig {
-  return { hosts: { env: 'x' }, batch: 1, after: null, approval: 'auto', verify: [], loadBalancer: null, ...patch };
+  return { hosts: { env: 'x' }, batch: 1, after: null, approval: 'auto', verify: [], loadBalancer: null, rehearseRollback: false, ...patch };
 }
 
 /** testing (with acceptance tests), then production after it with a manual approval. */
@@ -18,6 +18,7 @@ function config(): SlipwayConfig {
     build: { steps: [{ name: 'npm test', run: 'npm test', timeoutMs: 600_000 }], artifact: ['dist'] },
     run: { command: 'node server.js', port: 8080, health: { http: '/healthz', timeoutMs: 20_000 }, stopTimeoutMs: 10_000 },
     logs: [],
+    migrate: null,
     environments: {
       testing: environment({ hosts: { env: 'testing' }, verify: [{ name: 'npm run acceptance', run: 'npm run acceptance', timeoutMs: 600_000 }] }),
       production: environment({ hosts: { env: 'production' }, after: 'testing', approval: { required: 1, notAuthor: false }, batch: '50%' }),
@@ -35,7 +36,7 @@ function run(patch: Partial<Run> = {}): Run {
 function stage(name: string, position: number, patch: Partial<Stage> = {}): Stage {
   return {
     id: `stage-${name}`, runId: 'run-1', name, kind: name === 'build' ? 'build' : 'environment', position, status: 'pending',
-    deploymentId: null, jobId: null, approvedBy: null, error: null, startedAt: null, finishedAt: null, ...patch,
+    deploymentId: null, jobId: null, rehearsalId: null, approvedBy: null, error: null, startedAt: null, finishedAt: null, ...patch,
   };
 }
 
@@ -49,14 +50,14 @@ function job(id: string, kind: Job['kind'], stageId: string): Job {
 function deployment(id: string, env: string): Deployment {
   return {
     id, projectId: 'proj-1', env, version, runId: 'run-1', kind: 'deploy', status: 'staging', batch: 1, forced: false,
-    requestedBy: 'engine', cause: null, error: null, createdAt: 0, finishedAt: null,
+    requestedBy: 'engine', cause: null, error: null, migration: null, createdAt: 0, finishedAt: null,
   };
 }
 
 function artifact(patch: Partial<Artifact> = {}): Artifact {
   return {
     projectId: 'proj-1', version, runId: 'run-1', sha256: 'f'.repeat(64), size: 1234, createdAt: 0,
-    quarantinedAt: null, quarantineReason: null, ...patch,
+    quarantinedAt: null, quarantineReason: null, rollbackSafety: null, ...patch,
   };
 }
 

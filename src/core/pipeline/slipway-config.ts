@@ -18,7 +18,15 @@ export interface SlipwayConfig {
   };
   /** Log files followed on every host beside the app's output; [] when the file declares none. */
   logs: string[];
+  /** The migration every deployment of this version runs once (not a rollback); null for none. */
+  migrate: MigrateConfig | null;
   environments: Record<string, EnvironmentConfig>;
+}
+
+/** `run` is a shell command run in the new release's folder on the deployment's first host. */
+export interface MigrateConfig {
+  run: string;
+  timeoutMs: number;
 }
 
 export interface StepConfig {
@@ -37,6 +45,11 @@ export interface EnvironmentConfig {
   verify: StepConfig[];
   /** The load balancer in front of the hosts, drained and readied around each host's switch; null for none. */
   loadBalancer: LoadBalancerConfig | null;
+  /**
+   * After a deployment that migrated, and its verify, the previous release goes back on one host
+   * against the migrated database, is checked, and is replaced again: whether a rollback is safe.
+   */
+  rehearseRollback: boolean;
 }
 
 /**

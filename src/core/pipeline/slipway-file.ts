@@ -74,6 +74,14 @@ const environment = z.strictObject({
   approval: approval.optional(),
   verify: z.array(step).optional(),
   loadBalancer: loadBalancer.optional(),
+  /** After a migration, put the previous release back on one host and check it still works (default: where `after` is not set). */
+  rehearseRollback: z.boolean().optional(),
+});
+
+/** The database change a deployment runs once, on one host, in the staged release, before any host switches. */
+const migrate = z.strictObject({
+  run: z.string().min(1, 'expected a shell command, e.g. "./migrate.sh up"'),
+  timeout: duration.optional(),
 });
 
 /**
@@ -106,6 +114,7 @@ export const slipwayFileSchema = z.strictObject({
   }),
   /** Log files the app writes (or others write for it), followed on every host; see logGlob. */
   logs: z.array(logGlob).max(50, 'expected at most 50 log paths').optional(),
+  migrate: migrate.optional(),
   environments: z.record(name, environment).refine((envs) => Object.keys(envs).length > 0, {
     message: 'expected at least one environment',
   }),

@@ -130,6 +130,24 @@ export const commandSchema = z.discriminatedUnion('kind', [
     logs: z.array(z.string().min(1)).max(50).optional(),
   }),
   z.object({ kind: z.literal('deactivate'), app: appNameSchema }),
+  /**
+   * `migrate`: runs `run` (slipway.yml `migrate.run`) once with `sh -c` in the staged release
+   * <root>/apps/<app>/releases/<version>, with the app's environment (PORT `port`, SLIPWAY_ENV…)
+   * and the environment's secrets, killed after `timeoutMs`. Once means once, also across agent
+   * restarts: an agent that finds it began this command before answers with what it recorded, or
+   * SLIPWAY_MIGRATION_OUTCOME_UNKNOWN, and never runs it again.
+   */
+  z.object({
+    kind: z.literal('migrate'),
+    app: appNameSchema,
+    version: versionSchema,
+    env: z.string(),
+    deploymentId: z.string(),
+    runId: z.string().nullable().optional(),
+    run: z.string().min(1),
+    timeoutMs: z.number().int().positive(),
+    port: z.number().int().min(1).max(65535),
+  }),
   z.object({ kind: z.literal('job'), job: jobSpecSchema }),
   lbCommandSchema,
 ]);
@@ -142,8 +160,8 @@ export const commandResultSchema = z.object({
   previous: z.string().nullable().optional(),
   /** The last lines the app or job wrote, for a failure's cause. */
   logTail: z.array(z.string()).optional(),
-  /** Where it failed: stage, activate or health. */
-  step: z.enum(['stage', 'activate', 'health']).optional(),
+  /** Where it failed: stage, activate, health or migrate. */
+  step: z.enum(['stage', 'activate', 'health', 'migrate']).optional(),
   artifact: z.object({ sha256: z.string(), size: z.number() }).optional(),
   exitCode: z.number().nullable().optional(),
   /** A failure's stable code where the agent has one (docs/errors.md), e.g. SLIPWAY_LB_NO_SUCH_SERVER. */

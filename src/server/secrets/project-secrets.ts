@@ -61,8 +61,8 @@ export class ProjectSecrets {
   }
 
   /**
-   * The values the process a command starts gets, by name: an app (activate) and a verify or
-   * migrate job get their environment's secrets and the project-wide ones (the environment's win
+   * The values the process a command starts gets, by name: an app (activate), a migration
+   * (migrate) and a verify job get their environment's secrets and the project-wide ones (the environment's win
    * on a name both have); a build job gets the project-wide secrets marked --build. Other commands
    * get none.
    */
@@ -86,7 +86,7 @@ export class ProjectSecrets {
 
   private async audienceOf(command: Command): Promise<SecretAudience | undefined> {
     const { store } = this.deps;
-    if (command.kind === 'activate') {
+    if (command.kind === 'activate' || command.kind === 'migrate') {
       const deployment = command.deploymentId === null ? undefined : await store.deployments.get(command.deploymentId);
       return deployment && { projectId: deployment.projectId, env: command.env, build: false };
     }

@@ -16,10 +16,21 @@ export function describeArtifactStoreContract(open: () => Promise<Store>): void 
       const created = await store().artifacts.create(artifact(project.id, run.id, run.version), 300);
       expect(created).toEqual({
         projectId: project.id, runId: run.id, version: run.version, sha256: 'a'.repeat(64), size: 5_000_000_000,
-        createdAt: 300, quarantinedAt: null, quarantineReason: null,
+        createdAt: 300, quarantinedAt: null, quarantineReason: null, rollbackSafety: null,
       });
       expect(await store().artifacts.get(project.id, run.version)).toEqual(created);
       expect(await store().artifacts.get(project.id, '9-fffffff')).toBeUndefined();
+    });
+
+    it('records what a rollback rehearsal found, the newest finding replacing the one before', async () => {
+      const { project, run } = await addProjectWithRun(store());
+      await store().artifacts.create(artifact(project.id, run.id, run.version), 300);
+      const unsafe = { safe: false, deploymentId: 'd1', host: 'web-1', previousVersion: '1-0000000', reason: 'health: column "name" does not exist', logTail: ['ERROR'], at: 400 };
+      await store().artifacts.setRollbackSafety(project.id, run.version, unsafe);
+      expect((await store().artifacts.get(project.id, run.version))?.rollbackSafety).toEqual(unsafe);
+      const safe = { ...unsafe, safe: true, deploymentId: 'd2', reason: null, logTail: [], at: 500 };
+      await store().artifacts.setRollbackSafety(project.id, run.version, safe);
+      expect((await store().artifacts.get(project.id, run.version))?.rollbackSafety).toEqual(safe);
     });
 
     it('refuses a version the project already has', async () => {

@@ -1,7 +1,7 @@
 // Contract tests of DeploymentStore: one active deployment per environment, hosts and their steps.
 import { describe, expect, it } from 'vitest';
 import { ConflictError } from '../../base/errors.ts';
-import type { Deployment } from '../../core/model.ts';
+import { ACTIVE_DEPLOYMENT_STATUSES, type Deployment, type DeploymentMigration } from '../../core/model.ts';
 import type { NewDeployment, Store } from '../store.ts';
 import { addProjectWithRun, enrollAgent, useStore } from './fixtures.ts';
 
@@ -29,7 +29,7 @@ export function describeDeploymentStoreContract(open: () => Promise<Store>): voi
       const created = await store().deployments.create(deployment({ forced: true }), hosts, 800);
       expect(created).toEqual({
         id: created.id, projectId: project.id, env: 'testing', version: run.version, runId: run.id, kind: 'deploy',
-        status: 'staging', batch: '50%', forced: true, requestedBy: 'engine', cause: null, error: null, createdAt: 800, finishedAt: null,
+        status: 'staging', batch: '50%', forced: true, requestedBy: 'engine', cause: null, error: null, migration: null, createdAt: 800, finishedAt: null,
       });
       expect(await store().deployments.get(created.id)).toEqual(created);
       const pending = { deploymentId: created.id, previousVersion: null, step: 'pending', error: null, failedStep: null, logTail: [], commandId: null, commandSentAt: null, updatedAt: 800 };
@@ -42,7 +42,7 @@ export function describeDeploymentStoreContract(open: () => Promise<Store>): voi
     it('refuses a second deployment while the environment has one in progress', async () => {
       const { deployment, hosts } = await setUp();
       const first = await store().deployments.create(deployment(), hosts, 1);
-      for (const status of ['staging', 'activating', 'rolling_back'] as const) {
+      for (const status of ACTIVE_DEPLOYMENT_STATUSES) {
         await store().deployments.update(first.id, { status });
         const second = store().deployments.create(deployment({ kind: 'rollback' }), hosts, 2);
         await expect(second).rejects.toBeInstanceOf(ConflictError);
@@ -51,16 +51,31 @@ export function describeDeploymentStoreContract(open: () => Promise<Store>): voi
       expect(await store().deployments.listActive()).toHaveLength(1);
     });
 
+    it('keeps a deployment\'s migration and a rehearsal\'s start, and reads them back', async () => {
+      const { deployment, hosts, web1 } = await setUp();
+      const pending: DeploymentMigration = { state: 'pending', agentId: null, host: null, commandId: null, sentAt: null, finishedAt: null, error: null, logTail: [] };
+      const migrating = await store().deployments.create(deployment({ migration: pending }), hosts, 1);
+      expect(migrating.migration).toEqual(pending);
+      const running: DeploymentMigration = { ...pending, state: 'running', agentId: web1.id, host: 'web-1', commandId: 'c1', sentAt: 2, logTail: ['ALTER TABLE'] };
+      await store().deployments.update(migrating.id, { status: 'migrating', migration: running });
+      expect(await store().deployments.get(migrating.id)).toMatchObject({ status: 'migrating', migration: running });
+      await store().deployments.update(migrating.id, { status: 'failed_migration', finishedAt: 3 });
+
+      const rehearsal = await store().deployments.create(deployment({ kind: 'rehearsal', status: 'rehearsing' }), [{ ...hosts[1]!, previousVersion: '1-0000000' }], 4);
+      expect(rehearsal).toMatchObject({ kind: 'rehearsal', status: 'rehearsing', migration: null });
+      expect(await store().deployments.hosts(rehearsal.id)).toMatchObject([{ agentId: web1.id, previousVersion: '1-0000000', step: 'pending' }]);
+    });
+
     it('allows a deployment of another environment, and of the same one once the first has ended', async () => {
       const { deployment, hosts } = await setUp();
       const first = await store().deployments.create(deployment(), hosts, 1);
       await store().deployments.create(deployment({ env: 'production', batch: 1 }), hosts, 2);
-      for (const status of ['succeeded', 'rolled_back', 'failed'] as const) {
+      for (const status of ['succeeded', 'rolled_back', 'failed', 'failed_migration'] as const) {
         await store().deployments.update(first.id, { status, finishedAt: 3 });
         const next = await store().deployments.create(deployment(), hosts, 4);
         await store().deployments.update(next.id, { status, finishedAt: 5 });
       }
-      expect(await store().deployments.list(first.projectId, { env: 'testing', limit: 10 })).toHaveLength(4);
+      expect(await store().deployments.list(first.projectId, { env: 'testing', limit: 10 })).toHaveLength(5);
     });
 
     it('starts exactly one of several deployments of one environment requested at once', async () => {

@@ -26,9 +26,10 @@ export const config: SlipwayConfig = {
   build: { steps: [{ name: 'unit tests', run: 'npm test', timeoutMs: 600_000 }], artifact: ['server.js'] },
   run: { command: 'node server.js', port: 8080, health: { http: '/healthz', timeoutMs: 20_000 }, stopTimeoutMs: 10_000 },
   logs: [],
+  migrate: null,
   environments: {
-    testing: { hosts: { env: 'testing' }, batch: 1, after: null, approval: 'auto', verify: [], loadBalancer: null },
-    production: { hosts: { env: 'production' }, batch: '50%', after: 'testing', approval: { required: 1, notAuthor: false }, verify: [], loadBalancer: null },
+    testing: { hosts: { env: 'testing' }, batch: 1, after: null, approval: 'auto', verify: [], loadBalancer: null, rehearseRollback: true },
+    production: { hosts: { env: 'production' }, batch: '50%', after: 'testing', approval: { required: 1, notAuthor: false }, verify: [], loadBalancer: null, rehearseRollback: false },
   },
 };
 

@@ -1,9 +1,9 @@
 // Artifacts over Kysely: the versions builds produced, and which of them are quarantined.
 import type { Selectable } from 'kysely';
 import { ConflictError } from '../../base/errors.ts';
-import type { Artifact } from '../../core/model.ts';
+import type { Artifact, RollbackSafety } from '../../core/model.ts';
 import type { ArtifactStore } from '../store.ts';
-import type { StoreContext } from './store-context.ts';
+import { fromJsonOrNull, toJson, type StoreContext } from './store-context.ts';
 import type { ArtifactsTable } from './tables.ts';
 
 /** The ArtifactStore of the port, over the `artifacts` table. */
@@ -19,6 +19,7 @@ export function createKyselyArtifactStore({ db, isUniqueViolation }: StoreContex
         created_at: at,
         quarantined_at: null,
         quarantine_reason: null,
+        rollback_safety: null,
       };
       try {
         await db.insertInto('artifacts').values(row).execute();
@@ -52,6 +53,11 @@ export function createKyselyArtifactStore({ db, isUniqueViolation }: StoreContex
         .where('project_id', '=', projectId).where('version', '=', version).where('quarantined_at', 'is', null)
         .execute();
     },
+
+    async setRollbackSafety(projectId, version, safety) {
+      await db.updateTable('artifacts').set({ rollback_safety: toJson(safety) })
+        .where('project_id', '=', projectId).where('version', '=', version).execute();
+    },
   };
 }
 
@@ -65,5 +71,6 @@ function toArtifact(row: Selectable<ArtifactsTable>): Artifact {
     createdAt: row.created_at,
     quarantinedAt: row.quarantined_at,
     quarantineReason: row.quarantine_reason,
+    rollbackSafety: fromJsonOrNull<RollbackSafety>(row.rollback_safety),
   };
 }

@@ -4,8 +4,9 @@ import type { Kysely, Selectable } from 'kysely';
 import { ConflictError } from '../../base/errors.ts';
 import { newId } from '../../base/ids.ts';
 import type {
-  Deployment, DeploymentHost, DeploymentKind, DeploymentLbCommand, DeploymentStatus, FailureStep, HostStep, LbPurpose, RollbackCause,
+  Deployment, DeploymentHost, DeploymentKind, DeploymentLbCommand, DeploymentMigration, DeploymentStatus, FailureStep, HostStep, LbPurpose, RollbackCause,
 } from '../../core/model.ts';
+import { ACTIVE_DEPLOYMENT_STATUSES } from '../../core/model.ts';
 import type { BatchSize } from '../../core/pipeline/slipway-config.ts';
 import type { DeploymentStore, NewDeployment } from '../store.ts';
 import { inTransaction } from './in-transaction.ts';
@@ -13,8 +14,8 @@ import { fromJson, fromJsonOrNull, patchColumns, toJson } from './store-context.
 import type { StoreContext } from './store-context.ts';
 import type { Database, DeploymentHostsTable, DeploymentLbCommandsTable, DeploymentsTable, SqlDialectName } from './tables.ts';
 
-/** The statuses of a deployment that has not ended; the migration's partial unique index lists the same. */
-const ACTIVE: DeploymentStatus[] = ['staging', 'activating', 'rolling_back'];
+/** The statuses of a deployment that has not ended; migration 015's partial unique index lists the same. */
+const ACTIVE = [...ACTIVE_DEPLOYMENT_STATUSES];
 
 /** The DeploymentStore of the port, over the `deployments` and `deployment_hosts` tables. */
 export function createKyselyDeploymentStore({ db, dialect, isUniqueViolation }: StoreContext): DeploymentStore {
@@ -27,12 +28,13 @@ export function createKyselyDeploymentStore({ db, dialect, isUniqueViolation }: 
         version: deployment.version,
         run_id: deployment.runId,
         kind: deployment.kind,
-        status: 'staging',
+        status: deployment.status ?? 'staging',
         batch: toJson(deployment.batch),
         forced: deployment.forced ? 1 : 0,
         requested_by: deployment.requestedBy,
         cause: null,
         error: null,
+        migration: deployment.migration ? toJson(deployment.migration) : null,
         created_at: at,
         finished_at: null,
       };
@@ -54,7 +56,7 @@ export function createKyselyDeploymentStore({ db, dialect, isUniqueViolation }: 
           agent_id: host.agentId,
           host_name: host.hostName,
           batch: host.batch,
-          previous_version: null,
+          previous_version: host.previousVersion ?? null,
           step: 'pending',
           error: null,
           failed_step: null,
@@ -89,8 +91,8 @@ export function createKyselyDeploymentStore({ db, dialect, isUniqueViolation }: 
     async update(id, patch) {
       const set = patchColumns<typeof patch, DeploymentsTable>(
         patch,
-        { status: 'status', cause: 'cause', error: 'error', finishedAt: 'finished_at' },
-        { cause: toJson },
+        { status: 'status', cause: 'cause', error: 'error', finishedAt: 'finished_at', migration: 'migration' },
+        { cause: toJson, migration: toJson },
       );
       if (set) await db.updateTable('deployments').set(set).where('id', '=', id).execute();
     },
@@ -208,6 +210,7 @@ function toDeployment(row: Selectable<DeploymentsTable>): Deployment {
     requestedBy: row.requested_by,
     cause: fromJsonOrNull<RollbackCause>(row.cause),
     error: row.error,
+    migration: fromJsonOrNull<DeploymentMigration>(row.migration),
     createdAt: row.created_at,
     finishedAt: row.finished_at,
   };

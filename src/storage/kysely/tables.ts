@@ -47,6 +47,8 @@ export interface StagesTable {
   status: string;
   deployment_id: string | null;
   job_id: string | null;
+  /** Migration 015. */
+  rehearsal_id: string | null;
   approved_by: string | null;
   error: string | null;
   started_at: number | null;
@@ -81,6 +83,8 @@ export interface ArtifactsTable {
   created_at: number;
   quarantined_at: number | null;
   quarantine_reason: string | null;
+  /** RollbackSafety as JSON (migration 015); null when no rehearsal ran. */
+  rollback_safety: string | null;
 }
 
 export interface AgentsTable {
@@ -111,6 +115,8 @@ export interface DeploymentsTable {
   requested_by: string;
   cause: string | null;
   error: string | null;
+  /** DeploymentMigration as JSON (migration 015); null when it runs none. */
+  migration: string | null;
   created_at: number;
   finished_at: number | null;
 }

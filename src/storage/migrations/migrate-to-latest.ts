@@ -18,6 +18,7 @@ import { auditMigration } from './011-audit.ts';
 import { agentScopesMigration } from './012-agent-scopes.ts';
 import { signInSessionsMigration } from './013-sign-in-sessions.ts';
 import { deploymentLbCommandsMigration } from './014-deployment-lb-commands.ts';
+import { migrationsAndRehearsalsMigration } from './015-migrations-and-rehearsals.ts';
 
 /** Every migration by name; names sort in the order they must run. */
 function migrations(dialect: SqlDialectName): Record<string, Migration> {
@@ -36,6 +37,7 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
     '012-agent-scopes': agentScopesMigration(),
     '013-sign-in-sessions': signInSessionsMigration(),
     '014-deployment-lb-commands': deploymentLbCommandsMigration(),
+    '015-migrations-and-rehearsals': migrationsAndRehearsalsMigration(),
   };
 }
 

@@ -8,9 +8,10 @@ export type Tone = 'ok' | 'active' | 'wait' | 'fail' | 'warn' | 'idle';
 const tones: Record<string, Tone> = {
   succeeded: 'ok', healthy: 'ok', online: 'ok', restored: 'warn', staged: 'active',
   running: 'active', deploying: 'active', verifying: 'active', staging: 'active', activating: 'active', queued: 'idle',
+  migrating: 'active', rehearsing: 'active', returning: 'active',
   rolling_back: 'warn', restoring: 'warn', rolled_back: 'warn', drift: 'warn',
   awaiting_approval: 'wait',
-  failed: 'fail', stage_failed: 'fail', restore_failed: 'fail', offline: 'fail',
+  failed: 'fail', failed_migration: 'fail', stage_failed: 'fail', restore_failed: 'fail', offline: 'fail',
   pending: 'idle', skipped: 'idle',
 };
 
@@ -18,6 +19,8 @@ const words: Record<string, string> = {
   awaiting_approval: 'awaiting approval',
   rolling_back: 'rolling back',
   rolled_back: 'rolled back',
+  failed_migration: 'migration failed',
+  rehearsing: 'rehearsing rollback',
 };
 
 export function toneOf(status: string): Tone {

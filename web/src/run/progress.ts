@@ -20,7 +20,8 @@ export function hostProgress(step: HostStep): Progress {
 
 /** A deployment's bar: the mean of its hosts' bars, full once it has ended; its tone from its status. */
 export function deploymentProgress(deployment: DeploymentDetail): Progress {
-  const tone = toneOf(deployment.status === 'staging' || deployment.status === 'activating' ? 'deploying' : deployment.status);
+  const underWay = ['staging', 'migrating', 'activating', 'rehearsing', 'verifying', 'returning'].includes(deployment.status);
+  const tone = toneOf(underWay ? 'deploying' : deployment.status);
   if (deployment.finishedAt !== null) return { value: 1, tone };
   return { value: deploymentFraction(deployment.hosts), tone };
 }
@@ -39,6 +40,7 @@ export function stageProgress(stage: Stage, deployment: DeploymentDetail | undef
     case 'deploying':
       return { value: deployment ? Math.min(deploymentProgress(deployment).value ?? 0, 0.95) : null, tone };
     case 'verifying':
+    case 'rehearsing':
       return { value: null, tone };
     case 'succeeded':
     case 'failed':
