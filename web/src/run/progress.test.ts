@@ -9,7 +9,7 @@ const host = (hostName: string, step: HostStep): DeploymentHost => ({
 
 const deployment = (steps: HostStep[], status: DeploymentDetail['status'] = 'activating', finishedAt: number | null = null): DeploymentDetail => ({
   id: 'd', projectId: 'p', env: 'testing', version: '1-abc', runId: 'r', kind: 'deploy', status, batch: 1, forced: false, requestedBy: 'engine',
-  cause: null, error: null, createdAt: 0, finishedAt, hosts: steps.map((s, i) => host(`h${i}`, s)),
+  cause: null, error: null, migration: null, createdAt: 0, finishedAt, hosts: steps.map((s, i) => host(`h${i}`, s)),
 });
 
 const stage = (status: Stage['status']): Stage => ({
