@@ -13,7 +13,7 @@ const deployment = (steps: HostStep[], status: DeploymentDetail['status'] = 'act
 });
 
 const stage = (status: Stage['status']): Stage => ({
-  id: 's', runId: 'r', name: 'testing', kind: 'environment', position: 1, status, deploymentId: 'd', jobId: null, approvedBy: null, error: null, startedAt: 0, finishedAt: null,
+  id: 's', runId: 'r', name: 'testing', kind: 'environment', position: 1, status, deploymentId: 'd', jobId: null, rehearsalId: null, approvedBy: null, error: null, startedAt: 0, finishedAt: null,
 });
 
 describe('progress', () => {
