@@ -189,6 +189,11 @@ export type DeploymentStatus =
 /** The statuses of a deployment that has not ended: one such deployment per environment at most. */
 export const ACTIVE_DEPLOYMENT_STATUSES: readonly DeploymentStatus[] = ['staging', 'migrating', 'activating', 'rolling_back', 'rehearsing', 'verifying', 'returning'];
 
+/** Whether a deployment has ended (it then holds its environment no more). */
+export function isDeploymentEnded(status: DeploymentStatus): boolean {
+  return !ACTIVE_DEPLOYMENT_STATUSES.includes(status);
+}
+
 /**
  * A deployment's migration: `pending` until sent to its host, `running` once written down for it
  * (never sent again), then `succeeded`, `failed`, or `unknown` (the host was lost or restarted

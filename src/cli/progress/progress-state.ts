@@ -9,4 +9,4 @@ export type ProgressState =
   | { kind: 'run'; project: string; run: RunDetail }
   | { kind: 'deployment'; project: string; deployment: DeploymentDetail };
 
-export const deploymentEnded: readonly Deployment['status'][] = ['succeeded', 'rolled_back', 'failed'];
+export const deploymentEnded: readonly Deployment['status'][] = ['succeeded', 'rolled_back', 'failed', 'failed_migration'];

@@ -45,6 +45,8 @@ export function deploymentLimits(waits: ServerWaits, config: SlipwayConfig): Dep
     activateTimeoutMs,
     // A restore also waits for a lost agent to come back: a few grace periods more.
     restoreTimeoutMs: activateTimeoutMs + waits.agentGraceMs * 4,
+    // The agent stops a migration at its own timeout and answers; a lost agent may come back with its answer.
+    migrateTimeoutMs: (config.migrate?.timeoutMs ?? 0) + waits.activateMarginMs + waits.agentGraceMs * 4,
     lbCommandTimeoutMs: waits.lbCommandTimeoutMs,
     lbPollMs: waits.lbPollMs,
     lbRetries: LB_RETRIES,

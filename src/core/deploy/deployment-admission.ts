@@ -22,7 +22,7 @@ export interface AdmissionRequest {
   kind: DeploymentKind;
   /** A person said to deploy it anyway: past quarantine and `after:`. */
   forced: boolean;
-  artifact: Pick<Artifact, 'quarantinedAt' | 'quarantineReason'>;
+  artifact: Pick<Artifact, 'quarantinedAt' | 'quarantineReason'> & Partial<Pick<Artifact, 'rollbackSafety'>>;
   /** The environments whose stage of the version's run succeeded. */
   passedEnvs: string[];
   /** The agents that may take part (enrolled and accepted); `online` matters for LB agents. */
@@ -45,6 +45,12 @@ export function admitDeployment(req: AdmissionRequest): Admission {
   }
   if (req.artifact.quarantinedAt !== null && !req.forced) {
     return refuse('conflict', 'SLIPWAY_VERSION_QUARANTINED', `version ${version} is quarantined (${req.artifact.quarantineReason ?? 'rolled back'}); use --force to deploy it anyway`);
+  }
+  const safety = req.artifact.rollbackSafety;
+  if (envConfig.after && req.kind === 'deploy' && !req.forced && safety?.safe === false) {
+    // Checked before `after:`: the rehearsal's failure is also why the version did not pass there.
+    return refuse('conflict', 'SLIPWAY_NOT_ROLLBACK_SAFE', `version ${version} is not rollback-safe: in the rollback rehearsal ${safety.previousVersion} failed on ${safety.host}`
+      + `${safety.reason ? ` (${safety.reason})` : ''}; use --force to deploy it anyway (a failure in "${env}" then stops for a person instead of rolling back)`);
   }
   if (envConfig.after && req.kind === 'deploy' && !req.forced && !req.passedEnvs.includes(envConfig.after)) {
     return refuse('conflict', 'SLIPWAY_NOT_PROMOTED', `version ${version} has not passed "${envConfig.after}", which "${env}" comes after; use --force to deploy it anyway`);

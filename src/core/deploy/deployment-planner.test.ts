@@ -11,7 +11,7 @@ const limits: DeploymentLimits = {
   heartbeatTimeoutMs: 20_000,
   prepareTimeoutMs: 300_000,
   activateTimeoutMs: 120_000,
-  restoreTimeoutMs: 180_000,
+  migrateTimeoutMs: 60_000, restoreTimeoutMs: 180_000,
   lbCommandTimeoutMs: 10_000,
   lbPollMs: 200,
   lbRetries: 2,

@@ -3,22 +3,33 @@
 //
 // staging       (behind a load balancer: the pre-flight read of the backend first) every host
 //               downloads and unpacks the release (no traffic change)
+// migrating     slipway.yml's `migrate:` runs once, on the first host (migration-plan.ts); a
+//               failure ends the deployment failed_migration before any host changed
 // activating    batch by batch: switch `current`, restart, health check; behind a load balancer
 //               drained before and readied after (lb-host-plan.ts)
-// rolling_back  any host failed: every host already touched goes back to what it ran before
+// rolling_back  any host failed: every host already touched goes back to what it ran before;
+//               after a migration, only when the version is not known to be unsafe to roll back
+// A rehearsal (kind `rehearsal`) has a plan of its own: rehearsal-plan.ts.
 import { isAgentLost, type AgentPresence } from '../agents/agent-liveness.ts';
 import { failureOfResult, resolveInFlight } from '../agents/command-in-flight.ts';
-import type { Deployment, DeploymentHost, DeploymentStatus, HostStep, LbPurpose, RollbackCause } from '../model.ts';
+import {
+  isDeploymentEnded, type Deployment, type DeploymentHost, type DeploymentMigration, type DeploymentStatus, type HostStep, type Job, type LbPurpose,
+  type RollbackCause, type RollbackSafety,
+} from '../model.ts';
 import type { CommandResult, LbState } from '../protocol/messages.ts';
 import { failedAt, notConnected, restore } from './host-changes.ts';
 import { lbRollbackUnfinished, planLbActivation, planLbRestart, planLbRollback, planPreflight, type LbPlanContext } from './lb-host-plan.ts';
 import type { LbLimits, LbView } from './lb-step-decision.ts';
+import { planMigration } from './migration-plan.ts';
+import { planRehearsal } from './rehearsal-plan.ts';
 
 export interface DeploymentLimits extends LbLimits {
   prepareTimeoutMs: number;
   activateTimeoutMs: number;
   /** A restore waits this long, also for a lost agent to come back and take it. */
   restoreTimeoutMs: number;
+  /** How long the migration's answer is waited for (its own timeout and a margin), also from a lost agent. */
+  migrateTimeoutMs: number;
 }
 
 export interface HostView extends DeploymentHost {
@@ -32,6 +43,14 @@ export interface DeploymentView {
   hosts: HostView[];
   /** The environment's load balancer, when it has one (slipway.yml `loadBalancer:`). */
   lb?: LbView | null;
+  /** The answer to the migration's command, once the agent sent it. */
+  migrationResult?: CommandResult | null;
+  /** What a rollback rehearsal found about the deployment's version; null when none ran. */
+  rollbackSafety?: RollbackSafety | null;
+  /** A rehearsal: the verify job it queued against its host, once queued. */
+  verifyJob?: Job | null;
+  /** A rehearsal: whether the environment has verify steps to run against its host. */
+  hasVerify?: boolean;
 }
 
 export type HostCommand =
@@ -59,10 +78,26 @@ export type DeploymentAction =
   | { type: 'lb'; round: number; hostAgentId: string | null; purpose: LbPurpose; intended: LbState | null; patch?: HostPatch; cancel?: string[]; note?: string }
   | { type: 'set-status'; status: DeploymentStatus; cause?: RollbackCause }
   /**
+   * Records the migration's new state (with `status`, the deployment's next; with
+   * `cancelCommandId`, the server gave up on its command, cancelled in the same transaction).
+   */
+  | { type: 'migration'; migration: DeploymentMigration; status?: DeploymentStatus; note: string }
+  /** Writes the migration's command down for the host and records the migration `running`, in one transaction: it is never sent twice. */
+  | { type: 'migrate'; agentId: string; host: string }
+  /** A rehearsal: queues the environment's verify job against its one host, and goes `verifying`. */
+  | { type: 'verify-rehearsal'; agentId: string }
+  /**
    * Ends the deployment. A success makes its version the environment's known-good; a deployment
    * (not a rollback) that did not succeed quarantines its version, for `quarantine`'s reason.
+   * `migration` and `cause` are recorded with the end; `rollbackSafety` (a rehearsal's finding)
+   * goes on the version.
    */
-  | { type: 'finish'; status: 'succeeded' | 'rolled_back' | 'failed'; error?: string; knownGood?: string; quarantine?: string };
+  | {
+    type: 'finish'; status: 'succeeded' | 'rolled_back' | 'failed' | 'failed_migration'; error?: string; knownGood?: string; quarantine?: string;
+    cause?: RollbackCause; migration?: DeploymentMigration; rollbackSafety?: Omit<RollbackSafety, 'at' | 'deploymentId'>;
+    /** A command given up on, cancelled in the same transaction so that a returning agent does not run it. */
+    cancelCommandId?: string;
+  };
 
 const inFlightTimeout: Partial<Record<HostStep, (l: DeploymentLimits) => number>> = {
   staging: (l) => l.prepareTimeoutMs,
@@ -73,20 +108,26 @@ const inFlightTimeout: Partial<Record<HostStep, (l: DeploymentLimits) => number>
 /** The next actions for a deployment that has not ended; [] when it waits for agents. */
 export function planDeployment(view: DeploymentView, now: number, limits: DeploymentLimits): DeploymentAction[] {
   const { deployment } = view;
-  if (!['staging', 'activating', 'rolling_back'].includes(deployment.status)) return [];
+  if (isDeploymentEnded(deployment.status)) return [];
   const actions: DeploymentAction[] = [];
   const hosts = view.hosts.map((host) => settleInFlight(host, now, limits, actions));
+  if (deployment.kind === 'rehearsal') return [...actions, ...planRehearsal({ ...view, hosts }, now, limits)];
   const lb = view.lb ? lbContext(view.lb, now, limits) : null;
 
   const failure = firstFailure(hosts);
   if (failure && deployment.status !== 'rolling_back') {
+    const unsafe = unsafeToRollBack(view);
+    if (unsafe) return [...actions, ...stopForAPerson(hosts, deployment, failure, unsafe)];
     actions.push({ type: 'set-status', status: 'rolling_back', cause: failure });
     actions.push(...planRollback(hosts, deployment, failure, lb));
     return actions;
   }
   switch (deployment.status) {
     case 'staging':
-      actions.push(...(lb ? planPreflight(lb, hosts, deployment) : null) ?? planStaging(hosts, now, limits));
+      actions.push(...(lb ? planPreflight(lb, hosts, deployment) : null) ?? planStaging(hosts, deployment, now, limits));
+      break;
+    case 'migrating':
+      actions.push(...planMigration({ ...view, hosts }, now, limits));
       break;
     case 'activating':
       actions.push(...planActivation(hosts, deployment, now, limits, lb));
@@ -102,8 +143,34 @@ function lbContext(view: LbView, now: number, limits: DeploymentLimits): LbPlanC
   return { view, now, limits, nextRound: () => ++round };
 }
 
+/**
+ * The rehearsal's finding when it found the version not safe to roll back and this deployment
+ * migrated: the previous release then must not be put back on a database it cannot read.
+ */
+function unsafeToRollBack(view: DeploymentView): RollbackSafety | null {
+  const migrated = view.deployment.migration?.state === 'succeeded';
+  return migrated && view.rollbackSafety?.safe === false ? view.rollbackSafety : null;
+}
+
+/**
+ * A host failed after a migration that the previous release cannot live with: no host is rolled
+ * back. Activations under way end first (so the hosts' steps say what each runs), then the
+ * deployment ends failed, saying where each host stands, for a person to decide.
+ */
+function stopForAPerson(hosts: HostView[], deployment: Deployment, failure: RollbackCause, unsafe: RollbackSafety): DeploymentAction[] {
+  if (hosts.some((h) => h.step === 'activating' || h.step === 'staging')) return [];
+  const onNew = hosts.filter((h) => ['healthy', 'ready', 'readying', 'failed'].includes(h.step)).map((h) => h.hostName);
+  const why = `${unsafe.previousVersion} failed on ${unsafe.host} in the rollback rehearsal${unsafe.reason ? `: ${unsafe.reason}` : ''}`;
+  const error = `${failure.host} failed at ${failure.step}: ${failure.error}. ${deployment.version} migrated the database and is not rollback-safe (${why}), `
+    + `so no host was rolled back: a person must decide. Hosts on ${deployment.version}: ${onNew.join(', ') || 'none'}; the others still run their previous version.`;
+  return [{
+    type: 'finish', status: 'failed', error, cause: failure,
+    quarantine: `${deployment.env}: ${failure.host} failed at ${failure.step}: ${failure.error}`,
+  }];
+}
+
 /** Applies an answered or given-up command to the host; returns the host as it now is. */
-function settleInFlight(host: HostView, now: number, limits: DeploymentLimits, actions: DeploymentAction[]): HostView {
+export function settleInFlight(host: HostView, now: number, limits: DeploymentLimits, actions: DeploymentAction[]): HostView {
   const timeout = inFlightTimeout[host.step];
   if (!timeout || !host.commandId || host.commandSentAt === null) return host;
   const outcome = resolveInFlight({
@@ -136,14 +203,17 @@ function firstFailure(hosts: HostView[]): RollbackCause | undefined {
   return { host: host.hostName, step, error: host.error ?? 'failed', logTail: host.logTail };
 }
 
-function planStaging(hosts: HostView[], now: number, limits: DeploymentLimits): DeploymentAction[] {
+function planStaging(hosts: HostView[], deployment: Deployment, now: number, limits: DeploymentLimits): DeploymentAction[] {
   const actions: DeploymentAction[] = [];
   for (const host of hosts.filter((h) => h.step === 'pending')) {
     actions.push(isAgentLost(host.agent, now, limits)
       ? { type: 'update-host', agentId: host.agentId, patch: failedAt('staging', notConnected, []) }
       : { type: 'send', agentId: host.agentId, command: { kind: 'prepare' }, step: 'staging' });
   }
-  if (actions.length === 0 && hosts.every((h) => h.step === 'staged')) actions.push({ type: 'set-status', status: 'activating' });
+  if (actions.length === 0 && hosts.every((h) => h.step === 'staged')) {
+    // Every host has the release: the migration (when there is one) runs before any of them switches.
+    actions.push({ type: 'set-status', status: deployment.migration?.state === 'pending' ? 'migrating' : 'activating' });
+  }
   return actions;
 }
 

@@ -8,7 +8,7 @@ import type { CommandResult, LbServerState, LbState } from '../protocol/messages
 import { planDeployment, type DeploymentAction, type DeploymentLimits, type DeploymentView, type HostCommand } from './deployment-planner.ts';
 
 const limits: DeploymentLimits = {
-  agentGraceMs: 30_000, heartbeatTimeoutMs: 20_000, prepareTimeoutMs: 300_000, activateTimeoutMs: 120_000, restoreTimeoutMs: 180_000,
+  agentGraceMs: 30_000, heartbeatTimeoutMs: 20_000, prepareTimeoutMs: 300_000, activateTimeoutMs: 120_000, migrateTimeoutMs: 60_000, restoreTimeoutMs: 180_000,
   lbCommandTimeoutMs: 10_000, lbPollMs: 200, lbRetries: 2, lbRetryDelayMs: 500, lbReadyTimeoutMs: 30_000,
 };
 const config: LoadBalancerConfig = { kind: 'haproxy', on: { role: 'lb' }, socket: '/run/haproxy.sock', backend: 'shop', server: '{host}', drainMs: 5_000 };

@@ -1,7 +1,8 @@
 // The run planner: from a run, its stages and what their jobs and deployments did, the next actions.
 // A run is a build stage, then one stage per environment in `after` order: approval (when manual),
-// deployment, then verify. Pure and idempotent: the engine applies the actions and asks again.
-import type { Artifact, Deployment, Job, Run, Stage, StageStatus } from '../model.ts';
+// deployment, then verify, then (where the deployment migrated and the environment rehearses) the
+// rollback rehearsal. Pure and idempotent: the engine applies the actions and asks again.
+import { isDeploymentEnded, type Artifact, type Deployment, type Job, type Run, type Stage, type StageStatus } from '../model.ts';
 
 export interface RunView {
   run: Run;
@@ -15,6 +16,18 @@ export interface RunView {
   busyEnvs: string[];
   /** Per environment, the newest run number of this project whose stage there went past pending. */
   newestRunPerEnv: Record<string, number>;
+  /**
+   * Per deployment of this run that migrated, the host its rollback rehearsal would use (the
+   * plan's first that ran an earlier version, and that version); null when no host ran one.
+   */
+  rehearsalHosts?: Record<string, RehearsalHost | null>;
+}
+
+/** Where a rollback rehearsal puts the previous release back. */
+export interface RehearsalHost {
+  agentId: string;
+  hostName: string;
+  previousVersion: string;
 }
 
 export type RunAction =
@@ -22,6 +35,7 @@ export type RunAction =
   | { type: 'create-build-job'; stageId: string }
   | { type: 'create-deployment'; stageId: string; env: string }
   | { type: 'create-verify-job'; stageId: string; env: string }
+  | { type: 'create-rehearsal'; stageId: string; env: string; host: RehearsalHost }
   | { type: 'update-stage'; stageId: string; patch: { status: StageStatus; error?: string | null } }
   | { type: 'finish-run'; status: 'succeeded' | 'failed'; error?: string };
 
@@ -75,19 +89,40 @@ function planWorkingStage(view: RunView, stage: Stage): RunAction[] {
     }
     case 'deploying': {
       const deployment = stage.deploymentId ? view.deployments[stage.deploymentId] : undefined;
-      if (!deployment || !['succeeded', 'rolled_back', 'failed'].includes(deployment.status)) return [];
+      if (!deployment || !isDeploymentEnded(deployment.status)) return [];
       if (deployment.status !== 'succeeded') return [update('failed', describeFailedDeployment(deployment))];
       const hasVerify = (view.run.config?.environments[stage.name]?.verify.length ?? 0) > 0;
-      return hasVerify ? [{ type: 'create-verify-job', stageId: stage.id, env: stage.name }] : [update('succeeded')];
+      return hasVerify ? [{ type: 'create-verify-job', stageId: stage.id, env: stage.name }] : afterVerify(view, stage, deployment, update);
     }
     case 'verifying': {
       const job = stage.jobId ? view.jobs[stage.jobId] : undefined;
       if (!job || job.status === 'queued' || job.status === 'running') return [];
-      return [job.status === 'succeeded' ? update('succeeded') : update('failed', `verify failed: ${job.error ?? 'a command failed'}`)];
+      const deployment = stage.deploymentId ? view.deployments[stage.deploymentId] : undefined;
+      if (job.status !== 'succeeded') return [update('failed', `verify failed: ${job.error ?? 'a command failed'}`)];
+      return deployment ? afterVerify(view, stage, deployment, update) : [update('succeeded')];
+    }
+    case 'rehearsing': {
+      const rehearsal = stage.rehearsalId ? view.deployments[stage.rehearsalId] : undefined;
+      if (!rehearsal || !isDeploymentEnded(rehearsal.status)) return [];
+      return [rehearsal.status === 'succeeded' ? update('succeeded') : update('failed', describeFailedRehearsal(rehearsal))];
     }
     default:
       return [];
   }
+}
+
+/**
+ * After the deployment (and its verify) succeeded: the rollback rehearsal where the deployment
+ * migrated and the environment rehearses, else the stage is done. With no host that ran an earlier
+ * version there is nothing to roll back to, so nothing to rehearse.
+ */
+function afterVerify(view: RunView, stage: Stage, deployment: Deployment, update: (s: StageStatus, e?: string | null) => RunAction): RunAction[] {
+  const rehearses = view.run.config?.environments[stage.name]?.rehearseRollback ?? false;
+  const host = view.rehearsalHosts?.[deployment.id];
+  if (!rehearses || deployment.migration?.state !== 'succeeded' || !host) return [update('succeeded')];
+  // Another deployment of the environment started meanwhile (by hand): the rehearsal waits for it.
+  if (view.busyEnvs.includes(stage.name)) return [];
+  return [{ type: 'create-rehearsal', stageId: stage.id, env: stage.name, host }];
 }
 
 function planWaitingStage(view: RunView, stage: Stage, update: (s: StageStatus, e?: string | null) => RunAction): RunAction[] {
@@ -105,11 +140,21 @@ function planWaitingStage(view: RunView, stage: Stage, update: (s: StageStatus, 
   const newest = view.newestRunPerEnv[stage.name] ?? 0;
   if (newest > view.run.number) return [update('skipped', `superseded by run #${newest}`)];
   if (view.artifact?.quarantinedAt) return [update('failed', `version ${view.run.version} is quarantined: ${view.artifact.quarantineReason ?? ''}`)];
+  const safety = view.artifact?.rollbackSafety;
+  if (config.after && safety?.safe === false) {
+    return [update('failed', `version ${view.run.version} is not rollback-safe (${safety.previousVersion} failed on ${safety.host} in the rehearsal): deploy it with --force to go on`)];
+  }
   if (config.approval !== 'auto' && !stage.approvedBy) {
     return stage.status === 'awaiting_approval' ? [] : [update('awaiting_approval')];
   }
   if (view.busyEnvs.includes(stage.name)) return [];
   return [{ type: 'create-deployment', stageId: stage.id, env: stage.name }];
+}
+
+/** Why the rehearsal failed, with the last lines of the previous release on its host. */
+function describeFailedRehearsal(rehearsal: Deployment): string {
+  const lines = rehearsal.cause?.logTail.slice(-5) ?? [];
+  return `rollback rehearsal: ${rehearsal.error ?? 'failed'}${lines.length > 0 ? `\n${lines.join('\n')}` : ''}`;
 }
 
 function describeFailedDeployment(deployment: Deployment): string {

@@ -4,14 +4,16 @@
 import { ConflictError, SlipwayError, errorMessage } from '../../base/errors.ts';
 import { newId } from '../../base/ids.ts';
 import { appRunSpec, deploymentLimits } from '../../core/deploy/app-run-spec.ts';
-import { failedBeforeSending, planDeployment, type DeploymentAction, type HostCommand, type HostView } from '../../core/deploy/deployment-planner.ts';
+import { failedBeforeSending, planDeployment, type DeploymentAction, type DeploymentView, type HostCommand, type HostView } from '../../core/deploy/deployment-planner.ts';
 import type { LbView } from '../../core/deploy/lb-step-decision.ts';
-import type { Agent, Deployment, HostStep, Project } from '../../core/model.ts';
+import type { Agent, Deployment, DeploymentStatus, HostStep, Project, RollbackCause } from '../../core/model.ts';
 import type { Command } from '../../core/protocol/messages.ts';
 import { cancelCommand } from './cancel-command.ts';
 import { readLbView, writeLbRound } from './deployment-lb.ts';
 import type { AgentsById, EngineContext } from './engine-context.ts';
 import { StaleAction, type Tx } from './event-log.ts';
+import { sendMigration } from './deployment-migration.ts';
+import { verifyRehearsal } from './rehearsal-verify.ts';
 import { configOfVersion } from './version-config.ts';
 
 /**
@@ -34,9 +36,17 @@ export async function reconcileDeployment(ctx: EngineContext, deployment: Deploy
     const result = host.commandId ? ((await store.commands.get(host.commandId))?.result ?? null) : null;
     hosts.push({ ...host, agent: hostAgent(agents.get(host.agentId), deployment), result });
   }
-  const lbConfig = config.environments[deployment.env]?.loadBalancer ?? null;
+  const envConfig = config.environments[deployment.env];
+  const lbConfig = deployment.kind === 'rehearsal' ? null : (envConfig?.loadBalancer ?? null);
   const lb = lbConfig ? await readLbView(store, deployment, lbConfig, agents) : null;
-  const actions = planDeployment({ deployment, hosts, lb }, ctx.clock.now(), deploymentLimits(ctx.limits, config));
+  const migrationCommand = deployment.migration?.commandId;
+  const view: DeploymentView = {
+    deployment, hosts, lb,
+    migrationResult: migrationCommand ? ((await store.commands.get(migrationCommand))?.result ?? null) : null,
+    rollbackSafety: (await store.artifacts.get(project.id, deployment.version))?.rollbackSafety ?? null,
+    ...(deployment.kind === 'rehearsal' ? { verifyJob: (await store.jobs.listByDeployment(deployment.id)).at(-1) ?? null, hasVerify: (envConfig?.verify.length ?? 0) > 0 } : {}),
+  };
+  const actions = planDeployment(view, ctx.clock.now(), deploymentLimits(ctx.limits, config));
   for (const action of actions) {
     const applied = await apply(ctx, project, deployment, hosts, agents, lb, action).then(() => true, (err: unknown) => {
       if (!(err instanceof StaleAction)) throw err;
@@ -122,14 +132,33 @@ async function apply(
     case 'set-status':
       return ctx.events.transaction(async (tx) => {
         await tx.store.deployments.update(deployment.id, { status: action.status, ...(action.cause ? { cause: action.cause } : {}) });
-        const message = action.cause
-          ? `rollback begun: ${action.cause.host} failed at ${action.cause.step}: ${action.cause.error}`
-          : `deployment ${action.status}`;
-        await tx.emit(`deployment.${action.status}`, message, refs);
+        await tx.emit(`deployment.${action.status}`, statusMessage(deployment, action.status, action.cause), refs);
       });
+    case 'migrate':
+      return ctx.events.transaction((tx) => sendMigration(ctx, tx, project, deployment, hostAgent(agents.get(action.agentId), deployment), action, now));
+    case 'migration':
+      return ctx.events.transaction(async (tx) => {
+        await tx.store.deployments.update(deployment.id, { migration: action.migration, ...(action.status ? { status: action.status } : {}) });
+        await tx.emit('deployment.migration', action.note, { ...refs, data: { state: action.migration.state, host: action.migration.host } });
+      });
+    case 'verify-rehearsal':
+      return ctx.events.transaction((tx) => verifyRehearsal(ctx, tx, project, deployment, agents, action.agentId, now));
     case 'finish':
-      return ctx.events.transaction((tx) => finish(tx, project, deployment, action, now));
+      return ctx.events.transaction(async (tx) => {
+        if (action.cancelCommandId) await cancelCommand(tx, action.cancelCommandId, now);
+        await finish(tx, project, deployment, action, now);
+      });
   }
+}
+
+/** What a status change reads as in the events: a rollback names its cause; a rehearsal says what it does. */
+function statusMessage(deployment: Deployment, status: DeploymentStatus, cause: RollbackCause | undefined): string {
+  if (deployment.kind === 'rehearsal') {
+    const found = cause ? `: the previous release failed on ${cause.host} at ${cause.step}: ${cause.error}` : '';
+    return { verifying: 'rehearsal: verifying the previous release', returning: `rehearsal: putting ${deployment.version} back${found}` }[status as string] ?? `rehearsal ${status}`;
+  }
+  if (cause) return `rollback begun: ${cause.host} failed at ${cause.step}: ${cause.error}`;
+  return status === 'migrating' ? 'every host staged the release: migrating' : `deployment ${status}`;
 }
 
 async function finish(tx: Tx, project: Project, deployment: Deployment, action: Extract<DeploymentAction, { type: 'finish' }>, now: number): Promise<void> {
@@ -137,15 +166,22 @@ async function finish(tx: Tx, project: Project, deployment: Deployment, action: 
   const error = action.error ?? null;
   if (action.knownGood) await tx.store.environments.setKnownGood(project.id, deployment.env, action.knownGood);
   if (action.quarantine) await tx.store.artifacts.quarantine(project.id, deployment.version, action.quarantine, now);
-  await tx.store.deployments.update(deployment.id, { status, finishedAt: now, error });
+  if (action.rollbackSafety) await tx.store.artifacts.setRollbackSafety(project.id, deployment.version, { ...action.rollbackSafety, deploymentId: deployment.id, at: now });
+  await tx.store.deployments.update(deployment.id, {
+    status, finishedAt: now, error, ...(action.cause ? { cause: action.cause } : {}), ...(action.migration ? { migration: action.migration } : {}),
+  });
   // What LB agents were asked and have not answered (a last read, a pre-flight) is sent no more:
   // a returning LB agent must not act for a deployment that ended.
   const results = await tx.store.commands.results((await tx.store.deployments.lbCommands(deployment.id)).map((row) => row.commandId));
   for (const [commandId, result] of results) {
     if (result === null) await tx.store.commands.complete(commandId, { ok: false, error: 'cancelled by the server: the deployment ended' }, now);
   }
-  const verb = { succeeded: 'succeeded', rolled_back: 'rolled back: every host is back on its previous version', failed: `failed: ${error ?? ''}` }[status];
-  await tx.emit(`deployment.${status}`, `deployment of ${project.name} ${deployment.version} to ${deployment.env} ${verb}`, {
+  const verb = {
+    succeeded: 'succeeded', rolled_back: 'rolled back: every host is back on its previous version', failed: `failed: ${error ?? ''}`,
+    failed_migration: `stopped before any host changed: ${error ?? ''}`,
+  }[status];
+  const what = deployment.kind === 'rehearsal' ? 'rollback rehearsal' : 'deployment';
+  await tx.emit(`deployment.${status}`, `${what} of ${project.name} ${deployment.version} to ${deployment.env} ${verb}`, {
     projectId: project.id, runId: deployment.runId, deploymentId: deployment.id,
   });
 }

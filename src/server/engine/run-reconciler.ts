@@ -1,14 +1,11 @@
 // Performs what the run planner decides for one run, each action in one transaction with its
 // event: queues its build and verify jobs, starts its deployments, records its stages and its end.
 import { SlipwayError } from '../../base/errors.ts';
-import { newId } from '../../base/ids.ts';
-import { appUrl } from '../../core/deploy/app-run-spec.ts';
 import { planRun, type RunAction, type RunView } from '../../core/pipeline/run-planner.ts';
-import type { Deployment, Job, Project, Run, SlipwayConfig } from '../../core/model.ts';
-import type { StepConfig } from '../../core/pipeline/slipway-config.ts';
-import type { JobSpec } from '../../core/protocol/messages.ts';
+import type { Deployment, JobOwner, Project, Run } from '../../core/model.ts';
 import type { AgentsById, EngineContext } from './engine-context.ts';
 import type { Tx } from './event-log.ts';
+import { queueJob, targetUrls } from './queue-job.ts';
 import { startDeployment } from './start-deployment.ts';
 
 /** Returns whether it did anything (then the engine looks again at once). */
@@ -46,16 +43,17 @@ async function apply(ctx: EngineContext, tx: Tx, project: Project, run: Run, vie
       await tx.emit('run.started', `run #${run.number} of ${project.name} started for ${run.sha.slice(0, 7)} "${run.message}"`, refs);
       return;
     case 'create-build-job': {
-      const job = await queueJob(tx, now, project, run, action.stageId, 'build', config.build.steps, { artifactPaths: config.build.artifact });
+      const job = await queueJob(tx, now, project, run, stageOwner(run, action.stageId), 'build', config.build.steps, { artifactPaths: config.build.artifact });
       await store.runs.updateStage(action.stageId, { status: 'running', jobId: job.id, startedAt: now });
       await tx.emit('job.queued', `build job queued for ${run.sha.slice(0, 7)}`, refs);
       return;
     }
     case 'create-verify-job': {
       const deployment = view.deployments[view.stages.find((s) => s.id === action.stageId)?.deploymentId ?? ''];
-      const targets = deployment ? await targetUrls(tx, config, deployment, agents) : [];
+      const hosts = deployment ? await tx.store.deployments.hosts(deployment.id) : [];
+      const targets = targetUrls(config, hosts.map((h) => h.agentId), agents);
       const steps = config.environments[action.env]?.verify ?? [];
-      const job = await queueJob(tx, now, project, run, action.stageId, 'verify', steps, { env: { SLIPWAY_TARGETS: targets.join(','), SLIPWAY_ENV: action.env } });
+      const job = await queueJob(tx, now, project, run, stageOwner(run, action.stageId), 'verify', steps, { env: { SLIPWAY_TARGETS: targets.join(','), SLIPWAY_ENV: action.env } });
       await store.runs.updateStage(action.stageId, { status: 'verifying', jobId: job.id });
       await tx.emit('verify.started', `verify of ${action.env} started against ${targets.join(', ')}`, refs);
       return;
@@ -92,21 +90,8 @@ async function apply(ctx: EngineContext, tx: Tx, project: Project, run: Run, vie
   }
 }
 
-async function queueJob(tx: Tx, now: number, project: Project, run: Run, stageId: string, kind: Job['kind'], steps: StepConfig[], extra: Partial<JobSpec>): Promise<Job> {
-  const spec: JobSpec = {
-    jobId: newId(), runId: run.id, deploymentId: null, kind, project: project.name, sha: run.sha, version: run.version,
-    sourcePath: `/api/v1/projects/${encodeURIComponent(project.name)}/source/${run.sha}`,
-    steps: steps.map(({ name, run: command, timeoutMs }) => ({ name, run: command, timeoutMs })), artifactPaths: [], env: {}, ...extra,
-  };
-  return tx.store.jobs.create({ owner: { kind: 'stage', runId: run.id, stageId }, kind, spec }, now);
-}
-
-async function targetUrls(tx: Tx, config: SlipwayConfig, deployment: Deployment, agents: AgentsById): Promise<string[]> {
-  const hosts = await tx.store.deployments.hosts(deployment.id);
-  return hosts.flatMap((h) => {
-    const agent = agents.get(h.agentId);
-    return agent ? [appUrl(config, agent)] : [];
-  });
+function stageOwner(run: Run, stageId: string): JobOwner {
+  return { kind: 'stage', runId: run.id, stageId };
 }
 
 /** Per environment, the newest run of the project newer than `run` whose stage there went past pending. */

@@ -4,7 +4,7 @@
 import { ConflictError, InputError, type SlipwayError } from '../../base/errors.ts';
 import { admitDeployment, chooseRollbackTarget, type Refusal } from '../../core/deploy/deployment-admission.ts';
 import { selectHosts } from '../../core/deploy/select-hosts.ts';
-import type { Deployment, DeploymentKind, Project } from '../../core/model.ts';
+import type { Deployment, DeploymentKind, DeploymentMigration, Project } from '../../core/model.ts';
 import type { Store } from '../../storage/store.ts';
 import type { Tx } from './event-log.ts';
 import { configOfVersion } from './version-config.ts';
@@ -36,8 +36,10 @@ export async function startDeployment(tx: Tx, now: number, req: StartDeploymentR
   });
   if (!admission.admitted) return { started: false, refusal: admission.refusal };
   const envConfig = config.environments[env]!;
+  // A deployment of a version with `migrate:` runs it; a rollback never does (there is no way down).
+  const migration = config.migrate && req.kind === 'deploy' ? pendingMigration() : null;
   const deployment = await store.deployments.create(
-    { projectId: project.id, env, version, runId: req.runId, kind: req.kind, batch: envConfig.batch, forced: req.forced, requestedBy: req.requestedBy },
+    { projectId: project.id, env, version, runId: req.runId, kind: req.kind, batch: envConfig.batch, forced: req.forced, requestedBy: req.requestedBy, migration },
     admission.hosts,
     now,
   );
@@ -46,6 +48,35 @@ export async function startDeployment(tx: Tx, now: number, req: StartDeploymentR
     projectId: project.id, runId: req.runId, deploymentId: deployment.id, actor: req.actor ?? null,
   });
   return { started: true, deployment };
+}
+
+function pendingMigration(): DeploymentMigration {
+  return { state: 'pending', agentId: null, host: null, commandId: null, sentAt: null, finishedAt: null, error: null, logTail: [] };
+}
+
+/** The host a rollback rehearsal puts the previous release back on, and that release. */
+export interface RehearsalHost {
+  agentId: string;
+  hostName: string;
+  previousVersion: string;
+}
+
+/**
+ * Starts the rollback rehearsal of a run's stage: a deployment of kind `rehearsal` on one host,
+ * holding the environment like any deployment. Throws ConflictError (SLIPWAY_DEPLOYMENT_ACTIVE)
+ * when the environment is busy.
+ */
+export async function startRehearsal(tx: Tx, now: number, req: { project: Project; env: string; version: string; runId: string; requestedBy: string; host: RehearsalHost }): Promise<Deployment> {
+  const { project, env, version, host } = req;
+  const deployment = await tx.store.deployments.create(
+    { projectId: project.id, env, version, runId: req.runId, kind: 'rehearsal', status: 'rehearsing', batch: 1, forced: false, requestedBy: req.requestedBy },
+    [{ agentId: host.agentId, hostName: host.hostName, batch: 0, previousVersion: host.previousVersion }],
+    now,
+  );
+  await tx.emit('deployment.started', `rollback rehearsal of ${project.name} ${version} in ${env}: ${host.previousVersion} goes back on ${host.hostName} against the migrated database, then ${version} again`, {
+    projectId: project.id, runId: req.runId, deploymentId: deployment.id,
+  });
+  return deployment;
 }
 
 /** The deployment, or the refusal as the error the API answers with. */
