@@ -51,6 +51,21 @@ describe('admitDeployment', () => {
     expect(refusalCode({ ...quarantined, forced: true })).toBe('admitted');
   });
 
+  it('refuses to promote a version the rollback rehearsal found not rollback-safe, unless forced, and says why', () => {
+    const rollbackSafety = { safe: false, deploymentId: 'r1', host: 'test-1', previousVersion: '6-1234567', reason: 'health: GET /healthz answered 503', logTail: [], at: 1 };
+    const unsafe = request({ artifact: { quarantinedAt: null, quarantineReason: null, rollbackSafety }, passedEnvs: [] });
+    expect(admitDeployment(unsafe)).toEqual({
+      admitted: false,
+      refusal: {
+        kind: 'conflict', code: 'SLIPWAY_NOT_ROLLBACK_SAFE',
+        message: 'version 7-abcdef0 is not rollback-safe: in the rollback rehearsal 6-1234567 failed on test-1 (health: GET /healthz answered 503); use --force to deploy it anyway (a failure in "production" then stops for a person instead of rolling back)',
+      },
+    });
+    expect(refusalCode({ ...unsafe, forced: true })).toBe('admitted');
+    expect(refusalCode({ ...unsafe, env: 'testing' })).toBe('admitted');
+    expect(refusalCode(request({ artifact: { quarantinedAt: null, quarantineReason: null, rollbackSafety: { ...rollbackSafety, safe: true } } }))).toBe('admitted');
+  });
+
   it('refuses a version that has not passed the environment it comes after, unless forced or a rollback', () => {
     expect(refusalCode(request({ passedEnvs: [] }))).toBe('SLIPWAY_NOT_PROMOTED');
     expect(refusalCode(request({ passedEnvs: [], forced: true }))).toBe('admitted');

@@ -3,7 +3,6 @@
 // written down once (the migration is `running` from then on, in the same transaction), and an
 // answer that never comes, or an agent that restarted while it ran, ends the deployment for a
 // person to decide. It is never sent again.
-import { formatLimit } from '../../base/duration.ts';
 import { isAgentLost } from '../agents/agent-liveness.ts';
 import { resolveInFlight } from '../agents/command-in-flight.ts';
 import type { DeploymentMigration, RollbackCause } from '../model.ts';
@@ -26,7 +25,7 @@ export function planMigration(view: DeploymentView, now: number, limits: Deploym
     waitsForLostAgent: true, who: 'the host',
   }, now, limits);
   if (outcome.kind === 'waiting') return [];
-  const took = `${formatLimit(now - (migration.sentAt ?? now))}`;
+  const took = `${((now - (migration.sentAt ?? now)) / 1000).toFixed(1)} s`;
   if (outcome.kind === 'given_up') {
     const unknown: DeploymentMigration = {
       ...migration, state: 'unknown', finishedAt: now,

@@ -95,6 +95,12 @@ function apply(v: RunView, action: RunAction): void {
       Object.assign(stageOf(action.stageId), { deploymentId: id, status: 'deploying' });
       break;
     }
+    case 'create-rehearsal': {
+      const id = `rehearsal-${action.env}`;
+      v.deployments[id] = { ...deployment(id, action.env), kind: 'rehearsal', status: 'rehearsing' };
+      Object.assign(stageOf(action.stageId), { rehearsalId: id, status: 'rehearsing' });
+      break;
+    }
     case 'update-stage':
       Object.assign(stageOf(action.stageId), action.patch);
       break;
@@ -221,6 +227,70 @@ describe('planRun', () => {
     expect(stageNamed(v, 'testing')).toMatchObject({ status: 'failed', error: 'verify failed: npm run acceptance exited with code 2' });
     expect(statuses(v)).toMatchObject({ production: 'skipped' });
     expect(v.run.status).toBe('failed');
+  });
+
+  it('rehearses the rollback in testing after a deployment that migrated and its verify, and promotes only once it passed', () => {
+    const v = view();
+    v.run.config!.environments.testing!.rehearseRollback = true;
+    buildSucceeds(v);
+    Object.assign(v.deployments['dep-testing']!, { status: 'succeeded', migration: { state: 'succeeded' } });
+    const host = { agentId: 'a1', hostName: 'test-1', previousVersion: '6-1234567' };
+    v.rehearsalHosts = { 'dep-testing': host };
+    settle(v);
+    v.jobs['job-verify-stage-testing']!.status = 'succeeded';
+    expect(settle(v)).toEqual([{ type: 'create-rehearsal', stageId: 'stage-testing', env: 'testing', host }]);
+    expect(statuses(v)).toMatchObject({ testing: 'rehearsing', production: 'pending' });
+    v.deployments['rehearsal-testing']!.status = 'succeeded';
+    settle(v);
+    expect(statuses(v)).toMatchObject({ testing: 'succeeded', production: 'awaiting_approval' });
+  });
+
+  it('fails the stage with the previous release\'s lines when the rehearsal finds the version not rollback-safe', () => {
+    const v = view();
+    v.run.config!.environments.testing!.rehearseRollback = true;
+    v.run.config!.environments.testing!.verify = [];
+    buildSucceeds(v);
+    Object.assign(v.deployments['dep-testing']!, { status: 'succeeded', migration: { state: 'succeeded' } });
+    v.rehearsalHosts = { 'dep-testing': { agentId: 'a1', hostName: 'test-1', previousVersion: '6-1234567' } };
+    settle(v);
+    Object.assign(v.deployments['rehearsal-testing']!, {
+      status: 'failed', error: `${version} is not rollback-safe: 6-1234567 failed on test-1 at health: GET /healthz answered 503.`,
+      cause: { host: 'test-1', step: 'health', error: 'GET /healthz answered 503', logTail: ['ERROR:  column "name" does not exist'] },
+    });
+    settle(v);
+    expect(stageNamed(v, 'testing').error).toBe(`rollback rehearsal: ${version} is not rollback-safe: 6-1234567 failed on test-1 at health: GET /healthz answered 503.\nERROR:  column "name" does not exist`);
+    expect(statuses(v)).toMatchObject({ testing: 'failed', production: 'skipped' });
+  });
+
+  it('rehearses nothing where the deployment ran no migration, or no host ran an earlier version', () => {
+    const v = view();
+    v.run.config!.environments.testing!.rehearseRollback = true;
+    v.run.config!.environments.testing!.verify = [];
+    buildSucceeds(v);
+    v.deployments['dep-testing']!.status = 'succeeded';
+    settle(v);
+    expect(statuses(v)).toMatchObject({ testing: 'succeeded' });
+
+    const first = view();
+    first.run.config!.environments.testing!.rehearseRollback = true;
+    first.run.config!.environments.testing!.verify = [];
+    buildSucceeds(first);
+    Object.assign(first.deployments['dep-testing']!, { status: 'succeeded', migration: { state: 'succeeded' } });
+    first.rehearsalHosts = { 'dep-testing': null };
+    settle(first);
+    expect(statuses(first)).toMatchObject({ testing: 'succeeded' });
+  });
+
+  it('does not promote a version the rehearsal found not rollback-safe', () => {
+    const v = view();
+    v.run.config!.environments.production!.approval = 'auto';
+    buildSucceeds(v);
+    v.artifact = artifact({ rollbackSafety: { safe: false, deploymentId: 'r', host: 'test-1', previousVersion: '6-1234567', reason: 'health: 503', logTail: [], at: 1 } });
+    v.deployments['dep-testing']!.status = 'succeeded';
+    settle(v);
+    v.jobs['job-verify-stage-testing']!.status = 'succeeded';
+    settle(v);
+    expect(stageNamed(v, 'production')).toMatchObject({ status: 'failed', error: `version ${version} is not rollback-safe (6-1234567 failed on test-1 in the rehearsal): deploy it with --force to go on` });
   });
 
   it('waits while another deployment holds the environment', () => {

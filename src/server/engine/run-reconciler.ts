@@ -1,12 +1,12 @@
 // Performs what the run planner decides for one run, each action in one transaction with its
 // event: queues its build and verify jobs, starts its deployments, records its stages and its end.
-import { SlipwayError } from '../../base/errors.ts';
-import { planRun, type RunAction, type RunView } from '../../core/pipeline/run-planner.ts';
-import type { Deployment, JobOwner, Project, Run } from '../../core/model.ts';
+import { ConflictError, SlipwayError } from '../../base/errors.ts';
+import { planRun, type RehearsalHost, type RunAction, type RunView } from '../../core/pipeline/run-planner.ts';
+import type { Deployment, DeploymentHost, JobOwner, Project, Run } from '../../core/model.ts';
 import type { AgentsById, EngineContext } from './engine-context.ts';
 import type { Tx } from './event-log.ts';
 import { queueJob, targetUrls } from './queue-job.ts';
-import { startDeployment } from './start-deployment.ts';
+import { startDeployment, startRehearsal } from './start-deployment.ts';
 
 /** Returns whether it did anything (then the engine looks again at once). */
 export async function reconcileRun(ctx: EngineContext, run: Run, active: Deployment[], agents: AgentsById): Promise<boolean> {
@@ -23,9 +23,16 @@ export async function reconcileRun(ctx: EngineContext, run: Run, active: Deploym
     busyEnvs: active.filter((d) => d.projectId === run.projectId).map((d) => d.env),
     newestRunPerEnv: await newestRunPerEnv(ctx, run),
   };
+  view.rehearsalHosts = {};
   for (const stage of stages) {
     if (stage.jobId) view.jobs[stage.jobId] = await store.jobs.get(stage.jobId);
-    if (stage.deploymentId) view.deployments[stage.deploymentId] = await store.deployments.get(stage.deploymentId);
+    if (stage.rehearsalId) view.deployments[stage.rehearsalId] = await store.deployments.get(stage.rehearsalId);
+    if (!stage.deploymentId) continue;
+    const deployment = await store.deployments.get(stage.deploymentId);
+    view.deployments[stage.deploymentId] = deployment;
+    if (deployment?.migration?.state === 'succeeded' && stage.rehearsalId === null) {
+      view.rehearsalHosts[deployment.id] = rehearsalHost(await store.deployments.hosts(deployment.id), deployment.version);
+    }
   }
   const actions = planRun(view);
   for (const action of actions) await ctx.events.transaction((tx) => apply(ctx, tx, project, run, view, agents, action));
@@ -58,6 +65,18 @@ async function apply(ctx: EngineContext, tx: Tx, project: Project, run: Run, vie
       await tx.emit('verify.started', `verify of ${action.env} started against ${targets.join(', ')}`, refs);
       return;
     }
+    case 'create-rehearsal': {
+      const rehearsal = await startRehearsal(tx, now, { project, env: action.env, version: run.version, runId: run.id, requestedBy: `run #${run.number}`, host: action.host })
+        .catch((err: unknown) => {
+          // Another deployment took the environment since this pass looked: the next pass asks again.
+          if (err instanceof ConflictError && err.code === 'SLIPWAY_DEPLOYMENT_ACTIVE') return undefined;
+          throw err;
+        });
+      if (!rehearsal) return;
+      await store.runs.updateStage(action.stageId, { status: 'rehearsing', rehearsalId: rehearsal.id });
+      await tx.emit('stage.updated', `stage ${action.env} rehearsing the rollback on ${action.host.hostName}`, { ...refs, data: { stage: action.env, status: 'rehearsing' } });
+      return;
+    }
     case 'create-deployment': {
       const outcome = await startDeployment(tx, now, {
         project, env: action.env, version: run.version, runId: run.id, kind: 'deploy', forced: false, requestedBy: `run #${run.number}`,
@@ -88,6 +107,12 @@ async function apply(ctx: EngineContext, tx: Tx, project: Project, run: Run, vie
       await store.runs.update(run.id, { status: action.status, error: action.error ?? null, finishedAt: now });
       await tx.emit(`run.${action.status}`, `run #${run.number} of ${project.name} ${action.status}${action.error ? `: ${action.error}` : ''}`, refs);
   }
+}
+
+/** The plan's first host that ran an earlier version before the deployment, and that version. */
+function rehearsalHost(hosts: DeploymentHost[], version: string): RehearsalHost | null {
+  const host = hosts.find((h) => h.previousVersion !== null && h.previousVersion !== version);
+  return host ? { agentId: host.agentId, hostName: host.hostName, previousVersion: host.previousVersion! } : null;
 }
 
 function stageOwner(run: Run, stageId: string): JobOwner {

@@ -5,6 +5,7 @@ import { ConflictError, InputError, type SlipwayError } from '../../base/errors.
 import { admitDeployment, chooseRollbackTarget, type Refusal } from '../../core/deploy/deployment-admission.ts';
 import { selectHosts } from '../../core/deploy/select-hosts.ts';
 import type { Deployment, DeploymentKind, DeploymentMigration, Project } from '../../core/model.ts';
+import type { RehearsalHost } from '../../core/pipeline/run-planner.ts';
 import type { Store } from '../../storage/store.ts';
 import type { Tx } from './event-log.ts';
 import { configOfVersion } from './version-config.ts';
@@ -54,13 +55,6 @@ function pendingMigration(): DeploymentMigration {
   return { state: 'pending', agentId: null, host: null, commandId: null, sentAt: null, finishedAt: null, error: null, logTail: [] };
 }
 
-/** The host a rollback rehearsal puts the previous release back on, and that release. */
-export interface RehearsalHost {
-  agentId: string;
-  hostName: string;
-  previousVersion: string;
-}
-
 /**
  * Starts the rollback rehearsal of a run's stage: a deployment of kind `rehearsal` on one host,
  * holding the environment like any deployment. Throws ConflictError (SLIPWAY_DEPLOYMENT_ACTIVE)
@@ -101,7 +95,7 @@ export async function rollbackTarget(store: Store, project: Project, env: string
     }
   }
   const succeeded = [];
-  for (const d of await store.deployments.list(project.id, { env, status: 'succeeded', limit: 100 })) {
+  for (const d of (await store.deployments.list(project.id, { env, status: 'succeeded', limit: 100 })).filter((d) => d.kind !== 'rehearsal')) {
     succeeded.push({ version: d.version, artifact: await store.artifacts.get(project.id, d.version) });
   }
   const target = chooseRollbackTarget({ projectName: project.name, env, knownGood, currentOnHosts, succeeded });
