@@ -12,6 +12,7 @@ import { enroll, loadOrEnroll, type AgentIdentity } from './connection/enrollmen
 import { LogShipper } from './connection/log-shipper.ts';
 import { ServerConnection } from './connection/server-connection.ts';
 import { AppLogs } from './logs/app-logs.ts';
+import { pruneMigrationMarkers } from './migrate/migration-marker.ts';
 import type { JobUser } from './runner/job-user.ts';
 import { secureAgentRoot } from './secure-agent-root.ts';
 import { listAppsOnHost } from './releases/list-apps.ts';
@@ -62,6 +63,12 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     throw new InputError('SLIPWAY_WORK_DIR_IN_ROOT', 'the work dir must lie outside the agent\'s root, where its token is kept');
   }
   await secureAgentRoot(root);
+  // A migration's marker only has to outlive the server's re-deliveries of its command.
+  const pruned = await pruneMigrationMarkers(root, Date.now()).catch((err: unknown) => {
+    log.warn({ err: errorMessage(err) }, 'could not remove old migration markers');
+    return [];
+  });
+  if (pruned.length > 0) log.info({ removed: pruned.length }, 'removed migration markers older than 30 days');
   const enrollRequest = { root, serverUrl, joinToken: options.joinToken, name: options.name, labels: options.labels, address: options.address, port: options.port };
   let identity = await loadOrEnroll(enrollRequest);
 

@@ -1,10 +1,13 @@
 // Carries out the server's commands on this host. Each command id runs once: a replay (after a
-// reconnect) of one in flight waits for it, and a replay of one done gets the same result again.
+// reconnect) of one in flight waits for it, and a replay of one done gets the same result again;
+// a migration runs once also across agent restarts (runMigration keeps a marker on disk).
+import { systemClock } from '../base/clock.ts';
 import { errorMessage } from '../base/errors.ts';
 import type { Command, CommandResult } from '../core/protocol/messages.ts';
 import type { LogLineDraft } from './spool/log-spool.ts';
 import { applyLbCommand } from './lb/apply-lb-command.ts';
 import { parseLevel } from './logs/parse-level.ts';
+import { runMigration } from './migrate/run-migration.ts';
 import { activateRelease } from './releases/activate-release.ts';
 import { deactivateApp } from './releases/deactivate-app.ts';
 import { prepareRelease } from './releases/prepare-release.ts';
@@ -24,6 +27,8 @@ export interface CommandExecutorDeps {
   onResult: (commandId: string, result: CommandResult) => void;
   /** Called after a command changed what the host runs or keeps. */
   onAppsChanged: () => void;
+  /** Between SIGTERM and SIGKILL when a migration is stopped (default 5 s). */
+  migrationKillGraceMs?: number;
 }
 
 const REMEMBERED_RESULTS = 1000;
@@ -50,23 +55,23 @@ export class CommandExecutor {
     const known = this.done.get(id);
     if (known) return this.deps.onResult(id, known);
     if (this.running.has(id)) return;
-    const work = this.execute(command, secrets, uploadToken).catch((err: unknown): CommandResult => ({ ok: false, error: `the agent failed: ${errorMessage(err)}` }));
+    const work = this.execute(id, command, secrets, uploadToken).catch((err: unknown): CommandResult => ({ ok: false, error: `the agent failed: ${errorMessage(err)}` }));
     this.running.set(id, work);
     void work.then((result) => {
       this.running.delete(id);
       this.remember(id, result);
       this.deps.onResult(id, result);
-      if (command.kind !== 'job' && command.kind !== 'lb') this.deps.onAppsChanged();
+      if (command.kind !== 'job' && command.kind !== 'lb' && command.kind !== 'migrate') this.deps.onAppsChanged();
     });
   }
 
-  /** Cancels running jobs and waits for every command to settle. */
+  /** Cancels running jobs, stops a running migration, and waits for every command to settle. */
   async close(): Promise<void> {
     for (const abort of this.aborts) abort.abort();
     await Promise.allSettled(this.running.values());
   }
 
-  private async execute(command: Command, secrets: Record<string, string>, uploadToken: string | undefined): Promise<CommandResult> {
+  private async execute(id: string, command: Command, secrets: Record<string, string>, uploadToken: string | undefined): Promise<CommandResult> {
     const { deps } = this;
     // The agent's own lines about a deployment: tagged with its run and deployment for the central log.
     const tags = { runId: 'runId' in command ? (command.runId ?? null) : null, deploymentId: 'deploymentId' in command ? (command.deploymentId ?? null) : null };
@@ -100,9 +105,12 @@ export class CommandExecutor {
         return this.runJob({ ...command.job, env: { ...secrets, ...command.job.env } }, uploadToken);
       case 'lb':
         return this.applyLb(command, tags);
-      case 'migrate':
-        // The agent's side of migrations comes with issue 9's next change; until then it refuses.
-        return { ok: false, error: 'this agent cannot run migrations yet', step: 'migrate' };
+      case 'migrate': {
+        deployLog(command.app, command.env, `migrating ${command.app} ${command.version}: ${command.run}`);
+        const outcome = await this.migrate(id, command, secrets);
+        deployLog(command.app, command.env, outcome.ok ? `the migration of ${command.version} succeeded` : `the migration of ${command.version} failed: ${outcome.error ?? ''}`, outcome.ok ? 'info' : 'error');
+        return outcome;
+      }
     }
   }
 
@@ -138,6 +146,22 @@ export class CommandExecutor {
         signal: abort.signal,
         onLine: (line) => this.deps.log({ at: Date.now(), stream: 'job', runId: job.runId, deploymentId: job.deploymentId, app: null, env: job.env.SLIPWAY_ENV ?? null, level: parseLevel(line.text), text: line.text }),
       });
+    } finally {
+      this.aborts.delete(abort);
+    }
+  }
+
+  /** Runs a migration once (see runMigration); the agent's close() stops it. */
+  private async migrate(id: string, command: Extract<Command, { kind: 'migrate' }>, secrets: Record<string, string>): Promise<CommandResult> {
+    const abort = new AbortController();
+    this.aborts.add(abort);
+    try {
+      const { host } = this.deps;
+      return await runMigration({
+        root: host.root, host: host.host, ...(host.baseEnv ? { baseEnv: host.baseEnv } : {}), clock: host.clock ?? systemClock,
+        ...(this.deps.migrationKillGraceMs === undefined ? {} : { killGraceMs: this.deps.migrationKillGraceMs }),
+        log: this.deps.log, signal: abort.signal,
+      }, id, command, secrets);
     } finally {
       this.aborts.delete(abort);
     }

@@ -1,14 +1,10 @@
 // Runs one job step: `sh -c <run>` in its own process group, every output line streamed, a time
 // limit and a cancel signal that stop the whole group, and a result saying how it ended.
 import { spawn } from 'node:child_process';
-import type { Readable } from 'node:stream';
 import { formatDuration, formatLimit } from '../../base/duration.ts';
 import { errorMessage } from '../../base/errors.ts';
-import { createLineSplitter } from '../line-splitter.ts';
+import { followLines } from '../follow-lines.ts';
 import { terminateGroup } from './process-group.ts';
-
-/** How long output may keep coming after the group is gone (a process that left the group). */
-const DRAIN_MS = 1000;
 
 export interface StepOptions {
   /** The step's name, for messages: "step 'unit tests' exited with code 1". */
@@ -41,7 +37,7 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
   const elapsed = (): number => performance.now() - started;
   const [command, args] = stepCommand(o.run, o.user);
   const child = spawn(command, args, { cwd: o.cwd, env: o.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  const outputs = [child.stdout, child.stderr].map((stream) => follow(stream, o.onLine));
+  const outputs = [child.stdout, child.stderr].map((stream) => followLines(stream, o.onLine));
 
   let stopped: 'timeout' | 'cancelled' | undefined;
   let stopping: Promise<void> | undefined;
@@ -78,28 +74,6 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
   o.onLine(`exit ${end.code} in ${formatDuration(durationMs)}`);
   if (end.code !== 0) return { ok: false, reason: 'exit', error: `step '${o.name}' exited with code ${end.code}`, exitCode: end.code, durationMs };
   return { ok: true, durationMs };
-}
-
-/**
- * Streams one output pipe line by line; the returned function waits for the pipe to close (at most
- * DRAIN_MS, after which a pipe still held open elsewhere is dropped) and flushes the last line.
- */
-function follow(stream: Readable, onLine: (text: string) => void): () => Promise<void> {
-  const splitter = createLineSplitter(onLine);
-  stream.on('data', (chunk: Buffer) => splitter.push(chunk));
-  const closed = new Promise<void>((resolve) => stream.once('close', resolve));
-  return async () => {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<void>((resolve) => {
-      timer = setTimeout(() => {
-        stream.destroy();
-        resolve();
-      }, DRAIN_MS);
-    });
-    await Promise.race([closed, late]);
-    clearTimeout(timer);
-    splitter.end();
-  };
 }
 
 /**

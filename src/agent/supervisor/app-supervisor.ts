@@ -8,6 +8,7 @@ import { errorMessage } from '../../base/errors.ts';
 import { signalGroup } from '../process-signals.ts';
 import { appPaths } from '../releases/app-paths.ts';
 import { updateAppState } from '../releases/app-state.ts';
+import { appEnvironment } from './app-environment.ts';
 import { LogRing } from './log-ring.ts';
 import { OutputTail } from './output-tail.ts';
 import { listGroupMembers, readProcInfo } from './proc-info.ts';
@@ -219,17 +220,7 @@ export class AppSupervisor {
 
   private childEnv(): NodeJS.ProcessEnv {
     const o = this.options;
-    const inherited = Object.entries(o.baseEnv ?? process.env).filter(([name]) => !name.startsWith('SLIPWAY_'));
-    return {
-      ...Object.fromEntries(inherited),
-      ...o.secrets,
-      PORT: String(o.port),
-      SLIPWAY_APP: o.app,
-      SLIPWAY_VERSION: o.version,
-      SLIPWAY_ENV: o.env,
-      SLIPWAY_HOST: o.host,
-      SLIPWAY_INSTANCE: this.instance,
-    };
+    return { ...appEnvironment(o), SLIPWAY_INSTANCE: this.instance };
   }
 
   /** A note of the supervisor: kept in the tail after what the app wrote before it. */
