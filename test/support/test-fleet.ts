@@ -96,9 +96,9 @@ export class TestFleet {
     }
   }
 
-  /** Creates the repository from examples/hello, with `change` applied to its files, and commits. */
-  initRepo(change: (repo: string) => void = () => undefined): string {
-    cpSync(resolve(import.meta.dirname, '../../examples/hello'), this.repo, { recursive: true });
+  /** Creates the repository from examples/<example> (hello), with `change` applied to its files, and commits. */
+  initRepo(change: (repo: string) => void = () => undefined, example = 'hello'): string {
+    cpSync(resolve(import.meta.dirname, '../../examples', example), this.repo, { recursive: true });
     change(this.repo);
     this.git('init', '-q', '-b', 'main');
     return this.commitAll('The sample app');
