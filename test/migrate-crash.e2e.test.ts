@@ -115,4 +115,12 @@ describe.skipIf(skipWithoutPostgres)('a migration interrupted by a crash', () =>
     });
     expect(hosts.map((h) => agents.find((a) => a.name === h)?.apps.find((app) => app.app === 'inventory')?.current)).toEqual([before, before]);
   });
+
+  it('migrates nothing more in that environment until a person checked and forces a deployment', async () => {
+    fleet.commit('Another change', (repo) => writeFileSync(join(repo, 'NOTES'), 'after the crash\n'));
+    const refused = await waitForEnd(4);
+    expect(refused.stages.find((s) => s.name === 'testing')?.error).toContain('may or may not have finished: check the database, then deploy with --force');
+    const forced = await runSlipway(['deploy', 'inventory', refused.version, '--env', 'testing', '--force'], { env: cliEnv(fleet.url, fleet.tokens.admin) });
+    expect(forced.code, forced.stderr).toBe(0);
+  });
 });

@@ -66,6 +66,22 @@ describe('admitDeployment', () => {
     expect(refusalCode(request({ artifact: { quarantinedAt: null, quarantineReason: null, rollbackSafety: { ...rollbackSafety, safe: true } } }))).toBe('admitted');
   });
 
+  it('migrates nothing more in an environment whose last migration has an unknown outcome, until a person forces it', () => {
+    const migrating = { ...config, migrate: { run: './migrate.sh up', timeoutMs: 60_000 } };
+    const unresolvedMigration = {
+      id: 'd9', version: '6-1234567',
+      migration: { state: 'unknown' as const, agentId: 'a1', host: 'web-1', commandId: 'c1', sentAt: 1, finishedAt: 2, error: 'agent lost', logTail: [] },
+    };
+    const admission = admitDeployment(request({ config: migrating, unresolvedMigration }));
+    expect(admission.admitted ? undefined : admission.refusal).toEqual({
+      kind: 'conflict', code: 'SLIPWAY_MIGRATION_UNRESOLVED',
+      message: 'the migration of 6-1234567 in "production" (deployment d9, on web-1) may or may not have finished: check the database, then deploy with --force; nothing migrates there until then',
+    });
+    expect(refusalCode(request({ config: migrating, unresolvedMigration, forced: true }))).toBe('admitted');
+    expect(refusalCode(request({ config: migrating, unresolvedMigration, kind: 'rollback' }))).toBe('admitted');
+    expect(refusalCode(request({ unresolvedMigration }))).toBe('admitted');
+  });
+
   it('refuses a version that has not passed the environment it comes after, unless forced or a rollback', () => {
     expect(refusalCode(request({ passedEnvs: [] }))).toBe('SLIPWAY_NOT_PROMOTED');
     expect(refusalCode(request({ passedEnvs: [], forced: true }))).toBe('admitted');

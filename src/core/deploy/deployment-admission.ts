@@ -1,7 +1,7 @@
 // Deployment admission: whether a version may be deployed to an environment now, on which hosts in
 // which batches, and which version a rollback goes back to. Pure: the engine and the API read what
 // these need, ask, and write the deployment down when it is admitted.
-import type { Agent, Artifact, DeploymentKind, NewDeploymentHostPlan, SlipwayConfig } from '../model.ts';
+import type { Agent, Artifact, Deployment, DeploymentKind, NewDeploymentHostPlan, SlipwayConfig } from '../model.ts';
 import { lbServerName } from '../lb/lb-server-name.ts';
 import { assignBatches } from './batches.ts';
 import { formatLabels, selectHosts } from './select-hosts.ts';
@@ -29,6 +29,11 @@ export interface AdmissionRequest {
   agents: (Pick<Agent, 'id' | 'name' | 'labels'> & Partial<Pick<Agent, 'online' | 'status'>>)[];
   /** The environment's deployment that has not ended, if any. */
   active: { id: string; version: string; status: string } | null;
+  /**
+   * The environment's last deployment, when its migration's outcome is not known (its host was
+   * lost or restarted while it ran): nothing migrates there again until a person forces it.
+   */
+  unresolvedMigration?: Pick<Deployment, 'id' | 'version' | 'migration'> | null;
 }
 
 export type Admission =
@@ -54,6 +59,11 @@ export function admitDeployment(req: AdmissionRequest): Admission {
   }
   if (envConfig.after && req.kind === 'deploy' && !req.forced && !req.passedEnvs.includes(envConfig.after)) {
     return refuse('conflict', 'SLIPWAY_NOT_PROMOTED', `version ${version} has not passed "${envConfig.after}", which "${env}" comes after; use --force to deploy it anyway`);
+  }
+  const unresolved = req.unresolvedMigration;
+  if (unresolved && config.migrate && req.kind === 'deploy' && !req.forced) {
+    return refuse('conflict', 'SLIPWAY_MIGRATION_UNRESOLVED', `the migration of ${unresolved.version} in "${env}" (deployment ${unresolved.id}, on ${unresolved.migration?.host ?? 'its host'}) `
+      + 'may or may not have finished: check the database, then deploy with --force; nothing migrates there until then');
   }
   if (req.active) {
     return refuse('conflict', 'SLIPWAY_DEPLOYMENT_ACTIVE', `environment ${env} already has a deployment in progress (${req.active.id}: ${req.active.version}, ${req.active.status})`);

@@ -33,7 +33,7 @@ export async function startDeployment(tx: Tx, now: number, req: StartDeploymentR
   const passedEnvs = (await store.runs.stages(run.id)).filter((s) => s.kind === 'environment' && s.status === 'succeeded').map((s) => s.name);
   const admission = admitDeployment({
     projectName: project.name, config, env, version, kind: req.kind, forced: req.forced, artifact, passedEnvs,
-    agents: await store.agents.list(), active,
+    agents: await store.agents.list(), active, unresolvedMigration: await unresolvedMigration(store, project, env),
   });
   if (!admission.admitted) return { started: false, refusal: admission.refusal };
   const envConfig = config.environments[env]!;
@@ -49,6 +49,12 @@ export async function startDeployment(tx: Tx, now: number, req: StartDeploymentR
     projectId: project.id, runId: req.runId, deploymentId: deployment.id, actor: req.actor ?? null,
   });
   return { started: true, deployment };
+}
+
+/** The environment's last deployment that was not a rehearsal, when it left a migration of unknown outcome. */
+async function unresolvedMigration(store: Store, project: Project, env: string): Promise<Deployment | null> {
+  const last = (await store.deployments.list(project.id, { env, limit: 10 })).find((d) => d.kind !== 'rehearsal');
+  return last?.migration?.state === 'unknown' ? last : null;
 }
 
 function pendingMigration(): DeploymentMigration {
