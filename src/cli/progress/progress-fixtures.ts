@@ -1,6 +1,6 @@
 // Plain runs, stages, deployments and hosts for the progress tests: each a complete record with
 // sensible values, changed by the fields a test names.
-import type { DeploymentHost, Stage } from '../../core/model.ts';
+import type { DeploymentHost, DeploymentMigration, Stage } from '../../core/model.ts';
 import type { DeploymentDetail, RunDetail } from './progress-state.ts';
 
 export const t0 = 1_700_000_000_000;
@@ -19,6 +19,13 @@ export function deployment(env: string, status: DeploymentDetail['status'], host
   };
 }
 
+/** A deployment's migration on production-1, sent at t0 + 5s. */
+export function migration(state: DeploymentMigration['state'], patch: Partial<DeploymentMigration> = {}): DeploymentMigration {
+  return {
+    state, agentId: 'agent-production-1', host: 'production-1', commandId: 'cmd-migrate', sentAt: t0 + 5_000, finishedAt: null, error: null, logTail: [], ...patch,
+  };
+}
+
 export function stage(name: string, status: Stage['status'], patch: Partial<Stage> = {}): Stage {
   return {
     id: `stage-${name}`, runId: 'run-2', name, kind: name === 'build' ? 'build' : 'environment', position: 0, status,
@@ -29,6 +36,6 @@ export function stage(name: string, status: Stage['status'], patch: Partial<Stag
 export function run(stages: Stage[], deployments: DeploymentDetail[], patch: Partial<RunDetail> = {}): RunDetail {
   return {
     id: 'run-2', projectId: 'p1', number: 2, sha: 'b'.repeat(40), ref: 'main', message: 'Say hi', author: 'test', trigger: 'manual', requestedBy: null,
-    status: 'running', config: null, version: '2-bbbbbbb', error: null, createdAt: t0, finishedAt: null, stages, jobs: [], deployments, ...patch,
+    status: 'running', config: null, version: '2-bbbbbbb', error: null, createdAt: t0, finishedAt: null, stages, jobs: [], deployments, rollbackSafety: null, ...patch,
   };
 }

@@ -9,4 +9,5 @@ export type ProgressState =
   | { kind: 'run'; project: string; run: RunDetail }
   | { kind: 'deployment'; project: string; deployment: DeploymentDetail };
 
+/** The statuses a deployment ends in: a failed migration ends it too (no host changed, nothing more happens). */
 export const deploymentEnded: readonly Deployment['status'][] = ['succeeded', 'rolled_back', 'failed', 'failed_migration'];

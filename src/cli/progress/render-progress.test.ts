@@ -1,6 +1,6 @@
 // The terminal picture of runs and deployments, from plain states: no terminal involved.
 import { describe, expect, it } from 'vitest';
-import { deployment, host, run, stage, t0 } from './progress-fixtures.ts';
+import { deployment, host, migration, run, stage, t0 } from './progress-fixtures.ts';
 import type { ProgressState } from './progress-state.ts';
 import { renderProgress } from './render-progress.ts';
 import { textWidth } from './styled-text.ts';
@@ -147,5 +147,62 @@ describe('renderProgress', () => {
     const at = (now: number) => renderProgress(building, { ...plain, width: 60, now })[1]!;
     expect(at(t0)).not.toBe(at(t0 + 450));
     expect(barOf(at(t0)).filled).toBe(barOf(at(t0 + 450)).filled);
+  });
+});
+
+describe('renderProgress of migrations and rollback rehearsals', () => {
+  const staged = () => [host('production-1', 'staged'), host('production-2', 'staged')];
+
+  it('shows the migrate step above the hosts while it runs, and the stage as migrating', () => {
+    const production = deployment('production', 'migrating', staged(), { migration: migration('running') });
+    const state: ProgressState = { kind: 'run', project: 'hello', run: run([stage('production', 'deploying', { deploymentId: production.id, startedAt: t0 })], [production]) };
+    const lines = renderProgress(state, { ...plain, width: 100 });
+    expect(lines[1]).toMatch(/^ {2}production +█+░+ {2}● migrating +1m05s$/);
+    expect(lines[2]).toMatch(/^ {4}migrate +[█░]{40} {2}● migrating +on production-1…$/);
+    expect(lines.slice(3).map((l) => l.trim().split(/\s+/)[0])).toEqual(['production-1', 'production-2']);
+  });
+
+  it('says how long a migration took once it succeeded', () => {
+    const state: ProgressState = { kind: 'deployment', project: 'hello', deployment: deployment('production', 'activating', staged(), { migration: migration('succeeded', { finishedAt: t0 + 6_200 }) }) };
+    expect(renderProgress(state, { ...plain, width: 100 })[1]).toMatch(/^ {2}migrate +█{40} {2}✓ migrated {2}in 1\.2s$/);
+  });
+
+  it('reads a failed migration as "migration failed: <error>" with its log lines, and no host changed', () => {
+    const logTail = ['BEGIN', 'ERROR:  column "email" contains null values'];
+    const failed = deployment('production', 'failed_migration', staged(), {
+      migration: migration('failed', { error: 'exited with code 3', logTail, finishedAt: t0 + 7_000 }),
+      cause: { host: 'production-1', step: 'migrate', error: 'exited with code 3', logTail }, finishedAt: t0 + 7_000,
+    });
+    const lines = renderProgress({ kind: 'deployment', project: 'hello', deployment: failed }, { ...plain, width: 100 });
+    expect(lines[0]).toBe('deploy hello 2-bbbbbbb to production  ✗ migration failed  7.0s');
+    expect(lines[1]).toMatch(/^ {2}migrate +█{40} {2}✗ migration failed {2}on production-1$/);
+    expect(lines.slice(2, 4).map((l) => l.replace(/[█░]/g, '').trim().split(/\s+/))).toEqual([['production-1', '●', 'staged'], ['production-2', '●', 'staged']]);
+    expect(lines.slice(4)).toEqual(['  ✗ migration failed: exited with code 3', '    │ BEGIN', '    │ ERROR:  column "email" contains null values']);
+  });
+
+  it('says a person must check the database when the migration\'s outcome is unknown', () => {
+    const lost = deployment('production', 'failed_migration', staged(), { migration: migration('unknown'), finishedAt: t0 + 9_000 });
+    const lines = renderProgress({ kind: 'deployment', project: 'hello', deployment: lost }, { ...plain, width: 120 });
+    expect(lines[1]).toMatch(/\? outcome unknown {2}on production-1$/);
+    expect(lines.at(-1)).toBe('  ✗ migration failed: outcome unknown — a person must check the database');
+  });
+
+  it('shows the rehearsal under its stage with the previous release and its host, and a version that is not rollback-safe first of all', () => {
+    const testing = deployment('testing', 'succeeded', [host('testing-1', 'healthy')], { migration: migration('succeeded', { host: 'testing-1', finishedAt: t0 + 6_000 }), finishedAt: t0 + 8_000 });
+    const rehearsing = deployment('testing', 'rehearsing', [host('testing-1', 'restoring')], { id: 'reh-testing', kind: 'rehearsal' });
+    const stages = [stage('testing', 'rehearsing', { deploymentId: testing.id, rehearsalId: rehearsing.id, startedAt: t0 })];
+    const during = renderProgress({ kind: 'run', project: 'hello', run: run(stages, [testing, rehearsing]) }, { ...plain, width: 110 });
+    expect(during[1]).toMatch(/^ {2}testing +█+░+ {2}↺ rehearsing rollback/);
+    expect(during.at(-1)).toMatch(/^ {4}rehearsal +█{10}░{30} {2}↺ rehearsing +1-aaaaaaa on testing-1$/);
+
+    const logTail = ['Error: relation "users" has no column "name"'];
+    const failed = { ...rehearsing, status: 'failed' as const, finishedAt: t0 + 20_000, cause: { host: 'testing-1', step: 'health' as const, error: 'no 2xx from /healthz within 10s', logTail } };
+    const safety = { safe: false, deploymentId: failed.id, host: 'testing-1', previousVersion: '1-aaaaaaa', reason: 'no 2xx from /healthz within 10s', logTail, at: t0 + 20_000 };
+    const after = renderProgress({ kind: 'run', project: 'hello', run: run([{ ...stages[0]!, status: 'failed' }], [testing, failed], { status: 'failed', rollbackSafety: safety }) }, { ...plain, width: 110 });
+    expect(after[1]).toBe('  ✗ not rollback-safe: 1-aaaaaaa failed on testing-1: no 2xx from /healthz within 10s');
+    expect(after[2]).toBe('    │ Error: relation "users" has no column "name"');
+    expect(after.at(-1)).toMatch(/^ {4}rehearsal +█{40} {2}✗ failed +1-aaaaaaa on testing-1$/);
+    // Said once, at the top: not again under the rehearsal.
+    expect(after.filter((l) => l.includes('no 2xx'))).toHaveLength(1);
   });
 });

@@ -1,10 +1,13 @@
 // The terminal picture of a run or a deployment, as a pure function of its state: a bar per stage,
-// a bar per host of each deployment, and the failing host with its last log lines. No terminal needed.
+// a bar per host of each deployment (and its migrate step), a stage's rollback rehearsal, and the
+// failing host with its last log lines. No terminal needed.
 import { formatDuration } from '../../base/duration.ts';
 import { deploymentFraction, hostStepView } from '../../core/api/host-step-view.ts';
+import { failedMigrationText, migrationLogTail, migrationView } from '../../core/api/migration-view.ts';
+import { notRollbackSafeText, rehearsalView } from '../../core/api/rehearsal-view.ts';
 import type { DeploymentHost } from '../../core/model.ts';
 import { deploymentEnded, type DeploymentDetail, type ProgressState, type RunDetail } from './progress-state.ts';
-import { deploymentLook, hostLook, runLook, stageLook, type StatusLook } from './progress-words.ts';
+import { deploymentLook, hostLook, migrationLook, rehearsalLook, runLook, stageLook, type StatusLook } from './progress-words.ts';
 import { cleanText, fitLine, padSpan, textWidth, toTerminal, type Span, type StyledLine } from './styled-text.ts';
 
 export interface RenderOptions {
@@ -83,28 +86,52 @@ function runRows(project: string, run: RunDetail, now: number, limits: Limits): 
     elapsed: elapsed(run.createdAt, run.finishedAt, now),
   }];
   if (run.error && run.stages.length === 0) rows.push(text(2, cleanText(run.error), 'red'));
+  // First, where nobody can miss it: the previous release does not work on the migrated database.
+  const unsafe = notRollbackSafeText(run.rollbackSafety);
+  if (unsafe && run.rollbackSafety) rows.push(text(2, `✗ ${cleanText(unsafe)}`, 'red'), ...tailRows(run.rollbackSafety.logTail, 4, limits.tail));
   for (const stage of run.stages) {
     const deployment = run.deployments.find((d) => d.id === stage.deploymentId);
     let fraction: Fraction = 0;
     if (stage.kind === 'build') fraction = { running: 'busy' as const, succeeded: 1, failed: 1 }[stage.status as 'running'] ?? 0;
     else if (stage.status === 'succeeded') fraction = 1;
-    else if (stage.status === 'verifying' || (stage.status === 'failed' && deployment?.status === 'succeeded')) fraction = 0.9;
+    else if (stage.status === 'verifying' || stage.status === 'rehearsing' || (stage.status === 'failed' && deployment?.status === 'succeeded')) fraction = 0.9;
     else if (deployment) fraction = 0.8 * deploymentFraction(deployment.hosts);
-    const rollingBack = stage.status === 'deploying' && deployment?.status === 'rolling_back';
+    // While its deployment rolls back or migrates, a deploying stage says so.
+    const busy = stage.status === 'deploying' && (deployment?.status === 'rolling_back' || deployment?.status === 'migrating') ? deployment.status : undefined;
     rows.push({
       kind: 'bar', indent: 2, label: stage.name, fraction,
-      look: rollingBack ? deploymentLook('rolling_back') : stageLook(stage.status),
+      look: busy ? deploymentLook(busy) : stageLook(stage.status),
       elapsed: stage.startedAt ? elapsed(stage.startedAt, stage.finishedAt, now) : '',
     });
     if (deployment) rows.push(...deploymentDetailRows(deployment, 4, limits));
-    // A deployment's cause says more than the stage's error, which sums it up.
-    if (stage.error && !deployment?.cause) rows.push(text(4, cleanText(stage.error), 'red'));
+    const rehearsal = stage.rehearsalId ? run.deployments.find((d) => d.id === stage.rehearsalId) : undefined;
+    if (rehearsal) rows.push(...rehearsalRows(rehearsal, run, 4, limits));
+    // A deployment's cause, or its failed migration, says more than the stage's error, which sums it up.
+    const explained = deployment?.cause || (deployment?.migration && migrationView(deployment.migration).failed);
+    if (stage.error && !explained) rows.push(text(4, cleanText(stage.error), 'red'));
   }
   return rows;
 }
 
+/**
+ * A stage's rollback rehearsal: one row with the release put back and its host; why it failed
+ * unless the not-rollback-safe notice at the top already says it.
+ */
+function rehearsalRows(rehearsal: DeploymentDetail, run: RunDetail, indent: number, limits: Limits): Row[] {
+  const view = rehearsalView(rehearsal);
+  const release = `${view.previousVersion ?? 'the previous release'}${view.host ? ` on ${view.host}` : ''}`;
+  const rows: Row[] = [{
+    kind: 'bar', indent, label: 'rehearsal', fraction: view.fraction, look: rehearsalLook(rehearsal.status), elapsed: '',
+    detail: { text: cleanText(release), style: 'dim' },
+  }];
+  if (run.rollbackSafety?.deploymentId !== rehearsal.id) rows.push(...causeRows(rehearsal, indent, limits.tail));
+  return rows;
+}
+
 function deploymentRows(project: string, deployment: DeploymentDetail, now: number, limits: Limits): Row[] {
-  const what = deployment.kind === 'rollback' ? `${project} ${deployment.env} to ${deployment.version}` : `${project} ${deployment.version} to ${deployment.env}`;
+  const what = deployment.kind === 'rollback' ? `${project} ${deployment.env} to ${deployment.version}`
+    : deployment.kind === 'rehearsal' ? `${project} ${deployment.env}: ${rehearsalView(deployment).previousVersion ?? 'the previous release'} back, then ${deployment.version}`
+    : `${project} ${deployment.version} to ${deployment.env}`;
   return [
     {
       kind: 'title',
@@ -116,18 +143,42 @@ function deploymentRows(project: string, deployment: DeploymentDetail, now: numb
   ];
 }
 
-/** Host bars, then what broke: the failing host with its last log lines, and an unrestorable error. */
+/**
+ * The migrate step (it runs once every host is staged, before any switches), host bars, then what
+ * broke: a failed migration with its log lines, or the failing host with its last log lines, and
+ * an unrestorable error.
+ */
 function deploymentDetailRows(deployment: DeploymentDetail, indent: number, limits: Limits): Row[] {
-  const rows = hostRows(deployment.hosts, indent, limits.hosts?.get(deployment.id) ?? Infinity);
-  const { cause } = deployment;
-  if (cause) {
-    rows.push(text(indent, `✗ ${cause.host} failed at ${cause.step}: ${cleanText(cause.error)}`, 'red'));
-    for (const line of limits.tail > 0 ? cause.logTail.slice(-limits.tail) : []) {
-      rows.push({ kind: 'text', line: [{ text: ' '.repeat(indent + 2) }, { text: '│ ', style: 'dim' }, { text: cleanText(line) }] });
-    }
+  const rows = [...migrationRows(deployment, indent), ...hostRows(deployment.hosts, indent, limits.hosts?.get(deployment.id) ?? Infinity)];
+  if (deployment.migration && migrationView(deployment.migration).failed) {
+    rows.push(text(indent, `✗ ${cleanText(failedMigrationText(deployment))}`, 'red'), ...tailRows(migrationLogTail(deployment), indent + 2, limits.tail));
+  } else {
+    rows.push(...causeRows(deployment, indent, limits.tail));
   }
-  if (deployment.error) rows.push(text(indent, cleanText(deployment.error), 'red'));
+  if (deployment.error && deployment.status !== 'failed_migration') rows.push(text(indent, cleanText(deployment.error), 'red'));
   return rows;
+}
+
+/** The migrate step's row: "migrate ● migrating  on web-1…"; none for a deployment without a migration. */
+function migrationRows(deployment: DeploymentDetail, indent: number): Row[] {
+  if (!deployment.migration) return [];
+  const view = migrationView(deployment.migration);
+  return [{
+    kind: 'bar', indent, label: 'migrate', fraction: view.fraction ?? 'busy', look: migrationLook(view), elapsed: '',
+    ...(view.detail ? { detail: { text: cleanText(view.detail), style: view.failed ? 'red' : 'dim' } } : {}),
+  }];
+}
+
+/** Why a deployment failed: the host and step, and the host's last log lines. */
+function causeRows(deployment: DeploymentDetail, indent: number, tail: number): Row[] {
+  const { cause } = deployment;
+  if (!cause) return [];
+  return [text(indent, `✗ ${cause.host} failed at ${cause.step}: ${cleanText(cause.error)}`, 'red'), ...tailRows(cause.logTail, indent + 2, tail)];
+}
+
+/** The last `tail` log lines, each behind a bar. */
+function tailRows(lines: string[], indent: number, tail: number): Row[] {
+  return (tail > 0 ? lines.slice(-tail) : []).map((line) => ({ kind: 'text', line: [{ text: ' '.repeat(indent) }, { text: '│ ', style: 'dim' }, { text: cleanText(line) }] }));
 }
 
 function hostRows(hosts: DeploymentHost[], indent: number, limit: number): Row[] {

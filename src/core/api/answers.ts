@@ -1,7 +1,7 @@
 // The answers of the REST API (docs/api.md), written once: the server's routes declare them, the
 // web UI and the CLI read them. Plain data, as JSON carries it; times in ms since the epoch.
 import type {
-  Agent, Artifact, Deployment, DeploymentHost, Job, LogLine, Project, Run, Stage, SlipwayEvent, UserToken,
+  Agent, Artifact, Deployment, DeploymentHost, Job, LogLine, Project, RollbackSafety, Run, Stage, SlipwayEvent, UserToken,
 } from '../model.ts';
 import type { Grant } from '../access/roles.ts';
 import type { Permission } from '../access/permissions.ts';
@@ -9,8 +9,12 @@ import type { Permission } from '../access/permissions.ts';
 /** `GET /deployments/:id`, and each deployment of a run or of the overview: with every host's step. */
 export type DeploymentDetail = Deployment & { hosts: DeploymentHost[] };
 
-/** `GET /projects/:name/runs/:number`: one run with its stages, jobs and deployments (with hosts). */
-export type RunDetail = Run & { stages: Stage[]; jobs: Job[]; deployments: DeploymentDetail[] };
+/**
+ * `GET /projects/:name/runs/:number`: one run with its stages, jobs and deployments (with hosts):
+ * each stage's deployment, followed by its rollback rehearsal (kind `rehearsal`) when one ran; and
+ * what the rehearsal found about the run's version (its artifact's), null when none ran.
+ */
+export type RunDetail = Run & { stages: Stage[]; jobs: Job[]; deployments: DeploymentDetail[]; rollbackSafety: RollbackSafety | null };
 
 /** `GET /projects/:name/runs` (each run), and a project's last run in the overview: no config. */
 export type RunSummary = Omit<Run, 'config'> & { stages: Stage[] };

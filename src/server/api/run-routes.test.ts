@@ -1,9 +1,11 @@
 // Approvals through the real route: who approved comes from the principal, `notAuthor` keeps the
 // commit's author out, and `required: 2` opens the gate only at the second different approver.
+// And what a run answers about its rollback rehearsal: the rehearsal beside the stage's deployment,
+// and the version's rollback safety.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NewTokenAnswer } from '../../core/api/answers.ts';
 import type { RunDetail } from '../../core/api/answers.ts';
-import { addProject, config, newRun } from '../../storage/contract/fixtures.ts';
+import { addProject, config, enrollAgent, newRun } from '../../storage/contract/fixtures.ts';
 import { startApiFixture, type ApiFixture } from './api-fixture.ts';
 
 let api: ApiFixture;
@@ -77,5 +79,35 @@ describe('approvals', () => {
     expect(await approve('production', cy)).toMatchObject({ status: 409, code: 'SLIPWAY_ALREADY_APPROVED' });
     const events = (await api.call('GET', '/api/v1/events?limit=100')).body as { kind: string; actor: string }[];
     expect(events.filter((e) => e.kind.startsWith('gate.')).map((e) => [e.kind, e.actor])).toEqual([['gate.approval_counted', 'bob'], ['gate.approved', 'cy']]);
+  });
+});
+
+describe('a run\'s rehearsal and rollback safety', () => {
+  it('answers each stage\'s deployment followed by its rehearsal, and what the rehearsal found about the version', async () => {
+    const { store } = api;
+    const project = (await store.projects.getByName('hello'))!;
+    const run = (await store.runs.getByNumber(project.id, 1))!;
+    const testing = (await store.runs.stages(run.id)).find((s) => s.name === 'testing')!;
+    const web1 = await enrollAgent(store, 'web-1');
+    const migration = { state: 'succeeded' as const, agentId: web1.id, host: 'web-1', commandId: 'c1', sentAt: 3000, finishedAt: 4200, error: null, logTail: [] };
+    const deploy = await store.deployments.create({
+      projectId: project.id, env: 'testing', version: run.version, runId: run.id, kind: 'deploy', batch: 1, forced: false, requestedBy: 'engine', migration,
+    }, [{ agentId: web1.id, hostName: 'web-1', batch: 0 }], 3000);
+    await store.deployments.update(deploy.id, { status: 'succeeded', finishedAt: 5000 });
+    const rehearsal = await store.deployments.create({
+      projectId: project.id, env: 'testing', version: run.version, runId: run.id, kind: 'rehearsal', batch: 1, forced: false, requestedBy: 'engine', status: 'rehearsing',
+    }, [{ agentId: web1.id, hostName: 'web-1', batch: 0, previousVersion: '0-fffffff' }], 6000);
+    await store.runs.updateStage(testing.id, { status: 'rehearsing', deploymentId: deploy.id, rehearsalId: rehearsal.id });
+    await store.artifacts.create({ projectId: project.id, version: run.version, runId: run.id, sha256: 'a'.repeat(64), size: 10 }, 2500);
+
+    const before = (await api.call('GET', '/api/v1/projects/hello/runs/1')).body as RunDetail;
+    expect(before.deployments.map((d) => [d.id, d.kind])).toEqual([[deploy.id, 'deploy'], [rehearsal.id, 'rehearsal']]);
+    expect(before.deployments[0]!.migration).toMatchObject({ state: 'succeeded', host: 'web-1' });
+    expect(before.deployments[1]!.hosts).toMatchObject([{ hostName: 'web-1', previousVersion: '0-fffffff' }]);
+    expect(before.rollbackSafety).toBeNull();
+
+    const safety = { safe: false, deploymentId: rehearsal.id, host: 'web-1', previousVersion: '0-fffffff', reason: 'no 2xx from /healthz within 10s', logTail: ['column "name" does not exist'], at: 7000 };
+    await store.artifacts.setRollbackSafety(project.id, run.version, safety);
+    expect(((await api.call('GET', '/api/v1/projects/hello/runs/1')).body as RunDetail).rollbackSafety).toEqual(safety);
   });
 });

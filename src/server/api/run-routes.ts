@@ -130,13 +130,16 @@ function auditApproval(tx: Tx, request: FastifyRequest, project: Project, run: R
   });
 }
 
+/** The run as `GET …/runs/:number` answers it: each stage's deployment then its rehearsal, and the version's rollback safety. */
 export async function runDetail(store: Store, run: Run): Promise<RunDetail> {
   const stages = await store.runs.stages(run.id);
   const deployments = [];
   for (const stage of stages) {
-    if (!stage.deploymentId) continue;
-    const deployment = await store.deployments.get(stage.deploymentId);
-    if (deployment) deployments.push(await deploymentDetail(store, deployment));
+    for (const id of [stage.deploymentId, stage.rehearsalId]) {
+      const deployment = id ? await store.deployments.get(id) : undefined;
+      if (deployment) deployments.push(await deploymentDetail(store, deployment));
+    }
   }
-  return { ...run, stages, jobs: await store.jobs.listByRun(run.id), deployments };
+  const artifact = await store.artifacts.get(run.projectId, run.version);
+  return { ...run, stages, jobs: await store.jobs.listByRun(run.id), deployments, rollbackSafety: artifact?.rollbackSafety ?? null };
 }

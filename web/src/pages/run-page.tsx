@@ -11,6 +11,7 @@ import { useNow } from '../components/use-now.ts';
 import { elapsed, fullTime, timeAgo } from '../format.ts';
 import { useLiveReload } from '../live/live-events.tsx';
 import { DeploymentHosts } from '../run/deployment-hosts.tsx';
+import { RollbackSafetyNotice } from '../run/rollback-safety-notice.tsx';
 import { RunLogPane } from '../run/run-log-pane.tsx';
 import { StagePipeline } from '../run/stage-pipeline.tsx';
 import { Link } from '../routing/router.tsx';
@@ -58,6 +59,7 @@ export function RunPage({ project, number }: { project: string; number: number }
             </div>
           </header>
           {data.error && <div className="note tone-fail">{data.error}</div>}
+          <RollbackSafetyNotice safety={data.rollbackSafety} />
           <StagePipeline stages={data.stages} deployments={data.deployments} project={project} runNumber={data.number} onChanged={run.reload} />
           <div className="run-body">
             <div className="run-deployments">

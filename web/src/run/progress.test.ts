@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { DeploymentHost, HostStep, Stage } from '../../../src/core/model.ts';
+import type { DeploymentHost, DeploymentMigration, HostStep, Stage } from '../../../src/core/model.ts';
 import type { DeploymentDetail } from '../../../src/core/api/answers.ts';
-import { deploymentProgress, hostCountLabel, hostProgress, stageProgress } from './progress.ts';
+import { deploymentProgress, hostCountLabel, hostProgress, migrationProgress, stageProgress } from './progress.ts';
 
 const host = (hostName: string, step: HostStep): DeploymentHost => ({
   deploymentId: 'd', agentId: hostName, hostName, batch: 0, previousVersion: null, step, error: null, failedStep: null, logTail: [], commandId: null, commandSentAt: null, updatedAt: 0,
@@ -44,5 +44,22 @@ describe('progress', () => {
   it('counts hosts done', () => {
     expect(hostCountLabel(deployment(['healthy', 'activating', 'pending']))).toBe('1 of 3 hosts done');
     expect(hostCountLabel(deployment(['healthy']))).toBe('1 of 1 host done');
+  });
+
+  it('runs the migrate bar while the migration runs, full and red once it failed or nobody can tell', () => {
+    const migration = (state: DeploymentMigration['state']): DeploymentMigration => ({
+      state, agentId: 'h0', host: 'h0', commandId: 'c', sentAt: 0, finishedAt: null, error: null, logTail: [],
+    });
+    expect(migrationProgress(migration('pending'))).toEqual({ value: 0, tone: 'idle' });
+    expect(migrationProgress(migration('running'))).toEqual({ value: null, tone: 'active' });
+    expect(migrationProgress(migration('succeeded'))).toEqual({ value: 1, tone: 'ok' });
+    expect(migrationProgress(migration('failed'))).toEqual({ value: 1, tone: 'fail' });
+    expect(migrationProgress(migration('unknown'))).toEqual({ value: 1, tone: 'fail' });
+  });
+
+  it('fills a rehearsal\'s bar by its status, not by its one host going back and forth', () => {
+    const rehearsal = { ...deployment(['restoring'], 'verifying'), kind: 'rehearsal' as const };
+    expect(deploymentProgress(rehearsal)).toEqual({ value: 0.5, tone: 'active' });
+    expect(deploymentProgress({ ...rehearsal, status: 'failed', finishedAt: 10 })).toEqual({ value: 1, tone: 'fail' });
   });
 });

@@ -3,7 +3,9 @@
 // as in the terminal; the web adds only its tones.
 import type { DeploymentDetail } from '../../../src/core/api/answers.ts';
 import { deploymentFraction, hostStepView } from '../../../src/core/api/host-step-view.ts';
-import type { HostStep, Stage } from '../../../src/core/model.ts';
+import { migrationView } from '../../../src/core/api/migration-view.ts';
+import { rehearsalView } from '../../../src/core/api/rehearsal-view.ts';
+import type { DeploymentMigration, HostStep, MigrationState, Stage } from '../../../src/core/model.ts';
 import type { Tone } from '../components/status.ts';
 import { toneOf } from '../components/status.ts';
 
@@ -23,6 +25,8 @@ export function deploymentProgress(deployment: DeploymentDetail): Progress {
   const underWay = ['staging', 'migrating', 'activating', 'rehearsing', 'verifying', 'returning'].includes(deployment.status);
   const tone = toneOf(underWay ? 'deploying' : deployment.status);
   if (deployment.finishedAt !== null) return { value: 1, tone };
+  // A rehearsal's one host goes back and forth between releases: its steps say less than its status.
+  if (deployment.kind === 'rehearsal') return { value: rehearsalView(deployment).fraction, tone };
   return { value: deploymentFraction(deployment.hosts), tone };
 }
 
@@ -54,4 +58,11 @@ export function hostCountLabel(deployment: DeploymentDetail): string {
   const through: HostStep[] = deployment.hosts.some((h) => h.step === 'ready' || h.step === 'restored_ready') ? ['ready', 'restored_ready'] : ['healthy', 'restored'];
   const done = deployment.hosts.filter((h) => through.includes(h.step)).length;
   return `${done} of ${deployment.hosts.length} host${deployment.hosts.length === 1 ? '' : 's'} done`;
+}
+
+const migrationTones: Record<MigrationState, Tone> = { pending: 'idle', running: 'active', succeeded: 'ok', failed: 'fail', unknown: 'fail' };
+
+/** The migrate step's bar: running while it runs (its length cannot be told), full once it ended. */
+export function migrationProgress(migration: DeploymentMigration): Progress {
+  return { value: migrationView(migration).fraction, tone: migrationTones[migration.state] };
 }

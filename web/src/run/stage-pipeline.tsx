@@ -1,5 +1,6 @@
 // A run's stages as a graph, left to right (top to bottom on a phone): each with its status,
-// a progress bar, its time, and the approval button when its gate waits.
+// a progress bar, its time, the approval button when its gate waits, and how its rollback
+// rehearsal went.
 import type { Stage } from '../../../src/core/model.ts';
 import { ApproveButton } from '../actions/approve-button.tsx';
 import type { DeploymentDetail } from '../../../src/core/api/answers.ts';
@@ -7,7 +8,9 @@ import { ProgressBar } from '../components/progress-bar.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { useNow } from '../components/use-now.ts';
 import { elapsed } from '../format.ts';
-import { hostCountLabel, stageProgress } from './progress.ts';
+import { rehearsalView } from '../../../src/core/api/rehearsal-view.ts';
+import { stageProgress } from './progress.ts';
+import { stageDetail } from './stage-detail.ts';
 
 export interface StagePipelineProps {
   stages: Stage[];
@@ -25,10 +28,9 @@ export function StagePipeline({ stages, deployments = [], project, runNumber, co
     <ol className={`pipeline${compact ? ' compact' : ''}`} aria-label="Stages">
       {stages.map((stage) => {
         const deployment = deployments.find((d) => d.id === stage.deploymentId);
+        const rehearsal = stage.rehearsalId ? deployments.find((d) => d.id === stage.rehearsalId) : undefined;
         const progress = stageProgress(stage, deployment);
-        const detail = stage.status === 'deploying' && deployment ? hostCountLabel(deployment)
-          : stage.status === 'verifying' ? 'acceptance tests'
-          : stage.approvedBy && stage.kind === 'environment' && !compact ? `approved by ${stage.approvedBy}` : '';
+        const detail = stageDetail(stage, deployment, rehearsal, compact);
         return (
           <li key={stage.id} className={`stage tone-${progress.tone}`} data-stage={stage.name} data-status={stage.status}>
             <div className="stage-head">
@@ -38,6 +40,11 @@ export function StagePipeline({ stages, deployments = [], project, runNumber, co
             <StatusBadge status={stage.status} />
             <ProgressBar value={progress.value} tone={progress.tone} label={`${stage.name} progress`} />
             {detail && <div className="stage-detail">{detail}</div>}
+            {!compact && rehearsal && stage.status !== 'rehearsing' && (
+              <div className="stage-rehearsal" data-rehearsal={rehearsal.id}>
+                <StatusBadge status={rehearsal.status} label="rehearsal" /> {rehearsalView(rehearsal).text}
+              </div>
+            )}
             {stage.status === 'awaiting_approval' && (
               <ApproveButton project={project} runNumber={runNumber} env={stage.name} onDone={onChanged} />
             )}
