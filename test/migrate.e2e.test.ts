@@ -119,6 +119,8 @@ describe.skipIf(skipWithoutPostgres)('migrations in a deployment', () => {
     expect(testing.error).toContain(`${version} is not rollback-safe: 1-`);
     expect(testing.error).toContain('column "name" does not exist');
     expect(stage(done, 'production').status).toBe('skipped');
+    expect(done.rollbackSafety).toMatchObject({ safe: false, host: 'testing-1', previousVersion: (await run(1)).version });
+    expect(done.rollbackSafety?.logTail.join('\n')).toContain('column "name" does not exist');
 
     const rehearsal = await fleet.api.get<DeploymentDetail>(`/api/v1/deployments/${testing.rehearsalId!}`);
     expect(rehearsal).toMatchObject({ kind: 'rehearsal', status: 'failed', hosts: [{ hostName: 'testing-1', step: 'restored' }] });
