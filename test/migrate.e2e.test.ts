@@ -68,7 +68,7 @@ describe.skipIf(skipWithoutPostgres)('migrations in a deployment', () => {
         .replace('approval: manual', 'approval: auto')
         .replace('timeout: 10s', 'timeout: 5s'));
     }, 'postgres');
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await fleet.close();
