@@ -1,11 +1,13 @@
 // Helpers shared by the benchmarks: waiting for a run, statistics, and a signed push webhook.
 import { createHmac } from 'node:crypto';
-import type { Deployment, DeploymentHost, LogLine, Project, Run, SlipwayEvent, Stage } from '../src/core/model.ts';
+import type { RunDetail } from '../src/core/api/answers.ts';
+import type { LogLine, Project, SlipwayEvent } from '../src/core/model.ts';
 import { projectPath } from '../src/cli/api-client.ts';
 import type { TestFleet } from '../test/support/test-fleet.ts';
 import { waitFor } from '../test/support/wait-for.ts';
 
-export type RunDetail = Run & { stages: Stage[]; deployments: (Deployment & { hosts: DeploymentHost[] })[] };
+/** What `GET /projects/:name/runs/:number` answers (the API's own type, jobs included). */
+export type { RunDetail };
 
 export async function waitForRunEnd(fleet: TestFleet, project: string, number: number, timeoutMs = 120_000): Promise<RunDetail> {
   return waitFor(`run #${number} to end`, async () => {
