@@ -93,6 +93,11 @@ describe('runMigration', () => {
     expect(await groupIsAlive(pid('shell'))).toBe(false);
   });
 
+  it('lets a migration with a time limit of 30 days run to its end (a timer past 24.8 days would fire at once)', async () => {
+    const result = await runMigration(deps, 'cmd-1', migrate('sleep 0.3; echo applied', { timeoutMs: 30 * 86_400_000 }), {});
+    expect(result).toEqual({ ok: true, logTail: ['applied'] });
+  });
+
   it('refuses a version that is not staged on the host, and leaves no marker', async () => {
     const result = await runMigration(deps, 'cmd-1', migrate('echo ran', { version: '13-def5678' }), {});
     expect(result).toEqual({ ok: false, step: 'migrate', error: 'release 13-def5678 of shop is not staged on this host' });

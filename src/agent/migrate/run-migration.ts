@@ -6,6 +6,7 @@ import { stat } from 'node:fs/promises';
 import type { Clock } from '../../base/clock.ts';
 import { formatLimit } from '../../base/duration.ts';
 import { errorMessage } from '../../base/errors.ts';
+import { setLongTimeout } from '../../base/long-timeout.ts';
 import type { Command, CommandResult } from '../../core/protocol/messages.ts';
 import { followLines } from '../follow-lines.ts';
 import { parseLevel } from '../logs/parse-level.ts';
@@ -122,7 +123,7 @@ async function runMigrationProcess(deps: RunMigrationDeps, command: MigrateComma
     stopped = why;
     stopping = terminateGroup(child.pid, graceMs);
   };
-  const timer = setTimeout(() => stop('timeout'), command.timeoutMs);
+  const cancelTimer = setLongTimeout(() => stop('timeout'), command.timeoutMs);
   const onAbort = (): void => stop('cancelled');
   deps.signal?.addEventListener('abort', onAbort, { once: true });
   if (deps.signal?.aborted) onAbort();
@@ -132,7 +133,7 @@ async function runMigrationProcess(deps: RunMigrationDeps, command: MigrateComma
     child.once('error', (error) => resolve({ error }));
   });
   exited = true;
-  clearTimeout(timer);
+  cancelTimer();
   deps.signal?.removeEventListener('abort', onAbort);
   // What the shell left running in its group (a background job) ends with it: a migration is over when its shell is.
   if (child.pid !== undefined) await (stopping ?? terminateGroup(child.pid, graceMs));
