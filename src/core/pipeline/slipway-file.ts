@@ -11,12 +11,18 @@ const name = z
 
 const duration = z.string().refine((text) => parseDuration(text) !== undefined, {
   message: 'expected a duration like "500ms", "20s", "5m" or "1h"',
+  abort: true,
+});
+
+/** A time limit a command runs under: 0 would be a command no agent takes (its protocol says positive). */
+const timeLimit = duration.refine((text) => (parseDuration(text) ?? 0) > 0, {
+  message: 'expected a duration longer than 0, like "500ms", "20s", "5m" or "1h"',
 });
 
 const step = z.strictObject({
   name: z.string().min(1).optional(),
   run: z.string().min(1, 'expected a shell command'),
-  timeout: duration.optional(),
+  timeout: timeLimit.optional(),
 });
 
 const batch = z.union([
@@ -81,7 +87,7 @@ const environment = z.strictObject({
 /** The database change a deployment runs once, on one host, in the staged release, before any host switches. */
 const migrate = z.strictObject({
   run: z.string().min(1, 'expected a shell command, e.g. "./migrate.sh up"'),
-  timeout: duration.optional(),
+  timeout: timeLimit.optional(),
 });
 
 /**
