@@ -38,4 +38,16 @@ describe('POST /api/v1/agents/enroll', () => {
       error: 'agent db-host enrolled again while this migration was in flight: whether it ran is not known, so it is not run again: check the database, then deploy again',
     });
   });
+
+  it('answers the migration in flight "outcome unknown", not "failed", when its removed host enrolls anew', async () => {
+    await api.call('POST', '/api/v1/agents/enroll', { name: 'db-host', labels: { env: 'production' } }, JOIN);
+    const agentId = (await api.store.agents.getByName('db-host'))!.id;
+    await api.store.commands.create({ id: 'cmd-migrate', agentId, command: migrate }, 10);
+
+    expect((await api.call('DELETE', '/api/v1/agents/db-host')).status).toBe(200);
+    expect((await api.call('POST', '/api/v1/agents/enroll', { name: 'db-host', labels: { env: 'production' } }, JOIN)).status).toBe(201);
+
+    expect(await api.store.commands.listPending(agentId)).toEqual([]);
+    expect((await api.store.commands.get('cmd-migrate'))!.result).toMatchObject({ ok: false, step: 'migrate', errorCode: 'SLIPWAY_MIGRATION_OUTCOME_UNKNOWN' });
+  });
 });

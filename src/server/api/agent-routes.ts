@@ -57,13 +57,13 @@ export function agentRoutes(app: FastifyInstance, deps: ApiDeps): void {
           tokenHash, address: body.address, port: body.port, status: decision.status, ...(decision.takeLabels ? { labels: body.labels } : {}),
         }, now);
       if (!enrolled) throw new StaleAction(`agent ${body.name} is gone`);
+      // Whoever enrolls under an old id is never handed its migration in flight (see below).
+      if (decision.kind === 'again') await answerMigrationsInFlight(tx, enrolled.id, enrolled.name, now);
       if (existing?.status === 'removed') {
         // A new host under the old id: it gets none of the old host's unanswered commands (their
         // secrets, upload tokens) and downloads nothing they named.
         await tx.store.commands.forgetAgent(enrolled.id, { ok: false, error: `agent ${enrolled.name} was removed before it answered` }, now);
         tx.afterCommit(() => deps.gateway.forget(enrolled.id));
-      } else if (decision.kind === 'again') {
-        await answerMigrationsInFlight(tx, enrolled.id, enrolled.name, now);
       }
       const again = decision.kind === 'again' ? ' again' : '';
       const pending = enrolled.status === 'pending' ? ', pending until an admin accepts it' : '';
@@ -148,10 +148,11 @@ export async function findAgent(deps: Pick<ApiDeps, 'store'>, idOrName: string):
 }
 
 /**
- * A host enrolled again under its id keeps its unanswered commands, except a migration: the old
- * agent may have run it, and the new one (a fresh disk, say) has no marker saying so and would run
- * it a second time. It is answered "outcome unknown" instead, which stops the deployment for a
- * person (migration-plan.ts); the engine, woken by the route, sees it.
+ * A host enrolled again under its id keeps its unanswered commands (a removed one's are answered
+ * "removed"), except a migration: the old agent may have run it, and the new one (a fresh disk,
+ * say) has no marker saying so and would run it a second time. It is answered "outcome unknown",
+ * never "failed" (it may have run), which stops the deployment for a person (migration-plan.ts);
+ * the engine, woken by the route, sees it.
  */
 async function answerMigrationsInFlight(tx: Tx, agentId: string, name: string, now: number): Promise<void> {
   for (const pending of await tx.store.commands.listPending(agentId)) {
