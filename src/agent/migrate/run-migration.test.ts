@@ -121,7 +121,7 @@ describe('runMigration', () => {
     const running = runMigration({ ...deps, signal: abort.signal }, 'cmd-1', migrate(`echo run >> ${count}; echo started; sleep 30`), {});
     await waitFor(() => lines.some((l) => l.text === 'started'));
     abort.abort();
-    expect(await running).toMatchObject({ ok: false, step: 'migrate', error: 'the agent stopped while the migration ran: it was stopped, and may have half-run' });
+    expect(await running).toMatchObject({ ok: false, step: 'migrate', errorCode: 'SLIPWAY_MIGRATION_OUTCOME_UNKNOWN', error: 'the agent stopped while the migration ran: it was stopped, and may have half-run' });
 
     const again = await runMigration(deps, 'cmd-1', migrate(`echo run >> ${count}`), {});
     expect(again).toEqual({

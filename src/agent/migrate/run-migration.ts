@@ -7,6 +7,7 @@ import type { Clock } from '../../base/clock.ts';
 import { formatLimit } from '../../base/duration.ts';
 import { errorMessage } from '../../base/errors.ts';
 import { setLongTimeout } from '../../base/long-timeout.ts';
+import { MIGRATION_OUTCOME_UNKNOWN } from '../../core/deploy/migration-plan.ts';
 import type { Command, CommandResult } from '../../core/protocol/messages.ts';
 import { followLines } from '../follow-lines.ts';
 import { parseLevel } from '../logs/parse-level.ts';
@@ -93,7 +94,7 @@ export async function runMigration(deps: RunMigrationDeps, commandId: string, co
 function answerBegun(result: CommandResult | undefined, startedAt: string): CommandResult {
   if (result) return result;
   return {
-    ok: false, step: 'migrate', errorCode: 'SLIPWAY_MIGRATION_OUTCOME_UNKNOWN',
+    ok: false, step: 'migrate', errorCode: MIGRATION_OUTCOME_UNKNOWN,
     error: `this migration began at ${startedAt} before the agent restarted; whether it finished is not known, so it is not run again: check the database, then deploy again`,
   };
 }
@@ -141,7 +142,10 @@ async function runMigrationProcess(deps: RunMigrationDeps, command: MigrateComma
 
   const logTail = tail.toArray();
   const fail = (error: string, exitCode?: number | null): CommandResult => ({ ok: false, step: 'migrate', ...(exitCode === undefined ? {} : { exitCode }), error, logTail });
-  if (stopped === 'cancelled') return { result: fail('the agent stopped while the migration ran: it was stopped, and may have half-run'), stoppedByAgent: true };
+  // Not a failure: it may have half-run. Should this answer ever reach the server, it must stop the deployment for a person.
+  if (stopped === 'cancelled') {
+    return { result: { ...fail('the agent stopped while the migration ran: it was stopped, and may have half-run'), errorCode: MIGRATION_OUTCOME_UNKNOWN }, stoppedByAgent: true };
+  }
   return { result: describeEnd(end, stopped === 'timeout', command.timeoutMs, fail, logTail), stoppedByAgent: false };
 }
 
