@@ -8,6 +8,7 @@ import { formatLimit } from '../../base/duration.ts';
 import { errorMessage } from '../../base/errors.ts';
 import { setLongTimeout } from '../../base/long-timeout.ts';
 import { MIGRATION_OUTCOME_UNKNOWN } from '../../core/deploy/migration-plan.ts';
+import { SecretMasker } from '../../core/secrets/secret-masker.ts';
 import type { Command, CommandResult } from '../../core/protocol/messages.ts';
 import { followLines } from '../follow-lines.ts';
 import { parseLevel } from '../logs/parse-level.ts';
@@ -102,10 +103,13 @@ function answerBegun(result: CommandResult | undefined, startedAt: string): Comm
 /** Spawns the migration, streams its lines and waits for its end (and the end of its whole group). */
 async function runMigrationProcess(deps: RunMigrationDeps, command: MigrateCommand, cwd: string, secrets: Record<string, string>): Promise<{ result: CommandResult; stoppedByAgent: boolean }> {
   const tail = new LogRing(MIGRATION_TAIL_LINES);
+  // The tail is written into the marker on disk, where no secret may land (docs/security.md): masked
+  // here with the values this migration got (the spool masks the lines sent to the log itself).
+  const masker = new SecretMasker(Object.values(secrets));
   const tags = { app: command.app, env: command.env, runId: command.runId ?? null, deploymentId: command.deploymentId };
   // Levels as for an app's output (AppLogs): a stderr line that states none counts as an error.
   const line = (fromStderr: boolean) => (text: string) => {
-    tail.push(text);
+    tail.push(masker.mask(text));
     deps.log({ at: deps.clock.now(), stream: 'migrate', ...tags, level: parseLevel(text) ?? (fromStderr ? 'error' : null), text });
   };
   const env = {
