@@ -301,6 +301,25 @@ describe('planRun', () => {
     expect(statuses(v)).toMatchObject({ production: 'skipped' });
   });
 
+  it('says a failed migration stopped the deployment before any host changed, not that hosts could not be restored', () => {
+    const stageAfter = (state: 'failed' | 'unknown', error: string) => {
+      const v = view();
+      buildSucceeds(v);
+      Object.assign(v.deployments['dep-testing']!, {
+        status: 'failed_migration', error: `migration failed on test-1: ${error}`, migration: { state },
+        cause: { host: 'test-1', step: 'migrate', error, logTail: ['ERROR:  relation "no_such_table" does not exist'] },
+      });
+      settle(v);
+      return stageNamed(v, 'testing');
+    };
+    expect(stageAfter('failed', 'the migration exited with code 3')).toMatchObject({
+      status: 'failed',
+      error: 'the migration failed on test-1, so no host changed: the migration exited with code 3\nERROR:  relation "no_such_table" does not exist',
+    });
+    expect(stageAfter('unknown', 'agent lost: the host did not come back within 6m').error).toBe('whether the migration finished on test-1 is not known, so no host changed '
+      + 'and it is not run again: a person must check the database: agent lost: the host did not come back within 6m\nERROR:  relation "no_such_table" does not exist');
+  });
+
   it('does not promote a version the rehearsal found not rollback-safe', () => {
     const v = view();
     v.run.config!.environments.production!.approval = 'auto';

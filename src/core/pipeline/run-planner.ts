@@ -172,9 +172,23 @@ function describeFailedRehearsal(rehearsal: Deployment): string {
 
 function describeFailedDeployment(deployment: Deployment): string {
   const cause = deployment.cause;
+  if (deployment.status === 'failed_migration') return describeFailedMigration(deployment);
   const what = deployment.status === 'rolled_back' ? 'rolled back' : 'failed and could not restore every host';
   const why = cause ? `: ${cause.host} failed at ${cause.step}: ${cause.error}` : '';
   // A failed deployment also says which hosts still need a person.
   const unrestored = deployment.status === 'failed' && deployment.error ? `; ${deployment.error}` : '';
   return `deployment ${what}${why}${unrestored}`;
+}
+
+/** A deployment stopped by its migration changed no host: said so, with the migration's last lines. */
+function describeFailedMigration(deployment: Deployment): string {
+  const { cause, migration } = deployment;
+  const host = cause?.host ?? migration?.host ?? 'the host';
+  const error = cause?.error ?? deployment.error ?? 'failed';
+  const lines = cause?.logTail.slice(-5) ?? [];
+  const tail = lines.length > 0 ? `\n${lines.join('\n')}` : '';
+  if (migration?.state === 'unknown') {
+    return `whether the migration finished on ${host} is not known, so no host changed and it is not run again: a person must check the database: ${error}${tail}`;
+  }
+  return `the migration failed on ${host}, so no host changed: ${error}${tail}`;
 }
