@@ -97,8 +97,15 @@ function finishRehearsal(view: DeploymentView, host: HostView): DeploymentAction
     case 'restored':
     case 'restored_ready':
     case 'restore_failed': {
-      const safety = { safe: cause === null, host: host.hostName, previousVersion: host.previousVersion!, reason: cause ? `${cause.step}: ${cause.error}` : null, logTail: cause?.logTail ?? [] };
       const back = host.step !== 'restore_failed' ? '' : ` ${deployment.version} could not be put back on ${host.hostName}: ${host.error ?? 'failed'}; a person must look at it.`;
+      // The host was lost, not the previous release found failing: no finding, rather than one that blocks the version.
+      if (cause?.step === 'agent_lost') {
+        return [{
+          type: 'finish', status: 'failed',
+          error: `the rehearsal could not finish: ${host.hostName} was lost while ${host.previousVersion!} started there (${cause.error}); nothing was found about ${deployment.version}.${back}`,
+        }];
+      }
+      const safety = { safe: cause === null, host: host.hostName, previousVersion: host.previousVersion!, reason: cause ? `${cause.step}: ${cause.error}` : null, logTail: cause?.logTail ?? [] };
       if (cause === null && back === '') return [{ type: 'finish', status: 'succeeded', rollbackSafety: safety }];
       const finding = cause ? `${deployment.version} is not rollback-safe: ${host.previousVersion!} failed on ${host.hostName} at ${cause.step}: ${cause.error}.` : '';
       return [{ type: 'finish', status: 'failed', error: `${finding}${back}`.trim(), rollbackSafety: safety }];
