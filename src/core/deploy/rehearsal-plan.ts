@@ -46,8 +46,10 @@ function rehearsePrevious(view: DeploymentView, host: HostView, now: number, lim
     case 'activating':
       return lb ? planLbRestart(lb, host) : [];
     case 'stage_failed':
-    case 'restore_readying':
       // Its drain failed: nothing was activated. It goes back in the pool, and the rehearsal did not run.
+      if (lb && host.failedStep === 'lb') return planLbRollbackHost(lb, host);
+      return [{ type: 'finish', status: 'failed', error: `the rehearsal did not run: ${host.hostName}: ${host.error ?? 'failed'}` }];
+    case 'restore_readying':
       return lb ? planLbRollbackHost(lb, host) : [];
     case 'restored_ready':
     case 'restore_failed': {
