@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MAX_MIGRATE_TIMEOUT_MS } from '../../core/pipeline/slipway-file.ts';
 import { claimMigration, MARKER_MAX_AGE_MS, migrationsDir, pruneMigrationMarkers, readMigrationMarker, recordMigrationResult } from './migration-marker.ts';
 
 const marker = { commandId: '6f1c0c1e-2f7a-4d7e-9a51-0b4f7d2c9e11', deploymentId: 'dep-1', app: 'shop', version: '12-abc1234', startedAt: '2026-11-30T10:00:00.000Z' };
@@ -53,5 +54,9 @@ describe('migration markers', () => {
 
   it('has nothing to remove when no migration ever ran on the host', async () => {
     expect(await pruneMigrationMarkers(join(root, 'fresh'), Date.now())).toEqual([]);
+  });
+
+  it('keeps a marker far longer than the longest migration slipway.yml allows, so no re-delivery outlives it', () => {
+    expect(MARKER_MAX_AGE_MS).toBeGreaterThanOrEqual(4 * MAX_MIGRATE_TIMEOUT_MS);
   });
 });

@@ -61,8 +61,9 @@ describe('runMigration', () => {
       'PORT=4100 ENV=production APP=shop VERSION=12-abc1234 HOST=web-1 DEPLOYMENT=dep-7',
       'DATABASE_URL=postgres://app@db/shop TOKEN=none',
     ];
-    expect(result).toEqual({ ok: true, logTail: expect.arrayContaining([...out, 'WARN: table orders is large', 'no level here']) as string[] });
-    expect(lines.filter((l) => l.stream === 'migrate').map((l) => l.text)).toEqual(result.logTail);
+    // The lines go to the spool, which masks them; the tail (kept in the marker on disk) is masked already.
+    expect(lines.filter((l) => l.stream === 'migrate').map((l) => l.text)).toEqual(expect.arrayContaining([...out, 'WARN: table orders is large', 'no level here']));
+    expect(result).toEqual({ ok: true, logTail: lines.map((l) => l.text.replace('postgres://app@db/shop', '***')) });
     for (const line of lines) expect(line).toMatchObject({ stream: 'migrate', app: 'shop', env: 'production', runId: 'run-3', deploymentId: 'dep-7' });
     const level = (text: string) => lines.find((l) => l.text === text)?.level;
     expect(level(out[0]!)).toBeNull();
@@ -93,6 +94,11 @@ describe('runMigration', () => {
     expect(await groupIsAlive(pid('shell'))).toBe(false);
   });
 
+  it('lets a migration with a time limit of 30 days run to its end (a timer past 24.8 days would fire at once)', async () => {
+    const result = await runMigration(deps, 'cmd-1', migrate('sleep 0.3; echo applied', { timeoutMs: 30 * 86_400_000 }), {});
+    expect(result).toEqual({ ok: true, logTail: ['applied'] });
+  });
+
   it('refuses a version that is not staged on the host, and leaves no marker', async () => {
     const result = await runMigration(deps, 'cmd-1', migrate('echo ran', { version: '13-def5678' }), {});
     expect(result).toEqual({ ok: false, step: 'migrate', error: 'release 13-def5678 of shop is not staged on this host' });
@@ -110,13 +116,23 @@ describe('runMigration', () => {
     expect(readFileSync(count, 'utf8')).toBe('run\n');
   });
 
+  it('keeps the secrets the migration printed off the disk: its marker holds the lines masked', async () => {
+    const secret = 'Db-Pass-Hunter2-4711';
+    const run = 'echo "connecting with password $PGPASSWORD"; echo "auth failed for $PGPASSWORD" >&2; exit 3';
+    const result = await runMigration(deps, 'cmd-1', migrate(run), { PGPASSWORD: secret });
+    expect(result).toMatchObject({ ok: false, logTail: ['connecting with password ***', 'auth failed for ***'] });
+    const onDisk = readdirSync(migrationsDir(root)).map((name) => readFileSync(join(migrationsDir(root), name), 'utf8')).join('\n');
+    expect(onDisk).toContain('connecting with password ***');
+    expect(onDisk).not.toContain(secret);
+  });
+
   it('does not run again a migration an agent began and never finished, and says its outcome is unknown', async () => {
     const count = join(root, 'runs');
     const abort = new AbortController();
     const running = runMigration({ ...deps, signal: abort.signal }, 'cmd-1', migrate(`echo run >> ${count}; echo started; sleep 30`), {});
     await waitFor(() => lines.some((l) => l.text === 'started'));
     abort.abort();
-    expect(await running).toMatchObject({ ok: false, step: 'migrate', error: 'the agent stopped while the migration ran: it was stopped, and may have half-run' });
+    expect(await running).toMatchObject({ ok: false, step: 'migrate', errorCode: 'SLIPWAY_MIGRATION_OUTCOME_UNKNOWN', error: 'the agent stopped while the migration ran: it was stopped, and may have half-run' });
 
     const again = await runMigration(deps, 'cmd-1', migrate(`echo run >> ${count}`), {});
     expect(again).toEqual({

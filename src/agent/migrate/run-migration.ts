@@ -6,6 +6,9 @@ import { stat } from 'node:fs/promises';
 import type { Clock } from '../../base/clock.ts';
 import { formatLimit } from '../../base/duration.ts';
 import { errorMessage } from '../../base/errors.ts';
+import { setLongTimeout } from '../../base/long-timeout.ts';
+import { MIGRATION_OUTCOME_UNKNOWN } from '../../core/deploy/migration-plan.ts';
+import { SecretMasker } from '../../core/secrets/secret-masker.ts';
 import type { Command, CommandResult } from '../../core/protocol/messages.ts';
 import { followLines } from '../follow-lines.ts';
 import { parseLevel } from '../logs/parse-level.ts';
@@ -92,7 +95,7 @@ export async function runMigration(deps: RunMigrationDeps, commandId: string, co
 function answerBegun(result: CommandResult | undefined, startedAt: string): CommandResult {
   if (result) return result;
   return {
-    ok: false, step: 'migrate', errorCode: 'SLIPWAY_MIGRATION_OUTCOME_UNKNOWN',
+    ok: false, step: 'migrate', errorCode: MIGRATION_OUTCOME_UNKNOWN,
     error: `this migration began at ${startedAt} before the agent restarted; whether it finished is not known, so it is not run again: check the database, then deploy again`,
   };
 }
@@ -100,10 +103,13 @@ function answerBegun(result: CommandResult | undefined, startedAt: string): Comm
 /** Spawns the migration, streams its lines and waits for its end (and the end of its whole group). */
 async function runMigrationProcess(deps: RunMigrationDeps, command: MigrateCommand, cwd: string, secrets: Record<string, string>): Promise<{ result: CommandResult; stoppedByAgent: boolean }> {
   const tail = new LogRing(MIGRATION_TAIL_LINES);
+  // The tail is written into the marker on disk, where no secret may land (docs/security.md): masked
+  // here with the values this migration got (the spool masks the lines sent to the log itself).
+  const masker = new SecretMasker(Object.values(secrets));
   const tags = { app: command.app, env: command.env, runId: command.runId ?? null, deploymentId: command.deploymentId };
   // Levels as for an app's output (AppLogs): a stderr line that states none counts as an error.
   const line = (fromStderr: boolean) => (text: string) => {
-    tail.push(text);
+    tail.push(masker.mask(text));
     deps.log({ at: deps.clock.now(), stream: 'migrate', ...tags, level: parseLevel(text) ?? (fromStderr ? 'error' : null), text });
   };
   const env = {
@@ -122,7 +128,7 @@ async function runMigrationProcess(deps: RunMigrationDeps, command: MigrateComma
     stopped = why;
     stopping = terminateGroup(child.pid, graceMs);
   };
-  const timer = setTimeout(() => stop('timeout'), command.timeoutMs);
+  const cancelTimer = setLongTimeout(() => stop('timeout'), command.timeoutMs);
   const onAbort = (): void => stop('cancelled');
   deps.signal?.addEventListener('abort', onAbort, { once: true });
   if (deps.signal?.aborted) onAbort();
@@ -132,7 +138,7 @@ async function runMigrationProcess(deps: RunMigrationDeps, command: MigrateComma
     child.once('error', (error) => resolve({ error }));
   });
   exited = true;
-  clearTimeout(timer);
+  cancelTimer();
   deps.signal?.removeEventListener('abort', onAbort);
   // What the shell left running in its group (a background job) ends with it: a migration is over when its shell is.
   if (child.pid !== undefined) await (stopping ?? terminateGroup(child.pid, graceMs));
@@ -140,7 +146,10 @@ async function runMigrationProcess(deps: RunMigrationDeps, command: MigrateComma
 
   const logTail = tail.toArray();
   const fail = (error: string, exitCode?: number | null): CommandResult => ({ ok: false, step: 'migrate', ...(exitCode === undefined ? {} : { exitCode }), error, logTail });
-  if (stopped === 'cancelled') return { result: fail('the agent stopped while the migration ran: it was stopped, and may have half-run'), stoppedByAgent: true };
+  // Not a failure: it may have half-run. Should this answer ever reach the server, it must stop the deployment for a person.
+  if (stopped === 'cancelled') {
+    return { result: { ...fail('the agent stopped while the migration ran: it was stopped, and may have half-run'), errorCode: MIGRATION_OUTCOME_UNKNOWN }, stoppedByAgent: true };
+  }
   return { result: describeEnd(end, stopped === 'timeout', command.timeoutMs, fail, logTail), stoppedByAgent: false };
 }
 

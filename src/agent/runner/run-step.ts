@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { formatDuration, formatLimit } from '../../base/duration.ts';
 import { errorMessage } from '../../base/errors.ts';
+import { setLongTimeout } from '../../base/long-timeout.ts';
 import { followLines } from '../follow-lines.ts';
 import { terminateGroup } from './process-group.ts';
 
@@ -47,7 +48,7 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
     stopped = why;
     stopping = terminateGroup(child.pid, o.killGraceMs);
   };
-  const timer = setTimeout(() => stop('timeout'), o.timeoutMs);
+  const cancelTimer = setLongTimeout(() => stop('timeout'), o.timeoutMs);
   const onAbort = (): void => stop('cancelled');
   o.signal?.addEventListener('abort', onAbort, { once: true });
   if (o.signal?.aborted) onAbort();
@@ -57,7 +58,7 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
     child.once('error', (error) => resolve({ error }));
   });
   exited = true;
-  clearTimeout(timer);
+  cancelTimer();
   o.signal?.removeEventListener('abort', onAbort);
   if (child.pid !== undefined) await (stopping ?? terminateGroup(child.pid, o.killGraceMs));
   await Promise.all(outputs.map((done) => done()));

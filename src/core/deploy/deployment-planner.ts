@@ -111,8 +111,8 @@ export function planDeployment(view: DeploymentView, now: number, limits: Deploy
   if (isDeploymentEnded(deployment.status)) return [];
   const actions: DeploymentAction[] = [];
   const hosts = view.hosts.map((host) => settleInFlight(host, now, limits, actions));
-  if (deployment.kind === 'rehearsal') return [...actions, ...planRehearsal({ ...view, hosts }, now, limits)];
   const lb = view.lb ? lbContext(view.lb, now, limits) : null;
+  if (deployment.kind === 'rehearsal') return [...actions, ...planRehearsal({ ...view, hosts }, now, limits, lb)];
 
   const failure = firstFailure(hosts);
   if (failure && deployment.status !== 'rolling_back') {

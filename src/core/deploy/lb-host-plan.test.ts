@@ -630,3 +630,52 @@ describe('planDeployment behind a load balancer', () => {
     expect(bothOut).toBe(false);
   });
 });
+
+describe('a rollback rehearsal behind a load balancer', () => {
+  /** A rehearsal on web-1, which ran `previous` before `target`; no verify. */
+  function rehearsalWorld(): World {
+    const w = world(['web-1']);
+    Object.assign(w.deployment, { kind: 'rehearsal', status: 'rehearsing' });
+    w.hosts[0]!.previousVersion = previous;
+    return w;
+  }
+  const finishOf = (w: World, pass: (x: World) => void) => {
+    let finish: DeploymentAction | undefined;
+    run(w, (x) => {
+      pass(x);
+      finish = planDeployment(viewOf(x), x.now, limits).find((a) => a.type === 'finish') ?? finish;
+    });
+    return finish;
+  };
+
+  it('restarts its host out of the pool: drained before the previous release, readied once the new one is back', () => {
+    const w = rehearsalWorld();
+    const activatedWhile: string[] = [];
+    const finish = finishOf(w, (x) => {
+      for (const h of x.hosts.filter((y) => (y.step === 'activating' || y.step === 'restoring') && !x.results[y.commandId!])) activatedWhile.push(`${h.step}: ${JSON.stringify(servers(x))}`);
+      hostsAnswer(x);
+    });
+    expect(w.sent.map((s) => s.command)).toEqual([{ kind: 'activate', version: previous }, { kind: 'activate', version: target }]);
+    const drained = JSON.stringify({ 'lb-1': { 'web-1': 'drain' }, 'lb-2': { 'web-1': 'drain' } });
+    expect(activatedWhile).toEqual([`activating: ${drained}`, `restoring: ${drained}`]);
+    expect(w.hosts[0]!.step).toBe('restored_ready');
+    expect(servers(w)).toEqual({ 'lb-1': { 'web-1': 'ready' }, 'lb-2': { 'web-1': 'ready' } });
+    expect(finish).toMatchObject({ type: 'finish', status: 'succeeded', rollbackSafety: { safe: true, host: 'web-1', previousVersion: previous } });
+  });
+
+  it('finds nothing when its host cannot be drained: nothing is activated, the host is readied again, and the rehearsal did not run', () => {
+    const w = rehearsalWorld();
+    let failing = true;
+    let finish: DeploymentAction | undefined;
+    run(w, (x) => {
+      if (x.hosts[0]!.step === 'stage_failed') failing = false;
+      if (failing) lbAnswer(x, { lbAgentId: 'lb-2', errorCode: 'SLIPWAY_LB_NOT_ANSWERING' });
+      finish = planDeployment(viewOf(x), x.now, limits).find((a) => a.type === 'finish') ?? finish;
+    });
+    expect(w.sent).toEqual([]);
+    expect(w.hosts[0]!.step).toBe('restored_ready');
+    expect(servers(w)).toEqual({ 'lb-1': { 'web-1': 'ready' }, 'lb-2': { 'web-1': 'ready' } });
+    expect(finish).toMatchObject({ type: 'finish', status: 'failed', error: expect.stringMatching(/^the rehearsal did not run: web-1 could not be taken out of the pool: /) as string });
+    expect(finish).not.toHaveProperty('rollbackSafety');
+  });
+});

@@ -158,7 +158,12 @@ function batchWidth(hosts: HostView[]): number {
   return Math.max(1, ...counts.values());
 }
 
-function planLbRollbackHost(lb: LbPlanContext, host: HostView): DeploymentAction[] {
+/**
+ * One host's way back into the pool after its restore (also a rollback rehearsal's host, once it
+ * runs the new release again): kept out while it restarts, readied once restored (or once its
+ * drain failed), and `restored_ready` when every LB sees it serving.
+ */
+export function planLbRollbackHost(lb: LbPlanContext, host: HostView): DeploymentAction[] {
   const settled = !roundPending(lb.view, host.agentId, lb.now, lb.limits);
   switch (host.step) {
     case 'draining':

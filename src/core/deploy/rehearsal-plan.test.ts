@@ -69,4 +69,25 @@ describe('the rollback rehearsal', () => {
     expect(finish).toMatchObject({ type: 'finish', status: 'failed' });
     expect(finish).not.toHaveProperty('rollbackSafety');
   });
+
+  it('records no finding when its host is lost while the previous release starts: the host, not the release, failed', () => {
+    const w = rehearsalWorld();
+    step(w);
+    disconnect(w, 'test-1');
+    advance(w, limits.heartbeatTimeoutMs + limits.agentGraceMs + 1);
+    step(w);
+    step(w);
+    expect(w.deployment.status).toBe('returning');
+    // Its agent comes back and puts the new release back.
+    w.agents['agent-test-1']!.online = true;
+    advance(w, 1);
+    step(w);
+    answer(w, 'test-1', { ok: true });
+    const finish = step(w).at(-1);
+    expect(finish).toMatchObject({
+      type: 'finish', status: 'failed',
+      error: expect.stringMatching(/^the rehearsal could not finish: test-1 was lost while 6-1234567 started there \(agent lost: /) as string,
+    });
+    expect(finish).not.toHaveProperty('rollbackSafety');
+  });
 });

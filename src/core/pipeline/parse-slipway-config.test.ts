@@ -252,6 +252,25 @@ run:
     ]);
   });
 
+  it('refuses a time limit of 0 for a migration or a step, which no agent would take', () => {
+    const text = withEnvironments('  testing:\n    hosts: { env: t }\n    verify:\n      - run: x\n        timeout: 0s\n')
+      .replace('environments:', 'migrate:\n  run: ./migrate.sh up\n  timeout: 0ms\nenvironments:');
+    expect(problemsOf(text)).toEqual([
+      'slipway.yml:11:12: migrate.timeout: expected a duration longer than 0, like "500ms", "20s", "5m" or "1h"',
+      'slipway.yml:17:18: environments.testing.verify.0.timeout: expected a duration longer than 0, like "500ms", "20s", "5m" or "1h"',
+    ]);
+  });
+
+  it('refuses a migration time limit longer than an agent remembers having begun one', () => {
+    const text = withEnvironments('  testing:\n    hosts: { env: t }\n')
+      .replace('environments:', 'migrate:\n  run: ./migrate.sh up\n  timeout: 31d\nenvironments:');
+    expect(problemsOf(text)).toEqual([
+      'slipway.yml:11:12: migrate.timeout: expected at most 7d: an agent remembers that it began a migration for 30 days, and a longer migration could outlive that',
+    ]);
+    const week = parseSlipwayConfig(text.replace('timeout: 31d', 'timeout: 7d'));
+    expect(week.ok && week.config.migrate?.timeoutMs).toBe(7 * 86_400_000);
+  });
+
   it('points an unknown key in a verify step at that key', () => {
     expect(problemsOf(withEnvironments('  prod:\n    hosts: { env: p }\n    verify:\n      - run: x\n        tmeout: 1m\n'))).toEqual([
       'slipway.yml:14:9: environments.prod.verify.0.tmeout: unknown key "tmeout" (expected one of: name, run, timeout)',

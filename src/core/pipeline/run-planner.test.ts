@@ -281,6 +281,45 @@ describe('planRun', () => {
     expect(statuses(first)).toMatchObject({ testing: 'succeeded' });
   });
 
+  it('does not rehearse a version the environment moved on from during its verify, and fails its stage instead of putting it back on a host', () => {
+    // Run #8 deployed 8-… to testing (or someone rolled testing back) while run #7's verify ran:
+    // rehearsing 7-… now would end by activating 7-… again on a host that runs something else.
+    const v = view();
+    v.run.config!.environments.testing!.rehearseRollback = true;
+    buildSucceeds(v);
+    Object.assign(v.deployments['dep-testing']!, { status: 'succeeded', migration: { state: 'succeeded' } });
+    v.rehearsalHosts = { 'dep-testing': { agentId: 'a1', hostName: 'test-1', previousVersion: '6-1234567' } };
+    settle(v);
+    v.jobs['job-verify-stage-testing']!.status = 'succeeded';
+    v.envMovedOn = { 'dep-testing': 'deployment of 8-9876543 (by run #8)' };
+    const actions = settle(v);
+    expect(actions.filter((a) => a.type === 'create-rehearsal')).toEqual([]);
+    expect(stageNamed(v, 'testing')).toMatchObject({
+      status: 'failed',
+      error: `the rollback rehearsal did not run: the deployment of 8-9876543 (by run #8) changed testing after ${version}, so ${version} no longer runs there to rehearse against; its rollback safety is not known`,
+    });
+    expect(statuses(v)).toMatchObject({ production: 'skipped' });
+  });
+
+  it('says a failed migration stopped the deployment before any host changed, not that hosts could not be restored', () => {
+    const stageAfter = (state: 'failed' | 'unknown', error: string) => {
+      const v = view();
+      buildSucceeds(v);
+      Object.assign(v.deployments['dep-testing']!, {
+        status: 'failed_migration', error: `migration failed on test-1: ${error}`, migration: { state },
+        cause: { host: 'test-1', step: 'migrate', error, logTail: ['ERROR:  relation "no_such_table" does not exist'] },
+      });
+      settle(v);
+      return stageNamed(v, 'testing');
+    };
+    expect(stageAfter('failed', 'the migration exited with code 3')).toMatchObject({
+      status: 'failed',
+      error: 'the migration failed on test-1, so no host changed: the migration exited with code 3\nERROR:  relation "no_such_table" does not exist',
+    });
+    expect(stageAfter('unknown', 'agent lost: the host did not come back within 6m').error).toBe('whether the migration finished on test-1 is not known, so no host changed '
+      + 'and it is not run again: a person must check the database: agent lost: the host did not come back within 6m\nERROR:  relation "no_such_table" does not exist');
+  });
+
   it('does not promote a version the rehearsal found not rollback-safe', () => {
     const v = view();
     v.run.config!.environments.production!.approval = 'auto';

@@ -21,6 +21,11 @@ export interface RunView {
    * plan's first that ran an earlier version, and that version); null when no host ran one.
    */
   rehearsalHosts?: Record<string, RehearsalHost | null>;
+  /**
+   * Per deployment of this run that migrated, the later deployment of its environment (not a
+   * rehearsal) that began since, in words ("deployment of 8-… (run #8)"): the environment moved on.
+   */
+  envMovedOn?: Record<string, string>;
 }
 
 /** Where a rollback rehearsal puts the previous release back. */
@@ -120,6 +125,14 @@ function afterVerify(view: RunView, stage: Stage, deployment: Deployment, update
   const rehearses = view.run.config?.environments[stage.name]?.rehearseRollback ?? false;
   const host = view.rehearsalHosts?.[deployment.id];
   if (!rehearses || deployment.migration?.state !== 'succeeded' || !host) return [update('succeeded')];
+  // Another deployment (a newer run's, by hand, a rollback) changed the environment during the
+  // verify: the rehearsal would end by activating this version again on a host that now runs
+  // something else, against a database it did not leave. Not rehearsed, so not promoted.
+  const movedOn = view.envMovedOn?.[deployment.id];
+  if (movedOn) {
+    const { version } = view.run;
+    return [update('failed', `the rollback rehearsal did not run: the ${movedOn} changed ${stage.name} after ${version}, so ${version} no longer runs there to rehearse against; its rollback safety is not known`)];
+  }
   // Another deployment of the environment started meanwhile (by hand): the rehearsal waits for it.
   if (view.busyEnvs.includes(stage.name)) return [];
   return [{ type: 'create-rehearsal', stageId: stage.id, env: stage.name, host }];
@@ -159,9 +172,23 @@ function describeFailedRehearsal(rehearsal: Deployment): string {
 
 function describeFailedDeployment(deployment: Deployment): string {
   const cause = deployment.cause;
+  if (deployment.status === 'failed_migration') return describeFailedMigration(deployment);
   const what = deployment.status === 'rolled_back' ? 'rolled back' : 'failed and could not restore every host';
   const why = cause ? `: ${cause.host} failed at ${cause.step}: ${cause.error}` : '';
   // A failed deployment also says which hosts still need a person.
   const unrestored = deployment.status === 'failed' && deployment.error ? `; ${deployment.error}` : '';
   return `deployment ${what}${why}${unrestored}`;
+}
+
+/** A deployment stopped by its migration changed no host: said so, with the migration's last lines. */
+function describeFailedMigration(deployment: Deployment): string {
+  const { cause, migration } = deployment;
+  const host = cause?.host ?? migration?.host ?? 'the host';
+  const error = cause?.error ?? deployment.error ?? 'failed';
+  const lines = cause?.logTail.slice(-5) ?? [];
+  const tail = lines.length > 0 ? `\n${lines.join('\n')}` : '';
+  if (migration?.state === 'unknown') {
+    return `whether the migration finished on ${host} is not known, so no host changed and it is not run again: a person must check the database: ${error}${tail}`;
+  }
+  return `the migration failed on ${host}, so no host changed: ${error}${tail}`;
 }

@@ -11,12 +11,19 @@ const name = z
 
 const duration = z.string().refine((text) => parseDuration(text) !== undefined, {
   message: 'expected a duration like "500ms", "20s", "5m" or "1h"',
+  abort: true,
+});
+
+/** A time limit a command runs under: 0 would be a command no agent takes (its protocol says positive). */
+const timeLimit = duration.refine((text) => (parseDuration(text) ?? 0) > 0, {
+  message: 'expected a duration longer than 0, like "500ms", "20s", "5m" or "1h"',
+  abort: true,
 });
 
 const step = z.strictObject({
   name: z.string().min(1).optional(),
   run: z.string().min(1, 'expected a shell command'),
-  timeout: duration.optional(),
+  timeout: timeLimit.optional(),
 });
 
 const batch = z.union([
@@ -79,9 +86,18 @@ const environment = z.strictObject({
 });
 
 /** The database change a deployment runs once, on one host, in the staged release, before any host switches. */
+/**
+ * The longest `migrate.timeout`: an agent keeps its record that it began a migration for 30 days
+ * (agent/migrate/migration-marker.ts), and the server may re-deliver the command until the time
+ * limit and a margin have passed; a limit well inside that keeps a re-delivery from running it again.
+ */
+export const MAX_MIGRATE_TIMEOUT_MS = 7 * 86_400_000;
+
 const migrate = z.strictObject({
   run: z.string().min(1, 'expected a shell command, e.g. "./migrate.sh up"'),
-  timeout: duration.optional(),
+  timeout: timeLimit.refine((text) => (parseDuration(text) ?? 0) <= MAX_MIGRATE_TIMEOUT_MS, {
+    message: 'expected at most 7d: an agent remembers that it began a migration for 30 days, and a longer migration could outlive that',
+  }).optional(),
 });
 
 /**

@@ -9,12 +9,13 @@ import type { Principal } from '../../core/access/principal.ts';
 import { sourceRef } from '../../core/agents/agent-scope.ts';
 import { decideEnrollment } from '../../core/agents/enrollment-decision.ts';
 import type { ArtifactUploadAnswer, EnrollmentAnswer } from '../../core/api/answers.ts';
+import { MIGRATION_OUTCOME_UNKNOWN } from '../../core/deploy/migration-plan.ts';
 import { formatLabels, sameLabels } from '../../core/deploy/select-hosts.ts';
 import type { Agent } from '../../core/model.ts';
 import { MAX_ADDRESS_CHARS } from '../../core/protocol/messages.ts';
 import { audited, auditRequest, notAudited } from '../auth/audit-requests.ts';
 import { projectScope, requires } from '../auth/authorize-requests.ts';
-import { StaleAction } from '../engine/event-log.ts';
+import { StaleAction, type Tx } from '../engine/event-log.ts';
 import { hashToken } from '../auth/tokens.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { parseInput } from './parse-input.ts';
@@ -56,6 +57,8 @@ export function agentRoutes(app: FastifyInstance, deps: ApiDeps): void {
           tokenHash, address: body.address, port: body.port, status: decision.status, ...(decision.takeLabels ? { labels: body.labels } : {}),
         }, now);
       if (!enrolled) throw new StaleAction(`agent ${body.name} is gone`);
+      // Whoever enrolls under an old id is never handed its migration in flight (see below).
+      if (decision.kind === 'again') await answerMigrationsInFlight(tx, enrolled.id, enrolled.name, now);
       if (existing?.status === 'removed') {
         // A new host under the old id: it gets none of the old host's unanswered commands (their
         // secrets, upload tokens) and downloads nothing they named.
@@ -78,6 +81,8 @@ export function agentRoutes(app: FastifyInstance, deps: ApiDeps): void {
       deps.log.warn({ agent: agent.name, claimed: body.labels, has: agent.labels }, 'agent enrolled again with other labels: kept its own (an admin changes labels)');
     }
     deps.log.info({ agent: agent.name, status: agent.status }, 'agent enrolled');
+    // A migration answered for it above ends its deployment now, not at the next look.
+    deps.engine.wake();
     return reply.code(201).send({ agentId: agent.id, name: agent.name, token } satisfies EnrollmentAnswer);
   });
 
@@ -140,4 +145,21 @@ export async function findAgent(deps: Pick<ApiDeps, 'store'>, idOrName: string):
   const agent = (await deps.store.agents.get(idOrName)) ?? (await deps.store.agents.getByName(idOrName));
   if (!agent) throw new NotFoundError('SLIPWAY_AGENT_NOT_FOUND', `no agent "${idOrName}"`);
   return agent;
+}
+
+/**
+ * A host enrolled again under its id keeps its unanswered commands (a removed one's are answered
+ * "removed"), except a migration: the old agent may have run it, and the new one (a fresh disk,
+ * say) has no marker saying so and would run it a second time. It is answered "outcome unknown",
+ * never "failed" (it may have run), which stops the deployment for a person (migration-plan.ts);
+ * the engine, woken by the route, sees it.
+ */
+async function answerMigrationsInFlight(tx: Tx, agentId: string, name: string, now: number): Promise<void> {
+  for (const pending of await tx.store.commands.listPending(agentId)) {
+    if (pending.command.kind !== 'migrate') continue;
+    await tx.store.commands.complete(pending.id, {
+      ok: false, step: 'migrate', errorCode: MIGRATION_OUTCOME_UNKNOWN,
+      error: `agent ${name} enrolled again while this migration was in flight: whether it ran is not known, so it is not run again: check the database, then deploy again`,
+    }, now);
+  }
 }

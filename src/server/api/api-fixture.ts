@@ -59,7 +59,7 @@ export async function startApiFixture(): Promise<ApiFixture> {
     store, clock, trigger, events,
     engine: { wake: () => undefined },
     // No agent is connected through this app: there is no socket to close.
-    gateway: { disconnect: () => undefined },
+    gateway: { disconnect: () => undefined, forget: () => undefined },
     log: pino({ level: 'silent' }),
     secrets: new ProjectSecrets({ store, cipher: new SecretCipher(randomBytes(32)), log: pino({ level: 'silent' }) }),
     tokens: { admin: ADMIN_TOKEN, join: 'swj_fixture-join-token' },

@@ -37,7 +37,7 @@ export async function reconcileDeployment(ctx: EngineContext, deployment: Deploy
     hosts.push({ ...host, agent: hostAgent(agents.get(host.agentId), deployment), result });
   }
   const envConfig = config.environments[deployment.env];
-  const lbConfig = deployment.kind === 'rehearsal' ? null : (envConfig?.loadBalancer ?? null);
+  const lbConfig = envConfig?.loadBalancer ?? null;
   const lb = lbConfig ? await readLbView(store, deployment, lbConfig, agents) : null;
   const migrationCommand = deployment.migration?.commandId;
   const view: DeploymentView = {

@@ -32,6 +32,8 @@ export async function reconcileRun(ctx: EngineContext, run: Run, active: Deploym
     view.deployments[stage.deploymentId] = deployment;
     if (deployment?.migration?.state === 'succeeded' && stage.rehearsalId === null) {
       view.rehearsalHosts[deployment.id] = rehearsalHost(await store.deployments.hosts(deployment.id), deployment.version);
+      const later = await laterDeployment(ctx, deployment);
+      if (later) (view.envMovedOn ??= {})[deployment.id] = later;
     }
   }
   const actions = planRun(view);
@@ -113,6 +115,19 @@ async function apply(ctx: EngineContext, tx: Tx, project: Project, run: Run, vie
 function rehearsalHost(hosts: DeploymentHost[], version: string): RehearsalHost | null {
   const host = hosts.find((h) => h.previousVersion !== null && h.previousVersion !== version);
   return host ? { agentId: host.agentId, hostName: host.hostName, previousVersion: host.previousVersion! } : null;
+}
+
+/**
+ * The newest deployment of `deployment`'s environment (not a rehearsal) that began after it, in
+ * words, or null. The engine does one thing at a time, so none can begin and end between this
+ * look and the rehearsal it lets start (one that began would hold the environment).
+ */
+async function laterDeployment(ctx: EngineContext, deployment: Deployment): Promise<string | null> {
+  const recent = await ctx.store.deployments.list(deployment.projectId, { env: deployment.env, limit: 20 });
+  const index = recent.findIndex((d) => d.id === deployment.id);
+  const later = (index === -1 ? recent : recent.slice(0, index)).find((d) => d.kind !== 'rehearsal');
+  if (!later) return null;
+  return later.kind === 'rollback' ? `rollback to ${later.version} (by ${later.requestedBy})` : `deployment of ${later.version} (by ${later.requestedBy})`;
 }
 
 function stageOwner(run: Run, stageId: string): JobOwner {
