@@ -38,6 +38,8 @@ export interface AgentOptions {
   jobPath?: string;
   /** HAProxy stats sockets this agent drives as an LB agent (`lb` commands); none when absent. */
   haproxySockets?: string[];
+  /** Whether migrations run in a PID namespace of their own, which takes root (RunMigrationDeps.pidNamespace). */
+  isolateMigrations?: boolean;
   /** The PORT its apps get; null means each app's run.port. */
   port: number | null;
   /** How runners reach this host's apps. */
@@ -94,6 +96,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     log: (line) => void spool.push(line),
     onResult: (commandId, result) => connection.send({ type: 'result', commandId, result: maskResult(result, mask) }),
     onAppsChanged: sendStatus,
+    isolateMigrations: options.isolateMigrations ?? false,
   });
 
   const connection: ServerConnection = new ServerConnection({

@@ -29,6 +29,8 @@ export interface CommandExecutorDeps {
   onAppsChanged: () => void;
   /** Between SIGTERM and SIGKILL when a migration is stopped (default 5 s). */
   migrationKillGraceMs?: number;
+  /** Migrations run in a PID namespace of their own (see RunMigrationDeps.pidNamespace): an agent running as root. */
+  isolateMigrations?: boolean;
 }
 
 const REMEMBERED_RESULTS = 1000;
@@ -160,6 +162,7 @@ export class CommandExecutor {
       return await runMigration({
         root: host.root, host: host.host, ...(host.baseEnv ? { baseEnv: host.baseEnv } : {}), clock: host.clock ?? systemClock,
         ...(this.deps.migrationKillGraceMs === undefined ? {} : { killGraceMs: this.deps.migrationKillGraceMs }),
+        pidNamespace: this.deps.isolateMigrations ?? false,
         log: this.deps.log, signal: abort.signal,
       }, id, command, secrets);
     } finally {

@@ -1,4 +1,5 @@
 // A migration run by the agent: real `sh`, real files, a real process group stopped by signals.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,6 +93,26 @@ describe('runMigration', () => {
     expect(running(pid('grandchild'))).toBe(false);
     expect(running(pid('shell'))).toBe(false);
     expect(await groupIsAlive(pid('shell'))).toBe(false);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('ends what a migration started with setsid when it ends, in a PID namespace of its own (a root agent)', async () => {
+    const marker = `${3000 + Math.floor(Math.random() * 900)}.123`;
+    const escaped = () => readdirSync('/proc').filter((p) => /^\d+$/.test(p)).some((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8') === `sleep\0${marker}\0`;
+      } catch {
+        return false;
+      }
+    });
+    const run = `setsid sleep ${marker} </dev/null >/dev/null 2>&1 & sleep 0.3; pgrep -f "sleep ${marker}" >/dev/null && echo "left its group"; exit 3`;
+    try {
+      const result = await runMigration({ ...deps, pidNamespace: true }, 'cmd-ns', migrate(run), {});
+      expect(result).toMatchObject({ ok: false, exitCode: 3 });
+      expect(result.logTail).toContain('left its group');
+      await waitFor(() => !escaped(), 3000);
+    } finally {
+      spawnSync('pkill', ['-f', `sleep ${marker}`]);
+    }
   });
 
   it('lets a migration with a time limit of 30 days run to its end (a timer past 24.8 days would fire at once)', async () => {

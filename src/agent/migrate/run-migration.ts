@@ -38,6 +38,12 @@ export interface RunMigrationDeps {
   log: (line: LogLineDraft) => void;
   /** Aborted when the agent shuts down: the migration is stopped and its outcome stays unrecorded. */
   signal?: AbortSignal;
+  /**
+   * Run it in a PID namespace of its own (an agent running as root): when its shell ends or is
+   * stopped, the kernel ends everything it started, also what left its process group with `setsid`,
+   * so nothing of a failed or stopped migration goes on changing the database behind the deployment.
+   */
+  pidNamespace?: boolean;
 }
 
 /**
@@ -117,7 +123,8 @@ async function runMigrationProcess(deps: RunMigrationDeps, command: MigrateComma
     SLIPWAY_DEPLOYMENT_ID: command.deploymentId,
   };
   const graceMs = deps.killGraceMs ?? 5000;
-  const child = spawn('sh', ['-c', command.run], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [file, args] = deps.pidNamespace ? ['unshare', ['--pid', '--fork', '--kill-child', 'sh', '-c', command.run]] : ['sh', ['-c', command.run]];
+  const child = spawn(file, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const outputs = [followLines(child.stdout, line(false)), followLines(child.stderr, line(true))];
 
   let stopped: 'timeout' | 'cancelled' | undefined;

@@ -65,7 +65,7 @@ Example:
       const running = await startAgent({
         serverUrl: flags.server, joinToken, name: flags.name, labels: flags.labels,
         root: resolve(flags.root), ...(flags.workDir ? { workDir: resolve(flags.workDir) } : {}),
-        ...(asRoot ? { jobUser: lookUpJobUser(flags.jobUser) } : {}), ...(process.env.PATH ? { jobPath: process.env.PATH } : {}),
+        ...(asRoot ? { jobUser: lookUpJobUser(flags.jobUser), isolateMigrations: true } : {}), ...(process.env.PATH ? { jobPath: process.env.PATH } : {}),
         port: flags.port ?? null, address: flags.address, spoolMaxBytes: flags.spoolMax, haproxySockets: flags.haproxySocket ?? [], log,
       });
       await untilSignal();
