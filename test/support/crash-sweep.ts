@@ -102,9 +102,11 @@ export class CrashSweep {
     expect(tried.length, `crash points of ${name}`).toBeGreaterThan(0);
   }
 
-  /** Nothing is left in progress anywhere: runs, jobs, deployments and commands (`lb` ones too) have all ended. */
+  /** Nothing is left in progress anywhere: runs, jobs, deployments (rehearsals too) and commands (`lb` ones too) have all ended. */
   expectAllAtRest(): void {
-    expect(this.query("select id, status from deployments where status in ('staging', 'activating', 'rolling_back')")).toEqual([]);
+    expect(this.query('select id, status from deployments where finished_at is null')).toEqual([]);
+    expect(this.query(`select id, status from deployments where status in
+      ('staging', 'migrating', 'activating', 'rolling_back', 'rehearsing', 'verifying', 'returning')`)).toEqual([]);
     expect(this.query("select id, status from runs where status in ('queued', 'running')")).toEqual([]);
     expect(this.query("select id, status from jobs where status in ('queued', 'running')")).toEqual([]);
     expect(this.query('select id, agent_id from agent_commands where result is null')).toEqual([]);
