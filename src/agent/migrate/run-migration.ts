@@ -1,20 +1,17 @@
 // The agent's side of a `migrate` command: runs slipway.yml's `migrate.run` once in the staged
 // release, with the app's environment and secrets, every line to the central log, and a marker on
 // disk so that neither a replay nor an agent restart runs it a second time.
-import { spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import type { Clock } from '../../base/clock.ts';
 import { formatLimit } from '../../base/duration.ts';
 import { errorMessage } from '../../base/errors.ts';
-import { setLongTimeout } from '../../base/long-timeout.ts';
 import { MIGRATION_OUTCOME_UNKNOWN } from '../../core/deploy/migration-plan.ts';
 import { SecretMasker } from '../../core/secrets/secret-masker.ts';
 import type { Command, CommandResult } from '../../core/protocol/messages.ts';
-import { followLines } from '../follow-lines.ts';
 import { parseLevel } from '../logs/parse-level.ts';
 import { appPaths } from '../releases/app-paths.ts';
+import { runBounded } from '../runner/run-bounded.ts';
 import { checkReleaseNames } from '../releases/release-names.ts';
-import { terminateGroup } from '../runner/process-group.ts';
 import { appEnvironment } from '../supervisor/app-environment.ts';
 import { LogRing } from '../supervisor/log-ring.ts';
 import type { LogLineDraft } from '../spool/log-spool.ts';
@@ -122,34 +119,12 @@ async function runMigrationProcess(deps: RunMigrationDeps, command: MigrateComma
     ...appEnvironment({ baseEnv: deps.baseEnv, secrets, port: command.port, app: command.app, version: command.version, env: command.env, host: deps.host }),
     SLIPWAY_DEPLOYMENT_ID: command.deploymentId,
   };
-  const graceMs = deps.killGraceMs ?? 5000;
   const [file, args] = deps.pidNamespace ? ['unshare', ['--pid', '--fork', '--kill-child', 'sh', '-c', command.run]] : ['sh', ['-c', command.run]];
-  const child = spawn(file, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  const outputs = [followLines(child.stdout, line(false)), followLines(child.stderr, line(true))];
-
-  let stopped: 'timeout' | 'cancelled' | undefined;
-  let stopping: Promise<void> | undefined;
-  let exited = false;
-  const stop = (why: 'timeout' | 'cancelled'): void => {
-    if (exited || stopped || child.pid === undefined) return;
-    stopped = why;
-    stopping = terminateGroup(child.pid, graceMs);
-  };
-  const cancelTimer = setLongTimeout(() => stop('timeout'), command.timeoutMs);
-  const onAbort = (): void => stop('cancelled');
-  deps.signal?.addEventListener('abort', onAbort, { once: true });
-  if (deps.signal?.aborted) onAbort();
-
-  const end = await new Promise<{ code: number | null; signal: NodeJS.Signals | null } | { error: Error }>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-    child.once('error', (error) => resolve({ error }));
-  });
-  exited = true;
-  cancelTimer();
-  deps.signal?.removeEventListener('abort', onAbort);
   // What the shell left running in its group (a background job) ends with it: a migration is over when its shell is.
-  if (child.pid !== undefined) await (stopping ?? terminateGroup(child.pid, graceMs));
-  await Promise.all(outputs.map((done) => done()));
+  const { end, stopped } = await runBounded({
+    file, args, cwd, env, timeoutMs: command.timeoutMs, killGraceMs: deps.killGraceMs ?? 5000, onStdout: line(false), onStderr: line(true),
+    ...(deps.signal ? { signal: deps.signal } : {}),
+  });
 
   const logTail = tail.toArray();
   const fail = (error: string, exitCode?: number | null): CommandResult => ({ ok: false, step: 'migrate', ...(exitCode === undefined ? {} : { exitCode }), error, logTail });

@@ -1,11 +1,8 @@
 // Runs one job step: `sh -c <run>` in its own process group, every output line streamed, a time
 // limit and a cancel signal that stop the whole group, and a result saying how it ended.
-import { spawn } from 'node:child_process';
 import { formatDuration, formatLimit } from '../../base/duration.ts';
 import { errorMessage } from '../../base/errors.ts';
-import { setLongTimeout } from '../../base/long-timeout.ts';
-import { followLines } from '../follow-lines.ts';
-import { terminateGroup } from './process-group.ts';
+import { runBounded } from './run-bounded.ts';
 
 export interface StepOptions {
   /** The step's name, for messages: "step 'unit tests' exited with code 1". */
@@ -36,32 +33,11 @@ export type StepResult =
 export async function runStep(o: StepOptions): Promise<StepResult> {
   const started = performance.now();
   const elapsed = (): number => performance.now() - started;
-  const [command, args] = stepCommand(o.run, o.user);
-  const child = spawn(command, args, { cwd: o.cwd, env: o.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  const outputs = [child.stdout, child.stderr].map((stream) => followLines(stream, o.onLine));
-
-  let stopped: 'timeout' | 'cancelled' | undefined;
-  let stopping: Promise<void> | undefined;
-  let exited = false;
-  const stop = (why: 'timeout' | 'cancelled'): void => {
-    if (exited || stopped || child.pid === undefined) return;
-    stopped = why;
-    stopping = terminateGroup(child.pid, o.killGraceMs);
-  };
-  const cancelTimer = setLongTimeout(() => stop('timeout'), o.timeoutMs);
-  const onAbort = (): void => stop('cancelled');
-  o.signal?.addEventListener('abort', onAbort, { once: true });
-  if (o.signal?.aborted) onAbort();
-
-  const end = await new Promise<{ code: number | null; signal: NodeJS.Signals | null } | { error: Error }>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-    child.once('error', (error) => resolve({ error }));
+  const [file, args] = stepCommand(o.run, o.user);
+  const { end, stopped } = await runBounded({
+    file, args, cwd: o.cwd, env: o.env, timeoutMs: o.timeoutMs, killGraceMs: o.killGraceMs, onStdout: o.onLine, onStderr: o.onLine,
+    ...(o.signal ? { signal: o.signal } : {}),
   });
-  exited = true;
-  cancelTimer();
-  o.signal?.removeEventListener('abort', onAbort);
-  if (child.pid !== undefined) await (stopping ?? terminateGroup(child.pid, o.killGraceMs));
-  await Promise.all(outputs.map((done) => done()));
 
   const durationMs = elapsed();
   const fail = (reason: Exclude<StepResult, { ok: true }>['reason'], error: string, exitCode: number | null = null): StepResult => {
