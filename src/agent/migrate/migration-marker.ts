@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { errorMessage } from '../../base/errors.ts';
 import { commandResultSchema, type CommandResult } from '../../core/protocol/messages.ts';
 
@@ -142,21 +143,23 @@ async function readMarker(file: string): Promise<{ marker: MigrationMarker | nul
   return { marker: null, startedAt: (await stat(file)).mtime.toISOString() };
 }
 
+const markerSchema = z.object({
+  commandId: z.string(), deploymentId: z.string(), app: z.string(), version: z.string(), startedAt: z.string(), result: z.unknown().optional(),
+});
+
 function parseMarker(text: string): MigrationMarker | null {
-  let value: unknown;
+  let json: unknown;
   try {
-    value = JSON.parse(text);
+    json = JSON.parse(text);
   } catch {
     return null;
   }
-  if (typeof value !== 'object' || value === null) return null;
-  const m = value as Record<string, unknown>;
-  const strings = ['commandId', 'deploymentId', 'app', 'version', 'startedAt'] as const;
-  if (!strings.every((key) => typeof m[key] === 'string')) return null;
-  const marker = { commandId: m.commandId, deploymentId: m.deploymentId, app: m.app, version: m.version, startedAt: m.startedAt } as Omit<MigrationMarker, 'result'>;
-  if (m.result === undefined) return marker;
+  const parsed = markerSchema.safeParse(json);
+  if (!parsed.success) return null;
+  const { result: stored, ...marker } = parsed.data;
+  if (stored === undefined) return marker;
   // A result this agent cannot read back is no result: the migration's outcome is then unknown.
-  const result = commandResultSchema.safeParse(m.result);
+  const result = commandResultSchema.safeParse(stored);
   return result.success ? { ...marker, result: result.data } : marker;
 }
 
