@@ -192,6 +192,11 @@ export interface AgentStore {
   list(): Promise<Agent[]>;
   /** Records what the agent said about itself when it connected. */
   update(id: string, patch: Partial<Pick<Agent, 'labels' | 'address' | 'port' | 'apps' | 'online' | 'lastSeenAt' | 'status' | 'enrollAllowed'>>): Promise<void>;
+  /**
+   * Records that these agents were heard from at `at` (heartbeats, written together once a second
+   * rather than one write each): only the time, since one may have disconnected meanwhile.
+   */
+  markSeen(ids: readonly string[], at: number): Promise<void>;
   /** At server start: nobody is connected yet; each agent's grace period starts now. */
   markAllOffline(at: number): Promise<void>;
 }

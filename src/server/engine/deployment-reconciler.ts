@@ -12,6 +12,7 @@ import { cancelCommand } from './cancel-command.ts';
 import { readLbView, writeLbRound } from './deployment-lb.ts';
 import type { AgentsById, EngineContext } from './engine-context.ts';
 import { StaleAction, type Tx } from './event-log.ts';
+import { HostWrites } from './deployment-hosts-cache.ts';
 import { sendMigration } from './deployment-migration.ts';
 import { verifyRehearsal } from './rehearsal-verify.ts';
 import { configOfVersion } from './version-config.ts';
@@ -26,16 +27,26 @@ export interface DeploymentLook {
   polls: boolean;
 }
 
-export async function reconcileDeployment(ctx: EngineContext, deployment: Deployment, agents: AgentsById): Promise<DeploymentLook> {
+/**
+ * Looks at one deployment: plans, and applies each action in its own transaction. Its hosts come
+ * from the engine's copy (see DeploymentHostsCache), with the answers noted since the last look,
+ * or (`everything`) every answer still awaited.
+ */
+export async function reconcileDeployment(ctx: EngineContext, deployment: Deployment, agents: AgentsById, everything: boolean): Promise<DeploymentLook> {
+  try {
+    return await look(ctx, deployment, agents, everything);
+  } catch (err) {
+    ctx.hostsCache.forget(deployment.id);
+    throw err;
+  }
+}
+
+async function look(ctx: EngineContext, deployment: Deployment, agents: AgentsById, everything: boolean): Promise<DeploymentLook> {
   const { store } = ctx;
   const project = await store.projects.get(deployment.projectId);
   if (!project) return { acted: false, polls: false };
   const { config } = await configOfVersion(store, project, deployment.version);
-  const hosts: HostView[] = [];
-  for (const host of await store.deployments.hosts(deployment.id)) {
-    const result = host.commandId ? ((await store.commands.get(host.commandId))?.result ?? null) : null;
-    hosts.push({ ...host, agent: hostAgent(agents.get(host.agentId), deployment), result });
-  }
+  const hosts = await ctx.hostsCache.hosts(store, deployment.id, everything, (agentId) => hostAgent(agents.get(agentId), deployment));
   const envConfig = config.environments[deployment.env];
   const lbConfig = envConfig?.loadBalancer ?? null;
   const lb = lbConfig ? await readLbView(store, deployment, lbConfig, agents) : null;
@@ -48,13 +59,19 @@ export async function reconcileDeployment(ctx: EngineContext, deployment: Deploy
   };
   const actions = planDeployment(view, ctx.clock.now(), deploymentLimits(ctx.limits, config));
   for (const action of actions) {
-    const applied = await apply(ctx, project, deployment, hosts, agents, lb, action).then(() => true, (err: unknown) => {
+    const writes = new HostWrites();
+    const applied = await apply(ctx, project, deployment, hosts, agents, lb, action, writes).then(() => true, (err: unknown) => {
       if (!(err instanceof StaleAction)) throw err;
       ctx.log.info({ deployment: deployment.id, why: err.message }, 'deployment action planned on data that changed; planning again');
       return false;
     });
     // What was planned on changed (an agent answered meanwhile): plan again from what is stored.
-    if (!applied) break;
+    if (!applied) {
+      ctx.hostsCache.forget(deployment.id);
+      break;
+    }
+    if (action.type === 'finish') ctx.hostsCache.forget(deployment.id);
+    else ctx.hostsCache.applied(deployment.id, writes);
   }
   return { acted: actions.length > 0, polls: lb !== null };
 }
@@ -70,9 +87,18 @@ function hostAgent(agent: Agent | undefined, deployment: Deployment): Agent | un
 }
 
 async function apply(
-  ctx: EngineContext, project: Project, deployment: Deployment, hosts: HostView[], agents: AgentsById, lb: LbView | null, action: DeploymentAction,
+  ctx: EngineContext, project: Project, deployment: Deployment, hosts: HostView[], agents: AgentsById, lb: LbView | null, action: DeploymentAction, writes: HostWrites,
 ): Promise<void> {
   const now = ctx.clock.now();
+  // Every write of a host or a cancel goes through these two, so that the engine's copy follows.
+  const updateHost = (tx: Tx, agentId: string, patch: Parameters<Tx['store']['deployments']['updateHost']>[2]) => {
+    writes.patches.push([agentId, patch]);
+    return tx.store.deployments.updateHost(deployment.id, agentId, patch);
+  };
+  const cancelInFlight = (tx: Tx, commandId: string) => {
+    writes.settled.push(commandId);
+    return cancelCommand(tx, commandId, now);
+  };
   const refs = { projectId: project.id, runId: deployment.runId, deploymentId: deployment.id };
   const hostName = (agentId: string) => hosts.find((h) => h.agentId === agentId)?.hostName ?? agentId;
   const recordHostStep = (tx: Tx, agentId: string, step: HostStep, error?: string | null) =>
@@ -80,16 +106,16 @@ async function apply(
   // What the load balancer showed or did that is not a step of its own: a drain timeout, a state
   // set again after a HAProxy reload, a retry.
   const recordNote = async (tx: Tx, agentId: string | null, note: string | undefined, cancel: string[] = []) => {
-    for (const id of cancel) await cancelCommand(tx, id, now);
+    for (const id of cancel) await cancelInFlight(tx, id);
     if (note) await tx.emit('deployment.lb', agentId ? `${hostName(agentId)}: ${note}` : note, { ...refs, data: agentId ? { host: hostName(agentId) } : {} });
   };
 
   switch (action.type) {
     case 'update-host':
       return ctx.events.transaction(async (tx) => {
-        if (action.cancelCommandId) await cancelCommand(tx, action.cancelCommandId, now);
+        if (action.cancelCommandId) await cancelInFlight(tx, action.cancelCommandId);
         await recordNote(tx, action.agentId, action.note, action.cancel);
-        await tx.store.deployments.updateHost(deployment.id, action.agentId, { ...action.patch, updatedAt: now });
+        await updateHost(tx, action.agentId, { ...action.patch, updatedAt: now });
         if (action.patch.step) await recordHostStep(tx, action.agentId, action.patch.step, action.patch.error);
       });
     case 'lb':
@@ -98,7 +124,7 @@ async function apply(
         await recordNote(tx, action.hostAgentId, action.note, action.cancel);
         await writeLbRound(ctx, tx, deployment, lb, hosts, action, now);
         if (action.hostAgentId && action.patch) {
-          await tx.store.deployments.updateHost(deployment.id, action.hostAgentId, { ...action.patch, updatedAt: now });
+          await updateHost(tx, action.hostAgentId, { ...action.patch, updatedAt: now });
           if (action.patch.step) await recordHostStep(tx, action.hostAgentId, action.patch.step);
         }
       });
@@ -116,7 +142,7 @@ async function apply(
         // The version to put there is gone (say, its run was removed), or the host is: the host fails at this step.
         const patch = failedBeforeSending(action.step, errorMessage(err));
         return ctx.events.transaction(async (tx) => {
-          await tx.store.deployments.updateHost(deployment.id, action.agentId, { ...patch, updatedAt: now });
+          await updateHost(tx, action.agentId, { ...patch, updatedAt: now });
           await recordHostStep(tx, action.agentId, patch.step!, patch.error);
         });
       }
@@ -124,7 +150,7 @@ async function apply(
         await recordNote(tx, action.agentId, action.note, action.cancel);
         const id = newId();
         await tx.store.commands.create({ id, agentId: action.agentId, command }, now);
-        await tx.store.deployments.updateHost(deployment.id, action.agentId, { step: action.step, commandId: id, commandSentAt: now, error: null, failedStep: null, updatedAt: now });
+        await updateHost(tx, action.agentId, { step: action.step, commandId: id, commandSentAt: now, error: null, failedStep: null, updatedAt: now });
         await recordHostStep(tx, action.agentId, action.step);
         tx.afterCommit(() => ctx.gateway.deliver(action.agentId));
       });
@@ -145,7 +171,7 @@ async function apply(
       return ctx.events.transaction((tx) => verifyRehearsal(ctx, tx, project, deployment, agents, action.agentId, now));
     case 'finish':
       return ctx.events.transaction(async (tx) => {
-        if (action.cancelCommandId) await cancelCommand(tx, action.cancelCommandId, now);
+        if (action.cancelCommandId) await cancelInFlight(tx, action.cancelCommandId);
         await finish(tx, project, deployment, action, now);
       });
   }

@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../base/clock.ts';
 import type { Agent } from '../../core/model.ts';
 import type { Store } from '../../storage/store.ts';
+import type { AgentDirectory } from '../gateway/agent-directory.ts';
+import type { DeploymentHostsCache } from './deployment-hosts-cache.ts';
 import type { EngineLimits } from './engine-limits.ts';
 import type { EventLog } from './event-log.ts';
 
@@ -19,6 +21,10 @@ export interface UploadTokenHashes {
 export interface EngineContext {
   store: Store;
   gateway: CommandDelivery;
+  /** The agents as the gateway last saw them, in memory (read on every look, never decoded per pass). */
+  agents: Pick<AgentDirectory, 'current'>;
+  /** The hosts of the active deployments between looks. */
+  hostsCache: DeploymentHostsCache;
   events: EventLog;
   clock: Clock;
   log: Logger;
@@ -26,5 +32,5 @@ export interface EngineContext {
   uploadTokens: UploadTokenHashes;
 }
 
-/** One pass's snapshot of the agents, so that a pass reads them once. */
-export type AgentsById = Map<string, Agent>;
+/** The agents one look works with. */
+export type AgentsById = ReadonlyMap<string, Agent>;

@@ -11,6 +11,7 @@ import { addProject, config, enrollAgent, newRun } from '../../storage/contract/
 import { openSqliteStore } from '../../storage/sqlite/sqlite-store.ts';
 import type { Store } from '../../storage/store.ts';
 import { defaultEngineLimits } from './engine-limits.ts';
+import { AgentDirectory } from '../gateway/agent-directory.ts';
 import { createEngine, type Engine } from './engine.ts';
 import { EventLog } from './event-log.ts';
 
@@ -69,7 +70,7 @@ describe('the engine behind a load balancer', () => {
   function startEngine(): void {
     const clock = { now: () => now };
     engine = createEngine({
-      store, clock, log: pino({ level: 'silent' }), limits,
+      store, clock, agents: new AgentDirectory({ store, clock, reloadMs: 0 }), log: pino({ level: 'silent' }), limits,
       events: new EventLog(store, clock), gateway: { deliver: () => Promise.resolve() },
       uploadTokens: { hashFor: ({ jobId, commandId }) => `upload-${jobId}-${commandId}` },
     });

@@ -9,6 +9,7 @@ import { addProject, config, newRun } from '../../storage/contract/fixtures.ts';
 import { openSqliteStore } from '../../storage/sqlite/sqlite-store.ts';
 import type { Store } from '../../storage/store.ts';
 import { defaultEngineLimits } from './engine-limits.ts';
+import { AgentDirectory } from '../gateway/agent-directory.ts';
 import { createEngine, type Engine } from './engine.ts';
 import { EventLog } from './event-log.ts';
 
@@ -26,7 +27,7 @@ describe('the engine', () => {
     store = await openSqliteStore(join(dir, 'slipway.db'));
     const clock = { now: () => now };
     engine = createEngine({
-      store, clock, log: pino({ level: 'silent' }), limits: { ...defaultEngineLimits, tickMs: 60_000 },
+      store, clock, agents: new AgentDirectory({ store, clock, reloadMs: 0 }), log: pino({ level: 'silent' }), limits: { ...defaultEngineLimits, tickMs: 60_000 },
       events: new EventLog({
         ...store,
         transaction: async (work) => {

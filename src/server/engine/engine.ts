@@ -1,69 +1,136 @@
 // The reconcile loop (DESIGN §3): reads what is recorded, asks the pure planners what comes next,
 // performs it, and records the result. Idempotent, so a restarted server simply carries on.
+//
+// A look at everything (jobs, every active deployment, runs) happens when something general woke
+// the engine (a run was created, an agent connected) and every tickMs. An agent's answer to a
+// deployment's command wakes only that deployment: with a thousand hosts at batch 1, that is two
+// thousand looks at one deployment, each reading only what changed, not two thousand looks at all.
 import { errorMessage } from '../../base/errors.ts';
-import type { EngineContext } from './engine-context.ts';
+import type { Deployment } from '../../core/model.ts';
+import { isDeploymentEnded } from '../../core/model.ts';
+import { DeploymentHostsCache } from './deployment-hosts-cache.ts';
+import type { AgentsById, EngineContext } from './engine-context.ts';
 import { reconcileDeployment } from './deployment-reconciler.ts';
 import { reconcileJobs } from './job-reconciler.ts';
 import { reconcileRun } from './run-reconciler.ts';
 
 export interface Engine {
-  /** Looks at the work again soon (after an agent answered, a run was created, …). */
-  wake(): void;
-  /** One full pass; resolves when it is done. Passes never overlap. */
+  /**
+   * Looks at the work again at once: only the deployment of `commandId` when it is the answer to one
+   * of a deployment's commands, everything otherwise (a run was created, an agent connected, …).
+   */
+  wake(commandId?: string): void;
+  /** Looks at everything; resolves when done. Looks never overlap. */
   tick(): Promise<void>;
   close(): Promise<void>;
 }
 
-export function createEngine(ctx: EngineContext): Engine {
+/** How many looks in a row may follow each other at once because the one before acted. */
+const MAX_LOOKS_IN_A_ROW = 20;
+
+export function createEngine(deps: Omit<EngineContext, 'hostsCache'>): Engine {
+  const ctx: EngineContext = { ...deps, hostsCache: new DeploymentHostsCache() };
   let running: Promise<void> | undefined;
-  let again = false;
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
-  /** Whether the last pass saw a deployment that polls its load balancer: then the next look comes after lbPollMs, not tickMs. */
-  let polling = false;
+  /** Whether the next look is at everything. */
+  let everything = true;
+  /** Deployments to look at next (an answer came, or the last look acted). */
+  let woken = new Set<string>();
+  /** Deployments behind a load balancer: they are looked at every lbPollMs (HAProxy's state wakes nobody). */
+  let polling = new Set<string>();
+  let lastFullLookAt = -Infinity;
+  let lastPollAt = -Infinity;
 
-  /** One look at every job, deployment and run; returns whether anything was done. */
-  const pass = async (): Promise<boolean> => {
-    const agents = new Map((await ctx.store.agents.list()).map((a) => [a.id, a]));
+  const lookAtEverything = async (agents: AgentsById): Promise<boolean> => {
     let acted = await guard('jobs', () => reconcileJobs(ctx, agents));
-    polling = false;
-    for (const deployment of await ctx.store.deployments.listActive()) {
-      acted = (await guard(`deployment ${deployment.id}`, async () => {
-        const look = await reconcileDeployment(ctx, deployment, agents);
-        polling ||= look.polls;
-        return look.acted;
-      })) || acted;
-    }
     const active = await ctx.store.deployments.listActive();
+    ctx.hostsCache.keepOnly(new Set(active.map((d) => d.id)));
+    polling = new Set();
+    for (const deployment of active) acted = (await lookAtDeployment(deployment, agents, true)) || acted;
+    const stillActive = await ctx.store.deployments.listActive();
     for (const run of await ctx.store.runs.listActive()) {
-      acted = (await guard(`run ${run.id}`, () => reconcileRun(ctx, run, active, agents))) || acted;
+      acted = (await guard(`run ${run.id}`, () => reconcileRun(ctx, run, stillActive, agents))) || acted;
     }
     return acted;
   };
 
-  const guard = async (what: string, work: () => Promise<boolean>): Promise<boolean> => {
+  /** Looks at the woken deployments only; one that ended makes the next look one at everything (its run goes on). */
+  const lookAtWoken = async (ids: Set<string>, agents: AgentsById): Promise<void> => {
+    for (const id of ids) {
+      const deployment = await guardValue(`deployment ${id}`, () => ctx.store.deployments.get(id));
+      if (!deployment || isDeploymentEnded(deployment.status)) {
+        ctx.hostsCache.forget(id);
+        everything = true;
+        continue;
+      }
+      await lookAtDeployment(deployment, agents, false);
+    }
+  };
+
+  const lookAtDeployment = async (deployment: Deployment, agents: AgentsById, full: boolean): Promise<boolean> => {
+    let polls = false;
+    const acted = await guard(`deployment ${deployment.id}`, async () => {
+      const look = await reconcileDeployment(ctx, deployment, agents, full);
+      polls = look.polls;
+      return look.acted;
+    });
+    if (polls) polling.add(deployment.id);
+    // What it did may let it go further (a host was told to stage: it may be told more at once).
+    if (acted) woken.add(deployment.id);
+    return acted;
+  };
+
+  const guardValue = async <T>(what: string, work: () => Promise<T>): Promise<T | undefined> => {
     try {
       return await work();
     } catch (err) {
       ctx.log.error({ err: errorMessage(err), what }, 'engine step failed; retrying on the next tick');
-      return false;
+      return undefined;
     }
+  };
+  const guard = async (what: string, work: () => Promise<boolean>): Promise<boolean> => (await guardValue(what, work)) ?? false;
+
+  const look = async (): Promise<boolean> => {
+    const now = ctx.clock.now();
+    if (now - lastFullLookAt >= ctx.limits.tickMs) everything = true;
+    if (polling.size > 0 && now - lastPollAt >= ctx.limits.lbPollMs) {
+      for (const id of polling) woken.add(id);
+      lastPollAt = now;
+    }
+    const agents = await guardValue('agents', () => ctx.agents.current());
+    if (!agents) return false;
+    if (everything) {
+      everything = false;
+      woken = new Set();
+      lastFullLookAt = now;
+      // What it did may let any work go further (a stage ended, so a deployment starts): all again.
+      const acted = await lookAtEverything(agents);
+      if (acted) everything = true;
+      return acted;
+    }
+    if (woken.size === 0) return false;
+    const ids = woken;
+    woken = new Set();
+    await lookAtWoken(ids, agents);
+    return true;
   };
 
   const tick = (): Promise<void> => {
-    if (running) {
-      again = true;
-      return running;
-    }
+    everything = true;
+    return run();
+  };
+
+  const run = (): Promise<void> => {
+    if (running) return running;
     running = (async () => {
-      // What one pass did may let the next go further (a stage ended, so a deployment starts):
-      // look again at once, a bounded number of times.
-      for (let passes = 0; passes < 20 && !closed; passes++) {
-        again = false;
-        const acted = await guard('tick', pass);
-        if (!acted && !again) break;
+      for (let looks = 0; looks < MAX_LOOKS_IN_A_ROW && !closed; looks++) {
+        const acted = await look();
+        if (!acted && !everything && woken.size === 0) break;
       }
       running = undefined;
+      // Woken while the last look ran: look again now, not at the next tick.
+      if (!closed && (everything || woken.size > 0)) schedule(0);
     })();
     return running;
   };
@@ -71,12 +138,22 @@ export function createEngine(ctx: EngineContext): Engine {
   const schedule = (ms: number) => {
     if (closed) return;
     clearTimeout(timer);
-    timer = setTimeout(() => void tick().then(() => schedule(polling ? Math.min(ctx.limits.lbPollMs, ctx.limits.tickMs) : ctx.limits.tickMs)), ms);
+    timer = setTimeout(() => {
+      void run().then(() => {
+        // Unless a look is already due at once (woken meanwhile), the next comes at the tick.
+        if (!running && !everything && woken.size === 0) schedule(polling.size > 0 ? Math.min(ctx.limits.lbPollMs, ctx.limits.tickMs) : ctx.limits.tickMs);
+      });
+    }, ms);
   };
   schedule(0);
 
   return {
-    wake: () => schedule(20),
+    wake(commandId) {
+      const deploymentId = commandId === undefined ? undefined : ctx.hostsCache.answered(commandId);
+      if (deploymentId) woken.add(deploymentId);
+      else everything = true;
+      if (!running) schedule(0);
+    },
     tick,
     async close() {
       closed = true;

@@ -13,14 +13,23 @@ import type { Store } from '../../storage/store.ts';
 import type { LogIngest } from '../logs/log-ingest.ts';
 import type { ProjectSecrets } from '../secrets/project-secrets.ts';
 import type { UploadTokens } from '../artifacts/upload-tokens.ts';
+import type { AgentDirectory } from './agent-directory.ts';
 import type { AgentScopeCache } from './agent-scope-cache.ts';
+
+/** Heartbeats are written to the store together, this often, not one write per beat. */
+const HEARTBEAT_FLUSH_MS = 1000;
 
 export interface AgentGatewayDeps {
   store: Store;
   clock: Clock;
   log: Logger;
-  /** Called when something the engine waits for happened (a result, a connection, a loss). */
-  onChange: () => void;
+  /**
+   * Called when something the engine waits for happened: a command's result (with its id, so that
+   * only the work it belongs to is looked at again), a connection, a loss (without).
+   */
+  onChange: (commandId?: string) => void;
+  /** The engine's in-memory view of the agents, kept up to date with what this gateway records. */
+  directory: Pick<AgentDirectory, 'patch' | 'put' | 'current'>;
   liveness: AgentLivenessLimits;
   /** Where agents' log lines go; resolves with the seq to acknowledge once they are stored. */
   logs: Pick<LogIngest, 'fromAgent'>;
@@ -35,10 +44,15 @@ export interface AgentGatewayDeps {
 export class AgentGateway {
   private readonly connections = new Map<string, WebSocket>();
   private readonly sweeper: NodeJS.Timeout;
+  private readonly heartbeatFlusher: NodeJS.Timeout;
+  /** Agents heard from since the last flush. */
+  private heard = new Set<string>();
 
   constructor(private readonly deps: AgentGatewayDeps) {
     this.sweeper = setInterval(() => this.closeSilentAgents(), Math.max(1000, deps.liveness.heartbeatTimeoutMs / 2));
     this.sweeper.unref();
+    this.heartbeatFlusher = setInterval(() => void this.flushHeartbeats(), HEARTBEAT_FLUSH_MS);
+    this.heartbeatFlusher.unref();
   }
 
   /** Takes over an authenticated agent's socket; an older socket of the same agent is closed. */
@@ -103,7 +117,10 @@ export class AgentGateway {
       if (this.connections.get(agent.id) !== socket) return;
       this.connections.delete(agent.id);
       void queue.then(async () => {
-        await this.deps.store.agents.update(agent.id, { online: false, lastSeenAt: this.deps.clock.now() });
+        const gone = { online: false, lastSeenAt: this.deps.clock.now() };
+        this.heard.delete(agent.id);
+        await this.deps.store.agents.update(agent.id, gone);
+        this.deps.directory.patch(agent.id, gone);
         this.deps.log.info({ agent: agent.name }, 'agent disconnected');
         this.deps.onChange();
       }).catch((err: unknown) => this.deps.log.error({ err: errorMessage(err), agent: agent.name }, 'could not record that an agent disconnected'));
@@ -147,6 +164,7 @@ export class AgentGateway {
 
   close(): void {
     clearInterval(this.sweeper);
+    clearInterval(this.heartbeatFlusher);
     for (const socket of this.connections.values()) socket.close(1001, 'server shutting down');
     this.connections.clear();
   }
@@ -163,11 +181,16 @@ export class AgentGateway {
         await this.deliver(agent.id);
         break;
       }
-      case 'status':
-        await store.agents.update(agent.id, { apps: message.apps, lastSeenAt: now, online: true });
+      case 'status': {
+        const patch = { apps: message.apps, lastSeenAt: now, online: true };
+        await store.agents.update(agent.id, patch);
+        this.deps.directory.patch(agent.id, patch);
         break;
+      }
       case 'heartbeat':
-        await store.agents.update(agent.id, { lastSeenAt: now, online: true });
+        // Written with the others' within a second (see flushHeartbeats); known at once here.
+        this.heard.add(agent.id);
+        this.deps.directory.patch(agent.id, { lastSeenAt: now });
         this.send(socket, { type: 'heartbeat_ack' });
         break;
       case 'progress':
@@ -176,7 +199,7 @@ export class AgentGateway {
         // The agent masked the values it was given; every value is masked again here.
         const result = this.deps.secrets?.maskResult(message.result) ?? message.result;
         if (await store.commands.complete(message.commandId, result, now, agent.id)) {
-          this.deps.onChange();
+          this.deps.onChange(message.commandId);
         } else if ((await store.commands.get(message.commandId))?.agentId !== agent.id) {
           this.deps.log.warn({ agent: agent.name, command: message.commandId }, 'ignored a result for a command that was not sent to this agent');
         }
@@ -201,9 +224,9 @@ export class AgentGateway {
     // reached (a host's address may change under DHCP, an agent may be restarted with --port),
     // and neither grant a permission nor select work (environments and runners go by labels).
     // An agent already chosen by label can still point them elsewhere; issue 7 may pin them too.
-    await this.deps.store.agents.update(agent.id, {
-      address: message.address, port: message.port, apps: message.apps, online: true, lastSeenAt: now,
-    });
+    const said = { address: message.address, port: message.port, apps: message.apps, online: true, lastSeenAt: now };
+    await this.deps.store.agents.update(agent.id, said);
+    this.deps.directory.put({ ...stored, ...said });
     this.deps.log.info({ agent: agent.name, running: message.running.length }, 'agent connected');
     this.deps.onChange();
   }
@@ -216,10 +239,23 @@ export class AgentGateway {
     }
   }
 
+  /** Writes when the agents heard from since the last flush were last heard from, in one statement. */
+  private async flushHeartbeats(): Promise<void> {
+    if (this.heard.size === 0) return;
+    const ids = [...this.heard];
+    this.heard = new Set();
+    try {
+      await this.deps.store.agents.markSeen(ids, this.deps.clock.now());
+    } catch (err) {
+      this.deps.log.error({ err: errorMessage(err), agents: ids.length }, 'could not record heartbeats; trying again in a second');
+      for (const id of ids) this.heard.add(id);
+    }
+  }
+
   private closeSilentAgents(): void {
-    void this.deps.store.agents.list().then((agents) => {
+    void this.deps.directory.current().then((agents) => {
       const now = this.deps.clock.now();
-      for (const agent of agents) {
+      for (const agent of agents.values()) {
         const socket = this.connections.get(agent.id);
         // A connection that stays open but silent: the rule that loses its host also closes it.
         if (socket && isAgentLost({ online: true, lastSeenAt: agent.lastSeenAt }, now, this.deps.liveness)) socket.terminate();

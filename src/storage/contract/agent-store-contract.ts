@@ -78,5 +78,15 @@ export function describeAgentStoreContract(open: () => Promise<Store>): void {
       await store().agents.markAllOffline(5000);
       expect((await store().agents.list()).map((x) => [x.online, x.lastSeenAt])).toEqual([[false, 5000], [false, 5000]]);
     });
+
+    it('records the heartbeats of many agents at once, leaving their connection state and never going back in time', async () => {
+      const a = await enrollAgent(store(), 'web-1');
+      const b = await enrollAgent(store(), 'web-2');
+      await store().agents.update(a.id, { online: false, lastSeenAt: 10 });
+      await store().agents.update(b.id, { online: true, lastSeenAt: 900 });
+      await store().agents.markSeen([a.id, b.id], 500);
+      expect((await store().agents.list()).map((x) => [x.online, x.lastSeenAt])).toEqual([[false, 500], [true, 900]]);
+      await store().agents.markSeen([], 1000);
+    });
   });
 }

@@ -78,6 +78,13 @@ export function createKyselyAgentStore({ db }: StoreContext): AgentStore {
       if (set) await db.updateTable('agents').set(set).where('id', '=', id).execute();
     },
 
+    async markSeen(ids, at) {
+      // In slices: SQLite takes at most 32,766 bound values in one statement.
+      for (let i = 0; i < ids.length; i += 10_000) {
+        await db.updateTable('agents').set({ last_seen_at: at }).where('id', 'in', ids.slice(i, i + 10_000)).where('last_seen_at', '<', at).execute();
+      }
+    },
+
     async markAllOffline(at) {
       await db.updateTable('agents').set({ online: 0, last_seen_at: at }).execute();
     },

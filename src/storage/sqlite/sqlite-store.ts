@@ -9,6 +9,7 @@ import type { Database } from '../kysely/tables.ts';
 import { migrateToLatest } from '../migrations/migrate-to-latest.ts';
 import type { Store } from '../store.ts';
 import { registerSqliteFunctions } from './sqlite-functions.ts';
+import { withStatementCache } from './sqlite-statement-cache.ts';
 import { SqliteImmediateDialect } from './sqlite-immediate-dialect.ts';
 import { createSqliteLogAppend } from './sqlite-log-append.ts';
 
@@ -23,7 +24,7 @@ const BUSY_TIMEOUT_MS = 5000;
  */
 export async function openSqliteStore(file: string): Promise<Store> {
   const sqlite = await openConnection(file);
-  const db = new Kysely<Database>({ dialect: new SqliteImmediateDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteImmediateDialect({ database: withStatementCache(sqlite) }) });
   try {
     await migrateToLatest(db, 'sqlite');
   } catch (error) {

@@ -1,0 +1,111 @@
+// The hosts of the active deployments and the answers to their commands, kept in memory between
+// the engine's looks: a look reads from the store only the answers that came since the last one,
+// not every host and every command again (with a look per answer, that made a deployment's cost
+// grow with the square of its hosts). The engine is the only writer of a deployment's hosts
+// (DESIGN §3), so what it writes is applied here once committed; anything unexpected (an action
+// planned on data that changed, an error) drops the copy, and the next look reads it whole again.
+import type { AgentPresence } from '../../core/agents/agent-liveness.ts';
+import type { HostView } from '../../core/deploy/deployment-planner.ts';
+import type { DeploymentHost } from '../../core/model.ts';
+import type { CommandResult } from '../../core/protocol/messages.ts';
+import type { Store } from '../../storage/store.ts';
+
+type HostPatch = Partial<Omit<DeploymentHost, 'deploymentId' | 'agentId' | 'hostName' | 'batch'>>;
+
+interface TrackedDeployment {
+  /** The hosts as the planner sees them, updated in place (a look does not copy a thousand hosts). */
+  views: HostView[];
+  byAgent: Map<string, HostView>;
+  /** The answer to each command the hosts were sent (null while in flight). */
+  results: Map<string, CommandResult | null>;
+  /** Commands in flight whose answer came (or may have come) since the last look. */
+  answered: Set<string>;
+}
+
+/** What one action wrote of a deployment's hosts and commands, applied to the copy once it is committed. */
+export class HostWrites {
+  readonly patches: [agentId: string, patch: HostPatch][] = [];
+  /** Commands that got a result in the action (cancelled): read again. */
+  readonly settled: string[] = [];
+}
+
+export class DeploymentHostsCache {
+  private readonly tracked = new Map<string, TrackedDeployment>();
+  /** The deployment of each command in flight. */
+  private readonly owners = new Map<string, string>();
+
+  /**
+   * Notes that the agent answered `commandId`; returns the deployment it belongs to (whose next look
+   * reads the answer), or undefined when it is none of the tracked deployments' (a job, say).
+   */
+  answered(commandId: string): string | undefined {
+    const deploymentId = this.owners.get(commandId);
+    if (deploymentId) this.tracked.get(deploymentId)?.answered.add(commandId);
+    return deploymentId;
+  }
+
+  /**
+   * The deployment's hosts with their commands' answers and their agents (`agentOf`). The first
+   * look reads them all; later ones read only the answers noted since (`everything`: every command
+   * still in flight, for answers written where no note could come from, such as a removed agent's
+   * commands failed by the API). The views belong to the copy: the caller reads them, never keeps them.
+   */
+  async hosts(store: Store, deploymentId: string, everything: boolean, agentOf: (agentId: string) => AgentPresence | undefined): Promise<HostView[]> {
+    let tracked = this.tracked.get(deploymentId);
+    if (!tracked) {
+      const views = (await store.deployments.hosts(deploymentId)).map((host): HostView => ({ ...host, agent: undefined, result: null }));
+      tracked = { views, byAgent: new Map(views.map((v) => [v.agentId, v])), results: new Map(), answered: new Set() };
+      this.tracked.set(deploymentId, tracked);
+      await this.read(store, deploymentId, tracked, views.flatMap((v) => (v.commandId ? [v.commandId] : [])));
+    } else {
+      const ids = everything ? [...tracked.results].flatMap(([id, result]) => (result === null ? [id] : [])) : [...tracked.answered];
+      tracked.answered.clear();
+      await this.read(store, deploymentId, tracked, ids);
+    }
+    for (const view of tracked.views) {
+      view.agent = agentOf(view.agentId);
+      view.result = view.commandId ? tracked.results.get(view.commandId) ?? null : null;
+    }
+    return tracked.views;
+  }
+
+  /** What an action wrote, now committed. Writes for a deployment not tracked are read at its first look. */
+  applied(deploymentId: string, writes: HostWrites): void {
+    const tracked = this.tracked.get(deploymentId);
+    if (!tracked) return;
+    for (const [agentId, patch] of writes.patches) {
+      const view = tracked.byAgent.get(agentId);
+      if (!view) {
+        this.forget(deploymentId);
+        return;
+      }
+      Object.assign(view, patch);
+      if (patch.commandId && !tracked.results.has(patch.commandId)) this.settle(deploymentId, tracked, patch.commandId, null);
+    }
+    for (const id of writes.settled) tracked.answered.add(id);
+  }
+
+  /** Drops the copy: the deployment ended, or what it holds may be wrong. */
+  forget(deploymentId: string): void {
+    const tracked = this.tracked.get(deploymentId);
+    if (!tracked) return;
+    for (const id of tracked.results.keys()) this.owners.delete(id);
+    this.tracked.delete(deploymentId);
+  }
+
+  /** Drops every copy whose deployment is not among `active` (it ended while another look was not watching). */
+  keepOnly(active: ReadonlySet<string>): void {
+    for (const id of [...this.tracked.keys()]) if (!active.has(id)) this.forget(id);
+  }
+
+  private async read(store: Store, deploymentId: string, tracked: TrackedDeployment, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    for (const [id, result] of await store.commands.results(ids)) this.settle(deploymentId, tracked, id, result);
+  }
+
+  private settle(deploymentId: string, tracked: TrackedDeployment, commandId: string, result: CommandResult | null): void {
+    tracked.results.set(commandId, result);
+    if (result === null) this.owners.set(commandId, deploymentId);
+    else this.owners.delete(commandId);
+  }
+}
