@@ -18,6 +18,7 @@ import { defaultEngineLimits, type EngineLimits } from './engine/engine-limits.t
 import { createEngine, type Engine } from './engine/engine.ts';
 import { EventLog } from './engine/event-log.ts';
 import { AgentGateway } from './gateway/agent-gateway.ts';
+import { AgentDirectory } from './gateway/agent-directory.ts';
 import { GitMirrors } from './git/git-mirrors.ts';
 import { buildHttpApp } from './http-app.ts';
 import { LogIngest } from './logs/log-ingest.ts';
@@ -70,6 +71,8 @@ export const CRASH_POINT_EXIT_CODE = 86;
 
 /** How often a server reads the secrets again, for those another server instance changed. */
 const SECRETS_REFRESH_MS = 5_000;
+/** How stale the engine's copy of the agents may get where the gateway cannot keep it (the admin API, other instances). */
+const AGENT_DIRECTORY_RELOAD_MS = 1_000;
 
 export interface RunningServer {
   url: string;
@@ -132,8 +135,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const mirrors = new GitMirrors({ dataDir: options.dataDir });
   // The gateway wakes the engine, which delivers through the gateway: the wake comes only later.
   const uploadTokens = new UploadTokens(secretKey);
-  const gateway = new AgentGateway({ store, clock, log, liveness: limits, logs: ingest, secrets, uploadTokens, scopes, onChange: () => engine.wake() });
-  const engine: Engine = createEngine({ store, gateway, events, clock, log, limits, uploadTokens });
+  // The agents as the engine sees them, in memory, fed by the gateway; read whole again every second.
+  const agents = new AgentDirectory({ store, clock, reloadMs: AGENT_DIRECTORY_RELOAD_MS });
+  const gateway = new AgentGateway({ store, clock, log, liveness: limits, logs: ingest, secrets, uploadTokens, scopes, directory: agents, onChange: (commandId) => engine.wake(commandId) });
+  const engine: Engine = createEngine({ store, gateway, agents, events, clock, log, limits, uploadTokens });
   const trigger = new CommitTrigger({ store, mirrors, events, clock, log, onRuns: () => engine.wake() });
   const poller = startPoller({ store, trigger, clock, log });
 
