@@ -1,0 +1,114 @@
+// The engine's cost per host: a deployment at batch 1 makes a look per agent answer, so any read of
+// every agent or every host per look makes it grow with the square of the hosts. Counted here with
+// the real engine on a real SQLite store, and hosts that answer every command at once.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SlipwayConfig } from '../../core/model.ts';
+import { addProject, config, newRun } from '../../storage/contract/fixtures.ts';
+import { openSqliteStore } from '../../storage/sqlite/sqlite-store.ts';
+import type { Store } from '../../storage/store.ts';
+import { waitFor } from '../../../test/support/wait-for.ts';
+import { AgentDirectory } from '../gateway/agent-directory.ts';
+import { defaultEngineLimits } from './engine-limits.ts';
+import { createEngine, type Engine } from './engine.ts';
+import { EventLog } from './event-log.ts';
+import { startDeployment } from './start-deployment.ts';
+
+const batchOne: SlipwayConfig = {
+  ...config,
+  environments: { production: { ...config.environments.testing!, hosts: { env: 'production' }, batch: 1, rehearseRollback: false } },
+};
+
+describe('the engine at scale', () => {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  /** Deploys to `hosts` hosts at batch 1; returns how many rows the engine read or wrote meanwhile. */
+  async function storeCallsForDeployment(hosts: number): Promise<number> {
+    const dir = mkdtempSync(join(tmpdir(), 'slipway-engine-scale-'));
+    const store = await openSqliteStore(join(dir, 'slipway.db'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => store.close());
+    const project = await addProject(store);
+    const run = await store.runs.create(newRun(project.id, { config: batchOne, stages: [{ name: 'build', kind: 'build' }] }), Date.now());
+    await store.artifacts.create({ projectId: project.id, version: run.version, runId: run.id, sha256: 'a'.repeat(64), size: 1 }, Date.now());
+    for (let i = 0; i < hosts; i++) {
+      const agent = await store.agents.enroll({ name: `web-${i}`, labels: { env: 'production' }, tokenHash: `h${i}`, address: '127.0.0.1', port: 8080 }, Date.now() - 1000);
+      await store.agents.update(agent.id, { online: true, lastSeenAt: Date.now() });
+    }
+
+    const counted = countingStore(store);
+    const clock = { now: () => Date.now() };
+    const events = new EventLog(counted.store, clock);
+    // Every host answers every command as soon as it is delivered, as a fast agent would.
+    const gateway = {
+      async deliver(agentId: string) {
+        for (const command of await store.commands.listPending(agentId)) {
+          if (!(await store.commands.complete(command.id, { ok: true, previous: null }, Date.now(), agentId))) continue;
+          setImmediate(() => engine.wake(command.id));
+        }
+      },
+    };
+    const engine: Engine = createEngine({
+      store: counted.store, gateway, events, clock, log: pino({ level: 'silent' }), limits: defaultEngineLimits,
+      agents: new AgentDirectory({ store: counted.store, clock, reloadMs: 1000 }),
+      uploadTokens: { hashFor: () => 'unused' },
+    });
+    cleanups.push(() => engine.close());
+
+    const started = await events.transaction((tx) => startDeployment(tx, Date.now(), {
+      project, env: 'production', version: run.version, runId: null, kind: 'deploy', forced: true, requestedBy: 'test',
+    }));
+    if (!started.started) throw new Error(`refused: ${started.refusal.message}`);
+    const before = counted.rows();
+    engine.wake();
+    const ended = await waitFor('the deployment to end', async () => {
+      const deployment = await store.deployments.get(started.deployment.id);
+      return deployment?.finishedAt ? deployment : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 20 });
+    expect(ended.status).toBe('succeeded');
+    return counted.rows() - before;
+  }
+
+  it('reads the store in proportion to the hosts of a deployment at batch 1, not to their square', async () => {
+    const small = await storeCallsForDeployment(100);
+    const large = await storeCallsForDeployment(200);
+    // Twice the hosts, about twice the rows (the square would be four times).
+    expect(large / small).toBeLessThan(2.4);
+    // A handful per host: its commands, its steps, their events; the engine's looks read little more.
+    expect(large / 200).toBeLessThan(40);
+  }, 120_000);
+});
+
+/**
+ * The store, counting what each call of a method of its parts returns, also inside transactions:
+ * the rows of a list, the entries of a map, one for anything else (a row, a write).
+ */
+function countingStore(store: Store): { store: Store; rows: () => number } {
+  let rows = 0;
+  const wrap = (target: Store): Store => new Proxy(target, {
+    get(object, property) {
+      const part = Reflect.get(object, property, object) as unknown;
+      if (property === 'transaction') {
+        return <T>(work: (tx: Store) => Promise<T>) => object.transaction((tx) => work(wrap(tx)));
+      }
+      if (typeof part !== 'object' || part === null) return typeof part === 'function' ? (part as () => unknown).bind(object) : part;
+      return new Proxy(part, {
+        get(methods, name) {
+          const method = Reflect.get(methods, name, methods) as unknown;
+          if (typeof method !== 'function') return method;
+          return async (...args: unknown[]) => {
+            const result = await ((method as (...a: unknown[]) => unknown).apply(methods, args) as Promise<unknown>);
+            rows += Array.isArray(result) ? result.length : result instanceof Map ? result.size : 1;
+            return result;
+          };
+        },
+      });
+    },
+  });
+  return { store: wrap(store), rows: () => rows };
+}
