@@ -2,6 +2,7 @@
 // `slipway server` reads flags and environment variables and calls startServer.
 import type { AcceptAgents } from '../core/agents/enrollment-decision.ts';
 import { writeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import pino, { type Level } from 'pino';
 import { systemClock, type Clock } from '../base/clock.ts';
@@ -19,6 +20,7 @@ import { createEngine, type Engine } from './engine/engine.ts';
 import { EventLog } from './engine/event-log.ts';
 import { AgentGateway } from './gateway/agent-gateway.ts';
 import { AgentDirectory } from './gateway/agent-directory.ts';
+import { LeaseKeeper } from './leases/lease-keeper.ts';
 import { GitMirrors } from './git/git-mirrors.ts';
 import { buildHttpApp } from './http-app.ts';
 import { LogIngest } from './logs/log-ingest.ts';
@@ -64,6 +66,13 @@ export interface ServerOptions {
    * on stderr.
    */
   crashAfterTransactions?: number;
+  /**
+   * This instance's name among several on one PostgreSQL database (default host:address:port): it
+   * holds the leases of the loops that run once (the engine, polling, log retention).
+   */
+  instanceName?: string;
+  /** How long a lease lasts unless renewed: how soon another instance takes over a dead one's loops (default 10 s). */
+  leaseMs?: number;
 }
 
 /** The exit code of a server stopped by its crash point, so a test tells it from a real failure. */
@@ -71,6 +80,7 @@ export const CRASH_POINT_EXIT_CODE = 86;
 
 /** How often a server reads the secrets again, for those another server instance changed. */
 const SECRETS_REFRESH_MS = 5_000;
+const DEFAULT_LEASE_MS = 10_000;
 /** How stale the engine's copy of the agents may get where the gateway cannot keep it (the admin API, other instances). */
 const AGENT_DIRECTORY_RELOAD_MS = 1_000;
 
@@ -125,8 +135,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Events stored before a crash that had no line yet get theirs now.
   await eventLines.catchUp();
   const events = new EventLog(store, clock, (event) => eventLines.write(event), mask);
+  const leases = await LeaseKeeper.start({
+    store, clock, log, leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
+    // SQLite has one server by construction: whatever its port, a restarted one takes its leases back at once.
+    holder: options.instanceName ?? (options.databaseUrl ? `${hostname()}:${options.host ?? '127.0.0.1'}:${options.port}` : 'sqlite'),
+  });
   const retention = startLogRetention({
-    store, clock, log,
+    store, clock, log, holdsLease: () => leases.holds('log-retention'),
     maxAgeMs: options.logRetention?.maxAgeMs === undefined ? defaultLogRetention.maxAgeMs : options.logRetention.maxAgeMs,
     maxBytes: options.logRetention?.maxBytes === undefined ? defaultLogRetention.maxBytes : options.logRetention.maxBytes,
   });
@@ -138,9 +153,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // The agents as the engine sees them, in memory, fed by the gateway; read whole again every second.
   const agents = new AgentDirectory({ store, clock, reloadMs: AGENT_DIRECTORY_RELOAD_MS });
   const gateway = new AgentGateway({ store, clock, log, liveness: limits, logs: ingest, secrets, uploadTokens, scopes, directory: agents, onChange: (commandId) => engine.wake(commandId) });
-  const engine: Engine = createEngine({ store, gateway, agents, events, clock, log, limits, uploadTokens });
+  const engine: Engine = createEngine({ store, gateway, agents, events, clock, log, limits, uploadTokens, holdsLease: () => leases.holds('engine') });
   const trigger = new CommitTrigger({ store, mirrors, events, clock, log, onRuns: () => engine.wake() });
-  const poller = startPoller({ store, trigger, clock, log });
+  const poller = startPoller({ store, trigger, clock, log, holdsLease: () => leases.holds('poller') });
 
   const oidc: OidcSignIn | undefined = oidcSettings && {
     settings: oidcSettings,
@@ -156,6 +171,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     gateway.close();
     await app.close();
     await retention.close();
+    await leases.close();
     await ingest.flush();
     await store.close();
     const committed = store.transactionsCommitted();

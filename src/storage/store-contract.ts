@@ -9,6 +9,7 @@ import { describeDeploymentStoreContract } from './contract/deployment-store-con
 import { describeEnvironmentStoreContract } from './contract/environment-store-contract.ts';
 import { describeEventStoreContract } from './contract/event-store-contract.ts';
 import { describeJobStoreContract } from './contract/job-store-contract.ts';
+import { describeLeaseStoreContract } from './contract/lease-store-contract.ts';
 import { describeLogRetentionContract } from './contract/log-retention-contract.ts';
 import { describeLogSearchContract } from './contract/log-search-contract.ts';
 import { describeLogStoreContract } from './contract/log-store-contract.ts';
@@ -43,5 +44,6 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
     describeTransactionContract(open);
     describeUserStoreContract(open);
     describeAuditStoreContract(open);
+    describeLeaseStoreContract(open);
   });
 }

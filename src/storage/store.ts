@@ -25,6 +25,7 @@ export interface Store {
   users: UserStore;
   secrets: SecretStore;
   audit: AuditStore;
+  leases: LeaseStore;
   /**
    * Runs `work` in one database transaction and returns what it returns. `tx` is this Store bound
    * to the transaction: every write made through it commits together when `work` resolves, or none
@@ -478,4 +479,20 @@ export interface AuditStore {
   read(afterSeq: number, limit: number): Promise<AuditEntry[]>;
   /** The chain head: the newest entry's seq and hash (seq 0 and the genesis hash before the first). */
   head(): Promise<AuditHead>;
+}
+
+/**
+ * Leases: which of several server instances on one database runs a loop that must run once (the
+ * engine, repo polling, log retention). Time is each instance's clock: leases last long enough
+ * (seconds) that ordinary clock skew between servers does not matter.
+ */
+export interface LeaseStore {
+  /**
+   * Takes the lease `name` for `holder` until `until`, or extends it when `holder` has it; in one
+   * atomic statement, so two instances never both succeed. Fails (false) while another holder's
+   * lease has not expired at `now`.
+   */
+  acquire(name: string, holder: string, now: number, until: number): Promise<boolean>;
+  /** Gives the lease up at once (the holder is stopping), so another instance need not wait for it to expire. */
+  release(name: string, holder: string): Promise<void>;
 }

@@ -93,6 +93,12 @@ export class DeploymentHostsCache {
     this.tracked.delete(deploymentId);
   }
 
+  /** Drops every copy (another instance ran the engine meanwhile). */
+  clear(): void {
+    this.tracked.clear();
+    this.owners.clear();
+  }
+
   /** Drops every copy whose deployment is not among `active` (it ended while another look was not watching). */
   keepOnly(active: ReadonlySet<string>): void {
     for (const id of [...this.tracked.keys()]) if (!active.has(id)) this.forget(id);

@@ -30,6 +30,11 @@ export interface EngineContext {
   log: Logger;
   limits: EngineLimits;
   uploadTokens: UploadTokenHashes;
+  /**
+   * Whether this instance runs the engine now: of several instances on one database, only the one
+   * holding the engine's lease does (see LeaseKeeper).
+   */
+  holdsLease: () => boolean;
 }
 
 /** The agents one look works with. */

@@ -72,7 +72,7 @@ describe('the engine behind a load balancer', () => {
     engine = createEngine({
       store, clock, agents: new AgentDirectory({ store, clock, reloadMs: 0 }), log: pino({ level: 'silent' }), limits,
       events: new EventLog(store, clock), gateway: { deliver: () => Promise.resolve() },
-      uploadTokens: { hashFor: ({ jobId, commandId }) => `upload-${jobId}-${commandId}` },
+      uploadTokens: { hashFor: ({ jobId, commandId }) => `upload-${jobId}-${commandId}` }, holdsLease: () => true,
     });
   }
 

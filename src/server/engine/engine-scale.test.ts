@@ -56,7 +56,7 @@ describe('the engine at scale', () => {
     const engine: Engine = createEngine({
       store: counted.store, gateway, events, clock, log: pino({ level: 'silent' }), limits: defaultEngineLimits,
       agents: new AgentDirectory({ store: counted.store, clock, reloadMs: 1000 }),
-      uploadTokens: { hashFor: () => 'unused' },
+      uploadTokens: { hashFor: () => 'unused' }, holdsLease: () => true,
     });
     cleanups.push(() => engine.close());
 

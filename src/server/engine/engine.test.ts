@@ -38,7 +38,7 @@ describe('the engine', () => {
         },
       }, clock),
       gateway: { deliver: (agentId) => Promise.resolve(void delivered.push(agentId)) },
-      uploadTokens: { hashFor: ({ jobId, commandId }) => `upload-${jobId}-${commandId}` },
+      uploadTokens: { hashFor: ({ jobId, commandId }) => `upload-${jobId}-${commandId}` }, holdsLease: () => true,
     });
   });
 

@@ -92,6 +92,13 @@ export function createEngine(deps: Omit<EngineContext, 'hostsCache'>): Engine {
   const guard = async (what: string, work: () => Promise<boolean>): Promise<boolean> => (await guardValue(what, work)) ?? false;
 
   const look = async (): Promise<boolean> => {
+    if (!ctx.holdsLease()) {
+      // Another instance runs the engine: what this one knew may be stale once it runs it again.
+      ctx.hostsCache.clear();
+      everything = true;
+      woken = new Set();
+      return false;
+    }
     const now = ctx.clock.now();
     if (now - lastFullLookAt >= ctx.limits.tickMs) everything = true;
     if (polling.size > 0 && now - lastPollAt >= ctx.limits.lbPollMs) {
@@ -130,7 +137,7 @@ export function createEngine(deps: Omit<EngineContext, 'hostsCache'>): Engine {
       }
       running = undefined;
       // Woken while the last look ran: look again now, not at the next tick.
-      if (!closed && (everything || woken.size > 0)) schedule(0);
+      if (!closed && ctx.holdsLease() && (everything || woken.size > 0)) schedule(0);
     })();
     return running;
   };
@@ -141,7 +148,7 @@ export function createEngine(deps: Omit<EngineContext, 'hostsCache'>): Engine {
     timer = setTimeout(() => {
       void run().then(() => {
         // Unless a look is already due at once (woken meanwhile), the next comes at the tick.
-        if (!running && !everything && woken.size === 0) schedule(polling.size > 0 ? Math.min(ctx.limits.lbPollMs, ctx.limits.tickMs) : ctx.limits.tickMs);
+        if (!running && (!ctx.holdsLease() || (!everything && woken.size === 0))) schedule(polling.size > 0 ? Math.min(ctx.limits.lbPollMs, ctx.limits.tickMs) : ctx.limits.tickMs);
       });
     }, ms);
   };

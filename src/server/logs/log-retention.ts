@@ -17,6 +17,8 @@ export interface LogRetentionDeps extends LogRetentionLimits {
   log: Logger;
   /** Between two runs (default one minute). */
   intervalMs?: number;
+  /** Whether this instance applies retention now (several instances on one database: the one holding the lease). */
+  holdsLease?: () => boolean;
 }
 
 export interface LogRetention {
@@ -33,6 +35,7 @@ export function startLogRetention(deps: LogRetentionDeps): LogRetention {
   let running: Promise<number> | undefined;
   const apply = async (): Promise<number> => {
     let removed = 0;
+    if (deps.holdsLease && !deps.holdsLease()) return removed;
     if (deps.maxAgeMs !== null) removed += await deps.store.logs.deleteOlderThan(deps.clock.now() - deps.maxAgeMs);
     if (deps.maxBytes !== null) removed += await deps.store.logs.deleteToFitSize(deps.maxBytes);
     if (removed > 0) deps.log.info({ removed }, 'log retention removed old lines');

@@ -15,6 +15,8 @@ export interface PollerDeps {
   clock: Clock;
   log: Logger;
   checkEveryMs?: number;
+  /** Whether this instance polls now (several instances on one database: the one holding the lease). */
+  holdsLease?: () => boolean;
 }
 
 export function startPoller(deps: PollerDeps): Poller {
@@ -23,6 +25,7 @@ export function startPoller(deps: PollerDeps): Poller {
   let current: Promise<unknown> | undefined;
 
   const round = async () => {
+    if (deps.holdsLease && !deps.holdsLease()) return;
     const now = deps.clock.now();
     const due = (await deps.store.projects.list()).filter((p) => now - (lastPolled.get(p.id) ?? 0) >= p.pollIntervalMs);
     await Promise.all(due.map(async (project) => {

@@ -10,6 +10,7 @@ import { createKyselyDeploymentStore } from './deployment-store.ts';
 import { createKyselyEnvironmentStore } from './environment-store.ts';
 import { createKyselyEventStore } from './event-store.ts';
 import { createKyselyJobStore } from './job-store.ts';
+import { createKyselyLeaseStore } from './lease-store.ts';
 import { createKyselyLogStore } from './log-store.ts';
 import { createKyselyProjectStore } from './project-store.ts';
 import { createKyselyRunStore } from './run-store.ts';
@@ -51,6 +52,7 @@ export function createKyselyStore(context: StoreContext, adapter: KyselyStoreAda
     users: createKyselyUserStore(context),
     secrets: createKyselySecretStore(context),
     audit: createKyselyAuditStore(context),
+    leases: createKyselyLeaseStore(context),
     transaction(work) {
       if (db.isTransaction) return work(store);
       return db.transaction().execute((trx) => work(createKyselyStore({ ...context, db: trx }, adapter)));

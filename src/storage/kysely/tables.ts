@@ -307,6 +307,14 @@ export interface Database {
   secrets: SecretsTable;
   audit_entries: AuditEntriesTable;
   audit_head: AuditHeadTable;
+  leases: LeasesTable;
+}
+
+/** Who runs a loop that must run once among several server instances, until when (migration 016). */
+export interface LeasesTable {
+  name: string;
+  holder: string;
+  expires_at: number;
 }
 
 /** One audit entry (migration 011); before/after as JSON text, null when none applies. */

@@ -1,0 +1,53 @@
+// Two server instances' lease keepers on one store: one runs each loop, and the other takes over
+// once the first gives its leases up or stops renewing them.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openSqliteStore } from '../../storage/sqlite/sqlite-store.ts';
+import type { Store } from '../../storage/store.ts';
+import { waitFor } from '../../../test/support/wait-for.ts';
+import { LeaseKeeper } from './lease-keeper.ts';
+
+describe('LeaseKeeper', () => {
+  let dir: string;
+  let store: Store;
+  const keepers: LeaseKeeper[] = [];
+  const log = pino({ level: 'silent' });
+  const clock = { now: () => Date.now() };
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'slipway-leases-'));
+    store = await openSqliteStore(join(dir, 'slipway.db'));
+  });
+
+  afterEach(async () => {
+    for (const keeper of keepers.splice(0)) await keeper.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function keeper(holder: string, leaseMs = 400): Promise<LeaseKeeper> {
+    const started = await LeaseKeeper.start({ store, clock, log, holder, leaseMs });
+    keepers.push(started);
+    return started;
+  }
+
+  it('lets one instance run each loop, and hands them over at once when it stops', async () => {
+    const a = await keeper('a');
+    const b = await keeper('b');
+    expect([a.holds('engine'), a.holds('poller'), a.holds('log-retention')]).toEqual([true, true, true]);
+    expect(b.holds('engine')).toBe(false);
+    await a.close();
+    await waitFor('b to run the engine', () => b.holds('engine'), { timeoutMs: 2000, intervalMs: 20 });
+  });
+
+  it('takes over the loops of an instance that stopped renewing, once its leases ran out', async () => {
+    // A dead instance's lease, as it left it: held until 300 ms from now, never renewed.
+    expect(await store.leases.acquire('engine', 'dead', Date.now(), Date.now() + 300)).toBe(true);
+    const b = await keeper('b', 200);
+    expect(b.holds('engine')).toBe(false);
+    await waitFor('b to run the engine', () => b.holds('engine'), { timeoutMs: 2000, intervalMs: 20 });
+  });
+});

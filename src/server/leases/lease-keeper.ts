@@ -1,0 +1,85 @@
+// Which loops this server instance runs, when several share one database: the engine, repo polling
+// and log retention must each run on one instance at a time. The keeper takes and renews a lease
+// per loop (LeaseStore) every renewMs; a loop asks `holds(name)` before each round. An instance that
+// dies stops renewing, and another takes its leases over once they expire (leaseMs). On SQLite,
+// with one instance, the leases are simply always this instance's.
+import type { Logger } from 'pino';
+import type { Clock } from '../../base/clock.ts';
+import { errorMessage } from '../../base/errors.ts';
+import type { LeaseStore } from '../../storage/store.ts';
+
+/** The loops that must run once among the instances. */
+export type LeaseName = 'engine' | 'poller' | 'log-retention';
+const LEASES: readonly LeaseName[] = ['engine', 'poller', 'log-retention'];
+
+export interface LeaseKeeperDeps {
+  store: { leases: LeaseStore };
+  clock: Clock;
+  log: Logger;
+  /**
+   * This instance's name among the others. The same instance restarted (same host and port) is
+   * the same holder, and takes its own leases back at once instead of waiting for them to expire.
+   */
+  holder: string;
+  /** How long a lease lasts unless renewed: how soon another instance takes over a dead one's loops. */
+  leaseMs: number;
+}
+
+export class LeaseKeeper {
+  /** Until when this instance holds each lease (by its own clock), as of the last renewal. */
+  private readonly heldUntil = new Map<LeaseName, number>();
+  private readonly timer: NodeJS.Timeout;
+  private renewing: Promise<void> | undefined;
+
+  private constructor(private readonly deps: LeaseKeeperDeps) {
+    this.timer = setInterval(() => void this.renew(), Math.max(50, Math.floor(deps.leaseMs / 4)));
+    this.timer.unref();
+  }
+
+  /** Starts keeping the leases; resolves once each was asked for the first time. */
+  static async start(deps: LeaseKeeperDeps): Promise<LeaseKeeper> {
+    const keeper = new LeaseKeeper(deps);
+    await keeper.renew();
+    return keeper;
+  }
+
+  /**
+   * Whether this instance holds the lease now, with a margin: a holder stops a quarter of a lease
+   * before it would expire unrenewed, so that its last round ends before another instance begins.
+   */
+  holds(name: LeaseName): boolean {
+    return (this.heldUntil.get(name) ?? 0) - this.deps.leaseMs / 4 > this.deps.clock.now();
+  }
+
+  /** Stops renewing and gives every lease up, so that another instance takes the loops over at once. */
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.renewing;
+    for (const name of LEASES) {
+      if (!this.heldUntil.delete(name)) continue;
+      await this.deps.store.leases.release(name, this.deps.holder).catch((err: unknown) => {
+        this.deps.log.warn({ err: errorMessage(err), lease: name }, 'could not give a lease up; another instance takes it when it expires');
+      });
+    }
+  }
+
+  private renew(): Promise<void> {
+    this.renewing ??= (async () => {
+      for (const name of LEASES) {
+        const now = this.deps.clock.now();
+        const until = now + this.deps.leaseMs;
+        try {
+          const held = await this.deps.store.leases.acquire(name, this.deps.holder, now, until);
+          const had = this.heldUntil.has(name);
+          if (held) this.heldUntil.set(name, until);
+          else this.heldUntil.delete(name);
+          if (held !== had) this.deps.log.info({ lease: name, holder: this.deps.holder }, held ? 'this instance now runs a loop' : 'another instance runs this loop now');
+        } catch (err) {
+          // Kept until it runs out (holds() stops a margin before): the database may be back by then.
+          this.deps.log.error({ err: errorMessage(err), lease: name }, 'could not renew a lease');
+        }
+      }
+    })().finally(() => (this.renewing = undefined));
+    return this.renewing;
+  }
+}
