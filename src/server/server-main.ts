@@ -115,8 +115,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       process.exit(CRASH_POINT_EXIT_CODE);
     },
   });
-  // Nobody is connected to a server that just started; each agent's grace period starts now.
-  await store.agents.markAllOffline(clock.now());
+  // This instance among several on one PostgreSQL database. SQLite has one server by construction:
+  // whatever its port, a restarted one is the same instance (it takes its leases back at once).
+  const instance = options.instanceName ?? (options.databaseUrl ? `${hostname()}:${options.host ?? '127.0.0.1'}:${options.port}` : 'sqlite');
+  // Nobody is connected to an instance that just started; each of its agents' grace period starts now.
+  await store.agents.markOffline(instance, clock.now());
 
   // Every secret's value is known before the first line or event is written: both are masked.
   const secrets = new ProjectSecrets({ store, cipher: new SecretCipher(secretKey), log });
@@ -137,8 +140,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const events = new EventLog(store, clock, (event) => eventLines.write(event), mask);
   const leases = await LeaseKeeper.start({
     store, clock, log, leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
-    // SQLite has one server by construction: whatever its port, a restarted one takes its leases back at once.
-    holder: options.instanceName ?? (options.databaseUrl ? `${hostname()}:${options.host ?? '127.0.0.1'}:${options.port}` : 'sqlite'),
+    holder: instance,
   });
   const retention = startLogRetention({
     store, clock, log, holdsLease: () => leases.holds('log-retention'),
@@ -152,7 +154,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const uploadTokens = new UploadTokens(secretKey);
   // The agents as the engine sees them, in memory, fed by the gateway; read whole again every second.
   const agents = new AgentDirectory({ store, clock, reloadMs: AGENT_DIRECTORY_RELOAD_MS });
-  const gateway = new AgentGateway({ store, clock, log, liveness: limits, logs: ingest, secrets, uploadTokens, scopes, directory: agents, onChange: (commandId) => engine.wake(commandId) });
+  const gateway = new AgentGateway({ store, clock, log, liveness: limits, logs: ingest, secrets, uploadTokens, scopes, directory: agents, instance, onChange: (commandId) => engine.wake(commandId) });
   const engine: Engine = createEngine({ store, gateway, agents, events, clock, log, limits, uploadTokens, holdsLease: () => leases.holds('engine') });
   const trigger = new CommitTrigger({ store, mirrors, events, clock, log, onRuns: () => engine.wake() });
   const poller = startPoller({ store, trigger, clock, log, holdsLease: () => leases.holds('poller') });

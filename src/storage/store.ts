@@ -191,6 +191,16 @@ export interface AgentStore {
   retire(id: string, status: 'revoked' | 'removed', tokenHash: string): Promise<void>;
   /** Every agent, by name. */
   list(): Promise<Agent[]>;
+  /**
+   * Records that the agent connected to server instance `instance`, with what it said about itself:
+   * it is online, held by that instance.
+   */
+  connected(id: string, instance: string, said: Pick<Agent, 'address' | 'port' | 'apps'>, at: number): Promise<void>;
+  /**
+   * Records that the agent's connection to `instance` ended: offline, last seen `at`. Nothing
+   * happens when another instance holds it by now (it reconnected there before this one noticed).
+   */
+  disconnected(id: string, instance: string, at: number): Promise<void>;
   /** Records what the agent said about itself when it connected. */
   update(id: string, patch: Partial<Pick<Agent, 'labels' | 'address' | 'port' | 'apps' | 'online' | 'lastSeenAt' | 'status' | 'enrollAllowed'>>): Promise<void>;
   /**
@@ -198,8 +208,12 @@ export interface AgentStore {
    * rather than one write each): only the time, since one may have disconnected meanwhile.
    */
   markSeen(ids: readonly string[], at: number): Promise<void>;
-  /** At server start: nobody is connected yet; each agent's grace period starts now. */
-  markAllOffline(at: number): Promise<void>;
+  /**
+   * At the start of server instance `instance`: none of its agents is connected to it yet (they were
+   * its own before a restart, or connected before instances were recorded); their grace period
+   * starts now. Agents other instances hold are left as they are.
+   */
+  markOffline(instance: string, at: number): Promise<void>;
 }
 
 /** A user with what they may do, as found by one of their tokens. */

@@ -28,6 +28,8 @@ export interface AgentGatewayDeps {
    * only the work it belongs to is looked at again), a connection, a loss (without).
    */
   onChange: (commandId?: string) => void;
+  /** This server instance's name: the agents' rows say which instance holds their connection. */
+  instance: string;
   /** The engine's in-memory view of the agents, kept up to date with what this gateway records. */
   directory: Pick<AgentDirectory, 'patch' | 'put' | 'current'>;
   liveness: AgentLivenessLimits;
@@ -119,7 +121,7 @@ export class AgentGateway {
       void queue.then(async () => {
         const gone = { online: false, lastSeenAt: this.deps.clock.now() };
         this.heard.delete(agent.id);
-        await this.deps.store.agents.update(agent.id, gone);
+        await this.deps.store.agents.disconnected(agent.id, this.deps.instance, gone.lastSeenAt);
         this.deps.directory.patch(agent.id, gone);
         this.deps.log.info({ agent: agent.name }, 'agent disconnected');
         this.deps.onChange();
@@ -225,7 +227,7 @@ export class AgentGateway {
     // and neither grant a permission nor select work (environments and runners go by labels).
     // An agent already chosen by label can still point them elsewhere; issue 7 may pin them too.
     const said = { address: message.address, port: message.port, apps: message.apps, online: true, lastSeenAt: now };
-    await this.deps.store.agents.update(agent.id, said);
+    await this.deps.store.agents.connected(agent.id, this.deps.instance, said, now);
     this.deps.directory.put({ ...stored, ...said });
     this.deps.log.info({ agent: agent.name, running: message.running.length }, 'agent connected');
     this.deps.onChange();

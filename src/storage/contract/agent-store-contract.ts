@@ -75,8 +75,24 @@ export function describeAgentStoreContract(open: () => Promise<Store>): void {
       const b = await enrollAgent(store(), 'web-2');
       await store().agents.update(a.id, { online: true, lastSeenAt: 10 });
       await store().agents.update(b.id, { online: true, lastSeenAt: 20 });
-      await store().agents.markAllOffline(5000);
+      await store().agents.markOffline('server-1', 5000);
       expect((await store().agents.list()).map((x) => [x.online, x.lastSeenAt])).toEqual([[false, 5000], [false, 5000]]);
+    });
+
+    it('marks offline at an instance\'s start only the agents that were connected to it, and a connection\'s end only where it still holds the agent', async () => {
+      const a = await enrollAgent(store(), 'web-1');
+      const b = await enrollAgent(store(), 'web-2');
+      await store().agents.connected(a.id, 'server-1', { address: '10.0.0.1', port: 8080, apps: [] }, 100);
+      await store().agents.connected(b.id, 'server-2', { address: '10.0.0.2', port: null, apps: [] }, 100);
+      expect(await store().agents.get(a.id)).toMatchObject({ online: true, lastSeenAt: 100, address: '10.0.0.1', port: 8080 });
+      await store().agents.markOffline('server-1', 200);
+      expect((await store().agents.list()).map((x) => [x.name, x.online])).toEqual([['web-1', false], ['web-2', true]]);
+      // web-2 moved to server-1 before server-2 noticed its old connection ended.
+      await store().agents.connected(b.id, 'server-1', { address: '10.0.0.2', port: null, apps: [] }, 300);
+      await store().agents.disconnected(b.id, 'server-2', 310);
+      expect(await store().agents.get(b.id)).toMatchObject({ online: true, lastSeenAt: 300 });
+      await store().agents.disconnected(b.id, 'server-1', 320);
+      expect(await store().agents.get(b.id)).toMatchObject({ online: false, lastSeenAt: 320 });
     });
 
     it('records the heartbeats of many agents at once, leaving their connection state and never going back in time', async () => {

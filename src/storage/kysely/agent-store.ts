@@ -85,8 +85,19 @@ export function createKyselyAgentStore({ db }: StoreContext): AgentStore {
       }
     },
 
-    async markAllOffline(at) {
-      await db.updateTable('agents').set({ online: 0, last_seen_at: at }).execute();
+    async connected(id, instance, said, at) {
+      await db.updateTable('agents')
+        .set({ address: said.address, port: said.port, apps: toJson(said.apps), online: 1, last_seen_at: at, connected_to: instance })
+        .where('id', '=', id).execute();
+    },
+
+    async disconnected(id, instance, at) {
+      await db.updateTable('agents').set({ online: 0, last_seen_at: at }).where('id', '=', id).where('connected_to', '=', instance).execute();
+    },
+
+    async markOffline(instance, at) {
+      await db.updateTable('agents').set({ online: 0, last_seen_at: at })
+        .where((eb) => eb.or([eb('connected_to', '=', instance), eb('connected_to', 'is', null)])).execute();
     },
   };
 }

@@ -100,6 +100,8 @@ export interface AgentsTable {
   enrolled_at: number;
   status: Generated<string>;
   enroll_allowed: Generated<number>;
+  /** The server instance holding its connection (migration 016); null before any. */
+  connected_to: string | null;
 }
 
 export interface DeploymentsTable {

@@ -19,7 +19,7 @@ import { agentScopesMigration } from './012-agent-scopes.ts';
 import { signInSessionsMigration } from './013-sign-in-sessions.ts';
 import { deploymentLbCommandsMigration } from './014-deployment-lb-commands.ts';
 import { migrationsAndRehearsalsMigration } from './015-migrations-and-rehearsals.ts';
-import { leasesMigration } from './016-leases.ts';
+import { instancesMigration } from './016-instances.ts';
 
 /** Every migration by name; names sort in the order they must run. */
 function migrations(dialect: SqlDialectName): Record<string, Migration> {
@@ -39,7 +39,7 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
     '013-sign-in-sessions': signInSessionsMigration(),
     '014-deployment-lb-commands': deploymentLbCommandsMigration(),
     '015-migrations-and-rehearsals': migrationsAndRehearsalsMigration(),
-    '016-leases': leasesMigration(),
+    '016-instances': instancesMigration(),
   };
 }
 
