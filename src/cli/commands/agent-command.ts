@@ -4,7 +4,6 @@ import { Command, InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import pino from 'pino';
 import { InputError } from '../../base/errors.ts';
 import type { Labels } from '../../core/model.ts';
 import { parseLabels, parsePort, parseSize } from '../options.ts';
@@ -55,6 +54,8 @@ Example:
   slipway agent list      (and rm|revoke|accept|allow-enroll NAME: an admin's commands)`)
     .action(async (flags: Omit<AgentFlags, 'server'> & { server?: string }) => {
       if (flags.server === undefined) agent.error('error: required option \'--server <url>\' not specified');
+      // Loaded here, not at the top: `slipway --help` and the user commands stay quick to start.
+      const { default: pino } = await import('pino');
       const log = pino({ level: 'info' });
       const { startAgent } = await import('../../agent/agent-main.ts');
       const { lookUpJobUser } = await import('../../agent/runner/job-user.ts');
