@@ -6,8 +6,8 @@
 // Also writes dist/sources.json, the source files the build was made from: bin/slipway compares
 // their times with the build's and runs the sources instead of a build older than them.
 import { build } from 'esbuild';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 /** The checkout: this file is in scripts/. */
@@ -51,7 +51,12 @@ export async function buildSlipway(root = checkout): Promise<BuildManifest> {
     sourcemap: 'linked',
     metafile: true,
     logLevel: 'warning',
+    write: false,
   });
+  for (const file of result.outputFiles) {
+    mkdirSync(dirname(file.path), { recursive: true });
+    writeFileSync(file.path, file.path.endsWith('.js') ? asciiOnly(file.text) : file.contents);
+  }
   // Our own files; this script and package.json, which say how to build; and the lock file for
   // the bundled packages: installing another version of one rewrites it (npm keeps packages' own
   // file times, which say nothing).
@@ -61,6 +66,17 @@ export async function buildSlipway(root = checkout): Promise<BuildManifest> {
   // Written last: a build that failed half-way has no manifest, and bin/slipway ignores it.
   writeFileSync(join(outdir, 'sources.json'), `${JSON.stringify(manifest, null, 1)}\n`);
   return manifest;
+}
+
+/**
+ * `text` with every character beyond printable ASCII written as \uXXXX. V8 keeps the source of every script
+ * it loads, one byte per character only when all of it is ASCII: one "…" in a comment doubles the
+ * memory of a chunk (1.5 MB instead of 0.75 for zod's). esbuild already escapes strings, regular
+ * expressions and names (charset ascii), so what is left is in comments, where the escape is as
+ * readable.
+ */
+function asciiOnly(text: string): string {
+  return text.replace(/[^\t\n\r -~]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
