@@ -6,8 +6,8 @@
 // Also writes dist/sources.json, the source files the build was made from: bin/slipway compares
 // their times with the build's and runs the sources instead of a build older than them.
 import { build } from 'esbuild';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 /** The checkout: this file is in scripts/. */
@@ -25,15 +25,16 @@ export interface BuildManifest {
 }
 
 /**
- * Builds dist/ from scratch. A clean directory, so that a chunk left by an earlier build can
- * never be loaded; a process already running from the old build has loaded what it needs
- * (commands import their chunk when they start).
+ * Builds dist/. A build replaces the one before it while `slipway` processes may be starting from
+ * that one (the end-to-end tests build while a `slipway up` runs, say): chunks have content-hashed
+ * names and are written first, the entry and sources.json are replaced by a rename, and files of
+ * earlier builds are removed only once they are a minute old, by when a process that started from
+ * them has imported its command's chunk.
  */
 export async function buildSlipway(root = checkout): Promise<BuildManifest> {
   const outdir = join(root, 'dist');
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
   const startedAt = Date.now();
-  rmSync(outdir, { recursive: true, force: true });
   const result = await build({
     absWorkingDir: root,
     entryPoints: ['src/cli/main.ts'],
@@ -53,9 +54,11 @@ export async function buildSlipway(root = checkout): Promise<BuildManifest> {
     logLevel: 'warning',
     write: false,
   });
-  for (const file of result.outputFiles) {
+  // Chunks first, the entry (which names them) last.
+  const outputs = result.outputFiles.sort((a, b) => Number(isChunk(b.path)) - Number(isChunk(a.path)));
+  for (const file of outputs) {
     mkdirSync(dirname(file.path), { recursive: true });
-    writeFileSync(file.path, file.path.endsWith('.js') ? asciiOnly(file.text) : file.contents);
+    writeAtomically(file.path, file.path.endsWith('.js') ? asciiOnly(file.text) : file.contents);
   }
   // Our own files; this script and package.json, which say how to build; and the lock file for
   // the bundled packages: installing another version of one rewrites it (npm keeps packages' own
@@ -63,9 +66,31 @@ export async function buildSlipway(root = checkout): Promise<BuildManifest> {
   const ours = Object.keys(result.metafile.inputs).map((input) => relative(root, resolve(root, input))).filter((file) => file.startsWith('src/'));
   const sources = [...ours.sort(), 'scripts/build.ts', 'package.json', 'package-lock.json'];
   const manifest: BuildManifest = { startedAt, sources };
-  // Written last: a build that failed half-way has no manifest, and bin/slipway ignores it.
-  writeFileSync(join(outdir, 'sources.json'), `${JSON.stringify(manifest, null, 1)}\n`);
+  // Written last: a build that failed half-way leaves the manifest of the one before, older than
+  // the sources that changed since, so bin/slipway runs the sources.
+  writeAtomically(join(outdir, 'sources.json'), `${JSON.stringify(manifest, null, 1)}\n`);
+  removeEarlierBuilds(outdir, new Set([...outputs.map((file) => file.path), join(outdir, 'sources.json')]));
   return manifest;
+}
+
+function isChunk(path: string): boolean {
+  return path.includes(`${sep}chunks${sep}`);
+}
+
+/** Replaces `path` by a rename, so that nothing ever reads it half-written. */
+function writeAtomically(path: string, data: string | Uint8Array): void {
+  writeFileSync(`${path}.tmp`, data);
+  renameSync(`${path}.tmp`, path);
+}
+
+/** Removes the files under `outdir` that this build did not write, once they are a minute old. */
+function removeEarlierBuilds(outdir: string, current: Set<string>): void {
+  const oldEnough = Date.now() - 60_000;
+  for (const name of readdirSync(outdir, { recursive: true, encoding: 'utf8' })) {
+    const path = join(outdir, name);
+    const stat = statSync(path);
+    if (stat.isFile() && !current.has(path) && stat.mtimeMs < oldEnough) rmSync(path);
+  }
 }
 
 /**
