@@ -1,7 +1,7 @@
 // An agent enrolls once with the join token and keeps its own token in <root>/agent.json (0600).
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { AuthError, InputError } from '../../base/errors.ts';
 import type { Labels } from '../../core/model.ts';
 import { isSuccess, readText, sendRequest } from './send-request.ts';
