@@ -1,9 +1,9 @@
 // What the `slipway` command costs to start, and what an agent costs to keep, next to a bare
 // `node -e 0` on the same machine in the same run: wall time and peak RSS (medians of N runs, GNU
 // time's %M, which is the process's VmHWM) of `node -e 0` and `bin/slipway --help`; then the
-// resident memory (VmRSS, VmHWM from /proc/<pid>/status) of a real agent that enrolled with a
-// real server and sits idle, and of one that has just taken part in a deployment (the sample app
-// built on a runner and rolled out to it, health check included). It builds dist/ first, so it
+// resident memory (VmRSS, VmHWM from /proc/<pid>/status) of real agents that enrolled with a
+// real server and sit idle, and after they have taken part in a deployment (the sample app
+// built on a runner and rolled out to them, health checks included). It builds dist/ first, so it
 // measures what users run.
 // Run: npx tsx bench/startup.bench.ts [runs, default 15]
 import { spawnSync } from 'node:child_process';
@@ -22,6 +22,8 @@ if (!existsSync(gnuTime)) throw new Error('this benchmark reads peak RSS through
 
 /** Settling time before an agent's memory is read: long enough for start-up garbage to go. */
 const IDLE_MS = 10_000;
+/** Agents measured, the median reported: one agent's figures vary by a few MB from start to start. */
+const AGENTS = 3;
 
 await buildSlipway();
 
@@ -57,23 +59,24 @@ let deployed: Memory;
 try {
   fleet.initRepo(() => fleet.editFile('slipway.yml', () => productionOnlyConfig({ healthTimeout: '10s' })));
   await fleet.startServer();
-  const web = await fleet.startAgent({ name: 'web-1', labels: 'env=production', appPort: true });
-  await waitFor('web-1 online', async () => (await fleet.api.get<{ name: string; online: boolean }[]>('/api/v1/agents')).some((a) => a.name === 'web-1' && a.online));
+  const hosts = [];
+  for (let i = 1; i <= AGENTS; i++) hosts.push(await fleet.startAgent({ name: `web-${i}`, labels: 'env=production', appPort: true }));
+  await waitFor(`${AGENTS} agents online`, async () => (await fleet.api.get<{ online: boolean }[]>('/api/v1/agents')).filter((a) => a.online).length === AGENTS);
   await new Promise((r) => setTimeout(r, IDLE_MS));
-  idle = memoryOf(web.process.child.pid!);
+  idle = medianMemory(hosts.map((host) => memoryOf(host.process.child.pid!)));
 
   await fleet.startAgent({ name: 'runner-1', labels: 'role=runner' });
   await fleet.api.post('/api/v1/projects', { name: 'hello', repo: fleet.repo, branch: 'main', poll: '1s' });
   const run = await waitForRunEnd(fleet, 'hello', 1);
   if (run.status !== 'succeeded') throw new Error(`the run ${run.status}: ${run.error}`);
   await new Promise((r) => setTimeout(r, IDLE_MS));
-  deployed = memoryOf(web.process.child.pid!);
+  deployed = medianMemory(hosts.map((host) => memoryOf(host.process.child.pid!)));
 } finally {
   await fleet.close();
 }
 
 const mb = (value: number) => `${value.toFixed(1)} MB`.padStart(9);
-const row = (what: string, ...cells: string[]) => console.log(`${what.padEnd(44)}${cells.map((c) => c.padStart(12)).join('')}`);
+const row = (what: string, ...cells: string[]) => console.log(`${what.padEnd(52)}${cells.map((c) => c.padStart(12)).join('')}`);
 console.log(`slipway start-up and agent memory (Node ${process.versions.node}, ${runs} runs each, medians)`);
 row('', 'wall', 'peak RSS');
 row('node -e 0', `${bareWall.toFixed(0)} ms`, mb(bareRss));
@@ -81,10 +84,14 @@ row('bin/slipway --help', `${helpWall.toFixed(0)} ms`, mb(helpRss));
 row('ratio', `${(helpWall / bareWall).toFixed(2)}x`, `${(helpRss / bareRss).toFixed(2)}x`);
 console.log('');
 row('', 'RSS', 'peak RSS');
-row(`agent enrolled, idle ${IDLE_MS / 1000} s`, mb(idle.rssKb / 1024), mb(idle.peakKb / 1024));
+row(`agent enrolled, idle ${IDLE_MS / 1000} s (median of ${AGENTS})`, mb(idle.rssKb / 1024), mb(idle.peakKb / 1024));
 row(`agent after a deployment, idle ${IDLE_MS / 1000} s`, mb(deployed.rssKb / 1024), mb(deployed.peakKb / 1024));
 
 interface Memory { rssKb: number; peakKb: number }
+
+function medianMemory(samples: Memory[]): Memory {
+  return { rssKb: median(samples.map((s) => s.rssKb)), peakKb: median(samples.map((s) => s.peakKb)) };
+}
 
 /** VmRSS and VmHWM of a running process, in kB. */
 function memoryOf(pid: number): Memory {
