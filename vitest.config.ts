@@ -10,6 +10,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/**/*.test.ts'],
+          globalSetup: ['test/support/build-slipway.ts'],
           testTimeout: 180_000,
           hookTimeout: 120_000,
           // These start servers, agents, apps and git on real ports and processes: one file at a

@@ -9,6 +9,7 @@ import { createServer as createNetServer, type Server as NetServer } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
 import { commandResultSchema, type CommandResult, type LbCommand } from '../src/core/protocol/messages.ts';
 import { applyLbCommand } from '../src/agent/lb/apply-lb-command.ts';
 import { HaproxyRuntime } from '../src/agent/lb/haproxy-runtime.ts';
@@ -86,7 +87,7 @@ describe.skipIf(!haveHaproxy)('HAProxy runtime API, through a real HAProxy', () 
   /** Runs `lb` and checks that the answer is one the server's protocol schema accepts. */
   const apply = async (command: LbCommand, timeoutMs?: number): Promise<CommandResult> => {
     const result = await applyLbCommand(command, { ...deps(), ...(timeoutMs === undefined ? {} : { timeoutMs }) });
-    expect(commandResultSchema.strict().parse(result)).toEqual(result);
+    expect(z.strictObject(commandResultSchema.shape).parse(result)).toEqual(result);
     return result;
   };
   const serverOf = (result: CommandResult, server: string) => result.lb?.servers.find((s) => s.server === server);

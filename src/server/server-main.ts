@@ -59,6 +59,8 @@ export interface ServerOptions {
   logRetention?: Partial<LogRetentionLimits>;
   /** Web sign-in through an OpenID Connect provider; absent or empty: API tokens only. */
   oidc?: OidcFlags;
+  /** The built web UI it serves at / (default: web/dist of the checkout these sources are in). */
+  webDist?: string;
   clock?: Clock;
   /**
    * Tests only (the crash-at-every-write test): exit the process with code 86 right after the
@@ -165,7 +167,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // Keyed from the secret key, which every instance of a PostgreSQL setup shares.
     cookie: new SignInCookie(secretKey, oidcSettings.publicUrl.protocol === 'https:'),
   };
-  const app = await buildHttpApp({ oidc, store, blobs, gateway, engine, events, mirrors, trigger, clock, log, tokens, maxArtifactBytes, logTail, secrets, allowLocalRepos: options.allowLocalRepos ?? false, acceptAgents: options.acceptAgents ?? 'auto' });
+  const app = await buildHttpApp({ oidc, store, blobs, gateway, engine, events, mirrors, trigger, clock, log, tokens, maxArtifactBytes, logTail, secrets, allowLocalRepos: options.allowLocalRepos ?? false, acceptAgents: options.acceptAgents ?? 'auto', webDist: options.webDist });
   const close = async () => {
     clearInterval(secretsRefresh);
     await poller.close();

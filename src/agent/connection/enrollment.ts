@@ -1,9 +1,10 @@
 // An agent enrolls once with the join token and keeps its own token in <root>/agent.json (0600).
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { AuthError, InputError } from '../../base/errors.ts';
 import type { Labels } from '../../core/model.ts';
+import { isSuccess, readText, sendRequest } from './send-request.ts';
 
 export interface AgentIdentity {
   agentId: string;
@@ -35,15 +36,15 @@ export async function enroll(req: EnrollRequest): Promise<AgentIdentity> {
   if (!req.joinToken) {
     throw new InputError('SLIPWAY_JOIN_TOKEN_REQUIRED', `this agent is not enrolled with ${req.serverUrl} yet: pass --join-token (see the server's join-token file)`);
   }
-  const response = await fetch(`${req.serverUrl}/api/v1/agents/enroll`, {
+  const response = await sendRequest(`${req.serverUrl}/api/v1/agents/enroll`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${req.joinToken}` },
     body: JSON.stringify({ name: req.name, labels: req.labels, address: req.address, port: req.port }),
   });
-  const body = (await response.json().catch(() => ({}))) as { agentId?: string; token?: string; error?: { message?: string } };
-  if (response.status === 401) throw new AuthError('SLIPWAY_JOIN_REFUSED', `${req.serverUrl} refused the join token`);
-  if (!response.ok || !body.agentId || !body.token) {
-    throw new InputError('SLIPWAY_ENROLL_FAILED', `enrolling with ${req.serverUrl} failed: HTTP ${response.status} ${body.error?.message ?? ''}`.trim());
+  const body = parseAnswer(await readText(response));
+  if (response.statusCode === 401) throw new AuthError('SLIPWAY_JOIN_REFUSED', `${req.serverUrl} refused the join token`);
+  if (!isSuccess(response.statusCode) || !body.agentId || !body.token) {
+    throw new InputError('SLIPWAY_ENROLL_FAILED', `enrolling with ${req.serverUrl} failed: HTTP ${response.statusCode} ${body.error?.message ?? ''}`.trim());
   }
   const identity = { agentId: body.agentId, token: body.token, server: req.serverUrl };
   await mkdir(req.root, { recursive: true });
@@ -52,6 +53,21 @@ export async function enroll(req: EnrollRequest): Promise<AgentIdentity> {
   await chmod(`${file}.tmp`, 0o600);
   await rename(`${file}.tmp`, file);
   return identity;
+}
+
+interface EnrollAnswer {
+  agentId?: string;
+  token?: string;
+  error?: { message?: string };
+}
+
+/** The server's JSON answer, or nothing of it when it is not JSON (a proxy's error page). */
+function parseAnswer(text: string): EnrollAnswer {
+  try {
+    return JSON.parse(text) as EnrollAnswer;
+  } catch {
+    return {};
+  }
 }
 
 async function readIdentity(root: string): Promise<AgentIdentity | undefined> {

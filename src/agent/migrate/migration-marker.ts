@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { errorMessage } from '../../base/errors.ts';
 import { commandResultSchema, type CommandResult } from '../../core/protocol/messages.ts';
 
@@ -144,7 +144,7 @@ async function readMarker(file: string): Promise<{ marker: MigrationMarker | nul
 }
 
 const markerSchema = z.object({
-  commandId: z.string(), deploymentId: z.string(), app: z.string(), version: z.string(), startedAt: z.string(), result: z.unknown().optional(),
+  commandId: z.string(), deploymentId: z.string(), app: z.string(), version: z.string(), startedAt: z.string(), result: z.optional(z.unknown()),
 });
 
 function parseMarker(text: string): MigrationMarker | null {

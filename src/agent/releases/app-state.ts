@@ -2,32 +2,32 @@
 // process, written atomically (temp file + rename) so a crash never leaves half a file.
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { appRunSpecSchema } from '../../core/protocol/messages.ts';
 import { appPaths } from './app-paths.ts';
 
 const HISTORY_LIMIT = 20;
 
 const appStateSchema = z.object({
-  current: z.string().nullable().default(null),
-  previous: z.string().nullable().default(null),
+  current: z._default(z.nullable(z.string()), null),
+  previous: z._default(z.nullable(z.string()), null),
   /** Activations and deactivations (version null), oldest first, the last HISTORY_LIMIT kept. */
-  history: z.array(z.object({ version: z.string().nullable(), at: z.number() })).default([]),
+  history: z._default(z.array(z.object({ version: z.nullable(z.string()), at: z.number() })), []),
   /** How each version in the history was run, so an agent restart can start `current` again. */
-  runSpecs: z.record(z.string(), appRunSpecSchema).default({}),
+  runSpecs: z._default(z.record(z.string(), appRunSpecSchema), {}),
   /** The environment the app was activated for (its SLIPWAY_ENV). */
-  env: z.string().nullable().default(null),
+  env: z._default(z.nullable(z.string()), null),
   /** The run and deployment of the activation that started `current`: its log lines carry them. */
-  runId: z.string().nullable().default(null),
-  deploymentId: z.string().nullable().default(null),
+  runId: z._default(z.nullable(z.string()), null),
+  deploymentId: z._default(z.nullable(z.string()), null),
   /** The log files `current` declares in slipway.yml (globs), followed while it is current. */
-  logs: z.array(z.string()).default([]),
+  logs: z._default(z.array(z.string()), []),
   /** The app's process group (its leader's pid), while the agent runs it. */
-  pid: z.number().int().positive().nullable().default(null),
+  pid: z._default(z.nullable(z.int().check(z.positive())), null),
   /** The leader's start time (/proc/<pid>/stat field 22): tells our process from one that reused the pid. */
-  pidStartTime: z.string().nullable().default(null),
+  pidStartTime: z._default(z.nullable(z.string()), null),
   /** Marker in the app's environment (SLIPWAY_INSTANCE) that identifies every process of the group. */
-  pidInstance: z.string().nullable().default(null),
+  pidInstance: z._default(z.nullable(z.string()), null),
 });
 export type AppState = z.infer<typeof appStateSchema>;
 

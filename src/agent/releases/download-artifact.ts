@@ -2,9 +2,10 @@
 // declared size, and checks its size and sha256.
 import { createHash } from 'node:crypto';
 import { open, rm } from 'node:fs/promises';
-import type { ReadableStream } from 'node:stream/web';
+import type { IncomingMessage } from 'node:http';
 import { errorMessage } from '../../base/errors.ts';
 import { isTransientFetchError, isTransientStatus, retryTransient, type AttemptOutcome } from '../connection/retry-transient.ts';
+import { isSuccess, sendRequest } from '../connection/send-request.ts';
 
 export interface DownloadRequest {
   url: string;
@@ -42,41 +43,40 @@ export async function downloadArtifact(req: DownloadRequest): Promise<DownloadOu
 
 async function download({ url, token, dest, size, sha256, signal }: DownloadRequest): Promise<AttemptOutcome<{ ok: true }>> {
   const fail = (why: string, transient = false) => ({ ok: false as const, error: `download of ${url} failed: ${why}`, transient });
-  let res: Response;
+  let res: IncomingMessage;
   try {
-    res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal: signal ?? null });
+    res = await sendRequest(url, { headers: { authorization: `Bearer ${token}` }, ...(signal ? { signal } : {}) });
   } catch (err) {
-    return fail(describeFetchError(err), isTransientFetchError(err));
+    return fail(errorMessage(err), isTransientFetchError(err));
   }
-  if (!res.ok || !res.body) {
-    await res.body?.cancel().catch(() => undefined);
-    return fail(`HTTP ${res.status} ${res.statusText}`.trim(), isTransientStatus(res.status));
+  const status = res.statusCode ?? 0;
+  if (!isSuccess(status)) {
+    res.destroy();
+    return fail(`HTTP ${status} ${res.statusMessage ?? ''}`.trim(), isTransientStatus(status));
   }
-  const announced = Number(res.headers.get('content-length') ?? Number.NaN);
+  const announced = Number(res.headers['content-length'] ?? Number.NaN);
   if (Number.isFinite(announced) && announced > size) {
-    await res.body.cancel().catch(() => undefined);
+    res.destroy();
     return fail(`the server announced ${announced} bytes, more than the ${size} expected`);
   }
 
   const hash = createHash('sha256');
   let received = 0;
-  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
   const file = await open(dest, 'wx', 0o600);
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
+    for await (const chunk of res) {
+      const value = chunk as Buffer;
       received += value.byteLength;
       if (received > size) {
-        await reader.cancel().catch(() => undefined);
+        res.destroy();
         return fail(`more than the expected ${size} bytes arrived; stopped at ${received}`);
       }
       hash.update(value);
       await file.write(value);
     }
   } catch (err) {
-    await reader.cancel().catch(() => undefined);
-    return fail(`interrupted after ${received} bytes: ${describeFetchError(err)}`, isTransientFetchError(err));
+    res.destroy();
+    return fail(`interrupted after ${received} bytes: ${errorMessage(err)}`, isTransientFetchError(err));
   } finally {
     await file.close();
   }
@@ -85,12 +85,4 @@ async function download({ url, token, dest, size, sha256, signal }: DownloadRequ
   const actual = hash.digest('hex');
   if (actual !== sha256) return fail(`sha256 mismatch: expected ${sha256}, got ${actual}`);
   return { ok: true };
-}
-
-/** fetch hides the useful part ("ECONNREFUSED") in `cause`. */
-function describeFetchError(err: unknown): string {
-  const cause = err instanceof Error ? (err.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
-  if (cause && typeof cause.code === 'string') return `${errorMessage(err)} (${cause.code})`;
-  if (cause && typeof cause.message === 'string') return `${errorMessage(err)} (${cause.message})`;
-  return errorMessage(err);
 }

@@ -1,7 +1,7 @@
 // Unpacks an artifact (tar.gz) into a folder, refusing the whole archive if any entry is not a
 // plain file or directory inside that folder: no links, devices, absolute paths or `..`.
 import path from 'node:path';
-import { extract, list, ReadEntry } from 'tar';
+import type { ReadEntry } from 'tar';
 import { errorMessage } from '../../base/errors.ts';
 
 export interface ExtractLimits {
@@ -25,6 +25,8 @@ const allowedTypes = new Set(['File', 'OldFile', 'ContiguousFile', 'Directory'])
  * extraction: the caller removes it.
  */
 export async function extractArtifact(file: string, dir: string, limits: ExtractLimits = {}): Promise<ExtractOutcome> {
+  // Loaded here, not at the top: an agent that deploys nothing never needs tar (about 1 MB).
+  const { extract, list, ReadEntry } = await import('tar');
   const root = path.resolve(dir);
   const maxEntries = limits.maxEntries ?? 200_000;
   const maxBytes = limits.maxUnpackedBytes ?? 8 * 1024 ** 3;

@@ -4,7 +4,6 @@ import { resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
-import { extract } from 'tar';
 import { errorMessage } from '../../base/errors.ts';
 import { isTransientFetchError, isTransientStatus, retryTransient, type AttemptOutcome } from '../connection/retry-transient.ts';
 
@@ -44,6 +43,8 @@ export async function fetchSource(o: FetchSourceOptions): Promise<FetchSourceRes
   if (!answered.ok) return answered;
   const { response } = answered;
 
+  // Loaded here, not at the top: only runners unpack sources, and tar costs every agent about 1 MB.
+  const { extract } = await import('tar');
   const root = resolve(o.dir);
   const escaping: string[] = [];
   let files = 0;

@@ -4,7 +4,6 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { Pack } from 'tar';
 import type { WriteEntry } from 'tar';
 import { errorMessage } from '../../base/errors.ts';
 import { collectArtifactEntries } from './collect-artifact-entries.ts';
@@ -38,6 +37,8 @@ export async function packArtifact(o: PackArtifactOptions): Promise<PackArtifact
   const collected = await collectArtifactEntries(o.workspace, o.paths);
   if (!collected.ok) return collected;
 
+  // Loaded here, not at the top: only runners pack artifacts, and tar costs every agent about 1 MB.
+  const { Pack } = await import('tar');
   const unexpected: string[] = [];
   const pack = new Pack({
     cwd: o.workspace,

@@ -1,7 +1,7 @@
 // Uploads a packed artifact to the server, streaming the file, and checks that the server stored
 // exactly the bytes the runner packed.
 import { openAsBlob } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { errorMessage } from '../../base/errors.ts';
 import { isTransientFetchError, isTransientStatus, retryTransient, type AttemptOutcome } from '../connection/retry-transient.ts';
 

@@ -2,9 +2,10 @@
 // subcommands (list, rm, revoke, accept, allow-enroll) are an admin's.
 import { Command, InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import pino from 'pino';
+import type * as Pino from 'pino';
 import { InputError } from '../../base/errors.ts';
 import type { Labels } from '../../core/model.ts';
 import { parseLabels, parsePort, parseSize } from '../options.ts';
@@ -55,6 +56,9 @@ Example:
   slipway agent list      (and rm|revoke|accept|allow-enroll NAME: an admin's commands)`)
     .action(async (flags: Omit<AgentFlags, 'server'> & { server?: string }) => {
       if (flags.server === undefined) agent.error('error: required option \'--server <url>\' not specified');
+      // Loaded here, not at the top: `slipway --help` and the user commands stay quick to start.
+      // Required, not imported, as server-connection.ts does with ws (pino is CommonJS too).
+      const { pino } = createRequire(import.meta.url)('pino') as typeof Pino;
       const log = pino({ level: 'info' });
       const { startAgent } = await import('../../agent/agent-main.ts');
       const { lookUpJobUser } = await import('../../agent/runner/job-user.ts');

@@ -1,11 +1,12 @@
 // `slipway server`: runs the server until SIGINT or SIGTERM.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseDuration } from '../../base/duration.ts';
 import { InputError } from '../../base/errors.ts';
 import { parseByteSize } from '../../core/logs/parse-byte-size.ts';
 import type { OidcFlags } from '../../server/auth/oidc/oidc-settings.ts';
+import { installDir } from '../install-dir.ts';
 import { checkDuration, checkHeartbeatTimeout, parsePort } from '../options.ts';
 import { untilSignal } from '../until-signal.ts';
 
@@ -55,7 +56,7 @@ Example:
         acceptAgents: opts.acceptAgents,
         limits: { agentGraceMs: parseDuration(opts.agentGrace)!, heartbeatTimeoutMs: parseDuration(opts.heartbeatTimeout)! },
         logRetention: { maxAgeMs: limitOf(opts.logRetention, parseDuration), maxBytes: limitOf(opts.logMaxSize, parseByteSize) },
-        allowLocalRepos: opts.allowLocalRepos ?? false, oidc,
+        allowLocalRepos: opts.allowLocalRepos ?? false, oidc, webDist: join(installDir(), 'web', 'dist'),
         adminToken: process.env.SLIPWAY_ADMIN_TOKEN, joinToken: process.env.SLIPWAY_JOIN_TOKEN, secretKey: process.env.SLIPWAY_SECRET_KEY, databaseUrl: process.env.SLIPWAY_DATABASE_URL,
         // Tests only, so not in --help: the crash-at-every-write test stops the server after a commit.
         ...crashPoint(process.env.SLIPWAY_TEST_CRASH_AFTER_TRANSACTIONS),

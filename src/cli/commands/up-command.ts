@@ -4,19 +4,17 @@
 import { Command } from 'commander';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { NotFoundError, SlipwayError } from '../../base/errors.ts';
 import { newToken } from '../../base/ids.ts';
 import { createApiClient, projectPath, type ApiClient } from '../api-client.ts';
 import { ChildProcesses, stopLeftovers } from '../demo/child-processes.ts';
 import { ensureSampleRepo } from '../demo/sample-repo.ts';
+import { installDir } from '../install-dir.ts';
 import { parsePort } from '../options.ts';
 import { createProgressView } from '../progress/progress-view.ts';
 import { watchNewestRuns } from '../progress/watch.ts';
 import { untilSignal } from '../until-signal.ts';
 
-const checkout = resolve(fileURLToPath(import.meta.url), '../../../..');
-const slipwayBin = join(checkout, 'bin', 'slipway');
 
 const fleet = [
   { name: 'runner-1', labels: 'role=runner', port: 0 },
@@ -35,6 +33,8 @@ export function upCommand(): Command {
     .addHelpText('after', '\nExample:\n  slipway up            # then edit .slipway-demo/hello/greeting.js and commit')
     .action(async (opts: { dir: string; port: number }) => {
       const dir = resolve(opts.dir);
+      const checkout = installDir();
+      const slipwayBin = join(checkout, 'bin', 'slipway');
       for (const sub of ['logs', 'agents', 'server']) mkdirSync(join(dir, sub), { recursive: true });
       const pidFile = join(dir, 'pids');
       if (stopLeftovers(pidFile) > 0) await delay(1500);

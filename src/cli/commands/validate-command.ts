@@ -4,7 +4,6 @@ import { readFile } from 'node:fs/promises';
 import { formatLimit } from '../../base/duration.ts';
 import { InputError } from '../../base/errors.ts';
 import { formatLabels } from '../../core/deploy/select-hosts.ts';
-import { formatConfigProblem, parseSlipwayConfig } from '../../core/pipeline/parse-slipway-config.ts';
 import type { SlipwayConfig } from '../../core/pipeline/slipway-config.ts';
 
 export function validateCommand(): Command {
@@ -19,6 +18,8 @@ export function validateCommand(): Command {
       } catch (err) {
         throw new InputError('SLIPWAY_FILE_UNREADABLE', `cannot read ${file}: ${readProblem(err as NodeJS.ErrnoException)}`);
       }
+      // Loaded here, not at the top: the parser brings yaml and zod, which no other command needs at start.
+      const { formatConfigProblem, parseSlipwayConfig } = await import('../../core/pipeline/parse-slipway-config.ts');
       const result = parseSlipwayConfig(text);
       if (result.ok) {
         process.stdout.write(`${file}: ok (app ${result.config.app}, environments: ${Object.keys(result.config.environments).join(', ')})\n`);

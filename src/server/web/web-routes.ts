@@ -9,7 +9,10 @@ import { NotFoundError } from '../../base/errors.ts';
 import { missingBuildPage } from './missing-build-page.ts';
 import { cacheControlOf, contentTypeOf, staticTarget } from './static-file.ts';
 
-/** Where `npm run build:web` puts the UI, from this file in src/server/web/. */
+/**
+ * Where `npm run build:web` puts the UI, from this file in src/server/web/: right when the sources
+ * run (tests start servers in-process), not once bundled into dist/, so `slipway server` says where.
+ */
 export const defaultWebDist = resolve(import.meta.dirname, '../../../web/dist');
 
 // The UI loads only its own scripts and styles and talks only to this server. React sets styles
