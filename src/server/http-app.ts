@@ -69,6 +69,6 @@ export async function buildHttpApp(deps: ApiDeps): Promise<FastifyInstance> {
   auditRoutes(app, deps);
   meRoutes(app, deps);
   oidcRoutes(app, deps);
-  webRoutes(app);
+  webRoutes(app, { distDir: deps.webDist });
   return app;
 }

@@ -56,6 +56,10 @@ export interface ServerOptions {
   logRetention?: Partial<LogRetentionLimits>;
   /** Web sign-in through an OpenID Connect provider; absent or empty: API tokens only. */
   oidc?: OidcFlags;
+  /** The built web UI; default web/dist of the checkout. */
+  webDist?: string;
+  /** better-sqlite3's compiled addon, already loaded; default the one in node_modules. */
+  sqliteAddon?: object;
   clock?: Clock;
   /**
    * Tests only (the crash-at-every-write test): exit the process with code 86 right after the
@@ -91,7 +95,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const tokens = await loadServerTokens(options.dataDir, { admin: options.adminToken, join: options.joinToken });
   if (!options.databaseUrl) await refuseEmptyDatabase(join(options.dataDir, 'slipway.db'));
   const secretKey = await loadSecretKey(options.dataDir, options.secretKey);
-  const opened = options.databaseUrl ? await openPostgresStore(options.databaseUrl) : await openSqliteStore(join(options.dataDir, 'slipway.db'));
+  const opened = options.databaseUrl ? await openPostgresStore(options.databaseUrl) : await openSqliteStore(join(options.dataDir, 'slipway.db'), { nativeBinding: options.sqliteAddon });
   // After the open, so the SQLite files it made are among them (`slipway server` also sets umask 077).
   await secureDataDir(options.dataDir);
   const store = withCrashPoint(opened, options.crashAfterTransactions === undefined ? undefined : {
@@ -143,7 +147,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // Keyed from the secret key, which every instance of a PostgreSQL setup shares.
     cookie: new SignInCookie(secretKey, oidcSettings.publicUrl.protocol === 'https:'),
   };
-  const app = await buildHttpApp({ oidc, store, blobs, gateway, engine, events, mirrors, trigger, clock, log, tokens, maxArtifactBytes, logTail, secrets, allowLocalRepos: options.allowLocalRepos ?? false, acceptAgents: options.acceptAgents ?? 'auto' });
+  const app = await buildHttpApp({ oidc, store, blobs, gateway, engine, events, mirrors, trigger, clock, log, tokens, maxArtifactBytes, logTail, secrets, allowLocalRepos: options.allowLocalRepos ?? false, acceptAgents: options.acceptAgents ?? 'auto', webDist: options.webDist });
   const close = async () => {
     clearInterval(secretsRefresh);
     await poller.close();

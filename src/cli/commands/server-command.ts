@@ -6,6 +6,7 @@ import { parseDuration } from '../../base/duration.ts';
 import { InputError } from '../../base/errors.ts';
 import { parseByteSize } from '../../core/logs/parse-byte-size.ts';
 import type { OidcFlags } from '../../server/auth/oidc/oidc-settings.ts';
+import { embeddedServerFiles } from '../embedded-files.ts';
 import { checkDuration, checkHeartbeatTimeout, parsePort } from '../options.ts';
 import { untilSignal } from '../until-signal.ts';
 
@@ -50,7 +51,10 @@ Example:
       process.umask(0o077);
       // Loaded here, not at the top: `slipway --help` and the user commands stay quick to start.
       const { startServer } = await import('../../server/server-main.ts');
+      // The single executable's own web UI and SQLite addon; a checkout's are found where they are.
+      const embedded = embeddedServerFiles(resolve(opts.data));
       const server = await startServer({
+        ...embedded,
         dataDir: resolve(opts.data), port: opts.port, host: opts.host, logLevel: opts.logLevel,
         acceptAgents: opts.acceptAgents,
         limits: { agentGraceMs: parseDuration(opts.agentGrace)!, heartbeatTimeoutMs: parseDuration(opts.heartbeatTimeout)! },
