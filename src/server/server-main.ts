@@ -47,6 +47,8 @@ export interface ServerOptions {
   secretKey?: string;
   /** PostgreSQL instead of the embedded SQLite file <dataDir>/slipway.db. */
   databaseUrl?: string;
+  /** better-sqlite3's compiled addon, already loaded (the single executable's); default the one in node_modules. */
+  sqliteAddon?: object;
   limits?: Partial<EngineLimits>;
   logLevel?: Level | 'silent';
   maxArtifactBytes?: number;
@@ -56,10 +58,8 @@ export interface ServerOptions {
   logRetention?: Partial<LogRetentionLimits>;
   /** Web sign-in through an OpenID Connect provider; absent or empty: API tokens only. */
   oidc?: OidcFlags;
-  /** The built web UI; default web/dist of the checkout. */
+  /** The built web UI it serves at / (default: web/dist of the checkout these sources are in). */
   webDist?: string;
-  /** better-sqlite3's compiled addon, already loaded; default the one in node_modules. */
-  sqliteAddon?: object;
   clock?: Clock;
   /**
    * Tests only (the crash-at-every-write test): exit the process with code 86 right after the

@@ -35,6 +35,6 @@ export interface ApiDeps {
   acceptAgents?: AcceptAgents;
   /** Sign-in through an OpenID Connect provider for the web UI; absent: tokens only. */
   oidc?: OidcSignIn;
-  /** The built web UI served at /; default web/dist of the checkout. */
+  /** The built web UI served at / (webRoutes' default when absent). */
   webDist?: string;
 }
