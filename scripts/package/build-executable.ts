@@ -47,6 +47,10 @@ export async function buildExecutable({ checkout, workDir, output }: ExecutableB
     format: 'cjs',
     target: 'node20',
     logLevel: 'warning',
+    // Half the source V8 keeps in memory (2.2 MB against 4.7 MB): measured, an idle agent about
+    // 8 MB smaller. Names are kept: error types and logs show them.
+    minify: true,
+    keepNames: true,
     // CommonJS has no import.meta. In a SEA, __filename is the executable: what these sources
     // compute from it (the checkout's web/dist, bin/slipway) is not used there (see embedded-files).
     define: {
