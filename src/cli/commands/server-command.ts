@@ -54,12 +54,11 @@ Example:
       // The single executable's own web UI and SQLite addon; a checkout's are found where they are.
       const embedded = embeddedServerFiles(resolve(opts.data));
       const server = await startServer({
-        ...embedded,
         dataDir: resolve(opts.data), port: opts.port, host: opts.host, logLevel: opts.logLevel,
         acceptAgents: opts.acceptAgents,
         limits: { agentGraceMs: parseDuration(opts.agentGrace)!, heartbeatTimeoutMs: parseDuration(opts.heartbeatTimeout)! },
         logRetention: { maxAgeMs: limitOf(opts.logRetention, parseDuration), maxBytes: limitOf(opts.logMaxSize, parseByteSize) },
-        allowLocalRepos: opts.allowLocalRepos ?? false, oidc,
+        allowLocalRepos: opts.allowLocalRepos ?? false, oidc, webDist: embedded?.webDist, sqliteAddon: embedded?.sqliteAddon,
         adminToken: process.env.SLIPWAY_ADMIN_TOKEN, joinToken: process.env.SLIPWAY_JOIN_TOKEN, secretKey: process.env.SLIPWAY_SECRET_KEY, databaseUrl: process.env.SLIPWAY_DATABASE_URL,
         // Tests only, so not in --help: the crash-at-every-write test stops the server after a commit.
         ...crashPoint(process.env.SLIPWAY_TEST_CRASH_AFTER_TRANSACTIONS),
