@@ -83,11 +83,14 @@ function writeAtomically(path: string, data: string | Uint8Array): void {
   renameSync(`${path}.tmp`, path);
 }
 
-/** Removes the files under `outdir` that this build did not write, once they are a minute old. */
+/**
+ * Removes the chunks under `outdir` that this build did not write, once they are a minute old (the
+ * entry and the manifest keep their names; the rest of dist/ is `npm run package`'s).
+ */
 function removeEarlierBuilds(outdir: string, current: Set<string>): void {
   const oldEnough = Date.now() - 60_000;
-  for (const name of readdirSync(outdir, { recursive: true, encoding: 'utf8' })) {
-    const path = join(outdir, name);
+  for (const name of readdirSync(join(outdir, 'chunks'), { recursive: true, encoding: 'utf8' })) {
+    const path = join(outdir, 'chunks', name);
     const stat = statSync(path);
     if (stat.isFile() && !current.has(path) && stat.mtimeMs < oldEnough) rmSync(path);
   }

@@ -25,8 +25,9 @@ function scanSource(): { uses: Use[]; thrown: (Use & { kind: string })[] } {
   for (const file of files) {
     const text = readFileSync(join(root, 'src', file), 'utf8');
     const where = (index: number) => `src/${file}:${text.slice(0, index).split('\n').length}`;
-    // Environment variables (SLIPWAY_URL, SLIPWAY_ENV…) are read and set as unquoted keys, so only codes match.
-    for (const m of text.matchAll(/(['"`])(SLIPWAY_[A-Z0-9_]*[A-Z0-9])\1/g)) uses.push({ code: m[2]!, where: where(m.index) });
+    // Environment variables (SLIPWAY_URL, SLIPWAY_ENV…) are read and set as unquoted keys, so only codes match;
+    // those that commander reads for an option are named in `.env('…')`, which is skipped.
+    for (const m of text.matchAll(/(?<!\.env\()(['"`])(SLIPWAY_[A-Z0-9_]*[A-Z0-9])\1/g)) uses.push({ code: m[2]!, where: where(m.index) });
     for (const m of text.matchAll(/`(SLIPWAY_[A-Z0-9_]*_)\$\{/g)) uses.push({ code: m[1]!, where: where(m.index) });
     for (const m of text.matchAll(/new (\w+)\(\s*'(SLIPWAY_[A-Z0-9_]+)'/g)) {
       const kind = kindOfClass[m[1]!];

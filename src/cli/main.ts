@@ -33,9 +33,8 @@ for (const command of [
   program.addCommand(command);
 }
 
-try {
-  await program.parseAsync(process.argv);
-} catch (err) {
+// Not a top-level await: the single executable (`npm run package`) runs this as CommonJS.
+program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CommanderError) {
     process.exitCode = err.exitCode;
   } else if (err instanceof SlipwayError) {
@@ -47,4 +46,4 @@ try {
     process.stderr.write(`slipway: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(70);
   }
-}
+});

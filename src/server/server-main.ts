@@ -50,6 +50,8 @@ export interface ServerOptions {
   secretKey?: string;
   /** PostgreSQL instead of the embedded SQLite file <dataDir>/slipway.db. */
   databaseUrl?: string;
+  /** better-sqlite3's compiled addon, already loaded (the single executable's); default the one in node_modules. */
+  sqliteAddon?: object;
   limits?: Partial<EngineLimits>;
   logLevel?: Level | 'silent';
   maxArtifactBytes?: number;
@@ -106,7 +108,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const tokens = await loadServerTokens(options.dataDir, { admin: options.adminToken, join: options.joinToken });
   if (!options.databaseUrl) await refuseEmptyDatabase(join(options.dataDir, 'slipway.db'));
   const secretKey = await loadSecretKey(options.dataDir, options.secretKey);
-  const opened = options.databaseUrl ? await openPostgresStore(options.databaseUrl) : await openSqliteStore(join(options.dataDir, 'slipway.db'));
+  const opened = options.databaseUrl ? await openPostgresStore(options.databaseUrl) : await openSqliteStore(join(options.dataDir, 'slipway.db'), { nativeBinding: options.sqliteAddon });
   // After the open, so the SQLite files it made are among them (`slipway server` also sets umask 077).
   await secureDataDir(options.dataDir);
   const store = withCrashPoint(opened, options.crashAfterTransactions === undefined ? undefined : {

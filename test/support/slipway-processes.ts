@@ -33,11 +33,12 @@ export class SlipwayProcess {
  * Starts `bin/slipway ARGS` with its output in <dir>/<name>.log (appended across restarts).
  * `prefix` runs it through another command that execs it, e.g. `ip netns exec NAME` for a test
  * host with its own address: the child is still the slipway process, so signals reach it.
+ * `slipway` is how Slipway itself is started (default: node bin/slipway), e.g. a packaged executable.
  */
-export function startSlipway(dir: string, name: string, args: string[], env: NodeJS.ProcessEnv = {}, prefix: string[] = []): SlipwayProcess {
+export function startSlipway(dir: string, name: string, args: string[], env: NodeJS.ProcessEnv = {}, prefix: string[] = [], slipway: string[] = [process.execPath, slipwayBin]): SlipwayProcess {
   const logFile = join(dir, `${name}.log`);
   const fd = openSync(logFile, 'a');
-  const [command, ...commandArgs] = [...prefix, process.execPath, slipwayBin, ...args] as [string, ...string[]];
+  const [command, ...commandArgs] = [...prefix, ...slipway, ...args] as [string, ...string[]];
   const child = spawn(command, commandArgs, { env: { ...process.env, ...env }, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   return new SlipwayProcess(name, child, logFile);

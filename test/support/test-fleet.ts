@@ -44,9 +44,10 @@ export class TestFleet {
 
   /**
    * `listen` is the address the server listens on and agents connect to: 127.0.0.1 unless the
-   * agents run on test hosts of their own, which reach it at their bridge's address.
+   * agents run on test hosts of their own, which reach it at their bridge's address. `slipway`
+   * is the command that runs Slipway (default: node bin/slipway), e.g. the packaged executable.
    */
-  constructor(name: string, private readonly serverArgs: string[] = [], private readonly listen = '127.0.0.1') {
+  constructor(name: string, private readonly serverArgs: string[] = [], private readonly listen = '127.0.0.1', private readonly slipway?: string[]) {
     this.dir = mkdtempSync(join(tmpdir(), `slipway-${name}-`));
     // Agents run as root here, and their jobs as nobody: nobody must pass through to a workspace
     // (<root>-work/<job>), yet may not list what the test keeps here.
@@ -61,7 +62,7 @@ export class TestFleet {
     this.url = `http://${this.listen}:${this.port}`;
     this.server = startSlipway(join(this.dir, 'logs'), 'server', ['server', '--data', join(this.dir, 'server'), '--host', this.listen, '--port', String(this.port), '--allow-local-repos', ...this.serverArgs], {
       SLIPWAY_ADMIN_TOKEN: this.tokens.admin, SLIPWAY_JOIN_TOKEN: this.tokens.join, ...env,
-    });
+    }, [], this.slipway);
     await waitForHttp(`${this.url}/api/v1/health`);
     this.api = createApiClient(this.url, this.tokens.admin);
   }
@@ -75,7 +76,7 @@ export class TestFleet {
     if (spec.address) args.push('--address', spec.address);
     if (spec.args) args.push(...spec.args);
     // As the README says: in the environment, not on the command line where `ps` shows it.
-    const agent = { spec, process: startSlipway(join(this.dir, 'logs'), spec.name, args, { SLIPWAY_JOIN_TOKEN: this.tokens.join }, spec.prefix), port, root };
+    const agent = { spec, process: startSlipway(join(this.dir, 'logs'), spec.name, args, { SLIPWAY_JOIN_TOKEN: this.tokens.join }, spec.prefix, this.slipway), port, root };
     this.agents.set(spec.name, agent);
     return agent;
   }

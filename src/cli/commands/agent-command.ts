@@ -1,6 +1,6 @@
 // `slipway agent`: runs an agent until SIGINT or SIGTERM, then stops the apps it supervises; its
 // subcommands (list, rm, revoke, accept, allow-enroll) are an admin's.
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
@@ -32,15 +32,17 @@ export function agentCommand(): Command {
   const agent: Command = new Command('agent')
     .description('run an agent on this host: it dials the server, deploys and supervises apps, and runs jobs with role=runner')
     // Required for the daemon, but not a requiredOption: commander would demand it of the subcommands too.
-    .option('--server <url>', 'the server, e.g. http://slipway.internal:7700 (required)')
+    // The settings a host keeps (slipway-agent.service reads them from /etc/slipway/agent.env)
+    // may also come from SLIPWAY_* variables; a flag wins over its variable.
+    .addOption(new Option('--server <url>', 'the server, e.g. http://slipway.internal:7700 (required)').env('SLIPWAY_SERVER'))
     .option('--join-token-file <file>', 'a file holding the server\'s join token (needed the first time only)')
     .option('--join-token <token>', 'the join token itself; other users of the host see it in `ps`: prefer --join-token-file or SLIPWAY_JOIN_TOKEN')
-    .option('--name <name>', 'this host\'s name', hostname())
-    .option('--labels <k=v,...>', 'labels that environments select hosts by', parseLabels, {})
-    .option('--root <dir>', 'where releases, state and the agent token are kept (mode 0700)', '/var/lib/slipway-agent')
+    .addOption(new Option('--name <name>', 'this host\'s name').env('SLIPWAY_AGENT_NAME').default(hostname()))
+    .addOption(new Option('--labels <k=v,...>', 'labels that environments select hosts by').env('SLIPWAY_AGENT_LABELS').argParser(parseLabels).default({}))
+    .addOption(new Option('--root <dir>', 'where releases, state and the agent token are kept (mode 0700)').env('SLIPWAY_AGENT_ROOT').default('/var/lib/slipway-agent'))
     .option('--work-dir <dir>', 'where build and verify jobs get their workspaces, outside the root (default: <root>-work)')
     .option('--job-user <user>', 'when the agent runs as root, the unprivileged user build and verify steps run as', 'nobody')
-    .option('--port <n>', 'the PORT apps get on this host (default: the app\'s run.port)', parsePort)
+    .addOption(new Option('--port <n>', 'the PORT apps get on this host (default: the app\'s run.port)').env('SLIPWAY_AGENT_PORT').argParser(parsePort))
     .option('--address <address>', 'how runners reach apps on this host', '127.0.0.1')
     .option('--haproxy-socket <path>', 'a HAProxy stats socket (with "level admin") this agent drains and readies servers on, as an LB agent; repeat for several', collectSocket)
     .option('--keep-apps', 'leave apps running when the agent stops')
@@ -74,6 +76,9 @@ Example:
       });
       await untilSignal();
       await running.close({ stopApps: !flags.keepApps });
+      // Apps left running are still this process's children, whose handles would keep it alive
+      // (slipway-agent.service restarts with --keep-apps): they run on without it.
+      if (flags.keepApps) process.exit(0);
     });
   addAgentAdminCommands(agent);
   return agent;

@@ -6,6 +6,7 @@ import { parseDuration } from '../../base/duration.ts';
 import { InputError } from '../../base/errors.ts';
 import { parseByteSize } from '../../core/logs/parse-byte-size.ts';
 import type { OidcFlags } from '../../server/auth/oidc/oidc-settings.ts';
+import { embeddedServerFiles } from '../embedded-files.ts';
 import { installDir } from '../install-dir.ts';
 import { checkDuration, checkHeartbeatTimeout, parsePort } from '../options.ts';
 import { untilSignal } from '../until-signal.ts';
@@ -51,12 +52,14 @@ Example:
       process.umask(0o077);
       // Loaded here, not at the top: `slipway --help` and the user commands stay quick to start.
       const { startServer } = await import('../../server/server-main.ts');
+      // The single executable's own web UI and SQLite addon; a checkout's are found where they are.
+      const embedded = embeddedServerFiles(resolve(opts.data));
       const server = await startServer({
         dataDir: resolve(opts.data), port: opts.port, host: opts.host, logLevel: opts.logLevel,
         acceptAgents: opts.acceptAgents,
         limits: { agentGraceMs: parseDuration(opts.agentGrace)!, heartbeatTimeoutMs: parseDuration(opts.heartbeatTimeout)! },
         logRetention: { maxAgeMs: limitOf(opts.logRetention, parseDuration), maxBytes: limitOf(opts.logMaxSize, parseByteSize) },
-        allowLocalRepos: opts.allowLocalRepos ?? false, oidc, webDist: join(installDir(), 'web', 'dist'),
+        allowLocalRepos: opts.allowLocalRepos ?? false, oidc, webDist: embedded?.webDist ?? join(installDir(), 'web', 'dist'), sqliteAddon: embedded?.sqliteAddon,
         adminToken: process.env.SLIPWAY_ADMIN_TOKEN, joinToken: process.env.SLIPWAY_JOIN_TOKEN, secretKey: process.env.SLIPWAY_SECRET_KEY, databaseUrl: process.env.SLIPWAY_DATABASE_URL,
         // Tests only, so not in --help: the crash-at-every-write test stops the server after a commit.
         ...crashPoint(process.env.SLIPWAY_TEST_CRASH_AFTER_TRANSACTIONS),

@@ -4,7 +4,8 @@
 import { Command } from 'commander';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { NotFoundError, SlipwayError } from '../../base/errors.ts';
+import { isSea } from 'node:sea';
+import { InputError, NotFoundError, SlipwayError } from '../../base/errors.ts';
 import { newToken } from '../../base/ids.ts';
 import { createApiClient, projectPath, type ApiClient } from '../api-client.ts';
 import { ChildProcesses, stopLeftovers } from '../demo/child-processes.ts';
@@ -32,6 +33,8 @@ export function upCommand(): Command {
     .option('--port <n>', 'the server\'s port; apps get this + 101, 102, 201, 202, 203', parsePort, 7700)
     .addHelpText('after', '\nExample:\n  slipway up            # then edit .slipway-demo/hello/greeting.js and commit')
     .action(async (opts: { dir: string; port: number }) => {
+      // The demo's sample project and bin/slipway are files of the checkout.
+      if (isSea()) throw new InputError('SLIPWAY_UP_NEEDS_CHECKOUT', '`slipway up` runs from a checkout of Slipway (npm start), not from the single executable');
       const dir = resolve(opts.dir);
       const checkout = installDir();
       const slipwayBin = join(checkout, 'bin', 'slipway');

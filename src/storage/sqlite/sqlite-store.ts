@@ -21,9 +21,11 @@ const BUSY_TIMEOUT_MS = 5000;
  * foreign keys enforced and transactions that take the write lock when they begin (BEGIN
  * IMMEDIATE), and migrates it to the newest schema. Throws SlipwayError
  * (SLIPWAY_STORAGE_OPEN_FAILED, SLIPWAY_STORAGE_MIGRATION_FAILED) when it cannot.
+ * `nativeBinding` is better-sqlite3's compiled addon, already loaded (the single executable
+ * carries its own); without it, better-sqlite3 finds the one in node_modules.
  */
-export async function openSqliteStore(file: string): Promise<Store> {
-  const sqlite = await openConnection(file);
+export async function openSqliteStore(file: string, options: { nativeBinding?: object } = {}): Promise<Store> {
+  const sqlite = await openConnection(file, options.nativeBinding);
   const db = new Kysely<Database>({ dialect: new SqliteImmediateDialect({ database: withStatementCache(sqlite) }) });
   try {
     await migrateToLatest(db, 'sqlite');
@@ -34,11 +36,12 @@ export async function openSqliteStore(file: string): Promise<Store> {
   return createKyselyStore({ db, dialect: 'sqlite', isUniqueViolation }, { appendLogs: createSqliteLogAppend(sqlite) });
 }
 
-async function openConnection(file: string): Promise<SqliteDatabase.Database> {
+async function openConnection(file: string, nativeBinding: object | undefined): Promise<SqliteDatabase.Database> {
   let sqlite: SqliteDatabase.Database | undefined;
   try {
     await mkdir(dirname(file), { recursive: true });
-    sqlite = new SqliteDatabase(file);
+    // better-sqlite3 takes an addon object here too (lib/database.js); its types know only a path.
+    sqlite = nativeBinding ? new SqliteDatabase(file, { nativeBinding: nativeBinding as unknown as string }) : new SqliteDatabase(file);
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     sqlite.pragma('foreign_keys = ON');
