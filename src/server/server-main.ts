@@ -6,6 +6,11 @@ import { join } from 'node:path';
 import pino, { type Level } from 'pino';
 import { systemClock, type Clock } from '../base/clock.ts';
 import { errorMessage } from '../base/errors.ts';
+import { newId } from '../base/ids.ts';
+import type { LogLine, SlipwayEvent } from '../core/model.ts';
+import { InProcessNotifier } from '../storage/in-process-notifier.ts';
+import type { Notifier } from '../storage/notifier.ts';
+import { PostgresNotifier } from '../storage/postgres/postgres-notifier.ts';
 import { withCrashPoint } from '../storage/crash-point-store.ts';
 import { openPostgresStore } from '../storage/postgres/postgres-store.ts';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.ts';
@@ -20,6 +25,8 @@ import { EventLog } from './engine/event-log.ts';
 import { AgentGateway } from './gateway/agent-gateway.ts';
 import { GitMirrors } from './git/git-mirrors.ts';
 import { buildHttpApp } from './http-app.ts';
+import { ChangeSignal } from './instances/change-signal.ts';
+import { SharedFeed } from './instances/shared-feed.ts';
 import { LogIngest } from './logs/log-ingest.ts';
 import { defaultLogRetention, startLogRetention, type LogRetentionLimits } from './logs/log-retention.ts';
 import { LogTailHub } from './logs/log-tail-hub.ts';
@@ -102,6 +109,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       process.exit(CRASH_POINT_EXIT_CODE);
     },
   });
+  // How the instances sharing a PostgreSQL database wake each other (alone on SQLite: in process).
+  let notifier: Notifier;
+  try {
+    notifier = options.databaseUrl
+      ? await PostgresNotifier.open(options.databaseUrl, { onError: (message) => log.warn(message) })
+      : new InProcessNotifier((err, channel) => log.error({ err: errorMessage(err), channel }, 'a notification handler failed'));
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  // Tells this instance's own announcements from the others' (each instance hears its own too).
+  const instanceId = newId();
   // Nobody is connected to a server that just started; each agent's grace period starts now.
   await store.agents.markAllOffline(clock.now());
 
@@ -114,7 +133,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }, SECRETS_REFRESH_MS);
   secretsRefresh.unref();
   const mask = (text: string) => secrets.mask(text);
-  const logTail = new LogTailHub();
+  // Live tails and event streams see what every instance stores.
+  const logFeed = new SharedFeed<LogLine>({
+    notifier, channel: 'log_lines', instanceId, log,
+    idOf: (line) => line.id,
+    readAfter: (afterId, limit) => store.logs.list({ afterId, limit }),
+    lastId: async () => (await store.logs.search({ order: 'desc', limit: 1 }))[0]?.id ?? 0,
+  });
+  const eventFeed = new SharedFeed<SlipwayEvent>({
+    notifier, channel: 'events', instanceId, log,
+    idOf: (event) => event.id,
+    readAfter: (afterId, limit) => store.events.list({ afterId, limit }),
+    lastId: () => store.events.lastId(),
+  });
+  const logTail = new LogTailHub(logFeed);
   // What each agent is part of: its log lines' tags and its downloads are checked against it.
   const scopes = new AgentScopeCache({ store });
   const ingest = new LogIngest({ store, tail: logTail, log, mask, clock, scopes });
@@ -122,6 +154,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Events stored before a crash that had no line yet get theirs now.
   await eventLines.catchUp();
   const events = new EventLog(store, clock, (event) => eventLines.write(event), mask);
+  events.subscribe((event) => eventFeed.publish([event]));
   const retention = startLogRetention({
     store, clock, log,
     maxAgeMs: options.logRetention?.maxAgeMs === undefined ? defaultLogRetention.maxAgeMs : options.logRetention.maxAgeMs,
@@ -132,8 +165,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const mirrors = new GitMirrors({ dataDir: options.dataDir });
   // The gateway wakes the engine, which delivers through the gateway: the wake comes only later.
   const uploadTokens = new UploadTokens(secretKey);
-  const gateway = new AgentGateway({ store, clock, log, liveness: limits, logs: ingest, secrets, uploadTokens, scopes, onChange: () => engine.wake() });
+  // An agent's answer lands on the instance that holds its connection; every instance's engine wakes.
+  const changes = new ChangeSignal({ notifier, instanceId, onChange: () => engine.wake() });
+  const gateway = new AgentGateway({ store, clock, log, liveness: limits, logs: ingest, secrets, uploadTokens, scopes, notifier, onChange: () => changes.announce() });
   const engine: Engine = createEngine({ store, gateway, events, clock, log, limits, uploadTokens });
+  await Promise.all([gateway.listen(), changes.listen(), logFeed.listen(), eventFeed.listen()]);
   const trigger = new CommitTrigger({ store, mirrors, events, clock, log, onRuns: () => engine.wake() });
   const poller = startPoller({ store, trigger, clock, log });
 
@@ -143,15 +179,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // Keyed from the secret key, which every instance of a PostgreSQL setup shares.
     cookie: new SignInCookie(secretKey, oidcSettings.publicUrl.protocol === 'https:'),
   };
-  const app = await buildHttpApp({ oidc, store, blobs, gateway, engine, events, mirrors, trigger, clock, log, tokens, maxArtifactBytes, logTail, secrets, allowLocalRepos: options.allowLocalRepos ?? false, acceptAgents: options.acceptAgents ?? 'auto' });
+  const app = await buildHttpApp({ oidc, store, blobs, gateway, engine, events, eventFeed, mirrors, trigger, clock, log, tokens, maxArtifactBytes, logTail, secrets, allowLocalRepos: options.allowLocalRepos ?? false, acceptAgents: options.acceptAgents ?? 'auto' });
   const close = async () => {
     clearInterval(secretsRefresh);
     await poller.close();
     await engine.close();
+    changes.close();
     gateway.close();
     await app.close();
+    logFeed.close();
+    eventFeed.close();
     await retention.close();
     await ingest.flush();
+    await notifier.close();
     await store.close();
     const committed = store.transactionsCommitted();
     log.info({ transactions: committed }, `store transactions committed: ${committed}`);
