@@ -31,7 +31,7 @@ export function agentCommand(): Command {
   const agent: Command = new Command('agent')
     .description('run an agent on this host: it dials the server, deploys and supervises apps, and runs jobs with role=runner')
     // Required for the daemon, but not a requiredOption: commander would demand it of the subcommands too.
-    .option('--server <url>', 'the server, e.g. http://slipway.internal:7700 (required)')
+    .option('--server <urls>', 'the server, e.g. http://slipway.internal:7700, or its instances comma-separated, tried in turn (required)')
     .option('--join-token-file <file>', 'a file holding the server\'s join token (needed the first time only)')
     .option('--join-token <token>', 'the join token itself; other users of the host see it in `ps`: prefer --join-token-file or SLIPWAY_JOIN_TOKEN')
     .option('--name <name>', 'this host\'s name', hostname())
@@ -54,7 +54,8 @@ Example:
   slipway agent --server http://127.0.0.1:7700 --name lb-1 --labels role=lb --haproxy-socket /run/haproxy/admin.sock
   slipway agent list      (and rm|revoke|accept|allow-enroll NAME: an admin's commands)`)
     .action(async (flags: Omit<AgentFlags, 'server'> & { server?: string }) => {
-      if (flags.server === undefined) agent.error('error: required option \'--server <url>\' not specified');
+      const servers = (flags.server ?? '').split(',').map((url) => url.trim()).filter(Boolean);
+      if (servers.length === 0) agent.error('error: required option \'--server <urls>\' not specified');
       const log = pino({ level: 'info' });
       const { startAgent } = await import('../../agent/agent-main.ts');
       const { lookUpJobUser } = await import('../../agent/runner/job-user.ts');
@@ -63,7 +64,7 @@ Example:
       delete process.env.SLIPWAY_JOIN_TOKEN;
       const asRoot = process.getuid?.() === 0;
       const running = await startAgent({
-        serverUrl: flags.server, joinToken, name: flags.name, labels: flags.labels,
+        servers, joinToken, name: flags.name, labels: flags.labels,
         root: resolve(flags.root), ...(flags.workDir ? { workDir: resolve(flags.workDir) } : {}),
         ...(asRoot ? { jobUser: lookUpJobUser(flags.jobUser), isolateMigrations: true } : {}), ...(process.env.PATH ? { jobPath: process.env.PATH } : {}),
         port: flags.port ?? null, address: flags.address, spoolMaxBytes: flags.spoolMax, haproxySockets: flags.haproxySocket ?? [], log,
