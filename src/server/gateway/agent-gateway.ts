@@ -262,9 +262,16 @@ export class AgentGateway {
     if (this.polling || this.connections.size === 0) return;
     this.polling = true;
     try {
-      const unsent = new Set<string>();
+      const pending = new Map<string, Set<string>>();
       for (const { id, agentId } of await this.deps.store.commands.pendingOf([...this.connections.keys()])) {
-        if (this.sent.get(agentId)?.has(id) === false) unsent.add(agentId);
+        pending.set(agentId, (pending.get(agentId) ?? new Set()).add(id));
+      }
+      const unsent: string[] = [];
+      for (const [agentId, sent] of this.sent) {
+        const open = pending.get(agentId) ?? new Set<string>();
+        // Answered commands are forgotten, so that a connection of months does not pile up ids.
+        for (const id of sent) if (!open.has(id)) sent.delete(id);
+        if ([...open].some((id) => !sent.has(id))) unsent.push(agentId);
       }
       for (const agentId of unsent) await this.deliver(agentId);
     } catch (err) {
