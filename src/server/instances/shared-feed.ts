@@ -36,7 +36,7 @@ export class SharedFeed<T> {
   private cursor: number | undefined;
   /** Ranges announced by other instances, read one after the other. */
   private reading: Promise<void> = Promise.resolve();
-  private pending: { first: number; last: number } | undefined;
+  private pending: { first: number; last: number }[] = [];
   private announce: { first: number; last: number } | undefined;
   private readonly poller: NodeJS.Timeout;
   private polling = false;
@@ -118,16 +118,11 @@ export class SharedFeed<T> {
     const range = { first: Number(first), last: Number(last) };
     if (instance === this.deps.instanceId || this.subscribers.size === 0) return;
     if (!Number.isSafeInteger(range.first) || !Number.isSafeInteger(range.last) || range.last < range.first) return;
-    // Ranges heard while one is read are merged and read next, in one go.
-    if (this.pending) {
-      this.pending = { first: Math.min(this.pending.first, range.first), last: Math.max(this.pending.last, range.last) };
-      return;
-    }
-    this.pending = range;
+    // Ranges heard while others are read are read next, those that touch merged into one.
+    this.pending.push(range);
+    if (this.pending.length > 1) return;
     this.reading = this.reading.then(async () => {
-      const { first: from, last: to } = this.pending!;
-      this.pending = undefined;
-      await this.readRange(from, to);
+      for (const { first: from, last: to } of mergeRanges(this.pending.splice(0))) await this.readRange(from, to);
     });
   }
 
@@ -174,4 +169,15 @@ export class SharedFeed<T> {
       this.polling = false;
     }
   }
+}
+
+/** The ranges in id order, those that overlap or touch merged: nothing between two ranges is read. */
+function mergeRanges(ranges: { first: number; last: number }[]): { first: number; last: number }[] {
+  const merged: { first: number; last: number }[] = [];
+  for (const range of [...ranges].sort((a, b) => a.first - b.first)) {
+    const previous = merged[merged.length - 1];
+    if (previous && range.first <= previous.last + 1) previous.last = Math.max(previous.last, range.last);
+    else merged.push({ ...range });
+  }
+  return merged;
 }
