@@ -22,7 +22,8 @@ import { LogSpool } from './spool/log-spool.ts';
 import { AppSupervisors } from './supervisor/app-supervisors.ts';
 
 export interface AgentOptions {
-  serverUrl: string;
+  /** The server's base URL, or one per server instance: the agent connects to one at a time, in turn. */
+  servers: readonly string[];
   joinToken?: string;
   name: string;
   labels: Labels;
@@ -58,7 +59,8 @@ export interface RunningAgent {
 
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const { log, root } = options;
-  const serverUrl = options.serverUrl.replace(/\/+$/, '');
+  const servers = options.servers.map((url) => url.replace(/\/+$/, ''));
+  if (servers.length === 0) throw new Error('the agent needs the URL of at least one server');
   const workDir = options.workDir ?? `${root.replace(/\/+$/, '')}-work`;
   const inRoot = relative(resolve(root), resolve(workDir));
   if (!inRoot.startsWith('..') && !inRoot.startsWith('/')) {
@@ -71,7 +73,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     return [];
   });
   if (pruned.length > 0) log.info({ removed: pruned.length }, 'removed migration markers older than 30 days');
-  const enrollRequest = { root, serverUrl, joinToken: options.joinToken, name: options.name, labels: options.labels, address: options.address, port: options.port };
+  const enrollRequest = { root, servers, joinToken: options.joinToken, name: options.name, labels: options.labels, address: options.address, port: options.port };
   let identity = await loadOrEnroll(enrollRequest);
 
   // Every line (deploy steps, jobs, the apps' output and log files) waits in the spool until the
@@ -91,7 +93,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const host: AppHostDeps = { root, host: options.name, port: options.port, apps, logs: appLogs };
   const sendStatus = () => void listAppsOnHost(root).then((list) => connection.send({ type: 'status', apps: list }));
   const executor = new CommandExecutor({
-    host, serverUrl, token: () => identity.token, haproxySockets: options.haproxySockets ?? [],
+    // Downloads and uploads go to the instance the agent is connected to (each has what the database names).
+    host, get serverUrl() { return servers[connection.serverIndex]!; }, token: () => identity.token, haproxySockets: options.haproxySockets ?? [],
     jobs: { workRoot: workDir, ...(options.jobUser ? { user: options.jobUser } : {}), ...(options.jobPath ? { path: options.jobPath } : {}) },
     log: (line) => void spool.push(line),
     onResult: (commandId, result) => connection.send({ type: 'result', commandId, result: maskResult(result, mask) }),
@@ -100,7 +103,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   });
 
   const connection: ServerConnection = new ServerConnection({
-    url: `${serverUrl.replace(/^http/, 'ws')}/api/v1/agent`,
+    urls: servers.map((server) => `${server.replace(/^http/, 'ws')}/api/v1/agent`),
     token: () => identity.token,
     heartbeatMs: options.heartbeatMs ?? AGENT_HEARTBEAT_MS,
     onOpen: () => {
@@ -127,7 +130,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     },
     onStateChange: (state, detail) => {
       if (state === 'disconnected') shipper.disconnected();
-      log.info({ server: serverUrl, detail }, state === 'connected' ? 'connected to the server' : 'disconnected from the server');
+      log.info({ server: servers[connection.serverIndex], detail }, state === 'connected' ? 'connected to the server' : 'disconnected from the server');
     },
   });
 

@@ -7,6 +7,11 @@ import { join } from 'node:path';
 import pino, { type Level } from 'pino';
 import { systemClock, type Clock } from '../base/clock.ts';
 import { errorMessage } from '../base/errors.ts';
+import { newId } from '../base/ids.ts';
+import type { LogLine, SlipwayEvent } from '../core/model.ts';
+import { InProcessNotifier } from '../storage/in-process-notifier.ts';
+import type { Notifier } from '../storage/notifier.ts';
+import { PostgresNotifier } from '../storage/postgres/postgres-notifier.ts';
 import { withCrashPoint } from '../storage/crash-point-store.ts';
 import { openPostgresStore } from '../storage/postgres/postgres-store.ts';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.ts';
@@ -23,6 +28,8 @@ import { AgentDirectory } from './gateway/agent-directory.ts';
 import { LeaseKeeper } from './leases/lease-keeper.ts';
 import { GitMirrors } from './git/git-mirrors.ts';
 import { buildHttpApp } from './http-app.ts';
+import { ChangeSignal } from './instances/change-signal.ts';
+import { SharedFeed } from './instances/shared-feed.ts';
 import { LogIngest } from './logs/log-ingest.ts';
 import { defaultLogRetention, startLogRetention, type LogRetentionLimits } from './logs/log-retention.ts';
 import { LogTailHub } from './logs/log-tail-hub.ts';
@@ -119,8 +126,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       process.exit(CRASH_POINT_EXIT_CODE);
     },
   });
-  // This instance among several on one PostgreSQL database. SQLite has one server by construction:
-  // whatever its port, a restarted one is the same instance (it takes its leases back at once).
+  // How the instances sharing a PostgreSQL database wake each other (alone on SQLite: in process).
+  let notifier: Notifier;
+  try {
+    notifier = options.databaseUrl
+      ? await PostgresNotifier.open(options.databaseUrl, { onError: (message) => log.warn(message) })
+      : new InProcessNotifier((err, channel) => log.error({ err: errorMessage(err), channel }, 'a notification handler failed'));
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  // Tells this instance's own announcements from the others' (each instance hears its own too).
+  const instanceId = newId();
+  // This instance by name among several on one PostgreSQL database. SQLite has one server by
+  // construction: whatever its port, a restarted one is the same instance (it takes its leases back at once).
   const instance = options.instanceName ?? (options.databaseUrl ? `${hostname()}:${options.host ?? '127.0.0.1'}:${options.port}` : 'sqlite');
   // Nobody is connected to an instance that just started; each of its agents' grace period starts now.
   await store.agents.markOffline(instance, clock.now());
@@ -134,7 +153,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }, SECRETS_REFRESH_MS);
   secretsRefresh.unref();
   const mask = (text: string) => secrets.mask(text);
-  const logTail = new LogTailHub();
+  // Live tails and event streams see what every instance stores.
+  const logFeed = new SharedFeed<LogLine>({
+    notifier, channel: 'log_lines', instanceId, log,
+    idOf: (line) => line.id,
+    readAfter: (afterId, limit) => store.logs.list({ afterId, limit }),
+    lastId: async () => (await store.logs.search({ order: 'desc', limit: 1 }))[0]?.id ?? 0,
+  });
+  const eventFeed = new SharedFeed<SlipwayEvent>({
+    notifier, channel: 'events', instanceId, log,
+    idOf: (event) => event.id,
+    readAfter: (afterId, limit) => store.events.list({ afterId, limit }),
+    lastId: () => store.events.lastId(),
+  });
+  const logTail = new LogTailHub(logFeed);
   // What each agent is part of: its log lines' tags and its downloads are checked against it.
   const scopes = new AgentScopeCache({ store });
   const ingest = new LogIngest({ store, tail: logTail, log, mask, clock, scopes });
@@ -146,6 +178,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     store, clock, log, leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
     holder: instance,
   });
+  events.subscribe((event) => eventFeed.publish([event]));
   const retention = startLogRetention({
     store, clock, log, holdsLease: () => leases.holds('log-retention'),
     maxAgeMs: options.logRetention?.maxAgeMs === undefined ? defaultLogRetention.maxAgeMs : options.logRetention.maxAgeMs,
@@ -158,8 +191,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const uploadTokens = new UploadTokens(secretKey);
   // The agents as the engine sees them, in memory, fed by the gateway; read whole again every second.
   const agents = new AgentDirectory({ store, clock, reloadMs: AGENT_DIRECTORY_RELOAD_MS });
-  const gateway = new AgentGateway({ store, clock, log, liveness: limits, logs: ingest, secrets, uploadTokens, scopes, directory: agents, instance, onChange: (commandId) => engine.wake(commandId) });
+  // An agent's answer lands on the instance that holds its connection; the engine runs on the one
+  // that holds its lease: the answer's command id wakes the deployment it belongs to there.
+  const changes = new ChangeSignal({ notifier, instanceId, onChange: (commandId) => engine.wake(commandId) });
+  const gateway = new AgentGateway({
+    store, clock, log, liveness: limits, logs: ingest, secrets, uploadTokens, scopes, notifier, directory: agents, instance,
+    onChange: (commandId) => changes.announce(commandId),
+  });
   const engine: Engine = createEngine({ store, gateway, agents, events, clock, log, limits, uploadTokens, holdsLease: () => leases.holds('engine') });
+  await Promise.all([gateway.listen(), changes.listen(), logFeed.listen(), eventFeed.listen()]);
   const trigger = new CommitTrigger({ store, mirrors, events, clock, log, onRuns: () => engine.wake() });
   const poller = startPoller({ store, trigger, clock, log, holdsLease: () => leases.holds('poller') });
 
@@ -169,16 +209,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // Keyed from the secret key, which every instance of a PostgreSQL setup shares.
     cookie: new SignInCookie(secretKey, oidcSettings.publicUrl.protocol === 'https:'),
   };
-  const app = await buildHttpApp({ oidc, store, blobs, gateway, engine, events, mirrors, trigger, clock, log, tokens, maxArtifactBytes, logTail, secrets, allowLocalRepos: options.allowLocalRepos ?? false, acceptAgents: options.acceptAgents ?? 'auto', webDist: options.webDist });
+  const app = await buildHttpApp({ oidc, store, blobs, gateway, engine, events, eventFeed, mirrors, trigger, clock, log, tokens, maxArtifactBytes, logTail, secrets, allowLocalRepos: options.allowLocalRepos ?? false, acceptAgents: options.acceptAgents ?? 'auto', webDist: options.webDist });
   const close = async () => {
     clearInterval(secretsRefresh);
     await poller.close();
     await engine.close();
+    changes.close();
     gateway.close();
     await app.close();
+    logFeed.close();
+    eventFeed.close();
     await retention.close();
     await leases.close();
     await ingest.flush();
+    await notifier.close();
     await store.close();
     const committed = store.transactionsCommitted();
     log.info({ transactions: committed }, `store transactions committed: ${committed}`);

@@ -333,6 +333,11 @@ export interface CommandStore {
   /** The agent's commands without a result, oldest first. */
   listPending(agentId: string): Promise<AgentCommand[]>;
   /**
+   * The commands without a result of any of these agents, as id and agent, oldest first: what a
+   * server instance checks it has sent to the agents it holds, when a wake-up was lost.
+   */
+  pendingOf(agentIds: readonly string[]): Promise<{ id: string; agentId: string }[]>;
+  /**
    * Records the result. With `fromAgentId`, only when the command was sent to that agent: an
    * agent cannot answer another's command. Returns false when nothing was recorded: the command
    * already had a result (a replayed one), is not stored, or went to another agent.
@@ -387,6 +392,8 @@ export interface EventStore {
    * readers whose grants name projects.
    */
   list(filter: { afterId?: number; runId?: string; deploymentId?: string; projectId?: string; projectIds?: readonly string[]; limit: number }): Promise<SlipwayEvent[]>;
+  /** The highest event id stored, 0 when there is none: where a reader of new events starts. */
+  lastId(): Promise<number>;
 }
 
 export type NewLogLine = Omit<LogLine, 'id'>;

@@ -19,6 +19,15 @@ export interface AgentSpec {
   prefix?: string[];
   /** More options for `slipway agent`, e.g. `--haproxy-socket PATH` for an LB agent. */
   args?: string[];
+  /** What `--server` says: default the fleet's first server; e.g. another instance, or `URL1,URL2`. */
+  server?: string;
+}
+
+/** A second (third, …) server instance of the fleet: same data and tokens, its own port. */
+export interface FleetInstance {
+  process: SlipwayProcess;
+  url: string;
+  api: ApiClient;
 }
 
 export interface FleetAgent {
@@ -37,6 +46,7 @@ export class TestFleet {
   readonly repo: string;
   readonly tokens = { admin: newToken('swa'), join: newToken('swj') };
   readonly agents = new Map<string, FleetAgent>();
+  readonly instances: FleetInstance[] = [];
   server!: SlipwayProcess;
   url = '';
   api!: ApiClient;
@@ -67,11 +77,28 @@ export class TestFleet {
     this.api = createApiClient(this.url, this.tokens.admin);
   }
 
+  /**
+   * Starts another server instance on the same data dir and tokens, on a port of its own, with
+   * `env` added (e.g. the SLIPWAY_DATABASE_URL the first one was given: instances share a
+   * PostgreSQL database). Its output is in logs/<name>.log.
+   */
+  async startInstance(name: string, env: NodeJS.ProcessEnv = {}): Promise<FleetInstance> {
+    const port = await freePort(this.listen);
+    const url = `http://${this.listen}:${port}`;
+    const process = startSlipway(join(this.dir, 'logs'), name, ['server', '--data', join(this.dir, 'server'), '--host', this.listen, '--port', String(port), '--allow-local-repos', ...this.serverArgs], {
+      SLIPWAY_ADMIN_TOKEN: this.tokens.admin, SLIPWAY_JOIN_TOKEN: this.tokens.join, ...env,
+    });
+    const instance = { process, url, api: createApiClient(url, this.tokens.admin) };
+    this.instances.push(instance);
+    await waitForHttp(`${url}/api/v1/health`);
+    return instance;
+  }
+
   async startAgent(spec: AgentSpec): Promise<FleetAgent> {
     const known = this.agents.get(spec.name);
     const port = known ? known.port : spec.appPort ? await freePort() : null;
     const root = join(this.dir, 'agents', spec.name);
-    const args = ['agent', '--server', this.url, '--name', spec.name, '--labels', spec.labels, '--root', root];
+    const args = ['agent', '--server', spec.server ?? this.url, '--name', spec.name, '--labels', spec.labels, '--root', root];
     if (port) args.push('--port', String(port));
     if (spec.address) args.push('--address', spec.address);
     if (spec.args) args.push(...spec.args);
@@ -118,6 +145,7 @@ export class TestFleet {
 
   async close(): Promise<void> {
     await Promise.all([...this.agents.values()].map((a) => a.process.kill('SIGTERM')));
+    await Promise.all(this.instances.map((instance) => instance.process.kill('SIGTERM')));
     await this.server?.kill('SIGTERM');
     killProcessesUnder(this.dir);
     if (process.env.SLIPWAY_KEEP_TEST_DIRS) return;

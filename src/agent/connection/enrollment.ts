@@ -16,7 +16,8 @@ const identitySchema = z.object({ agentId: z.string(), token: z.string(), server
 
 export interface EnrollRequest {
   root: string;
-  serverUrl: string;
+  /** The server instances' base URLs, tried in turn; any of them enrolls for all (one database). */
+  servers: readonly string[];
   joinToken: string | undefined;
   name: string;
   labels: Labels;
@@ -24,29 +25,49 @@ export interface EnrollRequest {
   port: number | null;
 }
 
-/** The identity kept under root for this server, else a new enrollment (which needs the join token). */
+/**
+ * The identity kept under root for one of these servers (the instances of one Slipway share their
+ * agents), else a new enrollment (which needs the join token).
+ */
 export async function loadOrEnroll(req: EnrollRequest): Promise<AgentIdentity> {
   const kept = await readIdentity(req.root);
-  if (kept && kept.server === req.serverUrl) return kept;
+  if (kept && req.servers.includes(kept.server)) return kept;
   return enroll(req);
 }
 
-/** Enrolls with the join token and keeps the new identity under root. */
+/**
+ * Enrolls with the join token through the first server that answers (one that cannot be reached
+ * is skipped; one that answers decides) and keeps the new identity under root.
+ */
 export async function enroll(req: EnrollRequest): Promise<AgentIdentity> {
+  const names = req.servers.join(', ');
   if (!req.joinToken) {
-    throw new InputError('SLIPWAY_JOIN_TOKEN_REQUIRED', `this agent is not enrolled with ${req.serverUrl} yet: pass --join-token (see the server's join-token file)`);
+    throw new InputError('SLIPWAY_JOIN_TOKEN_REQUIRED', `this agent is not enrolled with ${names} yet: pass --join-token (see the server's join-token file)`);
   }
-  const response = await sendRequest(`${req.serverUrl}/api/v1/agents/enroll`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${req.joinToken}` },
-    body: JSON.stringify({ name: req.name, labels: req.labels, address: req.address, port: req.port }),
-  });
-  const body = parseAnswer(await readText(response));
-  if (response.statusCode === 401) throw new AuthError('SLIPWAY_JOIN_REFUSED', `${req.serverUrl} refused the join token`);
-  if (!isSuccess(response.statusCode) || !body.agentId || !body.token) {
-    throw new InputError('SLIPWAY_ENROLL_FAILED', `enrolling with ${req.serverUrl} failed: HTTP ${response.statusCode} ${body.error?.message ?? ''}`.trim());
+  let unreachable: unknown;
+  for (const server of req.servers) {
+    let response: Awaited<ReturnType<typeof sendRequest>>;
+    try {
+      response = await sendRequest(`${server}/api/v1/agents/enroll`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${req.joinToken}` },
+        body: JSON.stringify({ name: req.name, labels: req.labels, address: req.address, port: req.port }),
+      });
+    } catch (err) {
+      unreachable = err;
+      continue;
+    }
+    return keepEnrollment(req, server, response.statusCode, parseAnswer(await readText(response)));
   }
-  const identity = { agentId: body.agentId, token: body.token, server: req.serverUrl };
+  throw unreachable instanceof Error ? unreachable : new Error(`enrolling with ${names} failed`);
+}
+
+async function keepEnrollment(req: EnrollRequest, server: string, status: number | undefined, body: EnrollAnswer): Promise<AgentIdentity> {
+  if (status === 401) throw new AuthError('SLIPWAY_JOIN_REFUSED', `${server} refused the join token`);
+  if (!isSuccess(status) || !body.agentId || !body.token) {
+    throw new InputError('SLIPWAY_ENROLL_FAILED', `enrolling with ${server} failed: HTTP ${status} ${body.error?.message ?? ''}`.trim());
+  }
+  const identity = { agentId: body.agentId, token: body.token, server };
   await mkdir(req.root, { recursive: true });
   const file = join(req.root, 'agent.json');
   await writeFile(`${file}.tmp`, `${JSON.stringify(identity, null, 2)}\n`, { mode: 0o600 });

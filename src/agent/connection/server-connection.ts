@@ -1,5 +1,6 @@
 // The agent's one WebSocket to the server: dials out, sends heartbeats, notices a silent server,
 // and reconnects with jittered exponential backoff so a fleet does not storm a restarted server.
+// Given several server instances, it dials them in turn: after a failed or lost connection, the next.
 import { createRequire } from 'node:module';
 import type WsWebSocket from 'ws';
 import { parseServerMessage, type AgentMessage, type ServerMessage } from '../../core/protocol/messages.ts';
@@ -11,8 +12,8 @@ const WebSocket = createRequire(import.meta.url)('ws') as typeof WsWebSocket;
 type WebSocket = WsWebSocket;
 
 export interface ServerConnectionOptions {
-  /** ws:// or wss:// URL of /api/v1/agent. */
-  url: string;
+  /** ws:// or wss:// URLs of /api/v1/agent, one per server instance (at least one), tried in turn. */
+  urls: readonly string[];
   token: () => string;
   heartbeatMs: number;
   /** Called on every (re)connection, before anything else is sent. */
@@ -34,8 +35,16 @@ export class ServerConnection {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private lastHeard = 0;
+  private index = 0;
 
-  constructor(private readonly options: ServerConnectionOptions) {}
+  constructor(private readonly options: ServerConnectionOptions) {
+    if (options.urls.length === 0) throw new Error('a server connection needs at least one URL');
+  }
+
+  /** Which of `urls` is in use, or is dialled next while disconnected. */
+  get serverIndex(): number {
+    return this.index;
+  }
 
   start(): void {
     this.connect();
@@ -61,13 +70,14 @@ export class ServerConnection {
 
   private connect(): void {
     if (this.closed) return;
-    const socket = new WebSocket(this.options.url, { headers: { authorization: `Bearer ${this.options.token()}` }, handshakeTimeout: 10_000 });
+    const url = this.options.urls[this.index]!;
+    const socket = new WebSocket(url, { headers: { authorization: `Bearer ${this.options.token()}` }, handshakeTimeout: 10_000 });
     this.socket = socket;
     let unauthorized = false;
     socket.on('open', () => {
       this.attempt = 0;
       this.lastHeard = Date.now();
-      this.options.onStateChange?.('connected', this.options.url);
+      this.options.onStateChange?.('connected', url);
       this.options.onOpen();
       this.heartbeatTimer = setInterval(() => this.heartbeat(), this.options.heartbeatMs);
     });
@@ -84,7 +94,9 @@ export class ServerConnection {
     socket.on('close', (code, reason) => {
       clearInterval(this.heartbeatTimer);
       if (this.socket !== socket) return;
-      this.options.onStateChange?.('disconnected', `${code} ${reason.toString()}`.trim());
+      this.options.onStateChange?.('disconnected', `${url}: ${code} ${reason.toString()}`.trim());
+      // The next instance, if there are several: this one may be down or going away.
+      this.index = (this.index + 1) % this.options.urls.length;
       if (unauthorized) void this.options.onUnauthorized().finally(() => this.scheduleReconnect());
       else this.scheduleReconnect();
     });

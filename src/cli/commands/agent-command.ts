@@ -34,7 +34,7 @@ export function agentCommand(): Command {
     // Required for the daemon, but not a requiredOption: commander would demand it of the subcommands too.
     // The settings a host keeps (slipway-agent.service reads them from /etc/slipway/agent.env)
     // may also come from SLIPWAY_* variables; a flag wins over its variable.
-    .addOption(new Option('--server <url>', 'the server, e.g. http://slipway.internal:7700 (required)').env('SLIPWAY_SERVER'))
+    .addOption(new Option('--server <urls>', 'the server, e.g. http://slipway.internal:7700, or its instances comma-separated, tried in turn (required)').env('SLIPWAY_SERVER'))
     .option('--join-token-file <file>', 'a file holding the server\'s join token (needed the first time only)')
     .option('--join-token <token>', 'the join token itself; other users of the host see it in `ps`: prefer --join-token-file or SLIPWAY_JOIN_TOKEN')
     .addOption(new Option('--name <name>', 'this host\'s name').env('SLIPWAY_AGENT_NAME').default(hostname()))
@@ -57,7 +57,8 @@ Example:
   slipway agent --server http://127.0.0.1:7700 --name lb-1 --labels role=lb --haproxy-socket /run/haproxy/admin.sock
   slipway agent list      (and rm|revoke|accept|allow-enroll NAME: an admin's commands)`)
     .action(async (flags: Omit<AgentFlags, 'server'> & { server?: string }) => {
-      if (flags.server === undefined) agent.error('error: required option \'--server <url>\' not specified');
+      const servers = (flags.server ?? '').split(',').map((url) => url.trim()).filter(Boolean);
+      if (servers.length === 0) agent.error('error: required option \'--server <urls>\' not specified');
       // Loaded here, not at the top: `slipway --help` and the user commands stay quick to start.
       // Required, not imported, as server-connection.ts does with ws (pino is CommonJS too).
       const { pino } = createRequire(import.meta.url)('pino') as typeof Pino;
@@ -69,7 +70,7 @@ Example:
       delete process.env.SLIPWAY_JOIN_TOKEN;
       const asRoot = process.getuid?.() === 0;
       const running = await startAgent({
-        serverUrl: flags.server, joinToken, name: flags.name, labels: flags.labels,
+        servers, joinToken, name: flags.name, labels: flags.labels,
         root: resolve(flags.root), ...(flags.workDir ? { workDir: resolve(flags.workDir) } : {}),
         ...(asRoot ? { jobUser: lookUpJobUser(flags.jobUser), isolateMigrations: true } : {}), ...(process.env.PATH ? { jobPath: process.env.PATH } : {}),
         port: flags.port ?? null, address: flags.address, spoolMaxBytes: flags.spoolMax, haproxySockets: flags.haproxySocket ?? [], log,

@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../base/clock.ts';
 import type { AcceptAgents } from '../../core/agents/enrollment-decision.ts';
+import type { SlipwayEvent } from '../../core/model.ts';
 import type { Store } from '../../storage/store.ts';
 import type { ArtifactBlobs } from '../artifacts/artifact-blobs.ts';
 import type { Engine } from '../engine/engine.ts';
@@ -9,6 +10,7 @@ import type { EventLog } from '../engine/event-log.ts';
 import type { AgentGateway } from '../gateway/agent-gateway.ts';
 import type { GitMirrors } from '../git/git-mirrors.ts';
 import type { LogTailHub } from '../logs/log-tail-hub.ts';
+import type { SharedFeed } from '../instances/shared-feed.ts';
 import type { ProjectSecrets } from '../secrets/project-secrets.ts';
 import type { CommitTrigger } from '../triggers/commit-trigger.ts';
 import type { OidcSignIn } from '../auth/oidc/oidc-routes.ts';
@@ -19,6 +21,8 @@ export interface ApiDeps {
   gateway: AgentGateway;
   engine: Engine;
   events: EventLog;
+  /** The events every server instance stores, as they are stored; absent: this instance's (from `events`). */
+  eventFeed?: Pick<SharedFeed<SlipwayEvent>, 'subscribe'>;
   mirrors: GitMirrors;
   trigger: CommitTrigger;
   clock: Clock;

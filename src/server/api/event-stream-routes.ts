@@ -1,5 +1,6 @@
 // The live feed of what happens (run started, host healthy, rollback begun, …) as Server-Sent
-// Events: stored events after the client's Last-Event-ID first, then new ones as they are emitted.
+// Events: stored events after the client's Last-Event-ID first, then new ones as they are stored
+// (by any server instance, through the shared event feed).
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { EventView } from '../../core/api/answers.ts';
@@ -38,7 +39,7 @@ const replayPage = 500;
  * nor a duplicate between the two; without one, only events emitted from now on. The listener is
  * in place before the response starts, so a client that has the headers misses nothing after.
  */
-export function eventStreamRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'store' | 'events'>): void {
+export function eventStreamRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'store' | 'events' | 'eventFeed'>): void {
   const streams = resumableSse(app);
 
   // As GET /api/v1/events: the events of the projects the caller reads, as of when the stream opened.
@@ -50,9 +51,14 @@ export function eventStreamRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'sto
     await streams.serve<EventView>(request, reply, resumePoint(request, query.after), {
       event: 'event',
       idOf: (event) => event.id,
-      subscribe: (deliver) => deps.events.subscribe((event) => {
-        if (matches(filter, event)) deliver([event]);
-      }),
+      subscribe: (deliver) => deps.eventFeed
+        ? deps.eventFeed.subscribe((events) => {
+          const matching = events.filter((event) => matches(filter, event));
+          if (matching.length > 0) deliver(matching);
+        })
+        : deps.events.subscribe((event) => {
+          if (matches(filter, event)) deliver([event]);
+        }),
       replay: (afterId, limit) => deps.store.events.list({
         projectId: filter.projectId, projectIds: filter.projectIds, runId: filter.runId, deploymentId: filter.deploymentId, afterId, limit,
       }),

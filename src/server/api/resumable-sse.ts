@@ -3,6 +3,7 @@
 // gap nor a duplicate between the two, and a client that falls too far behind dropped (it
 // reconnects with its Last-Event-ID and catches up from the store).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { RecentIds } from '../../base/recent-ids.ts';
 import { openSse, type SseStream } from './sse.ts';
 
 /** What a resumable stream sends: items with increasing ids, kept in a store and announced live. */
@@ -54,7 +55,7 @@ export function resumableSse(app: FastifyInstance, limits: Partial<ResumableSseL
 
   return {
     async serve<T>(request: FastifyRequest, reply: FastifyReply, from: number | undefined, feed: ResumableFeed<T>): Promise<void> {
-      const sent = new SentIds(from ?? 0);
+      const sent = new RecentIds(from ?? 0);
       let held: T[] | undefined = [];
       let stream: SseStream | undefined;
       const send = (items: readonly T[]) => {
@@ -102,27 +103,4 @@ export function resumableSse(app: FastifyInstance, limits: Partial<ResumableSseL
       send(live);
     },
   };
-}
-
-/**
- * The ids a stream has sent. Live items may be announced a little out of id order, so a plain
- * "highest id sent" would drop the late one: the recent ids are remembered one by one, and only
- * ids older than the remembered window count as sent.
- */
-class SentIds {
-  private readonly recent = new Set<number>();
-
-  constructor(private floor: number, private readonly window = 1000) {}
-
-  /** Records the id; false when it was sent already. */
-  add(id: number): boolean {
-    if (id <= this.floor || this.recent.has(id)) return false;
-    this.recent.add(id);
-    if (this.recent.size > this.window) {
-      const oldest = this.recent.values().next().value!;
-      this.recent.delete(oldest);
-      this.floor = Math.max(this.floor, oldest);
-    }
-    return true;
-  }
 }

@@ -1,5 +1,8 @@
 // The server's end of the agent WebSockets: records what agents say (hello, results, logs) and
 // delivers the commands written down for them, again after every reconnect until they answer.
+// With several server instances, a command for an agent that another instance holds is announced
+// on the notifier's `agent_commands` channel; each instance also polls for commands it has not
+// sent to the agents it holds, so that a lost announcement only delays a command.
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import type { Clock } from '../../base/clock.ts';
@@ -9,6 +12,7 @@ import { sameLabels } from '../../core/deploy/select-hosts.ts';
 import { scopesOfCommand } from '../../core/agents/agent-scope.ts';
 import type { Agent } from '../../core/model.ts';
 import { parseAgentMessage, PROTOCOL_VERSION, unreadableResult, type AgentMessage, type ServerMessage } from '../../core/protocol/messages.ts';
+import type { Notifier } from '../../storage/notifier.ts';
 import type { Store } from '../../storage/store.ts';
 import type { LogIngest } from '../logs/log-ingest.ts';
 import type { ProjectSecrets } from '../secrets/project-secrets.ts';
@@ -41,26 +45,51 @@ export interface AgentGatewayDeps {
   uploadTokens: Pick<UploadTokens, 'tokenFor'>;
   /** Told what each command sent makes its agent part of, before the agent can name it in a line. */
   scopes: Pick<AgentScopeCache, 'learn' | 'forget'>;
+  /** Where commands for agents held by other instances are announced; absent: this instance alone. */
+  notifier?: Pick<Notifier, 'notify' | 'listen'>;
+  /** How often the commands not sent yet to the agents held here are looked for (default 3 s). */
+  pendingPollMs?: number;
 }
+
+/** The channel on which an instance says "agent X has a new command" (payload: the agent's id). */
+export const AGENT_COMMANDS_CHANNEL = 'agent_commands';
 
 export class AgentGateway {
   private readonly connections = new Map<string, WebSocket>();
+  /** The commands sent on each agent's current connection: the poll sends only the others. */
+  private readonly sent = new Map<string, Set<string>>();
   private readonly sweeper: NodeJS.Timeout;
   private readonly heartbeatFlusher: NodeJS.Timeout;
   /** Agents heard from since the last flush. */
   private heard = new Set<string>();
+  private readonly pendingPoll: NodeJS.Timeout;
+  private polling = false;
+  private unlisten: (() => void) | undefined;
 
   constructor(private readonly deps: AgentGatewayDeps) {
     this.sweeper = setInterval(() => this.closeSilentAgents(), Math.max(1000, deps.liveness.heartbeatTimeoutMs / 2));
     this.sweeper.unref();
     this.heartbeatFlusher = setInterval(() => void this.flushHeartbeats(), HEARTBEAT_FLUSH_MS);
     this.heartbeatFlusher.unref();
+    this.pendingPoll = setInterval(() => void this.sendUnsent(), deps.pendingPollMs ?? 3000);
+    this.pendingPoll.unref();
+  }
+
+  /**
+   * Starts hearing the other instances' announcements of commands for the agents held here.
+   * Resolves once listening; without a notifier, at once.
+   */
+  async listen(): Promise<void> {
+    this.unlisten = await this.deps.notifier?.listen(AGENT_COMMANDS_CHANNEL, (agentId) => {
+      if (this.connections.has(agentId)) void this.deliver(agentId);
+    });
   }
 
   /** Takes over an authenticated agent's socket; an older socket of the same agent is closed. */
   accept(socket: WebSocket, agent: Agent): void {
     this.connections.get(agent.id)?.close(4000, 'replaced by a newer connection');
     this.connections.set(agent.id, socket);
+    this.sent.set(agent.id, new Set());
     let queue = Promise.resolve();
     let logsStored = Promise.resolve();
     let logsRefused = false;
@@ -118,6 +147,7 @@ export class AgentGateway {
     socket.on('close', () => {
       if (this.connections.get(agent.id) !== socket) return;
       this.connections.delete(agent.id);
+      this.sent.delete(agent.id);
       void queue.then(async () => {
         const gone = { online: false, lastSeenAt: this.deps.clock.now() };
         this.heard.delete(agent.id);
@@ -146,11 +176,20 @@ export class AgentGateway {
     return this.connections.has(agentId);
   }
 
-  /** Sends the agent every command it has not answered yet. Safe to call at any time. */
+  /**
+   * Sends the agent every command it has not answered yet, when this instance holds its
+   * connection; otherwise announces to the other instances that it has commands. Safe to call at
+   * any time.
+   */
   async deliver(agentId: string): Promise<void> {
     const socket = this.connections.get(agentId);
-    if (!socket) return;
+    if (!socket) {
+      await this.deps.notifier?.notify(AGENT_COMMANDS_CHANNEL, agentId);
+      return;
+    }
+    const sent = this.sent.get(agentId);
     for (const cmd of await this.deps.store.commands.listPending(agentId)) {
+      sent?.add(cmd.id);
       // Opened now, for this send only: agent_commands never holds a value.
       const secrets = await this.deps.secrets?.forCommand(cmd.command) ?? {};
       const { command } = cmd;
@@ -167,6 +206,8 @@ export class AgentGateway {
   close(): void {
     clearInterval(this.sweeper);
     clearInterval(this.heartbeatFlusher);
+    clearInterval(this.pendingPoll);
+    this.unlisten?.();
     for (const socket of this.connections.values()) socket.close(1001, 'server shutting down');
     this.connections.clear();
   }
@@ -251,6 +292,30 @@ export class AgentGateway {
     } catch (err) {
       this.deps.log.error({ err: errorMessage(err), agents: ids.length }, 'could not record heartbeats; trying again in a second');
       for (const id of ids) this.heard.add(id);
+    }
+  }
+
+  /** The fallback for a lost announcement: sends the agents held here what they were not sent yet. */
+  private async sendUnsent(): Promise<void> {
+    if (this.polling || this.connections.size === 0) return;
+    this.polling = true;
+    try {
+      const pending = new Map<string, Set<string>>();
+      for (const { id, agentId } of await this.deps.store.commands.pendingOf([...this.connections.keys()])) {
+        pending.set(agentId, (pending.get(agentId) ?? new Set()).add(id));
+      }
+      const unsent: string[] = [];
+      for (const [agentId, sent] of this.sent) {
+        const open = pending.get(agentId) ?? new Set<string>();
+        // Answered commands are forgotten, so that a connection of months does not pile up ids.
+        for (const id of sent) if (!open.has(id)) sent.delete(id);
+        if ([...open].some((id) => !sent.has(id))) unsent.push(agentId);
+      }
+      for (const agentId of unsent) await this.deliver(agentId);
+    } catch (err) {
+      this.deps.log.error({ err: errorMessage(err) }, 'could not look for commands not sent yet');
+    } finally {
+      this.polling = false;
     }
   }
 

@@ -25,6 +25,17 @@ export function describeCommandStoreContract(open: () => Promise<Store>): void {
       expect((await store().commands.listPending(agent.id)).map((c) => c.id)).toEqual(['c', 'b']);
     });
 
+    it('lists the commands without a result of the agents asked about, oldest first, as id and agent', async () => {
+      const [web1, web2, web3] = [await enrollAgent(store(), 'web-1'), await enrollAgent(store(), 'web-2'), await enrollAgent(store(), 'web-3')];
+      await store().commands.create({ id: 'c', agentId: web2.id, command: prepareCommand }, 1);
+      await store().commands.create({ id: 'a', agentId: web1.id, command: prepareCommand }, 1);
+      await store().commands.create({ id: 'b', agentId: web1.id, command: prepareCommand }, 1);
+      await store().commands.create({ id: 'x', agentId: web3.id, command: prepareCommand }, 1);
+      await store().commands.complete('b', { ok: true }, 2);
+      expect(await store().commands.pendingOf([web1.id, web2.id])).toEqual([{ id: 'c', agentId: web2.id }, { id: 'a', agentId: web1.id }]);
+      expect(await store().commands.pendingOf([])).toEqual([]);
+    });
+
     it('reads the results of many commands at once, null for one not answered, nothing for one not stored', async () => {
       const agent = await enrollAgent(store(), 'web-1');
       const ids = Array.from({ length: 1200 }, (_, i) => `cmd-${i}`);

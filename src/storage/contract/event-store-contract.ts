@@ -34,6 +34,13 @@ export function describeEventStoreContract(open: () => Promise<Store>): void {
       expect(await store().events.list({ afterId: appended[4]!.id, limit: 10 })).toEqual([]);
     });
 
+    it('says the highest event id stored, 0 when there is none', async () => {
+      expect(await store().events.lastId()).toBe(0);
+      await store().events.append(event('a'));
+      const second = await store().events.append(event('b'));
+      expect(await store().events.lastId()).toBe(second.id);
+    });
+
     it('lists the events of one run, deployment or project', async () => {
       await store().events.append(event('a', { runId: 'r1' }));
       await store().events.append(event('b', { deploymentId: 'd1', projectId: 'p2' }));

@@ -53,6 +53,16 @@ export function createKyselyCommandStore({ db }: StoreContext): CommandStore {
       return rows.map(toCommand);
     },
 
+    async pendingOf(agentIds) {
+      const pending: { id: string; agentId: string; seq: number }[] = [];
+      for (let i = 0; i < agentIds.length; i += PER_QUERY) {
+        const rows = await db.selectFrom('agent_commands').select(['id', 'agent_id', 'seq'])
+          .where('agent_id', 'in', agentIds.slice(i, i + PER_QUERY)).where('result', 'is', null).execute();
+        for (const row of rows) pending.push({ id: row.id, agentId: row.agent_id, seq: row.seq });
+      }
+      return pending.sort((a, b) => a.seq - b.seq).map(({ id, agentId }) => ({ id, agentId }));
+    },
+
     async complete(id, result, at, fromAgentId) {
       // The condition on `result` makes the first answer win, even when two arrive at once.
       let update = db.updateTable('agent_commands')

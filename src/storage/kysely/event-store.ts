@@ -40,6 +40,11 @@ export function createKyselyEventStore({ db }: StoreContext): EventStore {
       const rows = await query.orderBy('id').limit(filter.limit).execute();
       return rows.map(toEvent);
     },
+
+    async lastId() {
+      const row = await db.selectFrom('events').select('id').orderBy('id', 'desc').limit(1).executeTakeFirst();
+      return row?.id ?? 0;
+    },
   };
 }
 

@@ -1,0 +1,98 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket, { WebSocketServer } from 'ws';
+import { systemClock } from '../../base/clock.ts';
+import type { Agent } from '../../core/model.ts';
+import { enrollAgent, prepareCommand } from '../../storage/contract/fixtures.ts';
+import { InProcessNotifier } from '../../storage/in-process-notifier.ts';
+import type { Notifier } from '../../storage/notifier.ts';
+import { openSqliteStore } from '../../storage/sqlite/sqlite-store.ts';
+import type { Store } from '../../storage/store.ts';
+import { AgentDirectory } from './agent-directory.ts';
+import { AgentGateway } from './agent-gateway.ts';
+
+async function until(what: string, check: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('AgentGateway across server instances', () => {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  async function openStore(): Promise<Store> {
+    const dir = await mkdtemp(join(tmpdir(), 'slipway-gateway-'));
+    const store = await openSqliteStore(join(dir, 'slipway.db'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }), () => store.close());
+    return store;
+  }
+
+  function gateway(store: Store, notifier: Notifier | undefined, pendingPollMs = 60_000): AgentGateway {
+    const gw = new AgentGateway({
+      store, clock: systemClock, log: pino({ level: 'silent' }), onChange: () => undefined,
+      liveness: { agentGraceMs: 15_000, heartbeatTimeoutMs: 15_000 },
+      logs: { fromAgent: () => Promise.resolve(undefined) },
+      uploadTokens: { tokenFor: () => 'unused' },
+      scopes: { learn: () => undefined, forget: () => undefined },
+      notifier, pendingPollMs, instance: 'test', directory: new AgentDirectory({ store, clock: systemClock, reloadMs: 1000 }),
+    });
+    cleanups.push(() => gw.close());
+    return gw;
+  }
+
+  /** A real WebSocket pair on loopback: the server end is handed to `gw` as `agent`'s; returns what the agent end receives. */
+  async function connect(gw: AgentGateway, agent: Agent): Promise<{ type: string; id?: string }[]> {
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const accepted = new Promise<void>((resolve) => server.once('connection', (socket) => {
+      gw.accept(socket, agent);
+      resolve();
+    }));
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as { port: number };
+    const client = new WebSocket(`ws://127.0.0.1:${port}`);
+    cleanups.push(() => client.close());
+    const received: { type: string; id?: string }[] = [];
+    client.on('message', (data: Buffer) => received.push(JSON.parse(data.toString()) as { type: string; id?: string }));
+    await accepted;
+    return received;
+  }
+
+  it('sends a command written on instance A to its agent through instance B, which holds the connection', async () => {
+    const store = await openStore();
+    const notifier = new InProcessNotifier();
+    const [a, b] = [gateway(store, notifier), gateway(store, notifier)];
+    await Promise.all([a.listen(), b.listen()]);
+    const agent = await enrollAgent(store, 'web-1');
+    const received = await connect(b, agent);
+
+    await store.commands.create({ id: 'cmd-1', agentId: agent.id, command: prepareCommand }, 1);
+    await a.deliver(agent.id);
+    await until('the command on the agent', () => received.length === 1);
+    expect(received[0]).toMatchObject({ type: 'command', id: 'cmd-1' });
+  });
+
+  it('sends a command whose announcement was lost once, by polling, and does not send it again on the next polls', async () => {
+    const store = await openStore();
+    let polls = 0;
+    const counting: Store = { ...store, commands: { ...store.commands, pendingOf: (ids) => (polls++, store.commands.pendingOf(ids)) } };
+    const b = gateway(counting, undefined, 20);
+    const agent = await enrollAgent(store, 'web-1');
+    const received = await connect(b, agent);
+
+    // Written by another instance whose notification never came.
+    await store.commands.create({ id: 'cmd-1', agentId: agent.id, command: prepareCommand }, 1);
+    await until('the command on the agent', () => received.length === 1);
+    const after = polls;
+    await until('three more polls', () => polls >= after + 3);
+    expect(received.map((m) => m.id)).toEqual(['cmd-1']);
+  });
+});

@@ -1,0 +1,76 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { InProcessNotifier } from '../../storage/in-process-notifier.ts';
+import { SharedFeed } from './shared-feed.ts';
+
+interface Item {
+  id: number;
+  text: string;
+}
+
+/** Two instances' feeds over one list of stored items and one notifier, as on one database. */
+function twoInstances(options: { pollMs?: number; announce?: boolean } = {}) {
+  const stored: Item[] = [];
+  const asked = { lastId: 0 };
+  const notifier = new InProcessNotifier();
+  const log = { warn: () => undefined };
+  const feed = (instanceId: string) => new SharedFeed<Item>({
+    notifier: options.announce === false ? undefined : notifier, channel: 'items', instanceId, log, pollMs: options.pollMs ?? 60_000, pageSize: 2,
+    idOf: (item) => item.id,
+    readAfter: (afterId, limit) => Promise.resolve(stored.filter((item) => item.id > afterId).slice(0, limit)),
+    lastId: () => {
+      asked.lastId += 1;
+      return Promise.resolve(stored.at(-1)?.id ?? 0);
+    },
+  });
+  const [a, b] = [feed('a'), feed('b')];
+  const store = (...texts: string[]) => {
+    const items = texts.map((text, i) => ({ id: stored.length + 1 + i, text }));
+    for (const item of items) stored.push(item);
+    return items;
+  };
+  return { a, b, store, notifier, asked };
+}
+
+async function until(check: () => boolean, timeoutMs = 4_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('SharedFeed', () => {
+  const closing: (() => unknown)[] = [];
+  afterEach(async () => {
+    for (const close of closing.splice(0)) await close();
+  });
+
+  it('hands a subscriber on one instance what another instance stored and announced, each item once', async () => {
+    const { a, b, store, notifier } = twoInstances();
+    closing.push(() => a.close(), () => b.close(), () => notifier.close());
+    await Promise.all([a.listen(), b.listen()]);
+    const onA: string[] = [];
+    const onB: string[] = [];
+    a.subscribe((items) => onA.push(...items.map((i) => i.text)));
+    b.subscribe((items) => onB.push(...items.map((i) => i.text)));
+    b.publish(store('one', 'two', 'three'));
+    b.publish(store('four'));
+    await until(() => onA.length === 4);
+    expect(onA).toEqual(['one', 'two', 'three', 'four']);
+    expect(onB).toEqual(['one', 'two', 'three', 'four']);
+  });
+
+  it('finds what was stored without an announcement by polling, and hands out nothing stored before it was subscribed', async () => {
+    const { a, b, store, notifier, asked } = twoInstances({ pollMs: 50, announce: false });
+    closing.push(() => a.close(), () => b.close(), () => notifier.close());
+    store('old');
+    const onA: string[] = [];
+    a.subscribe((items) => onA.push(...items.map((i) => i.text)));
+    // Subscribing, the feed takes the newest id stored as where its poll starts.
+    await until(() => asked.lastId > 0);
+    await new Promise((r) => setImmediate(r));
+    b.publish(store('new 1', 'new 2', 'new 3'));
+    await until(() => onA.length === 3);
+    expect(onA).toEqual(['new 1', 'new 2', 'new 3']);
+  });
+});

@@ -1,0 +1,183 @@
+// A live feed of stored items (log lines, events) that every server instance sees: the instance
+// that stores a batch hands it to its own subscribers at once and announces its id range on a
+// notifier channel; the others read that range from the store. While anyone is subscribed, each
+// instance also polls the store after the highest id it has seen, so a lost announcement delays
+// items and never loses them.
+import type { Logger } from 'pino';
+import { errorMessage } from '../../base/errors.ts';
+import { RecentIds } from '../../base/recent-ids.ts';
+import type { Notifier } from '../../storage/notifier.ts';
+
+export interface SharedFeedDeps<T> {
+  /** Absent: this instance alone (SQLite); only what it publishes reaches its subscribers. */
+  notifier?: Pick<Notifier, 'notify' | 'listen'>;
+  channel: string;
+  /** This instance's own announcements are not read back. */
+  instanceId: string;
+  idOf(item: T): number;
+  /** The stored items with an id above `afterId`, oldest first, at most `limit`. */
+  readAfter(afterId: number, limit: number): Promise<readonly T[]>;
+  /** The highest id stored now, 0 when none: where a poll starts. */
+  lastId(): Promise<number>;
+  log: Pick<Logger, 'warn'>;
+  /** How often the store is polled while someone is subscribed (default 3 s). */
+  pollMs?: number;
+  /** Items read at a time (default 1000). */
+  pageSize?: number;
+}
+
+/** Pages a poll reads at most per look: a backlog is caught up over several looks. */
+const MAX_POLL_PAGES = 10;
+
+export class SharedFeed<T> {
+  private readonly subscribers = new Set<(items: readonly T[]) => void>();
+  private readonly seen = new RecentIds(0, 20_000);
+  /** The highest id handed out; undefined while nobody listens (a poll then starts at the newest). */
+  private cursor: number | undefined;
+  /** Ranges announced by other instances, read one after the other. */
+  private reading: Promise<void> = Promise.resolve();
+  private pending: { first: number; last: number }[] = [];
+  private announce: { first: number; last: number } | undefined;
+  private readonly poller: NodeJS.Timeout;
+  private polling = false;
+  /** Counts the times the subscribers came back after none: a poll of an earlier time is dropped. */
+  private generation = 0;
+  private unlisten: (() => void) | undefined;
+  private closed = false;
+
+  constructor(private readonly deps: SharedFeedDeps<T>) {
+    this.poller = setInterval(() => void this.poll(), deps.pollMs ?? 3000);
+    this.poller.unref();
+  }
+
+  /** Starts hearing the other instances' announcements; resolves once listening. */
+  async listen(): Promise<void> {
+    this.unlisten = await this.deps.notifier?.listen(this.deps.channel, (payload) => this.heard(payload));
+  }
+
+  /**
+   * Calls `handler` with every item stored from now on, by any instance, each once (several at a
+   * time, oldest first within a call; calls may come a little out of id order between instances).
+   * Returns the function that stops it.
+   */
+  subscribe(handler: (items: readonly T[]) => void): () => void {
+    // The first subscriber after none: the poll starts again from the newest item, not from an old cursor.
+    const first = this.subscribers.size === 0;
+    this.subscribers.add(handler);
+    if (first) {
+      this.cursor = undefined;
+      this.generation += 1;
+      void this.poll();
+    }
+    return () => this.subscribers.delete(handler);
+  }
+
+  /** Items this instance just stored (in id order): to the subscribers at once, then announced. */
+  publish(items: readonly T[]): void {
+    if (items.length === 0) return;
+    this.handOut(items);
+    if (!this.deps.notifier) return;
+    const first = this.deps.idOf(items[0]!);
+    const last = this.deps.idOf(items[items.length - 1]!);
+    // One announcement per turn of the event loop, however many batches were stored in it.
+    if (this.announce) {
+      this.announce = { first: Math.min(this.announce.first, first), last: Math.max(this.announce.last, last) };
+      return;
+    }
+    this.announce = { first, last };
+    setImmediate(() => {
+      const range = this.announce!;
+      this.announce = undefined;
+      if (!this.closed) void this.deps.notifier?.notify(this.deps.channel, `${this.deps.instanceId} ${range.first} ${range.last}`);
+    });
+  }
+
+  /** How many subscribers are listening. */
+  get size(): number {
+    return this.subscribers.size;
+  }
+
+  close(): void {
+    this.closed = true;
+    clearInterval(this.poller);
+    this.unlisten?.();
+    this.subscribers.clear();
+  }
+
+  private handOut(items: readonly T[]): void {
+    if (this.subscribers.size === 0) return;
+    const fresh = items.filter((item) => this.seen.add(this.deps.idOf(item)));
+    if (fresh.length === 0) return;
+    const highest = Math.max(...fresh.map((item) => this.deps.idOf(item)));
+    if (this.cursor !== undefined) this.cursor = Math.max(this.cursor, highest);
+    for (const subscriber of [...this.subscribers]) subscriber(fresh);
+  }
+
+  private heard(payload: string): void {
+    const [instance, first, last] = payload.split(' ');
+    const range = { first: Number(first), last: Number(last) };
+    if (instance === this.deps.instanceId || this.subscribers.size === 0) return;
+    if (!Number.isSafeInteger(range.first) || !Number.isSafeInteger(range.last) || range.last < range.first) return;
+    // Ranges heard while others are read are read next, those that touch merged into one.
+    this.pending.push(range);
+    if (this.pending.length > 1) return;
+    this.reading = this.reading.then(async () => {
+      for (const { first: from, last: to } of mergeRanges(this.pending.splice(0))) await this.readRange(from, to);
+    });
+  }
+
+  private async readRange(first: number, last: number): Promise<void> {
+    const pageSize = this.deps.pageSize ?? 1000;
+    try {
+      for (let after = first - 1; after < last && !this.closed;) {
+        const page = await this.deps.readAfter(after, Math.min(pageSize, last - after));
+        const inRange = page.filter((item) => this.deps.idOf(item) <= last);
+        this.handOut(inRange);
+        if (inRange.length < page.length || page.length === 0) break;
+        after = this.deps.idOf(page[page.length - 1]!);
+      }
+    } catch (err) {
+      // The poll reads them instead.
+      this.deps.log.warn({ err: errorMessage(err), channel: this.deps.channel }, 'could not read what another instance announced');
+    }
+  }
+
+  private async poll(): Promise<void> {
+    if (this.polling || this.closed || this.subscribers.size === 0) return;
+    this.polling = true;
+    // A poll that started before the subscribers came back leaves the cursor to the next one.
+    const generation = this.generation;
+    try {
+      if (this.cursor === undefined) {
+        const last = await this.deps.lastId();
+        if (generation === this.generation) this.cursor ??= last;
+        return;
+      }
+      const pageSize = this.deps.pageSize ?? 1000;
+      for (let pages = 0; pages < MAX_POLL_PAGES && !this.closed; pages++) {
+        const after: number | undefined = this.cursor;
+        if (after === undefined) break;
+        const page = await this.deps.readAfter(after, pageSize);
+        if (page.length === 0 || generation !== this.generation) break;
+        this.handOut(page);
+        this.cursor = Math.max(this.cursor ?? after, this.deps.idOf(page[page.length - 1]!));
+        if (page.length < pageSize) break;
+      }
+    } catch (err) {
+      this.deps.log.warn({ err: errorMessage(err), channel: this.deps.channel }, 'could not poll the store for new items');
+    } finally {
+      this.polling = false;
+    }
+  }
+}
+
+/** The ranges in id order, those that overlap or touch merged: nothing between two ranges is read. */
+function mergeRanges(ranges: { first: number; last: number }[]): { first: number; last: number }[] {
+  const merged: { first: number; last: number }[] = [];
+  for (const range of [...ranges].sort((a, b) => a.first - b.first)) {
+    const previous = merged[merged.length - 1];
+    if (previous && range.first <= previous.last + 1) previous.last = Math.max(previous.last, range.last);
+    else merged.push({ ...range });
+  }
+  return merged;
+}
