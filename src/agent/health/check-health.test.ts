@@ -63,4 +63,24 @@ describe('checkHealth', () => {
     expect(!outcome.ok && outcome.error).toMatch(/^the app exited with code 3 before .* answered 2xx \(last: HTTP 503\)$/);
     expect(Date.now() - started).toBeLessThan(1_000);
   });
+
+  it('asks again within a few ms at first, so that an app up quickly is seen quickly', async () => {
+    const asked: number[] = [];
+    const url = await serve((_req, res) => res.writeHead(asked.push(Date.now()) < 5 ? 503 : 200).end());
+    const outcome = await checkHealth({ url, timeoutMs: 5_000 });
+    expect(outcome).toMatchObject({ ok: true, attempts: 5 });
+    // A fixed pause would have been 200 ms between any two of them.
+    expect(asked.at(-1)! - asked[0]!).toBeLessThan(200);
+  });
+
+  it('backs off to the longest pause while the app is slow', async () => {
+    let attempts = 0;
+    const url = await serve((_req, res) => res.writeHead(++attempts < 1_000 ? 503 : 200).end());
+    const outcome = await checkHealth({ url, timeoutMs: 2_000, intervalMs: 100 });
+    expect(outcome.ok).toBe(false);
+    // 5 ms pauses throughout would be about 400 attempts; a tenth of the wait, up to 100 ms, about 40.
+    expect(outcome.attempts).toBeGreaterThan(15);
+    expect(outcome.attempts).toBeLessThan(80);
+  });
 });
+
