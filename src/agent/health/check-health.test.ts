@@ -76,11 +76,11 @@ describe('checkHealth', () => {
   it('backs off to the longest pause while the app is slow', async () => {
     let attempts = 0;
     const url = await serve((_req, res) => res.writeHead(++attempts < 1_000 ? 503 : 200).end());
-    const outcome = await checkHealth({ url, timeoutMs: 2_000, intervalMs: 100 });
+    const outcome = await checkHealth({ url, timeoutMs: 3_000, intervalMs: 50 });
     expect(outcome.ok).toBe(false);
-    // 5 ms pauses throughout would be about 400 attempts; a tenth of the wait, up to 100 ms, about 40.
-    expect(outcome.attempts).toBeGreaterThan(15);
-    expect(outcome.attempts).toBeLessThan(80);
+    // 5 ms pauses throughout would be about 600 attempts; a twentieth of the wait, up to 50 ms, about 110.
+    expect(outcome.attempts).toBeGreaterThan(30);
+    expect(outcome.attempts).toBeLessThan(200);
   });
 });
 

@@ -29,7 +29,7 @@ export type HealthCheckOutcome =
 /**
  * GETs `url` until a 2xx answer (ok), until `timeoutMs` has passed (fails with the last status or
  * connection error seen), or until `isAlive` reports the process dead (fails at once with its
- * reason). Between attempts it pauses 5 ms at first, then a tenth of the wait so far, up to
+ * reason). Between attempts it pauses 5 ms at first, then a twentieth of the wait so far, up to
  * `intervalMs` (pollDelay): a fixed 200 ms pause made every activation wait up to 200 ms more than
  * the app took to start. Never throws; every failure is an outcome.
  */
