@@ -53,6 +53,9 @@ environments:
 ${sizes.map((n) => `  n${n}:\n    hosts: { n${n}: "1" }\n    batch: 10%\n    approval: manual\n`).join('')}`;
 
 const fleet = new TestFleet('bench-ansible');
+/** The port of each host's app under Slipway (by host number); Ansible's apps have others. */
+const slipwayPorts = new Map<number, number>();
+const usedPorts = new Set<number>();
 const work = join(fleet.dir, 'ansible');
 const ssh = new LoopbackSshHosts(fleet.dir);
 const tearDown = async () => {
@@ -74,7 +77,9 @@ try {
   await fleet.startAgent({ name: 'runner-1', labels: 'role=runner' });
   for (let i = 1; i <= maxHosts; i++) {
     const labels = sizes.filter((n) => i <= n).map((n) => `n${n}=1`).join(',');
-    await fleet.startAgent({ name: hostName(i), labels, appPort: true, address: address(i) });
+    const port = await uniquePort();
+    slipwayPorts.set(i, port);
+    await fleet.startAgent({ name: hostName(i), labels, address: address(i), args: ['--port', String(port)] });
   }
   await waitFor(`${maxHosts + 1} agents online`, async () =>
     (await fleet.api.get<{ online: boolean }[]>('/api/v1/agents')).filter((a) => a.online).length === maxHosts + 1, { timeoutMs: 300_000, intervalMs: 250 });
@@ -92,7 +97,7 @@ try {
   for (let i = 1; i <= maxHosts; i++) {
     const appRoot = join(work, 'hosts', hostName(i));
     mkdirSync(appRoot, { recursive: true });
-    ansibleHosts.push({ ...ssh.hosts[i - 1]!, name: hostName(i), appPort: await freePort(), appRoot });
+    ansibleHosts.push({ ...ssh.hosts[i - 1]!, name: hostName(i), appPort: await uniquePort(), appRoot });
   }
   const groups = Object.fromEntries(sizes.map((n) => [`n${n}`, ansibleHosts.slice(0, n).map((h) => h.name)]));
   const ansible = new AnsibleRollout(work, ansibleHosts, groups, ssh.clientKey);
@@ -102,21 +107,32 @@ try {
   await deploySlipway(`n${maxHosts}`, first.version);
   await ansible.roll(`n${maxHosts}`, first.version, tarballs.get(first.version)!, 600_000, '100%');
 
-  const rows: { n: number; slipway: number; ansible: number; batches: BatchTimes[] }[] = [];
+  const rows: Row[] = [];
   for (const [k, n] of sizes.entries()) {
     const { version } = versions[k + 1]!;
     const deployment = await deploySlipway(`n${n}`, version);
-    await expectVersion(n, version, (i) => answer(fleet.agent(hostName(i)).port!));
+    await expectVersion(n, version, (i) => answer(slipwayPorts.get(i)!));
     const batches = await breakdown(deployment, n, version);
     await ansible.ping(`n${n}`, 120_000);
     const ansibleMs = await ansible.roll(`n${n}`, version, tarballs.get(version)!, 900_000);
     await expectVersion(n, version, (i) => answer(ansibleHosts[i - 1]!.appPort));
-    rows.push({ n, slipway: deployment.ms, ansible: ansibleMs, batches });
+    rows.push({ n, slipway: deployment.ms, ansible: ansibleMs, batches, staging: Math.min(...batches[0]!.hosts.map((h) => h.sent)) - (deployment.finishedAt! - deployment.ms) });
     console.log(`${n} hosts: Slipway ${ms(deployment.ms)}, Ansible ${ms(ansibleMs)}`);
   }
   report(rows);
 } finally {
   await tearDown();
+}
+
+/** A port free a moment ago that no app of this bench was given yet (freePort alone may answer one twice). */
+async function uniquePort(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = await freePort();
+    if (usedPorts.has(port)) continue;
+    usedPorts.add(port);
+    return port;
+  }
+  throw new Error('no port free that was not given already');
 }
 
 /** Waits for the build of run #`number` and answers its artifact. */
@@ -144,7 +160,7 @@ async function deploySlipway(env: string, version: string): Promise<Deployment &
     const d = await fleet.api.get<Deployment>(`/api/v1/deployments/${started.id}`);
     return d.finishedAt ? d : undefined;
   }, { timeoutMs: 300_000, intervalMs: 50 });
-  if (ended.status !== 'succeeded') throw new Error(`the deployment of ${version} to ${env} ${ended.status}: ${ended.error}`);
+  if (ended.status !== 'succeeded') throw new Error(`the deployment of ${version} to ${env} ${ended.status}: ${ended.error ?? JSON.stringify(ended.cause)}`);
   return { ...ended, ms: ended.finishedAt! - requested };
 }
 
@@ -178,7 +194,16 @@ async function answer(port: number): Promise<string> {
   }
 }
 
-function report(rows: { n: number; slipway: number; ansible: number; batches: BatchTimes[] }[]): void {
+interface Row {
+  n: number;
+  slipway: number;
+  ansible: number;
+  batches: BatchTimes[];
+  /** From the deploy request to the first activation: every host downloads and unpacks the release first. */
+  staging: number;
+}
+
+function report(rows: Row[]): void {
   console.log('\nthe same app and tarball, batches of 10%, every host changes version');
   console.log('| hosts | Slipway | Ansible | ratio |');
   console.log('|---|---|---|---|');
@@ -189,7 +214,7 @@ function report(rows: { n: number; slipway: number; ansible: number; batches: Ba
     const hosts = all.flatMap((b) => b.hosts);
     const stat = (values: number[]) => `${ms(median(values))} (${ms(Math.max(...values))})`;
     const per = (f: (h: (typeof hosts)[number]) => number) => stat(hosts.map(f));
-    console.log(`${r.n} hosts, ${all.length} batches: period ${stat(all.map((b) => b.period))}; the slowest app's restart ${stat(all.map((b) => b.appRestart))}; ` +
+    console.log(`${r.n} hosts: ${ms(r.staging)} from the request until every host has staged the release; then ${all.length} batches: period ${stat(all.map((b) => b.period))}; the slowest app's restart ${stat(all.map((b) => b.appRestart))}; ` +
       `Slipway's share (period − app restart) ${stat(all.map((b) => b.period - b.appRestart))}`);
     console.log(`  per host: command written → received ${per((h) => h.received - h.sent)}; received → old app's SIGTERM ${per((h) => h.oldStopping - h.received)}; ` +
       `[old app stops ${per((h) => h.oldExiting - h.oldStopping)}]; old app exited → new app forked ${per((h) => h.spawned - h.oldExiting)}; ` +
