@@ -63,4 +63,24 @@ describe('checkHealth', () => {
     expect(!outcome.ok && outcome.error).toMatch(/^the app exited with code 3 before .* answered 2xx \(last: HTTP 503\)$/);
     expect(Date.now() - started).toBeLessThan(1_000);
   });
+
+  it('asks again within a few ms at first, so that an app up quickly is seen quickly', async () => {
+    const asked: number[] = [];
+    const url = await serve((_req, res) => res.writeHead(asked.push(Date.now()) < 5 ? 503 : 200).end());
+    const outcome = await checkHealth({ url, timeoutMs: 5_000 });
+    expect(outcome).toMatchObject({ ok: true, attempts: 5 });
+    // A fixed pause would have been 200 ms between any two of them.
+    expect(asked.at(-1)! - asked[0]!).toBeLessThan(200);
+  });
+
+  it('backs off to the longest pause while the app is slow', async () => {
+    let attempts = 0;
+    const url = await serve((_req, res) => res.writeHead(++attempts < 1_000 ? 503 : 200).end());
+    const outcome = await checkHealth({ url, timeoutMs: 3_000, intervalMs: 50 });
+    expect(outcome.ok).toBe(false);
+    // 5 ms pauses throughout would be about 600 attempts; a twentieth of the wait, up to 50 ms, about 110.
+    expect(outcome.attempts).toBeGreaterThan(30);
+    expect(outcome.attempts).toBeLessThan(200);
+  });
 });
+

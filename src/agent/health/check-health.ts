@@ -1,5 +1,6 @@
 // Asks a freshly started app for its health endpoint until it answers 2xx, time runs out, or it dies.
 import { errorMessage } from '../../base/errors.ts';
+import { pollDelay } from '../../base/poll-delay.ts';
 
 export type Liveness = { alive: true } | { alive: false; reason: string };
 
@@ -8,8 +9,13 @@ export interface HealthCheckRequest {
   url: string;
   /** Give up after this long in total. */
   timeoutMs: number;
-  /** Pause between attempts (default 200 ms). */
+  /**
+   * The longest pause between attempts (default 200 ms). Pauses start at `firstIntervalMs` and grow
+   * with the wait (pollDelay), so that an app that is up quickly is seen quickly.
+   */
   intervalMs?: number;
+  /** The first pauses between attempts (default 5 ms). */
+  firstIntervalMs?: number;
   /** Longest wait for one answer (default 5 s, never past the overall deadline). */
   requestTimeoutMs?: number;
   /** Asked between attempts: a dead app fails the check at once with its reason (e.g. its exit code). */
@@ -23,12 +29,14 @@ export type HealthCheckOutcome =
 /**
  * GETs `url` until a 2xx answer (ok), until `timeoutMs` has passed (fails with the last status or
  * connection error seen), or until `isAlive` reports the process dead (fails at once with its
- * reason). Never throws; every failure is an outcome.
+ * reason). Between attempts it pauses 5 ms at first, then a twentieth of the wait so far, up to
+ * `intervalMs` (pollDelay): a fixed 200 ms pause made every activation wait up to 200 ms more than
+ * the app took to start. Never throws; every failure is an outcome.
  */
 export async function checkHealth(req: HealthCheckRequest): Promise<HealthCheckOutcome> {
   const started = Date.now();
   const deadline = started + req.timeoutMs;
-  const intervalMs = req.intervalMs ?? 200;
+  const schedule = { firstMs: Math.min(req.firstIntervalMs ?? 5, req.intervalMs ?? 200), maxMs: req.intervalMs ?? 200 };
   const elapsed = () => Date.now() - started;
   let attempts = 0;
   let last = 'no answer yet';
@@ -55,7 +63,7 @@ export async function checkHealth(req: HealthCheckRequest): Promise<HealthCheckO
       const cutShort = remaining < requestTimeoutMs && attempts > 1;
       if (!(cutShort && isTimeout(err))) last = describeRequestError(err);
     }
-    await pause(Math.min(intervalMs, deadline - Date.now()), req.isAlive);
+    await pause(Math.min(pollDelay(elapsed(), schedule), deadline - Date.now()), req.isAlive);
   }
   const seconds = (req.timeoutMs / 1000).toFixed(1);
   return { ok: false, attempts, ms: elapsed(), error: `no 2xx from ${req.url} within ${seconds}s (last: ${last})` };

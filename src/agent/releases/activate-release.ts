@@ -2,10 +2,10 @@
 // and health-check it.
 import { stat } from 'node:fs/promises';
 import type { AppRunSpec } from '../../core/protocol/messages.ts';
-import type { AppSupervisor } from '../supervisor/app-supervisor.ts';
+import { newAppInstance, type AppSupervisor } from '../supervisor/app-supervisor.ts';
 import { killOrphan } from '../supervisor/kill-orphan.ts';
 import { appPaths } from './app-paths.ts';
-import { readAppState, updateAppState, type AppState } from './app-state.ts';
+import { readAppState, type AppState } from './app-state.ts';
 import { readCurrentVersion } from './current-version.ts';
 import { checkReleaseNames } from './release-names.ts';
 import { startApp, waitHealthy, type AppHostDeps, type StartRequest } from './start-app.ts';
@@ -60,22 +60,28 @@ async function activate(deps: AppHostDeps, req: ActivateRequest): Promise<Activa
   }
 
   if (running) {
-    await running.stop();
+    // The switch below records the next process, in the same write as `current`.
+    await running.stop({ keepRecord: true });
     deps.apps.delete(app);
   } else {
     await killOrphan(root, app);
   }
   await deps.logs?.unfollow(app);
-  const switched = await switchCurrent(root, app, version, deps.clock?.now());
-  if (!switched.ok) return { ok: false, previous: onDisk, step: 'activate', error: switched.error, logTail: [] };
-  updateAppState(root, app, (s) => {
+  // What the new version runs with, and the marker of the process about to start (see
+  // AppSupervisor), go to disk in the switch's own write: one wait for the disk instead of three.
+  const instance = newAppInstance();
+  const switched = await switchCurrent(root, app, version, deps.clock?.now(), (s) => {
     s.runSpecs[version] = run;
     s.env = env;
     s.runId = req.runId;
     s.deploymentId = req.deploymentId;
     s.logs = req.logs;
+    s.pid = null;
+    s.pidStartTime = null;
+    s.pidInstance = instance;
   });
-  const started = await startApp(deps, req);
+  if (!switched.ok) return { ok: false, previous: onDisk, step: 'activate', error: switched.error, logTail: [] };
+  const started = await startApp(deps, req, instance);
   if (!started.ok) return { ok: false, previous: switched.previous, step: started.step, error: started.error, logTail: started.logTail };
   return { ok: true, previous: switched.previous, logTail: started.logTail };
 }

@@ -24,7 +24,7 @@ export interface AppHostDeps {
   /** The environment apps inherit (default the agent's, without its SLIPWAY_* variables). */
   baseEnv?: NodeJS.ProcessEnv;
   backoff?: BackoffOptions;
-  /** Pause between health check attempts (default 200 ms). */
+  /** The longest pause between health check attempts (default 200 ms; the first are 5 ms, see checkHealth). */
   healthIntervalMs?: number;
   clock?: Clock;
 }
@@ -52,9 +52,10 @@ export type StartOutcome =
  * supervisor in `deps.apps` and health-checks it on 127.0.0.1 within run.healthTimeoutMs. Its
  * output and declared log files are followed (deps.logs) from before it starts. A check
  * that fails leaves the app running under its supervisor (the server decides what comes next);
- * an app that exits before it is healthy fails the check at once.
+ * an app that exits before it is healthy fails the check at once. `instance` is the process's
+ * marker when the caller already recorded it in state.json (activateRelease does, with the switch).
  */
-export async function startApp(deps: AppHostDeps, req: StartRequest): Promise<StartOutcome> {
+export async function startApp(deps: AppHostDeps, req: StartRequest, instance?: string): Promise<StartOutcome> {
   const { app, version, env, run } = req;
   let cwd: string;
   try {
@@ -79,6 +80,7 @@ export async function startApp(deps: AppHostDeps, req: StartRequest): Promise<St
     baseEnv: deps.baseEnv,
     secrets: req.secrets,
     backoff: deps.backoff,
+    ...(instance === undefined ? {} : { instance }),
     onNote: (text) => deps.logs?.note(app, text),
   });
   await deps.logs?.follow({ app, env, runId: req.runId, deploymentId: req.deploymentId, logs: req.logs });

@@ -4,7 +4,7 @@ import { rename, rm, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { errorMessage } from '../../base/errors.ts';
 import { appPaths } from './app-paths.ts';
-import { updateAppState } from './app-state.ts';
+import { updateAppState, type AppState } from './app-state.ts';
 import { readCurrentVersion } from './current-version.ts';
 
 export type SwitchOutcome = { ok: true; previous: string | null } | { ok: false; error: string };
@@ -15,9 +15,11 @@ export type SwitchOutcome = { ok: true; previous: string | null } | { ok: false;
  * current/previous/history in state.json. `previous` in the outcome is the version that was
  * current before `version` became so; switching to the version already current changes nothing
  * and reports the same `previous` again (a replayed command gets the same answer).
- * Names must have passed checkReleaseNames. A missing release is an outcome, not a throw.
+ * `record` changes more of state.json in the same write: each write waits for the disk (fsync),
+ * and an activation is that much slower per write. Names must have passed checkReleaseNames. A
+ * missing release is an outcome, not a throw.
  */
-export async function switchCurrent(root: string, app: string, version: string, now = Date.now()): Promise<SwitchOutcome> {
+export async function switchCurrent(root: string, app: string, version: string, now = Date.now(), record?: (state: AppState) => void): Promise<SwitchOutcome> {
   const paths = appPaths(root, app);
   const releaseDir = paths.release(version);
   try {
@@ -39,6 +41,7 @@ export async function switchCurrent(root: string, app: string, version: string, 
   }
 
   const state = updateAppState(root, app, (s) => {
+    record?.(s);
     if (s.current === version) return;
     s.previous = s.current ?? before;
     s.current = version;

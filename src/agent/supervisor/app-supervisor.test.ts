@@ -3,8 +3,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readAppState } from '../releases/app-state.ts';
-import { AppSupervisor, type AppSupervisorOptions } from './app-supervisor.ts';
+import { readAppState, updateAppState } from '../releases/app-state.ts';
+import { AppSupervisor, newAppInstance, type AppSupervisorOptions } from './app-supervisor.ts';
 import { listGroupMembers } from './proc-info.ts';
 
 let root: string;
@@ -120,5 +120,29 @@ describe('AppSupervisor', () => {
     expect(readAppState(root, 'hello')).toMatchObject({ pid, pidStartTime: expect.any(String) as string });
     await supervisor.stop();
     expect(readAppState(root, 'hello')).toMatchObject({ pid: null, pidStartTime: null, pidInstance: null });
+  });
+
+  it('leaves its record in state.json for the next process to replace when stopped with keepRecord', async () => {
+    const { supervisor } = supervise('exec sleep 1000', { stopTimeoutMs: 60_000 });
+    const pid = supervisor.status().pid;
+    const recorded = readAppState(root, 'hello');
+    const started = Date.now();
+    await supervisor.stop({ keepRecord: true });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(listGroupMembers(pid!)).toEqual([]);
+    expect(readAppState(root, 'hello')).toMatchObject({ pid, pidStartTime: recorded.pidStartTime, pidInstance: recorded.pidInstance });
+  });
+
+  it('runs its processes with the marker the caller recorded before the start', async () => {
+    const instance = newAppInstance();
+    updateAppState(root, 'hello', (s) => {
+      s.pidInstance = instance;
+      s.current = '7-abcdef0';
+    });
+    const { supervisor } = supervise('exec sleep 1000', { instance });
+    const pid = supervisor.status().pid;
+    expect(readAppState(root, 'hello')).toMatchObject({ current: '7-abcdef0', pid, pidInstance: instance });
+    await until('the app runs with its marker', async () =>
+      (await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '')).split('\0').includes(`SLIPWAY_INSTANCE=${instance}`));
   });
 });

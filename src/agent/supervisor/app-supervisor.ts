@@ -7,7 +7,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { errorMessage } from '../../base/errors.ts';
 import { signalGroup } from '../process-signals.ts';
 import { appPaths } from '../releases/app-paths.ts';
-import { updateAppState } from '../releases/app-state.ts';
+import { readAppState, updateAppState } from '../releases/app-state.ts';
 import { appEnvironment } from './app-environment.ts';
 import { LogRing } from './log-ring.ts';
 import { OutputTail } from './output-tail.ts';
@@ -52,6 +52,16 @@ export interface AppSupervisorOptions {
   /** The supervisor's notes about the app (crashes, restarts, forced kills). */
   onNote?: (text: string) => void;
   backoff?: BackoffOptions;
+  /**
+   * The marker (SLIPWAY_INSTANCE) of the processes it starts, when the caller wrote it to
+   * state.json already (newAppInstance); default: a new one, written before the first start.
+   */
+  instance?: string;
+}
+
+/** A new marker for the processes of one supervisor: SLIPWAY_INSTANCE in their environment. */
+export function newAppInstance(): string {
+  return randomBytes(8).toString('hex');
 }
 
 export type SupervisorState = 'idle' | 'running' | 'waiting' | 'stopping' | 'stopped';
@@ -78,7 +88,7 @@ export interface SupervisorStatus {
 export class AppSupervisor {
   readonly app: string;
   readonly version: string;
-  private readonly instance = randomBytes(8).toString('hex');
+  private readonly instance: string;
   private readonly tail = new LogRing(50);
   private readonly output: OutputTail;
   private state: SupervisorState = 'idle';
@@ -95,6 +105,7 @@ export class AppSupervisor {
   constructor(private readonly options: AppSupervisorOptions) {
     this.app = options.app;
     this.version = options.version;
+    this.instance = options.instance ?? newAppInstance();
     const paths = appPaths(options.root, options.app);
     this.output = new OutputTail([paths.stdoutLog, paths.stderrLog]);
     this.output.mark();
@@ -106,9 +117,14 @@ export class AppSupervisor {
     this.spawnOnce();
   }
 
-  /** Stops the app and everything in its process group; resolves once they are gone. Safe to call twice. */
-  stop(): Promise<void> {
-    this.stopping ??= this.stopNow();
+  /**
+   * Stops the app and everything in its process group; resolves once they are gone. Safe to call
+   * twice (the first call's options hold). `keepRecord` leaves the group's pid in state.json, for a
+   * caller that writes the next process's record at once (an activation): one wait for the disk
+   * less, and safe, as a recorded group that is gone is recognised as gone (killOrphan).
+   */
+  stop(options: { keepRecord?: boolean } = {}): Promise<void> {
+    this.stopping ??= this.stopNow(options.keepRecord ?? false);
     return this.stopping;
   }
 
@@ -177,7 +193,7 @@ export class AppSupervisor {
     }, delay);
   }
 
-  private async stopNow(): Promise<void> {
+  private async stopNow(keepRecord: boolean): Promise<void> {
     const previous = this.state;
     this.state = 'stopping';
     clearTimeout(this.restartTimer);
@@ -187,13 +203,14 @@ export class AppSupervisor {
         signal: (signal) => signalGroup(pid, signal),
         alive: () => this.childRunning || listGroupMembers(pid).length > 0,
         timeoutMs: this.options.stopTimeoutMs,
+        wake: this.exited,
       });
       await this.exited;
       if (result.forced) {
         this.note(`[slipway] ${this.app} ${this.version} ignored SIGTERM for ${this.options.stopTimeoutMs}ms: killed`);
       }
       if (!result.stopped) this.note(`[slipway] ${this.app} ${this.version}: process group ${pid} survived SIGKILL`);
-      this.clearPid(pid);
+      if (!keepRecord) this.clearPid(pid);
     }
     this.state = 'stopped';
   }
@@ -236,6 +253,9 @@ export class AppSupervisor {
 
   private recordMarker(): void {
     try {
+      // Written already (by an activation, with `current`): each write waits for the disk.
+      const recorded = readAppState(this.options.root, this.app);
+      if (recorded.pidInstance === this.instance && recorded.pid === null) return;
       updateAppState(this.options.root, this.app, (s) => {
         s.pid = null;
         s.pidStartTime = null;
