@@ -1,6 +1,7 @@
 // Asks a freshly started app for its health endpoint until it answers 2xx, time runs out, or it dies.
 import { errorMessage } from '../../base/errors.ts';
 import { pollDelay } from '../../base/poll-delay.ts';
+import { isSuccess, sendRequest } from '../connection/send-request.ts';
 
 export type Liveness = { alive: true } | { alive: false; reason: string };
 
@@ -51,13 +52,15 @@ export async function checkHealth(req: HealthCheckRequest): Promise<HealthCheckO
     attempts += 1;
     const requestTimeoutMs = req.requestTimeoutMs ?? 5_000;
     try {
-      const res = await fetch(req.url, {
+      // node:http, not fetch: see send-request.ts (fetch kept 12 MB more resident in every deploying agent).
+      const res = await sendRequest(req.url, {
         signal: AbortSignal.timeout(Math.min(requestTimeoutMs, remaining)),
         headers: { 'user-agent': 'slipway-agent health check' },
       });
-      await res.body?.cancel().catch(() => undefined);
-      if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status, attempts, ms: elapsed() };
-      last = `HTTP ${res.status}`;
+      res.destroy();
+      const status = res.statusCode ?? 0;
+      if (isSuccess(status)) return { ok: true, status, attempts, ms: elapsed() };
+      last = `HTTP ${status}`;
     } catch (err) {
       // An attempt cut short by the overall deadline says less than the answer seen before it.
       const cutShort = remaining < requestTimeoutMs && attempts > 1;
@@ -84,7 +87,7 @@ function isTimeout(err: unknown): boolean {
 
 function describeRequestError(err: unknown): string {
   if (isTimeout(err)) return 'no answer in time';
-  const cause = err instanceof Error ? (err.cause as { code?: unknown } | undefined) : undefined;
-  if (cause && typeof cause.code === 'string') return cause.code === 'ECONNREFUSED' ? 'connection refused' : cause.code;
+  const code = err instanceof Error ? (err as { code?: unknown }).code : undefined;
+  if (typeof code === 'string') return code === 'ECONNREFUSED' ? 'connection refused' : code;
   return errorMessage(err);
 }
