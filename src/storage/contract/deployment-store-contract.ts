@@ -39,6 +39,20 @@ export function describeDeploymentStoreContract(open: () => Promise<Store>): voi
       ]);
     });
 
+    it('creates a deployment of more hosts than one statement can bind values for', async () => {
+      const { deployment } = await setUp();
+      // 3,000 hosts of 12 values: beyond SQLite's 32,766 bound values per statement.
+      const agents = await store().transaction(async (tx) => {
+        const enrolled = [];
+        for (let i = 0; i < 3000; i++) enrolled.push(await tx.agents.enroll({ name: `host-${i}`, labels: {}, tokenHash: `t${i}`, address: '10.0.0.1', port: null }, 1));
+        return enrolled;
+      });
+      const created = await store().deployments.create(deployment(), agents.map((a, i) => ({ agentId: a.id, hostName: a.name, batch: i })), 800);
+      const hosts = await store().deployments.hosts(created.id);
+      expect(hosts).toHaveLength(3000);
+      expect(hosts.at(-1)).toMatchObject({ hostName: 'host-2999', batch: 2999, step: 'pending' });
+    }, 60_000);
+
     it('refuses a second deployment while the environment has one in progress', async () => {
       const { deployment, hosts } = await setUp();
       const first = await store().deployments.create(deployment(), hosts, 1);

@@ -18,6 +18,9 @@ import type { Database, DeploymentHostsTable, DeploymentLbCommandsTable, Deploym
 const ACTIVE = [...ACTIVE_DEPLOYMENT_STATUSES];
 
 /** The DeploymentStore of the port, over the `deployments` and `deployment_hosts` tables. */
+/** Hosts per insert statement (12 values each). */
+const HOSTS_PER_INSERT = 1000;
+
 export function createKyselyDeploymentStore({ db, dialect, isUniqueViolation }: StoreContext): DeploymentStore {
   return {
     async create(deployment, hosts, at) {
@@ -50,21 +53,23 @@ export function createKyselyDeploymentStore({ db, dialect, isUniqueViolation }: 
           if (!isUniqueViolation(error)) throw error;
           throw deploymentActive(deployment.env, await activeDeployment(trx, deployment), error);
         }
-        if (hosts.length === 0) return;
-        await trx.insertInto('deployment_hosts').values(hosts.map((host) => ({
-          deployment_id: row.id,
-          agent_id: host.agentId,
-          host_name: host.hostName,
-          batch: host.batch,
-          previous_version: host.previousVersion ?? null,
-          step: 'pending',
-          error: null,
-          failed_step: null,
-          log_tail: '[]',
-          command_id: null,
-          command_sent_at: null,
-          updated_at: at,
-        }))).execute();
+        // In slices: a statement takes at most 32,766 bound values on SQLite, 65,535 on PostgreSQL.
+        for (let i = 0; i < hosts.length; i += HOSTS_PER_INSERT) {
+          await trx.insertInto('deployment_hosts').values(hosts.slice(i, i + HOSTS_PER_INSERT).map((host) => ({
+            deployment_id: row.id,
+            agent_id: host.agentId,
+            host_name: host.hostName,
+            batch: host.batch,
+            previous_version: host.previousVersion ?? null,
+            step: 'pending',
+            error: null,
+            failed_step: null,
+            log_tail: '[]',
+            command_id: null,
+            command_sent_at: null,
+            updated_at: at,
+          }))).execute();
+        }
       });
       return toDeployment(row);
     },
