@@ -9,6 +9,7 @@ import type { LogLineIn } from '../src/core/protocol/messages.ts';
 import { ProtocolAgent } from './support/protocol-agent.ts';
 import { cliEnv, runSlipway, slipwayBin } from './support/slipway-processes.ts';
 import { TestFleet } from './support/test-fleet.ts';
+import { readSseFrames } from './support/sse-frames.ts';
 import { waitFor } from './support/wait-for.ts';
 
 const fleet = new TestFleet('logs');
@@ -30,20 +31,9 @@ function openTail(query: string, lastEventId?: string) {
   const headers: Record<string, string> = { authorization: `Bearer ${fleet.tokens.admin}` };
   if (lastEventId !== undefined) headers['last-event-id'] = lastEventId;
   const connected = fetch(`${fleet.url}/api/v1/logs/tail?${query}`, { headers, signal: abort.signal }).then((response) => {
-    const reading = (async () => {
-      let text = '';
-      const decoder = new TextDecoder();
-      for await (const chunk of response.body!) {
-        text += decoder.decode(chunk as Uint8Array, { stream: true });
-        const frames = text.split('\n\n');
-        text = frames.pop()!;
-        for (const frame of frames) {
-          const fields = new Map(frame.split('\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]));
-          if (fields.get('event') === 'line') got.push({ id: fields.get('id')!, line: JSON.parse(fields.get('data')!) as LogLine });
-        }
-      }
-    })();
-    reading.catch(() => undefined);
+    readSseFrames(response, (fields) => {
+      if (fields.get('event') === 'line') got.push({ id: fields.get('id')!, line: JSON.parse(fields.get('data')!) as LogLine });
+    }).catch(() => undefined);
     return response;
   });
   return { got, connected, close: () => abort.abort(), until: (n: number) => waitFor(`${n} tailed lines`, () => got.length >= n && got, { timeoutMs: 15_000, intervalMs: 20 }) };

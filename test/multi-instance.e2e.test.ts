@@ -9,6 +9,7 @@ import { projectPath } from '../src/cli/api-client.ts';
 import { createPostgresDatabase, skipWithoutPostgres, type PostgresDatabase } from './support/postgres-database.ts';
 import { ProtocolAgent } from './support/protocol-agent.ts';
 import { freePort } from './support/slipway-processes.ts';
+import { readSseFrames } from './support/sse-frames.ts';
 import { TestFleet, type FleetInstance } from './support/test-fleet.ts';
 import { waitFor } from './support/wait-for.ts';
 
@@ -108,19 +109,9 @@ function openSse<T>(url: string, token: string, path: string, event: string) {
   const items: T[] = [];
   const abort = new AbortController();
   const connected = fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` }, signal: abort.signal }).then((response) => {
-    void (async () => {
-      let text = '';
-      const decoder = new TextDecoder();
-      for await (const chunk of response.body!) {
-        text += decoder.decode(chunk as Uint8Array, { stream: true });
-        const frames = text.split('\n\n');
-        text = frames.pop()!;
-        for (const frame of frames) {
-          const fields = new Map(frame.split('\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]));
-          if (fields.get('event') === event) items.push(JSON.parse(fields.get('data')!) as T);
-        }
-      }
-    })().catch(() => undefined);
+    readSseFrames(response, (fields) => {
+      if (fields.get('event') === event) items.push(JSON.parse(fields.get('data')!) as T);
+    }).catch(() => undefined);
     return response;
   });
   return { items, connected, close: () => abort.abort() };
