@@ -42,7 +42,7 @@ environments:
 `;
 
 interface Row {
-  n: number; online: number; tenth: number; one: number; cpuPerBatch: number; restore: number; restart: number; rssMiB: number;
+  n: number; enrolling: number; online: number; tenth: number; one: number; cpuPerBatch: number; restore: number; restart: number; rssMiB: number;
 }
 
 const rows: Row[] = [];
@@ -52,6 +52,7 @@ console.log('| | ' + rows.map((r) => `${r.n} hosts`).join(' | ') + ' |');
 console.log('|---|' + rows.map(() => '---').join('|') + '|');
 const line = (label: string, cell: (r: Row) => string) => console.log(`| ${label} | ${rows.map(cell).join(' | ')} |`);
 line('all online after a cold start (enrollment included)', (r) => seconds(r.online));
+line('… of which enrolling every host', (r) => seconds(r.enrolling));
 line('deployment, batch 10%', (r) => seconds(r.tenth));
 line('deployment, batch 1', (r) => seconds(r.one));
 line('server CPU per batch (batch 1 less batch 10%, per extra batch)', (r) => `${r.cpuPerBatch.toFixed(2)} ms`);
@@ -78,9 +79,12 @@ async function measure(n: number): Promise<Row> {
         execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       }));
     }
+    // Each process enrolls its hosts first (one HTTP request each), then connects them all.
+    const enrolled = Promise.all(children.map((c) => new Promise<void>((done) => c.on('message', (m: FromSimulatedAgents) => m.type === 'enrolled' && done()))));
+    const enrolling = await enrolled.then(() => Date.now() - started);
     await allOnline(fleet, n);
     const online = Date.now() - started;
-    console.log(`${n}: all online in ${seconds(online)}`);
+    console.log(`${n}: all enrolled in ${seconds(enrolling)}, all online in ${seconds(online)}`);
 
     // Every host gets v1 first, so that the measured deployments replace a running version.
     await deploy(fleet, v1, 'tenth', n);
@@ -102,7 +106,7 @@ async function measure(n: number): Promise<Row> {
     const rssMiB = peakRssMiB(fleet.server.child.pid!);
     if (profileDir) {
       await fleet.server.kill('SIGTERM');
-      return { n, online, tenth: tenth.ms, one: one.ms, cpuPerBatch, restore, restart: NaN, rssMiB };
+      return { n, enrolling, online, tenth: tenth.ms, one: one.ms, cpuPerBatch, restore, restart: NaN, rssMiB };
     }
     await fleet.server.kill('SIGKILL');
     const killedAt = Date.now();
@@ -110,7 +114,7 @@ async function measure(n: number): Promise<Row> {
     await allOnline(fleet, n);
     const restart = Date.now() - killedAt;
     console.log(`${n}: all back online ${seconds(restart)} after the SIGKILL`);
-    return { n, online, tenth: tenth.ms, one: one.ms, cpuPerBatch, restore, restart, rssMiB };
+    return { n, enrolling, online, tenth: tenth.ms, one: one.ms, cpuPerBatch, restore, restart, rssMiB };
   } finally {
     for (const child of children) child.disconnect();
     await fleet.close();
