@@ -198,9 +198,9 @@ export interface AgentStore {
   connected(id: string, instance: string, said: Pick<Agent, 'address' | 'port' | 'apps'>, at: number): Promise<void>;
   /**
    * Records that the agent's connection to `instance` ended: offline, last seen `at`. Nothing
-   * happens when another instance holds it by now (it reconnected there before this one noticed).
+   * happens (false) when another instance holds it by now (it reconnected there before this one noticed).
    */
-  disconnected(id: string, instance: string, at: number): Promise<void>;
+  disconnected(id: string, instance: string, at: number): Promise<boolean>;
   /** Records what the agent said about itself when it connected. */
   update(id: string, patch: Partial<Pick<Agent, 'labels' | 'address' | 'port' | 'apps' | 'online' | 'lastSeenAt' | 'status' | 'enrollAllowed'>>): Promise<void>;
   /**

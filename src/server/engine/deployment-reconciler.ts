@@ -59,6 +59,8 @@ async function look(ctx: EngineContext, deployment: Deployment, agents: AgentsBy
   };
   const actions = planDeployment(view, ctx.clock.now(), deploymentLimits(ctx.limits, config));
   for (const action of actions) {
+    // Another instance may run the engine by now (this one's lease ran out during a long look).
+    if (!ctx.holdsLease()) break;
     const writes = new HostWrites();
     const applied = await apply(ctx, project, deployment, hosts, agents, lb, action, writes).then(() => true, (err: unknown) => {
       if (!(err instanceof StaleAction)) throw err;
@@ -129,24 +131,26 @@ async function apply(
         }
       });
     case 'send': {
+      // The version to put there is gone (say, its run was removed), or the host is: the host fails at this step.
+      const failHost = async (tx: Tx, err: SlipwayError) => {
+        const patch = failedBeforeSending(action.step, errorMessage(err));
+        await updateHost(tx, action.agentId, { ...patch, updatedAt: now });
+        await recordHostStep(tx, action.agentId, patch.step!, patch.error);
+      };
+      // A restore is written down for a lost host too (it runs when the host comes back), but
+      // never for a newcomer under a removed host's id: it would carry the environment's secrets.
+      const notTheHost = () => new ConflictError('SLIPWAY_HOST_ENROLLED_ANEW', `agent ${hostName(action.agentId)} was removed, revoked or enrolled anew since this deployment began: it is not the host this deployment changed, and is sent nothing`);
       let command: Command;
       try {
-        // A restore is written down for a lost host too (it runs when the host comes back), but
-        // never for a newcomer under a removed host's id: it would carry the environment's secrets.
-        if (!hostAgent(agents.get(action.agentId), deployment)) {
-          throw new ConflictError('SLIPWAY_HOST_ENROLLED_ANEW', `agent ${hostName(action.agentId)} was removed, revoked or enrolled anew since this deployment began: it is not the host this deployment changed, and is sent nothing`);
-        }
+        if (!hostAgent(agents.get(action.agentId), deployment)) throw notTheHost();
         command = await hostCommand(ctx, project, deployment, agents, action.agentId, action.command);
       } catch (err) {
         if (!(err instanceof SlipwayError)) throw err;
-        // The version to put there is gone (say, its run was removed), or the host is: the host fails at this step.
-        const patch = failedBeforeSending(action.step, errorMessage(err));
-        return ctx.events.transaction(async (tx) => {
-          await updateHost(tx, action.agentId, { ...patch, updatedAt: now });
-          await recordHostStep(tx, action.agentId, patch.step!, patch.error);
-        });
+        return ctx.events.transaction((tx) => failHost(tx, err));
       }
       return ctx.events.transaction(async (tx) => {
+        // Read again where it is written: the engine's copy of the agents may be a second old.
+        if (!hostAgent(await tx.store.agents.get(action.agentId), deployment)) return failHost(tx, notTheHost());
         await recordNote(tx, action.agentId, action.note, action.cancel);
         const id = newId();
         await tx.store.commands.create({ id, agentId: action.agentId, command }, now);

@@ -47,7 +47,10 @@ export function createEngine(deps: Omit<EngineContext, 'hostsCache'>): Engine {
     const active = await ctx.store.deployments.listActive();
     ctx.hostsCache.keepOnly(new Set(active.map((d) => d.id)));
     polling = new Set();
-    for (const deployment of active) acted = (await lookAtDeployment(deployment, agents, true)) || acted;
+    for (const deployment of active) {
+      if (!ctx.holdsLease()) break;
+      acted = (await lookAtDeployment(deployment, agents, true)) || acted;
+    }
     const stillActive = await ctx.store.deployments.listActive();
     for (const run of await ctx.store.runs.listActive()) {
       acted = (await guard(`run ${run.id}`, () => reconcileRun(ctx, run, stillActive, agents))) || acted;
@@ -93,9 +96,10 @@ export function createEngine(deps: Omit<EngineContext, 'hostsCache'>): Engine {
 
   const look = async (): Promise<boolean> => {
     if (!ctx.holdsLease()) {
-      // Another instance runs the engine: what this one knew may be stale once it runs it again.
+      // Another instance runs the engine: what this one knew may be stale once it runs it again
+      // (the look after the lease comes back is one at everything, from the store).
       ctx.hostsCache.clear();
-      everything = true;
+      lastFullLookAt = -Infinity;
       woken = new Set();
       return false;
     }
@@ -133,7 +137,7 @@ export function createEngine(deps: Omit<EngineContext, 'hostsCache'>): Engine {
     running = (async () => {
       for (let looks = 0; looks < MAX_LOOKS_IN_A_ROW && !closed; looks++) {
         const acted = await look();
-        if (!acted && !everything && woken.size === 0) break;
+        if (!ctx.holdsLease() || (!acted && !everything && woken.size === 0)) break;
       }
       running = undefined;
       // Woken while the last look ran: look again now, not at the next tick.

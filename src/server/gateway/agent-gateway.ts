@@ -58,6 +58,8 @@ export class AgentGateway {
   private readonly connections = new Map<string, WebSocket>();
   /** The commands sent on each agent's current connection: the poll sends only the others. */
   private readonly sent = new Map<string, Set<string>>();
+  /** When each connected agent had enrolled, as it connected: a row enrolled anew since is another host. */
+  private readonly acceptedAs = new Map<string, number>();
   private readonly sweeper: NodeJS.Timeout;
   private readonly heartbeatFlusher: NodeJS.Timeout;
   /** Agents heard from since the last flush. */
@@ -89,6 +91,7 @@ export class AgentGateway {
   accept(socket: WebSocket, agent: Agent): void {
     this.connections.get(agent.id)?.close(4000, 'replaced by a newer connection');
     this.connections.set(agent.id, socket);
+    this.acceptedAs.set(agent.id, agent.enrolledAt);
     this.sent.set(agent.id, new Set());
     let queue = Promise.resolve();
     let logsStored = Promise.resolve();
@@ -147,12 +150,13 @@ export class AgentGateway {
     socket.on('close', () => {
       if (this.connections.get(agent.id) !== socket) return;
       this.connections.delete(agent.id);
+      this.acceptedAs.delete(agent.id);
       this.sent.delete(agent.id);
       void queue.then(async () => {
         const gone = { online: false, lastSeenAt: this.deps.clock.now() };
         this.heard.delete(agent.id);
-        await this.deps.store.agents.disconnected(agent.id, this.deps.instance, gone.lastSeenAt);
-        this.deps.directory.patch(agent.id, gone);
+        // Unless it moved to another instance meanwhile: then it is online there.
+        if (await this.deps.store.agents.disconnected(agent.id, this.deps.instance, gone.lastSeenAt)) this.deps.directory.patch(agent.id, gone);
         this.deps.log.info({ agent: agent.name }, 'agent disconnected');
         this.deps.onChange();
       }).catch((err: unknown) => this.deps.log.error({ err: errorMessage(err), agent: agent.name }, 'could not record that an agent disconnected'));
@@ -185,6 +189,14 @@ export class AgentGateway {
     const socket = this.connections.get(agentId);
     if (!socket) {
       await this.deps.notifier?.notify(AGENT_COMMANDS_CHANNEL, agentId);
+      return;
+    }
+    // The row as it is now, whichever instance changed it: a host removed, revoked or enrolled anew
+    // (maybe through another instance) since it connected here is not sent what its id is owed.
+    const row = await this.deps.store.agents.get(agentId);
+    if (!this.stillTheHost(agentId, row)) {
+      this.deps.log.warn({ agentId }, 'closing the connection of an agent removed, revoked or enrolled anew since it connected');
+      socket.terminate();
       return;
     }
     const sent = this.sent.get(agentId);
@@ -319,9 +331,21 @@ export class AgentGateway {
     }
   }
 
+  /** Whether the agent's row still describes the host this instance accepted under its id. */
+  private stillTheHost(agentId: string, row: Agent | undefined): boolean {
+    return row !== undefined && row.status !== 'revoked' && row.status !== 'removed' && row.enrolledAt === this.acceptedAs.get(agentId);
+  }
+
   private closeSilentAgents(): void {
     void this.deps.directory.current().then((agents) => {
       const now = this.deps.clock.now();
+      // Also closed here: a connection whose agent was removed, revoked or enrolled anew through
+      // another instance (that instance's API closed only the connections it held).
+      // (An agent this copy does not know yet has just enrolled: its hello brings it in.)
+      for (const [agentId, socket] of this.connections) {
+        const row = agents.get(agentId);
+        if (row && !this.stillTheHost(agentId, row)) socket.terminate();
+      }
       for (const agent of agents.values()) {
         const socket = this.connections.get(agent.id);
         // A connection that stays open but silent: the rule that loses its host also closes it.

@@ -89,9 +89,9 @@ export function describeAgentStoreContract(open: () => Promise<Store>): void {
       expect((await store().agents.list()).map((x) => [x.name, x.online])).toEqual([['web-1', false], ['web-2', true]]);
       // web-2 moved to server-1 before server-2 noticed its old connection ended.
       await store().agents.connected(b.id, 'server-1', { address: '10.0.0.2', port: null, apps: [] }, 300);
-      await store().agents.disconnected(b.id, 'server-2', 310);
+      expect(await store().agents.disconnected(b.id, 'server-2', 310)).toBe(false);
       expect(await store().agents.get(b.id)).toMatchObject({ online: true, lastSeenAt: 300 });
-      await store().agents.disconnected(b.id, 'server-1', 320);
+      expect(await store().agents.disconnected(b.id, 'server-1', 320)).toBe(true);
       expect(await store().agents.get(b.id)).toMatchObject({ online: false, lastSeenAt: 320 });
     });
 

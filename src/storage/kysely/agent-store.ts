@@ -92,7 +92,8 @@ export function createKyselyAgentStore({ db }: StoreContext): AgentStore {
     },
 
     async disconnected(id, instance, at) {
-      await db.updateTable('agents').set({ online: 0, last_seen_at: at }).where('id', '=', id).where('connected_to', '=', instance).execute();
+      const result = await db.updateTable('agents').set({ online: 0, last_seen_at: at }).where('id', '=', id).where('connected_to', '=', instance).executeTakeFirst();
+      return result.numUpdatedRows > 0n;
     },
 
     async markOffline(instance, at) {
