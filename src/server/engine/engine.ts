@@ -136,7 +136,8 @@ export function createEngine(deps: Omit<EngineContext, 'hostsCache'>): Engine {
     if (running) return running;
     running = (async () => {
       for (let looks = 0; looks < MAX_LOOKS_IN_A_ROW && !closed; looks++) {
-        const acted = await look();
+        // A read that failed (the database away) is logged; the next tick looks again.
+        const acted = await guard('look', look);
         if (!ctx.holdsLease() || (!acted && !everything && woken.size === 0)) break;
       }
       running = undefined;

@@ -1,8 +1,8 @@
 // What the server knows of its agents right now, in memory: the engine reads it on every pass
 // instead of decoding every agent row from the store (for a fleet of thousands, with a pass per
 // agent answer, that was most of the server's work). The gateway feeds it as agents connect, beat
-// and leave; the whole table is read again at most every `reloadMs` (and at once when asked), which
-// also brings in what other server instances and the admin API changed.
+// and leave; the whole table is read again at most every `reloadMs`, which also brings in what other
+// server instances and the admin API changed.
 import type { Clock } from '../../base/clock.ts';
 import type { Agent } from '../../core/model.ts';
 import type { Store } from '../../storage/store.ts';
@@ -33,18 +33,6 @@ export class AgentDirectory {
   put(agent: Agent): void {
     this.agents.set(agent.id, agent);
     if (this.loading) this.patchedDuringLoad.push([agent.id, agent]);
-  }
-
-  /** Reads one agent again (enrolled, relabelled, revoked, removed through the API). */
-  async refresh(id: string): Promise<void> {
-    const agent = await this.deps.store.agents.get(id);
-    if (agent) this.agents.set(id, agent);
-    else this.agents.delete(id);
-  }
-
-  /** Reads the whole table at the next look (the store was changed where this copy cannot follow). */
-  invalidate(): void {
-    this.loadedAt = -Infinity;
   }
 
   private reload(): Promise<void> {

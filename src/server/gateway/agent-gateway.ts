@@ -19,9 +19,10 @@ import type { ProjectSecrets } from '../secrets/project-secrets.ts';
 import type { UploadTokens } from '../artifacts/upload-tokens.ts';
 import type { AgentDirectory } from './agent-directory.ts';
 import type { AgentScopeCache } from './agent-scope-cache.ts';
+import { HeartbeatWriter } from './heartbeat-writer.ts';
 
-/** Heartbeats are written to the store together, this often, not one write per beat. */
-const HEARTBEAT_FLUSH_MS = 1000;
+/** Heartbeats are written to the store together, this often. */
+const HEARTBEAT_WRITE_MS = 1000;
 
 export interface AgentGatewayDeps {
   store: Store;
@@ -61,9 +62,7 @@ export class AgentGateway {
   /** When each connected agent had enrolled, as it connected: a row enrolled anew since is another host. */
   private readonly acceptedAs = new Map<string, number>();
   private readonly sweeper: NodeJS.Timeout;
-  private readonly heartbeatFlusher: NodeJS.Timeout;
-  /** Agents heard from since the last flush. */
-  private heard = new Set<string>();
+  private readonly heartbeats: HeartbeatWriter;
   private readonly pendingPoll: NodeJS.Timeout;
   private polling = false;
   private unlisten: (() => void) | undefined;
@@ -71,8 +70,7 @@ export class AgentGateway {
   constructor(private readonly deps: AgentGatewayDeps) {
     this.sweeper = setInterval(() => this.closeSilentAgents(), Math.max(1000, deps.liveness.heartbeatTimeoutMs / 2));
     this.sweeper.unref();
-    this.heartbeatFlusher = setInterval(() => void this.flushHeartbeats(), HEARTBEAT_FLUSH_MS);
-    this.heartbeatFlusher.unref();
+    this.heartbeats = new HeartbeatWriter({ store: deps.store, clock: deps.clock, log: deps.log, everyMs: HEARTBEAT_WRITE_MS });
     this.pendingPoll = setInterval(() => void this.sendUnsent(), deps.pendingPollMs ?? 3000);
     this.pendingPoll.unref();
   }
@@ -83,7 +81,8 @@ export class AgentGateway {
    */
   async listen(): Promise<void> {
     this.unlisten = await this.deps.notifier?.listen(AGENT_COMMANDS_CHANNEL, (agentId) => {
-      if (this.connections.has(agentId)) void this.deliver(agentId);
+      if (!this.connections.has(agentId)) return;
+      this.deliver(agentId).catch((err: unknown) => this.deps.log.error({ err: errorMessage(err), agentId }, 'could not deliver commands another instance announced; the poll tries again'));
     });
   }
 
@@ -154,7 +153,7 @@ export class AgentGateway {
       this.sent.delete(agent.id);
       void queue.then(async () => {
         const gone = { online: false, lastSeenAt: this.deps.clock.now() };
-        this.heard.delete(agent.id);
+        this.heartbeats.forget(agent.id);
         // Unless it moved to another instance meanwhile: then it is online there.
         if (await this.deps.store.agents.disconnected(agent.id, this.deps.instance, gone.lastSeenAt)) this.deps.directory.patch(agent.id, gone);
         this.deps.log.info({ agent: agent.name }, 'agent disconnected');
@@ -217,7 +216,7 @@ export class AgentGateway {
 
   close(): void {
     clearInterval(this.sweeper);
-    clearInterval(this.heartbeatFlusher);
+    this.heartbeats.close();
     clearInterval(this.pendingPoll);
     this.unlisten?.();
     for (const socket of this.connections.values()) socket.close(1001, 'server shutting down');
@@ -243,8 +242,8 @@ export class AgentGateway {
         break;
       }
       case 'heartbeat':
-        // Written with the others' within a second (see flushHeartbeats); known at once here.
-        this.heard.add(agent.id);
+        // Written with the others' within a second (HeartbeatWriter); known at once here.
+        this.heartbeats.heard(agent.id);
         this.deps.directory.patch(agent.id, { lastSeenAt: now });
         this.send(socket, { type: 'heartbeat_ack' });
         break;
@@ -294,19 +293,6 @@ export class AgentGateway {
     }
   }
 
-  /** Writes when the agents heard from since the last flush were last heard from, in one statement. */
-  private async flushHeartbeats(): Promise<void> {
-    if (this.heard.size === 0) return;
-    const ids = [...this.heard];
-    this.heard = new Set();
-    try {
-      await this.deps.store.agents.markSeen(ids, this.deps.clock.now());
-    } catch (err) {
-      this.deps.log.error({ err: errorMessage(err), agents: ids.length }, 'could not record heartbeats; trying again in a second');
-      for (const id of ids) this.heard.add(id);
-    }
-  }
-
   /** The fallback for a lost announcement: sends the agents held here what they were not sent yet. */
   private async sendUnsent(): Promise<void> {
     if (this.polling || this.connections.size === 0) return;
@@ -339,17 +325,15 @@ export class AgentGateway {
   private closeSilentAgents(): void {
     void this.deps.directory.current().then((agents) => {
       const now = this.deps.clock.now();
-      // Also closed here: a connection whose agent was removed, revoked or enrolled anew through
-      // another instance (that instance's API closed only the connections it held).
-      // (An agent this copy does not know yet has just enrolled: its hello brings it in.)
       for (const [agentId, socket] of this.connections) {
+        // An agent this copy does not know yet has just enrolled: its hello brings it in.
         const row = agents.get(agentId);
-        if (row && !this.stillTheHost(agentId, row)) socket.terminate();
-      }
-      for (const agent of agents.values()) {
-        const socket = this.connections.get(agent.id);
-        // A connection that stays open but silent: the rule that loses its host also closes it.
-        if (socket && isAgentLost({ online: true, lastSeenAt: agent.lastSeenAt }, now, this.deps.liveness)) socket.terminate();
+        if (!row) continue;
+        // A connection that stays open but silent: the rule that loses its host also closes it. And
+        // one whose agent was removed, revoked or enrolled anew through another instance (that
+        // instance's API closed only the connections it held).
+        const silent = isAgentLost({ online: true, lastSeenAt: row.lastSeenAt }, now, this.deps.liveness);
+        if (silent || !this.stillTheHost(agentId, row)) socket.terminate();
       }
     }).catch((err: unknown) => this.deps.log.error({ err: errorMessage(err) }, 'could not check agents for silence'));
   }
