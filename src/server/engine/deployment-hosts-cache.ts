@@ -4,6 +4,8 @@
 // grow with the square of its hosts). The engine is the only writer of a deployment's hosts
 // (DESIGN §3), so what it writes is applied here once committed; anything unexpected (an action
 // planned on data that changed, an error) drops the copy, and the next look reads it whole again.
+// Nor does a look touch every host: an answer is put on its host when it is read, and a host's
+// agent is looked up when the planner reads it (most hosts wait for their batch, and are not asked).
 import type { AgentPresence } from '../../core/agents/agent-liveness.ts';
 import type { HostView } from '../../core/deploy/deployment-planner.ts';
 import type { DeploymentHost } from '../../core/model.ts';
@@ -16,10 +18,14 @@ interface TrackedDeployment {
   /** The hosts as the planner sees them, updated in place (a look does not copy a thousand hosts). */
   views: HostView[];
   byAgent: Map<string, HostView>;
+  /** The host each command in flight was sent to. */
+  byCommand: Map<string, HostView>;
   /** The answer to each command the hosts were sent (null while in flight). */
   results: Map<string, CommandResult | null>;
   /** Commands in flight whose answer came (or may have come) since the last look. */
   answered: Set<string>;
+  /** The hosts' agents as of the current look (each view's `agent` reads it). */
+  agentOf: (agentId: string) => AgentPresence | undefined;
 }
 
 /** What one action wrote of a deployment's hosts and commands, applied to the copy once it is committed. */
@@ -53,18 +59,21 @@ export class DeploymentHostsCache {
   async hosts(store: Store, deploymentId: string, everything: boolean, agentOf: (agentId: string) => AgentPresence | undefined): Promise<HostView[]> {
     let tracked = this.tracked.get(deploymentId);
     if (!tracked) {
-      const views = (await store.deployments.hosts(deploymentId)).map((host): HostView => ({ ...host, agent: undefined, result: null }));
-      tracked = { views, byAgent: new Map(views.map((v) => [v.agentId, v])), results: new Map(), answered: new Set() };
+      const hosts = await store.deployments.hosts(deploymentId);
+      const created: TrackedDeployment = { views: [], byAgent: new Map(), byCommand: new Map(), results: new Map(), answered: new Set(), agentOf };
+      created.views = hosts.map((host) => hostView(host, created));
+      for (const view of created.views) {
+        created.byAgent.set(view.agentId, view);
+        if (view.commandId) created.byCommand.set(view.commandId, view);
+      }
+      tracked = created;
       this.tracked.set(deploymentId, tracked);
-      await this.read(store, deploymentId, tracked, views.flatMap((v) => (v.commandId ? [v.commandId] : [])));
+      await this.read(store, deploymentId, tracked, tracked.views.flatMap((v) => (v.commandId ? [v.commandId] : [])));
     } else {
+      tracked.agentOf = agentOf;
       const ids = everything ? [...tracked.results].flatMap(([id, result]) => (result === null ? [id] : [])) : [...tracked.answered];
       tracked.answered.clear();
       await this.read(store, deploymentId, tracked, ids);
-    }
-    for (const view of tracked.views) {
-      view.agent = agentOf(view.agentId);
-      view.result = view.commandId ? tracked.results.get(view.commandId) ?? null : null;
     }
     return tracked.views;
   }
@@ -80,7 +89,13 @@ export class DeploymentHostsCache {
         return;
       }
       Object.assign(view, patch);
-      if (patch.commandId && !tracked.results.has(patch.commandId)) this.settle(deploymentId, tracked, patch.commandId, null);
+      if (!patch.commandId) {
+        if (patch.commandId === null) view.result = null;
+        continue;
+      }
+      tracked.byCommand.set(patch.commandId, view);
+      if (!tracked.results.has(patch.commandId)) this.settle(deploymentId, tracked, patch.commandId, null);
+      view.result = tracked.results.get(patch.commandId) ?? null;
     }
     for (const id of writes.settled) tracked.answered.add(id);
   }
@@ -111,7 +126,28 @@ export class DeploymentHostsCache {
 
   private settle(deploymentId: string, tracked: TrackedDeployment, commandId: string, result: CommandResult | null): void {
     tracked.results.set(commandId, result);
-    if (result === null) this.owners.set(commandId, deploymentId);
-    else this.owners.delete(commandId);
+    if (result === null) {
+      this.owners.set(commandId, deploymentId);
+      return;
+    }
+    this.owners.delete(commandId);
+    const view = tracked.byCommand.get(commandId);
+    tracked.byCommand.delete(commandId);
+    if (view?.commandId === commandId) view.result = result;
   }
+}
+
+/**
+ * A host as the planner sees it, every field in one order (one shape for all, which V8 reads fast).
+ * Its `agent` is read from the look's agents when the planner asks, not written on every host at
+ * every look.
+ */
+function hostView(host: DeploymentHost, tracked: TrackedDeployment): HostView {
+  const view: Omit<HostView, 'agent'> = {
+    deploymentId: host.deploymentId, agentId: host.agentId, hostName: host.hostName, batch: host.batch, previousVersion: host.previousVersion,
+    step: host.step, error: host.error, failedStep: host.failedStep, logTail: host.logTail, commandId: host.commandId,
+    commandSentAt: host.commandSentAt, updatedAt: host.updatedAt, result: null,
+  };
+  const { agentId } = host;
+  return Object.defineProperty(view, 'agent', { get: () => tracked.agentOf(agentId), enumerable: true }) as HostView;
 }

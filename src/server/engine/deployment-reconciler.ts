@@ -15,7 +15,7 @@ import { StaleAction, type Tx } from './event-log.ts';
 import { HostWrites } from './deployment-hosts-cache.ts';
 import { sendMigration } from './deployment-migration.ts';
 import { verifyRehearsal } from './rehearsal-verify.ts';
-import { configOfVersion } from './version-config.ts';
+import { artifactOfVersion } from './version-config.ts';
 
 /**
  * What one look at a deployment did: `acted` when it did anything (then the engine looks again at
@@ -45,7 +45,7 @@ async function look(ctx: EngineContext, deployment: Deployment, agents: AgentsBy
   const { store } = ctx;
   const project = await store.projects.get(deployment.projectId);
   if (!project) return { acted: false, polls: false };
-  const { config } = await configOfVersion(store, project, deployment.version);
+  const config = await ctx.versionConfigs.of(store, project, deployment.version);
   const hosts = await ctx.hostsCache.hosts(store, deployment.id, everything, (agentId) => hostAgent(agents.get(agentId), deployment));
   const envConfig = config.environments[deployment.env];
   const lbConfig = envConfig?.loadBalancer ?? null;
@@ -54,7 +54,8 @@ async function look(ctx: EngineContext, deployment: Deployment, agents: AgentsBy
   const view: DeploymentView = {
     deployment, hosts, lb,
     migrationResult: migrationCommand ? ((await store.commands.get(migrationCommand))?.result ?? null) : null,
-    rollbackSafety: (await store.artifacts.get(project.id, deployment.version))?.rollbackSafety ?? null,
+    // What a rehearsal found matters only once this deployment migrated the database (read fresh then).
+    rollbackSafety: deployment.migration?.state === 'succeeded' ? (await store.artifacts.get(project.id, deployment.version))?.rollbackSafety ?? null : null,
     ...(deployment.kind === 'rehearsal' ? { verifyJob: (await store.jobs.listByDeployment(deployment.id)).at(-1) ?? null, hasVerify: (envConfig?.verify.length ?? 0) > 0 } : {}),
   };
   const actions = planDeployment(view, ctx.clock.now(), deploymentLimits(ctx.limits, config));
@@ -217,7 +218,10 @@ async function finish(tx: Tx, project: Project, deployment: Deployment, action: 
 }
 
 async function hostCommand(ctx: EngineContext, project: Project, deployment: Deployment, agents: AgentsById, agentId: string, command: HostCommand): Promise<Command> {
-  const { config, artifact } = await configOfVersion(ctx.store, project, command.kind === 'activate' ? command.version : deployment.version);
+  const version = command.kind === 'activate' ? command.version : deployment.version;
+  // Read at every send: a version whose artifact is gone is not sent (the host fails before it).
+  const artifact = await artifactOfVersion(ctx.store, project, version);
+  const config = await ctx.versionConfigs.of(ctx.store, project, version);
   switch (command.kind) {
     // The run and deployment ids tag the agent's deploy lines and the app's output (its log files
     // declared in slipway.yml included) in the central log.

@@ -7,6 +7,7 @@ import type { AgentDirectory } from '../gateway/agent-directory.ts';
 import type { DeploymentHostsCache } from './deployment-hosts-cache.ts';
 import type { EngineLimits } from './engine-limits.ts';
 import type { EventLog } from './event-log.ts';
+import type { VersionConfigs } from './version-config.ts';
 
 /** The engine's way to reach agents: it only asks for delivery of commands already written down. */
 export interface CommandDelivery {
@@ -25,6 +26,8 @@ export interface EngineContext {
   agents: Pick<AgentDirectory, 'current'>;
   /** The hosts of the active deployments between looks. */
   hostsCache: DeploymentHostsCache;
+  /** The config of each version looked at (it never changes). */
+  versionConfigs: VersionConfigs;
   events: EventLog;
   clock: Clock;
   log: Logger;

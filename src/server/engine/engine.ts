@@ -13,6 +13,7 @@ import type { AgentsById, EngineContext } from './engine-context.ts';
 import { reconcileDeployment } from './deployment-reconciler.ts';
 import { reconcileJobs } from './job-reconciler.ts';
 import { reconcileRun } from './run-reconciler.ts';
+import { VersionConfigs } from './version-config.ts';
 
 export interface Engine {
   /**
@@ -28,8 +29,8 @@ export interface Engine {
 /** How many looks in a row may follow each other at once because the one before acted. */
 const MAX_LOOKS_IN_A_ROW = 20;
 
-export function createEngine(deps: Omit<EngineContext, 'hostsCache'>): Engine {
-  const ctx: EngineContext = { ...deps, hostsCache: new DeploymentHostsCache() };
+export function createEngine(deps: Omit<EngineContext, 'hostsCache' | 'versionConfigs'>): Engine {
+  const ctx: EngineContext = { ...deps, hostsCache: new DeploymentHostsCache(), versionConfigs: new VersionConfigs() };
   let running: Promise<void> | undefined;
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
@@ -42,6 +43,12 @@ export function createEngine(deps: Omit<EngineContext, 'hostsCache'>): Engine {
   let lastFullLookAt = -Infinity;
   let lastPollAt = -Infinity;
 
+  /**
+   * Returns whether the jobs or the runs acted: what they did may let other work go further (a stage
+   * ended, so a deployment starts), so everything is looked at again. A deployment that acted is
+   * looked at again alone (woken): at batch 1 it acts at nearly every look, and looking at everything
+   * each time would make every answer cost a look at all the work.
+   */
   const lookAtEverything = async (agents: AgentsById): Promise<boolean> => {
     let acted = await guard('jobs', () => reconcileJobs(ctx, agents));
     const active = await ctx.store.deployments.listActive();
@@ -49,7 +56,7 @@ export function createEngine(deps: Omit<EngineContext, 'hostsCache'>): Engine {
     polling = new Set();
     for (const deployment of active) {
       if (!ctx.holdsLease()) break;
-      acted = (await lookAtDeployment(deployment, agents, true)) || acted;
+      await lookAtDeployment(deployment, agents, true);
     }
     const stillActive = await ctx.store.deployments.listActive();
     for (const run of await ctx.store.runs.listActive()) {
@@ -115,10 +122,9 @@ export function createEngine(deps: Omit<EngineContext, 'hostsCache'>): Engine {
       everything = false;
       woken = new Set();
       lastFullLookAt = now;
-      // What it did may let any work go further (a stage ended, so a deployment starts): all again.
       const acted = await lookAtEverything(agents);
       if (acted) everything = true;
-      return acted;
+      return acted || woken.size > 0;
     }
     if (woken.size === 0) return false;
     const ids = woken;
