@@ -1,6 +1,7 @@
 // Performs what the deployment planner decides for one deployment, each action in one transaction
 // with its event: commands written down for agents, host steps, and the deployment's end
 // (known-good on success, quarantine on rollback).
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { ConflictError, SlipwayError, errorMessage } from '../../base/errors.ts';
 import { newId } from '../../base/ids.ts';
 import { appRunSpec, deploymentLimits } from '../../core/deploy/app-run-spec.ts';
@@ -16,6 +17,9 @@ import { HostWrites } from './deployment-hosts-cache.ts';
 import { sendMigration } from './deployment-migration.ts';
 import { verifyRehearsal } from './rehearsal-verify.ts';
 import { artifactOfVersion } from './version-config.ts';
+
+/** How long a look applies actions before it lets the server's other work run. */
+const MAX_TURN_MS = 20;
 
 /**
  * What one look at a deployment did: `acted` when it did anything (then the engine looks again at
@@ -59,7 +63,14 @@ async function look(ctx: EngineContext, deployment: Deployment, agents: AgentsBy
     ...(deployment.kind === 'rehearsal' ? { verifyJob: (await store.jobs.listByDeployment(deployment.id)).at(-1) ?? null, hasVerify: (envConfig?.verify.length ?? 0) > 0 } : {}),
   };
   const actions = planDeployment(view, ctx.clock.now(), deploymentLimits(ctx.limits, config));
+  let turnStartedAt = performance.now();
   for (const action of actions) {
+    // Thousands of actions (a deployment's hosts told to stage) await only the store: between them,
+    // agents' messages and requests are served too, or their heartbeats would wait for the whole look.
+    if (performance.now() - turnStartedAt > MAX_TURN_MS) {
+      await nextTurn();
+      turnStartedAt = performance.now();
+    }
     // Another instance may run the engine by now (this one's lease ran out during a long look).
     if (!ctx.holdsLease()) break;
     const writes = new HostWrites();
