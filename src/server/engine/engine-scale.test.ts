@@ -74,6 +74,40 @@ describe('the engine at scale', () => {
     return counted.rows() - before;
   }
 
+  it('lets timers and messages run while a look tells a thousand hosts to stage', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slipway-engine-turns-'));
+    const store = await openSqliteStore(join(dir, 'slipway.db'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => store.close());
+    const project = await addProject(store);
+    const run = await store.runs.create(newRun(project.id, { config: batchOne, stages: [{ name: 'build', kind: 'build' }] }), Date.now());
+    await store.artifacts.create({ projectId: project.id, version: run.version, runId: run.id, sha256: 'a'.repeat(64), size: 1 }, Date.now());
+    const hosts = 1000;
+    for (let i = 0; i < hosts; i++) {
+      const agent = await store.agents.enroll({ name: `web-${i}`, labels: { env: 'production' }, tokenHash: `h${i}`, address: '127.0.0.1', port: 8080 }, Date.now() - 1000);
+      await store.agents.update(agent.id, { online: true, lastSeenAt: Date.now() });
+    }
+    // What ran in which order: each command delivered (right after its transaction), and a timer's ticks.
+    const order: ('send' | 'tick')[] = [];
+    const ticks = setInterval(() => order.push('tick'), 1);
+    cleanups.push(() => clearInterval(ticks));
+    const clock = { now: () => Date.now() };
+    const events = new EventLog(store, clock);
+    const engine = createEngine({
+      store, events, clock, log: pino({ level: 'silent' }), limits: defaultEngineLimits, gateway: { deliver: async () => void order.push('send') },
+      agents: new AgentDirectory({ store, clock, reloadMs: 1000 }), uploadTokens: { hashFor: () => 'unused' }, holdsLease: () => true,
+    });
+    cleanups.push(() => engine.close());
+    const started = await events.transaction((tx) => startDeployment(tx, Date.now(), {
+      project, env: 'production', version: run.version, runId: null, kind: 'deploy', forced: true, requestedBy: 'test',
+    }));
+    if (!started.started) throw new Error(`refused: ${started.refusal.message}`);
+    engine.wake();
+    await waitFor('every host to be told to stage', () => order.filter((o) => o === 'send').length === hosts, { timeoutMs: 60_000, intervalMs: 20 });
+    // A thousand transactions in one look take far more than the 20 ms after which it lets others run.
+    const between = order.slice(order.indexOf('send'), order.lastIndexOf('send'));
+    expect(between.filter((o) => o === 'tick').length).toBeGreaterThan(0);
+  }, 120_000);
+
   it('reads the store in proportion to the hosts of a deployment at batch 1, not to their square', async () => {
     const small = await storeCallsForDeployment(100);
     const large = await storeCallsForDeployment(200);
