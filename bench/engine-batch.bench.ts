@@ -9,28 +9,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import type { SlipwayConfig } from '../src/core/model.ts';
 import { AgentDirectory } from '../src/server/gateway/agent-directory.ts';
+import { openBatchOneFleet } from '../src/server/engine/batch-one-fleet-fixture.ts';
 import { defaultEngineLimits } from '../src/server/engine/engine-limits.ts';
 import { createEngine, type Engine } from '../src/server/engine/engine.ts';
 import { EventLog } from '../src/server/engine/event-log.ts';
 import { startDeployment } from '../src/server/engine/start-deployment.ts';
-import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.ts';
 import { waitFor } from '../test/support/wait-for.ts';
 
 const sizes = process.argv.slice(2).map(Number);
-
-const config: SlipwayConfig = {
-  version: 1,
-  app: 'hello',
-  build: { steps: [{ name: 'unit tests', run: 'npm test', timeoutMs: 600_000 }], artifact: ['server.js'] },
-  run: { command: 'node server.js', port: 8080, health: { http: '/healthz', timeoutMs: 20_000 }, stopTimeoutMs: 10_000 },
-  logs: [],
-  migrate: null,
-  environments: {
-    production: { hosts: { env: 'production' }, batch: 1, after: null, approval: 'auto', verify: [], loadBalancer: null, rehearseRollback: false },
-  },
-};
 
 interface Row { n: number; wallMs: number; cpuMs: number }
 
@@ -43,21 +30,10 @@ for (const r of rows) console.log(`| ${r.n} | ${(r.wallMs / 1000).toFixed(2)} s 
 
 async function measure(hosts: number): Promise<Row> {
   const dir = mkdtempSync(join(tmpdir(), 'slipway-engine-batch-'));
-  const store = await openSqliteStore(join(dir, 'slipway.db'));
+  const { store, project, run } = await openBatchOneFleet(dir, hosts);
   let engine: Engine | undefined;
   const cleanups: (() => void)[] = [];
   try {
-    const project = await store.projects.create({ name: 'hello', repoUrl: 'https://git.example.com/hello.git', branch: 'main', pollIntervalMs: 60_000, webhookSecret: 's3cret' }, Date.now());
-    const run = await store.runs.create({
-      projectId: project.id, sha: '0123456789abcdef0123456789abcdef01234567', ref: 'refs/heads/main', message: 'bench', author: 'Ada <ada@example.com>',
-      trigger: 'webhook', config, error: null, stages: [{ name: 'build', kind: 'build' }],
-    }, Date.now());
-    await store.artifacts.create({ projectId: project.id, version: run.version, runId: run.id, sha256: 'a'.repeat(64), size: 1 }, Date.now());
-    for (let i = 0; i < hosts; i++) {
-      const agent = await store.agents.enroll({ name: `web-${i}`, labels: { env: 'production' }, tokenHash: `h${i}`, address: '127.0.0.1', port: 8080 }, Date.now() - 1000);
-      await store.agents.update(agent.id, { online: true, lastSeenAt: Date.now() });
-    }
-
     const ids = (await store.agents.list()).map((a) => a.id);
     // The hosts keep beating, as connected agents do (the gateway writes heartbeats once a second).
     await store.agents.markSeen(ids, Date.now());

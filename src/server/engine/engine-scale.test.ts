@@ -6,21 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SlipwayConfig } from '../../core/model.ts';
-import { addProject, config, newRun } from '../../storage/contract/fixtures.ts';
-import { openSqliteStore } from '../../storage/sqlite/sqlite-store.ts';
 import type { Store } from '../../storage/store.ts';
 import { waitFor } from '../../../test/support/wait-for.ts';
 import { AgentDirectory } from '../gateway/agent-directory.ts';
+import { openBatchOneFleet } from './batch-one-fleet-fixture.ts';
 import { defaultEngineLimits } from './engine-limits.ts';
 import { createEngine, type Engine } from './engine.ts';
 import { EventLog } from './event-log.ts';
 import { startDeployment } from './start-deployment.ts';
-
-const batchOne: SlipwayConfig = {
-  ...config,
-  environments: { production: { ...config.environments.testing!, hosts: { env: 'production' }, batch: 1, rehearseRollback: false } },
-};
 
 describe('the engine at scale', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
@@ -28,18 +21,17 @@ describe('the engine at scale', () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
+  async function fleet(hosts: number) {
+    const dir = mkdtempSync(join(tmpdir(), 'slipway-engine-scale-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const opened = await openBatchOneFleet(dir, hosts);
+    cleanups.push(() => opened.store.close());
+    return opened;
+  }
+
   /** Deploys to `hosts` hosts at batch 1; returns how many rows the engine read or wrote meanwhile. */
   async function storeCallsForDeployment(hosts: number): Promise<number> {
-    const dir = mkdtempSync(join(tmpdir(), 'slipway-engine-scale-'));
-    const store = await openSqliteStore(join(dir, 'slipway.db'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => store.close());
-    const project = await addProject(store);
-    const run = await store.runs.create(newRun(project.id, { config: batchOne, stages: [{ name: 'build', kind: 'build' }] }), Date.now());
-    await store.artifacts.create({ projectId: project.id, version: run.version, runId: run.id, sha256: 'a'.repeat(64), size: 1 }, Date.now());
-    for (let i = 0; i < hosts; i++) {
-      const agent = await store.agents.enroll({ name: `web-${i}`, labels: { env: 'production' }, tokenHash: `h${i}`, address: '127.0.0.1', port: 8080 }, Date.now() - 1000);
-      await store.agents.update(agent.id, { online: true, lastSeenAt: Date.now() });
-    }
+    const { store, project, run } = await fleet(hosts);
 
     const counted = countingStore(store);
     const clock = { now: () => Date.now() };
@@ -75,17 +67,8 @@ describe('the engine at scale', () => {
   }
 
   it('lets timers and messages run while a look tells a thousand hosts to stage', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'slipway-engine-turns-'));
-    const store = await openSqliteStore(join(dir, 'slipway.db'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => store.close());
-    const project = await addProject(store);
-    const run = await store.runs.create(newRun(project.id, { config: batchOne, stages: [{ name: 'build', kind: 'build' }] }), Date.now());
-    await store.artifacts.create({ projectId: project.id, version: run.version, runId: run.id, sha256: 'a'.repeat(64), size: 1 }, Date.now());
     const hosts = 1000;
-    for (let i = 0; i < hosts; i++) {
-      const agent = await store.agents.enroll({ name: `web-${i}`, labels: { env: 'production' }, tokenHash: `h${i}`, address: '127.0.0.1', port: 8080 }, Date.now() - 1000);
-      await store.agents.update(agent.id, { online: true, lastSeenAt: Date.now() });
-    }
+    const { store, project, run } = await fleet(hosts);
     // What ran in which order: each command delivered (right after its transaction), and a timer's ticks.
     const order: ('send' | 'tick')[] = [];
     const ticks = setInterval(() => order.push('tick'), 1);
@@ -93,7 +76,7 @@ describe('the engine at scale', () => {
     const clock = { now: () => Date.now() };
     const events = new EventLog(store, clock);
     const engine = createEngine({
-      store, events, clock, log: pino({ level: 'silent' }), limits: defaultEngineLimits, gateway: { deliver: async () => void order.push('send') },
+      store, events, clock, log: pino({ level: 'silent' }), limits: defaultEngineLimits, gateway: { deliver: () => Promise.resolve(void order.push('send')) },
       agents: new AgentDirectory({ store, clock, reloadMs: 1000 }), uploadTokens: { hashFor: () => 'unused' }, holdsLease: () => true,
     });
     cleanups.push(() => engine.close());

@@ -1,7 +1,8 @@
 // Contract tests of AgentStore: enrolment, re-enrolment and what agents say about themselves.
 import { describe, expect, it } from 'vitest';
 import type { Store } from '../store.ts';
-import { enrollAgent, useStore } from './fixtures.ts';
+import { enrollAgent } from './fixtures.ts';
+import { useStore } from './use-store.ts';
 
 export function describeAgentStoreContract(open: () => Promise<Store>): void {
   describe('agents', () => {

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError } from '../../base/errors.ts';
 import type { Store } from '../store.ts';
-import { addProjectWithRun, useStore } from './fixtures.ts';
+import { addProjectWithRun } from './fixtures.ts';
+import { useStore } from './use-store.ts';
 
 export function describeArtifactStoreContract(open: () => Promise<Store>): void {
   describe('artifacts', () => {

@@ -6,7 +6,7 @@ import { GENESIS_HASH } from '../../core/audit/audit-chain.ts';
 import type { NewAuditEntry } from '../../core/audit/audit-entry.ts';
 import { verifyAuditChain } from '../../core/audit/verify-audit-chain.ts';
 import type { Store } from '../store.ts';
-import { useStore } from './fixtures.ts';
+import { useStore } from './use-store.ts';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Command } from '../../core/protocol/messages.ts';
 import type { Store } from '../store.ts';
-import { enrollAgent, jobSpec, prepareCommand, useStore } from './fixtures.ts';
+import { enrollAgent, jobSpec, prepareCommand } from './fixtures.ts';
+import { useStore } from './use-store.ts';
 
 export function describeCommandStoreContract(open: () => Promise<Store>): void {
   describe('commands', () => {

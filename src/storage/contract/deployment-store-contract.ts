@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { ConflictError } from '../../base/errors.ts';
 import { ACTIVE_DEPLOYMENT_STATUSES, type Deployment, type DeploymentMigration } from '../../core/model.ts';
 import type { NewDeployment, Store } from '../store.ts';
-import { addProjectWithRun, enrollAgent, useStore } from './fixtures.ts';
+import { addProjectWithRun, enrollAgent } from './fixtures.ts';
+import { useStore } from './use-store.ts';
 
 export function describeDeploymentStoreContract(open: () => Promise<Store>): void {
   describe('deployments', () => {

@@ -1,7 +1,8 @@
 // Contract tests of EnvironmentStore: the known-good version rollback restores.
 import { describe, expect, it } from 'vitest';
 import type { Store } from '../store.ts';
-import { addProject, useStore } from './fixtures.ts';
+import { addProject } from './fixtures.ts';
+import { useStore } from './use-store.ts';
 
 export function describeEnvironmentStoreContract(open: () => Promise<Store>): void {
   describe('environments', () => {

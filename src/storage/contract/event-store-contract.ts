@@ -1,7 +1,7 @@
 // Contract tests of EventStore: the append-only feed that readers resume by id.
 import { describe, expect, it } from 'vitest';
 import type { NewEvent, Store } from '../store.ts';
-import { useStore } from './fixtures.ts';
+import { useStore } from './use-store.ts';
 
 export function describeEventStoreContract(open: () => Promise<Store>): void {
   describe('events', () => {

@@ -1,24 +1,7 @@
 // Plain records for the store contract suite: a project, a run with stages, an agent, a job spec.
-import { beforeEach, afterEach } from 'vitest';
 import type { SlipwayConfig } from '../../core/model.ts';
 import type { Command, JobSpec } from '../../core/protocol/messages.ts';
 import type { NewLogLine, NewRun, Store } from '../store.ts';
-
-/** Opens a fresh store before each test and closes it after; returns the current one. */
-export function useStore(open: () => Promise<Store>): () => Store {
-  let store: Store | undefined;
-  beforeEach(async () => {
-    store = await open();
-  });
-  afterEach(async () => {
-    await store?.close();
-    store = undefined;
-  });
-  return () => {
-    if (store === undefined) throw new Error('the store is only open inside a test');
-    return store;
-  };
-}
 
 export const config: SlipwayConfig = {
   version: 1,

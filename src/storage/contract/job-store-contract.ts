@@ -2,7 +2,8 @@
 // each owned by a run's stage or by a deployment.
 import { describe, expect, it } from 'vitest';
 import type { Store } from '../store.ts';
-import { addProjectWithDeployment, addProjectWithRun, enrollAgent, jobSpec, useStore } from './fixtures.ts';
+import { addProjectWithDeployment, addProjectWithRun, enrollAgent, jobSpec } from './fixtures.ts';
+import { useStore } from './use-store.ts';
 
 export function describeJobStoreContract(open: () => Promise<Store>): void {
   describe('jobs', () => {

@@ -1,7 +1,7 @@
 // Contract tests of LeaseStore: one holder at a time, until the lease expires or is given up.
 import { describe, expect, it } from 'vitest';
 import type { Store } from '../store.ts';
-import { useStore } from './fixtures.ts';
+import { useStore } from './use-store.ts';
 
 export function describeLeaseStoreContract(open: () => Promise<Store>): void {
   describe('leases', () => {

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseLogQuery } from '../../core/logs/parse-log-query.ts';
 import type { Store } from '../store.ts';
-import { logLine, useStore } from './fixtures.ts';
+import { logLine } from './fixtures.ts';
+import { useStore } from './use-store.ts';
 
 export function describeLogRetentionContract(open: () => Promise<Store>): void {
   describe('log retention', () => {

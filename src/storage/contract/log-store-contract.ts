@@ -1,7 +1,8 @@
 // Contract tests of LogStore: the central log, deduplicated by (source, seq) so resends are harmless.
 import { describe, expect, it } from 'vitest';
 import type { NewLogLine, Store } from '../store.ts';
-import { logLine, useStore } from './fixtures.ts';
+import { logLine } from './fixtures.ts';
+import { useStore } from './use-store.ts';
 
 export function describeLogStoreContract(open: () => Promise<Store>): void {
   describe('logs', () => {

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError } from '../../base/errors.ts';
 import type { Store } from '../store.ts';
-import { addProject, useStore } from './fixtures.ts';
+import { addProject } from './fixtures.ts';
+import { useStore } from './use-store.ts';
 
 export function describeProjectStoreContract(open: () => Promise<Store>): void {
   describe('projects', () => {

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../base/errors.ts';
 import type { Store } from '../store.ts';
-import { addProject, config, newRun, useStore } from './fixtures.ts';
+import { addProject, config, newRun } from './fixtures.ts';
+import { useStore } from './use-store.ts';
 
 export function describeRunStoreContract(open: () => Promise<Store>): void {
   describe('runs', () => {

@@ -1,7 +1,8 @@
 // Contract tests of SecretStore: sealed values per project and environment, replaced in place.
 import { describe, expect, it } from 'vitest';
 import type { Store } from '../store.ts';
-import { addProject, useStore } from './fixtures.ts';
+import { addProject } from './fixtures.ts';
+import { useStore } from './use-store.ts';
 
 export function describeSecretStoreContract(open: () => Promise<Store>): void {
   describe('secrets', () => {

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { ConflictError } from '../../base/errors.ts';
 import { parseLogQuery } from '../../core/logs/parse-log-query.ts';
 import type { NewDeployment, Store } from '../store.ts';
-import { addProject, addProjectWithRun, enrollAgent, jobSpec, logLine, newRun, prepareCommand, useStore } from './fixtures.ts';
+import { addProject, addProjectWithRun, enrollAgent, jobSpec, logLine, newRun, prepareCommand } from './fixtures.ts';
+import { useStore } from './use-store.ts';
 
 class Boom extends Error {}
 

@@ -1,7 +1,8 @@
 // Contract tests of UploadStore: a build job's one-time upload token and the one upload it allows.
 import { describe, expect, it } from 'vitest';
 import type { Store } from '../store.ts';
-import { addProjectWithRun, enrollAgent, jobSpec, useStore } from './fixtures.ts';
+import { addProjectWithRun, enrollAgent, jobSpec } from './fixtures.ts';
+import { useStore } from './use-store.ts';
 
 export function describeUploadStoreContract(open: () => Promise<Store>): void {
   describe('uploads', () => {

@@ -1,7 +1,7 @@
 // Contract tests of UserStore: users, their hashed tokens (revocable) and their grants.
 import { describe, expect, it } from 'vitest';
 import type { Store } from '../store.ts';
-import { useStore } from './fixtures.ts';
+import { useStore } from './use-store.ts';
 
 export function describeUserStoreContract(open: () => Promise<Store>): void {
   describe('users', () => {
