@@ -50,4 +50,15 @@ describe('LeaseKeeper', () => {
     expect(b.holds('engine')).toBe(false);
     await waitFor('b to run the engine', () => b.holds('engine'), { timeoutMs: 2000, intervalMs: 20 });
   });
+
+  it('runs no loop while this process lost its instance name, and leaves the leases to whoever took the name', async () => {
+    let named = true;
+    const a = await LeaseKeeper.start({ store, clock, log, holder: 'a', leaseMs: 400, instanceLock: { held: () => named } });
+    expect(a.holds('engine')).toBe(true);
+    named = false;
+    expect(a.holds('engine')).toBe(false);
+    await a.close();
+    // Not given up: another process named "a" may hold it now.
+    expect(await store.leases.acquire('engine', 'b', Date.now(), Date.now() + 400)).toBe(false);
+  });
 });

@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../base/clock.ts';
 import { errorMessage } from '../../base/errors.ts';
+import type { InstanceLock } from '../../storage/instance-lock.ts';
 import type { LeaseStore } from '../../storage/store.ts';
 
 /** The loops that must run once among the instances. */
@@ -23,6 +24,12 @@ export interface LeaseKeeperDeps {
   holder: string;
   /** How long a lease lasts unless renewed: how soon another instance takes over a dead one's loops. */
   leaseMs: number;
+  /**
+   * This process's hold on its instance name. While it is lost (its PostgreSQL session broke, and
+   * maybe another process of the same name took it), the keeper neither renews nor gives up the
+   * leases (they may be that process's now, by the same holder name), and holds nothing.
+   */
+  instanceLock?: Pick<InstanceLock, 'held'>;
 }
 
 export class LeaseKeeper {
@@ -48,6 +55,7 @@ export class LeaseKeeper {
    * before it would expire unrenewed, so that its last round ends before another instance begins.
    */
   holds(name: LeaseName): boolean {
+    if (!this.namedHere()) return false;
     return (this.heldUntil.get(name) ?? 0) - this.deps.leaseMs / 4 > this.deps.clock.now();
   }
 
@@ -55,6 +63,7 @@ export class LeaseKeeper {
   async close(): Promise<void> {
     clearInterval(this.timer);
     await this.renewing;
+    if (!this.namedHere()) return;
     for (const name of LEASES) {
       if (!this.heldUntil.delete(name)) continue;
       await this.deps.store.leases.release(name, this.deps.holder).catch((err: unknown) => {
@@ -63,8 +72,17 @@ export class LeaseKeeper {
     }
   }
 
+  /** Whether this process holds its instance name (see `instanceLock`). */
+  private namedHere(): boolean {
+    return this.deps.instanceLock?.held() ?? true;
+  }
+
   private renew(): Promise<void> {
     this.renewing ??= (async () => {
+      if (!this.namedHere()) {
+        this.heldUntil.clear();
+        return;
+      }
       for (const name of LEASES) {
         const now = this.deps.clock.now();
         const until = now + this.deps.leaseMs;
