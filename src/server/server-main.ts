@@ -190,7 +190,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   await eventLines.catchUp();
   const events = new EventLog(store, clock, (event) => eventLines.write(event), mask);
   const leases = await LeaseKeeper.start({
-    store, clock, log, leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
+    store, log, leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
     holder: instance, instanceLock,
   });
   events.subscribe((event) => eventFeed.publish([event]));

@@ -509,11 +509,12 @@ export interface AuditStore {
  */
 export interface LeaseStore {
   /**
-   * Takes the lease `name` for `holder` until `until`, or extends it when `holder` has it; in one
-   * atomic statement, so two instances never both succeed. Fails (false) while another holder's
-   * lease has not expired at `now`.
+   * Takes the lease `name` for `holder` for `leaseMs` from now, or extends it when `holder` has
+   * it; in one atomic statement, so two instances never both succeed. Fails (false) while another
+   * holder's lease has not expired. "Now" is the database's clock (PostgreSQL: clock_timestamp()),
+   * never the caller's: instances whose clocks disagree cannot both hold a lease.
    */
-  acquire(name: string, holder: string, now: number, until: number): Promise<boolean>;
+  acquire(name: string, holder: string, leaseMs: number): Promise<boolean>;
   /** Gives the lease up at once (the holder is stopping), so another instance need not wait for it to expire. */
   release(name: string, holder: string): Promise<void>;
 }

@@ -1,10 +1,11 @@
 // Which loops this server instance runs, when several share one database: the engine, repo polling
 // and log retention must each run on one instance at a time. The keeper takes and renews a lease
-// per loop (LeaseStore) every renewMs; a loop asks `holds(name)` before each round. An instance that
-// dies stops renewing, and another takes its leases over once they expire (leaseMs). On SQLite,
-// with one instance, the leases are simply always this instance's.
+// per loop (LeaseStore) every quarter lease; a loop asks `holds(name)` before each round. An instance that
+// dies stops renewing, and another takes its leases over once they expire (leaseMs) by the
+// database's clock; this instance counts its own from when it asked, on a monotonic clock, so
+// clocks that disagree between machines never let two instances hold one lease. On SQLite, with
+// one instance, the leases are simply always this instance's.
 import type { Logger } from 'pino';
-import type { Clock } from '../../base/clock.ts';
 import { errorMessage } from '../../base/errors.ts';
 import type { InstanceLock } from '../../storage/instance-lock.ts';
 import type { LeaseStore } from '../../storage/store.ts';
@@ -15,7 +16,12 @@ const LEASES: readonly LeaseName[] = ['engine', 'poller', 'log-retention'];
 
 export interface LeaseKeeperDeps {
   store: { leases: LeaseStore };
-  clock: Clock;
+  /**
+   * Monotonic milliseconds (default performance.now): how long this instance counts a lease
+   * from the moment it asked. Never the wall clock, which jumps; the expiry the other instances
+   * go by is the database's.
+   */
+  monotonicNow?: () => number;
   log: Logger;
   /**
    * This instance's name among the others. The same instance restarted (same host and port) is
@@ -33,7 +39,10 @@ export interface LeaseKeeperDeps {
 }
 
 export class LeaseKeeper {
-  /** Until when this instance holds each lease (by its own clock), as of the last renewal. */
+  /**
+   * Until when this instance holds each lease, on monotonicNow: counted from when the renewal was
+   * asked, before the database started the lease, so a slow answer can only shorten it here.
+   */
   private readonly heldUntil = new Map<LeaseName, number>();
   private readonly timer: NodeJS.Timeout;
   private renewing: Promise<void> | undefined;
@@ -56,7 +65,7 @@ export class LeaseKeeper {
    */
   holds(name: LeaseName): boolean {
     if (!this.namedHere()) return false;
-    return (this.heldUntil.get(name) ?? 0) - this.deps.leaseMs / 4 > this.deps.clock.now();
+    return (this.heldUntil.get(name) ?? -Infinity) - this.deps.leaseMs / 4 > this.now();
   }
 
   /** Stops renewing and gives every lease up, so that another instance takes the loops over at once. */
@@ -72,6 +81,10 @@ export class LeaseKeeper {
     }
   }
 
+  private now(): number {
+    return this.deps.monotonicNow ? this.deps.monotonicNow() : performance.now();
+  }
+
   /** Whether this process holds its instance name (see `instanceLock`). */
   private namedHere(): boolean {
     return this.deps.instanceLock?.held() ?? true;
@@ -84,10 +97,9 @@ export class LeaseKeeper {
         return;
       }
       for (const name of LEASES) {
-        const now = this.deps.clock.now();
-        const until = now + this.deps.leaseMs;
+        const until = this.now() + this.deps.leaseMs;
         try {
-          const held = await this.deps.store.leases.acquire(name, this.deps.holder, now, until);
+          const held = await this.deps.store.leases.acquire(name, this.deps.holder, this.deps.leaseMs);
           const had = this.heldUntil.has(name);
           if (held) this.heldUntil.set(name, until);
           else this.heldUntil.delete(name);
