@@ -215,7 +215,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const engine: Engine = createEngine({ store, gateway, agents, events, clock, log, limits, uploadTokens, holdsLease: () => leases.holds('engine') });
   await Promise.all([gateway.listen(), changes.listen(), logFeed.listen(), eventFeed.listen()]);
-  const trigger = new CommitTrigger({ store, mirrors, events, clock, log, onRuns: () => engine.wake() });
+  // Runs created here wake the engine wherever it runs, as every route does (wakeEngine).
+  const wakeEngine = () => changes.announce();
+  const trigger = new CommitTrigger({ store, mirrors, events, clock, log, onRuns: wakeEngine });
   const poller = startPoller({ store, trigger, clock, log, holdsLease: () => leases.holds('poller') });
 
   const oidc: OidcSignIn | undefined = oidcSettings && {
@@ -224,7 +226,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // Keyed from the secret key, which every instance of a PostgreSQL setup shares.
     cookie: new SignInCookie(secretKey, oidcSettings.publicUrl.protocol === 'https:'),
   };
-  const app = await buildHttpApp({ oidc, store, blobs, gateway, engine, events, eventFeed, mirrors, trigger, clock, log, tokens, maxArtifactBytes, logTail, secrets, allowLocalRepos: options.allowLocalRepos ?? false, acceptAgents: options.acceptAgents ?? 'auto', webDist: options.webDist });
+  const app = await buildHttpApp({ oidc, store, blobs, gateway, wakeEngine, events, eventFeed, mirrors, trigger, clock, log, tokens, maxArtifactBytes, logTail, secrets, allowLocalRepos: options.allowLocalRepos ?? false, acceptAgents: options.acceptAgents ?? 'auto', webDist: options.webDist });
   const close = async () => {
     clearInterval(secretsRefresh);
     await poller.close();
