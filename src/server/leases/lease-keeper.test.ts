@@ -92,4 +92,18 @@ describe('LeaseKeeper', () => {
     now = 7_600;
     expect(a.holds('engine')).toBe(false);
   });
+
+  it('counts a new generation each time it takes a lease anew, not when it renews it', async () => {
+    const a = await keeper('a', 400);
+    expect(a.generation('engine')).toBe(1);
+    // Two renewals or more (every 100 ms) go by.
+    await new Promise((r) => setTimeout(r, 250));
+    expect(a.generation('engine')).toBe(1);
+    // Another instance took it meanwhile (as after a's renewals failed), for a short while.
+    await store.leases.release('engine', 'a');
+    expect(await store.leases.acquire('engine', 'x', 150)).toBe(true);
+    await waitFor('a to take the engine back', () => a.generation('engine') === 2, { timeoutMs: 3000, intervalMs: 20 });
+    expect(a.holds('engine')).toBe(true);
+    expect(a.generation('poller')).toBe(1);
+  });
 });

@@ -44,6 +44,8 @@ export class LeaseKeeper {
    * asked, before the database started the lease, so a slow answer can only shorten it here.
    */
   private readonly heldUntil = new Map<LeaseName, number>();
+  /** How many times this instance newly took each lease (see generation). */
+  private readonly generations = new Map<LeaseName, number>();
   private readonly timer: NodeJS.Timeout;
   private renewing: Promise<void> | undefined;
 
@@ -66,6 +68,15 @@ export class LeaseKeeper {
   holds(name: LeaseName): boolean {
     if (!this.namedHere()) return false;
     return (this.heldUntil.get(name) ?? -Infinity) - this.deps.leaseMs / 4 > this.now();
+  }
+
+  /**
+   * How many times this instance newly took the lease (0: never). A loop that keeps a copy of what
+   * it works on compares it between two rounds: when it changed, the lease was lost and taken back
+   * in between, another instance may have acted meanwhile, and the copy is stale.
+   */
+  generation(name: LeaseName): number {
+    return this.generations.get(name) ?? 0;
   }
 
   /** Stops renewing and gives every lease up, so that another instance takes the loops over at once. */
@@ -101,6 +112,7 @@ export class LeaseKeeper {
         try {
           const held = await this.deps.store.leases.acquire(name, this.deps.holder, this.deps.leaseMs);
           const had = this.heldUntil.has(name);
+          if (held && !this.holds(name)) this.generations.set(name, this.generation(name) + 1);
           if (held) this.heldUntil.set(name, until);
           else this.heldUntil.delete(name);
           if (held !== had) this.deps.log.info({ lease: name, holder: this.deps.holder }, held ? 'this instance now runs a loop' : 'another instance runs this loop now');
