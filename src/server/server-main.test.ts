@@ -121,5 +121,5 @@ describe('startServer', () => {
       server = undefined;
       await database.drop();
     }
-  });
+  }, 60_000);
 });

@@ -34,8 +34,8 @@ describe.skipIf(skipWithoutPostgres)('waking the engine across instances', () =>
       body: JSON.stringify({ name: 'web-1', labels: { env: 'testing' } }),
     });
     expect(response.status).toBe(201);
-    await waitFor('instance A\'s engine to be woken', () => wakes.mock.calls.length > 0, { timeoutMs: 5000, intervalMs: 20 });
+    await waitFor('instance A\'s engine to be woken', () => wakes.mock.calls.length > 0, { timeoutMs: 10_000, intervalMs: 20 });
     // A wake-up for anything (no command id): a look at everything.
     expect(wakes.mock.calls[0]?.[0]).toBeUndefined();
-  });
+  }, 60_000);
 });

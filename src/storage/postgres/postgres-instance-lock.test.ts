@@ -50,5 +50,5 @@ describe.skipIf(url === undefined && process.env.CI !== 'true')('PostgresInstanc
     // The first keeps trying (every 300 ms here) and keeps being refused.
     await new Promise((r) => setTimeout(r, 700));
     expect(first.held()).toBe(false);
-  });
+  }, 30_000);
 });
