@@ -27,8 +27,7 @@ describe.skipIf(skipWithoutPostgres)('two server instances on one PostgreSQL dat
     sha = fleet.initRepo();
     // Both on one database and one data dir (artifacts, mirrors and the secret key are files there).
     await fleet.startServer({ SLIPWAY_DATABASE_URL: database.url });
-    // The project's first run is created before B starts: repo polling does not run once across
-    // instances yet, and both pollers would give the new project's commit a run each.
+    // The project's first run is created before B starts, so that the tests below start from it.
     await fleet.api.post('/api/v1/projects', { name: 'hello', repo: fleet.repo, branch: 'main', poll: '1s' });
     await waitFor('run #1', () => fleet.api.get<RunDetail>(projectPath('hello', '/runs/1')), { timeoutMs: 30_000, intervalMs: 100 });
     b = await fleet.startInstance('server-b', { SLIPWAY_DATABASE_URL: database.url });

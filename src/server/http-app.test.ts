@@ -32,7 +32,7 @@ describe('the HTTP app', () => {
     // Only what the requests below reach is real; the rest would throw if a route touched it.
     const deps = {
       store, tokens, events: new EventLog(store, systemClock), clock: systemClock, log: pino({ level: 'silent' }),
-      engine: { wake: () => undefined }, maxArtifactBytes: 1024 * 1024,
+      wakeEngine: () => undefined, maxArtifactBytes: 1024 * 1024,
       blobs: {}, gateway: {}, mirrors: {}, trigger: {}, logTail: {},
     } as unknown as ApiDeps;
     // Building it is the walk over every route: one that declares no permission throws here.

@@ -3,6 +3,7 @@ import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createPostgresDatabase, testPostgresUrl } from '../../test/support/postgres-database.ts';
 import { CRASH_POINT_EXIT_CODE, startServer, type RunningServer } from './server-main.ts';
 
 class Exited extends Error {
@@ -90,4 +91,35 @@ describe('startServer', () => {
     expect(modes).toContain('/ 700');
     expect(modes).toContain('/admin-token 600');
   });
+
+  it('refuses a second server on the data dir of a running one, and starts one once the first stopped', async () => {
+    const first = await start();
+    const again = () => startServer({ dataDir: dir, port: 0, logLevel: 'silent' });
+    await expect(again()).rejects.toMatchObject({ code: 'SLIPWAY_INSTANCE_RUNNING', message: expect.stringContaining('another slipway server runs') as unknown });
+    // The refused one changed nothing: the first still runs.
+    expect((await fetch(`${first.url}/api/v1/projects`, { headers: { authorization: `Bearer ${first.tokens.admin}` } })).status).toBe(200);
+    await first.close();
+    server = await again();
+    expect(server.engine).toBeDefined();
+  });
+
+  it.skipIf(!testPostgresUrl)('refuses a second server with the instance name of a running one on one PostgreSQL database, not one with another name', async () => {
+    const database = await createPostgresDatabase('slipway_server_main');
+    const others: RunningServer[] = [];
+    try {
+      dir = await mkdtemp(join(tmpdir(), 'slipway-server-main-'));
+      const options = { dataDir: dir, port: 0, logLevel: 'silent' as const, databaseUrl: database.url };
+      server = await startServer({ ...options, instanceName: 'a' });
+      await expect(startServer({ ...options, instanceName: 'a' })).rejects.toMatchObject({ code: 'SLIPWAY_INSTANCE_RUNNING' });
+      others.push(await startServer({ ...options, instanceName: 'b' }));
+      await server.close();
+      server = undefined;
+      others.push(await startServer({ ...options, instanceName: 'a' }));
+    } finally {
+      for (const other of others) await other.close();
+      await server?.close();
+      server = undefined;
+      await database.drop();
+    }
+  }, 60_000);
 });

@@ -10,10 +10,13 @@ import { errorMessage } from '../base/errors.ts';
 import { newId } from '../base/ids.ts';
 import type { LogLine, SlipwayEvent } from '../core/model.ts';
 import { InProcessNotifier } from '../storage/in-process-notifier.ts';
+import type { InstanceLock } from '../storage/instance-lock.ts';
 import type { Notifier } from '../storage/notifier.ts';
+import { PostgresInstanceLock } from '../storage/postgres/postgres-instance-lock.ts';
 import { PostgresNotifier } from '../storage/postgres/postgres-notifier.ts';
 import { withCrashPoint } from '../storage/crash-point-store.ts';
 import { openPostgresStore } from '../storage/postgres/postgres-store.ts';
+import { SqliteInstanceLock } from '../storage/sqlite/sqlite-instance-lock.ts';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.ts';
 import type { Store } from '../storage/store.ts';
 import { ArtifactBlobs } from './artifacts/artifact-blobs.ts';
@@ -115,7 +118,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const tokens = await loadServerTokens(options.dataDir, { admin: options.adminToken, join: options.joinToken });
   if (!options.databaseUrl) await refuseEmptyDatabase(join(options.dataDir, 'slipway.db'));
   const secretKey = await loadSecretKey(options.dataDir, options.secretKey);
-  const opened = options.databaseUrl ? await openPostgresStore(options.databaseUrl) : await openSqliteStore(join(options.dataDir, 'slipway.db'), { nativeBinding: options.sqliteAddon });
+  // This instance by name among several on one PostgreSQL database. SQLite has one server by
+  // construction: whatever its port, a restarted one is the same instance (it takes its leases back at once).
+  const instance = options.instanceName ?? (options.databaseUrl ? `${hostname()}:${options.host ?? '127.0.0.1'}:${options.port}` : 'sqlite');
+  // One process per instance name (SQLite: per data dir), taken before anything is opened: a
+  // second one would run a second engine and mark the first one's agents offline.
+  const instanceLock: InstanceLock = options.databaseUrl
+    ? await PostgresInstanceLock.take(options.databaseUrl, instance, { onError: (message) => log.warn(message) })
+    : await SqliteInstanceLock.take(options.dataDir, { nativeBinding: options.sqliteAddon });
+  let opened: Store;
+  try {
+    opened = options.databaseUrl ? await openPostgresStore(options.databaseUrl) : await openSqliteStore(join(options.dataDir, 'slipway.db'), { nativeBinding: options.sqliteAddon });
+  } catch (err) {
+    await instanceLock.release();
+    throw err;
+  }
   // After the open, so the SQLite files it made are among them (`slipway server` also sets umask 077).
   await secureDataDir(options.dataDir);
   const store = withCrashPoint(opened, options.crashAfterTransactions === undefined ? undefined : {
@@ -134,13 +151,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       : new InProcessNotifier((err, channel) => log.error({ err: errorMessage(err), channel }, 'a notification handler failed'));
   } catch (err) {
     await store.close();
+    await instanceLock.release();
     throw err;
   }
   // Tells this instance's own announcements from the others' (each instance hears its own too).
   const instanceId = newId();
-  // This instance by name among several on one PostgreSQL database. SQLite has one server by
-  // construction: whatever its port, a restarted one is the same instance (it takes its leases back at once).
-  const instance = options.instanceName ?? (options.databaseUrl ? `${hostname()}:${options.host ?? '127.0.0.1'}:${options.port}` : 'sqlite');
   // Nobody is connected to an instance that just started; each of its agents' grace period starts now.
   await store.agents.markOffline(instance, clock.now());
 
@@ -175,8 +190,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   await eventLines.catchUp();
   const events = new EventLog(store, clock, (event) => eventLines.write(event), mask);
   const leases = await LeaseKeeper.start({
-    store, clock, log, leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
-    holder: instance,
+    store, log, leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
+    holder: instance, instanceLock,
   });
   events.subscribe((event) => eventFeed.publish([event]));
   const retention = startLogRetention({
@@ -198,9 +213,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     store, clock, log, liveness: limits, logs: ingest, secrets, uploadTokens, scopes, notifier, directory: agents, instance,
     onChange: (commandId) => changes.announce(commandId),
   });
-  const engine: Engine = createEngine({ store, gateway, agents, events, clock, log, limits, uploadTokens, holdsLease: () => leases.holds('engine') });
+  const engine: Engine = createEngine({ store, gateway, agents, events, clock, log, limits, uploadTokens, holdsLease: () => leases.holds('engine'), leaseGeneration: () => leases.generation('engine') });
   await Promise.all([gateway.listen(), changes.listen(), logFeed.listen(), eventFeed.listen()]);
-  const trigger = new CommitTrigger({ store, mirrors, events, clock, log, onRuns: () => engine.wake() });
+  // Runs created here wake the engine wherever it runs, as every route does (wakeEngine).
+  const wakeEngine = () => changes.announce();
+  const trigger = new CommitTrigger({ store, mirrors, events, clock, log, onRuns: wakeEngine });
   const poller = startPoller({ store, trigger, clock, log, holdsLease: () => leases.holds('poller') });
 
   const oidc: OidcSignIn | undefined = oidcSettings && {
@@ -209,7 +226,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // Keyed from the secret key, which every instance of a PostgreSQL setup shares.
     cookie: new SignInCookie(secretKey, oidcSettings.publicUrl.protocol === 'https:'),
   };
-  const app = await buildHttpApp({ oidc, store, blobs, gateway, engine, events, eventFeed, mirrors, trigger, clock, log, tokens, maxArtifactBytes, logTail, secrets, allowLocalRepos: options.allowLocalRepos ?? false, acceptAgents: options.acceptAgents ?? 'auto', webDist: options.webDist });
+  const app = await buildHttpApp({ oidc, store, blobs, gateway, wakeEngine, events, eventFeed, mirrors, trigger, clock, log, tokens, maxArtifactBytes, logTail, secrets, allowLocalRepos: options.allowLocalRepos ?? false, acceptAgents: options.acceptAgents ?? 'auto', webDist: options.webDist });
   const close = async () => {
     clearInterval(secretsRefresh);
     await poller.close();
@@ -224,6 +241,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await ingest.flush();
     await notifier.close();
     await store.close();
+    await instanceLock.release();
     const committed = store.transactionsCommitted();
     log.info({ transactions: committed }, `store transactions committed: ${committed}`);
   };

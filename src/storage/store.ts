@@ -74,13 +74,20 @@ export interface NewRun {
   error: string | null;
   /** Its stages in order; none for a run created failed. */
   stages: { name: string; kind: StageKind }[];
+  /**
+   * A trigger's run (poll, webhook): the project gets one such run per commit, enforced by the
+   * database, so that two instances finding one new commit at once create one run.
+   */
+  onePerCommit?: boolean;
 }
 
 export interface RunStore {
   /**
    * Creates a run and its stages at once. The run's number is the project's next (1, 2, 3…),
    * assigned atomically, and its version is `<number>-<sha7>`. Status: queued, or failed when
-   * `error` is set.
+   * `error` is set. With `onePerCommit`, throws ConflictError (SLIPWAY_RUN_EXISTS) when the project
+   * has such a run for this commit already (maybe created by another instance a moment ago); nothing
+   * is written then (the number is not used up once the enclosing transaction rolls back).
    */
   create(run: NewRun, at: number): Promise<Run>;
   get(id: string): Promise<Run | undefined>;
@@ -509,11 +516,12 @@ export interface AuditStore {
  */
 export interface LeaseStore {
   /**
-   * Takes the lease `name` for `holder` until `until`, or extends it when `holder` has it; in one
-   * atomic statement, so two instances never both succeed. Fails (false) while another holder's
-   * lease has not expired at `now`.
+   * Takes the lease `name` for `holder` for `leaseMs` from now, or extends it when `holder` has
+   * it; in one atomic statement, so two instances never both succeed. Fails (false) while another
+   * holder's lease has not expired. "Now" is the database's clock (PostgreSQL: clock_timestamp()),
+   * never the caller's: instances whose clocks disagree cannot both hold a lease.
    */
-  acquire(name: string, holder: string, now: number, until: number): Promise<boolean>;
+  acquire(name: string, holder: string, leaseMs: number): Promise<boolean>;
   /** Gives the lease up at once (the holder is stopping), so another instance need not wait for it to expire. */
   release(name: string, holder: string): Promise<void>;
 }

@@ -33,7 +33,7 @@ export function agentAdminRoutes(app: FastifyInstance, deps: ApiDeps): void {
           if (disconnect) tx.afterCommit(() => deps.gateway.disconnect(agent.id, `agent ${words}`));
           return { ...agent, status };
         });
-        deps.engine.wake();
+        deps.wakeEngine();
         return after;
       },
     });

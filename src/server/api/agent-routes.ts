@@ -82,7 +82,7 @@ export function agentRoutes(app: FastifyInstance, deps: ApiDeps): void {
     }
     deps.log.info({ agent: agent.name, status: agent.status }, 'agent enrolled');
     // A migration answered for it above ends its deployment now, not at the next look.
-    deps.engine.wake();
+    deps.wakeEngine();
     return reply.code(201).send({ agentId: agent.id, name: agent.name, token } satisfies EnrollmentAnswer);
   });
 
@@ -99,7 +99,7 @@ export function agentRoutes(app: FastifyInstance, deps: ApiDeps): void {
       });
       await auditRequest(tx, request, { target: `agent:${agent.name}`, before: { labels: agent.labels }, after: { labels } });
     });
-    deps.engine.wake();
+    deps.wakeEngine();
     return { ...agent, labels };
   });
 

@@ -5,7 +5,6 @@ import type { AcceptAgents } from '../../core/agents/enrollment-decision.ts';
 import type { SlipwayEvent } from '../../core/model.ts';
 import type { Store } from '../../storage/store.ts';
 import type { ArtifactBlobs } from '../artifacts/artifact-blobs.ts';
-import type { Engine } from '../engine/engine.ts';
 import type { EventLog } from '../engine/event-log.ts';
 import type { AgentGateway } from '../gateway/agent-gateway.ts';
 import type { GitMirrors } from '../git/git-mirrors.ts';
@@ -19,7 +18,11 @@ export interface ApiDeps {
   store: Store;
   blobs: ArtifactBlobs;
   gateway: AgentGateway;
-  engine: Engine;
+  /**
+   * Wakes the engine wherever it runs: this instance's, and through the ChangeSignal the one of the
+   * instance that holds the engine's lease. The only way a route wakes the engine.
+   */
+  wakeEngine: () => void;
   events: EventLog;
   /** The events every server instance stores, as they are stored; absent: this instance's (from `events`). */
   eventFeed?: Pick<SharedFeed<SlipwayEvent>, 'subscribe'>;

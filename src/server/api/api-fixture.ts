@@ -57,7 +57,7 @@ export async function startApiFixture(): Promise<ApiFixture> {
   } as unknown as CommitTrigger;
   const deps = {
     store, clock, trigger, events,
-    engine: { wake: () => undefined },
+    wakeEngine: () => undefined,
     // No agent is connected through this app: there is no socket to close.
     gateway: { disconnect: () => undefined, forget: () => undefined },
     log: pino({ level: 'silent' }),

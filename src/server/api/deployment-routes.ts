@@ -37,7 +37,7 @@ export function deploymentRoutes(app: FastifyInstance, deps: ApiDeps): void {
       });
       return started;
     });
-    deps.engine.wake();
+    deps.wakeEngine();
     return reply.code(201).send(deployment);
   });
 
@@ -59,7 +59,7 @@ export function deploymentRoutes(app: FastifyInstance, deps: ApiDeps): void {
       });
       return started;
     });
-    deps.engine.wake();
+    deps.wakeEngine();
     return reply.code(201).send(deployment);
   });
 

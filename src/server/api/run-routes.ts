@@ -27,8 +27,8 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post<{ Params: { name: string } }>('/api/v1/projects/:name/runs', audited('run.start', start), async (request, reply) => {
     const project = await findProject(store, request.params.name);
     const { ref } = parseInput(z.object({ ref: z.string().min(1).max(200).optional() }), request.body, 'run request');
+    // The trigger wakes the engine for the run it creates.
     const run = await deps.trigger.runRef(project, ref ?? project.branch, request.principal.name, auditRun(request, project, ref ?? project.branch));
-    deps.engine.wake();
     return reply.code(201).send(run);
   });
 
@@ -65,7 +65,6 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const project = await findProject(store, request.params.name);
     const run = await findRun(store, project, request.params.number);
     const again = await deps.trigger.runRef(project, run.sha, request.principal.name, auditRun(request, project, run.sha, run.number));
-    deps.engine.wake();
     return reply.code(201).send(again);
   });
 }
@@ -118,7 +117,7 @@ async function approve(deps: ApiDeps, project: Project, run: Run, env: string, r
     await auditApproval(tx, request, project, run, env, names, decision.required, by);
     return { ...decision.stage, approvedBy: by };
   });
-  deps.engine.wake();
+  deps.wakeEngine();
   return stage;
 }
 

@@ -40,8 +40,8 @@ export function webhookRoutes(app: FastifyInstance, deps: ApiDeps): void {
       if ('ignored' in event) return ignored(event.ignored);
       if (event.ref !== `refs/heads/${project.branch}`) return ignored(`a push to ${event.ref}, not to ${project.branch}`);
       if (!sameRepository(project.repoUrl, event.repoUrls)) return ignored(`a push to ${event.repoUrls.join(' ')}, not to ${redactRepoUrl(project.repoUrl)}`);
+      // The trigger wakes the engine for the runs it creates.
       const runs = await deps.trigger.check(project, 'webhook');
-      deps.engine.wake();
       return reply.code(202).send({ runs: runs.map((r) => ({ number: r.number, sha: r.sha, version: r.version })) } satisfies WebhookAnswer);
     });
     done();

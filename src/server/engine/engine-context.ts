@@ -38,6 +38,12 @@ export interface EngineContext {
    * holding the engine's lease does (see LeaseKeeper).
    */
   holdsLease: () => boolean;
+  /**
+   * How many times this instance newly took the engine's lease (LeaseKeeper.generation): when it
+   * changed between two looks, the lease was lost and taken back, and another instance may have
+   * acted meanwhile. Absent: the lease never changes hands (one instance).
+   */
+  leaseGeneration?: () => number;
 }
 
 /** The agents one look works with. */

@@ -42,6 +42,8 @@ export function createEngine(deps: Omit<EngineContext, 'hostsCache' | 'versionCo
   let polling = new Set<string>();
   let lastFullLookAt = -Infinity;
   let lastPollAt = -Infinity;
+  /** The engine lease's generation at the last look. */
+  let seenGeneration: number | undefined;
 
   /**
    * Returns whether the jobs or the runs acted: what they did may let other work go further (a stage
@@ -102,13 +104,15 @@ export function createEngine(deps: Omit<EngineContext, 'hostsCache' | 'versionCo
   const guard = async (what: string, work: () => Promise<boolean>): Promise<boolean> => (await guardValue(what, work)) ?? false;
 
   const look = async (): Promise<boolean> => {
-    if (!ctx.holdsLease()) {
-      // Another instance runs the engine: what this one knew may be stale once it runs it again
-      // (the look after the lease comes back is one at everything, from the store).
+    const generation = ctx.leaseGeneration?.();
+    if (!ctx.holdsLease() || generation !== seenGeneration) {
+      // Another instance runs the engine, or ran it since the last look (the lease was lost and
+      // taken back in between): what this one knew may be stale (the next look is one at everything, from the store).
       ctx.hostsCache.clear();
       lastFullLookAt = -Infinity;
       woken = new Set();
-      return false;
+      seenGeneration = generation;
+      if (!ctx.holdsLease()) return false;
     }
     const now = ctx.clock.now();
     if (now - lastFullLookAt >= ctx.limits.tickMs) everything = true;

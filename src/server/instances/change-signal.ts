@@ -1,7 +1,8 @@
-// "Something the engine waits for happened" (an agent answered, connected or went away), said to
+// "Something the engine waits for happened" (an agent answered, connected or went away; a request
+// or a trigger created a run or a deployment, approved a stage, changed an agent), said to
 // the engine of this instance at once and to those of the other instances through the notifier:
-// the agent's answer lands on the instance that holds its connection, while the engine that
-// waits for it may run on another. The engines' own ticks are the fallback for a lost wake-up.
+// the agent's answer or the request lands on one instance, while the engine that waits for it
+// may run on another. It is the one way to wake the engine. The engines' own ticks are the fallback for a lost wake-up.
 import type { Notifier } from '../../storage/notifier.ts';
 
 /**

@@ -129,6 +129,28 @@ describe('CommitTrigger', () => {
     expect((await project()).pollError).toBeNull();
   });
 
+  it('creates one run for a commit that a webhook on one instance and the poller on another find at the same moment', async () => {
+    repo.commit('first', { 'slipway.yml': goodConfig });
+    await addProject();
+    // Two instances, each with its trigger; the webhook's read the project and looked for a run of
+    // the commit before the poller's stored its run.
+    const before = await project();
+    const poller = triggerOver();
+    const webhook = triggerOver({
+      ...store,
+      projects: { ...store.projects, get: () => Promise.resolve(before) },
+      runs: { ...store.runs, hasSha: () => Promise.resolve(false) },
+    });
+    const polled = await poller.check(await project(), 'poll');
+    const pushed = await webhook.check(await project(), 'webhook');
+    expect(polled.map((r) => r.number)).toEqual([1]);
+    expect(pushed).toEqual([]);
+    expect((await store.runs.list((await project()).id, 10)).map((r) => [r.number, r.trigger])).toEqual([[1, 'poll']]);
+    expect((await eventKinds()).filter((kind) => kind === 'run.created')).toHaveLength(1);
+    // A run by hand of the same commit is still made.
+    expect((await poller.runRef(await project(), 'main', 'dev')).number).toBe(2);
+  });
+
   it('gives a commit whose slipway.yml is too big a failed run saying so', async () => {
     repo.commit('huge', { 'slipway.yml': `${goodConfig}# ${'x'.repeat(300 * 1024)}\n` });
     await addProject();

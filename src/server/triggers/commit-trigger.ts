@@ -13,6 +13,9 @@ import type { GitMirrors } from '../git/git-mirrors.ts';
 import { isSha } from '../git/git-names.ts';
 import { redactRepoUrl } from '../git/repo-url.ts';
 
+/** What finds new commits by itself (not a person asking for a run). */
+type CommitTriggerKind = Exclude<RunTrigger, 'manual'>;
+
 /** At most this many runs from one fetch: a push of 500 commits builds the newest 20. */
 const MAX_NEW_COMMITS = 20;
 
@@ -40,7 +43,7 @@ export class CommitTrigger {
    * repository that cannot be fetched is logged and gives no runs; anything else that fails is
    * recorded, then rejected for the caller to log.
    */
-  check(project: Project, trigger: RunTrigger): Promise<Run[]> {
+  check(project: Project, trigger: CommitTriggerKind): Promise<Run[]> {
     const previous = this.checking.get(project.id) ?? Promise.resolve([]);
     const next = previous.catch(() => []).then(() => this.checkNow(project.id, trigger));
     this.checking.set(project.id, next);
@@ -60,7 +63,7 @@ export class CommitTrigger {
     return this.createRun(project, mirror, sha, ref, 'manual', requestedBy, inTransaction);
   }
 
-  private async checkNow(projectId: string, trigger: RunTrigger): Promise<Run[]> {
+  private async checkNow(projectId: string, trigger: CommitTriggerKind): Promise<Run[]> {
     const project = await this.deps.store.projects.get(projectId);
     if (!project) return [];
     try {
@@ -77,7 +80,7 @@ export class CommitTrigger {
     }
   }
 
-  private async newRuns(project: Project, trigger: RunTrigger): Promise<Run[]> {
+  private async newRuns(project: Project, trigger: CommitTriggerKind): Promise<Run[]> {
     const mirror = this.deps.mirrors.for(project);
     await this.sync(mirror, project);
     const head = await mirror.head(project.branch);
@@ -85,7 +88,8 @@ export class CommitTrigger {
     const runs: Run[] = [];
     for (const sha of await mirror.newCommits(project.lastSeenSha, head, MAX_NEW_COMMITS)) {
       if (await this.deps.store.runs.hasSha(project.id, sha)) continue;
-      runs.push(await this.createRun(project, mirror, sha, project.branch, trigger));
+      const run = await this.createRun(project, mirror, sha, project.branch, trigger);
+      if (run) runs.push(run);
     }
     await this.deps.store.projects.setLastSeenSha(project.id, head);
     return runs;
@@ -122,11 +126,18 @@ export class CommitTrigger {
    * Creates the commit's run, a failed one when its slipway.yml is unusable. Throws only when the
    * store cannot take even a failed run (then nothing was created and the next check tries again).
    */
+  private async createRun(project: Project, mirror: GitMirror, sha: string, ref: string, trigger: 'manual', requestedBy: string,
+    inTransaction?: (tx: Tx, run: Run) => Promise<void>): Promise<Run>;
+  /**
+   * A trigger's run: undefined when the commit has one already, created meanwhile (another instance,
+   * a webhook while this one polled): the database keeps one per commit.
+   */
+  private async createRun(project: Project, mirror: GitMirror, sha: string, ref: string, trigger: CommitTriggerKind): Promise<Run | undefined>;
   private async createRun(project: Project, mirror: GitMirror, sha: string, ref: string, trigger: RunTrigger, requestedBy: string | null = null,
-    inTransaction?: (tx: Tx, run: Run) => Promise<void>): Promise<Run> {
+    inTransaction?: (tx: Tx, run: Run) => Promise<void>): Promise<Run | undefined> {
     const commit = await this.readCommit(project, mirror, sha);
     const now = this.deps.clock.now();
-    const base = { projectId: project.id, sha, ref, message: commit.message, author: commit.author, trigger, requestedBy };
+    const base = { projectId: project.id, sha, ref, message: commit.message, author: commit.author, trigger, requestedBy, onePerCommit: trigger !== 'manual' };
     // The run and the event that announces it, in one transaction.
     const record = (fields: Pick<NewRun, 'config' | 'error' | 'stages'>) => this.deps.events.transaction(async (tx) => {
       const created = await tx.store.runs.create({ ...base, ...fields }, now);
@@ -141,9 +152,18 @@ export class CommitTrigger {
     try {
       run = await record({ config: commit.config, error: commit.error, stages: commit.stages });
     } catch (err) {
+      if (isRunOfCommit(err)) {
+        this.deps.log.info({ project: project.name, sha }, 'the commit has its run already (created meanwhile, maybe by another instance)');
+        return undefined;
+      }
       if (commit.config === null) throw err;
       this.deps.log.error({ project: project.name, sha, err: errorMessage(err) }, 'could not create a run: recording it as failed');
-      run = await record({ config: null, error: `could not create the run: ${errorMessage(err)}`, stages: [] });
+      try {
+        run = await record({ config: null, error: `could not create the run: ${errorMessage(err)}`, stages: [] });
+      } catch (failedErr) {
+        if (isRunOfCommit(failedErr)) return undefined;
+        throw failedErr;
+      }
     }
     this.deps.onRuns();
     return run;
@@ -164,6 +184,11 @@ export class CommitTrigger {
       return { ...reading, error: `could not read commit ${sha.slice(0, 7)}: ${errorMessage(err)}` };
     }
   }
+}
+
+/** The store refused a second trigger's run for one commit. */
+function isRunOfCommit(err: unknown): boolean {
+  return err instanceof SlipwayError && err.code === 'SLIPWAY_RUN_EXISTS';
 }
 
 interface CommitReading {

@@ -26,6 +26,27 @@ export function describeRunStoreContract(open: () => Promise<Store>): void {
       expect(runs.map((r) => r.number).sort((x, y) => x - y)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
     });
 
+    it('refuses a second trigger\'s run for one commit, without using up a number, and still takes others', async () => {
+      const project = await addProject(store());
+      const once = newRun(project.id, { sha: 'aaaaaaa111', onePerCommit: true });
+      expect((await store().runs.create(once, 1)).number).toBe(1);
+      await expect(store().transaction((tx) => tx.runs.create(once, 2))).rejects.toMatchObject({ code: 'SLIPWAY_RUN_EXISTS' });
+      await expect(store().runs.create(once, 2)).rejects.toMatchObject({ code: 'SLIPWAY_RUN_EXISTS' });
+      // By hand, the same commit again; and another commit.
+      expect((await store().runs.create(newRun(project.id, { sha: 'aaaaaaa111', trigger: 'manual' }), 3)).number).toBe(2);
+      expect((await store().runs.create(newRun(project.id, { sha: 'bbbbbbb222', onePerCommit: true }), 4)).number).toBe(3);
+      const other = await addProject(store(), 'other');
+      expect((await store().runs.create(newRun(other.id, { sha: 'aaaaaaa111', onePerCommit: true }), 5)).number).toBe(1);
+    });
+
+    it('creates one of several trigger\'s runs for one commit asked for at once', async () => {
+      const project = await addProject(store());
+      const tries = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => store().runs.create(newRun(project.id, { onePerCommit: true }), i)));
+      expect(tries.filter((t) => t.status === 'fulfilled')).toHaveLength(1);
+      expect(tries.filter((t) => t.status === 'rejected').map((t) => (t.reason as { code?: string }).code)).toEqual(Array(5).fill('SLIPWAY_RUN_EXISTS'));
+      expect((await store().runs.list(project.id, 10)).map((r) => r.number)).toEqual([1]);
+    });
+
     it('creates a queued run with its stages pending, in order, and reads it back', async () => {
       const project = await addProject(store());
       const run = await store().runs.create(newRun(project.id), 5000);

@@ -1,6 +1,6 @@
 // Runs and their stages over Kysely: one pass of the pipeline for one commit.
 import type { Selectable } from 'kysely';
-import { NotFoundError } from '../../base/errors.ts';
+import { ConflictError, NotFoundError } from '../../base/errors.ts';
 import { newId } from '../../base/ids.ts';
 import type { Run, RunStatus, RunTrigger, Stage, StageKind, StageStatus } from '../../core/model.ts';
 import { configFromSnapshot } from '../../core/pipeline/config-from-snapshot.ts';
@@ -44,8 +44,13 @@ export function createKyselyRunStore({ db }: StoreContext): RunStore {
           error: run.error,
           created_at: at,
           finished_at: failed ? at : null,
+          triggered_sha: run.onePerCommit ? run.sha : null,
         };
-        await trx.insertInto('runs').values(row).execute();
+        // Not a unique violation, which would abort a PostgreSQL transaction: nothing inserted, then refused.
+        const inserted = await trx.insertInto('runs').values(row).onConflict((conflict) => conflict.doNothing()).returning('id').executeTakeFirst();
+        if (inserted === undefined) {
+          throw new ConflictError('SLIPWAY_RUN_EXISTS', `the project has a run for commit ${run.sha.slice(0, 7)} already`);
+        }
         if (run.stages.length > 0) {
           await trx.insertInto('stages').values(run.stages.map((stage, position) => ({
             id: newId(),

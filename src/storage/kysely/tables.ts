@@ -36,6 +36,8 @@ export interface RunsTable {
   error: string | null;
   created_at: number;
   finished_at: number | null;
+  /** The commit of a run a trigger created (one per commit and project); null for others. */
+  triggered_sha: string | null;
 }
 
 export interface StagesTable {
