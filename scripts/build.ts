@@ -10,6 +10,7 @@ import { build } from 'esbuild';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { zodMiniAsUsed } from './zod-mini-as-used.ts';
 
 /** The checkout: this file is in scripts/. */
 const checkout = resolve(import.meta.dirname, '..');
@@ -68,7 +69,11 @@ export async function buildSlipway(root = checkout): Promise<BuildManifest> {
     // ws's optional native helpers are not installed: without these, it tries to load them at
     // every start (it works without them).
     define: { 'process.env.WS_NO_BUFFER_UTIL': '"1"', 'process.env.WS_NO_UTF_8_VALIDATE': '"1"' },
+    plugins: [await zodMiniAsUsed(root)],
   });
+  // A name that zod-mini-as-used left out would be undefined when the code runs.
+  const undefinedImport = result.warnings.find((warning) => warning.id === 'import-is-undefined');
+  if (undefinedImport) throw new Error(`the build uses a name it does not define: ${undefinedImport.text} (${undefinedImport.location?.file}:${undefinedImport.location?.line})`);
   // Chunks first, the entry (which names them) last.
   const outputs = result.outputFiles.sort((a, b) => Number(isChunk(b.path)) - Number(isChunk(a.path)));
   for (const file of outputs) {
