@@ -1,7 +1,8 @@
 // `npm run build`: compiles the `slipway` command (CLI, server and agent) from src/ to dist/ with
 // esbuild, so that bin/slipway starts plain JavaScript instead of compiling TypeScript at every
-// start. Packages stay in node_modules (external); code splitting puts each command's
-// implementation in a chunk of its own, loaded only when that command runs.
+// start. Packages stay in node_modules (external), all but a few the CLI and the agent load (see
+// `bundled`); code splitting puts each command's implementation in a chunk of its own, loaded only
+// when that command runs.
 //
 // Also writes dist/sources.json, the source files the build was made from: bin/slipway compares
 // their times with the build's and runs the sources instead of a build older than them.
@@ -9,12 +10,21 @@ import { build } from 'esbuild';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { zodMiniAsUsed } from './zod-mini-as-used.ts';
 
 /** The checkout: this file is in scripts/. */
 const checkout = resolve(import.meta.dirname, '..');
 
-/** The packages compiled into dist/ instead of loaded from node_modules (see `external` below). */
-const bundled = ['zod'];
+/**
+ * The packages compiled into dist/ instead of loaded from node_modules (see `external` below): zod,
+ * and the CommonJS packages every agent loads (commander for its flags, ws for its connection).
+ * Loaded from node_modules, each of their files is found, read and wrapped by Node's module loader
+ * at every start: path work hot enough for V8 to start its optimizing compiler in every agent, whose
+ * code in the node binary then stays resident, 3.4 MB of it (/proc/<pid>/smaps, Node 20). The
+ * server's packages (fastify, pino, ...) stay external: fastify loads its own pino and
+ * @fastify/websocket its own ws, and two copies would cost more.
+ */
+const bundled = ['zod', 'commander', 'ws'];
 
 /** What bin/slipway reads to tell a current build from a stale one. */
 export interface BuildManifest {
@@ -53,7 +63,17 @@ export async function buildSlipway(root = checkout): Promise<BuildManifest> {
     metafile: true,
     logLevel: 'warning',
     write: false,
+    // The bundled CommonJS packages require Node's modules (ws: 'events', 'http', ...), which an ES
+    // module has no `require` for: each output file gets one.
+    banner: { js: "import { createRequire as __slipwayCreateRequire } from 'node:module'; const require = __slipwayCreateRequire(import.meta.url);" },
+    // ws's optional native helpers are not installed: without these, it tries to load them at
+    // every start (it works without them).
+    define: { 'process.env.WS_NO_BUFFER_UTIL': '"1"', 'process.env.WS_NO_UTF_8_VALIDATE': '"1"' },
+    plugins: [await zodMiniAsUsed(root)],
   });
+  // A name that zod-mini-as-used left out would be undefined when the code runs.
+  const undefinedImport = result.warnings.find((warning) => warning.id === 'import-is-undefined');
+  if (undefinedImport) throw new Error(`the build uses a name it does not define: ${undefinedImport.text} (${undefinedImport.location?.file}:${undefinedImport.location?.line})`);
   // Chunks first, the entry (which names them) last.
   const outputs = result.outputFiles.sort((a, b) => Number(isChunk(b.path)) - Number(isChunk(a.path)));
   for (const file of outputs) {

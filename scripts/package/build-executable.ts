@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
-import { build, type Plugin } from 'esbuild';
+import { build } from 'esbuild';
 import {
   EMBEDDED_MANIFEST_KEY, EMBEDDED_SQLITE_ADDON, EMBEDDED_WEB_DIST, type EmbeddedManifest,
 } from '../../src/cli/embedded-files.ts';
@@ -60,7 +60,6 @@ export async function buildExecutable({ checkout, workDir, output }: ExecutableB
       'process.env.WS_NO_BUFFER_UTIL': '"1"', 'process.env.WS_NO_UTF_8_VALIDATE': '"1"',
     },
     banner: { js: 'const __slipway_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
-    plugins: [bundleCreateRequire],
   });
 
   const assets: Record<string, string> = { [EMBEDDED_SQLITE_ADDON]: addon };
@@ -87,21 +86,6 @@ export async function buildExecutable({ checkout, workDir, output }: ExecutableB
   execFileSync(process.execPath, [postject, output, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE], { stdio: 'pipe' });
   return output;
 }
-
-/**
- * Sources that load a CommonJS package with `createRequire(import.meta.url)('name')` (cheaper
- * than an ES import when they run as ES modules) get a plain `require('name')` here, which esbuild
- * bundles: a SEA's files are not on disk for a file-based require to find.
- */
-const bundleCreateRequire: Plugin = {
-  name: 'bundle-create-require',
-  setup(plugin) {
-    plugin.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, (args) => {
-      const source = readFileSync(args.path, 'utf8');
-      return { contents: source.replace(/\bcreateRequire\(import\.meta\.url\)\(\s*('[^']+'|"[^"]+")\s*\)/g, 'require($1)'), loader: 'ts' };
-    });
-  },
-};
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((name) => join(dir, name)).filter((path) => statSync(path).isFile()).sort();

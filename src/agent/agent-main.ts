@@ -2,11 +2,11 @@
 // the log spool and shipper, and (with role=runner) jobs. The CLI's `slipway agent` calls startAgent.
 import { join, relative, resolve } from 'node:path';
 import { errorMessage, InputError } from '../base/errors.ts';
-import type { Logger } from 'pino';
 import { AGENT_HEARTBEAT_MS } from '../core/agents/agent-liveness.ts';
 import type { Labels } from '../core/model.ts';
 import { PROTOCOL_VERSION, type CommandResult, type ServerMessage } from '../core/protocol/messages.ts';
 import { SecretMasker } from '../core/secrets/secret-masker.ts';
+import type { AgentLog } from './agent-log.ts';
 import { CommandExecutor } from './command-executor.ts';
 import { enroll, loadOrEnroll, type AgentIdentity } from './connection/enrollment.ts';
 import { LogShipper } from './connection/log-shipper.ts';
@@ -48,7 +48,7 @@ export interface AgentOptions {
   heartbeatMs?: number;
   /** Most disk the log spool (<root>/spool) may use (default 256 MiB). */
   spoolMaxBytes?: number;
-  log: Logger;
+  log: AgentLog;
 }
 
 export interface RunningAgent {

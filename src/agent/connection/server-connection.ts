@@ -1,15 +1,8 @@
 // The agent's one WebSocket to the server: dials out, sends heartbeats, notices a silent server,
 // and reconnects with jittered exponential backoff so a fleet does not storm a restarted server.
 // Given several server instances, it dials them in turn: after a failed or lost connection, the next.
-import { createRequire } from 'node:module';
-import type WsWebSocket from 'ws';
+import WebSocket from 'ws';
 import { parseServerMessage, type AgentMessage, type ServerMessage } from '../../core/protocol/messages.ts';
-
-// Required, not imported: ws is CommonJS, and an ES import of it makes Node scan the source of each
-// of its files for exports, work hot enough to start V8's optimizing compiler in every agent as it
-// starts: 3 MB of resident memory for good (measured with /proc/<pid>/status, Node 20).
-const WebSocket = createRequire(import.meta.url)('ws') as typeof WsWebSocket;
-type WebSocket = WsWebSocket;
 
 export interface ServerConnectionOptions {
   /** ws:// or wss:// URLs of /api/v1/agent, one per server instance (at least one), tried in turn. */

@@ -2,10 +2,9 @@
 // subcommands (list, rm, revoke, accept, allow-enroll) are an admin's.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import type * as Pino from 'pino';
+import { createJsonLog } from '../../agent/agent-log.ts';
 import { InputError } from '../../base/errors.ts';
 import type { Labels } from '../../core/model.ts';
 import { parseLabels, parsePort, parseSize } from '../options.ts';
@@ -60,10 +59,8 @@ Example:
       const servers = (flags.server ?? '').split(',').map((url) => url.trim()).filter(Boolean);
       if (servers.length === 0) agent.error('error: required option \'--server <urls>\' not specified');
       // Loaded here, not at the top: `slipway --help` and the user commands stay quick to start.
-      // Required, not imported, as server-connection.ts does with ws (pino is CommonJS too).
-      const { pino } = createRequire(import.meta.url)('pino') as typeof Pino;
-      const log = pino({ level: 'info' });
       const { startAgent } = await import('../../agent/agent-main.ts');
+      const log = createJsonLog({ level: 'info', write: (line) => process.stdout.write(line), pid: process.pid, hostname: hostname() });
       const { lookUpJobUser } = await import('../../agent/runner/job-user.ts');
       const joinToken = flags.joinToken ?? readJoinTokenFile(flags.joinTokenFile) ?? process.env.SLIPWAY_JOIN_TOKEN;
       // Read once, and gone from what the agent's children (its apps) inherit.
