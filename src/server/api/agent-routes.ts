@@ -46,10 +46,12 @@ export function agentRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const body = parseInput(enrollBody, request.body, 'enrollment');
     const token = newToken('swt');
     const tokenHash = hashToken(token);
+    let enrolledAgain = false;
     const agent = await deps.events.transaction(async (tx) => {
       const now = deps.clock.now();
       const existing = await tx.store.agents.getByName(body.name);
       const decision = decideEnrollment(existing, deps.acceptAgents ?? 'auto');
+      enrolledAgain = decision.kind === 'again';
       if (decision.kind === 'refuse') throw new ConflictError('SLIPWAY_AGENT_NAME_TAKEN', decision.reason);
       const enrolled = decision.kind === 'new'
         ? await tx.store.agents.enroll({ ...body, tokenHash, status: decision.status }, now)
@@ -81,8 +83,10 @@ export function agentRoutes(app: FastifyInstance, deps: ApiDeps): void {
       deps.log.warn({ agent: agent.name, claimed: body.labels, has: agent.labels }, 'agent enrolled again with other labels: kept its own (an admin changes labels)');
     }
     deps.log.info({ agent: agent.name, status: agent.status }, 'agent enrolled');
-    // A migration answered for it above ends its deployment now, not at the next look.
-    deps.engine.wake();
+    // A migration answered for it above (or a removed host's commands) ends its deployment now, not
+    // at the next look. A new agent changes nothing the engine sees until it connects: thousands of
+    // hosts enrolling at once are not thousands of looks at everything.
+    if (enrolledAgain) deps.engine.wake();
     return reply.code(201).send({ agentId: agent.id, name: agent.name, token } satisfies EnrollmentAnswer);
   });
 
