@@ -18,6 +18,7 @@ import { projectScope, requires } from '../auth/authorize-requests.ts';
 import { StaleAction, type Tx } from '../engine/event-log.ts';
 import { hashToken } from '../auth/tokens.ts';
 import type { ApiDeps } from './api-deps.ts';
+import { GroupCommit } from './group-commit.ts';
 import { parseInput } from './parse-input.ts';
 import { recordArtifactUpload } from './record-artifact-upload.ts';
 import { refuseForeignDownload } from './refuse-foreign-download.ts';
@@ -41,13 +42,15 @@ const agentChange = z.object({ labels });
 
 export function agentRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const { store } = deps;
+  // Enrollments that arrive together are written in one transaction, each answered after its commit.
+  const enrollments = new GroupCommit({ events: deps.events, log: deps.log });
 
   app.post('/api/v1/agents/enroll', audited('agent.enroll', requires('agent.enroll')), async (request, reply) => {
     const body = parseInput(enrollBody, request.body, 'enrollment');
     const token = newToken('swt');
     const tokenHash = hashToken(token);
     let enrolledAgain = false;
-    const agent = await deps.events.transaction(async (tx) => {
+    const agent = await enrollments.run(async (tx) => {
       const now = deps.clock.now();
       const existing = await tx.store.agents.getByName(body.name);
       const decision = decideEnrollment(existing, deps.acceptAgents ?? 'auto');
