@@ -97,6 +97,13 @@ const SECRETS_REFRESH_MS = 5_000;
 const DEFAULT_LEASE_MS = 10_000;
 /** How stale the engine's copy of the agents may get where the gateway cannot keep it (the admin API, other instances). */
 const AGENT_DIRECTORY_RELOAD_MS = 1_000;
+/**
+ * Connections the kernel may hold completed for the server while it is busy (capped by
+ * net.core.somaxconn). Node's default, 511, is overrun by a fleet of thousands reconnecting after a
+ * restart: the kernel then drops their SYNs and each one waits for its retransmission, 1, 3, 7, 15,
+ * 31 s later, long after the server could have taken it.
+ */
+const LISTEN_BACKLOG = 8192;
 
 export interface RunningServer {
   url: string;
@@ -246,7 +253,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     log.info({ transactions: committed }, `store transactions committed: ${committed}`);
   };
   try {
-    await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
+    await app.listen({ port: options.port, host: options.host ?? '127.0.0.1', backlog: LISTEN_BACKLOG });
   } catch (err) {
     await close(); // a port in use: release what was started, so the caller can report and exit
     throw err;

@@ -18,6 +18,7 @@ import { projectScope, requires } from '../auth/authorize-requests.ts';
 import { StaleAction, type Tx } from '../engine/event-log.ts';
 import { hashToken } from '../auth/tokens.ts';
 import type { ApiDeps } from './api-deps.ts';
+import { GroupCommit } from './group-commit.ts';
 import { parseInput } from './parse-input.ts';
 import { recordArtifactUpload } from './record-artifact-upload.ts';
 import { refuseForeignDownload } from './refuse-foreign-download.ts';
@@ -41,15 +42,19 @@ const agentChange = z.object({ labels });
 
 export function agentRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const { store } = deps;
+  // Enrollments that arrive together are written in one transaction, each answered after its commit.
+  const enrollments = new GroupCommit({ events: deps.events, log: deps.log });
 
   app.post('/api/v1/agents/enroll', audited('agent.enroll', requires('agent.enroll')), async (request, reply) => {
     const body = parseInput(enrollBody, request.body, 'enrollment');
     const token = newToken('swt');
     const tokenHash = hashToken(token);
-    const agent = await deps.events.transaction(async (tx) => {
+    let enrolledAgain = false;
+    const agent = await enrollments.run(async (tx) => {
       const now = deps.clock.now();
       const existing = await tx.store.agents.getByName(body.name);
       const decision = decideEnrollment(existing, deps.acceptAgents ?? 'auto');
+      enrolledAgain = decision.kind === 'again';
       if (decision.kind === 'refuse') throw new ConflictError('SLIPWAY_AGENT_NAME_TAKEN', decision.reason);
       const enrolled = decision.kind === 'new'
         ? await tx.store.agents.enroll({ ...body, tokenHash, status: decision.status }, now)
@@ -81,8 +86,10 @@ export function agentRoutes(app: FastifyInstance, deps: ApiDeps): void {
       deps.log.warn({ agent: agent.name, claimed: body.labels, has: agent.labels }, 'agent enrolled again with other labels: kept its own (an admin changes labels)');
     }
     deps.log.info({ agent: agent.name, status: agent.status }, 'agent enrolled');
-    // A migration answered for it above ends its deployment now, not at the next look.
-    deps.wakeEngine();
+    // A migration answered for it above (or a removed host's commands) ends its deployment now, not
+    // at the next look. A new agent changes nothing the engine sees until it connects: thousands of
+    // hosts enrolling at once are not thousands of looks at everything.
+    if (enrolledAgain) deps.wakeEngine();
     return reply.code(201).send({ agentId: agent.id, name: agent.name, token } satisfies EnrollmentAnswer);
   });
 

@@ -19,10 +19,16 @@ import type { ProjectSecrets } from '../secrets/project-secrets.ts';
 import type { UploadTokens } from '../artifacts/upload-tokens.ts';
 import type { AgentDirectory } from './agent-directory.ts';
 import type { AgentScopeCache } from './agent-scope-cache.ts';
+import { CoalescedWake } from './coalesced-wake.ts';
 import { HeartbeatWriter } from './heartbeat-writer.ts';
 
 /** Heartbeats are written to the store together, this often. */
 const HEARTBEAT_WRITE_MS = 1000;
+/**
+ * Agents connecting and leaving wake the engine (a look at everything) at most this often: a fleet
+ * reconnecting after a restart is thousands of connections in seconds, and one look sees them all.
+ */
+const CONNECTION_WAKE_MS = 200;
 
 export interface AgentGatewayDeps {
   store: Store;
@@ -64,6 +70,8 @@ export class AgentGateway {
   private readonly sweeper: NodeJS.Timeout;
   private readonly heartbeats: HeartbeatWriter;
   private readonly pendingPoll: NodeJS.Timeout;
+  /** What agents connecting and leaving tell the engine, coalesced. */
+  private readonly connectionsChanged: CoalescedWake;
   private polling = false;
   private unlisten: (() => void) | undefined;
 
@@ -73,6 +81,7 @@ export class AgentGateway {
     this.heartbeats = new HeartbeatWriter({ store: deps.store, clock: deps.clock, log: deps.log, everyMs: HEARTBEAT_WRITE_MS });
     this.pendingPoll = setInterval(() => void this.sendUnsent(), deps.pendingPollMs ?? 3000);
     this.pendingPoll.unref();
+    this.connectionsChanged = new CoalescedWake({ wake: () => deps.onChange(), everyMs: CONNECTION_WAKE_MS });
   }
 
   /**
@@ -157,7 +166,7 @@ export class AgentGateway {
         // Unless it moved to another instance meanwhile: then it is online there.
         if (await this.deps.store.agents.disconnected(agent.id, this.deps.instance, gone.lastSeenAt)) this.deps.directory.patch(agent.id, gone);
         this.deps.log.info({ agent: agent.name }, 'agent disconnected');
-        this.deps.onChange();
+        this.connectionsChanged.request();
       }).catch((err: unknown) => this.deps.log.error({ err: errorMessage(err), agent: agent.name }, 'could not record that an agent disconnected'));
     });
   }
@@ -190,9 +199,15 @@ export class AgentGateway {
       await this.deps.notifier?.notify(AGENT_COMMANDS_CHANNEL, agentId);
       return;
     }
-    // The row as it is now, whichever instance changed it: a host removed, revoked or enrolled anew
-    // (maybe through another instance) since it connected here is not sent what its id is owed.
-    const row = await this.deps.store.agents.get(agentId);
+    await this.sendPending(agentId, socket, await this.deps.store.agents.get(agentId));
+  }
+
+  /**
+   * Sends the agent on `socket` its unanswered commands, unless `row`, its row as read just now
+   * (whichever instance changed it), says that the host was removed, revoked or enrolled anew (maybe
+   * through another instance) since it connected here: then it is sent nothing of what its id is owed.
+   */
+  private async sendPending(agentId: string, socket: WebSocket, row: Agent | undefined): Promise<void> {
     if (!this.stillTheHost(agentId, row)) {
       this.deps.log.warn({ agentId }, 'closing the connection of an agent removed, revoked or enrolled anew since it connected');
       socket.terminate();
@@ -216,6 +231,7 @@ export class AgentGateway {
 
   close(): void {
     clearInterval(this.sweeper);
+    this.connectionsChanged.close();
     this.heartbeats.close();
     clearInterval(this.pendingPoll);
     this.unlisten?.();
@@ -228,11 +244,12 @@ export class AgentGateway {
     const { store } = this.deps;
     switch (message.type) {
       case 'hello': {
-        await this.hello(agent, message, now);
+        const row = await this.hello(agent, message, now);
         // What is stored already: a reconnecting agent need not send those lines again.
         const stored = await store.logs.maxSeq(agent.id);
         if (stored >= 0) this.send(socket, { type: 'log_ack', seq: stored });
-        await this.deliver(agent.id);
+        // Its row as the hello read it: no second read of it for the same connection.
+        await this.sendPending(agent.id, socket, row);
         break;
       }
       case 'status': {
@@ -262,14 +279,16 @@ export class AgentGateway {
     }
   }
 
-  private async hello(agent: Agent, message: Extract<AgentMessage, { type: 'hello' }>, now: number): Promise<void> {
+  /** Records the hello; returns the agent's row as read before (undefined when it is gone). */
+  private async hello(agent: Agent, message: Extract<AgentMessage, { type: 'hello' }>, now: number): Promise<Agent | undefined> {
     if (message.protocol !== PROTOCOL_VERSION) {
       this.deps.log.warn({ agent: agent.name, protocol: message.protocol }, 'agent speaks another protocol version');
     }
     // Labels are fixed at enrollment and changed only by an admin (PATCH /api/v1/agents/:id): they
     // decide which hosts an environment deploys to and who is handed build jobs, so a host must
     // not relabel itself (role=runner) by saying so. What it claims is logged and ignored.
-    const stored = (await this.deps.store.agents.get(agent.id)) ?? agent;
+    const row = await this.deps.store.agents.get(agent.id);
+    const stored = row ?? agent;
     if (!sameLabels(stored.labels, message.labels)) {
       this.deps.log.warn({ agent: agent.name, claimed: message.labels, has: stored.labels },
         'agent claimed other labels than it was enrolled with; ignored (an admin changes labels with PATCH /api/v1/agents/:id)');
@@ -282,7 +301,8 @@ export class AgentGateway {
     await this.deps.store.agents.connected(agent.id, this.deps.instance, said, now);
     this.deps.directory.put({ ...stored, ...said });
     this.deps.log.info({ agent: agent.name, running: message.running.length }, 'agent connected');
-    this.deps.onChange();
+    this.connectionsChanged.request();
+    return row;
   }
 
   private send(socket: WebSocket, message: ServerMessage): void {
