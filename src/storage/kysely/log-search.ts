@@ -1,10 +1,12 @@
 // Searching the central log: filters as SQL over log_lines, the words of the query through the
-// dialect's full-text index (FTS5 MATCH on SQLite, tsvector @@ tsquery on PostgreSQL), paged by id.
+// dialect's full-text index (FTS5 MATCH on SQLite, tsvector @@ tsquery on PostgreSQL, where lines
+// not indexed yet are matched one by one), paged by id.
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { LogLine } from '../../core/model.ts';
 import type { LogQueryTerm } from '../../core/logs/parse-log-query.ts';
 import type { LogSearch } from '../store.ts';
 import { CHUNK_IDS } from './log-chunks.ts';
+import { postgresWordsMatch } from './log-search-index.ts';
 import { logLineColumnsOfL, toLogLine, type LogLineRow } from './log-rows.ts';
 import type { StoreContext } from './store-context.ts';
 import type { Database, SqlDialectName } from './tables.ts';
@@ -25,7 +27,7 @@ export async function searchLogLines({ db, dialect }: StoreContext, filter: LogS
   if (viaFts) conditions.push(sql`f.log_lines_fts match ${fts5Match(words)}`);
   const phrases = words.filter((t) => t.tokens.length > 1);
   if (viaFts && phrases.length > 0) conditions.push(sql`${sql.raw(SQLITE_PHRASE_FUNCTION)}(l.text, ${JSON.stringify({ terms: phrases })}) = 1`);
-  if (dialect === 'postgres' && words.length > 0) conditions.push(sql`l.search @@ to_tsquery('pg_catalog.simple', ${tsQuery(words)})`);
+  if (dialect === 'postgres' && words.length > 0) conditions.push(postgresWordsMatch(tsQuery(words)));
   if (range.min > 0) conditions.push(sql`${id} >= ${range.min}`);
   if (range.max !== undefined) conditions.push(sql`${id} <= ${range.max}`);
   const equal = { host: filter.host, app: filter.app, env: filter.env, stream: filter.stream, run_id: filter.runId, deployment_id: filter.deploymentId };

@@ -20,6 +20,7 @@ import { signInSessionsMigration } from './013-sign-in-sessions.ts';
 import { deploymentLbCommandsMigration } from './014-deployment-lb-commands.ts';
 import { migrationsAndRehearsalsMigration } from './015-migrations-and-rehearsals.ts';
 import { instancesMigration } from './016-instances.ts';
+import { logSearchBehindMigration } from './017-log-search-behind.ts';
 
 /** Every migration by name; names sort in the order they must run. */
 function migrations(dialect: SqlDialectName): Record<string, Migration> {
@@ -40,6 +41,7 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
     '014-deployment-lb-commands': deploymentLbCommandsMigration(),
     '015-migrations-and-rehearsals': migrationsAndRehearsalsMigration(),
     '016-instances': instancesMigration(),
+    '017-log-search-behind': logSearchBehindMigration(dialect),
   };
 }
 
