@@ -4,6 +4,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { POSTGRES_INDEXED_CHARS } from '../migrations/002-log-search.ts';
 import type { LogIndexProgress } from '../store.ts';
+import { logLineColumnsOfL, type LogLineRow } from './log-rows.ts';
 import { inTransaction } from './in-transaction.ts';
 import type { Database, SqlDialectName } from './tables.ts';
 
@@ -56,12 +57,22 @@ export async function indexPending(db: Kysely<Database>, dialect: SqlDialectName
   });
 }
 
-/** Where searched words are matched on PostgreSQL: the indexed lines, and the queued ones word by word. */
-export function postgresWordsMatch(tsQuery: string): RawBuilder<unknown> {
+/**
+ * A page of the lines holding the words of `tsQuery` and meeting `conditions` (over `l`, the
+ * log_lines row), on PostgreSQL: the indexed lines through log_search, and the queued ones (not
+ * indexed yet) word by word, each part ordered and limited on its own, so that PostgreSQL plans
+ * each as it would one table (a common word: walk ids in order and stop after `limit`; a rare one:
+ * the GIN index), then merged. A line can be in both (indexed while a range holding it is still
+ * queued): UNION keeps it once.
+ */
+export function postgresWordsSearch(tsQuery: string, conditions: RawBuilder<unknown>[], order: RawBuilder<unknown>, limit: number): RawBuilder<LogLineRow> {
   const query = sql`to_tsquery('pg_catalog.simple', ${tsQuery})`;
-  return sql`l.id in (
-    select s.id from log_search s where s.search @@ ${query}
-    union all
-    select q.id from log_search_queue r join log_lines q on q.id >= r.first_id and q.id <= r.last_id
-    where ${postgresLogWords(sql.ref('q.text'))} @@ ${query})`;
+  const and = conditions.length > 0 ? sql` and ${sql.join(conditions, sql` and `)}` : sql``;
+  return sql<LogLineRow>`select * from (
+    (select ${logLineColumnsOfL} from log_search s join log_lines l on l.id = s.id
+      where s.search @@ ${query}${and} order by s.id ${order} limit ${limit})
+    union
+    (select ${logLineColumnsOfL} from log_search_queue r join log_lines l on l.id >= r.first_id and l.id <= r.last_id
+      where ${postgresLogWords(sql.ref('l.text'))} @@ ${query}${and} order by l.id ${order} limit ${limit})
+  ) as page order by id ${order} limit ${limit}`;
 }
