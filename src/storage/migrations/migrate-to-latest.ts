@@ -23,7 +23,7 @@ import { instancesMigration } from './016-instances.ts';
 import { logSearchBehindMigration } from './017-log-search-behind.ts';
 
 /** Every migration by name; names sort in the order they must run. */
-function migrations(dialect: SqlDialectName): Record<string, Migration> {
+export function migrations(dialect: SqlDialectName): Record<string, Migration> {
   return {
     '001-initial': initialMigration(dialect),
     '002-log-search': logSearchMigration(dialect),
