@@ -34,6 +34,7 @@ import { buildHttpApp } from './http-app.ts';
 import { ChangeSignal } from './instances/change-signal.ts';
 import { SharedFeed } from './instances/shared-feed.ts';
 import { LogIngest } from './logs/log-ingest.ts';
+import { startLogIndexer } from './logs/log-indexer.ts';
 import { defaultLogRetention, startLogRetention, type LogRetentionLimits } from './logs/log-retention.ts';
 import { LogTailHub } from './logs/log-tail-hub.ts';
 import { ServerEventLines } from './logs/server-event-lines.ts';
@@ -206,6 +207,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     maxAgeMs: options.logRetention?.maxAgeMs === undefined ? defaultLogRetention.maxAgeMs : options.logRetention.maxAgeMs,
     maxBytes: options.logRetention?.maxBytes === undefined ? defaultLogRetention.maxBytes : options.logRetention.maxBytes,
   });
+  const indexer = startLogIndexer({ store, log });
   const maxArtifactBytes = options.maxArtifactBytes ?? 2 * 1024 ** 3;
   const blobs = new ArtifactBlobs(join(options.dataDir, 'artifacts'), maxArtifactBytes);
   const mirrors = new GitMirrors({ dataDir: options.dataDir });
@@ -244,6 +246,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logFeed.close();
     eventFeed.close();
     await retention.close();
+    await indexer.close();
     await leases.close();
     await ingest.flush();
     await notifier.close();

@@ -448,6 +448,20 @@ export interface LogStore {
    * how many it removed. Works in small transactions, so ingest is never held up for long.
    */
   deleteToFitSize(maxBytes: number): Promise<number>;
+  /**
+   * Adds lines stored but not yet in the full-text index to it, at most `maxIds` ids' worth in one
+   * transaction. Search finds such lines before as after (more slowly before); this keeps its cost
+   * low. PostgreSQL indexes behind ingest; SQLite indexes in `append`, so it has nothing to do.
+   */
+  indexPending(maxIds: number): Promise<LogIndexProgress>;
+}
+
+/** What one LogStore.indexPending call did. */
+export interface LogIndexProgress {
+  /** Lines added to the index. */
+  indexed: number;
+  /** Whether nothing waits to be indexed any more (as this call saw it). */
+  done: boolean;
 }
 
 /** A secret as stored: its value sealed by the server (the store never sees the plaintext). */

@@ -48,7 +48,7 @@ export function describeCommandStoreContract(open: () => Promise<Store>): void {
       expect(results.get('cmd-1199')).toBeNull();
       expect(results.has('nope')).toBe(false);
       expect(await store().commands.results([])).toEqual(new Map());
-    });
+    }, 30_000); // 1,200 writes, one at a time
 
     it('records the first result and refuses a replayed one', async () => {
       const agent = await enrollAgent(store(), 'web-1');

@@ -1,5 +1,6 @@
 // Contract tests of LogStore.search: words, phrases, prefixes and literals through the full-text
-// index, every filter, and paging by id both ways.
+// index, every filter, and paging by id both ways. Each runs on lines just appended and on lines
+// indexed (PostgreSQL fills its index behind ingest: both must give the same answers).
 import { describe, expect, it } from 'vitest';
 import { parseLogQuery } from '../../core/logs/parse-log-query.ts';
 import type { LogSearch, Store } from '../store.ts';
@@ -7,7 +8,69 @@ import { logLine } from './fixtures.ts';
 import { useStore } from './use-store.ts';
 
 export function describeLogSearchContract(open: () => Promise<Store>): void {
-  describe('log search', () => {
+  describeSearch('log search, lines just appended', open);
+  describeSearch('log search, lines indexed', async () => indexingEachAppend(await open()));
+  describeIndexing(open);
+}
+
+/** Indexes everything that waits (LogStore.indexPending), a few ids a pass; returns how many passes it took. */
+export async function indexAll(store: Store, maxIds = 1000): Promise<number> {
+  for (let passes = 1; ; passes++) {
+    if ((await store.logs.indexPending(maxIds)).done) return passes;
+    if (passes > 10_000) throw new Error('indexPending never reports done');
+  }
+}
+
+/** The store, with every line appended indexed before append resolves. */
+function indexingEachAppend(store: Store): Store {
+  const append: Store['logs']['append'] = async (lines) => {
+    const stored = await store.logs.append(lines);
+    await indexAll(store);
+    return stored;
+  };
+  return { ...store, logs: { ...store.logs, append } };
+}
+
+function describeIndexing(open: () => Promise<Store>): void {
+  describe('log search index', () => {
+    const store = useStore(open);
+    const texts = async (q: string) => (await store().logs.search({ query: parseLogQuery(q), order: 'asc', limit: 100 })).map((l) => l.text);
+
+    it('finds lines indexed and lines waiting for the index together, in id order', async () => {
+      await store().logs.append([logLine('a', 1, { text: 'disk full on web-1' }), logLine('a', 2, { text: 'all fine' })]);
+      await indexAll(store());
+      await store().logs.append([logLine('a', 3, { text: 'disk full again' })]);
+      expect(await texts('disk full')).toEqual(['disk full on web-1', 'disk full again']);
+      expect((await store().logs.search({ query: parseLogQuery('disk'), order: 'desc', limit: 1 })).map((l) => l.text)).toEqual(['disk full again']);
+      await indexAll(store());
+      expect(await texts('"disk full"')).toEqual(['disk full on web-1', 'disk full again']);
+    });
+
+    it('indexes a large append in passes of at most the ids asked for, then has nothing left', async () => {
+      await store().logs.append(Array.from({ length: 2500 }, (_, seq) => logLine('a', seq, { text: `request ${seq} served` })));
+      const first = await store().logs.indexPending(1000);
+      expect(first.indexed).toBeLessThanOrEqual(1000);
+      await indexAll(store(), 1000);
+      expect(await store().logs.indexPending(1000)).toEqual({ indexed: 0, done: true });
+      expect(await texts('request 2499')).toEqual(['request 2499 served']);
+      expect(await store().logs.search({ query: parseLogQuery('served'), order: 'asc', limit: 5000 })).toHaveLength(2500);
+    });
+
+    it('forgets lines that retention removed, indexed or not', async () => {
+      await store().logs.append([logLine('a', 1, { at: 10, text: 'old news' })]);
+      await indexAll(store());
+      await store().logs.append([logLine('a', 2, { at: 20, text: 'old too' }), logLine('a', 3, { at: 30, text: 'news today' })]);
+      await store().logs.deleteOlderThan(25);
+      expect(await texts('old')).toEqual([]);
+      await indexAll(store());
+      expect(await texts('news')).toEqual(['news today']);
+      expect(await texts('old')).toEqual([]);
+    });
+  });
+}
+
+function describeSearch(name: string, open: () => Promise<Store>): void {
+  describe(name, () => {
     const store = useStore(open);
     const texts = async (q: string, filter: Partial<LogSearch> = {}) =>
       (await store().logs.search({ query: parseLogQuery(q), order: 'asc', limit: 100, ...filter })).map((l) => l.text);

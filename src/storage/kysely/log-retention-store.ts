@@ -69,6 +69,7 @@ async function removeFromChunk(db: Kysely<Database>, dialect: SqlDialectName, ch
     if (dialect === 'postgres') await sql`select chunk from log_chunks where chunk = ${chunk} for update`.execute(trx);
     // External content: FTS5 must be told each removed row's text to drop its words.
     if (dialect === 'sqlite') await sql`insert into log_lines_fts (log_lines_fts, rowid, text) select 'delete', id, text from log_lines where ${where}`.execute(trx);
+    if (dialect === 'postgres') await sql`delete from log_search where id in (select id from log_lines where ${where})`.execute(trx);
     const result = await sql`delete from log_lines where ${where}`.execute(trx);
     await recountChunk(trx, dialect, chunk);
     return Number(result.numAffectedRows ?? 0n);

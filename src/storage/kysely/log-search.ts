@@ -1,10 +1,12 @@
 // Searching the central log: filters as SQL over log_lines, the words of the query through the
-// dialect's full-text index (FTS5 MATCH on SQLite, tsvector @@ tsquery on PostgreSQL), paged by id.
+// dialect's full-text index (FTS5 MATCH on SQLite, tsvector @@ tsquery on PostgreSQL, where lines
+// not indexed yet are matched one by one), paged by id.
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { LogLine } from '../../core/model.ts';
 import type { LogQueryTerm } from '../../core/logs/parse-log-query.ts';
 import type { LogSearch } from '../store.ts';
 import { CHUNK_IDS } from './log-chunks.ts';
+import { postgresWordsSearch } from './log-search-index.ts';
 import { logLineColumnsOfL, toLogLine, type LogLineRow } from './log-rows.ts';
 import type { StoreContext } from './store-context.ts';
 import type { Database, SqlDialectName } from './tables.ts';
@@ -25,7 +27,6 @@ export async function searchLogLines({ db, dialect }: StoreContext, filter: LogS
   if (viaFts) conditions.push(sql`f.log_lines_fts match ${fts5Match(words)}`);
   const phrases = words.filter((t) => t.tokens.length > 1);
   if (viaFts && phrases.length > 0) conditions.push(sql`${sql.raw(SQLITE_PHRASE_FUNCTION)}(l.text, ${JSON.stringify({ terms: phrases })}) = 1`);
-  if (dialect === 'postgres' && words.length > 0) conditions.push(sql`l.search @@ to_tsquery('pg_catalog.simple', ${tsQuery(words)})`);
   if (range.min > 0) conditions.push(sql`${id} >= ${range.min}`);
   if (range.max !== undefined) conditions.push(sql`${id} <= ${range.max}`);
   const equal = { host: filter.host, app: filter.app, env: filter.env, stream: filter.stream, run_id: filter.runId, deployment_id: filter.deploymentId };
@@ -38,9 +39,13 @@ export async function searchLogLines({ db, dialect }: StoreContext, filter: LogS
   for (const term of terms) {
     if (term.kind === 'literal') conditions.push(containsLiteral(dialect, term.text));
   }
+  const order = filter.order === 'asc' ? sql`asc` : sql`desc`;
+  if (dialect === 'postgres' && words.length > 0) {
+    const { rows } = await postgresWordsSearch(tsQuery(words), conditions, order, filter.limit).execute(db);
+    return rows.map(toLogLine);
+  }
   const from = viaFts ? sql`log_lines_fts f cross join log_lines l on l.id = f.rowid` : sql`log_lines l`;
   const where = conditions.length > 0 ? sql`where ${sql.join(conditions, sql` and `)}` : sql``;
-  const order = filter.order === 'asc' ? sql`asc` : sql`desc`;
   const { rows } = await sql<LogLineRow>`select ${logLineColumnsOfL} from ${from} ${where} order by ${id} ${order} limit ${filter.limit}`.execute(db);
   return rows.map(toLogLine);
 }

@@ -5,10 +5,12 @@ import type { LogStore } from '../store.ts';
 import { createLogRetention } from './log-retention-store.ts';
 import { logLineColumns, toLogLine } from './log-rows.ts';
 import { searchLogLines } from './log-search.ts';
+import { indexPending } from './log-search-index.ts';
 import type { StoreContext } from './store-context.ts';
 
 /**
- * The LogStore of the port, over `log_lines`, `log_lines_fts` (SQLite) and `log_chunks`.
+ * The LogStore of the port, over `log_lines`, `log_lines_fts` (SQLite), `log_search` and
+ * `log_search_queue` (PostgreSQL) and `log_chunks`.
  * `append` is the adapter's own way to store lines, the ingest hot path (SQLite's prepared
  * statements, PostgreSQL's unnested arrays).
  */
@@ -33,6 +35,8 @@ export function createKyselyLogStore(context: StoreContext, append: LogStore['ap
       const { rows } = await sql<{ max: number | null }>`select max(seq) as max from log_lines where source = ${source}`.execute(db);
       return rows[0]?.max ?? -1;
     },
+
+    indexPending: (maxIds) => indexPending(db, context.dialect, maxIds),
 
     ...createLogRetention(context),
   };

@@ -221,6 +221,18 @@ export interface LogLinesFtsTable {
   log_lines_fts: string;
 }
 
+/** PostgreSQL: the words of each indexed log line (migration 018). */
+export interface LogSearchTable {
+  id: number;
+  search: string;
+}
+
+/** PostgreSQL: ids appended and not yet in log_search, one range per append (migration 018). */
+export interface LogSearchQueueTable {
+  first_id: number;
+  last_id: number;
+}
+
 /** The central log's size ledger, one row per CHUNK_IDS ids (see log-chunks.ts). */
 export interface LogChunksTable {
   chunk: number;
@@ -303,6 +315,8 @@ export interface Database {
   log_lines: LogLinesTable;
   log_lines_fts: LogLinesFtsTable;
   log_chunks: LogChunksTable;
+  log_search: LogSearchTable;
+  log_search_queue: LogSearchQueueTable;
   users: UsersTable;
   user_tokens: UserTokensTable;
   grants: GrantsTable;

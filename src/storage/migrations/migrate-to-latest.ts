@@ -21,9 +21,10 @@ import { deploymentLbCommandsMigration } from './014-deployment-lb-commands.ts';
 import { migrationsAndRehearsalsMigration } from './015-migrations-and-rehearsals.ts';
 import { instancesMigration } from './016-instances.ts';
 import { oneRunPerCommitMigration } from './017-one-run-per-commit.ts';
+import { logSearchBehindMigration } from './018-log-search-behind.ts';
 
 /** Every migration by name; names sort in the order they must run. */
-function migrations(dialect: SqlDialectName): Record<string, Migration> {
+export function migrations(dialect: SqlDialectName): Record<string, Migration> {
   return {
     '001-initial': initialMigration(dialect),
     '002-log-search': logSearchMigration(dialect),
@@ -42,6 +43,7 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
     '015-migrations-and-rehearsals': migrationsAndRehearsalsMigration(),
     '016-instances': instancesMigration(),
     '017-one-run-per-commit': oneRunPerCommitMigration(),
+    '018-log-search-behind': logSearchBehindMigration(dialect),
   };
 }
 

@@ -1,13 +1,15 @@
 // The LogStore's `append` for a PostgreSQL store: each column of the batch as one array parameter,
 // unnested in a single INSERT…SELECT that skips stored (source, seq) pairs, and the ledger, in one
-// transaction. Measured with 10 agents: ~23,600 lines/s with multi-row VALUES (11 parameters a
-// line, parsed and bound one by one), 28,500-30,800 this way; PostgreSQL's own work (the tsvector
-// and its GIN index) is then most of the time.
+// transaction, with the range of ids stored queued for the full-text index (filled behind ingest,
+// see log-search-index.ts). Measured with 10 agents: ~23,600 lines/s with multi-row VALUES (11
+// parameters a line, parsed and bound one by one), 28,500-30,800 this way with the tsvector and its
+// GIN index in the same transaction, which were then most of PostgreSQL's time.
 import { sql, type Kysely } from 'kysely';
 import type { LogLine } from '../../core/model.ts';
 import { chunkDeltas, storableText } from '../kysely/log-chunks.ts';
 import { inTransaction } from '../kysely/in-transaction.ts';
 import { addToLedger } from '../kysely/log-ledger.ts';
+import { queueForIndex } from '../kysely/log-search-index.ts';
 import type { Database } from '../kysely/tables.ts';
 import type { LogStore, NewLogLine } from '../store.ts';
 
@@ -31,19 +33,48 @@ export function createPostgresLogAppend(db: Kysely<Database>): LogStore['append'
         order by position
         on conflict (source, seq) do nothing
         returning id, source, seq`.execute(trx);
-      // A (source, seq) given twice in the batch is stored once: the first one counts.
-      const firstOfKey = new Map<string, number>();
-      lines.forEach((line, i) => {
-        const key = `${line.source}\n${line.seq}`;
-        if (!firstOfKey.has(key)) firstOfKey.set(key, i);
-      });
-      const stored: LogLine[] = rows.map((row) => {
-        const i = firstOfKey.get(`${row.source}\n${row.seq}`)!;
-        return { ...lines[i]!, id: Number(row.id), text: texts[i]! };
-      });
-      stored.sort((a, b) => a.id - b.id);
+      const stored = matchStored(lines, texts, rows);
       await addToLedger(trx, 'postgres', chunkDeltas(stored));
+      // The full-text index is filled behind (LogStore.indexPending): its words cost more than the rest.
+      await queueForIndex(trx, stored.map((l) => l.id));
       return stored;
     });
   };
+}
+
+/**
+ * The stored lines, in id order: each returned row with the batch's line it came from. Ids are
+ * given in the batch's order, so a walk through the batch finds each row's line after the one
+ * before (skipping lines already stored); a row not found that way (should PostgreSQL ever return
+ * rows in another order) is looked up by key. A (source, seq) given twice in the batch is stored
+ * once: the first one counts. Measured, a lookup by string key and a copy by spread for every row
+ * took a fifth of the server's CPU time in ingest.
+ */
+function matchStored(lines: NewLogLine[], texts: string[], rows: { id: number; source: string; seq: number }[]): LogLine[] {
+  const sorted = rows.map((row) => ({ id: Number(row.id), source: row.source, seq: Number(row.seq) })).sort((a, b) => a.id - b.id);
+  let byKey: Map<string, number> | undefined;
+  const lineOf = (row: { source: string; seq: number }): number => {
+    if (byKey === undefined) {
+      byKey = new Map();
+      for (let i = lines.length - 1; i >= 0; i--) byKey.set(`${lines[i]!.source}\n${lines[i]!.seq}`, i);
+    }
+    return byKey.get(`${row.source}\n${row.seq}`)!;
+  };
+  const stored: LogLine[] = [];
+  let next = 0;
+  for (const row of sorted) {
+    let i = next;
+    while (i < lines.length && (lines[i]!.seq !== row.seq || lines[i]!.source !== row.source)) i++;
+    if (i < lines.length) {
+      next = i + 1;
+    } else {
+      i = lineOf(row);
+    }
+    const line = lines[i]!;
+    stored.push({
+      id: row.id, at: line.at, source: line.source, seq: line.seq, host: line.host, app: line.app, env: line.env, stream: line.stream,
+      level: line.level, runId: line.runId, deploymentId: line.deploymentId, text: texts[i]!,
+    });
+  }
+  return stored;
 }

@@ -1,0 +1,79 @@
+// The server's log indexer: it fills PostgreSQL's full-text index behind ingest until nothing
+// waits, logs a failure and tries again, and stops when closed.
+import pg from 'pg';
+import pino from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { logLine } from '../../storage/contract/fixtures.ts';
+import { openPostgresStore } from '../../storage/postgres/postgres-store.ts';
+import type { LogIndexProgress, Store } from '../../storage/store.ts';
+import { startLogIndexer } from './log-indexer.ts';
+
+/** A store whose indexPending answers from `answers` in turn (an Error is thrown), then "done". */
+function storeAnswering(answers: (LogIndexProgress | Error)[]): { store: Store; calls: () => number } {
+  let calls = 0;
+  const indexPending = () => {
+    const answer = answers[calls++] ?? { indexed: 0, done: true };
+    return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
+  };
+  return { store: { logs: { indexPending } } as unknown as Store, calls: () => calls };
+}
+
+describe('log indexer', () => {
+  it('indexes pass after pass until nothing waits', async () => {
+    const { store, calls } = storeAnswering([{ indexed: 10, done: false }, { indexed: 10, done: false }, { indexed: 3, done: true }]);
+    const indexer = startLogIndexer({ store, log: pino({ level: 'silent' }), idleMs: 10 });
+    await indexer.drain();
+    expect(calls()).toBeGreaterThanOrEqual(3);
+    await indexer.close();
+  });
+
+  it('logs a failure and tries again after the idle interval', async () => {
+    const errors: string[] = [];
+    const log = pino({ level: 'error' }, { write: (line: string) => errors.push((JSON.parse(line) as { msg: string }).msg) });
+    const { store, calls } = storeAnswering([new Error('connection reset'), { indexed: 5, done: true }]);
+    const indexer = startLogIndexer({ store, log, idleMs: 10 });
+    await indexer.drain();
+    expect(errors).toEqual(['indexing the central log for search failed; trying again']);
+    expect(calls()).toBeGreaterThanOrEqual(2);
+    await indexer.close();
+  });
+
+  it('stops looking once closed', async () => {
+    const { store, calls } = storeAnswering([]);
+    const indexer = startLogIndexer({ store, log: pino({ level: 'silent' }), idleMs: 5 });
+    await indexer.close();
+    const after = calls();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(calls()).toBe(after);
+  });
+
+  const url = process.env.SLIPWAY_TEST_POSTGRES_URL;
+  describe.skipIf(url === undefined || url === '')('on PostgreSQL', () => {
+    const schema = `slipway_test_indexer_${globalThis.crypto.randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    afterAll(async () => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      await client.query(`drop schema if exists "${schema}" cascade`);
+      await client.end();
+    });
+
+    it('puts every appended line in the index', async () => {
+      const store = await openPostgresStore(url!, { schema });
+      const indexer = startLogIndexer({ store, log: pino({ level: 'silent' }), idleMs: 10 });
+      try {
+        await store.logs.append(Array.from({ length: 12_000 }, (_, seq) => logLine('a', seq, { text: `line ${seq}` })));
+        await store.logs.append([logLine('b', 1, { text: 'another source' })]);
+        await indexer.drain();
+        expect(await store.logs.indexPending(100)).toEqual({ indexed: 0, done: true });
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        const { rows } = await client.query<{ n: string }>(`select count(*) as n from "${schema}".log_search`);
+        await client.end();
+        expect(Number(rows[0]!.n)).toBe(12_001);
+      } finally {
+        await indexer.close();
+        await store.close();
+      }
+    });
+  });
+});

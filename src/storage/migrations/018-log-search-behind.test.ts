@@ -1,0 +1,46 @@
+// Migration 018 on a PostgreSQL database an older server left behind (SLIPWAY_TEST_POSTGRES_URL):
+// the lines stored keep their words (copied, not computed again) and are found at once; lines
+// appended after it are queued for the index and found before and after it is filled.
+import { Kysely, Migrator, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseLogQuery } from '../../core/logs/parse-log-query.ts';
+import { logLine } from '../contract/fixtures.ts';
+import { openPostgresStore } from '../postgres/postgres-store.ts';
+import { migrations } from './migrate-to-latest.ts';
+
+const url = process.env.SLIPWAY_TEST_POSTGRES_URL;
+const schema = `slipway_test_m018_${globalThis.crypto.randomUUID().replace(/-/g, '').slice(0, 12)}`;
+
+describe.skipIf(url === undefined || url === '')('migration 018-log-search-behind', () => {
+  afterAll(async () => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query(`drop schema if exists "${schema}" cascade`);
+    await client.end();
+  });
+
+  it('keeps the words of the lines stored before it, and indexes later ones behind ingest', async () => {
+    const pool = new pg.Pool({ connectionString: url, options: `-c search_path=${schema}` });
+    const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
+    await pool.query(`create schema "${schema}"`);
+    const before = Object.fromEntries(Object.entries(migrations('postgres')).filter(([name]) => name < '018'));
+    const { error } = await new Migrator({ db, provider: { getMigrations: () => Promise.resolve(before) }, migrationTableSchema: schema }).migrateToLatest();
+    expect(error).toBeUndefined();
+    await pool.query(`insert into log_lines (at, source, seq, host, stream, text) values (1, 'a', 1, 'web-1', 'app', 'disk full on web-1'), (2, 'a', 2, 'web-1', 'app', 'all fine')`);
+    await db.destroy();
+
+    const store = await openPostgresStore(url!, { schema });
+    try {
+      const found = async (q: string) => (await store.logs.search({ query: parseLogQuery(q), order: 'asc', limit: 10 })).map((l) => l.text);
+      expect(await store.logs.indexPending(100)).toEqual({ indexed: 0, done: true });
+      expect(await found('"disk full"')).toEqual(['disk full on web-1']);
+      await store.logs.append([logLine('a', 3, { text: 'disk full again' })]);
+      expect(await found('disk')).toEqual(['disk full on web-1', 'disk full again']);
+      expect(await store.logs.indexPending(100)).toEqual({ indexed: 1, done: true });
+      expect(await found('disk')).toEqual(['disk full on web-1', 'disk full again']);
+    } finally {
+      await store.close();
+    }
+  });
+});
