@@ -18,6 +18,8 @@ export async function reconcileJobs(ctx: EngineContext, agents: AgentsById): Pro
     const upload = job.kind === 'build' && result?.artifact ? (await ctx.store.uploads.getByJob(job.id))?.upload ?? null : undefined;
     jobs.push({ job, timeoutMs: jobTimeoutMs(job.spec), result, ...(upload === undefined ? {} : { upload }) });
   }
+  // No job, nothing to plan: a look at everything stays cheap in a fleet of thousands of agents.
+  if (jobs.length === 0) return false;
   // Pending, revoked and removed agents get no jobs.
   const runners = [...agents.values()].map((a) => ({ id: a.id, name: a.name, labels: a.labels, status: a.status, online: a.online, lastSeenAt: a.lastSeenAt }));
   const actions = planJobs({ jobs, runners }, ctx.clock.now(), ctx.limits);
