@@ -35,7 +35,9 @@ export interface EngineContext {
   uploadTokens: UploadTokenHashes;
   /**
    * Whether this instance runs the engine now: of several instances on one database, only the one
-   * holding the engine's lease does (see LeaseKeeper).
+   * holding the engine's lease does (see LeaseKeeper). Asked before each action: within a look
+   * (the engine's own context), also false once the lease was lost and taken back since the look
+   * began, as what the look read may be stale.
    */
   holdsLease: () => boolean;
   /**

@@ -30,7 +30,15 @@ export interface Engine {
 const MAX_LOOKS_IN_A_ROW = 20;
 
 export function createEngine(deps: Omit<EngineContext, 'hostsCache' | 'versionConfigs'>): Engine {
-  const ctx: EngineContext = { ...deps, hostsCache: new DeploymentHostsCache(), versionConfigs: new VersionConfigs() };
+  /** The engine lease's generation at the start of the current look. */
+  let seenGeneration: number | undefined;
+  const ctx: EngineContext = {
+    ...deps, hostsCache: new DeploymentHostsCache(), versionConfigs: new VersionConfigs(),
+    // What the reconcilers ask before each action: a lease lost and taken back since the look
+    // began (between two of its actions, with the lease held at both) means another instance may
+    // have acted meanwhile, and what the look read and planned on is stale.
+    holdsLease: () => deps.holdsLease() && deps.leaseGeneration?.() === seenGeneration,
+  };
   let running: Promise<void> | undefined;
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
@@ -42,8 +50,6 @@ export function createEngine(deps: Omit<EngineContext, 'hostsCache' | 'versionCo
   let polling = new Set<string>();
   let lastFullLookAt = -Infinity;
   let lastPollAt = -Infinity;
-  /** The engine lease's generation at the last look. */
-  let seenGeneration: number | undefined;
 
   /**
    * Returns whether the jobs or the runs acted: what they did may let other work go further (a stage
@@ -62,6 +68,7 @@ export function createEngine(deps: Omit<EngineContext, 'hostsCache' | 'versionCo
     }
     const stillActive = await ctx.store.deployments.listActive();
     for (const run of await ctx.store.runs.listActive()) {
+      if (!ctx.holdsLease()) break;
       acted = (await guard(`run ${run.id}`, () => reconcileRun(ctx, run, stillActive, agents))) || acted;
     }
     return acted;
@@ -70,6 +77,7 @@ export function createEngine(deps: Omit<EngineContext, 'hostsCache' | 'versionCo
   /** Looks at the woken deployments only; one that ended makes the next look one at everything (its run goes on). */
   const lookAtWoken = async (ids: Set<string>, agents: AgentsById): Promise<void> => {
     for (const id of ids) {
+      if (!ctx.holdsLease()) break;
       const deployment = await guardValue(`deployment ${id}`, () => ctx.store.deployments.get(id));
       if (!deployment || isDeploymentEnded(deployment.status)) {
         ctx.hostsCache.forget(id);
@@ -104,15 +112,15 @@ export function createEngine(deps: Omit<EngineContext, 'hostsCache' | 'versionCo
   const guard = async (what: string, work: () => Promise<boolean>): Promise<boolean> => (await guardValue(what, work)) ?? false;
 
   const look = async (): Promise<boolean> => {
-    const generation = ctx.leaseGeneration?.();
-    if (!ctx.holdsLease() || generation !== seenGeneration) {
+    const generation = deps.leaseGeneration?.();
+    if (!deps.holdsLease() || generation !== seenGeneration) {
       // Another instance runs the engine, or ran it since the last look (the lease was lost and
       // taken back in between): what this one knew may be stale (the next look is one at everything, from the store).
       ctx.hostsCache.clear();
       lastFullLookAt = -Infinity;
       woken = new Set();
       seenGeneration = generation;
-      if (!ctx.holdsLease()) return false;
+      if (!deps.holdsLease()) return false;
     }
     const now = ctx.clock.now();
     if (now - lastFullLookAt >= ctx.limits.tickMs) everything = true;
@@ -148,11 +156,11 @@ export function createEngine(deps: Omit<EngineContext, 'hostsCache' | 'versionCo
       for (let looks = 0; looks < MAX_LOOKS_IN_A_ROW && !closed; looks++) {
         // A read that failed (the database away) is logged; the next tick looks again.
         const acted = await guard('look', look);
-        if (!ctx.holdsLease() || (!acted && !everything && woken.size === 0)) break;
+        if (!deps.holdsLease() || (!acted && !everything && woken.size === 0)) break;
       }
       running = undefined;
       // Woken while the last look ran: look again now, not at the next tick.
-      if (!closed && ctx.holdsLease() && (everything || woken.size > 0)) schedule(0);
+      if (!closed && deps.holdsLease() && (everything || woken.size > 0)) schedule(0);
     })();
     return running;
   };
@@ -163,7 +171,7 @@ export function createEngine(deps: Omit<EngineContext, 'hostsCache' | 'versionCo
     timer = setTimeout(() => {
       void run().then(() => {
         // Unless a look is already due at once (woken meanwhile), the next comes at the tick.
-        if (!running && (!ctx.holdsLease() || (!everything && woken.size === 0))) schedule(polling.size > 0 ? Math.min(ctx.limits.lbPollMs, ctx.limits.tickMs) : ctx.limits.tickMs);
+        if (!running && (!deps.holdsLease() || (!everything && woken.size === 0))) schedule(polling.size > 0 ? Math.min(ctx.limits.lbPollMs, ctx.limits.tickMs) : ctx.limits.tickMs);
       });
     }, ms);
   };
