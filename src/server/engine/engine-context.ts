@@ -46,6 +46,12 @@ export interface EngineContext {
    * acted meanwhile. Absent: the lease never changes hands (one instance).
    */
   leaseGeneration?: () => number;
+  /**
+   * Run first in each of the engine's transactions: whether this instance still holds the engine's
+   * lease by the database's clock, keeping it from being taken over until the transaction ends
+   * (LeaseStore.confirm). A transaction it refuses writes nothing. Absent: one instance.
+   */
+  fence?: (tx: Store) => Promise<boolean>;
 }
 
 /** The agents one look works with. */

@@ -78,12 +78,15 @@ describe('the engine when its lease changes during a look', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function engineOn(store: Store, lease: { holds: () => boolean; generation: () => number }, deliver: (agentId: string) => Promise<void> = () => Promise.resolve()) {
+  function engineOn(
+    store: Store, lease: { holds: () => boolean; generation: () => number; fence?: (tx: Store) => Promise<boolean> }, deliver: (agentId: string) => Promise<void> = () => Promise.resolve(),
+  ) {
     const clock = { now: () => Date.now() };
     const events = new EventLog(store, clock);
     const engine = createEngine({
       store, clock, agents: new AgentDirectory({ store, clock, reloadMs: 0 }), log: pino({ level: 'silent' }), limits: { ...defaultEngineLimits, tickMs: 60_000 },
       events, gateway: { deliver }, uploadTokens: { hashFor: () => 'hash' }, holdsLease: lease.holds, leaseGeneration: lease.generation,
+      ...(lease.fence ? { fence: lease.fence } : {}),
     });
     cleanups.push(() => engine.close());
     return { engine, events };
@@ -137,5 +140,33 @@ describe('the engine when its lease changes during a look', () => {
 
     expect((await store.runs.get(run.id))?.status).toBe('queued');
     expect(await store.jobs.listByRun(run.id)).toEqual([]);
+  });
+
+  it('writes nothing in a transaction whose fence finds the lease gone in the database (this instance stalled past it)', async () => {
+    const { store, project, run } = await openBatchOneFleet(dir, 2);
+    cleanups.push(() => store.close());
+    const delivered: string[] = [];
+    let fenced = 0;
+    // This instance still counts the lease its own; the database says it expired.
+    const refuse = () => {
+      fenced++;
+      return Promise.resolve(false);
+    };
+    const { engine, events } = engineOn(store, { holds: () => true, generation: () => 1, fence: refuse }, (agentId) => Promise.resolve(void delivered.push(agentId)));
+    const started = await events.transaction((tx) => startDeployment(tx, Date.now(), {
+      project, env: 'production', version: run.version, runId: null, kind: 'deploy', forced: true, requestedBy: 'test',
+    }));
+    if (!started.started) throw new Error(`refused: ${started.refusal.message}`);
+
+    await engine.tick();
+
+    expect(fenced).toBeGreaterThan(0);
+    expect(delivered).toEqual([]);
+    expect((await store.deployments.hosts(started.deployment.id)).map((h) => h.step)).toEqual(['pending', 'pending']);
+    expect((await store.runs.get(run.id))?.status).toBe('queued');
+    // Nor does it look again and again meanwhile: the next look waits for the tick.
+    const asked = fenced;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(fenced).toBe(asked);
   });
 });

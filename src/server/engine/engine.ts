@@ -8,12 +8,14 @@
 import { errorMessage } from '../../base/errors.ts';
 import type { Deployment } from '../../core/model.ts';
 import { isDeploymentEnded } from '../../core/model.ts';
+import type { Store } from '../../storage/store.ts';
 import { DeploymentHostsCache } from './deployment-hosts-cache.ts';
 import type { AgentsById, EngineContext } from './engine-context.ts';
 import { reconcileDeployment } from './deployment-reconciler.ts';
 import { reconcileJobs } from './job-reconciler.ts';
 import { reconcileRun } from './run-reconciler.ts';
 import { VersionConfigs } from './version-config.ts';
+import { StaleAction, type EventLog, type Tx } from './event-log.ts';
 
 export interface Engine {
   /**
@@ -32,8 +34,13 @@ const MAX_LOOKS_IN_A_ROW = 20;
 export function createEngine(deps: Omit<EngineContext, 'hostsCache' | 'versionConfigs'>): Engine {
   /** The engine lease's generation at the start of the current look. */
   let seenGeneration: number | undefined;
+  /** Whether the fence refused a transaction since the last run of looks: the next waits for the tick. */
+  let refused = false;
   const ctx: EngineContext = {
     ...deps, hostsCache: new DeploymentHostsCache(), versionConfigs: new VersionConfigs(),
+    // holdsLease() is this instance's own count, checked before each action; an instance that
+    // stalls between that check and its commit (a pause, a slow database) may outlive its lease.
+    events: deps.fence ? fenced(deps.events, deps.fence, () => (refused = true)) : deps.events,
     // What the reconcilers ask before each action: a lease lost and taken back since the look
     // began (between two of its actions, with the lease held at both) means another instance may
     // have acted meanwhile, and what the look read and planned on is stale.
@@ -156,9 +163,16 @@ export function createEngine(deps: Omit<EngineContext, 'hostsCache' | 'versionCo
       for (let looks = 0; looks < MAX_LOOKS_IN_A_ROW && !closed; looks++) {
         // A read that failed (the database away) is logged; the next tick looks again.
         const acted = await guard('look', look);
-        if (!deps.holdsLease() || (!acted && !everything && woken.size === 0)) break;
+        if (refused || !deps.holdsLease() || (!acted && !everything && woken.size === 0)) break;
       }
       running = undefined;
+      // The database says another instance may run the engine, while this one still counts the
+      // lease its own: no looking again at once (each look would be refused) until the tick.
+      if (refused) {
+        refused = false;
+        schedule(ctx.limits.tickMs);
+        return;
+      }
       // Woken while the last look ran: look again now, not at the next tick.
       if (!closed && deps.holdsLease() && (everything || woken.size > 0)) schedule(0);
     })();
@@ -191,4 +205,17 @@ export function createEngine(deps: Omit<EngineContext, 'hostsCache' | 'versionCo
       await running;
     },
   };
+}
+
+/** The engine's event log, whose every transaction first confirms the engine's lease (see EngineContext.fence). */
+function fenced(events: EventLog, fence: (tx: Store) => Promise<boolean>, onRefused: () => void): EventLog {
+  const wrapped = Object.create(events) as EventLog;
+  wrapped.transaction = <T>(work: (tx: Tx) => Promise<T>): Promise<T> => events.transaction(async (tx) => {
+    if (!(await fence(tx.store))) {
+      onRefused();
+      throw new StaleAction('this instance no longer holds the engine\'s lease in the database');
+    }
+    return work(tx);
+  });
+  return wrapped;
 }
