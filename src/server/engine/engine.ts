@@ -97,12 +97,16 @@ export function createEngine(deps: Omit<EngineContext, 'hostsCache' | 'versionCo
 
   const lookAtDeployment = async (deployment: Deployment, agents: AgentsById, full: boolean): Promise<boolean> => {
     let polls = false;
+    let queuedJob = false;
     const acted = await guard(`deployment ${deployment.id}`, async () => {
       const look = await reconcileDeployment(ctx, deployment, agents, full);
       polls = look.polls;
+      queuedJob = look.queuedJob;
       return look.acted;
     });
     if (polls) polling.add(deployment.id);
+    // Only a look at everything hands jobs out (a look at this deployment alone would leave its job to the tick).
+    if (queuedJob) everything = true;
     // What it did may let it go further (a host was told to stage: it may be told more at once).
     if (acted) woken.add(deployment.id);
     return acted;
