@@ -222,7 +222,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     store, clock, log, liveness: limits, logs: ingest, secrets, uploadTokens, scopes, notifier, directory: agents, instance,
     onChange: (commandId) => changes.announce(commandId),
   });
-  const engine: Engine = createEngine({ store, gateway, agents, events, clock, log, limits, uploadTokens, holdsLease: () => leases.holds('engine'), leaseGeneration: () => leases.generation('engine') });
+  const engine: Engine = createEngine({
+    store, gateway, agents, events, clock, log, limits, uploadTokens, holdsLease: () => leases.holds('engine'), leaseGeneration: () => leases.generation('engine'),
+    // Several instances (PostgreSQL): each engine transaction confirms the lease in the database.
+    ...(options.databaseUrl ? { fence: (tx: Store) => tx.leases.confirm('engine', instance) } : {}),
+  });
   await Promise.all([gateway.listen(), changes.listen(), logFeed.listen(), eventFeed.listen()]);
   // Runs created here wake the engine wherever it runs, as every route does (wakeEngine).
   const wakeEngine = () => changes.announce();

@@ -538,4 +538,12 @@ export interface LeaseStore {
   acquire(name: string, holder: string, leaseMs: number): Promise<boolean>;
   /** Gives the lease up at once (the holder is stopping), so another instance need not wait for it to expire. */
   release(name: string, holder: string): Promise<void>;
+  /**
+   * Inside a transaction: whether `holder` holds the lease `name` now, by the database's clock. On
+   * PostgreSQL the lease's row also stays locked (FOR SHARE) until the transaction ends, so that no
+   * other instance takes the lease over before what the transaction writes is committed: a holder
+   * that stalled past its lease (a pause, a slow database) and confirms it in each transaction
+   * never writes beside the instance that took over.
+   */
+  confirm(name: string, holder: string): Promise<boolean>;
 }

@@ -29,6 +29,8 @@ const MAX_TURN_MS = 20;
 export interface DeploymentLook {
   acted: boolean;
   polls: boolean;
+  /** It queued a job (a rehearsal's verify): the engine's look at its jobs hands it to a runner. */
+  queuedJob: boolean;
 }
 
 /**
@@ -48,7 +50,7 @@ export async function reconcileDeployment(ctx: EngineContext, deployment: Deploy
 async function look(ctx: EngineContext, deployment: Deployment, agents: AgentsById, everything: boolean): Promise<DeploymentLook> {
   const { store } = ctx;
   const project = await store.projects.get(deployment.projectId);
-  if (!project) return { acted: false, polls: false };
+  if (!project) return { acted: false, polls: false, queuedJob: false };
   const config = await ctx.versionConfigs.of(store, project, deployment.version);
   const hosts = await ctx.hostsCache.hosts(store, deployment.id, everything, (agentId) => hostAgent(agents.get(agentId), deployment));
   const envConfig = config.environments[deployment.env];
@@ -64,6 +66,7 @@ async function look(ctx: EngineContext, deployment: Deployment, agents: AgentsBy
   };
   const actions = planDeployment(view, ctx.clock.now(), deploymentLimits(ctx.limits, config));
   let turnStartedAt = performance.now();
+  let queuedJob = false;
   for (const action of actions) {
     // Thousands of actions (a deployment's hosts told to stage) await only the store: between them,
     // agents' messages and requests are served too, or their heartbeats would wait for the whole look.
@@ -86,8 +89,9 @@ async function look(ctx: EngineContext, deployment: Deployment, agents: AgentsBy
     }
     if (action.type === 'finish') ctx.hostsCache.forget(deployment.id);
     else ctx.hostsCache.applied(deployment.id, writes);
+    if (action.type === 'verify-rehearsal') queuedJob = true;
   }
-  return { acted: actions.length > 0, polls: lb !== null };
+  return { acted: actions.length > 0, polls: lb !== null, queuedJob };
 }
 
 /**

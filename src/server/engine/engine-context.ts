@@ -35,7 +35,9 @@ export interface EngineContext {
   uploadTokens: UploadTokenHashes;
   /**
    * Whether this instance runs the engine now: of several instances on one database, only the one
-   * holding the engine's lease does (see LeaseKeeper).
+   * holding the engine's lease does (see LeaseKeeper). Asked before each action: within a look
+   * (the engine's own context), also false once the lease was lost and taken back since the look
+   * began, as what the look read may be stale.
    */
   holdsLease: () => boolean;
   /**
@@ -44,6 +46,12 @@ export interface EngineContext {
    * acted meanwhile. Absent: the lease never changes hands (one instance).
    */
   leaseGeneration?: () => number;
+  /**
+   * Run first in each of the engine's transactions: whether this instance still holds the engine's
+   * lease by the database's clock, keeping it from being taken over until the transaction ends
+   * (LeaseStore.confirm). A transaction it refuses writes nothing. Absent: one instance.
+   */
+  fence?: (tx: Store) => Promise<boolean>;
 }
 
 /** The agents one look works with. */

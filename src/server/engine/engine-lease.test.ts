@@ -8,10 +8,12 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openSqliteStore } from '../../storage/sqlite/sqlite-store.ts';
 import type { Store } from '../../storage/store.ts';
 import { AgentDirectory } from '../gateway/agent-directory.ts';
+import { openBatchOneFleet } from './batch-one-fleet-fixture.ts';
 import { DeploymentHostsCache } from './deployment-hosts-cache.ts';
 import { defaultEngineLimits } from './engine-limits.ts';
 import { createEngine, type Engine } from './engine.ts';
 import { EventLog } from './event-log.ts';
+import { startDeployment } from './start-deployment.ts';
 
 describe('the engine and its lease', () => {
   let dir: string;
@@ -59,5 +61,112 @@ describe('the engine and its lease', () => {
     holds = false;
     await engine.tick();
     expect(cleared).toHaveBeenCalled();
+  });
+});
+
+describe('the engine when its lease changes during a look', () => {
+  let dir: string;
+  const cleanups: (() => Promise<void> | void)[] = [];
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'slipway-engine-lease-look-'));
+  });
+
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function engineOn(
+    store: Store, lease: { holds: () => boolean; generation: () => number; fence?: (tx: Store) => Promise<boolean> }, deliver: (agentId: string) => Promise<void> = () => Promise.resolve(),
+  ) {
+    const clock = { now: () => Date.now() };
+    const events = new EventLog(store, clock);
+    const engine = createEngine({
+      store, clock, agents: new AgentDirectory({ store, clock, reloadMs: 0 }), log: pino({ level: 'silent' }), limits: { ...defaultEngineLimits, tickMs: 60_000 },
+      events, gateway: { deliver }, uploadTokens: { hashFor: () => 'hash' }, holdsLease: lease.holds, leaseGeneration: lease.generation,
+      ...(lease.fence ? { fence: lease.fence } : {}),
+    });
+    cleanups.push(() => engine.close());
+    return { engine, events };
+  }
+
+  it('applies nothing more of a look once the lease was lost and taken back during it (another instance may have acted meanwhile)', async () => {
+    const { store, project, run } = await openBatchOneFleet(dir, 3);
+    cleanups.push(() => store.close());
+    const [first, second] = (await store.agents.list()).sort((a, b) => a.name.localeCompare(b.name));
+    let generation = 1;
+    const delivered: string[] = [];
+    let deploymentId = '';
+    const { engine, events } = engineOn(store, { holds: () => true, generation: () => generation }, async (agentId) => {
+      delivered.push(agentId);
+      if (agentId !== first!.id || generation !== 1) return;
+      // While this instance delivered to the first host, its lease ran out, another instance took
+      // it and told the second host to stage, and this one took the lease back.
+      generation = 2;
+      const now = Date.now();
+      await store.commands.create({ id: 'sent-by-the-other-instance', agentId: second!.id, command: { kind: 'deactivate', app: 'hello' } }, now);
+      await store.deployments.updateHost(deploymentId, second!.id, { step: 'staging', commandId: 'sent-by-the-other-instance', commandSentAt: now, updatedAt: now });
+    });
+    const started = await events.transaction((tx) => startDeployment(tx, Date.now(), {
+      project, env: 'production', version: run.version, runId: null, kind: 'deploy', forced: true, requestedBy: 'test',
+    }));
+    if (!started.started) throw new Error(`refused: ${started.refusal.message}`);
+    deploymentId = started.deployment.id;
+
+    await engine.tick();
+
+    // The second host was told to stage once, by the other instance; this one left it alone.
+    expect(delivered).not.toContain(second!.id);
+    const hosts = await store.deployments.hosts(deploymentId);
+    expect(hosts.find((h) => h.agentId === second!.id)?.commandId).toBe('sent-by-the-other-instance');
+    expect(hosts.map((h) => h.step)).toEqual(['staging', 'staging', 'staging']);
+  });
+
+  it('reconciles no run once the lease was lost during the look', async () => {
+    const { store, run } = await openBatchOneFleet(dir, 1);
+    cleanups.push(() => store.close());
+    let holds = true;
+    const listActive = store.deployments.listActive.bind(store.deployments);
+    // The lease runs out while the look reads the active deployments.
+    vi.spyOn(store.deployments, 'listActive').mockImplementation(async () => {
+      holds = false;
+      return listActive();
+    });
+    const { engine } = engineOn(store, { holds: () => holds, generation: () => 1 });
+
+    await engine.tick();
+
+    expect((await store.runs.get(run.id))?.status).toBe('queued');
+    expect(await store.jobs.listByRun(run.id)).toEqual([]);
+  });
+
+  it('writes nothing in a transaction whose fence finds the lease gone in the database (this instance stalled past it)', async () => {
+    const { store, project, run } = await openBatchOneFleet(dir, 2);
+    cleanups.push(() => store.close());
+    const delivered: string[] = [];
+    let fenced = 0;
+    // This instance still counts the lease its own; the database says it expired.
+    const refuse = () => {
+      fenced++;
+      return Promise.resolve(false);
+    };
+    const { engine, events } = engineOn(store, { holds: () => true, generation: () => 1, fence: refuse }, (agentId) => Promise.resolve(void delivered.push(agentId)));
+    const started = await events.transaction((tx) => startDeployment(tx, Date.now(), {
+      project, env: 'production', version: run.version, runId: null, kind: 'deploy', forced: true, requestedBy: 'test',
+    }));
+    if (!started.started) throw new Error(`refused: ${started.refusal.message}`);
+
+    await engine.tick();
+
+    expect(fenced).toBeGreaterThan(0);
+    expect(delivered).toEqual([]);
+    expect((await store.deployments.hosts(started.deployment.id)).map((h) => h.step)).toEqual(['pending', 'pending']);
+    expect((await store.runs.get(run.id))?.status).toBe('queued');
+    // Nor does it look again and again meanwhile: the next look waits for the tick.
+    const asked = fenced;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(fenced).toBe(asked);
   });
 });

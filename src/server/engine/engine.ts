@@ -8,12 +8,14 @@
 import { errorMessage } from '../../base/errors.ts';
 import type { Deployment } from '../../core/model.ts';
 import { isDeploymentEnded } from '../../core/model.ts';
+import type { Store } from '../../storage/store.ts';
 import { DeploymentHostsCache } from './deployment-hosts-cache.ts';
 import type { AgentsById, EngineContext } from './engine-context.ts';
 import { reconcileDeployment } from './deployment-reconciler.ts';
 import { reconcileJobs } from './job-reconciler.ts';
 import { reconcileRun } from './run-reconciler.ts';
 import { VersionConfigs } from './version-config.ts';
+import { StaleAction, type EventLog, type Tx } from './event-log.ts';
 
 export interface Engine {
   /**
@@ -30,7 +32,20 @@ export interface Engine {
 const MAX_LOOKS_IN_A_ROW = 20;
 
 export function createEngine(deps: Omit<EngineContext, 'hostsCache' | 'versionConfigs'>): Engine {
-  const ctx: EngineContext = { ...deps, hostsCache: new DeploymentHostsCache(), versionConfigs: new VersionConfigs() };
+  /** The engine lease's generation at the start of the current look. */
+  let seenGeneration: number | undefined;
+  /** Whether the fence refused a transaction since the last run of looks: the next waits for the tick. */
+  let refused = false;
+  const ctx: EngineContext = {
+    ...deps, hostsCache: new DeploymentHostsCache(), versionConfigs: new VersionConfigs(),
+    // holdsLease() is this instance's own count, checked before each action; an instance that
+    // stalls between that check and its commit (a pause, a slow database) may outlive its lease.
+    events: deps.fence ? fenced(deps.events, deps.fence, () => (refused = true)) : deps.events,
+    // What the reconcilers ask before each action: a lease lost and taken back since the look
+    // began (between two of its actions, with the lease held at both) means another instance may
+    // have acted meanwhile, and what the look read and planned on is stale.
+    holdsLease: () => deps.holdsLease() && deps.leaseGeneration?.() === seenGeneration,
+  };
   let running: Promise<void> | undefined;
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
@@ -42,8 +57,6 @@ export function createEngine(deps: Omit<EngineContext, 'hostsCache' | 'versionCo
   let polling = new Set<string>();
   let lastFullLookAt = -Infinity;
   let lastPollAt = -Infinity;
-  /** The engine lease's generation at the last look. */
-  let seenGeneration: number | undefined;
 
   /**
    * Returns whether the jobs or the runs acted: what they did may let other work go further (a stage
@@ -62,6 +75,7 @@ export function createEngine(deps: Omit<EngineContext, 'hostsCache' | 'versionCo
     }
     const stillActive = await ctx.store.deployments.listActive();
     for (const run of await ctx.store.runs.listActive()) {
+      if (!ctx.holdsLease()) break;
       acted = (await guard(`run ${run.id}`, () => reconcileRun(ctx, run, stillActive, agents))) || acted;
     }
     return acted;
@@ -70,6 +84,7 @@ export function createEngine(deps: Omit<EngineContext, 'hostsCache' | 'versionCo
   /** Looks at the woken deployments only; one that ended makes the next look one at everything (its run goes on). */
   const lookAtWoken = async (ids: Set<string>, agents: AgentsById): Promise<void> => {
     for (const id of ids) {
+      if (!ctx.holdsLease()) break;
       const deployment = await guardValue(`deployment ${id}`, () => ctx.store.deployments.get(id));
       if (!deployment || isDeploymentEnded(deployment.status)) {
         ctx.hostsCache.forget(id);
@@ -82,12 +97,16 @@ export function createEngine(deps: Omit<EngineContext, 'hostsCache' | 'versionCo
 
   const lookAtDeployment = async (deployment: Deployment, agents: AgentsById, full: boolean): Promise<boolean> => {
     let polls = false;
+    let queuedJob = false;
     const acted = await guard(`deployment ${deployment.id}`, async () => {
       const look = await reconcileDeployment(ctx, deployment, agents, full);
       polls = look.polls;
+      queuedJob = look.queuedJob;
       return look.acted;
     });
     if (polls) polling.add(deployment.id);
+    // Only a look at everything hands jobs out (a look at this deployment alone would leave its job to the tick).
+    if (queuedJob) everything = true;
     // What it did may let it go further (a host was told to stage: it may be told more at once).
     if (acted) woken.add(deployment.id);
     return acted;
@@ -104,15 +123,15 @@ export function createEngine(deps: Omit<EngineContext, 'hostsCache' | 'versionCo
   const guard = async (what: string, work: () => Promise<boolean>): Promise<boolean> => (await guardValue(what, work)) ?? false;
 
   const look = async (): Promise<boolean> => {
-    const generation = ctx.leaseGeneration?.();
-    if (!ctx.holdsLease() || generation !== seenGeneration) {
+    const generation = deps.leaseGeneration?.();
+    if (!deps.holdsLease() || generation !== seenGeneration) {
       // Another instance runs the engine, or ran it since the last look (the lease was lost and
       // taken back in between): what this one knew may be stale (the next look is one at everything, from the store).
       ctx.hostsCache.clear();
       lastFullLookAt = -Infinity;
       woken = new Set();
       seenGeneration = generation;
-      if (!ctx.holdsLease()) return false;
+      if (!deps.holdsLease()) return false;
     }
     const now = ctx.clock.now();
     if (now - lastFullLookAt >= ctx.limits.tickMs) everything = true;
@@ -148,11 +167,18 @@ export function createEngine(deps: Omit<EngineContext, 'hostsCache' | 'versionCo
       for (let looks = 0; looks < MAX_LOOKS_IN_A_ROW && !closed; looks++) {
         // A read that failed (the database away) is logged; the next tick looks again.
         const acted = await guard('look', look);
-        if (!ctx.holdsLease() || (!acted && !everything && woken.size === 0)) break;
+        if (refused || !deps.holdsLease() || (!acted && !everything && woken.size === 0)) break;
       }
       running = undefined;
+      // The database says another instance may run the engine, while this one still counts the
+      // lease its own: no looking again at once (each look would be refused) until the tick.
+      if (refused) {
+        refused = false;
+        schedule(ctx.limits.tickMs);
+        return;
+      }
       // Woken while the last look ran: look again now, not at the next tick.
-      if (!closed && ctx.holdsLease() && (everything || woken.size > 0)) schedule(0);
+      if (!closed && deps.holdsLease() && (everything || woken.size > 0)) schedule(0);
     })();
     return running;
   };
@@ -163,7 +189,7 @@ export function createEngine(deps: Omit<EngineContext, 'hostsCache' | 'versionCo
     timer = setTimeout(() => {
       void run().then(() => {
         // Unless a look is already due at once (woken meanwhile), the next comes at the tick.
-        if (!running && (!ctx.holdsLease() || (!everything && woken.size === 0))) schedule(polling.size > 0 ? Math.min(ctx.limits.lbPollMs, ctx.limits.tickMs) : ctx.limits.tickMs);
+        if (!running && (!deps.holdsLease() || (!everything && woken.size === 0))) schedule(polling.size > 0 ? Math.min(ctx.limits.lbPollMs, ctx.limits.tickMs) : ctx.limits.tickMs);
       });
     }, ms);
   };
@@ -183,4 +209,17 @@ export function createEngine(deps: Omit<EngineContext, 'hostsCache' | 'versionCo
       await running;
     },
   };
+}
+
+/** The engine's event log, whose every transaction first confirms the engine's lease (see EngineContext.fence). */
+function fenced(events: EventLog, fence: (tx: Store) => Promise<boolean>, onRefused: () => void): EventLog {
+  const wrapped = Object.create(events) as EventLog;
+  wrapped.transaction = <T>(work: (tx: Tx) => Promise<T>): Promise<T> => events.transaction(async (tx) => {
+    if (!(await fence(tx.store))) {
+      onRefused();
+      throw new StaleAction('this instance no longer holds the engine\'s lease in the database');
+    }
+    return work(tx);
+  });
+  return wrapped;
 }

@@ -24,6 +24,8 @@ export async function reconcileJobs(ctx: EngineContext, agents: AgentsById): Pro
   const runners = [...agents.values()].map((a) => ({ id: a.id, name: a.name, labels: a.labels, status: a.status, online: a.online, lastSeenAt: a.lastSeenAt }));
   const actions = planJobs({ jobs, runners }, ctx.clock.now(), ctx.limits);
   for (const action of actions) {
+    // Another instance may run the engine by now (see EngineContext.holdsLease).
+    if (!ctx.holdsLease()) break;
     await applyJobAction(ctx, agents, action).catch((err: unknown) => {
       if (!(err instanceof StaleAction)) throw err;
       ctx.log.info({ job: action.jobId, why: err.message }, 'job action planned on data that changed; planning again');

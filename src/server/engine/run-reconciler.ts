@@ -37,7 +37,11 @@ export async function reconcileRun(ctx: EngineContext, run: Run, active: Deploym
     }
   }
   const actions = planRun(view);
-  for (const action of actions) await ctx.events.transaction((tx) => apply(ctx, tx, project, run, view, agents, action));
+  for (const action of actions) {
+    // Another instance may run the engine by now (see EngineContext.holdsLease).
+    if (!ctx.holdsLease()) break;
+    await ctx.events.transaction((tx) => apply(ctx, tx, project, run, view, agents, action));
+  }
   return actions.length > 0;
 }
 

@@ -35,10 +35,10 @@ describe('AgentGateway across server instances', () => {
     return store;
   }
 
-  function gateway(store: Store, notifier: Notifier | undefined, pendingPollMs = 60_000): AgentGateway {
+  function gateway(store: Store, notifier: Notifier | undefined, pendingPollMs = 60_000, heartbeatTimeoutMs = 15_000): AgentGateway {
     const gw = new AgentGateway({
       store, clock: systemClock, log: pino({ level: 'silent' }), onChange: () => undefined,
-      liveness: { agentGraceMs: 15_000, heartbeatTimeoutMs: 15_000 },
+      liveness: { agentGraceMs: heartbeatTimeoutMs, heartbeatTimeoutMs },
       logs: { fromAgent: () => Promise.resolve(undefined) },
       uploadTokens: { tokenFor: () => 'unused' },
       scopes: { learn: () => undefined, forget: () => undefined },
@@ -62,6 +62,7 @@ describe('AgentGateway across server instances', () => {
     cleanups.push(() => client.close());
     const received: { type: string; id?: string }[] = [];
     client.on('message', (data: Buffer) => received.push(JSON.parse(data.toString()) as { type: string; id?: string }));
+    client.on('close', () => received.push({ type: 'closed' }));
     await accepted;
     return received;
   }
@@ -95,4 +96,19 @@ describe('AgentGateway across server instances', () => {
     await until('three more polls', () => polls >= after + 3);
     expect(received.map((m) => m.id)).toEqual(['cmd-1']);
   });
+
+  it('closes a connection that went silent, even while the agent is heard through another instance', async () => {
+    const store = await openStore();
+    // Instance A's sweeper looks every second; a connection silent for 1.5 s is lost (longer than
+    // A's copy of the agents' rows may be old: it reads them again every second).
+    const a = gateway(store, undefined, 60_000, 1_500);
+    const agent = await enrollAgent(store, 'web-1');
+    const received = await connect(a, agent);
+    // The agent's path to A broke without A seeing a close (a half-open connection); the agent
+    // connected to instance B, whose heartbeats keep its row fresh.
+    const beats = setInterval(() => void store.agents.update(agent.id, { online: true, lastSeenAt: Date.now() }), 50);
+    cleanups.push(() => clearInterval(beats));
+
+    await until('A to close its silent connection', () => received.some((m) => m.type === 'closed'), 5_000);
+  }, 10_000);
 });

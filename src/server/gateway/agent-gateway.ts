@@ -67,6 +67,12 @@ export class AgentGateway {
   private readonly sent = new Map<string, Set<string>>();
   /** When each connected agent had enrolled, as it connected: a row enrolled anew since is another host. */
   private readonly acceptedAs = new Map<string, number>();
+  /**
+   * When each connection here last heard its agent: what the sweeper judges silence by. Not the
+   * agent's row, which another instance keeps fresh once the agent connected there (a connection
+   * here that broke without a close would stay open, and be sent commands, for as long).
+   */
+  private readonly heardAt = new Map<string, number>();
   private readonly sweeper: NodeJS.Timeout;
   private readonly heartbeats: HeartbeatWriter;
   private readonly pendingPoll: NodeJS.Timeout;
@@ -100,12 +106,14 @@ export class AgentGateway {
     this.connections.get(agent.id)?.close(4000, 'replaced by a newer connection');
     this.connections.set(agent.id, socket);
     this.acceptedAs.set(agent.id, agent.enrolledAt);
+    this.heardAt.set(agent.id, this.deps.clock.now());
     this.sent.set(agent.id, new Set());
     let queue = Promise.resolve();
     let logsStored = Promise.resolve();
     let logsRefused = false;
     const failed = (err: unknown) => this.deps.log.error({ err, agent: agent.name }, 'agent message failed');
     socket.on('message', (data: Buffer) => {
+      if (this.connections.get(agent.id) === socket) this.heardAt.set(agent.id, this.deps.clock.now());
       const text = data.toString('utf8');
       const message = parseAgentMessage(text);
       if (!message) {
@@ -159,6 +167,7 @@ export class AgentGateway {
       if (this.connections.get(agent.id) !== socket) return;
       this.connections.delete(agent.id);
       this.acceptedAs.delete(agent.id);
+      this.heardAt.delete(agent.id);
       this.sent.delete(agent.id);
       void queue.then(async () => {
         const gone = { online: false, lastSeenAt: this.deps.clock.now() };
@@ -352,7 +361,7 @@ export class AgentGateway {
         // A connection that stays open but silent: the rule that loses its host also closes it. And
         // one whose agent was removed, revoked or enrolled anew through another instance (that
         // instance's API closed only the connections it held).
-        const silent = isAgentLost({ online: true, lastSeenAt: row.lastSeenAt }, now, this.deps.liveness);
+        const silent = isAgentLost({ online: true, lastSeenAt: this.heardAt.get(agentId) ?? row.lastSeenAt }, now, this.deps.liveness);
         if (silent || !this.stillTheHost(agentId, row)) socket.terminate();
       }
     }).catch((err: unknown) => this.deps.log.error({ err: errorMessage(err) }, 'could not check agents for silence'));

@@ -39,6 +39,32 @@ export function describeLeaseStoreContract(open: () => Promise<Store>): void {
       expect(await store().leases.acquire('engine', 'b', LONG)).toBe(false);
     });
 
+    it('confirms a lease to its holder only, until it expires', async () => {
+      expect(await store().leases.acquire('engine', 'a', 300)).toBe(true);
+      expect(await store().leases.confirm('engine', 'a')).toBe(true);
+      expect(await store().leases.confirm('engine', 'b')).toBe(false);
+      expect(await store().leases.confirm('poller', 'a')).toBe(false);
+      await waitFor('the lease to expire', async () => !(await store().leases.confirm('engine', 'a')), { timeoutMs: 5000, intervalMs: 20 });
+    });
+
+    it('lets no one take a lease over while a transaction that confirmed it runs, even past its expiry', async () => {
+      expect(await store().leases.acquire('engine', 'a', 300)).toBe(true);
+      let takeOver: Promise<boolean> | undefined;
+      let takenMeanwhile = false;
+      await store().transaction(async (tx) => {
+        expect(await tx.leases.confirm('engine', 'a')).toBe(true);
+        // The holder stalls past its lease; another instance asks for it.
+        await new Promise((r) => setTimeout(r, 400));
+        takeOver = store().leases.acquire('engine', 'b', LONG);
+        void takeOver.then(() => (takenMeanwhile = true));
+        await new Promise((r) => setTimeout(r, 300));
+        await tx.leases.release('unrelated', 'a');
+      });
+      expect(takenMeanwhile).toBe(false);
+      // Once the transaction ended, the expired lease is the other's.
+      expect(await takeOver).toBe(true);
+    });
+
     it('gives the lease to exactly one of many asking at once', async () => {
       const holders = ['a', 'b', 'c', 'd', 'e', 'f'];
       const won = await Promise.all(holders.map((h) => store().leases.acquire('engine', h, LONG)));

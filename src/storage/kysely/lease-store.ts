@@ -29,5 +29,11 @@ export function createKyselyLeaseStore({ db, dialect }: StoreContext): LeaseStor
     async release(name, holder) {
       await db.deleteFrom('leases').where('name', '=', name).where('holder', '=', holder).execute();
     },
+
+    async confirm(name, holder) {
+      const held = db.selectFrom('leases').select('holder').where('name', '=', name).where('holder', '=', holder).where('expires_at', '>', now);
+      // SQLite: one writer at a time already, and one instance.
+      return (await (dialect === 'postgres' ? held.forShare() : held).executeTakeFirst()) !== undefined;
+    },
   };
 }

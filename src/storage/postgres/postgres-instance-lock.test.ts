@@ -21,6 +21,17 @@ describe.skipIf(url === undefined && process.env.CI !== 'true')('PostgresInstanc
   };
   const name = () => `host:127.0.0.1:${randomUUID()}`;
 
+  it('holds its name on a session that PostgreSQL ends within seconds once the process vanished (TCP keepalive), not hours', async () => {
+    const lock = await take(name());
+    // The lock's own session, as PostgreSQL runs it.
+    const session = (lock as unknown as { client: pg.Client }).client;
+    const { rows } = await session.query<{ idle: string; interval: string; count: string }>(
+      `select current_setting('tcp_keepalives_idle') as idle, current_setting('tcp_keepalives_interval') as interval, current_setting('tcp_keepalives_count') as count`);
+    const seconds = Number(rows[0]!.idle) + Number(rows[0]!.interval) * Number(rows[0]!.count);
+    expect(seconds).toBeGreaterThan(0);
+    expect(seconds).toBeLessThanOrEqual(30);
+  });
+
   it('refuses a second process the name of a live one, and gives it another name', async () => {
     const instance = name();
     const first = await take(instance);

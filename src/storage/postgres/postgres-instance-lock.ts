@@ -17,6 +17,14 @@ export interface PostgresInstanceLockOptions {
 
 const TRY_LOCK = `select pg_try_advisory_lock(hashtextextended('slipway instance ' || current_schema() || ' ' || $1, 0)) as taken`;
 
+/**
+ * How soon PostgreSQL ends the session of a process that vanished without closing it (its machine
+ * lost power, its network went): the session is idle, so only TCP keepalive finds it, after 10 s
+ * then 3 probes 5 s apart. By default the operating system's 2 h 11 min, during which the process
+ * restarted with its name was refused (SLIPWAY_INSTANCE_RUNNING). Ignored over a Unix socket.
+ */
+const SESSION_KEEPALIVE = 'set tcp_keepalives_idle = 10; set tcp_keepalives_interval = 5; set tcp_keepalives_count = 3';
+
 export class PostgresInstanceLock implements InstanceLock {
   private client: pg.Client | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -57,11 +65,12 @@ export class PostgresInstanceLock implements InstanceLock {
 
   /** Connects and tries the lock once; the connection is kept only when it holds the lock. */
   private async tryTake(): Promise<boolean> {
-    const client = new pg.Client({ connectionString: this.url, keepAlive: true });
+    const client = new pg.Client({ connectionString: this.url, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client));
     try {
       await client.connect();
+      await client.query(SESSION_KEEPALIVE);
       const { rows } = await client.query<{ taken: boolean }>(TRY_LOCK, [this.name]);
       if (rows[0]?.taken === true && !this.closed) {
         this.client = client;

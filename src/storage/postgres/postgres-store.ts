@@ -40,6 +40,10 @@ export async function openPostgresStore(url: string, options: { schema?: string 
   // An idle connection that breaks (database restart) is dropped by the pool and the next query
   // opens a new one; without a listener the pool's 'error' event would end the process.
   pool.on('error', () => undefined);
+  // Nor may a connection in use that breaks between two statements (a transaction's, when the
+  // database restarts or ends the session): the pool listens only to idle ones, and the unheard
+  // 'error' ended the server. Its next statement fails with the error, which its caller reports.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let current: string;
   try {
