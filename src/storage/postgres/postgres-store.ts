@@ -12,6 +12,9 @@ const INT8_OID = 20;
 const UNIQUE_VIOLATION = '23505';
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/** How long a transaction may sit idle before PostgreSQL ends its session. */
+const IDLE_IN_TRANSACTION_MS = 60_000;
+
 // Times, sizes and ids are bigint columns; pg returns those as strings unless told otherwise.
 // Every value Slipway keeps there is far below 2^53, so a JavaScript number holds it exactly.
 const types = {
@@ -32,10 +35,16 @@ export async function openPostgresStore(url: string, options: { schema?: string 
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
     throw new InputError('SLIPWAY_STORAGE_BAD_SCHEMA', `bad schema name "${schema}": expected lowercase letters, digits and "_"`);
   }
+  // A transaction never waits on anything but the database: one left open for a minute belongs to a
+  // process that stalled or vanished, and PostgreSQL ends it, freeing the rows (the engine's lease
+  // among them) that the other instances wait for. TCP keepalive finds a vanished peer in the same way.
+  const settings = [`-c idle_in_transaction_session_timeout=${IDLE_IN_TRANSACTION_MS}`, ...(schema === undefined ? [] : [`-c search_path=${schema}`])];
   const pool = new pg.Pool({
     connectionString: url,
     types,
-    ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    options: settings.join(' '),
   });
   // An idle connection that breaks (database restart) is dropped by the pool and the next query
   // opens a new one; without a listener the pool's 'error' event would end the process.
