@@ -18,7 +18,7 @@ describe.skipIf(skipWithoutPostgres)('waking the engine across instances', () =>
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('wakes the engine of the instance holding its lease when an agent enrolls through another', async () => {
+  it('wakes the engine of the instance holding its lease when an agent is changed through another', async () => {
     database = await createPostgresDatabase('slipway_wake');
     dir = await mkdtemp(join(tmpdir(), 'slipway-wake-'));
     // A tick far away: only a wake-up makes the engine look soon.
@@ -27,13 +27,19 @@ describe.skipIf(skipWithoutPostgres)('waking the engine across instances', () =>
     servers.push(a);
     const b = await startServer({ ...options, instanceName: 'b' });
     servers.push(b);
-    const wakes = vi.spyOn(a.engine, 'wake');
-
-    const response = await fetch(`${b.url}/api/v1/agents/enroll`, {
+    const enrolled = await fetch(`${b.url}/api/v1/agents/enroll`, {
       method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${b.tokens.join}` },
       body: JSON.stringify({ name: 'web-1', labels: { env: 'testing' } }),
     });
-    expect(response.status).toBe(201);
+    expect(enrolled.status).toBe(201);
+    const { agentId } = (await enrolled.json()) as { agentId: string };
+    // A new agent wakes nobody (it changes nothing the engine sees until it connects); new labels do.
+    const wakes = vi.spyOn(a.engine, 'wake');
+    const relabelled = await fetch(`${b.url}/api/v1/agents/${agentId}`, {
+      method: 'PATCH', headers: { 'content-type': 'application/json', authorization: `Bearer ${b.tokens.admin}` },
+      body: JSON.stringify({ labels: { env: 'production' } }),
+    });
+    expect(relabelled.status).toBe(200);
     await waitFor('instance A\'s engine to be woken', () => wakes.mock.calls.length > 0, { timeoutMs: 10_000, intervalMs: 20 });
     // A wake-up for anything (no command id): a look at everything.
     expect(wakes.mock.calls[0]?.[0]).toBeUndefined();
