@@ -12,6 +12,7 @@ import { resolve } from 'node:path';
 import { projectPath } from '../src/cli/api-client.ts';
 import { TestFleet } from '../test/support/test-fleet.ts';
 import { waitFor } from '../test/support/wait-for.ts';
+import { productionOnlyConfig } from '../test/support/production-only-config.ts';
 import type { FromSimulatedAgents } from './simulated-agents.ts';
 import type { RunDetail } from './bench-support.ts';
 
@@ -19,22 +20,7 @@ const sizes = process.argv.slice(2).map(Number);
 const processes = 4;
 const profileDir = process.env.FLEET_ONLINE_PROFILE;
 // As in fleet-scale: the environments wait for an approval, so the run stays active while hosts come.
-const config = `app: hello
-build:
-  steps:
-    - name: unit tests
-      run: npm test
-  artifact: [server.js, greeting.js, package.json]
-run:
-  command: node server.js
-  port: 8080
-  health: { http: /healthz, timeout: 10s }
-environments:
-  production:
-    hosts: { env: production }
-    approval: manual
-    batch: 10%
-`;
+const config = productionOnlyConfig({ port: 8080, healthTimeout: '10s', productionLines: '    approval: manual\n    batch: 10%\n' });
 const profileEnv = profileDir ? { NODE_OPTIONS: `--import ${resolve(import.meta.dirname, 'cpu-profile-preload.mjs')}`, SLIPWAY_CPU_PROFILE_DIR: profileDir } : {};
 
 for (const n of sizes.length > 0 ? sizes : [1000]) await measure(n);
