@@ -11,7 +11,6 @@ import { createKyselyEnvironmentStore } from './environment-store.ts';
 import { createKyselyEventStore } from './event-store.ts';
 import { createKyselyJobStore } from './job-store.ts';
 import { createKyselyLeaseStore } from './lease-store.ts';
-import { createKyselyLogStore } from './log-store.ts';
 import { createKyselyProjectStore } from './project-store.ts';
 import { createKyselyRunStore } from './run-store.ts';
 import { createKyselySecretStore } from './secret-store.ts';
@@ -23,10 +22,10 @@ import type { Database } from './tables.ts';
 /** What an adapter adds to the shared Kysely code. */
 export interface KyselyStoreAdapter {
   /**
-   * The adapter's own way of storing log lines (the ingest hot path), over `db`: the database,
-   * or a transaction the lines must be stored in.
+   * The adapter's own central log (the ingest hot path and how lines are kept differ most between
+   * dialects), over `context.db`: the database, or a transaction the lines must be stored in.
    */
-  appendLogs: (db: Kysely<Database>) => LogStore['append'];
+  logs: (context: StoreContext) => LogStore;
 }
 
 /**
@@ -48,7 +47,7 @@ export function createKyselyStore(context: StoreContext, adapter: KyselyStoreAda
     commands: createKyselyCommandStore(context),
     uploads: createKyselyUploadStore(context),
     events: createKyselyEventStore(context),
-    logs: createKyselyLogStore(context, adapter.appendLogs(db)),
+    logs: adapter.logs(context),
     users: createKyselyUserStore(context),
     secrets: createKyselySecretStore(context),
     audit: createKyselyAuditStore(context),

@@ -22,6 +22,7 @@ import { migrationsAndRehearsalsMigration } from './015-migrations-and-rehearsal
 import { instancesMigration } from './016-instances.ts';
 import { oneRunPerCommitMigration } from './017-one-run-per-commit.ts';
 import { logSearchBehindMigration } from './018-log-search-behind.ts';
+import { logLineChunksMigration } from './019-log-line-chunks.ts';
 
 /** Every migration by name; names sort in the order they must run. */
 export function migrations(dialect: SqlDialectName): Record<string, Migration> {
@@ -44,6 +45,7 @@ export function migrations(dialect: SqlDialectName): Record<string, Migration> {
     '016-instances': instancesMigration(),
     '017-one-run-per-commit': oneRunPerCommitMigration(),
     '018-log-search-behind': logSearchBehindMigration(dialect),
+    '019-log-line-chunks': logLineChunksMigration(dialect),
   };
 }
 

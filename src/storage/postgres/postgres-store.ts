@@ -5,7 +5,7 @@ import { InputError, SlipwayError, errorMessage } from '../../base/errors.ts';
 import { createKyselyStore } from '../kysely/kysely-store.ts';
 import type { Database } from '../kysely/tables.ts';
 import { migrateToLatest } from '../migrations/migrate-to-latest.ts';
-import { createPostgresLogAppend } from './postgres-log-append.ts';
+import { createPostgresLogStore } from './postgres-log-store.ts';
 import type { Store } from '../store.ts';
 
 const INT8_OID = 20;
@@ -69,7 +69,7 @@ export async function openPostgresStore(url: string, options: { schema?: string 
     await db.destroy();
     throw error;
   }
-  return createKyselyStore({ db, dialect: 'postgres', isUniqueViolation }, { appendLogs: createPostgresLogAppend });
+  return createKyselyStore({ db, dialect: 'postgres', isUniqueViolation }, { logs: (context) => createPostgresLogStore(context.db) });
 }
 
 /** Creates the schema; two instances starting at once may race, and the loser finds it there. */

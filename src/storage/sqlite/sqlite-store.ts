@@ -5,6 +5,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely } from 'kysely';
 import { SlipwayError, errorMessage } from '../../base/errors.ts';
 import { createKyselyStore } from '../kysely/kysely-store.ts';
+import { createKyselyLogStore } from '../kysely/log-store.ts';
 import type { Database } from '../kysely/tables.ts';
 import { migrateToLatest } from '../migrations/migrate-to-latest.ts';
 import type { Store } from '../store.ts';
@@ -33,7 +34,8 @@ export async function openSqliteStore(file: string, options: { nativeBinding?: o
     await db.destroy();
     throw error;
   }
-  return createKyselyStore({ db, dialect: 'sqlite', isUniqueViolation }, { appendLogs: createSqliteLogAppend(sqlite) });
+  const appendOver = createSqliteLogAppend(sqlite);
+  return createKyselyStore({ db, dialect: 'sqlite', isUniqueViolation }, { logs: (context) => createKyselyLogStore(context, appendOver(context.db)) });
 }
 
 async function openConnection(file: string, nativeBinding: object | undefined): Promise<SqliteDatabase.Database> {

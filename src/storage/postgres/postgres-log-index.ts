@@ -1,0 +1,40 @@
+// PostgreSQL's full-text index of the central log, filled behind ingest: each chunk's words as one
+// stripped tsvector (no positions: the index only says which chunks hold a word; search checks
+// each line of those), in a GIN index. A chunk's words are null until indexPending fills them.
+import { sql, type Kysely } from 'kysely';
+import { inTransaction } from '../kysely/in-transaction.ts';
+import { POSTGRES_INDEXED_CHARS } from '../migrations/002-log-search.ts';
+import type { Database } from '../kysely/tables.ts';
+import type { LogIndexProgress } from '../store.ts';
+
+/** Chunks looked at in one pass at most (a pass indexes whole chunks). */
+const CHUNKS_PER_PASS = 100;
+
+/**
+ * Indexes the oldest chunks not indexed yet, whole chunks of at most `maxIds` lines together (at
+ * least one chunk), in one transaction. Chunks another caller is indexing are skipped (FOR UPDATE
+ * SKIP LOCKED), so several server instances may run this at once.
+ */
+export async function indexPendingChunks(db: Kysely<Database>, maxIds: number): Promise<LogIndexProgress> {
+  return inTransaction(db, async (trx) => {
+    const { rows } = await sql<{ id: number; lines: number }>`
+      select id, lines from log_line_chunks where words is null order by id
+      limit ${Math.max(1, Math.min(CHUNKS_PER_PASS, maxIds))} for update skip locked`.execute(trx);
+    const ids: number[] = [];
+    let indexed = 0;
+    for (const row of rows) {
+      if (ids.length > 0 && indexed + Number(row.lines) > maxIds) break;
+      ids.push(Number(row.id));
+      indexed += Number(row.lines);
+    }
+    if (ids.length === 0) return { indexed: 0, done: true };
+    // The lines' text joined by spaces: the words of each line, since a space splits words.
+    // Each line's first POSTGRES_INDEXED_CHARS, as a line's own words take them (postgresLogWords).
+    const text = sql`coalesce((select string_agg(left(e.line->>9, ${sql.lit(POSTGRES_INDEXED_CHARS)}), ' ') from json_array_elements(c.body::json) as e (line)), '')`;
+    await sql`update log_line_chunks c
+      set words = strip(to_tsvector('pg_catalog.simple'::regconfig, regexp_replace(${text}, '[^[:alnum:]]+', ' ', 'g')))
+      where id = any(${ids}::bigint[])`.execute(trx);
+    const { rows: left } = await sql<{ more: boolean }>`select exists (select 1 from log_line_chunks where words is null) as more`.execute(trx);
+    return { indexed, done: left[0]?.more !== true };
+  });
+}

@@ -1,0 +1,19 @@
+// The LogStore of a PostgreSQL store: the central log as chunks of lines (migration 019), appended,
+// read, indexed and trimmed by the files beside this one.
+import type { Kysely } from 'kysely';
+import type { Database } from '../kysely/tables.ts';
+import type { LogStore } from '../store.ts';
+import { createPostgresLogAppend } from './postgres-log-append.ts';
+import { indexPendingChunks } from './postgres-log-index.ts';
+import { createPostgresLogRead } from './postgres-log-read.ts';
+import { createPostgresLogRetention } from './postgres-log-retention.ts';
+
+/** The LogStore over `db`, the database or a transaction. */
+export function createPostgresLogStore(db: Kysely<Database>): LogStore {
+  return {
+    append: createPostgresLogAppend(db),
+    ...createPostgresLogRead(db),
+    indexPending: (maxIds) => indexPendingChunks(db, maxIds),
+    ...createPostgresLogRetention(db),
+  };
+}
