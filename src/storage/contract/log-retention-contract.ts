@@ -41,6 +41,20 @@ export function describeLogRetentionContract(open: () => Promise<Store>): void {
       expect((await store().logs.search({ query: parseLogQuery('old'), order: 'asc', limit: 100 })).length).toBe(10);
     });
 
+    it('removes the old lines of an append that straddles the time, keeping the ids of the others', async () => {
+      const stored = await store().logs.append(Array.from({ length: 3000 }, (_, seq) => logLine('a', seq, { at: seq % 2 === 0 ? 10 : 20, text: `mixed ${seq}` })));
+      expect(await store().logs.deleteOlderThan(15)).toBe(1500);
+      const left = await all();
+      expect(left).toEqual(stored.filter((l) => l.at === 20));
+      expect((await store().logs.search({ query: parseLogQuery('mixed'), order: 'desc', limit: 2, beforeId: stored[1501]!.id })).map((l) => l.seq)).toEqual([1499, 1497]);
+      expect(await store().logs.size()).toEqual({ lines: 1500, bytes: left.reduce((sum, l) => sum + l.text.length + 400, 0) });
+      // A line removed is no longer stored: sent again, it is stored again, after the others.
+      const [again] = await store().logs.append([logLine('a', 0, { at: 30 }), logLine('a', 1, { at: 30 })]);
+      expect(again!.seq).toBe(0);
+      expect(again!.id).toBeGreaterThan(stored.at(-1)!.id);
+      expect(await store().logs.maxSeq('a')).toBe(2999);
+    });
+
     it('removes the oldest lines until the size fits, keeping the newest', async () => {
       const lines = Array.from({ length: 10_000 }, (_, seq) => logLine('a', seq, { text: `line number ${String(seq).padStart(5, '0')}` }));
       await store().logs.append(lines);

@@ -179,6 +179,18 @@ function describeSearch(name: string, open: () => Promise<Store>): void {
       expect(between.map((l) => l.seq)).toEqual([3, 4, 5]);
     });
 
+    it('finds a line in the middle of a large append, and pages from inside it both ways', async () => {
+      const stored = await store().logs.append(Array.from({ length: 3000 }, (_, seq) => logLine('a', seq, { text: `item ${seq} ${seq % 2 === 0 ? 'even' : 'odd'}` })));
+      expect(await texts('1500')).toEqual(['item 1500 even']);
+      const middle = stored[1500]!.id;
+      const seqs = (lines: { seq: number }[]) => lines.map((l) => l.seq);
+      expect(seqs(await store().logs.search({ query: parseLogQuery('odd'), order: 'asc', limit: 3, afterId: middle }))).toEqual([1501, 1503, 1505]);
+      expect(seqs(await store().logs.search({ query: parseLogQuery('odd'), order: 'desc', limit: 3, beforeId: middle }))).toEqual([1499, 1497, 1495]);
+      expect(seqs(await store().logs.search({ order: 'desc', limit: 2, beforeId: middle, afterId: stored[1497]!.id }))).toEqual([1499, 1498]);
+      expect(seqs(await store().logs.list({ afterId: middle, limit: 2 }))).toEqual([1501, 1502]);
+      expect(await store().logs.search({ query: parseLogQuery('even'), order: 'asc', limit: 5000 })).toHaveLength(1500);
+    });
+
     it('pages the same way without a query', async () => {
       await store().logs.append(Array.from({ length: 5 }, (_, seq) => logLine('a', seq)));
       const newest = await store().logs.search({ order: 'desc', limit: 2 });

@@ -1,6 +1,5 @@
 // The Store port implemented once over Kysely; the SQLite and PostgreSQL adapters only open the
 // database, run the migrations and say how their driver reports a duplicate key.
-import type { Kysely } from 'kysely';
 import type { LogStore, Store } from '../store.ts';
 import { createKyselyAgentStore } from './agent-store.ts';
 import { createKyselyAuditStore } from './audit-store.ts';
@@ -17,7 +16,6 @@ import { createKyselySecretStore } from './secret-store.ts';
 import type { StoreContext } from './store-context.ts';
 import { createKyselyUploadStore } from './upload-store.ts';
 import { createKyselyUserStore } from './user-store.ts';
-import type { Database } from './tables.ts';
 
 /** What an adapter adds to the shared Kysely code. */
 export interface KyselyStoreAdapter {

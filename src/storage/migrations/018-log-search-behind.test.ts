@@ -33,7 +33,8 @@ describe.skipIf(url === undefined || url === '')('migration 018-log-search-behin
     const store = await openPostgresStore(url!, { schema });
     try {
       const found = async (q: string) => (await store.logs.search({ query: parseLogQuery(q), order: 'asc', limit: 10 })).map((l) => l.text);
-      expect(await store.logs.indexPending(100)).toEqual({ indexed: 0, done: true });
+      // Migration 019 then moved them into chunks, whose words the indexer computes again.
+      expect(await store.logs.indexPending(100)).toEqual({ indexed: 2, done: true });
       expect(await found('"disk full"')).toEqual(['disk full on web-1']);
       await store.logs.append([logLine('a', 3, { text: 'disk full again' })]);
       expect(await found('disk')).toEqual(['disk full on web-1', 'disk full again']);

@@ -58,7 +58,7 @@ function firstOfEachKey(batch: readonly NewLogLine[]): NewLogLine[] {
   const bySource = new Map<string, { max: number; seen?: Set<number>; all: number[] }>();
   let repeats = false;
   const keep = batch.map((line) => {
-    let s = bySource.get(line.source);
+    const s = bySource.get(line.source);
     if (s === undefined) {
       bySource.set(line.source, { max: line.seq, all: [line.seq] });
       return true;

@@ -7,7 +7,7 @@ import type { LogQueryTerm } from '../../core/logs/parse-log-query.ts';
 import { tsQuery } from '../kysely/log-search.ts';
 import { postgresLogWords } from '../kysely/log-search-index.ts';
 import type { Database } from '../kysely/tables.ts';
-import type { LogSearch, LogStore } from '../store.ts';
+import type { LogStore } from '../store.ts';
 import { LINES_PER_CHUNK_ID, SCOPE_TAGS, chunkIdOf } from './postgres-log-chunk-rows.ts';
 
 type WordTerm = Extract<LogQueryTerm, { kind: 'tokens' }>;

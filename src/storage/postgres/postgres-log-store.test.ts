@@ -1,0 +1,88 @@
+// The PostgreSQL central log's own edge cases beyond the contract (SLIPWAY_TEST_POSTGRES_URL): two
+// server instances storing one batch at once, batches whose sources interleave, resends that meet
+// several chunks.
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { logLine } from '../contract/fixtures.ts';
+import type { Store } from '../store.ts';
+import { MAX_CHUNK_LINES } from './postgres-log-chunk-rows.ts';
+import { openPostgresStore } from './postgres-store.ts';
+
+const url = process.env.SLIPWAY_TEST_POSTGRES_URL;
+
+describe.skipIf(url === undefined || url === '')('PostgreSQL log store', { timeout: 30_000 }, () => {
+  const schemas: string[] = [];
+  const open = (schema = `slipway_test_logs_${globalThis.crypto.randomUUID().replace(/-/g, '').slice(0, 12)}`): Promise<Store> => {
+    schemas.push(schema);
+    return openPostgresStore(url!, { schema });
+  };
+  afterAll(async () => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    for (const schema of new Set(schemas)) await client.query(`drop schema if exists "${schema}" cascade`);
+    await client.end();
+  }, 60_000);
+
+  it('stores a batch two server instances receive at once exactly once: the second waits for the first and skips its lines', async () => {
+    const first = await open();
+    const second = await open(schemas.at(-1));
+    try {
+      const batch = Array.from({ length: 1500 }, (_, seq) => logLine('agent-1', seq));
+      let secondDone: Promise<number> | undefined;
+      const firstStored = await first.transaction(async (trx) => {
+        const stored = await trx.logs.append(batch);
+        secondDone = second.logs.append(batch).then((lines) => lines.length);
+        await waitForAdvisoryLockWaiter();
+        return stored.length;
+      });
+      expect(firstStored).toBe(1500);
+      expect(await secondDone).toBe(0);
+      expect((await first.logs.size()).lines).toBe(1500);
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+
+  it('keeps the order of a batch whose sources interleave', async () => {
+    const store = await open();
+    try {
+      const batch = [logLine('a', 1), logLine('b', 1), logLine('a', 2), logLine('a', 3), logLine('b', 2)];
+      const stored = await store.logs.append(batch);
+      expect(stored.map(({ id: _id, ...line }) => line)).toEqual(batch);
+      expect(await store.logs.list({ limit: 10 })).toEqual(stored);
+      expect(stored.map((l) => l.id)).toEqual([...stored.map((l) => l.id)].sort((x, y) => x - y));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('skips the lines of a resend stored in several chunks, and stores a line older than any stored', async () => {
+    const store = await open();
+    try {
+      await store.logs.append(Array.from({ length: 3 * MAX_CHUNK_LINES }, (_, seq) => logLine('a', seq + 10)));
+      const resend = [logLine('a', 10 + MAX_CHUNK_LINES - 1), logLine('a', 10 + MAX_CHUNK_LINES), logLine('a', 10 + 3 * MAX_CHUNK_LINES), logLine('a', 5)];
+      expect((await store.logs.append(resend)).map((l) => l.seq)).toEqual([10 + 3 * MAX_CHUNK_LINES, 5]);
+      expect((await store.logs.size()).lines).toBe(3 * MAX_CHUNK_LINES + 2);
+    } finally {
+      await store.close();
+    }
+  });
+
+  /** Polls until a session waits for an advisory lock (the second append, for the source the first holds). */
+  async function waitForAdvisoryLockWaiter(): Promise<void> {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const { rows } = await client.query<{ n: number }>(`select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted`);
+        if ((rows[0]?.n ?? 0) > 0) return;
+        if (Date.now() > deadline) throw new Error('the second append never waited for the first');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    } finally {
+      await client.end();
+    }
+  }
+});
