@@ -1,7 +1,8 @@
 // Central log search on PostgreSQL through the store (no HTTP): p50 and p95 of the searches the web
 // UI makes, over N stored lines (10 sources, appended 1,000 at a time as ingest does, all indexed):
-// a rare word (in ~0.1% of lines), a common word, a phrase, a host filter without words, a time
-// range, and a run's lines. Run the same file on two commits to compare them.
+// a rare word (one of 1,000, each in one line of 1,000,000), a common word (in ~40% of lines), a
+// phrase, a host filter without words (10% of lines), a time range, and a run's lines. Run the
+// same file on two commits to compare them.
 // Run: npx tsx bench/log-search-postgres.bench.ts [lines, default 1000000]
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
