@@ -1,4 +1,4 @@
-// Fills the central log's full-text index behind ingest (PostgreSQL, see log-search-index.ts):
+// Fills the central log's full-text index behind ingest (PostgreSQL, see postgres-log-index.ts):
 // while lines wait, one range after another; then a look every idle interval. Search finds the
 // lines that wait too, so this only keeps searches fast. Every server instance runs one: ranges
 // another instance is indexing are skipped.

@@ -1,12 +1,10 @@
-// Searching the central log: filters as SQL over log_lines, the words of the query through the
-// dialect's full-text index (FTS5 MATCH on SQLite, tsvector @@ tsquery on PostgreSQL, where lines
-// not indexed yet are matched one by one), paged by id.
+// Searching the central log one row per line (SQLite): filters as SQL over log_lines, the words of
+// the query through FTS5 MATCH, paged by id. tsQuery serves PostgreSQL's chunked log too.
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { LogLine } from '../../core/model.ts';
 import type { LogQueryTerm } from '../../core/logs/parse-log-query.ts';
 import type { LogSearch } from '../store.ts';
 import { CHUNK_IDS } from './log-chunks.ts';
-import { postgresWordsSearch } from './log-search-index.ts';
 import { logLineColumnsOfL, toLogLine, type LogLineRow } from './log-rows.ts';
 import type { StoreContext } from './store-context.ts';
 import type { Database, SqlDialectName } from './tables.ts';
@@ -40,10 +38,6 @@ export async function searchLogLines({ db, dialect }: StoreContext, filter: LogS
     if (term.kind === 'literal') conditions.push(containsLiteral(dialect, term.text));
   }
   const order = filter.order === 'asc' ? sql`asc` : sql`desc`;
-  if (dialect === 'postgres' && words.length > 0) {
-    const { rows } = await postgresWordsSearch(tsQuery(words), conditions, order, filter.limit).execute(db);
-    return rows.map(toLogLine);
-  }
   const from = viaFts ? sql`log_lines_fts f cross join log_lines l on l.id = f.rowid` : sql`log_lines l`;
   const where = conditions.length > 0 ? sql`where ${sql.join(conditions, sql` and `)}` : sql``;
   const { rows } = await sql<LogLineRow>`select ${logLineColumnsOfL} from ${from} ${where} order by ${id} ${order} limit ${filter.limit}`.execute(db);

@@ -1,18 +1,16 @@
-// Log lines over Kysely: the central log of every machine, deduplicated by (source, seq), searched
-// through the dialect's full-text index and trimmed by retention.
+// Log lines over Kysely, one row per line: the SQLite store's central log, deduplicated by (source,
+// seq), searched through FTS5 and trimmed by retention. (PostgreSQL keeps chunks of lines since
+// migration 019: storage/postgres/postgres-log-store.ts.)
 import { sql } from 'kysely';
 import type { LogStore } from '../store.ts';
 import { createLogRetention } from './log-retention-store.ts';
 import { logLineColumns, toLogLine } from './log-rows.ts';
 import { searchLogLines } from './log-search.ts';
-import { indexPending } from './log-search-index.ts';
 import type { StoreContext } from './store-context.ts';
 
 /**
- * The LogStore of the port, over `log_lines`, `log_lines_fts` (SQLite), `log_search` and
- * `log_search_queue` (PostgreSQL) and `log_chunks`.
- * `append` is the adapter's own way to store lines, the ingest hot path (SQLite's prepared
- * statements, PostgreSQL's unnested arrays).
+ * The LogStore of the port, over `log_lines`, `log_lines_fts` and `log_chunks` (the size ledger).
+ * `append` is the adapter's own way to store lines, the ingest hot path (SQLite's prepared statements).
  */
 export function createKyselyLogStore(context: StoreContext, append: LogStore['append']): LogStore {
   const { db } = context;
@@ -36,7 +34,8 @@ export function createKyselyLogStore(context: StoreContext, append: LogStore['ap
       return rows[0]?.max ?? -1;
     },
 
-    indexPending: (maxIds) => indexPending(db, context.dialect, maxIds),
+    // SQLite's FTS5 index is written by the append itself: nothing waits.
+    indexPending: () => Promise.resolve({ indexed: 0, done: true }),
 
     ...createLogRetention(context),
   };

@@ -1,11 +1,19 @@
 // PostgreSQL's full-text index of the central log, filled behind ingest: each chunk's words as one
 // stripped tsvector (no positions: the index only says which chunks hold a word; search checks
 // each line of those), in a GIN index. A chunk's words are null until indexPending fills them.
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { inTransaction } from '../kysely/in-transaction.ts';
 import { POSTGRES_INDEXED_CHARS } from '../migrations/002-log-search.ts';
 import type { Database } from '../kysely/tables.ts';
 import type { LogIndexProgress } from '../store.ts';
+
+/**
+ * A line's words as PostgreSQL indexes them: everything but letters and digits becomes a space
+ * first, so that the parser sees plain words (not URLs, paths or hyphenated compounds), as FTS5 does.
+ */
+export function postgresLogWords(text: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`to_tsvector('pg_catalog.simple'::regconfig, regexp_replace(left(${text}, ${sql.lit(POSTGRES_INDEXED_CHARS)}), '[^[:alnum:]]+', ' ', 'g'))`;
+}
 
 /** Chunks looked at in one pass at most (a pass indexes whole chunks). */
 const CHUNKS_PER_PASS = 100;

@@ -5,10 +5,10 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { LogLine } from '../../core/model.ts';
 import type { LogQueryTerm } from '../../core/logs/parse-log-query.ts';
 import { tsQuery } from '../kysely/log-search.ts';
-import { postgresLogWords } from '../kysely/log-search-index.ts';
 import type { Database } from '../kysely/tables.ts';
 import type { LogStore } from '../store.ts';
 import { LINES_PER_CHUNK_ID, SCOPE_TAGS, chunkIdOf } from './postgres-log-chunk-rows.ts';
+import { postgresLogWords } from './postgres-log-index.ts';
 
 type WordTerm = Extract<LogQueryTerm, { kind: 'tokens' }>;
 
