@@ -2,7 +2,8 @@
 // run of one source's lines, their text as one JSON value, so that PostgreSQL parses one value and
 // adds a handful of index entries per few hundred lines. Measured with 10 agents before this
 // (one row per line through unnested arrays, 5 btree indexes): 28,956 lines/s, PostgreSQL's CPU
-// 4.70 s per 100,000 lines with the full-text index filled behind.
+// 4.70 s per 100,000 lines with the full-text index filled behind. Measured this way on the same
+// (shared, loaded) machine, medians of 3: PostgreSQL 4.25 -> 1.36 s, the server 1.66 -> 0.91 s.
 //
 // Deduplication by (source, seq) without a per-line unique index: the append takes a
 // transaction-level advisory lock per source of the batch (in one order, so two appends never
