@@ -6,8 +6,10 @@
 // Run: npx tsx bench/fleet-restart.bench.ts [N ...]   (default 1000)
 // FLEET_RESTART_PROFILE=DIR writes CPU profiles of the server into DIR: <pid>.cpuprofile of the
 // first server covers the restore only; that of the restarted server its start until all are back.
+// FLEET_RESTART_KEEP=DIR keeps a copy of the server's data dir as the SIGKILL left it, in DIR/server-N.
 import { fork, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { cpSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Deployment } from '../src/core/model.ts';
 import { projectPath } from '../src/cli/api-client.ts';
 import { buildSlipway } from '../scripts/build.ts';
@@ -65,14 +67,19 @@ async function measure(n: number): Promise<void> {
 
     const failing = `sim-${String(n - 1).padStart(5, '0')}`;
     children.forEach((c) => c.send({ type: 'fail', host: failing, version: v2 } satisfies ToSimulatedAgents));
-    const failedAt = new Promise<number>((done) => children.forEach((c) => c.on('message', (m: FromSimulatedAgents) => m.type === 'failed-at' && done(m.at))));
-    if (profileDir) fleet.server.child.kill('SIGUSR2'); // the profile starts from here
-    const failed = await deploy(fleet, v2, n, 'rolled_back');
+    const failedAt = new Promise<number>((done) => children.forEach((c) => c.on('message', (m: FromSimulatedAgents) => {
+      if (m.type !== 'failed-at') return;
+      if (profileDir) fleet.server.child.kill('SIGUSR2'); // the profile starts from here
+      done(m.at);
+    })));
+    const failed = await deploy(fleet, v2, n, 'rolled_back', 1000);
     const restore = failed.finishedAt - await failedAt;
     console.log(`${n}: restored ${Math.round(restore)} ms after the failed activation (deployment ${seconds(failed.ms)})`);
     if (profileDir) await fleet.server.kill('SIGTERM');
 
     if (!profileDir) await fleet.server.kill('SIGKILL');
+    // A copy of the data as the SIGKILL left it, to time the server's start alone (FLEET_RESTART_KEEP=DIR).
+    if (process.env.FLEET_RESTART_KEEP) cpSync(join(fleet.dir, 'server'), join(process.env.FLEET_RESTART_KEEP, `server-${n}`), { recursive: true });
     const killedAt = Date.now();
     await fleet.startServer(profiled);
     const answering = Date.now() - killedAt;
@@ -102,12 +109,13 @@ async function allOnline(fleet: TestFleet, n: number): Promise<void> {
   }, { timeoutMs: 600_000, intervalMs: 250 });
 }
 
-async function deploy(fleet: TestFleet, version: string, n: number, expect: Deployment['status'] = 'succeeded') {
+/** Polls its end every `intervalMs`: the figures are the server's own times, a slower poll only costs it less. */
+async function deploy(fleet: TestFleet, version: string, n: number, expect: Deployment['status'] = 'succeeded', intervalMs = 250) {
   const started = await fleet.api.post<Deployment>(projectPath('hello', '/deployments'), { version, env: 'tenth', force: true });
   const ended = await waitFor(`the deployment of ${version} to ${n} hosts`, async () => {
     const d = await fleet.api.get<Deployment>(`/api/v1/deployments/${started.id}`);
     return d.finishedAt ? d : undefined;
-  }, { timeoutMs: 1_800_000, intervalMs: 250 });
+  }, { timeoutMs: 1_800_000, intervalMs });
   if (ended.status !== expect) throw new Error(`the deployment ${ended.status}, not ${expect}: ${ended.error}`);
   return { ms: ended.finishedAt! - ended.createdAt, finishedAt: ended.finishedAt! };
 }
