@@ -65,10 +65,9 @@ async function look(ctx: EngineContext, deployment: Deployment, agents: AgentsBy
     ...(deployment.kind === 'rehearsal' ? { verifyJob: (await store.jobs.listByDeployment(deployment.id)).at(-1) ?? null, hasVerify: (envConfig?.verify.length ?? 0) > 0 } : {}),
   };
   const actions = planDeployment(view, ctx.clock.now(), deploymentLimits(ctx.limits, config));
-  // Each host's name by its agent, for the events of this look's actions: found by a search of
-  // every host, a rollback's n actions cost n² (a second of a 5,000-host restore).
-  let names: Map<string, string> | undefined;
-  const hostName = (agentId: string) => (names ??= new Map(hosts.map((h) => [h.agentId, h.hostName]))).get(agentId) ?? agentId;
+  // Each host's name by its agent, for the events of this look's actions, from the copy's map:
+  // found by a search of every host, a rollback's n actions cost n² (a second of a 5,000-host restore).
+  const hostName = (agentId: string) => ctx.hostsCache.hostName(deployment.id, agentId) ?? hosts.find((h) => h.agentId === agentId)?.hostName ?? agentId;
   let turnStartedAt = performance.now();
   let queuedJob = false;
   for (const action of actions) {
