@@ -50,6 +50,23 @@ describe('AgentDirectory', () => {
     expect(fullReads()).toBe(1);
   });
 
+  it('reads a fleet that enrolled since the last read in one whole read, not one read per agent', async () => {
+    const { store, fullReads } = await countedStore();
+    let now = 1000;
+    const directory = new AgentDirectory({ store, clock: { now: () => now }, reloadMs: 1000, fullReloadMs: 30_000 });
+    await directory.current();
+    for (let i = 0; i < 60; i++) await enrollAgent(store, `web-${i}`);
+    let singleReads = 0;
+    const get = store.agents.get.bind(store.agents);
+    store.agents.get = (id) => {
+      singleReads += 1;
+      return get(id);
+    };
+    now += 1000;
+    expect((await directory.current()).size).toBe(60);
+    expect([fullReads(), singleReads]).toEqual([2, 0]);
+  });
+
   it('keeps the object of an agent that did not change, and reads every row whole again after fullReloadMs (apps)', async () => {
     const { store, fullReads } = await countedStore();
     let now = 1000;

@@ -13,6 +13,8 @@ import type { AgentLiveFields, Store } from '../../storage/store.ts';
 
 /** How often the whole table is read by default, apps included. */
 const DEFAULT_FULL_RELOAD_MS = 30_000;
+/** Agents unknown to the copy read one by one at most; more are read with everything. */
+const MAX_SINGLE_READS = 50;
 
 export class AgentDirectory {
   private agents = new Map<string, Agent>();
@@ -53,10 +55,15 @@ export class AgentDirectory {
           this.agents = new Map((await this.deps.store.agents.list()).map((a) => [a.id, a]));
         } else {
           const { agents, unknown } = changedOnly(this.agents, await this.deps.store.agents.listLive());
-          // Enrolled since the last read (maybe connected to another instance): read whole, each.
-          for (const id of unknown) {
-            const agent = await this.deps.store.agents.get(id);
-            if (agent) agents.set(id, agent);
+          // Enrolled since the last read (maybe connected to another instance): read whole, each,
+          // or all at once when a fleet is enrolling (one read instead of hundreds).
+          if (unknown.length > MAX_SINGLE_READS) {
+            for (const agent of await this.deps.store.agents.list()) agents.set(agent.id, agents.get(agent.id) ?? agent);
+          } else {
+            for (const id of unknown) {
+              const agent = await this.deps.store.agents.get(id);
+              if (agent) agents.set(id, agent);
+            }
           }
           this.agents = agents;
         }
