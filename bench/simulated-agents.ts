@@ -1,10 +1,11 @@
 // One process of simulated hosts for bench/fleet-scale.bench.ts: each host enrolls with the join
 // token and speaks the real agent protocol over its own WebSocket (hello, heartbeats, results),
 // downloads and checks each artifact it is told to stage, and answers at once where a real agent
-// would restart an app. Reconnects with jittered backoff like a real agent. Driven over IPC.
+// would restart an app. Reconnects with the real agent's jittered backoff. Driven over IPC.
 // Run by the bench: tsx bench/simulated-agents.ts <serverUrl> <joinToken> <firstIndex> <count>
 import { createHash } from 'node:crypto';
 import WebSocket from 'ws';
+import { reconnectDelayMs } from '../src/agent/connection/reconnect-backoff.ts';
 import { PROTOCOL_VERSION } from '../src/core/protocol/messages.ts';
 
 /** What the bench tells this process: hosts whose activation of a version fails. */
@@ -40,9 +41,8 @@ class SimulatedHost {
     socket.on('close', () => {
       clearInterval(heartbeat);
       if (closing) return;
-      // As a real agent: jittered exponential backoff, so a restarted server is not stormed.
-      const delay = Math.min(5000, 250 * 2 ** this.attempts++) * (0.5 + Math.random());
-      setTimeout(() => this.connect(), delay);
+      // The real agent's backoff (the same function), so that a restart is measured as a fleet sees it.
+      setTimeout(() => this.connect(), reconnectDelayMs(this.attempts++, Math.random()));
     });
   }
 

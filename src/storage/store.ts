@@ -175,6 +175,9 @@ export interface NewAgent {
   status?: 'active' | 'pending';
 }
 
+/** What of an agent changes while it runs (its connection) or by an admin's hand (labels, status). */
+export type AgentLiveFields = Pick<Agent, 'id' | 'online' | 'lastSeenAt' | 'status' | 'enrolledAt' | 'labels' | 'address' | 'port'>;
+
 export interface AgentStore {
   /**
    * Enrolls a new agent under a name no agent has (the caller decides; a taken name throws as
@@ -198,6 +201,12 @@ export interface AgentStore {
   retire(id: string, status: 'revoked' | 'removed', tokenHash: string): Promise<void>;
   /** Every agent, by name. */
   list(): Promise<Agent[]>;
+  /**
+   * Every agent's fields that change while it runs or by an admin's hand, in no order: what the
+   * server's in-memory directory reads every second (its name, apps and the rest are most of a row
+   * to read and decode, and change only as the host says so).
+   */
+  listLive(): Promise<AgentLiveFields[]>;
   /**
    * Records that the agent connected to server instance `instance`, with what it said about itself:
    * it is online, held by that instance.

@@ -3,6 +3,7 @@
 // Given several server instances, it dials them in turn: after a failed or lost connection, the next.
 import WebSocket from 'ws';
 import { parseServerMessage, type AgentMessage, type ServerMessage } from '../../core/protocol/messages.ts';
+import { reconnectDelayMs } from './reconnect-backoff.ts';
 
 export interface ServerConnectionOptions {
   /** ws:// or wss:// URLs of /api/v1/agent, one per server instance (at least one), tried in turn. */
@@ -18,8 +19,6 @@ export interface ServerConnectionOptions {
   /** Random source for the backoff jitter, in [0, 1). */
   random?: () => number;
 }
-
-const MAX_BACKOFF_MS = 30_000;
 
 export class ServerConnection {
   private socket: WebSocket | undefined;
@@ -105,9 +104,8 @@ export class ServerConnection {
 
   private scheduleReconnect(): void {
     if (this.closed) return;
-    const base = Math.min(MAX_BACKOFF_MS, 250 * 2 ** this.attempt);
-    const jitter = 0.5 + (this.options.random ?? Math.random)();
+    const delay = reconnectDelayMs(this.attempt, (this.options.random ?? Math.random)());
     this.attempt += 1;
-    this.reconnectTimer = setTimeout(() => this.connect(), Math.round(base * jitter));
+    this.reconnectTimer = setTimeout(() => this.connect(), delay);
   }
 }

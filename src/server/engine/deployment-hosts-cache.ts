@@ -78,6 +78,11 @@ export class DeploymentHostsCache {
     return tracked.views;
   }
 
+  /** The name of the deployment's host on agent `agentId` (from its copy: no search of every host), or undefined. */
+  hostName(deploymentId: string, agentId: string): string | undefined {
+    return this.tracked.get(deploymentId)?.byAgent.get(agentId)?.hostName;
+  }
+
   /** What an action wrote, now committed. Writes for a deployment not tracked are read at its first look. */
   applied(deploymentId: string, writes: HostWrites): void {
     const tracked = this.tracked.get(deploymentId);

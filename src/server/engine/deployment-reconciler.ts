@@ -65,6 +65,9 @@ async function look(ctx: EngineContext, deployment: Deployment, agents: AgentsBy
     ...(deployment.kind === 'rehearsal' ? { verifyJob: (await store.jobs.listByDeployment(deployment.id)).at(-1) ?? null, hasVerify: (envConfig?.verify.length ?? 0) > 0 } : {}),
   };
   const actions = planDeployment(view, ctx.clock.now(), deploymentLimits(ctx.limits, config));
+  // Each host's name by its agent, for the events of this look's actions, from the copy's map:
+  // found by a search of every host, a rollback's n actions cost n² (a second of a 5,000-host restore).
+  const hostName = (agentId: string) => ctx.hostsCache.hostName(deployment.id, agentId) ?? hosts.find((h) => h.agentId === agentId)?.hostName ?? agentId;
   let turnStartedAt = performance.now();
   let queuedJob = false;
   for (const action of actions) {
@@ -77,7 +80,7 @@ async function look(ctx: EngineContext, deployment: Deployment, agents: AgentsBy
     // Another instance may run the engine by now (this one's lease ran out during a long look).
     if (!ctx.holdsLease()) break;
     const writes = new HostWrites();
-    const applied = await apply(ctx, project, deployment, hosts, agents, lb, action, writes).then(() => true, (err: unknown) => {
+    const applied = await apply(ctx, project, deployment, hosts, hostName, agents, lb, action, writes).then(() => true, (err: unknown) => {
       if (!(err instanceof StaleAction)) throw err;
       ctx.log.info({ deployment: deployment.id, why: err.message }, 'deployment action planned on data that changed; planning again');
       return false;
@@ -105,7 +108,8 @@ function hostAgent(agent: Agent | undefined, deployment: Deployment): Agent | un
 }
 
 async function apply(
-  ctx: EngineContext, project: Project, deployment: Deployment, hosts: HostView[], agents: AgentsById, lb: LbView | null, action: DeploymentAction, writes: HostWrites,
+  ctx: EngineContext, project: Project, deployment: Deployment, hosts: HostView[], hostName: (agentId: string) => string, agents: AgentsById, lb: LbView | null,
+  action: DeploymentAction, writes: HostWrites,
 ): Promise<void> {
   const now = ctx.clock.now();
   // Every write of a host or a cancel goes through these two, so that the engine's copy follows.
@@ -118,7 +122,6 @@ async function apply(
     return cancelCommand(tx, commandId, now);
   };
   const refs = { projectId: project.id, runId: deployment.runId, deploymentId: deployment.id };
-  const hostName = (agentId: string) => hosts.find((h) => h.agentId === agentId)?.hostName ?? agentId;
   const recordHostStep = (tx: Tx, agentId: string, step: HostStep, error?: string | null) =>
     tx.emit('deployment.host', `${hostName(agentId)} ${step}${error ? `: ${error}` : ''}`, { ...refs, data: { host: hostName(agentId), step } });
   // What the load balancer showed or did that is not a step of its own: a drain timeout, a state

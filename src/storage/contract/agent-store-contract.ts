@@ -1,5 +1,6 @@
 // Contract tests of AgentStore: enrolment, re-enrolment and what agents say about themselves.
 import { describe, expect, it } from 'vitest';
+import type { Agent } from '../../core/model.ts';
 import type { Store } from '../store.ts';
 import { enrollAgent } from './fixtures.ts';
 import { useStore } from './use-store.ts';
@@ -57,6 +58,15 @@ export function describeAgentStoreContract(open: () => Promise<Store>): void {
       await enrollAgent(store(), 'db-1');
       await enrollAgent(store(), 'web-1');
       expect((await store().agents.list()).map((a) => a.name)).toEqual(['db-1', 'web-1', 'web-2']);
+    });
+
+    it('lists what of every agent changes while it runs or by an admin\'s hand, as list has it', async () => {
+      const agent = await enrollAgent(store(), 'web-1');
+      await store().agents.update(agent.id, { online: true, lastSeenAt: 900, port: 8081, labels: { env: 'production' }, apps: [{ app: 'hello', current: '1-0123456', releases: ['1-0123456'] }] });
+      await enrollAgent(store(), 'db-1');
+      const live = (a: Agent) => ({ id: a.id, online: a.online, lastSeenAt: a.lastSeenAt, status: a.status, enrolledAt: a.enrolledAt, labels: a.labels, address: a.address, port: a.port });
+      const byId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id);
+      expect((await store().agents.listLive()).sort(byId)).toEqual((await store().agents.list()).map(live).sort(byId));
     });
 
     it('records what an agent says about itself when it connects', async () => {

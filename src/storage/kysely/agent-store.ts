@@ -66,6 +66,14 @@ export function createKyselyAgentStore({ db }: StoreContext): AgentStore {
       return rows.map(toAgent);
     },
 
+    async listLive() {
+      const rows = await db.selectFrom('agents').select(['id', 'online', 'last_seen_at', 'status', 'enrolled_at', 'labels', 'address', 'port']).execute();
+      return rows.map((row) => ({
+        id: row.id, online: row.online !== 0, lastSeenAt: row.last_seen_at, status: row.status as AgentStatus, enrolledAt: row.enrolled_at,
+        labels: fromJson<Labels>(row.labels), address: row.address, port: row.port,
+      }));
+    },
+
     async update(id, patch) {
       const set = patchColumns<typeof patch, AgentsTable>(
         patch,
