@@ -24,7 +24,7 @@ import { freePort } from '../test/support/slipway-processes.ts';
 import { TestFleet } from '../test/support/test-fleet.ts';
 import { waitFor } from '../test/support/wait-for.ts';
 import { AnsibleRollout, ansibleUnavailableReason, type AnsibleHost } from './ansible-rollout.ts';
-import { batchTimes, hostTimelines, hostsWithLine, type BatchTimes } from './batch-breakdown.ts';
+import { batchTimes, hostTimelines, hostsWithLine, hostsWithStoppedNote, type BatchTimes } from './batch-breakdown.ts';
 import { events, median, ms } from './bench-support.ts';
 import { LoopbackSshHosts, sshUnavailableReason } from './loopback-ssh-hosts.ts';
 
@@ -179,7 +179,7 @@ async function breakdown(deployment: Deployment, n: number, version: string): Pr
   // The old apps' lines belong to the deployments that started them: found by time instead.
   const appLines = await waitFor('the old apps\' last lines', async () => {
     const found = (await read(`app=${app}&stream=app&since=${deployment.createdAt}`)).filter((l) => l.at >= deployment.createdAt);
-    return hostsWithLine(found, 'app', 'exiting at') >= n ? found : undefined;
+    return hostsWithLine(found, 'app', 'exiting at') >= n && hostsWithStoppedNote(found) >= n ? found : undefined;
   }, { timeoutMs: 30_000, intervalMs: 100 });
   const timelines = hostTimelines(await events(fleet, `deployment=${deployment.id}`), lines, appLines, version);
   return batchTimes(timelines, Math.ceil(n / 10), deployment.finishedAt!);
@@ -217,7 +217,7 @@ function report(rows: Row[]): void {
     const ansible = slipwayOnly ? ['skipped', '–'] : [`${(r.ansible / 1000).toFixed(1)} s`, `${(r.ansible / r.slipway).toFixed(1)}×`];
     console.log(`| ${r.n} | ${(r.slipway / 1000).toFixed(2)} s | ${ansible.join(' | ')} |`);
   }
-  console.log('\nSlipway, per batch: median (max); the app\'s restart is its own stop (SIGTERM → exit) and start (fork → listening)');
+  console.log('\nSlipway, per batch: median (max); the app\'s restart is its own stop (SIGTERM → its process gone) and start (fork → listening)');
   for (const r of rows) {
     const all = r.batches;
     const hosts = all.flatMap((b) => b.hosts);
@@ -226,7 +226,8 @@ function report(rows: Row[]): void {
     console.log(`${r.n} hosts: ${ms(r.staging)} from the request until every host has staged the release; then ${all.length} batches: period ${stat(all.map((b) => b.period))}; the slowest app's restart ${stat(all.map((b) => b.appRestart))}; ` +
       `Slipway's share (period − app restart) ${stat(all.map((b) => b.period - b.appRestart))}`);
     console.log(`  per host: command written → received ${per((h) => h.received - h.sent)}; received → old app's SIGTERM ${per((h) => h.oldStopping - h.received)}; ` +
-      `[old app stops ${per((h) => h.oldExiting - h.oldStopping)}]; old app exited → new app forked ${per((h) => h.spawned - h.oldExiting)}; ` +
+      `[old app stops ${per((h) => h.oldGone - h.oldStopping)}: its last line ${per((h) => h.oldExiting - h.oldStopping)}, then its teardown ${per((h) => h.oldGone - h.oldExiting)}]; ` +
+      `old app gone → new app forked ${per((h) => h.spawned - h.oldGone)} (from its last line: ${per((h) => h.spawned - h.oldExiting)}); ` +
       `[new app starts ${per((h) => h.listening - h.spawned)}]; listening → health passed ${per((h) => h.healthyOnAgent - h.listening)}; ` +
       `health passed → result recorded ${per((h) => h.healthyOnServer - h.healthyOnAgent)}`);
     console.log(`  per batch: last result recorded → next batch's first command written (or the deployment's end) ${stat(all.map((b) => b.engineGap))}`);

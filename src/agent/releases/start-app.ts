@@ -92,7 +92,7 @@ export async function startApp(deps: AppHostDeps, req: StartRequest, prepared?: 
     secrets: req.secrets,
     backoff: deps.backoff,
     ...(prepared === undefined ? {} : { instance: prepared.instance, firstRecord: prepared.firstRecord }),
-    onNote: (text) => deps.logs?.note(app, text),
+    onNote: (text, level) => deps.logs?.note(app, text, level),
   });
   await deps.logs?.follow({ app, env, runId: req.runId, deploymentId: req.deploymentId, logs: req.logs });
   deps.apps.set(app, supervisor);

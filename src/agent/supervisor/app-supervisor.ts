@@ -50,7 +50,7 @@ export interface AppSupervisorOptions {
   /** The environment's secrets, as variables; PORT and SLIPWAY_* win over them. */
   secrets?: Record<string, string>;
   /** The supervisor's notes about the app (crashes, restarts, forced kills). */
-  onNote?: (text: string) => void;
+  onNote?: (text: string, level?: string) => void;
   backoff?: BackoffOptions;
   /**
    * The marker (SLIPWAY_INSTANCE) of the processes it starts, when the caller wrote it to
@@ -207,6 +207,8 @@ export class AppSupervisor {
     clearTimeout(this.restartTimer);
     const pid = this.child?.pid;
     if (previous !== 'idle' && pid !== undefined) {
+      const wasRunning = this.childRunning;
+      const signalled = Date.now();
       const result = await terminate({
         signal: (signal) => signalGroup(pid, signal),
         // kill(-pgid, 0) answers "gone" without reading all of /proc (a few ms with a few hundred
@@ -221,6 +223,11 @@ export class AppSupervisor {
         this.note(`[slipway] ${this.app} ${this.version} ignored SIGTERM for ${this.options.stopTimeoutMs}ms: killed`);
       }
       if (!result.stopped) this.note(`[slipway] ${this.app} ${this.version}: process group ${pid} survived SIGKILL`);
+      // When the old process was seen gone: how long the app takes to stop, up to its very end
+      // (an interpreter's teardown comes after its last line). Straight to onNote: this runs
+      // between an old process's exit and the next one's start, where reading its output for
+      // the tail would only add to the wait.
+      if (wasRunning && result.stopped && !result.forced) this.options.onNote?.(`[slipway] ${this.app} ${this.version} stopped ${Date.now() - signalled} ms after SIGTERM`, 'info');
       if (!keepRecord) this.clearPid(pid);
     }
     this.state = 'stopped';
