@@ -10,7 +10,7 @@ import { readAppState, updateAppState, type AppState } from './app-state.ts';
 import { readCurrentVersion } from './current-version.ts';
 import { checkReleaseNames } from './release-names.ts';
 import { startApp, waitHealthy, type AppHostDeps, type StartRequest } from './start-app.ts';
-import { completeSwitch, settleSwitch, stageSwitch } from './switch-current.ts';
+import { abandonSwitch, completeSwitch, settleSwitch, stageSwitch } from './switch-current.ts';
 
 /** An activation asks for exactly what starting the app needs. */
 export type ActivateRequest = StartRequest;
@@ -65,21 +65,23 @@ async function activate(deps: AppHostDeps, req: ActivateRequest): Promise<Activa
   // rename and the spawn remain (switch-current.ts has the crash reasoning). The new process's
   // marker is on disk before it starts, and the switch settles in the write of its pid.
   const instance = newAppInstance();
-  let cwd: string;
-  try {
-    cwd = await realpath(releaseDir);
-  } catch (err) {
-    return { ok: false, previous: onDisk, step: 'activate', error: `cannot start ${app} ${version}: ${errorMessage(err)}`, logTail: [] };
-  }
   const plan = { version, instance, run, env, runId: req.runId, deploymentId: req.deploymentId, logs: req.logs };
-  const [, staged] = await Promise.all([running ? running.stop({ keepRecord: true }) : killOrphan(root, app), stageSwitch(root, app, plan)]);
+  const resolveCwd = realpath(releaseDir).then(
+    (dir) => ({ ok: true as const, dir }),
+    (err: unknown) => ({ ok: false as const, error: `cannot start ${app} ${version}: ${errorMessage(err)}` }),
+  );
+  const [, staged, cwd] = await Promise.all([running ? running.stop({ keepRecord: true }) : killOrphan(root, app), stageSwitch(root, app, plan), resolveCwd]);
   if (running) deps.apps.delete(app);
   if (!staged.ok) return { ok: false, previous: onDisk, step: 'activate', error: staged.error, logTail: [] };
+  if (!cwd.ok) {
+    await abandonSwitch(root, app, staged);
+    return { ok: false, previous: onDisk, step: 'activate', error: cwd.error, logTail: [] };
+  }
   await deps.logs?.unfollow(app);
   const switched = await completeSwitch(root, app, staged);
   if (!switched.ok) return { ok: false, previous: onDisk, step: 'activate', error: switched.error, logTail: [] };
   const now = () => deps.clock?.now() ?? Date.now();
-  const started = await startApp(deps, req, { instance, cwd, firstRecord: (s) => settleSwitch(s, version, now()) });
+  const started = await startApp(deps, req, { instance, cwd: cwd.dir, firstRecord: (s) => settleSwitch(s, version, now()) });
   if (!started.ok) {
     // Refused before its start (e.g. the port is taken): `current` points to the new release all the same.
     if (readAppState(root, app).switching?.instance === instance) updateAppState(root, app, (s) => settleSwitch(s, version, now()));

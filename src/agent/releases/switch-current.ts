@@ -88,11 +88,16 @@ export async function completeSwitch(root: string, app: string, staged: StagedSw
   try {
     await rename(staged.link, paths.current);
   } catch (err) {
-    await rm(staged.link, { force: true });
-    updateAppState(root, app, (s) => (s.switching = null));
+    await abandonSwitch(root, app, staged);
     return { ok: false, error: `could not point ${paths.current} at ${paths.release(staged.version)}: ${errorMessage(err)}` };
   }
   return { ok: true, previous: staged.previous };
+}
+
+/** Undoes a staged switch that will not be completed: its temp link and its record go. */
+export async function abandonSwitch(root: string, app: string, staged: StagedSwitch & { ok: true }): Promise<void> {
+  if (staged.link !== null) await rm(staged.link, { force: true });
+  updateAppState(root, app, (s) => (s.switching = null));
 }
 
 /**
