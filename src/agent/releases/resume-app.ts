@@ -5,7 +5,7 @@ import { readAppState, updateAppState } from './app-state.ts';
 import { readCurrentVersion } from './current-version.ts';
 import { checkReleaseNames } from './release-names.ts';
 import { startApp, type AppHostDeps } from './start-app.ts';
-import { settleSwitch } from './switch-current.ts';
+import { removeStagedLinks, settleSwitch } from './switch-current.ts';
 
 export type ResumeOutcome =
   | { ok: true; version: string | null; logTail: string[] }
@@ -35,7 +35,10 @@ export async function resumeApp(deps: AppHostDeps, app: string): Promise<ResumeO
     const tags = { runId: state.runId, deploymentId: state.deploymentId, logs: state.logs };
     await deps.logs?.follow({ app, env: state.env, ...tags });
     await killOrphan(deps.root, app);
-    if (interrupted) updateAppState(deps.root, app, (s) => settleSwitch(s, version, now));
+    if (interrupted) {
+      updateAppState(deps.root, app, (s) => settleSwitch(s, version, now));
+      await removeStagedLinks(deps.root, app);
+    }
     if (version === null) {
       await deps.logs?.unfollow(app);
       return { ok: true, version: null, logTail: [] };

@@ -75,6 +75,7 @@ describe('resuming after an activation cut short', () => {
     expect(await resumeApp(deps(), 'hello')).toMatchObject({ ok: true, version: '1-aaaaaaa' });
     expect(await answer()).toBe('1-aaaaaaa');
     expect(readAppState(root, 'hello')).toMatchObject({ current: '1-aaaaaaa', previous: null, runId: 'run-1', deploymentId: 'deployment-1', switching: null });
+    expect((await readdir(path.join(root, 'apps/hello'))).filter((name) => name.startsWith('.current-'))).toEqual([]);
   });
 
   it('finishes the switch, stopping the process it had started, when the agent died after renaming current', async () => {

@@ -12,7 +12,7 @@
 //    and settleSwitch completes the record exactly as the activation would have. killOrphan finds
 //    the new process by switching.instance, the old by its recorded pid.
 import { randomBytes } from 'node:crypto';
-import { rename, rm, stat, symlink } from 'node:fs/promises';
+import { readdir, rename, rm, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { errorMessage } from '../../base/errors.ts';
 import type { AppRunSpec } from '../../core/protocol/messages.ts';
@@ -40,6 +40,13 @@ export interface SwitchPlan {
 }
 
 export type StagedSwitch = { ok: true; previous: string | null; version: string; link: string | null } | { ok: false; error: string };
+
+/** Removes temp links a switch cut short left behind (stageSwitch's `.current-*`). */
+export async function removeStagedLinks(root: string, app: string): Promise<void> {
+  const { appDir } = appPaths(root, app);
+  const names = await readdir(appDir).catch(() => [] as string[]);
+  await Promise.all(names.filter((name) => name.startsWith('.current-')).map((name) => rm(path.join(appDir, name), { force: true })));
+}
 
 /**
  * Prepares a switch to `plan.version` without touching `current` (names must have passed
