@@ -13,6 +13,8 @@
 //    (ansible-rollout.ts). Wall time of the ansible-playbook process.
 // Then, for Slipway, where each batch's time goes (batch-breakdown.ts).
 // Run as root: npx tsx bench/ansible-compare.bench.ts [sizes, default 10,30,50]
+// ANSIBLE_COMPARE_SLIPWAY_ONLY=1 measures Slipway's side alone (no sshd, no Ansible, no ratio), for
+// iterating on Slipway's batch breakdown; Slipway does exactly what it does in a full run.
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { LogSearchAnswer } from '../src/core/api/answers.ts';
@@ -22,7 +24,7 @@ import { freePort } from '../test/support/slipway-processes.ts';
 import { TestFleet } from '../test/support/test-fleet.ts';
 import { waitFor } from '../test/support/wait-for.ts';
 import { AnsibleRollout, ansibleUnavailableReason, type AnsibleHost } from './ansible-rollout.ts';
-import { batchTimes, hostTimelines, hostsWithLine, type BatchTimes } from './batch-breakdown.ts';
+import { batchTimes, hostTimelines, hostsWithLine, hostsWithStoppedNote, type BatchTimes } from './batch-breakdown.ts';
 import { events, median, ms } from './bench-support.ts';
 import { LoopbackSshHosts, sshUnavailableReason } from './loopback-ssh-hosts.ts';
 
@@ -33,7 +35,8 @@ const hostName = (i: number) => `h${String(i).padStart(2, '0')}`;
 // One third octet per bench run (from its pid), so that two runs on one machine use different addresses.
 const address = (i: number) => `127.0.${100 + (process.pid % 150)}.${i}`;
 
-const unavailable = sshUnavailableReason() ?? ansibleUnavailableReason();
+const slipwayOnly = process.env.ANSIBLE_COMPARE_SLIPWAY_ONLY === '1';
+const unavailable = slipwayOnly ? null : (sshUnavailableReason() ?? ansibleUnavailableReason());
 if (unavailable) {
   console.error(`ansible-compare bench: cannot run here: ${unavailable}`);
   process.exit(1);
@@ -67,7 +70,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => 
 try {
   mkdirSync(work);
   const addresses = Array.from({ length: maxHosts }, (_, i) => address(i + 1));
-  await ssh.start(addresses);
+  if (!slipwayOnly) await ssh.start(addresses);
 
   fleet.initRepo((repo) => {
     writeFileSync(join(repo, 'slipway.yml'), slipwayYml);
@@ -94,7 +97,7 @@ try {
   const tarballs = new Map(await Promise.all(versions.map(async (v) => [v.version, await download(v)] as const)));
 
   const ansibleHosts: AnsibleHost[] = [];
-  for (let i = 1; i <= maxHosts; i++) {
+  for (let i = 1; i <= maxHosts && !slipwayOnly; i++) {
     const appRoot = join(work, 'hosts', hostName(i));
     mkdirSync(appRoot, { recursive: true });
     ansibleHosts.push({ ...ssh.hosts[i - 1]!, name: hostName(i), appPort: await uniquePort(), appRoot });
@@ -105,7 +108,7 @@ try {
   // Every host starts on the first version, with both tools.
   const first = versions[0]!;
   await deploySlipway(`n${maxHosts}`, first.version);
-  await ansible.roll(`n${maxHosts}`, first.version, tarballs.get(first.version)!, 600_000, '100%');
+  if (!slipwayOnly) await ansible.roll(`n${maxHosts}`, first.version, tarballs.get(first.version)!, 600_000, '100%');
 
   const rows: Row[] = [];
   for (const [k, n] of sizes.entries()) {
@@ -113,11 +116,14 @@ try {
     const deployment = await deploySlipway(`n${n}`, version);
     await expectVersion(n, version, (i) => answer(slipwayPorts.get(i)!));
     const batches = await breakdown(deployment, n, version);
-    await ansible.ping(`n${n}`, 120_000);
-    const ansibleMs = await ansible.roll(`n${n}`, version, tarballs.get(version)!, 900_000);
-    await expectVersion(n, version, (i) => answer(ansibleHosts[i - 1]!.appPort));
+    let ansibleMs = Number.NaN;
+    if (!slipwayOnly) {
+      await ansible.ping(`n${n}`, 120_000);
+      ansibleMs = await ansible.roll(`n${n}`, version, tarballs.get(version)!, 900_000);
+      await expectVersion(n, version, (i) => answer(ansibleHosts[i - 1]!.appPort));
+    }
     rows.push({ n, slipway: deployment.ms, ansible: ansibleMs, batches, staging: Math.min(...batches[0]!.hosts.map((h) => h.sent)) - (deployment.finishedAt! - deployment.ms) });
-    console.log(`${n} hosts: Slipway ${ms(deployment.ms)}, Ansible ${ms(ansibleMs)}`);
+    console.log(`${n} hosts: Slipway ${ms(deployment.ms)}, Ansible ${slipwayOnly ? 'skipped' : ms(ansibleMs)}`);
   }
   report(rows);
 } finally {
@@ -173,7 +179,7 @@ async function breakdown(deployment: Deployment, n: number, version: string): Pr
   // The old apps' lines belong to the deployments that started them: found by time instead.
   const appLines = await waitFor('the old apps\' last lines', async () => {
     const found = (await read(`app=${app}&stream=app&since=${deployment.createdAt}`)).filter((l) => l.at >= deployment.createdAt);
-    return hostsWithLine(found, 'app', 'exiting at') >= n ? found : undefined;
+    return hostsWithLine(found, 'app', 'exiting at') >= n && hostsWithStoppedNote(found) >= n ? found : undefined;
   }, { timeoutMs: 30_000, intervalMs: 100 });
   const timelines = hostTimelines(await events(fleet, `deployment=${deployment.id}`), lines, appLines, version);
   return batchTimes(timelines, Math.ceil(n / 10), deployment.finishedAt!);
@@ -207,8 +213,11 @@ function report(rows: Row[]): void {
   console.log('\nthe same app and tarball, batches of 10%, every host changes version');
   console.log('| hosts | Slipway | Ansible | ratio |');
   console.log('|---|---|---|---|');
-  for (const r of rows) console.log(`| ${r.n} | ${(r.slipway / 1000).toFixed(2)} s | ${(r.ansible / 1000).toFixed(1)} s | ${(r.ansible / r.slipway).toFixed(1)}× |`);
-  console.log('\nSlipway, per batch: median (max); the app\'s restart is its own stop (SIGTERM → exit) and start (fork → listening)');
+  for (const r of rows) {
+    const ansible = slipwayOnly ? ['skipped', '–'] : [`${(r.ansible / 1000).toFixed(1)} s`, `${(r.ansible / r.slipway).toFixed(1)}×`];
+    console.log(`| ${r.n} | ${(r.slipway / 1000).toFixed(2)} s | ${ansible.join(' | ')} |`);
+  }
+  console.log('\nSlipway, per batch: median (max); the app\'s restart is its own stop (SIGTERM → its process gone) and start (fork → listening)');
   for (const r of rows) {
     const all = r.batches;
     const hosts = all.flatMap((b) => b.hosts);
@@ -217,7 +226,8 @@ function report(rows: Row[]): void {
     console.log(`${r.n} hosts: ${ms(r.staging)} from the request until every host has staged the release; then ${all.length} batches: period ${stat(all.map((b) => b.period))}; the slowest app's restart ${stat(all.map((b) => b.appRestart))}; ` +
       `Slipway's share (period − app restart) ${stat(all.map((b) => b.period - b.appRestart))}`);
     console.log(`  per host: command written → received ${per((h) => h.received - h.sent)}; received → old app's SIGTERM ${per((h) => h.oldStopping - h.received)}; ` +
-      `[old app stops ${per((h) => h.oldExiting - h.oldStopping)}]; old app exited → new app forked ${per((h) => h.spawned - h.oldExiting)}; ` +
+      `[old app stops ${per((h) => h.oldGone - h.oldStopping)}: its last line ${per((h) => h.oldExiting - h.oldStopping)}, then its teardown ${per((h) => h.oldGone - h.oldExiting)}]; ` +
+      `old app gone → new app forked ${per((h) => h.spawned - h.oldGone)} (from its last line: ${per((h) => h.spawned - h.oldExiting)}); ` +
       `[new app starts ${per((h) => h.listening - h.spawned)}]; listening → health passed ${per((h) => h.healthyOnAgent - h.listening)}; ` +
       `health passed → result recorded ${per((h) => h.healthyOnServer - h.healthyOnAgent)}`);
     console.log(`  per batch: last result recorded → next batch's first command written (or the deployment's end) ${stat(all.map((b) => b.engineGap))}`);

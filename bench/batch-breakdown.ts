@@ -2,8 +2,12 @@
 // app record, all on this machine's clock: the server's `deployment.host` events (command written,
 // result taken), the agent's deploy lines (command received, health passed) and the app's own lines
 // (see ansible-compare-app.py: SIGTERM received, exiting; process forked, listening). The app's
-// restart is its own stop (SIGTERM → exit) plus its own start (fork → listening); the rest of a
-// batch is Slipway's share. Used by bench/ansible-compare.bench.ts.
+// restart is its own stop (SIGTERM → gone) plus its own start (fork → listening); the rest of a
+// batch is Slipway's share. "Gone" is the agent's note that the old process group has ended: the
+// app's "exiting" line is printed by atexit, and Python's interpreter teardown after it (10–80 ms
+// on a shared 2-core machine) is the app's, not Slipway's; the note also holds the agent's own
+// moment of noticing the exit (SIGCHLD, a fraction of a ms when idle).
+// Used by bench/ansible-compare.bench.ts.
 import type { LogLine, SlipwayEvent } from '../src/core/model.ts';
 
 export interface HostTimeline {
@@ -14,8 +18,10 @@ export interface HostTimeline {
   received: number;
   /** Old app: SIGTERM received ("stopping at …"). */
   oldStopping: number;
-  /** Old app: exiting ("exiting at …"). */
+  /** Old app: exiting ("exiting at …", from its atexit). */
   oldExiting: number;
+  /** Agent: the old process group seen gone (its note "… stopped N ms after SIGTERM"). */
+  oldGone: number;
   /** New app: its process forked ("spawned at …", from /proc, ±5 ms). */
   spawned: number;
   /** New app: it listens ("listening at …"). */
@@ -38,7 +44,7 @@ export interface BatchTimes {
 
 /** The app's own restart on this host: its stop and its start, without what happened between. */
 export function appRestart(h: HostTimeline): number {
-  return h.oldExiting - h.oldStopping + (h.listening - h.spawned);
+  return h.oldGone - h.oldStopping + (h.listening - h.spawned);
 }
 
 /**
@@ -70,12 +76,27 @@ export function hostTimelines(events: SlipwayEvent[], lines: LogLine[], appLines
       received: deployLine(new RegExp(`^activating \\S+ ${version} `)),
       oldStopping: stamped(appLines, 'stopping'),
       oldExiting: stamped(appLines, 'exiting'),
+      oldGone: stoppedNote(appLines, host),
       spawned: stamped(lines, 'spawned'),
       listening: stamped(lines, 'listening'),
       healthyOnAgent: deployLine(new RegExp(`^${version} is healthy`)),
       healthyOnServer: event('healthy'),
     };
   });
+}
+
+/** The agent's note that the old app's process group is gone (AppSupervisor). */
+const STOPPED_NOTE = /^\[slipway\] \S+ \S+ stopped \d+ ms after SIGTERM$/;
+
+function stoppedNote(lines: LogLine[], host: string): number {
+  const found = lines.find((l) => l.host === host && l.stream === 'app' && STOPPED_NOTE.test(l.text));
+  if (!found) throw new Error(`no "stopped … after SIGTERM" note from ${host}`);
+  return found.at;
+}
+
+/** How many hosts have sent the agent's note that the old app stopped (among `lines`). */
+export function hostsWithStoppedNote(lines: LogLine[]): number {
+  return new Set(lines.filter((l) => l.stream === 'app' && STOPPED_NOTE.test(l.text)).map((l) => l.host)).size;
 }
 
 /** How many hosts have sent the line that starts with `word` (among `lines`). */

@@ -1,15 +1,16 @@
 // The `activate` command: stop the running app, point `current` at a prepared release, start it
 // and health-check it.
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
+import { errorMessage } from '../../base/errors.ts';
 import type { AppRunSpec } from '../../core/protocol/messages.ts';
 import { newAppInstance, type AppSupervisor } from '../supervisor/app-supervisor.ts';
 import { killOrphan } from '../supervisor/kill-orphan.ts';
 import { appPaths } from './app-paths.ts';
-import { readAppState, type AppState } from './app-state.ts';
+import { readAppState, updateAppState, type AppState } from './app-state.ts';
 import { readCurrentVersion } from './current-version.ts';
 import { checkReleaseNames } from './release-names.ts';
 import { startApp, waitHealthy, type AppHostDeps, type StartRequest } from './start-app.ts';
-import { switchCurrent } from './switch-current.ts';
+import { abandonSwitch, completeSwitch, settleSwitch, stageSwitch } from './switch-current.ts';
 
 /** An activation asks for exactly what starting the app needs. */
 export type ActivateRequest = StartRequest;
@@ -59,30 +60,33 @@ async function activate(deps: AppHostDeps, req: ActivateRequest): Promise<Activa
     return { ok: false, previous: state.previous, step: health.step, error: health.error, logTail: health.logTail };
   }
 
-  if (running) {
-    // The switch below records the next process, in the same write as `current`.
-    await running.stop({ keepRecord: true });
-    deps.apps.delete(app);
-  } else {
-    await killOrphan(root, app);
+  // While the old process stops, everything after its exit is made ready: the new `current` link
+  // under a temp name and the switch in state.json (its fsync overlaps the stop), so that only a
+  // rename and the spawn remain (switch-current.ts has the crash reasoning). The new process's
+  // marker is on disk before it starts, and the switch settles in the write of its pid.
+  const instance = newAppInstance();
+  const plan = { version, instance, run, env, runId: req.runId, deploymentId: req.deploymentId, logs: req.logs };
+  const resolveCwd = realpath(releaseDir).then(
+    (dir) => ({ ok: true as const, dir }),
+    (err: unknown) => ({ ok: false as const, error: `cannot start ${app} ${version}: ${errorMessage(err)}` }),
+  );
+  const [, staged, cwd] = await Promise.all([running ? running.stop({ keepRecord: true }) : killOrphan(root, app), stageSwitch(root, app, plan), resolveCwd]);
+  if (running) deps.apps.delete(app);
+  if (!staged.ok) return { ok: false, previous: onDisk, step: 'activate', error: staged.error, logTail: [] };
+  if (!cwd.ok) {
+    await abandonSwitch(root, app, staged);
+    return { ok: false, previous: onDisk, step: 'activate', error: cwd.error, logTail: [] };
   }
   await deps.logs?.unfollow(app);
-  // What the new version runs with, and the marker of the process about to start (see
-  // AppSupervisor), go to disk in the switch's own write: one wait for the disk instead of three.
-  const instance = newAppInstance();
-  const switched = await switchCurrent(root, app, version, deps.clock?.now(), (s) => {
-    s.runSpecs[version] = run;
-    s.env = env;
-    s.runId = req.runId;
-    s.deploymentId = req.deploymentId;
-    s.logs = req.logs;
-    s.pid = null;
-    s.pidStartTime = null;
-    s.pidInstance = instance;
-  });
+  const switched = await completeSwitch(root, app, staged);
   if (!switched.ok) return { ok: false, previous: onDisk, step: 'activate', error: switched.error, logTail: [] };
-  const started = await startApp(deps, req, instance);
-  if (!started.ok) return { ok: false, previous: switched.previous, step: started.step, error: started.error, logTail: started.logTail };
+  const now = () => deps.clock?.now() ?? Date.now();
+  const started = await startApp(deps, req, { instance, cwd: cwd.dir, firstRecord: (s) => settleSwitch(s, version, now()) });
+  if (!started.ok) {
+    // Refused before its start (e.g. the port is taken): `current` points to the new release all the same.
+    if (readAppState(root, app).switching?.instance === instance) updateAppState(root, app, (s) => settleSwitch(s, version, now()));
+    return { ok: false, previous: switched.previous, step: started.step, error: started.error, logTail: started.logTail };
+  }
   return { ok: true, previous: switched.previous, logTail: started.logTail };
 }
 

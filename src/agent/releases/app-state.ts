@@ -2,6 +2,7 @@
 // process, written atomically (temp file + rename) so a crash never leaves half a file.
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
 import * as z from 'zod/mini';
 import { appRunSpecSchema } from '../../core/protocol/messages.ts';
 import { appPaths } from './app-paths.ts';
@@ -28,6 +29,25 @@ const appStateSchema = z.object({
   pidStartTime: z._default(z.nullable(z.string()), null),
   /** Marker in the app's environment (SLIPWAY_INSTANCE) that identifies every process of the group. */
   pidInstance: z._default(z.nullable(z.string()), null),
+  /**
+   * An activation under way, written before the old process stops: the version it switches to,
+   * the marker of the process it will start, and how that version runs. Settled (into `current`,
+   * env, runId, … or dropped) by the new process's first record, or by resumeApp after a crash,
+   * depending on where the `current` symlink points (see switch-current.ts).
+   */
+  switching: z._default(
+    z.nullable(z.object({
+      version: z.string(),
+      /** What `current` pointed to when the switch was staged. */
+      from: z.nullable(z.string()),
+      instance: z.string(),
+      env: z.string(),
+      runId: z.nullable(z.string()),
+      deploymentId: z.nullable(z.string()),
+      logs: z.array(z.string()),
+    })),
+    null,
+  ),
 });
 export type AppState = z.infer<typeof appStateSchema>;
 
@@ -54,14 +74,9 @@ export function readAppState(root: string, app: string): AppState {
  */
 export function updateAppState(root: string, app: string, change: (state: AppState) => void): AppState {
   const paths = appPaths(root, app);
-  const state = readAppState(root, app);
-  change(state);
-  state.history = state.history.slice(-HISTORY_LIMIT);
-  const keep = new Set([state.current, state.previous, ...state.history.map((h) => h.version)]);
-  state.runSpecs = Object.fromEntries(Object.entries(state.runSpecs).filter(([version]) => keep.has(version)));
-
+  const state = changed(readAppState(root, app), change);
   mkdirSync(paths.appDir, { recursive: true, mode: 0o700 });
-  const temp = `${paths.stateFile}.tmp-${randomBytes(6).toString('hex')}`;
+  const temp = tempName(paths.stateFile);
   try {
     const fd = openSync(temp, 'wx', 0o600);
     try {
@@ -76,4 +91,58 @@ export function updateAppState(root: string, app: string, change: (state: AppSta
     throw err;
   }
   return state;
+}
+
+/**
+ * updateAppState whose wait for the disk (write + fsync on libuv's pool) leaves the event loop
+ * free, so an activation can let it overlap the old process's stop. Not atomic with other updates:
+ * the file is read again just before the rename, in the same turn of the event loop; if anyone
+ * wrote it meanwhile, the temp file is dropped and `change` applied again synchronously
+ * (updateAppState), so no update is ever lost.
+ */
+export async function updateAppStateAsync(root: string, app: string, change: (state: AppState) => void): Promise<AppState> {
+  const paths = appPaths(root, app);
+  const before = readRaw(paths.stateFile);
+  const state = changed(readAppState(root, app), change);
+  mkdirSync(paths.appDir, { recursive: true, mode: 0o700 });
+  const temp = tempName(paths.stateFile);
+  try {
+    const file = await open(temp, 'wx', 0o600);
+    try {
+      await file.writeFile(`${JSON.stringify(state, null, 2)}\n`);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
+  if (readRaw(paths.stateFile) !== before) {
+    rmSync(temp, { force: true });
+    return updateAppState(root, app, change);
+  }
+  renameSync(temp, paths.stateFile);
+  return state;
+}
+
+/** Applies `change`, then keeps the last HISTORY_LIMIT entries and the run specs still needed. */
+function changed(state: AppState, change: (state: AppState) => void): AppState {
+  change(state);
+  state.history = state.history.slice(-HISTORY_LIMIT);
+  const keep = new Set([state.current, state.previous, state.switching?.version, ...state.history.map((h) => h.version)]);
+  state.runSpecs = Object.fromEntries(Object.entries(state.runSpecs).filter(([version]) => keep.has(version)));
+  return state;
+}
+
+function tempName(stateFile: string): string {
+  return `${stateFile}.tmp-${randomBytes(6).toString('hex')}`;
+}
+
+function readRaw(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
 }

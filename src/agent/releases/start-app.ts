@@ -9,6 +9,7 @@ import type { AppLogsPort } from '../logs/app-logs.ts';
 import { AppSupervisor, describeExit, type BackoffOptions } from '../supervisor/app-supervisor.ts';
 import type { AppSupervisors } from '../supervisor/app-supervisors.ts';
 import { appPaths } from './app-paths.ts';
+import type { AppState } from './app-state.ts';
 
 /** What the agent's main hands to activateRelease, deactivateApp and resumeApp. */
 export interface AppHostDeps {
@@ -43,6 +44,16 @@ export interface StartRequest {
   secrets?: Record<string, string>;
 }
 
+/** What an activation prepared while the old process stopped (activateRelease). */
+export interface PreparedStart {
+  /** The process's marker, on disk already (state.json's switching). */
+  instance: string;
+  /** The release folder, symlinks resolved: what `current` points to once the switch is complete. */
+  cwd: string;
+  /** Written with the process's first record (AppSupervisorOptions.firstRecord). */
+  firstRecord: (state: AppState) => void;
+}
+
 export type StartOutcome =
   | { ok: true; supervisor: AppSupervisor; logTail: string[] }
   | { ok: false; step: 'activate' | 'health'; error: string; logTail: string[] };
@@ -52,14 +63,14 @@ export type StartOutcome =
  * supervisor in `deps.apps` and health-checks it on 127.0.0.1 within run.healthTimeoutMs. Its
  * output and declared log files are followed (deps.logs) from before it starts. A check
  * that fails leaves the app running under its supervisor (the server decides what comes next);
- * an app that exits before it is healthy fails the check at once. `instance` is the process's
- * marker when the caller already recorded it in state.json (activateRelease does, with the switch).
+ * an app that exits before it is healthy fails the check at once. `prepared` is what an activation
+ * made ready before the old process stopped.
  */
-export async function startApp(deps: AppHostDeps, req: StartRequest, instance?: string): Promise<StartOutcome> {
+export async function startApp(deps: AppHostDeps, req: StartRequest, prepared?: PreparedStart): Promise<StartOutcome> {
   const { app, version, env, run } = req;
   let cwd: string;
   try {
-    cwd = await realpath(appPaths(deps.root, app).current);
+    cwd = prepared?.cwd ?? (await realpath(appPaths(deps.root, app).current));
   } catch (err) {
     return { ok: false, step: 'activate', error: `cannot start ${app} ${version}: ${errorMessage(err)}`, logTail: [] };
   }
@@ -80,8 +91,8 @@ export async function startApp(deps: AppHostDeps, req: StartRequest, instance?: 
     baseEnv: deps.baseEnv,
     secrets: req.secrets,
     backoff: deps.backoff,
-    ...(instance === undefined ? {} : { instance }),
-    onNote: (text) => deps.logs?.note(app, text),
+    ...(prepared === undefined ? {} : { instance: prepared.instance, firstRecord: prepared.firstRecord }),
+    onNote: (text, level) => deps.logs?.note(app, text, level),
   });
   await deps.logs?.follow({ app, env, runId: req.runId, deploymentId: req.deploymentId, logs: req.logs });
   deps.apps.set(app, supervisor);

@@ -103,6 +103,16 @@ describe('AppSupervisor', () => {
     expect(supervisor.status()).toMatchObject({ state: 'stopped', starts: 1, crashes: 0, pid: null });
   });
 
+  it('notes when the stopped app was gone, as info, for how long an app takes to stop', async () => {
+    const notes: [string, string | undefined][] = [];
+    const { supervisor } = supervise('exec sleep 1000', { onNote: (text, level) => notes.push([text, level]) });
+    await until('the app runs', () => supervisor.status().pid !== null);
+    await supervisor.stop();
+    expect(notes).toHaveLength(1);
+    expect(notes[0]![0]).toMatch(/^\[slipway\] hello 7-abcdef0 stopped \d+ ms after SIGTERM$/);
+    expect(notes[0]![1]).toBe('info');
+  });
+
   it('kills an app that ignores SIGTERM once the stop timeout has passed', async () => {
     const { supervisor } = supervise('trap "" TERM; sleep 1000 & echo ready; wait', { stopTimeoutMs: 300 });
     const pid = supervisor.status().pid!;

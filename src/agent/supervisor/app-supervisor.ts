@@ -7,7 +7,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { errorMessage } from '../../base/errors.ts';
 import { signalGroup } from '../process-signals.ts';
 import { appPaths } from '../releases/app-paths.ts';
-import { readAppState, updateAppState } from '../releases/app-state.ts';
+import { readAppState, updateAppState, type AppState } from '../releases/app-state.ts';
 import { appEnvironment } from './app-environment.ts';
 import { LogRing } from './log-ring.ts';
 import { OutputTail } from './output-tail.ts';
@@ -50,13 +50,19 @@ export interface AppSupervisorOptions {
   /** The environment's secrets, as variables; PORT and SLIPWAY_* win over them. */
   secrets?: Record<string, string>;
   /** The supervisor's notes about the app (crashes, restarts, forced kills). */
-  onNote?: (text: string) => void;
+  onNote?: (text: string, level?: string) => void;
   backoff?: BackoffOptions;
   /**
    * The marker (SLIPWAY_INSTANCE) of the processes it starts, when the caller wrote it to
    * state.json already (newAppInstance); default: a new one, written before the first start.
    */
   instance?: string;
+  /**
+   * Changes to state.json that go to disk in the same write as the first process's record (its
+   * pid, or that it could not start): an activation settles its switch there (settleSwitch), one
+   * wait for the disk after the start instead of one before it.
+   */
+  firstRecord?: (state: AppState) => void;
 }
 
 /** A new marker for the processes of one supervisor: SLIPWAY_INSTANCE in their environment. */
@@ -101,11 +107,13 @@ export class AppSupervisor {
   private crashes = 0;
   private crashesInARow = 0;
   private lastExit: AppExit | null = null;
+  private firstRecord: ((state: AppState) => void) | undefined;
 
   constructor(private readonly options: AppSupervisorOptions) {
     this.app = options.app;
     this.version = options.version;
     this.instance = options.instance ?? newAppInstance();
+    this.firstRecord = options.firstRecord;
     const paths = appPaths(options.root, options.app);
     this.output = new OutputTail([paths.stdoutLog, paths.stderrLog]);
     this.output.mark();
@@ -199,9 +207,14 @@ export class AppSupervisor {
     clearTimeout(this.restartTimer);
     const pid = this.child?.pid;
     if (previous !== 'idle' && pid !== undefined) {
+      const wasRunning = this.childRunning;
+      const signalled = Date.now();
       const result = await terminate({
         signal: (signal) => signalGroup(pid, signal),
-        alive: () => this.childRunning || listGroupMembers(pid).length > 0,
+        // kill(-pgid, 0) answers "gone" without reading all of /proc (a few ms with a few hundred
+        // processes, between the old app's exit and the new one's start); only a group that
+        // still has members (maybe zombies) is listed.
+        alive: () => this.childRunning || (signalGroup(pid, 0) && listGroupMembers(pid).length > 0),
         timeoutMs: this.options.stopTimeoutMs,
         wake: this.exited,
       });
@@ -210,6 +223,11 @@ export class AppSupervisor {
         this.note(`[slipway] ${this.app} ${this.version} ignored SIGTERM for ${this.options.stopTimeoutMs}ms: killed`);
       }
       if (!result.stopped) this.note(`[slipway] ${this.app} ${this.version}: process group ${pid} survived SIGKILL`);
+      // When the old process was seen gone: how long the app takes to stop, up to its very end
+      // (an interpreter's teardown comes after its last line). Straight to onNote: this runs
+      // between an old process's exit and the next one's start, where reading its output for
+      // the tail would only add to the wait.
+      if (wasRunning && result.stopped && !result.forced) this.options.onNote?.(`[slipway] ${this.app} ${this.version} stopped ${Date.now() - signalled} ms after SIGTERM`, 'info');
       if (!keepRecord) this.clearPid(pid);
     }
     this.state = 'stopped';
@@ -256,6 +274,7 @@ export class AppSupervisor {
       // Written already (by an activation, with `current`): each write waits for the disk.
       const recorded = readAppState(this.options.root, this.app);
       if (recorded.pidInstance === this.instance && recorded.pid === null) return;
+      if (recorded.switching?.instance === this.instance) return;
       updateAppState(this.options.root, this.app, (s) => {
         s.pid = null;
         s.pidStartTime = null;
@@ -266,10 +285,17 @@ export class AppSupervisor {
     }
   }
 
+  private takeFirstRecord(): ((state: AppState) => void) | undefined {
+    const record = this.firstRecord;
+    this.firstRecord = undefined;
+    return record;
+  }
+
   private recordPid(pid: number): void {
     try {
       const startTime = readProcInfo(pid)?.startTime ?? null;
       updateAppState(this.options.root, this.app, (s) => {
+        this.takeFirstRecord()?.(s);
         s.pid = pid;
         s.pidStartTime = startTime;
         s.pidInstance = this.instance;
@@ -282,6 +308,7 @@ export class AppSupervisor {
   private clearPid(pid: number | undefined): void {
     try {
       updateAppState(this.options.root, this.app, (s) => {
+        this.takeFirstRecord()?.(s);
         if (s.pid !== pid) return;
         s.pid = null;
         s.pidStartTime = null;
