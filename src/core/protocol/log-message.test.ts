@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkLogMessage, LOG_LINE_RULES, logMessageSchema, MAX_LOG_LINES_PER_MESSAGE } from './log-message.ts';
+import { checkLogMessage, LOG_LINE_RULES, LOG_MESSAGE_TARGET_CHARS, logMessageSchema, MAX_LOG_LINES_PER_MESSAGE, splitForMessages } from './log-message.ts';
 import { readAgentMessage } from './messages.ts';
 
 const line = { seq: 1, at: 1_700_000_000_000, stream: 'app', text: 'GET / 200' };
@@ -84,5 +84,21 @@ describe('readAgentMessage', () => {
     expect(readAgentMessage(JSON.stringify({ type: 'progress', commandId: 'c-1' }))).toEqual({ problem: expect.stringMatching(/^message: /) as string });
     expect(readAgentMessage(JSON.stringify({ type: 'nonsense' }))).toEqual({ problem: expect.stringMatching(/^type: /) as string });
     expect(readAgentMessage(JSON.stringify({ type: 'heartbeat' }))).toEqual({ message: { type: 'heartbeat' } });
+  });
+});
+
+describe('splitForMessages', () => {
+  it('keeps every line, in order, in messages of at most the target size, a longer line alone', () => {
+    const lines = Array.from({ length: 3000 }, (_, i) => ({ ...line, seq: i + 1, text: i === 1000 ? 'y'.repeat(LOG_MESSAGE_TARGET_CHARS * 2) : `line ${i} ${'x'.repeat(i % 300)}` }));
+    const messages = splitForMessages(lines);
+    expect(messages.flat().map((l) => l.seq)).toEqual(lines.map((l) => l.seq));
+    for (const message of messages) {
+      if (message.some((l) => l.seq === 1001)) expect(message.map((l) => l.seq)).toEqual([1001]);
+      else expect(JSON.stringify({ type: 'log', lines: message }).length).toBeLessThanOrEqual(LOG_MESSAGE_TARGET_CHARS);
+    }
+  });
+
+  it('gives no message for no lines', () => {
+    expect(splitForMessages([])).toEqual([]);
   });
 });
