@@ -56,9 +56,9 @@ export function sendAll(socket: WebSocket, batches: string[], lastSeq: number): 
     });
     // A real agent's heartbeat: the server drops agents that stay silent.
     const heartbeat = setInterval(() => socket.send(JSON.stringify({ type: 'heartbeat' })), 5000);
-    socket.once('close', () => {
+    socket.once('close', (code: number, reason: Buffer) => {
       clearInterval(heartbeat);
-      reject(new Error('the server closed the connection'));
+      reject(new Error(`the server closed the connection (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''})`));
     });
     // As many lines in flight as IN_FLIGHT_BATCHES reads of the spool make, however many messages that is.
     const messagesPerRead = Math.ceil((batches.length * BATCH_SIZE) / lastSeq);
