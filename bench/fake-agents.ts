@@ -3,6 +3,7 @@
 // server acknowledges, a few batches in flight each, as a real agent's log shipper does.
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
+import { splitForMessages } from '../src/core/protocol/log-message.ts';
 import { PROTOCOL_VERSION, type LogLineIn } from '../src/core/protocol/messages.ts';
 
 export const BATCH_SIZE = 1000;
@@ -28,13 +29,14 @@ export async function connectAgent(url: string, joinToken: string, name: string)
  * agent is part of).
  */
 export function makeBatches(lines: number, tags?: { runId: string; deploymentId: string }): string[] {
+  const all: LogLineIn[] = Array.from({ length: lines }, (_, i) => ({
+    seq: i + 1, at: Date.now(), stream: 'app', app: 'bench', env: 'bench', level: i % 50 === 0 ? 'error' : 'info', ...tags,
+    text: `GET /api/orders/${i} 200 ${(i * 7) % 300}ms user=${words[Math.floor(Math.random() * words.length)]} request_id=${randomBytes(6).toString('hex')}`,
+  }));
+  // Read from the spool BATCH_SIZE lines at a time and sent as a real agent's shipper sends them.
   const batches: string[] = [];
   for (let first = 0; first < lines; first += BATCH_SIZE) {
-    const batch: LogLineIn[] = Array.from({ length: Math.min(BATCH_SIZE, lines - first) }, (_, i) => ({
-      seq: first + i + 1, at: Date.now(), stream: 'app', app: 'bench', env: 'bench', level: i % 50 === 0 ? 'error' : 'info', ...tags,
-      text: `GET /api/orders/${first + i} 200 ${(i * 7) % 300}ms user=${words[Math.floor(Math.random() * words.length)]} request_id=${randomBytes(6).toString('hex')}`,
-    }));
-    batches.push(JSON.stringify({ type: 'log', lines: batch }));
+    for (const message of splitForMessages(all.slice(first, first + BATCH_SIZE))) batches.push(JSON.stringify({ type: 'log', lines: message }));
   }
   return batches;
 }
@@ -54,11 +56,13 @@ export function sendAll(socket: WebSocket, batches: string[], lastSeq: number): 
     });
     // A real agent's heartbeat: the server drops agents that stay silent.
     const heartbeat = setInterval(() => socket.send(JSON.stringify({ type: 'heartbeat' })), 5000);
-    socket.once('close', () => {
+    socket.once('close', (code: number, reason: Buffer) => {
       clearInterval(heartbeat);
-      reject(new Error('the server closed the connection'));
+      reject(new Error(`the server closed the connection (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''})`));
     });
-    for (let i = 0; i < IN_FLIGHT_BATCHES; i++) sendNext();
+    // As many lines in flight as IN_FLIGHT_BATCHES reads of the spool make, however many messages that is.
+    const messagesPerRead = Math.ceil((batches.length * BATCH_SIZE) / lastSeq);
+    for (let i = 0; i < IN_FLIGHT_BATCHES * messagesPerRead; i++) sendNext();
   });
 }
 

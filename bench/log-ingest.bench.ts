@@ -16,6 +16,7 @@ import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { newToken } from '../src/base/ids.ts';
 import { freePort, startSlipway, waitForHttp, type SlipwayProcess } from '../test/support/slipway-processes.ts';
+import { LOG_MESSAGE_TARGET_CHARS } from '../src/core/protocol/log-message.ts';
 import { BATCH_SIZE, connectAgent, makeBatches, sendAll } from './fake-agents.ts';
 
 const linesPerAgent = Number(process.argv[2] ?? 100_000);
@@ -29,7 +30,7 @@ const TICKS = 100;
 const results: string[] = [];
 if (which !== 'postgres') results.push(await measure('sqlite'));
 if (which !== 'sqlite') results.push(await measure('postgres'));
-console.log(`central log ingest: ${agents} agents × ${linesPerAgent} lines, batches of ${BATCH_SIZE}${tagged ? ', every line tagged with a run and deployment not the agent\'s' : ''}`);
+console.log(`central log ingest: ${agents} agents × ${linesPerAgent} lines, read ${BATCH_SIZE} at a time and sent in messages of about ${LOG_MESSAGE_TARGET_CHARS} characters at most${tagged ? ', every line tagged with a run and deployment not the agent\'s' : ''}`);
 for (const line of results) console.log(line);
 
 async function measure(kind: 'sqlite' | 'postgres'): Promise<string> {

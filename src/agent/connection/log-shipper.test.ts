@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LOG_MESSAGE_TARGET_CHARS } from '../../core/protocol/log-message.ts';
 import type { LogLineIn } from '../../core/protocol/messages.ts';
 import { LogSpool } from '../spool/log-spool.ts';
 import { LogShipper } from './log-shipper.ts';
@@ -45,6 +46,34 @@ describe('LogShipper', () => {
     shipper.acknowledge(200);
     await shipper.idle();
     expect(sent()).toEqual(range(1, 400));
+  });
+
+  it('cuts what it read into messages the server decodes cheaply, in order, and stops at the first that cannot be sent', async () => {
+    shipper.connected();
+    const long = 'x'.repeat(10_000);
+    for (let i = 1; i <= 20; i++) spool.push({ at: i, stream: 'app', text: `${i} ${long}` });
+    await spool.flush();
+    await shipper.idle();
+    expect(sent()).toEqual(range(1, 20));
+    expect(batches.length).toBeGreaterThan(1);
+    for (const batch of batches) expect(JSON.stringify({ type: 'log', lines: batch }).length).toBeLessThanOrEqual(LOG_MESSAGE_TARGET_CHARS);
+
+    // The connection drops after the first message of a read: the rest waits for the next connection.
+    shipper.acknowledge(20);
+    await shipper.idle();
+    shipper.close();
+    let allowed = 1;
+    const before = batches.length;
+    const fail = new LogShipper({ spool, maxBatch: 100, window: 250, send: (lines) => allowed-- > 0 && batches.push(lines) > 0 });
+    for (let i = 21; i <= 40; i++) spool.push({ at: i, stream: 'app', text: `${i} ${long}` });
+    await spool.flush();
+    fail.connected();
+    await fail.idle();
+    fail.close();
+    const first = batches[before]!;
+    expect(batches.length).toBe(before + 1);
+    expect(first[0]!.seq).toBe(21);
+    expect(first.length).toBeLessThan(20);
   });
 
   it('sends nothing while disconnected, and after a reconnect everything after the last acknowledgement', async () => {

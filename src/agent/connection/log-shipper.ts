@@ -1,5 +1,6 @@
 // Sends the spool's lines to the server in order and in batches, a bounded window ahead of the
 // server's acknowledgements; after a reconnect it starts again from the last acknowledged line.
+import { splitForMessages } from '../../core/protocol/log-message.ts';
 import type { LogLineIn } from '../../core/protocol/messages.ts';
 import type { LogSpool } from '../spool/log-spool.ts';
 
@@ -7,7 +8,10 @@ export interface LogShipperOptions {
   spool: LogSpool;
   /** Sends one batch; returns false when not connected. */
   send: (lines: LogLineIn[]) => boolean;
-  /** Lines per message (default 2000; the protocol allows 10,000). */
+  /**
+   * Lines read from the spool at a time (default 2000), sent in messages of about
+   * LOG_MESSAGE_TARGET_CHARS each (splitForMessages).
+   */
   maxBatch?: number;
   /** Lines sent and not yet acknowledged, at most (default 20,000). */
   window?: number;
@@ -86,11 +90,13 @@ export class LogShipper {
       const lines = await spool.read(from, Math.min(maxBatch, window - (from - spool.acked)));
       // A reconnect while reading starts over from the acknowledgement: this batch is stale.
       if (lines.length === 0 || !this.online || this.sentUpTo !== from) return;
-      if (!send(lines)) {
-        this.online = false;
-        return;
+      for (const message of splitForMessages(lines)) {
+        if (!send(message)) {
+          this.online = false;
+          return;
+        }
+        this.sentUpTo = message.at(-1)!.seq;
       }
-      this.sentUpTo = lines.at(-1)!.seq;
     }
   }
 }

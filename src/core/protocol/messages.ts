@@ -5,6 +5,9 @@
 // src/agent use it too, about 2.5 MB less resident memory per agent (/proc/<pid>/status, Node 20).
 import * as z from 'zod/mini';
 import { HAPROXY_NAME_PATTERN } from '../lb/lb-server-name.ts';
+import { checkLogMessage, logMessageSchema } from './log-message.ts';
+
+export { logLineInSchema, MAX_LOG_LINES_PER_MESSAGE, type LogLineIn } from './log-message.ts';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -180,19 +183,6 @@ export const appOnHostSchema = z.object({
   releases: z.array(z.string()),
 });
 
-export const logLineInSchema = z.object({
-  seq: z.int().check(z.nonnegative()),
-  at: z.number(),
-  stream: z.string(),
-  text: z.string(),
-  level: z.optional(z.nullable(z.string())),
-  app: z.optional(z.nullable(z.string())),
-  env: z.optional(z.nullable(z.string())),
-  runId: z.optional(z.nullable(z.string())),
-  deploymentId: z.optional(z.nullable(z.string())),
-});
-export type LogLineIn = z.infer<typeof logLineInSchema>;
-
 /** Longest address (a host name or an IP address) an agent may give where its apps are reached. */
 export const MAX_ADDRESS_CHARS = 253;
 
@@ -212,7 +202,7 @@ export const agentMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('heartbeat') }),
   z.object({ type: z.literal('progress'), commandId: z.string(), message: z.string() }),
   z.object({ type: z.literal('result'), commandId: z.string(), result: commandResultSchema }),
-  z.object({ type: z.literal('log'), lines: z.array(logLineInSchema).check(z.maxLength(10_000)) }),
+  logMessageSchema,
 ]);
 export type AgentMessage = z.infer<typeof agentMessageSchema>;
 
@@ -239,9 +229,24 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
 ]);
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 
-/** Parses one frame; returns undefined for anything that is not a valid message. */
-export function parseAgentMessage(text: string): AgentMessage | undefined {
-  return parseJson(text, agentMessageSchema);
+/**
+ * Parses one frame: the message, or what is wrong with it (its first few problems, each with
+ * where it is). A `log` message is checked by checkLogMessage (the same rules as its schema,
+ * far cheaper on thousands of lines); every other message by agentMessageSchema.
+ */
+export function readAgentMessage(text: string): { message: AgentMessage } | { problem: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { problem: 'not JSON' };
+  }
+  if (typeof value === 'object' && value !== null && (value as { type?: unknown }).type === 'log') {
+    return checkLogMessage(value as { type: 'log' });
+  }
+  const parsed = agentMessageSchema.safeParse(value);
+  if (parsed.success) return { message: parsed.data };
+  return { problem: parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; ').slice(0, 500) };
 }
 
 /**

@@ -11,7 +11,7 @@ import { isAgentLost, type AgentLivenessLimits } from '../../core/agents/agent-l
 import { sameLabels } from '../../core/deploy/select-hosts.ts';
 import { scopesOfCommand } from '../../core/agents/agent-scope.ts';
 import type { Agent } from '../../core/model.ts';
-import { parseAgentMessage, PROTOCOL_VERSION, unreadableResult, type AgentMessage, type ServerMessage } from '../../core/protocol/messages.ts';
+import { PROTOCOL_VERSION, readAgentMessage, unreadableResult, type AgentMessage, type ServerMessage } from '../../core/protocol/messages.ts';
 import type { Notifier } from '../../storage/notifier.ts';
 import type { Store } from '../../storage/store.ts';
 import type { LogIngest } from '../logs/log-ingest.ts';
@@ -115,11 +115,11 @@ export class AgentGateway {
     socket.on('message', (data: Buffer) => {
       if (this.connections.get(agent.id) === socket) this.heardAt.set(agent.id, this.deps.clock.now());
       const text = data.toString('utf8');
-      const message = parseAgentMessage(text);
-      if (!message) {
+      const read = readAgentMessage(text);
+      if ('problem' in read) {
         const unreadable = unreadableResult(text);
         if (!unreadable) {
-          this.deps.log.warn({ agent: agent.name }, 'ignored a malformed agent message');
+          this.deps.log.warn({ agent: agent.name, problem: read.problem }, `ignored a malformed agent message (${read.problem})`);
         } else {
           // A result that does not parse fails its command now, saying why, as the agent's own answer.
           this.deps.log.warn({ agent: agent.name, ...unreadable }, 'an agent answered with a result that does not parse: its command fails');
@@ -128,6 +128,7 @@ export class AgentGateway {
         }
         return;
       }
+      const { message } = read;
       if (message.type === 'log') {
         // Handed to ingest at once, not one stored batch at a time: an agent with a line every
         // few milliseconds would otherwise queue up behind busy writes. Each batch is

@@ -121,10 +121,21 @@ describe('LogIngest', () => {
     const masking = new LogIngest({ store, tail, log: pino({ level: 'silent' }), mask: (text) => text.replaceAll('s3cret-value', '***'), scopes });
     const seen: LogLine[] = [];
     tail.subscribe({}, (lines) => seen.push(...lines));
-    await masking.fromAgent({ id: 'agent-id', name: 'web-1' }, [{ seq: 1, at: 10, stream: 'app', text: 'token=s3cret-value' }]);
+    await masking.fromAgent({ id: 'agent-id', name: 'web-1' }, [{ seq: 1, at: 10, stream: 'app', text: 'token=s3cret-value' }, { seq: 2, at: 10, stream: 'app', text: 'no secret' }]);
     await masking.append([{ ...logLine('server', 1), text: 'also s3cret-value here' }]);
-    expect((await store.logs.search({ order: 'asc', limit: 10 })).map((l) => l.text)).toEqual(['token=***', 'also *** here']);
-    expect(seen.map((l) => l.text)).toEqual(['token=***', 'also *** here']);
+    expect((await store.logs.search({ order: 'asc', limit: 10 })).map((l) => l.text)).toEqual(['token=***', 'no secret', 'also *** here']);
+    expect(seen.map((l) => l.text)).toEqual(['token=***', 'no secret', 'also *** here']);
+  });
+
+  it('stores only the fields of a line the protocol names: others an agent adds are no claim about the line', async () => {
+    // The gateway's check of a log message does not copy the lines (checkLogMessage): what else an
+    // agent put in them reaches fromAgent.
+    const line = { seq: 1, at: 10, stream: 'app', text: 'hello', source: 'someone-else', host: 'db-1', id: 12345, cp: { k: 'x', v: 1 } };
+    await ingest.fromAgent({ id: 'agent-id', name: 'web-1' }, [line]);
+    const [stored] = await store.logs.search({ order: 'asc', limit: 10 });
+    expect(stored).toMatchObject({ source: 'agent-id', host: 'web-1', seq: 1, text: 'hello' });
+    expect(stored?.id).not.toBe(12345);
+    expect(stored).not.toHaveProperty('cp');
   });
 
   describe('the run and deployment an agent\'s line names', () => {

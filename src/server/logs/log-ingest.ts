@@ -62,7 +62,12 @@ export class LogIngest {
   append(lines: NewLogLine[]): Promise<void> {
     if (lines.length === 0) return Promise.resolve();
     const { mask } = this.deps;
-    const masked = mask ? lines.map((line) => ({ ...line, text: mask(line.text) })) : lines;
+    // A line is copied only when masking changed its text: most hold no secret, and a copy of
+    // each of 100,000 lines a second costs the server more than the masking itself.
+    const masked = mask ? lines.map((line) => {
+      const text = mask(line.text);
+      return text === line.text ? line : { ...line, text };
+    }) : lines;
     return new Promise((resolve, reject) => {
       this.pending.push({ source: lines[0]!.source, lines: masked, resolve, reject });
       // Started in the check phase: batches that arrived in the same turn of the event loop
