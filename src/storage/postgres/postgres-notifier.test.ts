@@ -74,6 +74,34 @@ function describePostgres(url: string): void {
       });
       expect(errors.some((e) => e.includes('the notification connection broke'))).toBe(true);
     });
+
+    it('sends the LISTENs of channels listened to at once one after the other on its connection', async () => {
+      // pg warns of a query sent while another runs on the same client, and pg 9 refuses it.
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- put back as it was; called with apply
+      const original = pg.Client.prototype.query;
+      const running = new Map<unknown, number>();
+      let most = 0;
+      const spy = function (this: pg.Client, ...args: unknown[]) {
+        const text = typeof args[0] === 'string' ? args[0] : '';
+        if (!text.startsWith('listen ')) return (original as (...a: unknown[]) => unknown).apply(this, args);
+        running.set(this, (running.get(this) ?? 0) + 1);
+        most = Math.max(most, running.get(this)!);
+        const done = () => running.set(this, running.get(this)! - 1);
+        const result = (original as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+        result.then(done, done);
+        return result;
+      };
+      const notifier = await open();
+      pg.Client.prototype.query = spy as typeof original;
+      try {
+        const channels = Array.from({ length: 5 }, channel);
+        await Promise.all(channels.map((ch) => notifier.listen(ch, () => undefined)));
+      } finally {
+        pg.Client.prototype.query = original;
+      }
+      expect(most).toBe(1);
+      expect(running.size).toBe(1);
+    });
   });
 }
 

@@ -23,6 +23,11 @@ export class PostgresNotifier implements Notifier {
   /** The connection being opened, so that listen() waits for it rather than open a second. */
   private connecting: Promise<void> | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  /**
+   * The LISTENs sent on the listening connection, one after the other: pg warns of a query sent
+   * while another runs (and pg 9 refuses it), which several listen() calls at start-up would do.
+   */
+  private listening: Promise<void> = Promise.resolve();
   private attempt = 0;
   private closed = false;
 
@@ -62,7 +67,12 @@ export class PostgresNotifier implements Notifier {
       this.handlers.set(channel, (set = new Set()));
       await this.connecting;
       // While disconnected, the reconnect LISTENs to every channel with handlers.
-      if (this.listener) await this.listener.query(`listen ${channel}`).catch((err: unknown) => this.report(`could not listen to ${channel}`, err));
+      const listener = this.listener;
+      if (listener) {
+        this.listening = this.listening.then(() => listener.query(`listen ${channel}`))
+          .then(() => undefined, (err: unknown) => this.report(`could not listen to ${channel}`, err));
+        await this.listening;
+      }
     }
     set.add(wrapped);
     return () => void this.handlers.get(channel)?.delete(wrapped);
