@@ -44,7 +44,21 @@ export function chunkDeltas(lines: readonly Pick<LogLine, 'id' | 'at' | 'text'>[
   return [...byChunk.values()].sort((a, b) => a.chunk - b.chunk);
 }
 
-/** Text as the databases can keep it: PostgreSQL refuses NUL characters, so both stores replace them. */
+/** Half a UTF-16 surrogate pair: a high one not followed by a low one, or a low one not after a high one. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
+
+/**
+ * Text as the databases can keep it: PostgreSQL refuses NUL characters, and no UTF-8 text holds
+ * half a surrogate pair (a JS string can, from JSON's "\ud800"; in PostgreSQL's chunk bodies its
+ * JSON escape made every read of the chunk fail), so both stores replace them with U+FFFD.
+ */
 export function storableText(text: string): string {
-  return text.includes('\0') ? text.replaceAll('\0', '\uFFFD') : text;
+  const withoutNul = text.includes('\0') ? text.replaceAll('\0', '\uFFFD') : text;
+  return LONE_SURROGATE.test(withoutNul) ? withoutNul.replace(LONE_SURROGATES, '\uFFFD') : withoutNul;
+}
+
+/** Whether storableText would change the text. */
+export function needsStorableText(text: string): boolean {
+  return text.includes('\0') || LONE_SURROGATE.test(text);
 }
