@@ -62,3 +62,17 @@ export function storableText(text: string): string {
 export function needsStorableText(text: string): boolean {
   return text.includes('\0') || LONE_SURROGATE.test(text);
 }
+
+/**
+ * The line with every text field storable (storableText), the line itself when none needs it. In
+ * PostgreSQL's chunk bodies a NUL or half a surrogate pair in any field (a stream named after a
+ * file's path, a level, an app name an agent sent) made every read of the chunk fail.
+ */
+export function storableLine<T extends NewLogLineFields>(line: T): T {
+  const { text, host, app, env, stream, level, runId, deploymentId } = line;
+  if (!needsStorableText(text) && !needsStorableText(host) && !needsStorableText(stream) && [app, env, level, runId, deploymentId].every((v) => v === null || !needsStorableText(v))) return line;
+  const fix = (v: string | null) => (v === null ? null : storableText(v));
+  return { ...line, text: storableText(text), host: storableText(host), stream: storableText(stream), app: fix(app), env: fix(env), level: fix(level), runId: fix(runId), deploymentId: fix(deploymentId) };
+}
+
+type NewLogLineFields = Pick<LogLine, 'text' | 'host' | 'app' | 'env' | 'stream' | 'level' | 'runId' | 'deploymentId'>;
