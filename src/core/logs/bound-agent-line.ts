@@ -10,8 +10,9 @@ export const MAX_LINE_BYTES = 65_536;
 /** How far an agent's clock may be off the server's before its times are clamped. */
 export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
+/** The time within the bound, in whole milliseconds (the stores keep integers: a fraction made PostgreSQL refuse the batch). */
 export function clampLineTime(at: number, now: number): number {
-  return Math.min(Math.max(at, now - MAX_CLOCK_SKEW_MS), now + MAX_CLOCK_SKEW_MS);
+  return Math.round(Math.min(Math.max(at, now - MAX_CLOCK_SKEW_MS), now + MAX_CLOCK_SKEW_MS));
 }
 
 const encoder = new TextEncoder();
