@@ -10,8 +10,9 @@ export const MAX_LINE_BYTES = 65_536;
 /** How far an agent's clock may be off the server's before its times are clamped. */
 export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
+/** The time within the bound, in whole milliseconds (the stores keep integers: a fraction made PostgreSQL refuse the batch). */
 export function clampLineTime(at: number, now: number): number {
-  return Math.min(Math.max(at, now - MAX_CLOCK_SKEW_MS), now + MAX_CLOCK_SKEW_MS);
+  return Math.round(Math.min(Math.max(at, now - MAX_CLOCK_SKEW_MS), now + MAX_CLOCK_SKEW_MS));
 }
 
 const encoder = new TextEncoder();
@@ -30,7 +31,13 @@ export function cutLongLine(text: string): string {
 /** Longest stream, level, app or env name kept, in characters: names, never text. */
 export const MAX_NAME_CHARS = 200;
 
-/** The name, or its first MAX_NAME_CHARS characters; null and undefined as they are. */
+/**
+ * The name, or its first MAX_NAME_CHARS characters (never half a surrogate pair: a file's path with
+ * an emoji at the cut is a stream name); null and undefined as they are.
+ */
 export function cutName<T extends string | null | undefined>(name: T): T {
-  return (typeof name === 'string' && name.length > MAX_NAME_CHARS ? name.slice(0, MAX_NAME_CHARS) : name) as T;
+  if (typeof name !== 'string' || name.length <= MAX_NAME_CHARS) return name;
+  const last = name.charCodeAt(MAX_NAME_CHARS - 1);
+  const splitsPair = last >= 0xd800 && last <= 0xdbff;
+  return name.slice(0, splitsPair ? MAX_NAME_CHARS - 1 : MAX_NAME_CHARS) as T;
 }

@@ -1,6 +1,7 @@
 // Contract tests of LogStore: the central log, deduplicated by (source, seq) so resends are harmless.
 import { describe, expect, it } from 'vitest';
 import type { NewLogLine, Store } from '../store.ts';
+import { parseLogQuery } from '../../core/logs/parse-log-query.ts';
 import { logLine } from './fixtures.ts';
 import { useStore } from './use-store.ts';
 
@@ -40,6 +41,15 @@ export function describeLogStoreContract(open: () => Promise<Store>): void {
       const [stored] = await store().logs.append([logLine('agent-1', 0, { text: 'a\0b' })]);
       expect(stored!.text).toBe('a\uFFFDb');
       expect((await store().logs.list({ limit: 1 }))[0]!.text).toBe('a\uFFFDb');
+    });
+
+    it('stores a lone UTF-16 surrogate as U+FFFD, and the lines stored with it stay readable and searchable', async () => {
+      // A JS string may hold half a surrogate pair (from JSON's "\\ud800"); no database text can.
+      const [stored] = await store().logs.append([logLine('agent-1', 0, { text: 'x\uD800y' }), logLine('agent-1', 1, { text: 'z\uDC00 marker' })]);
+      expect(stored!.text).toBe('x\uFFFDy');
+      expect((await store().logs.list({ limit: 5 })).map((l) => l.text)).toEqual(['x\uFFFDy', 'z\uFFFD marker']);
+      while (!(await store().logs.indexPending(1000)).done);
+      expect((await store().logs.search({ query: parseLogQuery('marker'), order: 'asc', limit: 5 })).map((l) => l.seq)).toEqual([1]);
     });
 
     it('answers the highest seq stored for a source, or -1', async () => {

@@ -44,7 +44,35 @@ export function chunkDeltas(lines: readonly Pick<LogLine, 'id' | 'at' | 'text'>[
   return [...byChunk.values()].sort((a, b) => a.chunk - b.chunk);
 }
 
-/** Text as the databases can keep it: PostgreSQL refuses NUL characters, so both stores replace them. */
+/** Half a UTF-16 surrogate pair: a high one not followed by a low one, or a low one not after a high one. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
+
+/**
+ * Text as the databases can keep it: PostgreSQL refuses NUL characters, and no UTF-8 text holds
+ * half a surrogate pair (a JS string can, from JSON's "\ud800"; in PostgreSQL's chunk bodies its
+ * JSON escape made every read of the chunk fail), so both stores replace them with U+FFFD.
+ */
 export function storableText(text: string): string {
-  return text.includes('\0') ? text.replaceAll('\0', '\uFFFD') : text;
+  const withoutNul = text.includes('\0') ? text.replaceAll('\0', '\uFFFD') : text;
+  return LONE_SURROGATE.test(withoutNul) ? withoutNul.replace(LONE_SURROGATES, '\uFFFD') : withoutNul;
 }
+
+/** Whether storableText would change the text. */
+export function needsStorableText(text: string): boolean {
+  return text.includes('\0') || LONE_SURROGATE.test(text);
+}
+
+/**
+ * The line with every text field storable (storableText), the line itself when none needs it. In
+ * PostgreSQL's chunk bodies a NUL or half a surrogate pair in any field (a stream named after a
+ * file's path, a level, an app name an agent sent) made every read of the chunk fail.
+ */
+export function storableLine<T extends NewLogLineFields>(line: T): T {
+  const { text, host, app, env, stream, level, runId, deploymentId } = line;
+  if (!needsStorableText(text) && !needsStorableText(host) && !needsStorableText(stream) && [app, env, level, runId, deploymentId].every((v) => v === null || !needsStorableText(v))) return line;
+  const fix = (v: string | null) => (v === null ? null : storableText(v));
+  return { ...line, text: storableText(text), host: storableText(host), stream: storableText(stream), app: fix(app), env: fix(env), level: fix(level), runId: fix(runId), deploymentId: fix(deploymentId) };
+}
+
+type NewLogLineFields = Pick<LogLine, 'text' | 'host' | 'app' | 'env' | 'stream' | 'level' | 'runId' | 'deploymentId'>;

@@ -14,11 +14,38 @@ const url = process.env.SLIPWAY_TEST_POSTGRES_URL;
 const schema = `slipway_test_m019_${globalThis.crypto.randomUUID().replace(/-/g, '').slice(0, 12)}`;
 
 describe.skipIf(url === undefined || url === '')('migration 019-log-line-chunks', () => {
+  const highSchema = `${schema}_high`;
   afterAll(async () => {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     await client.query(`drop schema if exists "${schema}" cascade`);
+    await client.query(`drop schema if exists "${highSchema}" cascade`);
     await client.end();
+  });
+
+  it('gives the moved and the new lines ids above every old id, so a tail resuming after an old id (Last-Event-ID) misses none', { timeout: 60_000 }, async () => {
+    const pool = new pg.Pool({ connectionString: url, options: `-c search_path=${highSchema}` });
+    const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
+    await pool.query(`create schema "${highSchema}"`);
+    const before = Object.fromEntries(Object.entries(migrations('postgres')).filter(([name]) => name < '019'));
+    const { error } = await new Migrator({ db, provider: { getMigrations: () => Promise.resolve(before) }, migrationTableSchema: highSchema }).migrateToLatest();
+    expect(error).toBeUndefined();
+    // Retention removed all but the newest of millions of lines: few lines, high ids.
+    const oldId = 9_000_000;
+    await pool.query(`insert into log_lines (id, at, source, seq, host, stream, text) values (${oldId - 1}, 1, 'a', 1, 'web-1', 'app', 'one'), (${oldId}, 2, 'a', 2, 'web-1', 'app', 'two')`);
+    await db.destroy();
+
+    const store = await openPostgresStore(url!, { schema: highSchema });
+    try {
+      const [added] = await store.logs.append([logLine('a', 3)]);
+      expect(added!.id).toBeGreaterThan(oldId);
+      // A client that saw line 'two' under its old id resumes after it: it gets the new line (and, the old
+      // ids being gone, the moved lines again rather than nothing).
+      const resumed = await store.logs.search({ order: 'asc', afterId: oldId, limit: 10 });
+      expect(resumed.map((l) => l.seq)).toEqual([1, 2, 3]);
+    } finally {
+      await store.close();
+    }
   });
 
   it('moves the lines stored into chunks in their order, and every read, resend check and retention works on them', { timeout: 60_000 }, async () => {

@@ -15,6 +15,8 @@ import type { SqlDialectName } from '../kysely/tables.ts';
 /** Lines and bytes of text a moved chunk holds at most (as appends cut them, postgres-log-chunk-rows.ts). */
 const CHUNK_LINES = 1000;
 const CHUNK_TEXT_BYTES = 262_144;
+/** A line's id is its chunk's id × this + its index (as postgres-log-chunk-rows.ts has it). */
+const LINES_PER_CHUNK_ID = 65_536;
 
 export function logLineChunksMigration(dialect: SqlDialectName): Migration {
   return {
@@ -43,6 +45,7 @@ export function logLineChunksMigration(dialect: SqlDialectName): Migration {
       await sql`create index log_line_chunks_scope on log_line_chunks using gin (scope)`.execute(db);
       await sql`create index log_line_chunks_words on log_line_chunks using gin (words)`.execute(db);
       await sql`create index log_line_chunks_unindexed on log_line_chunks (id) where words is null`.execute(db);
+      await startAboveOldIds(db);
       await moveLines(db);
       await sql`drop table log_search`.execute(db);
       await sql`drop table log_search_queue`.execute(db);
@@ -50,6 +53,19 @@ export function logLineChunksMigration(dialect: SqlDialectName): Migration {
       await sql`drop table log_lines`.execute(db);
     },
   };
+}
+
+/**
+ * Starts chunk ids where every line id (chunk id × 2^16 + index) is above every old line id: a
+ * client resuming after an id it saw before the upgrade (a tail's Last-Event-ID, a page's cursor)
+ * would otherwise get nothing until new ids pass it (retention leaves few lines with high ids). It
+ * gets the moved lines again instead, as their old ids are gone.
+ */
+async function startAboveOldIds(db: Kysely<unknown>): Promise<void> {
+  const { rows } = await sql<{ max: string | number | null }>`select max(id) as max from log_lines`.execute(db);
+  const maxOldId = rows[0]?.max == null ? 0 : Number(rows[0].max);
+  const firstChunkId = Math.floor(maxOldId / LINES_PER_CHUNK_ID) + 1;
+  await sql`alter table log_line_chunks alter column id restart with ${sql.lit(firstChunkId)}`.execute(db);
 }
 
 /**

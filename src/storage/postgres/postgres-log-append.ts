@@ -14,7 +14,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { LogLine } from '../../core/model.ts';
 import { inTransaction } from '../kysely/in-transaction.ts';
-import { storableText } from '../kysely/log-chunks.ts';
+import { storableLine } from '../kysely/log-chunks.ts';
 import type { Database } from '../kysely/tables.ts';
 import type { LogStore, NewLogLine } from '../store.ts';
 import { chunkBody, lineId, toChunks } from './postgres-log-chunk-rows.ts';
@@ -33,7 +33,7 @@ export function createPostgresLogAppend(db: Kysely<Database>): LogStore['append'
       const stored = await storedSeqs(trx, ranges);
       const lines = stored.size === 0 ? fresh : fresh.filter((l) => stored.get(l.source)?.has(l.seq) !== true);
       if (lines.length === 0) return [];
-      const chunks = toChunks(lines.map((l) => (l.text.includes('\0') ? { ...l, text: storableText(l.text) } : l)));
+      const chunks = toChunks(lines.map(storableLine));
       const rows = chunks.map((c) => sql`(${c.source}, ${c.firstSeq}, ${c.lastSeq}, ${c.minAt}, ${c.maxAt}, ${c.lines.length}, ${c.bytes}, ${c.scope}::text[], ${chunkBody(c.lines)})`);
       const { rows: ids } = await sql<{ id: number }>`
         insert into log_line_chunks (source, first_seq, last_seq, min_at, max_at, lines, bytes, scope, body)

@@ -69,6 +69,22 @@ describe.skipIf(url === undefined || url === '')('PostgreSQL log store', { timeo
     }
   });
 
+  it('stores NUL and half a surrogate pair in any field as U+FFFD: the chunk and its neighbours stay readable, its words indexable', async () => {
+    const store = await open();
+    try {
+      const odd = logLine('a', 2, { stream: '/var/log/\uD83D', level: 'x\0y', app: 'shop\uDE00', env: 'e\0', runId: 'r\0', deploymentId: 'd\uD800', host: 'web\0' });
+      const stored = await store.logs.append([logLine('a', 1), odd, logLine('a', 3)]);
+      const expected = { stream: '/var/log/\uFFFD', level: 'x\uFFFDy', app: 'shop\uFFFD', env: 'e\uFFFD', runId: 'r\uFFFD', deploymentId: 'd\uFFFD', host: 'web\uFFFD' };
+      expect(stored[1]).toMatchObject(expected);
+      expect(await store.logs.list({ limit: 10 })).toEqual(stored);
+      expect((await store.logs.search({ stream: '/var/log/\uFFFD', order: 'asc', limit: 10 })).map((l) => l.seq)).toEqual([2]);
+      while (!(await store.logs.indexPending(1000)).done);
+      expect((await store.logs.search({ order: 'desc', limit: 1 }))[0]!.seq).toBe(3);
+    } finally {
+      await store.close();
+    }
+  });
+
   /** Polls until a session waits for an advisory lock (the second append, for the source the first holds). */
   async function waitForAdvisoryLockWaiter(): Promise<void> {
     const client = new pg.Client({ connectionString: url });
