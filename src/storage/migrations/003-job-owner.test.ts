@@ -12,6 +12,7 @@ import { openSqliteStore } from '../sqlite/sqlite-store.ts';
 import { jobSpec } from '../contract/fixtures.ts';
 import { initialMigration } from './001-initial.ts';
 import { logSearchMigration } from './002-log-search.ts';
+import { runMigrator } from './run-migrator.ts';
 
 let dir = '';
 beforeAll(async () => {
@@ -30,7 +31,7 @@ async function databaseBefore003(file: string): Promise<void> {
     '001-initial': initialMigration('sqlite'),
     '002-log-search': logSearchMigration('sqlite'),
   }) } });
-  const { error } = await migrator.migrateToLatest();
+  const { error } = await runMigrator(migrator);
   if (error !== undefined) throw new Error('migrating to 002 failed', { cause: error });
   sqlite.prepare(`insert into projects (id, name, repo_url, branch, poll_interval_ms, webhook_secret, run_count, created_at)
     values ('p1', 'hello', 'r', 'main', 1, 's', 1, 1)`).run();
@@ -129,7 +130,7 @@ describe.skipIf(postgresUrl === undefined || postgresUrl === '')('migration 003-
         '001-initial': initialMigration('postgres'),
         '002-log-search': logSearchMigration('postgres'),
       }) } });
-      const { error } = await migrator.migrateToLatest();
+      const { error } = await runMigrator(migrator);
       if (error !== undefined) throw new Error('migrating to 002 failed', { cause: error });
       await sql`insert into projects (id, name, repo_url, branch, poll_interval_ms, webhook_secret, run_count, created_at)
         values ('p1', 'hello', 'r', 'main', 1, 's', 1, 1)`.execute(db);

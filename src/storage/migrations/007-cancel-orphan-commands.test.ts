@@ -14,6 +14,7 @@ import { principalsMigration } from './004-principals.ts';
 import { projectPollErrorMigration } from './005-project-poll-error.ts';
 import { hostFailedStepMigration } from './006-host-failed-step.ts';
 import { ORPHAN_CANCELLATION } from './007-cancel-orphan-commands.ts';
+import { runMigrator } from './run-migrator.ts';
 
 let dir = '';
 beforeAll(async () => {
@@ -31,7 +32,7 @@ async function databaseBefore007(file: string): Promise<void> {
     '001-initial': initialMigration('sqlite'), '002-log-search': logSearchMigration('sqlite'), '003-job-owner': jobOwnerMigration('sqlite'),
     '004-principals': principalsMigration(), '005-project-poll-error': projectPollErrorMigration(), '006-host-failed-step': hostFailedStepMigration(),
   }) } });
-  const { error } = await migrator.migrateToLatest();
+  const { error } = await runMigrator(migrator);
   if (error !== undefined) throw new Error('migrating to 006 failed', { cause: error });
   sqlite.exec(`
     insert into projects (id, name, repo_url, branch, poll_interval_ms, webhook_secret, run_count, created_at) values ('p1', 'hello', 'r', 'main', 1, 's', 1, 1);

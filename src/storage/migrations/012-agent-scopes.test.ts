@@ -19,6 +19,7 @@ import { cancelOrphanCommandsMigration } from './007-cancel-orphan-commands.ts';
 import { agentTrustMigration } from './008-agent-trust.ts';
 import { secretsMigration } from './009-secrets.ts';
 import { peopleMigration } from './010-people.ts';
+import { runMigrator } from './run-migrator.ts';
 
 let dir = '';
 beforeAll(async () => {
@@ -39,7 +40,7 @@ async function databaseBefore012(file: string): Promise<void> {
     '004-principals': principalsMigration(), '005-project-poll-error': projectPollErrorMigration(), '006-host-failed-step': hostFailedStepMigration(),
     '007-cancel-orphan-commands': cancelOrphanCommandsMigration(), '008-agent-trust': agentTrustMigration(), '009-secrets': secretsMigration(), '010-people': peopleMigration(),
   }) } });
-  const { error } = await migrator.migrateToLatest();
+  const { error } = await runMigrator(migrator);
   if (error !== undefined) throw new Error('migrating to 010 failed', { cause: error });
   for (const id of ['web', 'runner']) {
     sqlite.prepare("insert into agents (id, name, labels, token_hash, address, online, last_seen_at, apps, enrolled_at) values (?, ?, '{}', ?, 'x', 0, 1, '[]', 1)").run(id, id, `h-${id}`);

@@ -8,6 +8,7 @@ import { parseLogQuery } from '../../core/logs/parse-log-query.ts';
 import { logLine } from '../contract/fixtures.ts';
 import { openPostgresStore } from '../postgres/postgres-store.ts';
 import { migrations } from './migrate-to-latest.ts';
+import { runMigrator } from './run-migrator.ts';
 
 const url = process.env.SLIPWAY_TEST_POSTGRES_URL;
 const schema = `slipway_test_m018_${globalThis.crypto.randomUUID().replace(/-/g, '').slice(0, 12)}`;
@@ -25,7 +26,7 @@ describe.skipIf(url === undefined || url === '')('migration 018-log-search-behin
     const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
     await pool.query(`create schema "${schema}"`);
     const before = Object.fromEntries(Object.entries(migrations('postgres')).filter(([name]) => name < '018'));
-    const { error } = await new Migrator({ db, provider: { getMigrations: () => Promise.resolve(before) }, migrationTableSchema: schema }).migrateToLatest();
+    const { error } = await runMigrator(new Migrator({ db, provider: { getMigrations: () => Promise.resolve(before) }, migrationTableSchema: schema }));
     expect(error).toBeUndefined();
     await pool.query(`insert into log_lines (at, source, seq, host, stream, text) values (1, 'a', 1, 'web-1', 'app', 'disk full on web-1'), (2, 'a', 2, 'web-1', 'app', 'all fine')`);
     await db.destroy();

@@ -9,6 +9,7 @@ import { indexAll } from '../contract/log-search-contract.ts';
 import { logLine } from '../contract/fixtures.ts';
 import { openPostgresStore } from '../postgres/postgres-store.ts';
 import { migrations } from './migrate-to-latest.ts';
+import { runMigrator } from './run-migrator.ts';
 
 const url = process.env.SLIPWAY_TEST_POSTGRES_URL;
 const schema = `slipway_test_m019_${globalThis.crypto.randomUUID().replace(/-/g, '').slice(0, 12)}`;
@@ -28,7 +29,7 @@ describe.skipIf(url === undefined || url === '')('migration 019-log-line-chunks'
     const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
     await pool.query(`create schema "${highSchema}"`);
     const before = Object.fromEntries(Object.entries(migrations('postgres')).filter(([name]) => name < '019'));
-    const { error } = await new Migrator({ db, provider: { getMigrations: () => Promise.resolve(before) }, migrationTableSchema: highSchema }).migrateToLatest();
+    const { error } = await runMigrator(new Migrator({ db, provider: { getMigrations: () => Promise.resolve(before) }, migrationTableSchema: highSchema }));
     expect(error).toBeUndefined();
     // Retention removed all but the newest of millions of lines: few lines, high ids.
     const oldId = 9_000_000;
@@ -53,7 +54,7 @@ describe.skipIf(url === undefined || url === '')('migration 019-log-line-chunks'
     const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
     await pool.query(`create schema "${schema}"`);
     const before = Object.fromEntries(Object.entries(migrations('postgres')).filter(([name]) => name < '019'));
-    const { error } = await new Migrator({ db, provider: { getMigrations: () => Promise.resolve(before) }, migrationTableSchema: schema }).migrateToLatest();
+    const { error } = await runMigrator(new Migrator({ db, provider: { getMigrations: () => Promise.resolve(before) }, migrationTableSchema: schema }));
     expect(error).toBeUndefined();
     // a: 1..1200 with b's two lines in between (after a's 600th), and one line of a run.
     await pool.query(`insert into log_lines (at, source, seq, host, stream, text)

@@ -23,6 +23,7 @@ import { instancesMigration } from './016-instances.ts';
 import { oneRunPerCommitMigration } from './017-one-run-per-commit.ts';
 import { logSearchBehindMigration } from './018-log-search-behind.ts';
 import { logLineChunksMigration } from './019-log-line-chunks.ts';
+import { runMigrator } from './run-migrator.ts';
 
 /** Every migration by name; names sort in the order they must run. */
 export function migrations(dialect: SqlDialectName): Record<string, Migration> {
@@ -63,7 +64,7 @@ export async function migrateToLatest<DB>(db: Kysely<DB>, dialect: SqlDialectNam
     provider: { getMigrations: () => Promise.resolve(all) },
     ...(schema === undefined ? {} : { migrationTableSchema: schema }),
   });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = await runMigrator(migrator);
   if (error === undefined) return;
   const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
   throw new SlipwayError(
