@@ -15,6 +15,7 @@ import { newRun } from '../../storage/contract/fixtures.ts';
 import { openSqliteStore } from '../../storage/sqlite/sqlite-store.ts';
 import type { Store } from '../../storage/store.ts';
 import { EventLog, type Tx } from '../engine/event-log.ts';
+import { LogTailHub } from '../logs/log-tail-hub.ts';
 import { buildHttpApp } from '../http-app.ts';
 import { ProjectSecrets } from '../secrets/project-secrets.ts';
 import { SecretCipher } from '../secrets/secret-cipher.ts';
@@ -40,10 +41,13 @@ export interface ApiFixture {
   close(): Promise<void>;
 }
 
-/** Starts the app; `runRef` (runs by hand) creates the run with the stages of the fixtures' run. */
-export async function startApiFixture(): Promise<ApiFixture> {
+/**
+ * Starts the app; `runRef` (runs by hand) creates the run with the stages of the fixtures' run.
+ * Over a new SQLite store, or over `store` (a PostgreSQL one), which close() then closes.
+ */
+export async function startApiFixture(options: { store?: Store } = {}): Promise<ApiFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'slipway-api-'));
-  const store = await openSqliteStore(join(dir, 'slipway.db'));
+  const store = options.store ?? await openSqliteStore(join(dir, 'slipway.db'));
   let time = 1_000;
   const clock: Clock = { now: () => (time += 1) };
   const events = new EventLog(store, clock);
@@ -58,6 +62,7 @@ export async function startApiFixture(): Promise<ApiFixture> {
   const deps = {
     store, clock, trigger, events,
     wakeEngine: () => undefined,
+    logTail: new LogTailHub(),
     // No agent is connected through this app: there is no socket to close.
     gateway: { disconnect: () => undefined, forget: () => undefined },
     log: pino({ level: 'silent' }),

@@ -11,6 +11,7 @@ import { audited } from '../auth/audit-requests.ts';
 import { requires } from '../auth/authorize-requests.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { parseInput } from './parse-input.ts';
+import { wholeNumberParameter } from './whole-number.ts';
 
 const PAGE = 1_000;
 
@@ -28,7 +29,7 @@ const auditQuery = z.strictObject({
   actor: z.string().min(1).optional(),
   project: z.string().min(1).optional(),
   since: time.optional(),
-  before: z.coerce.number().int().positive().optional(),
+  before: wholeNumberParameter('an audit entry seq').optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(200),
 });
 

@@ -6,12 +6,13 @@ import { queryProjectScope, requiresSome } from '../auth/authorize-requests.ts';
 import { visibleProjects } from '../auth/visible-projects.ts';
 import { parseInput } from './parse-input.ts';
 import { findProject } from './project-lookup.ts';
+import { wholeNumberParameter } from './whole-number.ts';
 
 const eventQuery = z.object({
   project: z.string().optional(),
   run: z.string().optional(),
   deployment: z.string().optional(),
-  after: z.coerce.number().int().nonnegative().default(0),
+  after: wholeNumberParameter('an event id').default(0),
   limit: z.coerce.number().int().min(1).max(1000).default(200),
 });
 

@@ -12,12 +12,13 @@ import { parseInput } from './parse-input.ts';
 import { findProject } from './project-lookup.ts';
 import { resumableSse } from './resumable-sse.ts';
 import { resumePoint } from './sse.ts';
+import { wholeNumberParameter } from './whole-number.ts';
 
 const streamQuery = z.object({
   project: z.string().min(1).optional(),
   run: z.string().min(1).optional(),
   deployment: z.string().min(1).optional(),
-  after: z.coerce.number().int().nonnegative().optional(),
+  after: wholeNumberParameter('an event id').optional(),
 });
 
 interface EventFilter {

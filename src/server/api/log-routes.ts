@@ -11,11 +11,13 @@ import { logScope } from '../auth/record-scope.ts';
 import { parseInput } from './parse-input.ts';
 import { resumableSse } from './resumable-sse.ts';
 import { resumePoint } from './sse.ts';
+import { wholeNumberParameter } from './whole-number.ts';
 
 /** A parameter given empty (`host=`) counts as not given. */
 const blankIsAbsent = (value: unknown) => (value === '' ? undefined : value);
 const text = z.preprocess(blankIsAbsent, z.string().max(1000).optional());
-const id = z.preprocess(blankIsAbsent, z.coerce.number().int().nonnegative().optional());
+const id = z.preprocess(blankIsAbsent, wholeNumberParameter('an id').optional());
+const time = z.preprocess(blankIsAbsent, wholeNumberParameter('ms since the epoch').optional());
 const filterQuery = z.object({
   q: text,
   host: text,
@@ -26,8 +28,8 @@ const filterQuery = z.object({
   level: text,
   run: text,
   deployment: text,
-  since: id,
-  until: id,
+  since: time,
+  until: time,
 });
 const searchQuery = filterQuery.extend({
   before: id,

@@ -16,8 +16,14 @@ import { deploymentDetail } from './deployment-detail.ts';
 import { parseInput } from './parse-input.ts';
 import { findProject, findRun } from './project-lookup.ts';
 import { runSummary } from './run-summary.ts';
+import { wholeNumberParameter } from './whole-number.ts';
 
 type RunParams = { Params: { name: string; number: string } };
+
+/** A limit the route clamps to its range (the CLI passes --limit as typed), but only a whole number. */
+const limit = (fallback: number, max: number) => wholeNumberParameter('a number of items').default(fallback).transform((n) => Math.min(Math.max(n, 1), max));
+const listQuery = z.object({ limit: limit(50, 500) });
+const logQuery = z.object({ after: wholeNumberParameter('a log line id').default(0), limit: limit(1000, 10_000) });
 
 export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const { store } = deps;
@@ -32,9 +38,9 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return reply.code(201).send(run);
   });
 
-  app.get<{ Params: { name: string }; Querystring: { limit?: string } }>('/api/v1/projects/:name/runs', read, async (request) => {
+  app.get<{ Params: { name: string } }>('/api/v1/projects/:name/runs', read, async (request) => {
+    const { limit } = parseInput(listQuery, request.query, 'run list query');
     const project = await findProject(store, request.params.name);
-    const limit = Math.min(Math.max(Number(request.query.limit ?? 50) || 50, 1), 500);
     const runs = await store.runs.list(project.id, limit);
     return Promise.all(runs.map((run) => runSummary(store, run)));
   });
@@ -44,12 +50,11 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return runDetail(store, await findRun(store, project, request.params.number));
   });
 
-  app.get<RunParams & { Querystring: { after?: string; limit?: string } }>('/api/v1/projects/:name/runs/:number/log', read, async (request) => {
+  app.get<RunParams>('/api/v1/projects/:name/runs/:number/log', read, async (request) => {
+    const { after, limit } = parseInput(logQuery, request.query, 'run log query');
     const project = await findProject(store, request.params.name);
     const run = await findRun(store, project, request.params.number);
-    const afterId = Number(request.query.after ?? 0) || 0;
-    const limit = Math.min(Math.max(Number(request.query.limit ?? 1000) || 1000, 1), 10_000);
-    return store.logs.list({ runId: run.id, afterId, limit });
+    return store.logs.list({ runId: run.id, afterId: after, limit });
   });
 
   app.post<RunParams>('/api/v1/projects/:name/runs/:number/approve', audited('stage.approve', requires('stage.approve', projectScope)), async (request) => {

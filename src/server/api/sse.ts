@@ -2,6 +2,8 @@
 // EventSource and the CLI both read, with ids to resume from (Last-Event-ID) and comment
 // heartbeats so that proxies keep it open and a vanished client is noticed.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { InputError } from '../../base/errors.ts';
+import { parseWholeNumber, WHOLE_NUMBER } from './whole-number.ts';
 
 export interface SseStream {
   /** Sends one message; `id` is what the client sends back as Last-Event-ID when it reconnects. */
@@ -56,15 +58,18 @@ export function openSse(request: FastifyRequest, reply: FastifyReply, options: {
 }
 
 /**
- * The id a reconnecting client resumes after: its Last-Event-ID header (a bad one counts as 0:
- * everything stored), else `after` from the query; undefined when it gave neither.
+ * The id a reconnecting client resumes after: its Last-Event-ID header, else `after` from the
+ * query; undefined when it gave neither. A header that is not an id this stream could have sent
+ * (a whole number up to 2^53 - 1) is refused with an InputError (400), not taken as another id.
  */
 export function resumePoint(request: FastifyRequest, after: number | undefined): number | undefined {
   const header = request.headers['last-event-id'];
   const value = Array.isArray(header) ? header[0] : header;
-  if (value !== undefined && value.trim() !== '') {
-    const id = Number(value);
-    return Number.isInteger(id) && id >= 0 ? id : 0;
+  if (value === undefined || value.trim() === '') return after;
+  const id = parseWholeNumber(value);
+  if (id === undefined) {
+    const shown = JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+    throw new InputError('SLIPWAY_INVALID_REQUEST', `invalid Last-Event-ID header ${shown}: expected the id of an item this stream sent, ${WHOLE_NUMBER}`);
   }
-  return after;
+  return id;
 }
