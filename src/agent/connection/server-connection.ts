@@ -1,6 +1,9 @@
 // The agent's one WebSocket to the server: dials out, sends heartbeats, notices a silent server,
 // and reconnects with jittered exponential backoff so a fleet does not storm a restarted server.
 // Given several server instances, it dials them in turn: after a failed or lost connection, the next.
+// The backoff starts again only once the server has answered on a connection (log_ack, a command,
+// heartbeat_ack: it took the hello), not when the socket opens: a server or a load balancer that
+// accepts and closes at once sees the delay grow to its cap, not a dial every 125 to 375 ms.
 import WebSocket from 'ws';
 import { parseServerMessage, type AgentMessage, type ServerMessage } from '../../core/protocol/messages.ts';
 import { reconnectDelayMs } from './reconnect-backoff.ts';
@@ -66,8 +69,8 @@ export class ServerConnection {
     const socket = new WebSocket(url, { headers: { authorization: `Bearer ${this.options.token()}` }, handshakeTimeout: 10_000 });
     this.socket = socket;
     let unauthorized = false;
+    let answered = false;
     socket.on('open', () => {
-      this.attempt = 0;
       this.lastHeard = Date.now();
       this.options.onStateChange?.('connected', url);
       this.options.onOpen();
@@ -76,7 +79,12 @@ export class ServerConnection {
     socket.on('message', (data: Buffer) => {
       this.lastHeard = Date.now();
       const message = parseServerMessage(data.toString('utf8'));
-      if (message) this.options.onMessage(message);
+      if (!message) return;
+      if (!answered) {
+        answered = true;
+        this.attempt = 0;
+      }
+      this.options.onMessage(message);
     });
     socket.on('unexpected-response', (_request, response) => {
       unauthorized = response.statusCode === 401;
