@@ -448,6 +448,13 @@ export interface LogStore {
   search(filter: LogSearch): Promise<LogLine[]>;
   /** The highest seq stored for a source, or -1. */
   maxSeq(source: string): Promise<number>;
+  /**
+   * The mark kept for a source by raiseSeqMark, or -1: a seq known stored once, even if
+   * retention has removed the line since.
+   */
+  seqMark(source: string): Promise<number>;
+  /** Raises the mark of a source to `seq`; a lower `seq` leaves it as it is. */
+  raiseSeqMark(source: string, seq: number): Promise<void>;
   /** How many lines are stored and their estimated bytes. */
   size(): Promise<LogSize>;
   /** Removes every line with `at` before `at`; returns how many it removed. */

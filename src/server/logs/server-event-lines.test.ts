@@ -10,6 +10,7 @@ import { openSqliteStore } from '../../storage/sqlite/sqlite-store.ts';
 import type { Store } from '../../storage/store.ts';
 import { EventLog } from '../engine/event-log.ts';
 import { LogIngest } from './log-ingest.ts';
+import { startLogRetention } from './log-retention.ts';
 import { AgentScopeCache } from '../gateway/agent-scope-cache.ts';
 import { LogTailHub } from './log-tail-hub.ts';
 import { levelOf, ServerEventLines } from './server-event-lines.ts';
@@ -66,6 +67,22 @@ describe('ServerEventLines', () => {
     await new EventLog(store, clock).emit('project.added', 'three');
     expect(await lines.catchUp()).toBe(1);
     expect((await stored()).map((l) => l.text)).toEqual(['one', 'two', 'three']);
+  });
+
+  it('writes no line again for events whose lines retention removed, only for those stored since', async () => {
+    const events = new EventLog(store, clock, (event) => lines.write(event));
+    await events.emit('project.added', 'one');
+    await events.emit('project.added', 'two');
+    await ingest.flush();
+    const retention = startLogRetention({ store, clock: { now: () => 43_000 }, log: pino({ level: 'silent' }), maxAgeMs: 500, maxBytes: null });
+    expect(await retention.runOnce()).toBe(2);
+    await retention.close();
+    expect(await stored()).toEqual([]);
+    expect(await lines.catchUp()).toBe(0);
+    // Stored while the server was down, without its line.
+    await new EventLog(store, clock).emit('project.added', 'three');
+    expect(await lines.catchUp()).toBe(1);
+    expect((await stored()).map((l) => l.text)).toEqual(['three']);
   });
 
   it('reads the level from the kind and what failed', () => {

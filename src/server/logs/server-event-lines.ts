@@ -11,6 +11,9 @@ export interface ServerEventLinesDeps {
   log: Logger;
 }
 
+/** The source of the server's event lines; their seq is the event's id. */
+export const SERVER_EVENTS_SOURCE = 'server';
+
 /** Names looked up once and kept; a busy server forgets them all when there are this many. */
 const MAX_CACHED = 10_000;
 
@@ -32,10 +35,12 @@ export class ServerEventLines {
 
   /**
    * Writes the lines of events stored after the last one in the log: a server that stopped
-   * between storing an event and its line catches up at start. Returns how many it wrote.
+   * between storing an event and its line catches up at start. Returns how many it wrote. The
+   * last one is also known when retention removed every server line: it kept a mark of it.
    */
   async catchUp(): Promise<number> {
-    let after = await this.deps.store.logs.maxSeq('server');
+    const { logs } = this.deps.store;
+    let after = Math.max(await logs.maxSeq(SERVER_EVENTS_SOURCE), await logs.seqMark(SERVER_EVENTS_SOURCE));
     let written = 0;
     for (;;) {
       const events = await this.deps.store.events.list({ afterId: Math.max(0, after), limit: 1000 });
@@ -54,7 +59,7 @@ export class ServerEventLines {
     const projectId = event.projectId ?? deployment?.projectId ?? (event.runId === null ? null : await this.runProject(event.runId));
     return {
       at: event.at,
-      source: 'server',
+      source: SERVER_EVENTS_SOURCE,
       seq: event.id,
       host: 'server',
       app: projectId === null ? null : await this.projectName(projectId),

@@ -30,6 +30,17 @@ export function describeLogStoreContract(open: () => Promise<Store>): void {
       expect(texts).toEqual(['line 0 from agent-1', 'line 1 from agent-1', 'line 2 from agent-1', 'line 1 from agent-2', 'line 5 from agent-3']);
     });
 
+    it('keeps a mark of each source\'s seq that only rises', async () => {
+      expect(await store().logs.seqMark('server')).toBe(-1);
+      await store().logs.raiseSeqMark('server', 2 ** 40);
+      await store().logs.raiseSeqMark('server', 7);
+      await store().logs.raiseSeqMark('agent-1', 3);
+      expect(await store().logs.seqMark('server')).toBe(2 ** 40);
+      expect(await store().logs.seqMark('agent-1')).toBe(3);
+      await store().logs.raiseSeqMark('agent-1', 4);
+      expect(await store().logs.seqMark('agent-1')).toBe(4);
+    });
+
     it('stores a batch of thousands of lines at once', async () => {
       const lines = Array.from({ length: 10_000 }, (_, seq) => logLine('agent-1', seq));
       expect((await store().logs.append(lines)).length).toBe(10_000);

@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import type { LogStore } from '../store.ts';
 import { createLogRetention } from './log-retention-store.ts';
 import { logLineColumns, toLogLine } from './log-rows.ts';
+import { createLogSeqMarks } from './log-seq-marks.ts';
 import { searchLogLines } from './log-search.ts';
 import type { StoreContext } from './store-context.ts';
 
@@ -38,5 +39,6 @@ export function createKyselyLogStore(context: StoreContext, append: LogStore['ap
     indexPending: () => Promise.resolve({ indexed: 0, done: true }),
 
     ...createLogRetention(context),
+    ...createLogSeqMarks(db, context.dialect),
   };
 }

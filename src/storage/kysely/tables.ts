@@ -326,6 +326,13 @@ export interface Database {
   audit_entries: AuditEntriesTable;
   audit_head: AuditHeadTable;
   leases: LeasesTable;
+  log_seq_marks: LogSeqMarksTable;
+}
+
+/** The highest seq ever stored for a log source, kept when retention removes its lines (migration 020). */
+export interface LogSeqMarksTable {
+  source: string;
+  seq: number;
 }
 
 /** Who runs a loop that must run once among several server instances, until when (migration 016). */

@@ -89,7 +89,7 @@ describe.skipIf(url === undefined || url === '')('migration 019-log-line-chunks'
       await client.connect();
       const { rows } = await client.query(`select table_name from information_schema.tables where table_schema = $1 and table_name like 'log%' order by 1`, [schema]);
       await client.end();
-      expect(rows).toEqual([{ table_name: 'log_line_chunks' }]);
+      expect(rows).toEqual([{ table_name: 'log_line_chunks' }, { table_name: 'log_seq_marks' }]);
     } finally {
       await store.close();
     }

@@ -23,6 +23,7 @@ import { instancesMigration } from './016-instances.ts';
 import { oneRunPerCommitMigration } from './017-one-run-per-commit.ts';
 import { logSearchBehindMigration } from './018-log-search-behind.ts';
 import { logLineChunksMigration } from './019-log-line-chunks.ts';
+import { logSeqMarksMigration } from './020-log-seq-marks.ts';
 import { runMigrator } from './run-migrator.ts';
 
 /** Every migration by name; names sort in the order they must run. */
@@ -47,6 +48,7 @@ export function migrations(dialect: SqlDialectName): Record<string, Migration> {
     '017-one-run-per-commit': oneRunPerCommitMigration(),
     '018-log-search-behind': logSearchBehindMigration(dialect),
     '019-log-line-chunks': logLineChunksMigration(dialect),
+    '020-log-seq-marks': logSeqMarksMigration(),
   };
 }
 

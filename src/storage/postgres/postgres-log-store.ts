@@ -1,6 +1,7 @@
 // The LogStore of a PostgreSQL store: the central log as chunks of lines (migration 019), appended,
 // read, indexed and trimmed by the files beside this one.
 import type { Kysely } from 'kysely';
+import { createLogSeqMarks } from '../kysely/log-seq-marks.ts';
 import type { Database } from '../kysely/tables.ts';
 import type { LogStore } from '../store.ts';
 import { createPostgresLogAppend } from './postgres-log-append.ts';
@@ -15,5 +16,6 @@ export function createPostgresLogStore(db: Kysely<Database>): LogStore {
     ...createPostgresLogRead(db),
     indexPending: (maxIds) => indexPendingChunks(db, maxIds),
     ...createPostgresLogRetention(db),
+    ...createLogSeqMarks(db, 'postgres'),
   };
 }
