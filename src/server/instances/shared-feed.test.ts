@@ -28,7 +28,7 @@ function twoInstances(options: { pollMs?: number; announce?: boolean } = {}) {
     for (const item of items) stored.push(item);
     return items;
   };
-  return { a, b, store, notifier, asked };
+  return { a, b, store, stored, notifier, asked };
 }
 
 async function until(check: () => boolean, timeoutMs = 4_000): Promise<void> {
@@ -72,5 +72,21 @@ describe('SharedFeed', () => {
     b.publish(store('new 1', 'new 2', 'new 3'));
     await until(() => onA.length === 3);
     expect(onA).toEqual(['new 1', 'new 2', 'new 3']);
+  });
+
+  it('finds by polling an item that committed after one with a later id, its announcement lost', async () => {
+    const { a, b, store, stored, notifier, asked } = twoInstances({ pollMs: 20, announce: false });
+    closing.push(() => a.close(), () => b.close(), () => notifier.close());
+    const onA: string[] = [];
+    a.subscribe((items) => onA.push(...items.map((i) => i.text)));
+    await until(() => asked.lastId > 0);
+    await new Promise((r) => setImmediate(r));
+    // Ids 1 and 2 are taken; 2 commits first and is seen, then 1 commits.
+    const [early, late] = store('takes id 1', 'takes id 2');
+    stored.splice(stored.indexOf(early!), 1);
+    await until(() => onA.length === 1);
+    stored.unshift(early!);
+    await until(() => onA.length === 2);
+    expect(onA).toEqual([late!.text, early!.text]);
   });
 });

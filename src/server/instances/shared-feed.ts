@@ -2,7 +2,10 @@
 // that stores a batch hands it to its own subscribers at once and announces its id range on a
 // notifier channel; the others read that range from the store. While anyone is subscribed, each
 // instance also polls the store after the highest id it has seen, so a lost announcement delays
-// items and never loses them.
+// items and never loses them. Ids are not in commit order across instances (PostgreSQL: one takes
+// id 100, another 101 and commits first), so the ids the cursor jumped over are looked at again
+// by each poll for a while (lookBackMs): an item that commits late is still found when its
+// announcement is lost.
 import type { Logger } from 'pino';
 import { errorMessage } from '../../base/errors.ts';
 import { RecentIds } from '../../base/recent-ids.ts';
@@ -24,16 +27,29 @@ export interface SharedFeedDeps<T> {
   pollMs?: number;
   /** Items read at a time (default 1000). */
   pageSize?: number;
+  /** How long the ids the cursor jumped over are looked for again, for items that commit late (default 15 s). */
+  lookBackMs?: number;
 }
 
 /** Pages a poll reads at most per look: a backlog is caught up over several looks. */
 const MAX_POLL_PAGES = 10;
+/** Ranges of ids jumped over that are kept at most; beyond, the oldest are given up. */
+const MAX_GAPS = 1000;
+
+interface Gap {
+  first: number;
+  last: number;
+  /** Date.now() after which nothing is looked for in it any more. */
+  until: number;
+}
 
 export class SharedFeed<T> {
   private readonly subscribers = new Set<(items: readonly T[]) => void>();
   private readonly seen = new RecentIds(0, 20_000);
   /** The highest id handed out; undefined while nobody listens (a poll then starts at the newest). */
   private cursor: number | undefined;
+  /** Ids the cursor jumped over, in id order: an item may still commit there (see lookBack). */
+  private gaps: Gap[] = [];
   /** Ranges announced by other instances, read one after the other. */
   private reading: Promise<void> = Promise.resolve();
   private pending: { first: number; last: number }[] = [];
@@ -66,6 +82,7 @@ export class SharedFeed<T> {
     this.subscribers.add(handler);
     if (first) {
       this.cursor = undefined;
+      this.gaps = [];
       this.generation += 1;
       void this.poll();
     }
@@ -108,9 +125,53 @@ export class SharedFeed<T> {
     if (this.subscribers.size === 0) return;
     const fresh = items.filter((item) => this.seen.add(this.deps.idOf(item)));
     if (fresh.length === 0) return;
-    const highest = Math.max(...fresh.map((item) => this.deps.idOf(item)));
-    if (this.cursor !== undefined) this.cursor = Math.max(this.cursor, highest);
+    this.advance(fresh.map((item) => this.deps.idOf(item)));
     for (const subscriber of [...this.subscribers]) subscriber(fresh);
+  }
+
+  /** Moves the cursor to the highest of `ids`, noting the ids it jumps over as gaps. */
+  private advance(ids: number[]): void {
+    if (this.cursor === undefined) return;
+    const until = Date.now() + (this.deps.lookBackMs ?? 15_000);
+    for (const id of [...ids].sort((a, b) => a - b)) {
+      if (id <= this.cursor) continue;
+      if (id > this.cursor + 1) this.gaps.push({ first: this.cursor + 1, last: id - 1, until });
+      this.cursor = id;
+    }
+    if (this.gaps.length > MAX_GAPS) this.gaps.splice(0, this.gaps.length - MAX_GAPS);
+  }
+
+  /**
+   * Reads again from the oldest gap still looked at up to the cursor, and hands out the items
+   * found in a gap that were not handed out yet: those committed after a later id was seen.
+   */
+  private async lookBack(generation: number): Promise<void> {
+    const now = Date.now();
+    this.gaps = this.gaps.filter((gap) => gap.until > now);
+    const cursor = this.cursor;
+    const pageSize = this.deps.pageSize ?? 1000;
+    let after = (this.gaps[0]?.first ?? Infinity) - 1;
+    for (let pages = 0; pages < MAX_POLL_PAGES && cursor !== undefined && after < cursor && !this.closed; pages++) {
+      const page = await this.deps.readAfter(after, pageSize);
+      if (generation !== this.generation) return;
+      this.handOut(page.filter((item) => this.inGap(this.deps.idOf(item))));
+      if (page.length < pageSize) return;
+      after = this.deps.idOf(page[page.length - 1]!);
+    }
+  }
+
+  /** Whether `id` lies in a gap (they are in id order: a binary search). */
+  private inGap(id: number): boolean {
+    let low = 0;
+    let high = this.gaps.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      const gap = this.gaps[middle]!;
+      if (id < gap.first) high = middle - 1;
+      else if (id > gap.last) low = middle + 1;
+      else return true;
+    }
+    return false;
   }
 
   private heard(payload: string): void {
@@ -160,9 +221,11 @@ export class SharedFeed<T> {
         const page = await this.deps.readAfter(after, pageSize);
         if (page.length === 0 || generation !== this.generation) break;
         this.handOut(page);
-        this.cursor = Math.max(this.cursor ?? after, this.deps.idOf(page[page.length - 1]!));
+        // Past the page even where nothing of it was new (handed out already by an announcement).
+        this.advance(page.map((item) => this.deps.idOf(item)));
         if (page.length < pageSize) break;
       }
+      await this.lookBack(generation);
     } catch (err) {
       this.deps.log.warn({ err: errorMessage(err), channel: this.deps.channel }, 'could not poll the store for new items');
     } finally {
