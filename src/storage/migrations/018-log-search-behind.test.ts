@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseLogQuery } from '../../core/logs/parse-log-query.ts';
 import { logLine } from '../contract/fixtures.ts';
 import { openPostgresStore } from '../postgres/postgres-store.ts';
-import { dropSchemas, postgresSchemaBefore } from './postgres-schema-fixture.ts';
+import { dropSchemas } from '../postgres/drop-schemas-fixture.ts';
+import { postgresSchemaBefore } from './postgres-schema-fixture.ts';
 
 const url = process.env.SLIPWAY_TEST_POSTGRES_URL;
 const schema = `slipway_test_m018_${globalThis.crypto.randomUUID().replace(/-/g, '').slice(0, 12)}`;

@@ -7,7 +7,8 @@ import { parseLogQuery } from '../../core/logs/parse-log-query.ts';
 import { indexAll } from '../contract/log-search-contract.ts';
 import { logLine } from '../contract/fixtures.ts';
 import { openPostgresStore } from '../postgres/postgres-store.ts';
-import { dropSchemas, postgresSchemaBefore } from './postgres-schema-fixture.ts';
+import { dropSchemas } from '../postgres/drop-schemas-fixture.ts';
+import { postgresSchemaBefore } from './postgres-schema-fixture.ts';
 
 const url = process.env.SLIPWAY_TEST_POSTGRES_URL;
 const schema = `slipway_test_m019_${globalThis.crypto.randomUUID().replace(/-/g, '').slice(0, 12)}`;

@@ -1,5 +1,5 @@
 // Test helper for the PostgreSQL migration tests (SLIPWAY_TEST_POSTGRES_URL): a fresh schema with
-// the migrations before one applied, as an older server left its database, and their removal.
+// the migrations before one applied, as an older server left its database (dropSchemas removes it).
 import { Kysely, Migrator, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { expect } from 'vitest';
@@ -22,15 +22,4 @@ export async function postgresSchemaBefore(url: string, schema: string, migratio
   const { error } = await runMigrator(new Migrator({ db, provider: { getMigrations: () => Promise.resolve(before) }, migrationTableSchema: schema }));
   expect(error).toBeUndefined();
   return { pool, close: () => db.destroy() };
-}
-
-/** Drops the schemas (with all they hold), those that exist. */
-export async function dropSchemas(url: string, schemas: string[]): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    for (const schema of schemas) await client.query(`drop schema if exists "${schema}" cascade`);
-  } finally {
-    await client.end();
-  }
 }
