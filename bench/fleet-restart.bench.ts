@@ -7,37 +7,17 @@
 // FLEET_RESTART_PROFILE=DIR writes CPU profiles of the server into DIR: <pid>.cpuprofile of the
 // first server covers the restore only; that of the restarted server its start until all are back.
 // FLEET_RESTART_KEEP=DIR keeps a copy of the server's data dir as the SIGKILL left it, in DIR/server-N.
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { cpSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import type { Deployment } from '../src/core/model.ts';
-import { projectPath } from '../src/cli/api-client.ts';
+import { join } from 'node:path';
 import { buildSlipway } from '../scripts/build.ts';
 import { TestFleet } from '../test/support/test-fleet.ts';
-import { waitFor } from '../test/support/wait-for.ts';
-import type { FromSimulatedAgents, ToSimulatedAgents } from './simulated-agents.ts';
-import type { RunDetail } from './bench-support.ts';
+import { allOnline, cpuProfileEnv, deploy, fleetConfig, forkSimulatedAgents, measureRestore, measureReturn, seconds, startBuiltFleet } from './fleet-measure.ts';
 
 const sizes = process.argv.slice(2).map(Number);
-const processes = 4;
 const profileDir = process.env.FLEET_RESTART_PROFILE;
-const profiled = profileDir ? { NODE_OPTIONS: `--import ${resolve(import.meta.dirname, 'cpu-profile-preload.mjs')}`, SLIPWAY_CPU_PROFILE_DIR: profileDir } : {};
-const config = `app: hello
-build:
-  steps:
-    - name: unit tests
-      run: npm test
-  artifact: [server.js, greeting.js, package.json]
-run:
-  command: node server.js
-  port: 8080
-  health: { http: /healthz, timeout: 10s }
-environments:
-  tenth:
-    hosts: { env: production }
-    approval: manual
-    batch: 10%
-`;
+const profiled = cpuProfileEnv(profileDir);
+const config = fleetConfig({ tenth: '10%' });
 
 // The server as users run it (dist/, as the package installs it), not compiled from TypeScript at
 // its start: from the sources, a restarted server took seconds more to answer than the build does.
@@ -48,78 +28,27 @@ async function measure(n: number): Promise<void> {
   const fleet = new TestFleet(`bench-restart-${n}`);
   const children: ChildProcess[] = [];
   try {
-    fleet.initRepo(() => fleet.editFile('slipway.yml', () => config));
-    await fleet.startServer(profiled);
-    await fleet.startAgent({ name: 'runner-1', labels: 'role=runner' });
-    await fleet.api.post('/api/v1/projects', { name: 'hello', repo: fleet.repo, branch: 'main', poll: '1s' });
-    const v1 = await builtVersion(fleet, 1);
-    fleet.commit('A second version', () => fleet.editFile('server.js', (t) => `${t}// the second version\n`));
-    const v2 = await builtVersion(fleet, 2);
+    const { v1, v2 } = await startBuiltFleet(fleet, config, profiled);
 
-    const perProcess = Math.ceil(n / processes);
-    for (let p = 0; p < processes && p * perProcess < n; p++) {
-      children.push(fork(resolve(import.meta.dirname, 'simulated-agents.ts'), [fleet.url, fleet.tokens.join, String(p * perProcess), String(Math.min(perProcess, n - p * perProcess))], {
-        execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      }));
-    }
+    children.push(...forkSimulatedAgents(fleet, n));
     await allOnline(fleet, n);
-    await deploy(fleet, v1, n);
+    await deploy(fleet, v1, 'tenth', n);
 
-    const failing = `sim-${String(n - 1).padStart(5, '0')}`;
-    children.forEach((c) => c.send({ type: 'fail', host: failing, version: v2 } satisfies ToSimulatedAgents));
-    const failedAt = new Promise<number>((done) => children.forEach((c) => c.on('message', (m: FromSimulatedAgents) => {
-      if (m.type !== 'failed-at') return;
-      if (profileDir) fleet.server.child.kill('SIGUSR2'); // the profile starts from here
-      done(m.at);
-    })));
-    const failed = await deploy(fleet, v2, n, 'rolled_back', 1000);
-    const restore = failed.finishedAt - await failedAt;
-    console.log(`${n}: restored ${Math.round(restore)} ms after the failed activation (deployment ${seconds(failed.ms)})`);
+    // The profile starts from the failure.
+    const { restore, deploymentMs } = await measureRestore(fleet, children, v2, 'tenth', n, {
+      intervalMs: 1000, onFailed: () => profileDir && fleet.server.child.kill('SIGUSR2'),
+    });
+    console.log(`${n}: restored ${Math.round(restore)} ms after the failed activation (deployment ${seconds(deploymentMs)})`);
     if (profileDir) await fleet.server.kill('SIGTERM');
 
     if (!profileDir) await fleet.server.kill('SIGKILL');
     // A copy of the data as the SIGKILL left it, to time the server's start alone (FLEET_RESTART_KEEP=DIR).
     if (process.env.FLEET_RESTART_KEEP) cpSync(join(fleet.dir, 'server'), join(process.env.FLEET_RESTART_KEEP, `server-${n}`), { recursive: true });
-    const killedAt = Date.now();
-    await fleet.startServer(profiled);
-    const answering = Date.now() - killedAt;
-    await allOnline(fleet, n);
-    const restart = Date.now() - killedAt;
+    const { answering, restart } = await measureReturn(fleet, n, Date.now(), profiled);
     console.log(`${n}: all back online ${seconds(restart)} after the ${profileDir ? 'SIGTERM' : 'SIGKILL'} (the server answered after ${seconds(answering)})`);
     if (profileDir) await fleet.server.kill('SIGTERM');
   } finally {
     for (const child of children) child.disconnect();
     await fleet.close();
   }
-}
-
-async function builtVersion(fleet: TestFleet, number: number): Promise<string> {
-  const run = await waitFor(`run #${number} to build`, async () => {
-    const run = await fleet.api.get<RunDetail>(projectPath('hello', `/runs/${number}`));
-    return run.status === 'failed' || run.stages.some((s) => s.status === 'awaiting_approval') ? run : undefined;
-  }, { timeoutMs: 600_000, intervalMs: 100 });
-  if (run.status === 'failed' || !run.version) throw new Error(`run #${number} failed: ${run.error}`);
-  return run.version;
-}
-
-async function allOnline(fleet: TestFleet, n: number): Promise<void> {
-  await waitFor(`${n} simulated hosts online`, async () => {
-    const agents = await fleet.api.get<{ online: boolean; name: string }[]>('/api/v1/agents');
-    return agents.filter((a) => a.online && a.name.startsWith('sim-')).length === n;
-  }, { timeoutMs: 600_000, intervalMs: 250 });
-}
-
-/** Polls its end every `intervalMs`: the figures are the server's own times, a slower poll only costs it less. */
-async function deploy(fleet: TestFleet, version: string, n: number, expect: Deployment['status'] = 'succeeded', intervalMs = 250) {
-  const started = await fleet.api.post<Deployment>(projectPath('hello', '/deployments'), { version, env: 'tenth', force: true });
-  const ended = await waitFor(`the deployment of ${version} to ${n} hosts`, async () => {
-    const d = await fleet.api.get<Deployment>(`/api/v1/deployments/${started.id}`);
-    return d.finishedAt ? d : undefined;
-  }, { timeoutMs: 1_800_000, intervalMs });
-  if (ended.status !== expect) throw new Error(`the deployment ${ended.status}, not ${expect}: ${ended.error}`);
-  return { ms: ended.finishedAt! - ended.createdAt, finishedAt: ended.finishedAt! };
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
 }

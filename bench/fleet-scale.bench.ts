@@ -7,40 +7,16 @@
 // Run: npx tsx bench/fleet-scale.bench.ts [N ...]   (default 100 1000 5000)
 // To see where the server's time goes: FLEET_SCALE_PROFILE=DIR writes a CPU profile of the server
 // (up to the SIGKILL, which is then left out) into DIR.
-import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import type { Deployment } from '../src/core/model.ts';
-import { projectPath } from '../src/cli/api-client.ts';
+import type { ChildProcess } from 'node:child_process';
 import { buildSlipway } from '../scripts/build.ts';
 import { TestFleet } from '../test/support/test-fleet.ts';
-import { waitFor } from '../test/support/wait-for.ts';
-import type { FromSimulatedAgents, ToSimulatedAgents } from './simulated-agents.ts';
-import type { RunDetail } from './bench-support.ts';
+import {
+  agree, allEnrolled, allOnline, cpuProfileEnv, deploy, fleetConfig, forkSimulatedAgents, measureRestore, measureReturn, peakRssMiB, seconds, simulatedProcesses, startBuiltFleet,
+} from './fleet-measure.ts';
 
 const sizes = process.argv.slice(2).map(Number);
-const processes = 4;
 const profileDir = process.env.FLEET_SCALE_PROFILE;
-const config = `app: hello
-build:
-  steps:
-    - name: unit tests
-      run: npm test
-  artifact: [server.js, greeting.js, package.json]
-run:
-  command: node server.js
-  port: 8080
-  health: { http: /healthz, timeout: 10s }
-environments:
-  tenth:
-    hosts: { env: production }
-    approval: manual
-    batch: 10%
-  one:
-    hosts: { env: production }
-    approval: manual
-    batch: 1
-`;
+const config = fleetConfig({ tenth: '10%', one: '1' });
 
 interface Row {
   n: number; enrolling: number; online: number; tenth: number; one: number; cpuPerBatch: number; restore: number; restart: number; rssMiB: number;
@@ -51,7 +27,7 @@ const rows: Row[] = [];
 // its start: from the sources, a restarted server took seconds more to answer than the build does.
 await buildSlipway();
 for (const n of sizes.length > 0 ? sizes : [100, 1000, 5000]) rows.push(await measure(n));
-console.log('\nfleet of N simulated hosts (4 processes), one server on SQLite, this machine');
+console.log(`\nfleet of N simulated hosts (${simulatedProcesses} processes), one server on SQLite, this machine`);
 console.log('| | ' + rows.map((r) => `${r.n} hosts`).join(' | ') + ' |');
 console.log('|---|' + rows.map(() => '---').join('|') + '|');
 const line = (label: string, cell: (r: Row) => string) => console.log(`| ${label} | ${rows.map(cell).join(' | ')} |`);
@@ -68,24 +44,12 @@ async function measure(n: number): Promise<Row> {
   const fleet = new TestFleet(`bench-scale-${n}`);
   const children: ChildProcess[] = [];
   try {
-    fleet.initRepo(() => fleet.editFile('slipway.yml', () => config));
-    await fleet.startServer(profileDir ? { NODE_OPTIONS: `--import ${resolve(import.meta.dirname, 'cpu-profile-preload.mjs')}`, SLIPWAY_CPU_PROFILE_DIR: profileDir } : {});
-    await fleet.startAgent({ name: 'runner-1', labels: 'role=runner' });
-    await fleet.api.post('/api/v1/projects', { name: 'hello', repo: fleet.repo, branch: 'main', poll: '1s' });
-    const v1 = await builtVersion(fleet, 1);
-    fleet.commit('A second version', () => fleet.editFile('server.js', (t) => `${t}// the second version\n`));
-    const v2 = await builtVersion(fleet, 2);
+    const { v1, v2 } = await startBuiltFleet(fleet, config, cpuProfileEnv(profileDir));
 
     const started = Date.now();
-    const perProcess = Math.ceil(n / processes);
-    for (let p = 0; p < processes && p * perProcess < n; p++) {
-      children.push(fork(resolve(import.meta.dirname, 'simulated-agents.ts'), [fleet.url, fleet.tokens.join, String(p * perProcess), String(Math.min(perProcess, n - p * perProcess))], {
-        execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      }));
-    }
+    children.push(...forkSimulatedAgents(fleet, n));
     // Each process enrolls its hosts first (one HTTP request each), then connects them all.
-    const enrolled = Promise.all(children.map((c) => new Promise<void>((done) => c.on('message', (m: FromSimulatedAgents) => m.type === 'enrolled' && done()))));
-    const enrolling = await enrolled.then(() => Date.now() - started);
+    const enrolling = await allEnrolled(children).then(() => Date.now() - started);
     await allOnline(fleet, n);
     const online = Date.now() - started;
     console.log(`${n}: all enrolled in ${seconds(enrolling)}, all online in ${seconds(online)}`);
@@ -99,11 +63,7 @@ async function measure(n: number): Promise<Row> {
     console.log(`${n}: batch 10% ${seconds(tenth.ms)} (server CPU ${tenth.cpuMs} ms), batch 1 ${seconds(one.ms)} (server CPU ${one.cpuMs} ms)`);
 
     // The last host of a batch-10% deployment fails: every host that switched goes back.
-    const failing = `sim-${String(n - 1).padStart(5, '0')}`;
-    children.forEach((c) => c.send({ type: 'fail', host: failing, version: v2 } satisfies ToSimulatedAgents));
-    const failedAt = new Promise<number>((done) => children.forEach((c) => c.on('message', (m: FromSimulatedAgents) => m.type === 'failed-at' && done(m.at))));
-    const failed = await deploy(fleet, v2, 'tenth', n, 'rolled_back');
-    const restore = failed.finishedAt - await failedAt;
+    const { restore } = await measureRestore(fleet, children, v2, 'tenth', n);
     await agree(children, v1, n);
     console.log(`${n}: restored ${Math.round(restore)} ms after the failed activation`);
 
@@ -113,75 +73,11 @@ async function measure(n: number): Promise<Row> {
       return { n, enrolling, online, tenth: tenth.ms, one: one.ms, cpuPerBatch, restore, restart: NaN, rssMiB };
     }
     await fleet.server.kill('SIGKILL');
-    const killedAt = Date.now();
-    await fleet.startServer();
-    await allOnline(fleet, n);
-    const restart = Date.now() - killedAt;
+    const { restart } = await measureReturn(fleet, n, Date.now());
     console.log(`${n}: all back online ${seconds(restart)} after the SIGKILL`);
     return { n, enrolling, online, tenth: tenth.ms, one: one.ms, cpuPerBatch, restore, restart, rssMiB };
   } finally {
     for (const child of children) child.disconnect();
     await fleet.close();
   }
-}
-
-/** The version run `number` built (its stages then wait for approval: the bench deploys by hand). */
-async function builtVersion(fleet: TestFleet, number: number): Promise<string> {
-  const run = await waitFor(`run #${number} to build`, async () => {
-    const run = await fleet.api.get<RunDetail>(projectPath('hello', `/runs/${number}`));
-    return run.status === 'failed' || run.stages.some((s) => s.status === 'awaiting_approval') ? run : undefined;
-  }, { timeoutMs: 600_000, intervalMs: 100 });
-  if (run.status === 'failed' || !run.version) throw new Error(`run #${number} failed: ${run.error}`);
-  return run.version;
-}
-
-async function allOnline(fleet: TestFleet, n: number): Promise<void> {
-  await waitFor(`${n} simulated hosts online`, async () => {
-    const agents = await fleet.api.get<{ online: boolean; name: string }[]>('/api/v1/agents');
-    return agents.filter((a) => a.online && a.name.startsWith('sim-')).length === n;
-  }, { timeoutMs: 600_000, intervalMs: 250 });
-}
-
-/** Starts a deployment and waits for its end; wall time and server CPU from the server's own records. */
-async function deploy(fleet: TestFleet, version: string, env: string, n: number, expect: Deployment['status'] = 'succeeded') {
-  const cpuBefore = cpuMs(fleet.server.child.pid!);
-  const started = await fleet.api.post<Deployment>(projectPath('hello', '/deployments'), { version, env, force: true });
-  const ended = await waitFor(`the deployment of ${version} to ${n} hosts`, async () => {
-    const d = await fleet.api.get<Deployment>(`/api/v1/deployments/${started.id}`);
-    return d.finishedAt ? d : undefined;
-  }, { timeoutMs: 1_800_000, intervalMs: 250 });
-  if (ended.status !== expect) throw new Error(`the deployment ${ended.status}, not ${expect}: ${ended.error}`);
-  return { ms: ended.finishedAt! - ended.createdAt, finishedAt: ended.finishedAt!, cpuMs: cpuMs(fleet.server.child.pid!) - cpuBefore };
-}
-
-/** Checks that every simulated host runs `version`. */
-async function agree(children: ChildProcess[], version: string, n: number): Promise<void> {
-  const reports = await Promise.all(children.map((c) => new Promise<Record<string, string | null>>((done) => {
-    const listen = (m: FromSimulatedAgents) => {
-      if (m.type !== 'report') return;
-      c.off('message', listen);
-      done(m.versions);
-    };
-    c.on('message', listen);
-    c.send({ type: 'report' } satisfies ToSimulatedAgents);
-  })));
-  const wrong = reports.flatMap((r) => Object.entries(r)).filter(([, v]) => v !== version);
-  if (wrong.length > 0 || reports.reduce((sum, r) => sum + Object.keys(r).length, 0) !== n) {
-    throw new Error(`hosts disagree: ${wrong.slice(0, 5).map(([h, v]) => `${h} on ${v}`).join(', ')}`);
-  }
-}
-
-/** The process's user + system CPU time in ms (from /proc: the server is another process). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
-
-function peakRssMiB(pid: number): number {
-  const kib = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-  return Number(kib) / 1024;
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
 }

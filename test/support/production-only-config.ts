@@ -1,6 +1,6 @@
 // The sample app's slipway.yml with a single environment, production, deployed after each build:
-// for tests and benchmarks that need one environment and no approval. examples/hello stays as
-// `npm start` uses it.
+// for tests and benchmarks that need one environment and no approval (sampleAppConfig: with other
+// environments). examples/hello stays as `npm start` uses it.
 
 export interface ProductionOnlyOptions {
   healthTimeout: string;
@@ -12,6 +12,13 @@ export interface ProductionOnlyOptions {
 }
 
 export function productionOnlyConfig(options: ProductionOnlyOptions): string {
+  return sampleAppConfig(options, `  production:
+    hosts: { env: production }
+${options.batch === undefined ? '' : `    batch: ${options.batch}\n`}${options.productionLines ?? ''}`);
+}
+
+/** The sample app's slipway.yml with `environments` (its lines, indented by two spaces) as its environments. */
+export function sampleAppConfig(options: Pick<ProductionOnlyOptions, 'healthTimeout' | 'port'>, environments: string): string {
   return `app: hello
 build:
   steps:
@@ -22,7 +29,5 @@ run:
   command: node server.js
 ${options.port === undefined ? '' : `  port: ${options.port}\n`}  health: { http: /healthz, timeout: ${options.healthTimeout} }
 environments:
-  production:
-    hosts: { env: production }
-${options.batch === undefined ? '' : `    batch: ${options.batch}\n`}${options.productionLines ?? ''}`;
+${environments}`;
 }

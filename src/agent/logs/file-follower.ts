@@ -2,9 +2,10 @@
 // a set of globs matches (new ones as they appear), across rotation (rename + new file,
 // copytruncate) and truncation, resuming after a restart from the positions its sink stored with
 // the lines.
-import { readdirSync, statSync, truncateSync, watch, type FSWatcher } from 'node:fs';
+import { readdirSync, statSync, truncateSync } from 'node:fs';
 import path from 'node:path';
 import { errorMessage } from '../../base/errors.ts';
+import { FolderWatches } from './folder-watches.ts';
 import { FollowedFile, type FilePosition, type FollowedLine } from './followed-file.ts';
 import { globFiles, hasWildcard } from './glob-files.ts';
 
@@ -66,8 +67,8 @@ export class FileFollower {
   private closed = false;
   private ticks = 0;
   private globsDue = false;
-  /** Each watched folder's watch, with the folder's identity (a folder made again needs a new one). */
-  private readonly watchers = new Map<string, { watcher: FSWatcher; ino: number }>();
+  /** A change in a followed folder wakes the follower before its next poll. */
+  private readonly watches = new FolderWatches(() => this.wake());
   private wakeTimer: NodeJS.Timeout | undefined;
   private wakeAfterPoll = false;
 
@@ -112,8 +113,7 @@ export class FileFollower {
     clearInterval(this.timer);
     await this.poll();
     clearTimeout(this.wakeTimer);
-    for (const { watcher } of this.watchers.values()) watcher.close();
-    this.watchers.clear();
+    this.watches.close();
     this.closed = true;
     for (const file of this.files.values()) file.close();
     for (const { file } of this.draining.values()) file.close();
@@ -134,30 +134,7 @@ export class FileFollower {
   /** Keeps a watch on each folder that holds a followed file, and only on those. */
   private watchFolders(): void {
     if (this.closing) return;
-    const folders = new Map<string, number | undefined>();
-    for (const p of [...this.files.keys(), ...this.draining.keys()]) {
-      const folder = path.dirname(p);
-      if (!folders.has(folder)) folders.set(folder, inodeOf(folder));
-    }
-    for (const [folder, { watcher, ino }] of this.watchers) {
-      if (folders.get(folder) === ino) continue;
-      watcher.close();
-      this.watchers.delete(folder);
-    }
-    for (const [folder, ino] of folders) {
-      if (this.watchers.has(folder) || ino === undefined) continue;
-      try {
-        const watcher = watch(folder, { persistent: false }, () => this.wake());
-        // A watch the kernel drops leaves polling in charge until the folder is looked at again.
-        watcher.on('error', () => {
-          watcher.close();
-          if (this.watchers.get(folder)?.watcher === watcher) this.watchers.delete(folder);
-        });
-        this.watchers.set(folder, { watcher, ino });
-      } catch {
-        // No watch to be had (ENOSPC: the kernel's limit of watches): polling alone.
-      }
-    }
+    this.watches.keepFor([...this.files.keys(), ...this.draining.keys()]);
   }
 
   /** A change in a followed folder: read soon, once for all the changes of the next few ms. */
@@ -303,14 +280,6 @@ function findByIdentity(dir: string, identity: { dev: string; ino: string }): st
     }
   }
   return undefined;
-}
-
-function inodeOf(folder: string): number | undefined {
-  try {
-    return statSync(folder).ino;
-  } catch {
-    return undefined;
-  }
 }
 
 function isFile(p: string): boolean {

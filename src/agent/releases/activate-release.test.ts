@@ -2,16 +2,15 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readlink, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AppRunSpec } from '../../core/protocol/messages.ts';
 import { signalProcess } from '../process-signals.ts';
-import { AppSupervisors } from '../supervisor/app-supervisors.ts';
 import { listGroupMembers, readProcInfo } from '../supervisor/proc-info.ts';
 import { activateRelease } from './activate-release.ts';
+import { useAppHost } from './app-host-fixture.ts';
 import { updateAppState } from './app-state.ts';
 import { startArtifactServer, type ArtifactServerFixture } from './artifact-server-fixture.ts';
 import { deactivateApp } from './deactivate-app.ts';
@@ -47,7 +46,11 @@ let server: ArtifactServerFixture;
 let work: string;
 let root: string;
 let port: number;
-const opened: AppHostDeps[] = [];
+const host = useAppHost('slipway-activate-', {
+  baseEnv: { PATH: process.env.PATH, SLIPWAY_TOKEN: 'agent-secret' },
+  backoff: { initialMs: 50, maxMs: 200 },
+  healthIntervalMs: 50,
+});
 
 beforeAll(async () => {
   server = await startArtifactServer(token);
@@ -55,28 +58,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close();
 });
-beforeEach(async () => {
-  work = await mkdtemp(path.join(tmpdir(), 'slipway-activate-'));
-  root = path.join(work, 'root');
-  port = await freePort();
-});
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((d) => d.apps.close()));
-  await rm(work, { recursive: true, force: true });
+beforeEach(() => {
+  ({ work, root, port } = host());
 });
 
 function deps(): AppHostDeps {
-  const d: AppHostDeps = {
-    root,
-    host: 'web-1',
-    port,
-    apps: new AppSupervisors(),
-    baseEnv: { PATH: process.env.PATH, SLIPWAY_TOKEN: 'agent-secret' },
-    backoff: { initialMs: 50, maxMs: 200 },
-    healthIntervalMs: 50,
-  };
-  opened.push(d);
-  return d;
+  return host().deps();
 }
 
 function runSpec(mode: string, extra: Partial<AppRunSpec> = {}): AppRunSpec {
@@ -103,14 +90,6 @@ async function prepared(version: string): Promise<void> {
 async function ask(): Promise<{ pid: number; release: string; env: Record<string, string | undefined> }> {
   const res = await fetch(`http://127.0.0.1:${port}/`);
   return (await res.json()) as { pid: number; release: string; env: Record<string, string | undefined> };
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port: p } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return p;
 }
 
 async function until<T>(what: string, get: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {

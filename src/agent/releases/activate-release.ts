@@ -3,7 +3,8 @@
 import { realpath, stat } from 'node:fs/promises';
 import { errorMessage } from '../../base/errors.ts';
 import type { AppRunSpec } from '../../core/protocol/messages.ts';
-import { newAppInstance, type AppSupervisor } from '../supervisor/app-supervisor.ts';
+import type { AppSupervisor } from '../supervisor/app-supervisor.ts';
+import { newAppInstance } from '../supervisor/app-pid-record.ts';
 import { killOrphan } from '../supervisor/kill-orphan.ts';
 import { appPaths } from './app-paths.ts';
 import { readAppState, updateAppState, type AppState } from './app-state.ts';

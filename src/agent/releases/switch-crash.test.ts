@@ -1,15 +1,13 @@
 // An agent killed in the middle of an activation, at the points the staged switch adds (see
 // switch-current.ts): the restarted agent comes back to a consistent app, with real processes.
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppRunSpec } from '../../core/protocol/messages.ts';
-import { AppSupervisors } from '../supervisor/app-supervisors.ts';
 import { readProcInfo } from '../supervisor/proc-info.ts';
 import { activateRelease } from './activate-release.ts';
+import { useAppHost } from './app-host-fixture.ts';
 import { readAppState } from './app-state.ts';
 import { resumeApp } from './resume-app.ts';
 import type { AppHostDeps } from './start-app.ts';
@@ -25,16 +23,13 @@ const run: AppRunSpec = { command: `exec "${process.execPath}" server.cjs`, port
 const first = { app: 'hello', version: '1-aaaaaaa', env: 'testing', run, runId: 'run-1', deploymentId: 'deployment-1', logs: [] };
 const next = { version: '2-bbbbbbb', instance: 'switch-test-instance', run, env: 'testing', runId: 'run-2', deploymentId: 'deployment-2', logs: [] };
 
-let work: string;
 let root: string;
 let port: number;
-const opened: AppHostDeps[] = [];
 const strays: number[] = [];
+const host = useAppHost('slipway-switch-crash-', { healthIntervalMs: 20 });
 
 beforeEach(async () => {
-  work = await mkdtemp(path.join(tmpdir(), 'slipway-switch-crash-'));
-  root = path.join(work, 'root');
-  port = await freePort();
+  ({ root, port } = host());
   for (const version of ['1-aaaaaaa', '2-bbbbbbb']) {
     const dir = path.join(root, 'apps/hello/releases', version);
     await mkdir(dir, { recursive: true });
@@ -42,8 +37,7 @@ beforeEach(async () => {
     await writeFile(path.join(dir, 'release.txt'), version);
   }
 });
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((d) => d.apps.close()));
+afterEach(() => {
   for (const pid of strays.splice(0)) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -51,13 +45,10 @@ afterEach(async () => {
       // gone already, as the test expects
     }
   }
-  await rm(work, { recursive: true, force: true });
 });
 
 function deps(): AppHostDeps {
-  const d: AppHostDeps = { root, host: 'web-1', port, apps: new AppSupervisors(), baseEnv: { PATH: process.env.PATH }, healthIntervalMs: 20 };
-  opened.push(d);
-  return d;
+  return host().deps();
 }
 
 /** An agent that ran version 1, then died: its app is stopped (or left behind), its memory gone. */
@@ -108,12 +99,4 @@ describe('resuming after an activation cut short', () => {
 
 async function answer(): Promise<string> {
   return (await fetch(`http://127.0.0.1:${port}/`)).text();
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port: p } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return p;
 }

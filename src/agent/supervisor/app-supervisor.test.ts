@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readAppState, updateAppState } from '../releases/app-state.ts';
-import { AppSupervisor, newAppInstance, type AppSupervisorOptions } from './app-supervisor.ts';
+import { newAppInstance } from './app-pid-record.ts';
+import { AppSupervisor, type AppSupervisorOptions } from './app-supervisor.ts';
 import { listGroupMembers } from './proc-info.ts';
 
 let root: string;

@@ -1,26 +1,19 @@
 // Runs one app version's process (`run.command` via `sh -c` in the release folder), restarts it
 // when it crashes, and stops its whole process group when asked (DESIGN §6). The app's stdout and
 // stderr are files, so that it can go on writing while the agent is down.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { errorMessage } from '../../base/errors.ts';
 import { signalGroup } from '../process-signals.ts';
 import { appPaths } from '../releases/app-paths.ts';
-import { readAppState, updateAppState, type AppState } from '../releases/app-state.ts';
+import type { AppState } from '../releases/app-state.ts';
 import { appEnvironment } from './app-environment.ts';
+import { describeExit, type AppExit } from './app-exit.ts';
+import { AppPidRecord, newAppInstance } from './app-pid-record.ts';
 import { LogRing } from './log-ring.ts';
 import { OutputTail } from './output-tail.ts';
-import { listGroupMembers, readProcInfo } from './proc-info.ts';
+import { listGroupMembers } from './proc-info.ts';
+import { spawnWithOutputFiles } from './spawn-with-output-files.ts';
 import { terminate } from './terminate.ts';
-
-export interface AppExit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  /** Set when the process could not be started at all. */
-  error?: string;
-  at: number;
-}
 
 export interface BackoffOptions {
   /** Wait before the first restart (default 500 ms); doubles with each crash in a row. */
@@ -65,11 +58,6 @@ export interface AppSupervisorOptions {
   firstRecord?: (state: AppState) => void;
 }
 
-/** A new marker for the processes of one supervisor: SLIPWAY_INSTANCE in their environment. */
-export function newAppInstance(): string {
-  return randomBytes(8).toString('hex');
-}
-
 export type SupervisorState = 'idle' | 'running' | 'waiting' | 'stopping' | 'stopped';
 
 export interface SupervisorStatus {
@@ -107,13 +95,13 @@ export class AppSupervisor {
   private crashes = 0;
   private crashesInARow = 0;
   private lastExit: AppExit | null = null;
-  private firstRecord: ((state: AppState) => void) | undefined;
+  private readonly record: AppPidRecord;
 
   constructor(private readonly options: AppSupervisorOptions) {
     this.app = options.app;
     this.version = options.version;
     this.instance = options.instance ?? newAppInstance();
-    this.firstRecord = options.firstRecord;
+    this.record = new AppPidRecord(options.root, options.app, this.instance, options.firstRecord, (text) => this.note(text));
     const paths = appPaths(options.root, options.app);
     this.output = new OutputTail([paths.stdoutLog, paths.stderrLog]);
     this.output.mark();
@@ -158,10 +146,10 @@ export class AppSupervisor {
     this.state = 'running';
     this.starts += 1;
     // The marker goes to disk before the app starts: an agent killed in between can still find it.
-    this.recordMarker();
+    this.record.recordMarker();
     let child: ChildProcess;
     try {
-      child = this.spawnWithOutputFiles(o.command, o.cwd);
+      child = spawnWithOutputFiles(appPaths(o.root, this.app), o.command, o.cwd, this.childEnv());
     } catch (err) {
       // The output files could not be opened: as a start that failed, retried with backoff.
       this.child = undefined;
@@ -180,7 +168,7 @@ export class AppSupervisor {
       child.once('exit', (code, signal) => finish({ code, signal, at: Date.now() }));
       child.once('error', (err) => finish({ code: null, signal: null, error: errorMessage(err), at: Date.now() }));
     });
-    if (child.pid !== undefined) this.recordPid(child.pid);
+    if (child.pid !== undefined) this.record.recordPid(child.pid);
   }
 
   private afterExit(pid: number | undefined, exit: AppExit, ranMs: number): void {
@@ -189,7 +177,7 @@ export class AppSupervisor {
     this.crashes += 1;
     // The leader is gone; whatever it left in its group would hold the port the next start needs.
     if (pid !== undefined) signalGroup(pid, 'SIGKILL');
-    this.clearPid(pid);
+    this.record.clearPid(pid);
     const backoff = this.options.backoff ?? {};
     if (ranMs >= (backoff.stableMs ?? 10_000)) this.crashesInARow = 0;
     this.crashesInARow += 1;
@@ -228,29 +216,9 @@ export class AppSupervisor {
       // between an old process's exit and the next one's start, where reading its output for
       // the tail would only add to the wait.
       if (wasRunning && result.stopped && !result.forced) this.options.onNote?.(`[slipway] ${this.app} ${this.version} stopped ${Date.now() - signalled} ms after SIGTERM`, 'info');
-      if (!keepRecord) this.clearPid(pid);
+      if (!keepRecord) this.record.clearPid(pid);
     }
     this.state = 'stopped';
-  }
-
-  /**
-   * Spawns with stdout and stderr opened O_APPEND on the app's output files (the parent's copies
-   * are closed at once). Throws when the files cannot be opened.
-   */
-  private spawnWithOutputFiles(command: string, cwd: string): ChildProcess {
-    const paths = appPaths(this.options.root, this.app);
-    mkdirSync(paths.logsDir, { recursive: true, mode: 0o700 });
-    const stdout = openSync(paths.stdoutLog, 'a', 0o600);
-    try {
-      const stderr = openSync(paths.stderrLog, 'a', 0o600);
-      try {
-        return spawn('sh', ['-c', command], { cwd, env: this.childEnv(), detached: true, stdio: ['ignore', stdout, stderr] });
-      } finally {
-        closeSync(stderr);
-      }
-    } finally {
-      closeSync(stdout);
-    }
   }
 
   private childEnv(): NodeJS.ProcessEnv {
@@ -268,61 +236,4 @@ export class AppSupervisor {
   private collectOutput(): void {
     for (const text of this.output.collect()) this.tail.push(text);
   }
-
-  private recordMarker(): void {
-    try {
-      // Written already (by an activation, with `current`): each write waits for the disk.
-      const recorded = readAppState(this.options.root, this.app);
-      if (recorded.pidInstance === this.instance && recorded.pid === null) return;
-      if (recorded.switching?.instance === this.instance) return;
-      updateAppState(this.options.root, this.app, (s) => {
-        s.pid = null;
-        s.pidStartTime = null;
-        s.pidInstance = this.instance;
-      });
-    } catch (err) {
-      this.note(`[slipway] could not record the app's marker in state.json: ${errorMessage(err)}`);
-    }
-  }
-
-  private takeFirstRecord(): ((state: AppState) => void) | undefined {
-    const record = this.firstRecord;
-    this.firstRecord = undefined;
-    return record;
-  }
-
-  private recordPid(pid: number): void {
-    try {
-      const startTime = readProcInfo(pid)?.startTime ?? null;
-      updateAppState(this.options.root, this.app, (s) => {
-        this.takeFirstRecord()?.(s);
-        s.pid = pid;
-        s.pidStartTime = startTime;
-        s.pidInstance = this.instance;
-      });
-    } catch (err) {
-      this.note(`[slipway] could not record pid ${pid} in state.json: ${errorMessage(err)}`);
-    }
-  }
-
-  private clearPid(pid: number | undefined): void {
-    try {
-      updateAppState(this.options.root, this.app, (s) => {
-        this.takeFirstRecord()?.(s);
-        if (s.pid !== pid) return;
-        s.pid = null;
-        s.pidStartTime = null;
-        s.pidInstance = null;
-      });
-    } catch (err) {
-      this.note(`[slipway] could not clear pid ${pid} in state.json: ${errorMessage(err)}`);
-    }
-  }
-}
-
-/** "exited with code 1", "was killed by SIGSEGV", "could not start: ...". */
-export function describeExit(exit: AppExit): string {
-  if (exit.error !== undefined) return `could not start: ${exit.error}`;
-  if (exit.signal !== null) return `was killed by ${exit.signal}`;
-  return `exited with code ${exit.code}`;
 }

@@ -76,7 +76,7 @@ export function admitDeployment(req: AdmissionRequest): Admission {
   const lb = envConfig.loadBalancer;
   if (lb) {
     // What can be told without asking HAProxy; the deployment's first step reads the backend
-    // through every LB agent before anything changes (lb-step-decision.ts, decidePreflight).
+    // through every LB agent before anything changes (lb-preflight-decision.ts).
     const lbAgents = selectHosts(req.agents, lb.on);
     const on = formatLabels(lb.on);
     if (lbAgents.length === 0) {

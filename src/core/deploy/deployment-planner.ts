@@ -19,7 +19,7 @@ import {
 import type { CommandResult, LbState } from '../protocol/messages.ts';
 import { failedAt, notConnected, restore } from './host-changes.ts';
 import { lbRollbackUnfinished, planLbActivation, planLbRestart, planLbRollback, planPreflight, type LbPlanContext } from './lb-host-plan.ts';
-import type { LbLimits, LbView } from './lb-step-decision.ts';
+import type { LbLimits, LbView } from './lb-view.ts';
 import { planMigration } from './migration-plan.ts';
 import { planRehearsal } from './rehearsal-plan.ts';
 

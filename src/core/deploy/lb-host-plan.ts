@@ -9,7 +9,9 @@ import type { Deployment, HostStep, LbPurpose } from '../model.ts';
 import type { LbState } from '../protocol/messages.ts';
 import type { DeploymentAction, DeploymentLimits, HostPatch, HostView } from './deployment-planner.ts';
 import { failedAt, notConnected, restore } from './host-changes.ts';
-import { decideLbGuard, decideLbStep, decidePreflight, latestRound, roundPending, type LbDecision, type LbHost, type LbView } from './lb-step-decision.ts';
+import { decidePreflight } from './lb-preflight-decision.ts';
+import { decideLbGuard, decideLbStep, type LbDecision, type LbHost } from './lb-step-decision.ts';
+import { latestRound, roundPending, type LbView } from './lb-view.ts';
 
 export interface LbPlanContext {
   view: LbView;

@@ -1,47 +1,12 @@
-// What the answers of a deployment's LB agents mean for one host's LB step (drain or ready), and for
-// the pre-flight check of the backend: wait, ask again, done, or failed. Pure: the deployment
+// What the answers of a deployment's LB agents mean for one host's LB step (drain, maint or ready)
+// and for the guard while it restarts: wait, ask again, done, or failed. Pure: the deployment
 // planner turns a decision into actions; the engine sends one `lb` command per LB agent a round.
-//
-// A change counts only when every LB agent applied it and reads it back as meant. An LB agent
-// that does not answer within `lbCommandTimeoutMs` (an older agent drops `lb` silently) or is lost
-// fails the step at once; an answered SLIPWAY_LB_* failure that a HAProxy reload can cause is asked
-// again `lbRetries` times, `lbRetryDelayMs` apart, before it fails the step.
+// How a round reads (every LB agent must apply a change and read it back as meant) is lb-view.ts.
 import { formatLimit } from '../../base/duration.ts';
-import { agentLiveness, isAgentLost, type AgentLivenessLimits, type AgentPresence } from '../agents/agent-liveness.ts';
 import { checkLbServers, type LbServerVerdict } from '../lb/check-lb-servers.ts';
-import { lbServerName } from '../lb/lb-server-name.ts';
-import type { DeploymentLbCommand, LbPurpose } from '../model.ts';
-import type { LoadBalancerConfig } from '../pipeline/slipway-config.ts';
-import type { CommandResult, LbState } from '../protocol/messages.ts';
-
-export interface LbLimits extends AgentLivenessLimits {
-  /** How long an LB agent may take to answer one `lb` command. */
-  lbCommandTimeoutMs: number;
-  /** The least time between two reads of a server being drained or readied. */
-  lbPollMs: number;
-  /** How often an answered, passing LB failure (HAProxy reloading) is asked again, and how far apart. */
-  lbRetries: number;
-  lbRetryDelayMs: number;
-  /** How long a readied server may take until HAProxy's checks see it up. */
-  lbReadyTimeoutMs: number;
-}
-
-export interface LbAgentView {
-  agentId: string;
-  name: string;
-  agent: AgentPresence | undefined;
-}
-
-export interface LbCommandView extends DeploymentLbCommand {
-  result: CommandResult | null;
-}
-
-/** A deployment's load balancer: its config, its LB agents, the `lb` commands it sent and their answers. */
-export interface LbView {
-  config: LoadBalancerConfig;
-  agents: LbAgentView[];
-  commands: LbCommandView[];
-}
+import type { LbPurpose } from '../model.ts';
+import type { LbState } from '../protocol/messages.ts';
+import { latestRound, lbAgentName, serverOf, settleRound, failedRoundsInARow, type LbLimits, type LbView } from './lb-view.ts';
 
 /** The host an LB step is about: its server is `lbServerName(config.server, hostName)`. */
 export interface LbHost {
@@ -62,82 +27,6 @@ export type LbDecision =
 /** The verdict that ends a step meant to put a server in each state. */
 const THROUGH: Record<LbState, LbServerVerdict['verdict']> = { drain: 'drained', ready: 'serving', maint: 'out' };
 
-/** Errors a HAProxy reload (`-sf`) or a busy HAProxy causes for a moment: asked again. */
-const PASSING = new Set(['SLIPWAY_LB_SOCKET_MISSING', 'SLIPWAY_LB_NOT_ANSWERING']);
-
-/** The host's server name in the backend (admission refuses a host whose name makes none). */
-export function serverOf(config: LoadBalancerConfig, hostName: string): string {
-  return lbServerName(config.server, hostName) ?? config.server.replaceAll('{host}', hostName);
-}
-
-/** The commands of the newest round of `hostAgentId` (null: the pre-flight checks). */
-export function latestRound(lb: LbView, hostAgentId: string | null): LbCommandView[] {
-  const mine = lb.commands.filter((c) => c.hostAgentId === hostAgentId);
-  const round = Math.max(-1, ...mine.map((c) => c.round));
-  return mine.filter((c) => c.round === round);
-}
-
-/** Whether the newest round of the host still waits for an answer that may come. */
-export function roundPending(lb: LbView, hostAgentId: string, now: number, limits: LbLimits): boolean {
-  return settle(lb, latestRound(lb, hostAgentId), now, limits, null).kind === 'pending';
-}
-
-type Settled =
-  | { kind: 'pending' }
-  | { kind: 'failed'; reason: string; passing: boolean; cancel: string[] }
-  | { kind: 'answered'; answers: { command: LbCommandView; result: CommandResult }[] };
-
-/** One round: every answer in, or why not. A failure names the LB host and the command. */
-function settle(lb: LbView, round: LbCommandView[], now: number, limits: LbLimits, server: string | null): Settled {
-  const failures: { reason: string; passing: boolean }[] = [];
-  const cancel: string[] = [];
-  let pending = false;
-  const answers: { command: LbCommandView; result: CommandResult }[] = [];
-  for (const command of round) {
-    const who = `LB agent ${lbAgentName(lb, command.lbAgentId)}`;
-    const what = describeCommand(lb.config, command, server);
-    if (command.result) {
-      const odd = command.result.ok ? oddAnswer(lb.config, command.result) : null;
-      if (odd) failures.push({ reason: `${who} (${what}): ${odd}`, passing: false });
-      else if (command.result.ok) answers.push({ command, result: command.result });
-      else {
-        const code = command.result.errorCode;
-        failures.push({ reason: `${who} (${what}): ${code ? `${code}: ` : ''}${command.result.error ?? 'failed without a message'}`, passing: code !== undefined && PASSING.has(code) });
-      }
-      continue;
-    }
-    const agent = lb.agents.find((a) => a.agentId === command.lbAgentId)?.agent;
-    if (isAgentLost(agent, now, limits)) {
-      failures.push({ reason: `${who} (${what}): agent lost: it stopped answering`, passing: false });
-      cancel.push(command.commandId);
-    } else if (now - command.sentAt > limits.lbCommandTimeoutMs) {
-      failures.push({ reason: `${who} (${what}): no answer within ${formatLimit(limits.lbCommandTimeoutMs)} (an agent without --haproxy-socket, or an older one, does not take lb commands)`, passing: false });
-      cancel.push(command.commandId);
-    } else pending = true;
-  }
-  if (failures.length > 0 && !pending) {
-    return { kind: 'failed', reason: failures.map((f) => f.reason).join('; '), passing: failures.every((f) => f.passing), cancel };
-  }
-  if (pending) return { kind: 'pending' };
-  return { kind: 'answered', answers };
-}
-
-/**
- * What makes an LB agent's answer one no HAProxy gives, or null: it reads another backend than
- * asked, or one server twice (HAProxy names are unique in a backend). Slipway reads the first of
- * a name: a second, in another state, is not to be trusted either way.
- */
-function oddAnswer(config: LoadBalancerConfig, result: CommandResult): string | null {
-  if (!result.lb) return null;
-  if (result.lb.backend !== config.backend) return `it answered about backend ${result.lb.backend}, not ${config.backend}`;
-  const seen = new Set<string>();
-  for (const { server } of result.lb.servers) {
-    if (seen.has(server)) return `it reported server ${server} twice in backend ${config.backend}`;
-    seen.add(server);
-  }
-  return null;
-}
-
 /**
  * The next move of a host's drain, maint or ready step (`intended`), from the newest round of its
  * LB commands. Drain is through when every LB agent reads the server drained with no sessions
@@ -150,7 +39,7 @@ export function decideLbStep(lb: LbView, host: LbHost, intended: LbState, now: n
   const round = latestRound(lb, host.agentId);
   if (round.length === 0) return { kind: 'send', purpose: 'set', intended, cancel: [] };
   const server = serverOf(lb.config, host.hostName);
-  const settled = settle(lb, round, now, limits, server);
+  const settled = settleRound(lb, round, now, limits, server);
   const last = round[0]!;
   if (settled.kind === 'pending') return { kind: 'wait' };
   if (settled.kind === 'failed') {
@@ -202,7 +91,7 @@ export function decideLbGuard(lb: LbView, host: LbHost, intended: LbState, now: 
   const last = round[0];
   if (!last) return { kind: 'wait' };
   const server = serverOf(lb.config, host.hostName);
-  const settled = settle(lb, round, now, limits, server);
+  const settled = settleRound(lb, round, now, limits, server);
   if (settled.kind === 'pending') return { kind: 'wait' };
   if (settled.kind === 'failed') {
     if (now - last.sentAt < limits.lbRetryDelayMs) return { kind: 'wait' };
@@ -219,86 +108,6 @@ export function decideLbGuard(lb: LbView, host: LbHost, intended: LbState, now: 
   return { kind: 'send', purpose: 'read', intended, cancel: [] };
 }
 
-export type PreflightDecision =
-  | { kind: 'wait' }
-  | { kind: 'send'; note?: string }
-  | { kind: 'passed' }
-  | { kind: 'refused'; reason: string; cancel: string[] };
-
-/**
- * Before anything changes: every LB agent must be connected and read the backend, and every host of
- * the deployment must have its server there, in the pool: a server somebody took out (maint, drain)
- * is not put back by a deployment unless it is forced or a rollback (`outOfPoolAllowed`). Refused,
- * with what is wrong where, otherwise; an LB agent that is away (disconnected within its grace) is
- * waited for, and refused once lost.
- */
-export function decidePreflight(lb: LbView, hosts: { hostName: string }[], outOfPoolAllowed: boolean, now: number, limits: LbLimits): PreflightDecision {
-  const on = Object.entries(lb.config.on).map(([k, v]) => `${k}=${v}`).join(',');
-  if (lb.agents.length === 0) return { kind: 'refused', reason: `no LB agent matches loadBalancer on: ${on} (start one with --labels ${on} --haproxy-socket ${lb.config.socket})`, cancel: [] };
-  const shared = sharedServer(lb.config, hosts);
-  if (shared) return { kind: 'refused', reason: shared, cancel: [] };
-  const round = latestRound(lb, null);
-  if (round.length === 0) {
-    // One that is away may come back within its grace: right after a server restart every agent
-    // is away until it dials in again, and that must not refuse a deployment admitted before it.
-    const liveness = lb.agents.map((a) => agentLiveness(a.agent, now, limits));
-    const lost = lb.agents.filter((_, i) => liveness[i] === 'lost');
-    if (lost.length > 0) return { kind: 'refused', reason: `LB agent ${lost.map((a) => a.name).join(', ')} is not connected`, cancel: [] };
-    return liveness.includes('away') ? { kind: 'wait' } : { kind: 'send' };
-  }
-  const settled = settle(lb, round, now, limits, null);
-  if (settled.kind === 'pending') return { kind: 'wait' };
-  if (settled.kind === 'failed') {
-    const tries = failedRoundsInARow(lb, null, now, limits, null);
-    if (!settled.passing || tries > limits.lbRetries) return { kind: 'refused', reason: settled.reason, cancel: settled.cancel };
-    if (now - round[0]!.sentAt < limits.lbRetryDelayMs) return { kind: 'wait' };
-    return { kind: 'send', note: `${settled.reason}; asking again (${tries} of ${limits.lbRetries})` };
-  }
-  const problems: string[] = [];
-  for (const { command, result } of settled.answers) {
-    const names = new Set(result.lb?.servers.map((s) => s.server) ?? []);
-    const missing = hosts.filter((h) => !names.has(serverOf(lb.config, h.hostName)));
-    if (missing.length > 0) {
-      problems.push(`backend ${lb.config.backend} on LB agent ${lbAgentName(lb, command.lbAgentId)} has no server for ${missing.map((h) => `${h.hostName} (${serverOf(lb.config, h.hostName)})`).join(', ')}`);
-    }
-    const out = outOfPoolAllowed ? [] : (result.lb?.servers ?? []).filter((s) => s.admin !== 'ready' && hosts.some((h) => serverOf(lb.config, h.hostName) === s.server));
-    if (out.length > 0) {
-      problems.push(`${out.map((s) => `${s.server} is in ${s.admin}`).join(', ')} on LB agent ${lbAgentName(lb, command.lbAgentId)}: out of the pool by a person, or by a deployment that failed; ` +
-        'look at the host first, then deploy with --force to take it through drain, activate and ready (a rollback does so too)');
-    }
-  }
-  return problems.length > 0 ? { kind: 'refused', reason: problems.join('; '), cancel: [] } : { kind: 'passed' };
-}
-
-/**
- * Why two hosts would drive one server, or null. A template without {host} (or one host name that
- * makes another's server) would drain, switch and ready them all through that one server: hosts
- * taken out of the pool that never were in it, and the one that was readied while others restart.
- */
-function sharedServer(config: LoadBalancerConfig, hosts: { hostName: string }[]): string | null {
-  const hostOf = new Map<string, string>();
-  for (const { hostName } of hosts) {
-    const server = serverOf(config, hostName);
-    const other = hostOf.get(server);
-    if (other !== undefined) {
-      return `the server template ${config.server} gives ${other} and ${hostName} the same server ${server} in backend ${config.backend}: each host needs its own (put {host} in loadBalancer server:)`;
-    }
-    hostOf.set(server, hostName);
-  }
-  return null;
-}
-
-/** How many of the host's newest rounds failed, one after the other. */
-function failedRoundsInARow(lb: LbView, hostAgentId: string | null, now: number, limits: LbLimits, server: string | null): number {
-  const rounds = [...new Set(lb.commands.filter((c) => c.hostAgentId === hostAgentId).map((c) => c.round))].sort((a, b) => b - a);
-  let count = 0;
-  for (const round of rounds) {
-    if (settle(lb, lb.commands.filter((c) => c.round === round), now, limits, server).kind !== 'failed') break;
-    count++;
-  }
-  return count;
-}
-
 /** How many of the host's newest rounds for `intended`, one after the other, read its server in another admin state. */
 function unintendedRoundsInARow(lb: LbView, hostAgentId: string, server: string, intended: LbState): number {
   const rounds = [...new Set(lb.commands.filter((c) => c.hostAgentId === hostAgentId).map((c) => c.round))].sort((a, b) => b - a);
@@ -311,14 +120,4 @@ function unintendedRoundsInARow(lb: LbView, hostAgentId: string, server: string,
     count++;
   }
   return count;
-}
-
-function lbAgentName(lb: LbView, agentId: string): string {
-  return lb.agents.find((a) => a.agentId === agentId)?.name ?? agentId;
-}
-
-/** The command in HAProxy's words, for a failure's cause: "set server shop/web-1 state drain". */
-function describeCommand(config: LoadBalancerConfig, command: DeploymentLbCommand, server: string | null): string {
-  if (command.purpose === 'set' && server !== null && command.intended) return `set server ${config.backend}/${server} state ${command.intended}`;
-  return server === null ? `read backend ${config.backend}` : `read ${config.backend}/${server}`;
 }

@@ -3,7 +3,7 @@
 // commands, one per LB agent, with its record in deployment_lb_commands.
 import { newId } from '../../base/ids.ts';
 import type { DeploymentAction, HostView } from '../../core/deploy/deployment-planner.ts';
-import { serverOf, type LbCommandView, type LbView } from '../../core/deploy/lb-step-decision.ts';
+import { serverOf, type LbCommandView, type LbView } from '../../core/deploy/lb-view.ts';
 import { selectHosts } from '../../core/deploy/select-hosts.ts';
 import type { Deployment, DeploymentLbCommand } from '../../core/model.ts';
 import type { LoadBalancerConfig } from '../../core/pipeline/slipway-config.ts';

@@ -6,7 +6,7 @@ import { ConflictError, SlipwayError, errorMessage } from '../../base/errors.ts'
 import { newId } from '../../base/ids.ts';
 import { appRunSpec, deploymentLimits } from '../../core/deploy/app-run-spec.ts';
 import { failedBeforeSending, planDeployment, type DeploymentAction, type DeploymentView, type HostCommand, type HostView } from '../../core/deploy/deployment-planner.ts';
-import type { LbView } from '../../core/deploy/lb-step-decision.ts';
+import type { LbView } from '../../core/deploy/lb-view.ts';
 import type { Agent, Deployment, DeploymentStatus, HostStep, Project, RollbackCause } from '../../core/model.ts';
 import type { Command } from '../../core/protocol/messages.ts';
 import { cancelCommand } from './cancel-command.ts';

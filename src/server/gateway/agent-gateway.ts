@@ -3,22 +3,14 @@
 // With several server instances, a command for an agent that another instance holds is announced
 // on the notifier's `agent_commands` channel; each instance also polls for commands it has not
 // sent to the agents it holds, so that a lost announcement only delays a command.
-import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
-import type { Clock } from '../../base/clock.ts';
 import { errorMessage } from '../../base/errors.ts';
-import { isAgentLost, type AgentLivenessLimits } from '../../core/agents/agent-liveness.ts';
-import { sameLabels } from '../../core/deploy/select-hosts.ts';
+import { isAgentLost } from '../../core/agents/agent-liveness.ts';
 import { scopesOfCommand } from '../../core/agents/agent-scope.ts';
 import type { Agent } from '../../core/model.ts';
-import { PROTOCOL_VERSION, readAgentMessage, unreadableResult, type AgentMessage, type ServerMessage } from '../../core/protocol/messages.ts';
-import type { Notifier } from '../../storage/notifier.ts';
-import type { Store } from '../../storage/store.ts';
-import type { LogIngest } from '../logs/log-ingest.ts';
-import type { ProjectSecrets } from '../secrets/project-secrets.ts';
-import type { UploadTokens } from '../artifacts/upload-tokens.ts';
-import type { AgentDirectory } from './agent-directory.ts';
-import type { AgentScopeCache } from './agent-scope-cache.ts';
+import { readAgentMessage, unreadableResult, type ServerMessage } from '../../core/protocol/messages.ts';
+import type { AgentGatewayDeps } from './agent-gateway-deps.ts';
+import { AgentMessageHandler } from './agent-message-handler.ts';
 import { CoalescedWake } from './coalesced-wake.ts';
 import { HeartbeatWriter } from './heartbeat-writer.ts';
 
@@ -29,34 +21,6 @@ const HEARTBEAT_WRITE_MS = 1000;
  * reconnecting after a restart is thousands of connections in seconds, and one look sees them all.
  */
 const CONNECTION_WAKE_MS = 200;
-
-export interface AgentGatewayDeps {
-  store: Store;
-  clock: Clock;
-  log: Logger;
-  /**
-   * Called when something the engine waits for happened: a command's result (with its id, so that
-   * only the work it belongs to is looked at again), a connection, a loss (without).
-   */
-  onChange: (commandId?: string) => void;
-  /** This server instance's name: the agents' rows say which instance holds their connection. */
-  instance: string;
-  /** The engine's in-memory view of the agents, kept up to date with what this gateway records. */
-  directory: Pick<AgentDirectory, 'patch' | 'put' | 'current'>;
-  liveness: AgentLivenessLimits;
-  /** Where agents' log lines go; resolves with the seq to acknowledge once they are stored. */
-  logs: Pick<LogIngest, 'fromAgent'>;
-  /** The secrets a command's process gets, added as it is sent, and the masking of results. */
-  secrets?: Pick<ProjectSecrets, 'forCommand' | 'maskResult'>;
-  /** The upload token a build job's command carries (derived again at each send; the store keeps its hash). */
-  uploadTokens: Pick<UploadTokens, 'tokenFor'>;
-  /** Told what each command sent makes its agent part of, before the agent can name it in a line. */
-  scopes: Pick<AgentScopeCache, 'learn' | 'forget'>;
-  /** Where commands for agents held by other instances are announced; absent: this instance alone. */
-  notifier?: Pick<Notifier, 'notify' | 'listen'>;
-  /** How often the commands not sent yet to the agents held here are looked for (default 3 s). */
-  pendingPollMs?: number;
-}
 
 /** The channel on which an instance says "agent X has a new command" (payload: the agent's id). */
 export const AGENT_COMMANDS_CHANNEL = 'agent_commands';
@@ -78,6 +42,8 @@ export class AgentGateway {
   private readonly pendingPoll: NodeJS.Timeout;
   /** What agents connecting and leaving tell the engine, coalesced. */
   private readonly connectionsChanged: CoalescedWake;
+  /** Records what the agents say. */
+  private readonly messages: AgentMessageHandler;
   private polling = false;
   private unlisten: (() => void) | undefined;
 
@@ -88,6 +54,10 @@ export class AgentGateway {
     this.pendingPoll = setInterval(() => void this.sendUnsent(), deps.pendingPollMs ?? 3000);
     this.pendingPoll.unref();
     this.connectionsChanged = new CoalescedWake({ wake: () => deps.onChange(), everyMs: CONNECTION_WAKE_MS });
+    this.messages = new AgentMessageHandler(deps, this.heartbeats, this.connectionsChanged, {
+      send: (socket, message) => this.send(socket, message),
+      sendPending: (agentId, socket, row) => this.sendPending(agentId, socket, row),
+    });
   }
 
   /**
@@ -124,7 +94,7 @@ export class AgentGateway {
           // A result that does not parse fails its command now, saying why, as the agent's own answer.
           this.deps.log.warn({ agent: agent.name, ...unreadable }, 'an agent answered with a result that does not parse: its command fails');
           const result = { ok: false, errorCode: 'SLIPWAY_AGENT_BAD_RESULT', error: `the agent's answer does not parse (${unreadable.problem})` };
-          queue = queue.then(() => this.handle(socket, agent, { type: 'result', commandId: unreadable.commandId, result })).catch(failed);
+          queue = queue.then(() => this.messages.handle(socket, agent, { type: 'result', commandId: unreadable.commandId, result })).catch(failed);
         }
         return;
       }
@@ -152,7 +122,7 @@ export class AgentGateway {
       }
       if (message.type === 'heartbeat') {
         // At once, however slow the database is with logs or results: the agent is alive.
-        void this.handle(socket, agent, message).catch(failed);
+        void this.messages.handle(socket, agent, message).catch(failed);
         return;
       }
       // Anything else one message at a time; a result once the log lines sent before it are
@@ -161,7 +131,7 @@ export class AgentGateway {
       const logsBefore = message.type === 'result' ? logsStored : undefined;
       queue = queue.then(() => logsBefore).then(() => {
         if (message.type === 'result' && logsRefused) return;
-        return this.handle(socket, agent, message);
+        return this.messages.handle(socket, agent, message);
       }).catch(failed);
     });
     socket.on('close', () => {
@@ -247,72 +217,6 @@ export class AgentGateway {
     this.unlisten?.();
     for (const socket of this.connections.values()) socket.close(1001, 'server shutting down');
     this.connections.clear();
-  }
-
-  private async handle(socket: WebSocket, agent: Agent, message: Exclude<AgentMessage, { type: 'log' }>): Promise<void> {
-    const now = this.deps.clock.now();
-    const { store } = this.deps;
-    switch (message.type) {
-      case 'hello': {
-        const row = await this.hello(agent, message, now);
-        // What is stored already: a reconnecting agent need not send those lines again.
-        const stored = await store.logs.maxSeq(agent.id);
-        if (stored >= 0) this.send(socket, { type: 'log_ack', seq: stored });
-        // Its row as the hello read it: no second read of it for the same connection.
-        await this.sendPending(agent.id, socket, row);
-        break;
-      }
-      case 'status': {
-        const patch = { apps: message.apps, lastSeenAt: now, online: true };
-        await store.agents.update(agent.id, patch);
-        this.deps.directory.patch(agent.id, patch);
-        break;
-      }
-      case 'heartbeat':
-        // Written with the others' within a second (HeartbeatWriter); known at once here.
-        this.heartbeats.heard(agent.id);
-        this.deps.directory.patch(agent.id, { lastSeenAt: now });
-        this.send(socket, { type: 'heartbeat_ack' });
-        break;
-      case 'progress':
-        break;
-      case 'result': {
-        // The agent masked the values it was given; every value is masked again here.
-        const result = this.deps.secrets?.maskResult(message.result) ?? message.result;
-        if (await store.commands.complete(message.commandId, result, now, agent.id)) {
-          this.deps.onChange(message.commandId);
-        } else if ((await store.commands.get(message.commandId))?.agentId !== agent.id) {
-          this.deps.log.warn({ agent: agent.name, command: message.commandId }, 'ignored a result for a command that was not sent to this agent');
-        }
-        break;
-      }
-    }
-  }
-
-  /** Records the hello; returns the agent's row as read before (undefined when it is gone). */
-  private async hello(agent: Agent, message: Extract<AgentMessage, { type: 'hello' }>, now: number): Promise<Agent | undefined> {
-    if (message.protocol !== PROTOCOL_VERSION) {
-      this.deps.log.warn({ agent: agent.name, protocol: message.protocol }, 'agent speaks another protocol version');
-    }
-    // Labels are fixed at enrollment and changed only by an admin (PATCH /api/v1/agents/:id): they
-    // decide which hosts an environment deploys to and who is handed build jobs, so a host must
-    // not relabel itself (role=runner) by saying so. What it claims is logged and ignored.
-    const row = await this.deps.store.agents.get(agent.id);
-    const stored = row ?? agent;
-    if (!sameLabels(stored.labels, message.labels)) {
-      this.deps.log.warn({ agent: agent.name, claimed: message.labels, has: stored.labels },
-        'agent claimed other labels than it was enrolled with; ignored (an admin changes labels with PATCH /api/v1/agents/:id)');
-    }
-    // Address and port are still taken from the hello: they say where the agent's apps can be
-    // reached (a host's address may change under DHCP, an agent may be restarted with --port),
-    // and neither grant a permission nor select work (environments and runners go by labels).
-    // An agent already chosen by label can still point them elsewhere; issue 7 may pin them too.
-    const said = { address: message.address, port: message.port, apps: message.apps, online: true, lastSeenAt: now };
-    await this.deps.store.agents.connected(agent.id, this.deps.instance, said, now);
-    this.deps.directory.put({ ...stored, ...said });
-    this.deps.log.info({ agent: agent.name, running: message.running.length }, 'agent connected');
-    this.connectionsChanged.request();
-    return row;
   }
 
   private send(socket: WebSocket, message: ServerMessage): void {

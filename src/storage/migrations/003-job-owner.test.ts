@@ -7,6 +7,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dropSchemas } from '../postgres/drop-schemas-fixture.ts';
 import { openPostgresStore } from '../postgres/postgres-store.ts';
 import { openSqliteStore } from '../sqlite/sqlite-store.ts';
 import { jobSpec } from '../contract/fixtures.ts';
@@ -111,15 +112,7 @@ describe.skipIf(postgresUrl === undefined || postgresUrl === '')('migration 003-
   const url = postgresUrl ?? '';
   const schema = `slipway_test_m003_${globalThis.crypto.randomUUID().replace(/-/g, '').slice(0, 12)}`;
 
-  afterAll(async () => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      await client.query(`drop schema if exists "${schema}" cascade`);
-    } finally {
-      await client.end();
-    }
-  });
+  afterAll(() => dropSchemas(url, [schema]));
 
   it('keeps a stored job, owned by its run stage, and refuses one with no owner or with two', async () => {
     const pool = new pg.Pool({ connectionString: url, options: `-c search_path=${schema}` });

@@ -1,35 +1,23 @@
 // Migration 018 on a PostgreSQL database an older server left behind (SLIPWAY_TEST_POSTGRES_URL):
 // the lines stored keep their words (copied, not computed again) and are found at once; lines
 // appended after it are queued for the index and found before and after it is filled.
-import { Kysely, Migrator, PostgresDialect } from 'kysely';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseLogQuery } from '../../core/logs/parse-log-query.ts';
 import { logLine } from '../contract/fixtures.ts';
 import { openPostgresStore } from '../postgres/postgres-store.ts';
-import { migrations } from './migrate-to-latest.ts';
-import { runMigrator } from './run-migrator.ts';
+import { dropSchemas } from '../postgres/drop-schemas-fixture.ts';
+import { postgresSchemaBefore } from './postgres-schema-fixture.ts';
 
 const url = process.env.SLIPWAY_TEST_POSTGRES_URL;
 const schema = `slipway_test_m018_${globalThis.crypto.randomUUID().replace(/-/g, '').slice(0, 12)}`;
 
 describe.skipIf(url === undefined || url === '')('migration 018-log-search-behind', () => {
-  afterAll(async () => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    await client.query(`drop schema if exists "${schema}" cascade`);
-    await client.end();
-  });
+  afterAll(() => dropSchemas(url!, [schema]));
 
   it('keeps the words of the lines stored before it, and indexes later ones behind ingest', async () => {
-    const pool = new pg.Pool({ connectionString: url, options: `-c search_path=${schema}` });
-    const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
-    await pool.query(`create schema "${schema}"`);
-    const before = Object.fromEntries(Object.entries(migrations('postgres')).filter(([name]) => name < '018'));
-    const { error } = await runMigrator(new Migrator({ db, provider: { getMigrations: () => Promise.resolve(before) }, migrationTableSchema: schema }));
-    expect(error).toBeUndefined();
+    const { pool, close } = await postgresSchemaBefore(url!, schema, '018');
     await pool.query(`insert into log_lines (at, source, seq, host, stream, text) values (1, 'a', 1, 'web-1', 'app', 'disk full on web-1'), (2, 'a', 2, 'web-1', 'app', 'all fine')`);
-    await db.destroy();
+    await close();
 
     const store = await openPostgresStore(url!, { schema });
     try {

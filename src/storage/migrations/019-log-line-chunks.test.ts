@@ -1,40 +1,28 @@
 // Migration 019 on a PostgreSQL database an older server left behind (SLIPWAY_TEST_POSTGRES_URL):
 // the lines stored move into chunks (one source each, in the order stored, new ids in that order),
 // the old tables go, and every LogStore method works on the moved lines, before and after indexing.
-import { Kysely, Migrator, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseLogQuery } from '../../core/logs/parse-log-query.ts';
 import { indexAll } from '../contract/log-search-contract.ts';
 import { logLine } from '../contract/fixtures.ts';
 import { openPostgresStore } from '../postgres/postgres-store.ts';
-import { migrations } from './migrate-to-latest.ts';
-import { runMigrator } from './run-migrator.ts';
+import { dropSchemas } from '../postgres/drop-schemas-fixture.ts';
+import { postgresSchemaBefore } from './postgres-schema-fixture.ts';
 
 const url = process.env.SLIPWAY_TEST_POSTGRES_URL;
 const schema = `slipway_test_m019_${globalThis.crypto.randomUUID().replace(/-/g, '').slice(0, 12)}`;
 
 describe.skipIf(url === undefined || url === '')('migration 019-log-line-chunks', () => {
   const highSchema = `${schema}_high`;
-  afterAll(async () => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    await client.query(`drop schema if exists "${schema}" cascade`);
-    await client.query(`drop schema if exists "${highSchema}" cascade`);
-    await client.end();
-  });
+  afterAll(() => dropSchemas(url!, [schema, highSchema]));
 
   it('gives the moved and the new lines ids above every old id, so a tail resuming after an old id (Last-Event-ID) misses none', { timeout: 60_000 }, async () => {
-    const pool = new pg.Pool({ connectionString: url, options: `-c search_path=${highSchema}` });
-    const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
-    await pool.query(`create schema "${highSchema}"`);
-    const before = Object.fromEntries(Object.entries(migrations('postgres')).filter(([name]) => name < '019'));
-    const { error } = await runMigrator(new Migrator({ db, provider: { getMigrations: () => Promise.resolve(before) }, migrationTableSchema: highSchema }));
-    expect(error).toBeUndefined();
+    const { pool, close } = await postgresSchemaBefore(url!, highSchema, '019');
     // Retention removed all but the newest of millions of lines: few lines, high ids.
     const oldId = 9_000_000;
     await pool.query(`insert into log_lines (id, at, source, seq, host, stream, text) values (${oldId - 1}, 1, 'a', 1, 'web-1', 'app', 'one'), (${oldId}, 2, 'a', 2, 'web-1', 'app', 'two')`);
-    await db.destroy();
+    await close();
 
     const store = await openPostgresStore(url!, { schema: highSchema });
     try {
@@ -50,12 +38,7 @@ describe.skipIf(url === undefined || url === '')('migration 019-log-line-chunks'
   });
 
   it('moves the lines stored into chunks in their order, and every read, resend check and retention works on them', { timeout: 60_000 }, async () => {
-    const pool = new pg.Pool({ connectionString: url, options: `-c search_path=${schema}` });
-    const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
-    await pool.query(`create schema "${schema}"`);
-    const before = Object.fromEntries(Object.entries(migrations('postgres')).filter(([name]) => name < '019'));
-    const { error } = await runMigrator(new Migrator({ db, provider: { getMigrations: () => Promise.resolve(before) }, migrationTableSchema: schema }));
-    expect(error).toBeUndefined();
+    const { pool, close } = await postgresSchemaBefore(url!, schema, '019');
     // a: 1..1200 with b's two lines in between (after a's 600th), and one line of a run.
     await pool.query(`insert into log_lines (at, source, seq, host, stream, text)
       select 1000 + g, 'a', g, 'web-1', 'app', 'line ' || g || ' of a' from generate_series(1, 600) g`);
@@ -63,7 +46,7 @@ describe.skipIf(url === undefined || url === '')('migration 019-log-line-chunks'
       (50, 'b', 1, 'web-2', 'deploy', 'error', 'r1', 'disk full on web-2'), (60, 'b', 2, 'web-2', 'deploy', null, null, 'all fine')`);
     await pool.query(`insert into log_lines (at, source, seq, host, stream, text)
       select 1000 + g, 'a', g, 'web-1', 'app', 'line ' || g || ' of a' from generate_series(601, 1200) g`);
-    await db.destroy();
+    await close();
 
     const store = await openPostgresStore(url!, { schema });
     try {

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ConflictError, InputError } from '../../base/errors.ts';
 import { describeStoreContract } from '../store-contract.ts';
 import type { Store } from '../store.ts';
+import { dropSchemas } from './drop-schemas-fixture.ts';
 import { openPostgresStore } from './postgres-store.ts';
 
 const url = process.env.SLIPWAY_TEST_POSTGRES_URL;
@@ -34,13 +35,7 @@ function describePostgres(url: string): void {
   };
 
   afterAll(async () => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      for (const schema of schemas) await client.query(`drop schema if exists "${schema}" cascade`);
-    } finally {
-      await client.end();
-    }
+    await dropSchemas(url, schemas);
     // About a hundred schemas of some twenty tables each: on a busy machine this takes more than
     // the default 10 s, and a timeout here would fail a suite whose tests all passed.
   }, 120_000);

@@ -1,0 +1,170 @@
+// What the fleet benchmarks (fleet-scale, fleet-restart, fleet-online) share: a server with a runner
+// that builds the sample app, simulated hosts in separate processes (bench/simulated-agents.ts),
+// deployments timed by the server's own records, and the two recoveries: the restore after a failed
+// activation, and the fleet's return after the server is killed.
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Deployment } from '../src/core/model.ts';
+import { projectPath } from '../src/cli/api-client.ts';
+import type { TestFleet } from '../test/support/test-fleet.ts';
+import { sampleAppConfig } from '../test/support/production-only-config.ts';
+import { waitFor } from '../test/support/wait-for.ts';
+import type { FromSimulatedAgents, ToSimulatedAgents } from './simulated-agents.ts';
+import type { RunDetail } from './bench-support.ts';
+
+/** How many processes the simulated hosts are spread over. */
+export const simulatedProcesses = 4;
+
+/**
+ * The sample app's slipway.yml with one environment per entry, each over every production host and
+ * waiting for an approval: the runs stay active, and the bench deploys by hand.
+ */
+export function fleetConfig(environments: Record<string, string>): string {
+  return sampleAppConfig({ port: 8080, healthTimeout: '10s' }, Object.entries(environments).map(([name, batch]) => `  ${name}:
+    hosts: { env: production }
+    approval: manual
+    batch: ${batch}
+`).join(''));
+}
+
+/** The server's environment that makes it write CPU profiles into `dir` (none without a dir). */
+export function cpuProfileEnv(dir: string | undefined): NodeJS.ProcessEnv {
+  return dir ? { NODE_OPTIONS: `--import ${resolve(import.meta.dirname, 'cpu-profile-preload.mjs')}`, SLIPWAY_CPU_PROFILE_DIR: dir } : {};
+}
+
+/** Starts the server (with `serverEnv`) and a runner, and adds the project on the repo with `config`. */
+export async function startProject(fleet: TestFleet, config: string, serverEnv: NodeJS.ProcessEnv): Promise<void> {
+  fleet.initRepo(() => fleet.editFile('slipway.yml', () => config));
+  await fleet.startServer(serverEnv);
+  await fleet.startAgent({ name: 'runner-1', labels: 'role=runner' });
+  await fleet.api.post('/api/v1/projects', { name: 'hello', repo: fleet.repo, branch: 'main', poll: '1s' });
+}
+
+/** startProject, then two versions built: the sample app, then a commit on it. */
+export async function startBuiltFleet(fleet: TestFleet, config: string, serverEnv: NodeJS.ProcessEnv): Promise<{ v1: string; v2: string }> {
+  await startProject(fleet, config, serverEnv);
+  const v1 = await builtVersion(fleet, 1);
+  fleet.commit('A second version', () => fleet.editFile('server.js', (t) => `${t}// the second version\n`));
+  const v2 = await builtVersion(fleet, 2);
+  return { v1, v2 };
+}
+
+/** The version run `number` built (its stages then wait for approval: the bench deploys by hand). */
+export async function builtVersion(fleet: TestFleet, number: number): Promise<string> {
+  const run = await waitFor(`run #${number} to build`, async () => {
+    const run = await fleet.api.get<RunDetail>(projectPath('hello', `/runs/${number}`));
+    return run.status === 'failed' || run.stages.some((s) => s.status === 'awaiting_approval') ? run : undefined;
+  }, { timeoutMs: 600_000, intervalMs: 100 });
+  if (run.status === 'failed' || !run.version) throw new Error(`run #${number} failed: ${run.error}`);
+  return run.version;
+}
+
+/** Forks the processes that simulate `n` hosts (sim-00000 …), spread evenly; the caller disconnects them. */
+export function forkSimulatedAgents(fleet: TestFleet, n: number): ChildProcess[] {
+  const children: ChildProcess[] = [];
+  const perProcess = Math.ceil(n / simulatedProcesses);
+  for (let p = 0; p < simulatedProcesses && p * perProcess < n; p++) {
+    children.push(fork(resolve(import.meta.dirname, 'simulated-agents.ts'), [fleet.url, fleet.tokens.join, String(p * perProcess), String(Math.min(perProcess, n - p * perProcess))], {
+      execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    }));
+  }
+  return children;
+}
+
+/** Resolves once every process has enrolled its hosts (one HTTP request each, before connecting them). */
+export function allEnrolled(children: ChildProcess[]): Promise<void[]> {
+  return Promise.all(children.map((c) => new Promise<void>((done) => c.on('message', (m: FromSimulatedAgents) => m.type === 'enrolled' && done()))));
+}
+
+export async function allOnline(fleet: TestFleet, n: number): Promise<void> {
+  await waitFor(`${n} simulated hosts online`, async () => {
+    const agents = await fleet.api.get<{ online: boolean; name: string }[]>('/api/v1/agents');
+    return agents.filter((a) => a.online && a.name.startsWith('sim-')).length === n;
+  }, { timeoutMs: 600_000, intervalMs: 250 });
+}
+
+export interface DeployOptions {
+  expect?: Deployment['status'];
+  /** How often its end is polled: the figures are the server's own times, a slower poll only costs it less. */
+  intervalMs?: number;
+}
+
+/** Starts a deployment and waits for its end; wall time and server CPU from the server's own records. */
+export async function deploy(fleet: TestFleet, version: string, env: string, n: number, options: DeployOptions = {}) {
+  const { expect = 'succeeded', intervalMs = 250 } = options;
+  const cpuBefore = cpuMs(fleet.server.child.pid!);
+  const started = await fleet.api.post<Deployment>(projectPath('hello', '/deployments'), { version, env, force: true });
+  const ended = await waitFor(`the deployment of ${version} to ${n} hosts`, async () => {
+    const d = await fleet.api.get<Deployment>(`/api/v1/deployments/${started.id}`);
+    return d.finishedAt ? d : undefined;
+  }, { timeoutMs: 1_800_000, intervalMs });
+  if (ended.status !== expect) throw new Error(`the deployment ${ended.status}, not ${expect}: ${ended.error}`);
+  return { ms: ended.finishedAt! - ended.createdAt, finishedAt: ended.finishedAt!, cpuMs: cpuMs(fleet.server.child.pid!) - cpuBefore };
+}
+
+export interface RestoreOptions {
+  /** Called when the failing host reports its failed activation (a profile can start there). */
+  onFailed?: () => void;
+  intervalMs?: number;
+}
+
+/**
+ * The last host of a deployment of `version` to `env` fails its activation: every host that switched
+ * goes back. Returns the ms from that failure until the deployment is rolled_back (`restore`), and
+ * the deployment's own length.
+ */
+export async function measureRestore(fleet: TestFleet, children: ChildProcess[], version: string, env: string, n: number, options: RestoreOptions = {}): Promise<{ restore: number; deploymentMs: number }> {
+  const failing = `sim-${String(n - 1).padStart(5, '0')}`;
+  children.forEach((c) => c.send({ type: 'fail', host: failing, version } satisfies ToSimulatedAgents));
+  const failedAt = new Promise<number>((done) => children.forEach((c) => c.on('message', (m: FromSimulatedAgents) => {
+    if (m.type !== 'failed-at') return;
+    options.onFailed?.();
+    done(m.at);
+  })));
+  const failed = await deploy(fleet, version, env, n, { expect: 'rolled_back', ...(options.intervalMs === undefined ? {} : { intervalMs: options.intervalMs }) });
+  return { restore: failed.finishedAt - await failedAt, deploymentMs: failed.ms };
+}
+
+/**
+ * Starts the server again (after the caller killed it at `killedAt`) and waits for the `n` hosts to
+ * be back: the ms until it answered, and until all were online.
+ */
+export async function measureReturn(fleet: TestFleet, n: number, killedAt: number, serverEnv: NodeJS.ProcessEnv = {}): Promise<{ answering: number; restart: number }> {
+  await fleet.startServer(serverEnv);
+  const answering = Date.now() - killedAt;
+  await allOnline(fleet, n);
+  return { answering, restart: Date.now() - killedAt };
+}
+
+/** Checks that every simulated host runs `version`. */
+export async function agree(children: ChildProcess[], version: string, n: number): Promise<void> {
+  const reports = await Promise.all(children.map((c) => new Promise<Record<string, string | null>>((done) => {
+    const listen = (m: FromSimulatedAgents) => {
+      if (m.type !== 'report') return;
+      c.off('message', listen);
+      done(m.versions);
+    };
+    c.on('message', listen);
+    c.send({ type: 'report' } satisfies ToSimulatedAgents);
+  })));
+  const wrong = reports.flatMap((r) => Object.entries(r)).filter(([, v]) => v !== version);
+  if (wrong.length > 0 || reports.reduce((sum, r) => sum + Object.keys(r).length, 0) !== n) {
+    throw new Error(`hosts disagree: ${wrong.slice(0, 5).map(([h, v]) => `${h} on ${v}`).join(', ')}`);
+  }
+}
+
+/** The process's user + system CPU time in ms (from /proc: the server is another process). */
+export function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+export function peakRssMiB(pid: number): number {
+  const kib = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Number(kib) / 1024;
+}
+
+export function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}

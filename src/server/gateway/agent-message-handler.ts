@@ -1,0 +1,106 @@
+// The server's record of what connected agents say (hello, status, heartbeats, results), for the
+// agent gateway, which holds their connections and delivers their commands.
+import type { WebSocket } from 'ws';
+import { sameLabels } from '../../core/deploy/select-hosts.ts';
+import type { Agent } from '../../core/model.ts';
+import { PROTOCOL_VERSION, type AgentMessage, type ServerMessage } from '../../core/protocol/messages.ts';
+import type { AgentGatewayDeps } from './agent-gateway-deps.ts';
+import type { CoalescedWake } from './coalesced-wake.ts';
+import type { HeartbeatWriter } from './heartbeat-writer.ts';
+
+/** What the handler answers on: the gateway's sending to one agent's socket. */
+export interface AgentConnectionLink {
+  send(socket: WebSocket, message: ServerMessage): void;
+  /** Sends the agent its unanswered commands, unless `row` says it is no longer the host accepted (AgentGateway.sendPending). */
+  sendPending(agentId: string, socket: WebSocket, row: Agent | undefined): Promise<void>;
+}
+
+/**
+ * Records each message an agent sends (all but its log lines, which go to ingest) in the store and
+ * the engine's directory, and answers it on `link`. One message at a time per connection: the
+ * gateway orders them.
+ */
+export class AgentMessageHandler {
+  constructor(
+    private readonly deps: AgentGatewayDeps,
+    /** Where heartbeats are written, together, within a second. */
+    private readonly heartbeats: HeartbeatWriter,
+    /** What a hello tells the engine (agents connecting), coalesced with the gateway's. */
+    private readonly connectionsChanged: CoalescedWake,
+    private readonly link: AgentConnectionLink,
+  ) {}
+
+  async handle(socket: WebSocket, agent: Agent, message: Exclude<AgentMessage, { type: 'log' }>): Promise<void> {
+    const now = this.deps.clock.now();
+    const { store } = this.deps;
+    switch (message.type) {
+      case 'hello': {
+        const row = await this.hello(agent, message, now);
+        // What is stored already: a reconnecting agent need not send those lines again.
+        const stored = await store.logs.maxSeq(agent.id);
+        if (stored >= 0) this.send(socket, { type: 'log_ack', seq: stored });
+        // Its row as the hello read it: no second read of it for the same connection.
+        await this.sendPending(agent.id, socket, row);
+        break;
+      }
+      case 'status': {
+        const patch = { apps: message.apps, lastSeenAt: now, online: true };
+        await store.agents.update(agent.id, patch);
+        this.deps.directory.patch(agent.id, patch);
+        break;
+      }
+      case 'heartbeat':
+        // Written with the others' within a second (HeartbeatWriter); known at once here.
+        this.heartbeats.heard(agent.id);
+        this.deps.directory.patch(agent.id, { lastSeenAt: now });
+        this.send(socket, { type: 'heartbeat_ack' });
+        break;
+      case 'progress':
+        break;
+      case 'result': {
+        // The agent masked the values it was given; every value is masked again here.
+        const result = this.deps.secrets?.maskResult(message.result) ?? message.result;
+        if (await store.commands.complete(message.commandId, result, now, agent.id)) {
+          this.deps.onChange(message.commandId);
+        } else if ((await store.commands.get(message.commandId))?.agentId !== agent.id) {
+          this.deps.log.warn({ agent: agent.name, command: message.commandId }, 'ignored a result for a command that was not sent to this agent');
+        }
+        break;
+      }
+    }
+  }
+
+  /** Records the hello; returns the agent's row as read before (undefined when it is gone). */
+  private async hello(agent: Agent, message: Extract<AgentMessage, { type: 'hello' }>, now: number): Promise<Agent | undefined> {
+    if (message.protocol !== PROTOCOL_VERSION) {
+      this.deps.log.warn({ agent: agent.name, protocol: message.protocol }, 'agent speaks another protocol version');
+    }
+    // Labels are fixed at enrollment and changed only by an admin (PATCH /api/v1/agents/:id): they
+    // decide which hosts an environment deploys to and who is handed build jobs, so a host must
+    // not relabel itself (role=runner) by saying so. What it claims is logged and ignored.
+    const row = await this.deps.store.agents.get(agent.id);
+    const stored = row ?? agent;
+    if (!sameLabels(stored.labels, message.labels)) {
+      this.deps.log.warn({ agent: agent.name, claimed: message.labels, has: stored.labels },
+        'agent claimed other labels than it was enrolled with; ignored (an admin changes labels with PATCH /api/v1/agents/:id)');
+    }
+    // Address and port are still taken from the hello: they say where the agent's apps can be
+    // reached (a host's address may change under DHCP, an agent may be restarted with --port),
+    // and neither grant a permission nor select work (environments and runners go by labels).
+    // An agent already chosen by label can still point them elsewhere; issue 7 may pin them too.
+    const said = { address: message.address, port: message.port, apps: message.apps, online: true, lastSeenAt: now };
+    await this.deps.store.agents.connected(agent.id, this.deps.instance, said, now);
+    this.deps.directory.put({ ...stored, ...said });
+    this.deps.log.info({ agent: agent.name, running: message.running.length }, 'agent connected');
+    this.connectionsChanged.request();
+    return row;
+  }
+
+  private send(socket: WebSocket, message: ServerMessage): void {
+    this.link.send(socket, message);
+  }
+
+  private sendPending(agentId: string, socket: WebSocket, row: Agent | undefined): Promise<void> {
+    return this.link.sendPending(agentId, socket, row);
+  }
+}
