@@ -180,6 +180,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const logFeed = new SharedFeed<LogLine>({
     notifier, channel: 'log_lines', instanceId, log,
     idOf: (line) => line.id,
+    unitOf: (id) => store.logs.commitUnitOf(id),
     readAfter: (afterId, limit) => store.logs.list({ afterId, limit }),
     lastId: async () => (await store.logs.search({ order: 'desc', limit: 1 }))[0]?.id ?? 0,
   });

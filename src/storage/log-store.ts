@@ -40,6 +40,13 @@ export interface LogStore {
   /** The highest seq stored for a source, or -1. */
   maxSeq(source: string): Promise<number>;
   /**
+   * The unit of commit that line `id` belongs to: the lines of one unit are committed together,
+   * and units are numbered in the order their ids were drawn (PostgreSQL: the line's chunk;
+   * SQLite: the line itself). No line can commit later between two ids of one unit or of two
+   * adjacent units, so a live feed looks again only where units were skipped.
+   */
+  commitUnitOf(id: number): number;
+  /**
    * The mark kept for a source by raiseSeqMark, or -1: a seq known stored once, even if
    * retention has removed the line since.
    */

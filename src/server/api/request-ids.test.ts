@@ -1,9 +1,9 @@
 // Ids that a request gives (a Last-Event-ID header, after=, before=, limit=) on the whole HTTP app,
 // over SQLite and, with SLIPWAY_TEST_POSTGRES_URL, over PostgreSQL, whose bigint columns refuse
 // "1e+30" or "1.5": each bad one is a 400 that names it, never a 500 or a stream that ends at once.
-import pg from 'pg';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addProjectWithRun } from '../../storage/contract/fixtures.ts';
+import { dropSchemas } from '../../storage/postgres/drop-schemas-fixture.ts';
 import { openPostgresStore } from '../../storage/postgres/postgres-store.ts';
 import type { Store } from '../../storage/store.ts';
 import { ADMIN_TOKEN, startApiFixture, type ApiFixture } from './api-fixture.ts';
@@ -21,14 +21,7 @@ if (postgresUrl !== undefined) {
 }
 
 afterAll(async () => {
-  if (postgresUrl === undefined || schemas.length === 0) return;
-  const client = new pg.Client({ connectionString: postgresUrl });
-  await client.connect();
-  try {
-    for (const schema of schemas) await client.query(`drop schema if exists "${schema}" cascade`);
-  } finally {
-    await client.end();
-  }
+  if (postgresUrl !== undefined) await dropSchemas(postgresUrl, schemas);
 }, 60_000);
 
 /** Not ids: above 2^53, far above a bigint, negative, fractional, in exponent notation, not a number. */

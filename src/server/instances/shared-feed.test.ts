@@ -89,4 +89,41 @@ describe('SharedFeed', () => {
     await until(() => onA.length === 2);
     expect(onA).toEqual([late!.text, early!.text]);
   });
+
+  it('looks again only at skipped units of commit, not between ids of adjacent ones', async () => {
+    // Units of 100 ids, as chunks of lines: ids 101-103 commit together, then 201-202; 301 commits late.
+    const stored: Item[] = [];
+    const lookedBehind: number[] = [];
+    let cursor = 0;
+    const feed = new SharedFeed<Item>({
+      channel: 'items', instanceId: 'a', log: { warn: () => undefined }, pollMs: 20, pageSize: 10,
+      idOf: (item) => item.id,
+      unitOf: (id) => Math.floor(id / 100),
+      readAfter: (afterId, limit) => {
+        if (afterId < cursor) lookedBehind.push(afterId);
+        return Promise.resolve(stored.filter((item) => item.id > afterId).slice(0, limit));
+      },
+      lastId: () => Promise.resolve(0),
+    });
+    closing.push(() => feed.close());
+    const seen: number[] = [];
+    feed.subscribe((items) => {
+      seen.push(...items.map((i) => i.id));
+      cursor = Math.max(cursor, ...seen);
+    });
+    const add = (...ids: number[]) => stored.push(...ids.map((id) => ({ id, text: String(id) })));
+    add(101, 102, 103, 201, 202);
+    await until(() => seen.length === 5);
+    const pollsBefore = lookedBehind.length;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(lookedBehind.length).toBe(pollsBefore);
+    // Unit 3 is skipped (401 seen first): the poll looks behind the cursor until 301 commits.
+    add(401);
+    await until(() => seen.includes(401));
+    await until(() => lookedBehind.length > pollsBefore);
+    add(301);
+    stored.sort((x, y) => x.id - y.id);
+    await until(() => seen.includes(301));
+    expect(seen).toEqual([101, 102, 103, 201, 202, 401, 301]);
+  });
 });

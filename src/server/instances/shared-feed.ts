@@ -27,6 +27,12 @@ export interface SharedFeedDeps<T> {
   pollMs?: number;
   /** Items read at a time (default 1000). */
   pageSize?: number;
+  /**
+   * The unit of commit an id belongs to (default: the id itself): items of one unit commit
+   * together and units are numbered in the order drawn, so only a skipped unit is a gap where an
+   * item may commit late (log lines on PostgreSQL: a chunk per unit, ids 65,536 apart).
+   */
+  unitOf?: (id: number) => number;
   /** How long the ids the cursor jumped over are looked for again, for items that commit late (default 15 s). */
   lookBackMs?: number;
 }
@@ -133,9 +139,10 @@ export class SharedFeed<T> {
   private advance(ids: number[]): void {
     if (this.cursor === undefined) return;
     const until = Date.now() + (this.deps.lookBackMs ?? 15_000);
+    const unitOf = this.deps.unitOf ?? ((id: number) => id);
     for (const id of [...ids].sort((a, b) => a - b)) {
       if (id <= this.cursor) continue;
-      if (id > this.cursor + 1) this.gaps.push({ first: this.cursor + 1, last: id - 1, until });
+      if (unitOf(id) > unitOf(this.cursor) + 1) this.gaps.push({ first: this.cursor + 1, last: id - 1, until });
       this.cursor = id;
     }
     if (this.gaps.length > MAX_GAPS) this.gaps.splice(0, this.gaps.length - MAX_GAPS);

@@ -41,6 +41,14 @@ export function describeLogStoreContract(open: () => Promise<Store>): void {
       expect(await store().logs.seqMark('agent-1')).toBe(4);
     });
 
+    it('numbers units of commit in order: consecutive ids of appends one after another are in one unit or the next', async () => {
+      const first = await store().logs.append(Array.from({ length: 2_500 }, (_, seq) => logLine('agent-1', seq)));
+      const second = await store().logs.append([logLine('agent-2', 0), logLine('agent-1', 2_500)]);
+      const units = [...first, ...second].map((l) => store().logs.commitUnitOf(l.id));
+      for (let i = 1; i < units.length; i++) expect(units[i]! - units[i - 1]!).toBeOneOf([0, 1]);
+      expect(units.at(-1)).toBeGreaterThan(units[0]!);
+    });
+
     it('stores a batch of thousands of lines at once', async () => {
       const lines = Array.from({ length: 10_000 }, (_, seq) => logLine('agent-1', seq));
       expect((await store().logs.append(lines)).length).toBe(10_000);

@@ -35,6 +35,9 @@ export function createKyselyLogStore(context: StoreContext, append: LogStore['ap
       return rows[0]?.max ?? -1;
     },
 
+    // A row per line, each id drawn in its append's transaction.
+    commitUnitOf: (id) => id,
+
     // SQLite's FTS5 index is written by the append itself: nothing waits.
     indexPending: () => Promise.resolve({ indexed: 0, done: true }),
 

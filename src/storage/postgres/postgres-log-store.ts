@@ -5,6 +5,7 @@ import { createLogSeqMarks } from '../kysely/log-seq-marks.ts';
 import type { Database } from '../kysely/tables.ts';
 import type { LogStore } from '../store.ts';
 import { createPostgresLogAppend } from './postgres-log-append.ts';
+import { chunkIdOf } from './postgres-log-chunk-rows.ts';
 import { indexPendingChunks } from './postgres-log-index.ts';
 import { createPostgresLogRead } from './postgres-log-read.ts';
 import { createPostgresLogRetention } from './postgres-log-retention.ts';
@@ -15,6 +16,7 @@ export function createPostgresLogStore(db: Kysely<Database>): LogStore {
     append: createPostgresLogAppend(db),
     ...createPostgresLogRead(db),
     indexPending: (maxIds) => indexPendingChunks(db, maxIds),
+    commitUnitOf: chunkIdOf,
     ...createPostgresLogRetention(db),
     ...createLogSeqMarks(db, 'postgres'),
   };
