@@ -178,6 +178,11 @@ export interface NewAgent {
 /** What of an agent changes while it runs (its connection) or by an admin's hand (labels, status). */
 export type AgentLiveFields = Pick<Agent, 'id' | 'online' | 'lastSeenAt' | 'status' | 'enrolledAt' | 'labels' | 'address' | 'port'>;
 
+/** A connection of an agent that began (with what the agent said about itself) or ended, at `at`. */
+export type ConnectionChange =
+  | { kind: 'connected'; id: string; said: Pick<Agent, 'address' | 'port' | 'apps'>; at: number }
+  | { kind: 'disconnected'; id: string; at: number };
+
 export interface AgentStore {
   /**
    * Enrolls a new agent under a name no agent has (the caller decides; a taken name throws as
@@ -191,6 +196,8 @@ export interface AgentStore {
    */
   reenroll(id: string, agent: Omit<NewAgent, 'name' | 'labels' | 'status'> & { labels?: Labels; status: 'active' | 'pending' }, at: number): Promise<Agent | undefined>;
   get(id: string): Promise<Agent | undefined>;
+  /** The agents with these ids, by id; an id no agent has is left out. */
+  getMany(ids: readonly string[]): Promise<Map<string, Agent>>;
   getByName(name: string): Promise<Agent | undefined>;
   /** The agent holding this token hash, whatever its status (the caller refuses revoked and removed ones). */
   getByTokenHash(tokenHash: string): Promise<Agent | undefined>;
@@ -217,6 +224,13 @@ export interface AgentStore {
    * happens (false) when another instance holds it by now (it reconnected there before this one noticed).
    */
   disconnected(id: string, instance: string, at: number): Promise<boolean>;
+  /**
+   * Records connections to server instance `instance` that began or ended, in the order given and
+   * in one transaction, each as `connected` or `disconnected` would: a fleet reconnecting after a
+   * restart is thousands of them within seconds. Returns, for each change in order, what
+   * `disconnected` would (true for a `connected`). Nothing is recorded when it throws.
+   */
+  recordConnections(instance: string, changes: readonly ConnectionChange[]): Promise<boolean[]>;
   /** Records what the agent said about itself when it connected. */
   update(id: string, patch: Partial<Pick<Agent, 'labels' | 'address' | 'port' | 'apps' | 'online' | 'lastSeenAt' | 'status' | 'enrollAllowed'>>): Promise<void>;
   /**
@@ -336,6 +350,14 @@ export interface AgentCommand {
   completedAt: number | null;
 }
 
+/** A command's result as an agent sent it (see CommandStore.complete). */
+export interface CommandCompletion {
+  id: string;
+  result: CommandResult;
+  at: number;
+  fromAgentId?: string;
+}
+
 export interface CommandStore {
   /**
    * Writes a command down for an agent; the gateway delivers it (again after reconnects) until it
@@ -343,11 +365,18 @@ export interface CommandStore {
    * agent is part of those runs and deployments and may download that artifact or source tree.
    */
   create(command: { id: string; agentId: string; command: Command }, at: number): Promise<AgentCommand>;
+  /**
+   * Writes these commands down as `create` would each, in a few statements (a restore writes one
+   * for every host of an environment at once).
+   */
+  createMany(commands: readonly { id: string; agentId: string; command: Command }[], at: number): Promise<void>;
   get(id: string): Promise<AgentCommand | undefined>;
   /** The results of these commands by id, null for one not answered yet; one not stored is left out. */
   results(ids: readonly string[]): Promise<Map<string, CommandResult | null>>;
   /** The agent's commands without a result, oldest first. */
   listPending(agentId: string): Promise<AgentCommand[]>;
+  /** `listPending` of each of these agents, in a few queries; an agent without any is left out. */
+  listPendingOf(agentIds: readonly string[]): Promise<Map<string, AgentCommand[]>>;
   /**
    * The commands without a result of any of these agents, as id and agent, oldest first: what a
    * server instance checks it has sent to the agents it holds, when a wake-up was lost.
@@ -359,6 +388,12 @@ export interface CommandStore {
    * already had a result (a replayed one), is not stored, or went to another agent.
    */
   complete(id: string, result: CommandResult, at: number, fromAgentId?: string): Promise<boolean>;
+  /**
+   * Records these results as `complete` would each, in the order given and in one transaction (a
+   * restore is answered by thousands of hosts at once); returns what `complete` would have for each.
+   * Nothing is recorded when it throws.
+   */
+  completeMany(results: readonly CommandCompletion[]): Promise<boolean[]>;
   /**
    * Which of `scopes` any command ever written for this agent names (answered or not, cancelled
    * too): what the agent is part of. In no particular order.
