@@ -16,6 +16,7 @@ import { createEngine, type Engine } from '../src/server/engine/engine.ts';
 import { EventLog } from '../src/server/engine/event-log.ts';
 import { startDeployment } from '../src/server/engine/start-deployment.ts';
 import { waitFor } from '../test/support/wait-for.ts';
+import { deliveringOneAtATime } from '../src/server/engine/engine-context.ts';
 
 const sizes = process.argv.slice(2).map(Number);
 
@@ -43,14 +44,12 @@ async function measure(hosts: number): Promise<Row> {
     const events = new EventLog(store, clock);
     const agents = new AgentDirectory({ store, clock, reloadMs: 1000 });
     // Every host answers every command as soon as it is delivered, as a fast agent would.
-    const gateway = {
-      async deliver(agentId: string) {
+    const gateway = deliveringOneAtATime(async (agentId: string) => {
         for (const command of await store.commands.listPending(agentId)) {
           if (!(await store.commands.complete(command.id, { ok: true, previous: null }, Date.now(), agentId))) continue;
           setImmediate(() => engine?.wake(command.id));
         }
-      },
-    };
+      });
     engine = createEngine({
       store, gateway, events, clock, log: pino({ level: 'warn' }), limits: defaultEngineLimits, agents,
       uploadTokens: { hashFor: () => 'unused' }, holdsLease: () => true,

@@ -17,6 +17,7 @@ import { EventLog } from '../src/server/engine/event-log.ts';
 import { startDeployment } from '../src/server/engine/start-deployment.ts';
 import type { CommandResult } from '../src/core/protocol/messages.ts';
 import { waitFor } from '../test/support/wait-for.ts';
+import { deliveringOneAtATime } from '../src/server/engine/engine-context.ts';
 
 const sizes = process.argv.slice(2).map(Number);
 for (const n of sizes.length > 0 ? sizes : [1000, 2000, 5000]) await measure(n);
@@ -37,8 +38,7 @@ async function measure(hosts: number): Promise<void> {
     const events = new EventLog(store, clock);
     const agents = new AgentDirectory({ store, clock, reloadMs: 1000 });
     // Every host answers at once (it ran nothing before: a restore stops the app); the last one fails to activate the new version.
-    const gateway = {
-      async deliver(agentId: string) {
+    const gateway = deliveringOneAtATime(async (agentId: string) => {
         for (const { id, command } of await store.commands.listPending(agentId)) {
           const fails = agentId === failing && command.kind === 'activate' && command.version === run.version;
           if (fails) failedAt ??= { wall: performance.now(), cpu: process.cpuUsage() };
@@ -46,8 +46,7 @@ async function measure(hosts: number): Promise<void> {
           if (!(await store.commands.complete(id, result, Date.now(), agentId))) continue;
           setImmediate(() => engine?.wake(id));
         }
-      },
-    };
+      });
     engine = createEngine({
       store, gateway, events, clock, log: pino({ level: 'warn' }), limits: defaultEngineLimits, agents,
       uploadTokens: { hashFor: () => 'unused' }, holdsLease: () => true,
