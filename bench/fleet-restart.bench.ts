@@ -7,6 +7,8 @@
 // FLEET_RESTART_PROFILE=DIR writes CPU profiles of the server into DIR: <pid>.cpuprofile of the
 // first server covers the restore only; that of the restarted server its start until all are back.
 // FLEET_RESTART_KEEP=DIR keeps a copy of the server's data dir as the SIGKILL left it, in DIR/server-N.
+// Who is online is read from the server's SQLite file, not from /api/v1/agents (see
+// waitForSimulatedHostsOnline): reading that list every 250 ms loaded the server it measured.
 import { fork, type ChildProcess } from 'node:child_process';
 import { cpSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -16,7 +18,7 @@ import { buildSlipway } from '../scripts/build.ts';
 import { TestFleet } from '../test/support/test-fleet.ts';
 import { waitFor } from '../test/support/wait-for.ts';
 import type { FromSimulatedAgents, ToSimulatedAgents } from './simulated-agents.ts';
-import type { RunDetail } from './bench-support.ts';
+import { waitForSimulatedHostsOnline, type RunDetail } from './bench-support.ts';
 
 const sizes = process.argv.slice(2).map(Number);
 const processes = 4;
@@ -62,7 +64,7 @@ async function measure(n: number): Promise<void> {
         execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       }));
     }
-    await allOnline(fleet, n);
+    await waitForSimulatedHostsOnline(fleet, n);
     await deploy(fleet, v1, n);
 
     const failing = `sim-${String(n - 1).padStart(5, '0')}`;
@@ -83,7 +85,7 @@ async function measure(n: number): Promise<void> {
     const killedAt = Date.now();
     await fleet.startServer(profiled);
     const answering = Date.now() - killedAt;
-    await allOnline(fleet, n);
+    await waitForSimulatedHostsOnline(fleet, n);
     const restart = Date.now() - killedAt;
     console.log(`${n}: all back online ${seconds(restart)} after the ${profileDir ? 'SIGTERM' : 'SIGKILL'} (the server answered after ${seconds(answering)})`);
     if (profileDir) await fleet.server.kill('SIGTERM');
@@ -100,13 +102,6 @@ async function builtVersion(fleet: TestFleet, number: number): Promise<string> {
   }, { timeoutMs: 600_000, intervalMs: 100 });
   if (run.status === 'failed' || !run.version) throw new Error(`run #${number} failed: ${run.error}`);
   return run.version;
-}
-
-async function allOnline(fleet: TestFleet, n: number): Promise<void> {
-  await waitFor(`${n} simulated hosts online`, async () => {
-    const agents = await fleet.api.get<{ online: boolean; name: string }[]>('/api/v1/agents');
-    return agents.filter((a) => a.online && a.name.startsWith('sim-')).length === n;
-  }, { timeoutMs: 600_000, intervalMs: 250 });
 }
 
 /** Polls its end every `intervalMs`: the figures are the server's own times, a slower poll only costs it less. */

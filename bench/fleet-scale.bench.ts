@@ -7,6 +7,8 @@
 // Run: npx tsx bench/fleet-scale.bench.ts [N ...]   (default 100 1000 5000)
 // To see where the server's time goes: FLEET_SCALE_PROFILE=DIR writes a CPU profile of the server
 // (up to the SIGKILL, which is then left out) into DIR.
+// Who is online is read from the server's SQLite file, not from /api/v1/agents (see
+// waitForSimulatedHostsOnline): reading that list every 250 ms loaded the server it measured.
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -16,7 +18,7 @@ import { buildSlipway } from '../scripts/build.ts';
 import { TestFleet } from '../test/support/test-fleet.ts';
 import { waitFor } from '../test/support/wait-for.ts';
 import type { FromSimulatedAgents, ToSimulatedAgents } from './simulated-agents.ts';
-import type { RunDetail } from './bench-support.ts';
+import { waitForSimulatedHostsOnline, type RunDetail } from './bench-support.ts';
 
 const sizes = process.argv.slice(2).map(Number);
 const processes = 4;
@@ -86,7 +88,7 @@ async function measure(n: number): Promise<Row> {
     // Each process enrolls its hosts first (one HTTP request each), then connects them all.
     const enrolled = Promise.all(children.map((c) => new Promise<void>((done) => c.on('message', (m: FromSimulatedAgents) => m.type === 'enrolled' && done()))));
     const enrolling = await enrolled.then(() => Date.now() - started);
-    await allOnline(fleet, n);
+    await waitForSimulatedHostsOnline(fleet, n);
     const online = Date.now() - started;
     console.log(`${n}: all enrolled in ${seconds(enrolling)}, all online in ${seconds(online)}`);
 
@@ -115,7 +117,7 @@ async function measure(n: number): Promise<Row> {
     await fleet.server.kill('SIGKILL');
     const killedAt = Date.now();
     await fleet.startServer();
-    await allOnline(fleet, n);
+    await waitForSimulatedHostsOnline(fleet, n);
     const restart = Date.now() - killedAt;
     console.log(`${n}: all back online ${seconds(restart)} after the SIGKILL`);
     return { n, enrolling, online, tenth: tenth.ms, one: one.ms, cpuPerBatch, restore, restart, rssMiB };
@@ -133,13 +135,6 @@ async function builtVersion(fleet: TestFleet, number: number): Promise<string> {
   }, { timeoutMs: 600_000, intervalMs: 100 });
   if (run.status === 'failed' || !run.version) throw new Error(`run #${number} failed: ${run.error}`);
   return run.version;
-}
-
-async function allOnline(fleet: TestFleet, n: number): Promise<void> {
-  await waitFor(`${n} simulated hosts online`, async () => {
-    const agents = await fleet.api.get<{ online: boolean; name: string }[]>('/api/v1/agents');
-    return agents.filter((a) => a.online && a.name.startsWith('sim-')).length === n;
-  }, { timeoutMs: 600_000, intervalMs: 250 });
 }
 
 /** Starts a deployment and waits for its end; wall time and server CPU from the server's own records. */
