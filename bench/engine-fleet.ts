@@ -12,6 +12,7 @@ import type { Command, CommandResult } from '../src/core/protocol/messages.ts';
 import { AgentDirectory } from '../src/server/gateway/agent-directory.ts';
 import { openBatchOneFleet } from '../src/server/engine/batch-one-fleet-fixture.ts';
 import { defaultEngineLimits } from '../src/server/engine/engine-limits.ts';
+import { deliveringOneAtATime } from '../src/server/engine/engine-context.ts';
 import { createEngine, type Engine } from '../src/server/engine/engine.ts';
 import { EventLog } from '../src/server/engine/event-log.ts';
 import { startDeployment } from '../src/server/engine/start-deployment.ts';
@@ -56,14 +57,12 @@ export async function openEngineFleet(name: string, hosts: number, batch: BatchS
       agentIds,
       version: run.version,
       async start(answer) {
-        const gateway = {
-          async deliver(agentId: string) {
-            for (const { id, command } of await store.commands.listPending(agentId)) {
-              if (!(await store.commands.complete(id, answer(agentId, command), Date.now(), agentId))) continue;
-              setImmediate(() => engine?.wake(id));
-            }
-          },
-        };
+        const gateway = deliveringOneAtATime(async (agentId: string) => {
+          for (const { id, command } of await store.commands.listPending(agentId)) {
+            if (!(await store.commands.complete(id, answer(agentId, command), Date.now(), agentId))) continue;
+            setImmediate(() => engine?.wake(id));
+          }
+        });
         engine = createEngine({
           store, gateway, events, clock, log: pino({ level: 'warn' }), limits: defaultEngineLimits, agents,
           uploadTokens: { hashFor: () => 'unused' }, holdsLease: () => true,

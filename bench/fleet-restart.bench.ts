@@ -7,6 +7,8 @@
 // FLEET_RESTART_PROFILE=DIR writes CPU profiles of the server into DIR: <pid>.cpuprofile of the
 // first server covers the restore only; that of the restarted server its start until all are back.
 // FLEET_RESTART_KEEP=DIR keeps a copy of the server's data dir as the SIGKILL left it, in DIR/server-N.
+// Who is online is read from the server's SQLite file, not from /api/v1/agents (fleet-measure.ts,
+// allOnline): reading that list every 250 ms loaded the server it measured.
 import type { ChildProcess } from 'node:child_process';
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';

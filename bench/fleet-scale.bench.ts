@@ -7,6 +7,8 @@
 // Run: npx tsx bench/fleet-scale.bench.ts [N ...]   (default 100 1000 5000)
 // To see where the server's time goes: FLEET_SCALE_PROFILE=DIR writes a CPU profile of the server
 // (up to the SIGKILL, which is then left out) into DIR.
+// Who is online is read from the server's SQLite file, not from /api/v1/agents (fleet-measure.ts,
+// allOnline): reading that list every 250 ms loaded the server it measured.
 import type { ChildProcess } from 'node:child_process';
 import { buildSlipway } from '../scripts/build.ts';
 import { TestFleet } from '../test/support/test-fleet.ts';

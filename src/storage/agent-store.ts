@@ -15,6 +15,11 @@ export interface NewAgent {
 /** What of an agent changes while it runs (its connection) or by an admin's hand (labels, status). */
 export type AgentLiveFields = Pick<Agent, 'id' | 'online' | 'lastSeenAt' | 'status' | 'enrolledAt' | 'labels' | 'address' | 'port'>;
 
+/** A connection of an agent that began (with what the agent said about itself) or ended, at `at`. */
+export type ConnectionChange =
+  | { kind: 'connected'; id: string; said: Pick<Agent, 'address' | 'port' | 'apps'>; at: number }
+  | { kind: 'disconnected'; id: string; at: number };
+
 export interface AgentStore {
   /**
    * Enrolls a new agent under a name no agent has (the caller decides; a taken name throws as
@@ -28,6 +33,8 @@ export interface AgentStore {
    */
   reenroll(id: string, agent: Omit<NewAgent, 'name' | 'labels' | 'status'> & { labels?: Labels; status: 'active' | 'pending' }, at: number): Promise<Agent | undefined>;
   get(id: string): Promise<Agent | undefined>;
+  /** The agents with these ids, by id; an id no agent has is left out. */
+  getMany(ids: readonly string[]): Promise<Map<string, Agent>>;
   getByName(name: string): Promise<Agent | undefined>;
   /** The agent holding this token hash, whatever its status (the caller refuses revoked and removed ones). */
   getByTokenHash(tokenHash: string): Promise<Agent | undefined>;
@@ -54,6 +61,13 @@ export interface AgentStore {
    * happens (false) when another instance holds it by now (it reconnected there before this one noticed).
    */
   disconnected(id: string, instance: string, at: number): Promise<boolean>;
+  /**
+   * Records connections to server instance `instance` that began or ended, in the order given and
+   * in one transaction, each as `connected` or `disconnected` would: a fleet reconnecting after a
+   * restart is thousands of them within seconds. Returns, for each change in order, what
+   * `disconnected` would (true for a `connected`). Nothing is recorded when it throws.
+   */
+  recordConnections(instance: string, changes: readonly ConnectionChange[]): Promise<boolean[]>;
   /** Records what the agent said about itself when it connected. */
   update(id: string, patch: Partial<Pick<Agent, 'labels' | 'address' | 'port' | 'apps' | 'online' | 'lastSeenAt' | 'status' | 'enrollAllowed'>>): Promise<void>;
   /**

@@ -1,25 +1,28 @@
 // Performs what the deployment planner decides for one deployment, each action in one transaction
-// with its event: commands written down for agents, host steps, and the deployment's end
-// (known-good on success, quarantine on rollback).
+// with its event (consecutive sends and host steps together, see deployment-host-actions.ts):
+// commands written down for agents, host steps, and the deployment's end (known-good on success,
+// quarantine on rollback).
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { ConflictError, SlipwayError, errorMessage } from '../../base/errors.ts';
-import { newId } from '../../base/ids.ts';
-import { appRunSpec, deploymentLimits } from '../../core/deploy/app-run-spec.ts';
-import { failedBeforeSending, planDeployment, type DeploymentAction, type DeploymentView, type HostCommand, type HostView } from '../../core/deploy/deployment-planner.ts';
+import { deploymentLimits } from '../../core/deploy/app-run-spec.ts';
+import { planDeployment, type DeploymentAction, type DeploymentView, type HostView } from '../../core/deploy/deployment-planner.ts';
 import type { LbView } from '../../core/deploy/lb-view.ts';
-import type { Agent, Deployment, DeploymentStatus, HostStep, Project, RollbackCause } from '../../core/model.ts';
-import type { Command } from '../../core/protocol/messages.ts';
-import { cancelCommand } from './cancel-command.ts';
+import type { Deployment, DeploymentStatus, Project, RollbackCause } from '../../core/model.ts';
 import { readLbView, writeLbRound } from './deployment-lb.ts';
+import { applyHostActions, hostAgent, hostGroup, hostWriters, isHostAction } from './deployment-host-actions.ts';
 import type { AgentsById, EngineContext } from './engine-context.ts';
 import { StaleAction, type Tx } from './event-log.ts';
 import { HostWrites } from './deployment-hosts-cache.ts';
 import { sendMigration } from './deployment-migration.ts';
 import { verifyRehearsal } from './rehearsal-verify.ts';
-import { artifactOfVersion } from './version-config.ts';
 
 /** How long a look applies actions before it lets the server's other work run. */
 const MAX_TURN_MS = 20;
+/**
+ * Consecutive sends and host updates applied in one transaction at most: a restore sends every host
+ * of the environment at once, and one transaction each (with the agent's row and commands read
+ * again to deliver) made a 5,000-host restore last seconds.
+ */
+export const MAX_HOST_GROUP = 100;
 
 /**
  * What one look at a deployment did: `acted` when it did anything (then the engine looks again at
@@ -70,7 +73,7 @@ async function look(ctx: EngineContext, deployment: Deployment, agents: AgentsBy
   const hostName = (agentId: string) => ctx.hostsCache.hostName(deployment.id, agentId) ?? hosts.find((h) => h.agentId === agentId)?.hostName ?? agentId;
   let turnStartedAt = performance.now();
   let queuedJob = false;
-  for (const action of actions) {
+  for (let next = 0; next < actions.length;) {
     // Thousands of actions (a deployment's hosts told to stage) await only the store: between them,
     // agents' messages and requests are served too, or their heartbeats would wait for the whole look.
     if (performance.now() - turnStartedAt > MAX_TURN_MS) {
@@ -79,8 +82,14 @@ async function look(ctx: EngineContext, deployment: Deployment, agents: AgentsBy
     }
     // Another instance may run the engine by now (this one's lease ran out during a long look).
     if (!ctx.holdsLease()) break;
+    const group = hostGroup(actions, next, MAX_HOST_GROUP);
+    next += group.length;
+    const action = group[0]!;
     const writes = new HostWrites();
-    const applied = await apply(ctx, project, deployment, hosts, hostName, agents, lb, action, writes).then(() => true, (err: unknown) => {
+    const applying = isHostAction(action)
+      ? applyHostActions(ctx, project, deployment, hostName, agents, group.filter(isHostAction), writes)
+      : apply(ctx, project, deployment, hosts, hostName, agents, lb, action, writes);
+    const applied = await applying.then(() => true, (err: unknown) => {
       if (!(err instanceof StaleAction)) throw err;
       ctx.log.info({ deployment: deployment.id, why: err.message }, 'deployment action planned on data that changed; planning again');
       return false;
@@ -97,48 +106,15 @@ async function look(ctx: EngineContext, deployment: Deployment, agents: AgentsBy
   return { acted: actions.length > 0, polls: lb !== null, queuedJob };
 }
 
-/**
- * The agent of a deployment's host, as the planner should see it: none (a lost host, sent nothing)
- * when it is no longer active, or when it enrolled after the deployment began. Its id may then be
- * a newcomer's that took a removed host's name: such a host is not the one the deployment touched,
- * and a restore's command (with the environment's secrets) must not reach it.
- */
-function hostAgent(agent: Agent | undefined, deployment: Deployment): Agent | undefined {
-  return agent && agent.status === 'active' && agent.enrolledAt <= deployment.createdAt ? agent : undefined;
-}
-
 async function apply(
   ctx: EngineContext, project: Project, deployment: Deployment, hosts: HostView[], hostName: (agentId: string) => string, agents: AgentsById, lb: LbView | null,
   action: DeploymentAction, writes: HostWrites,
 ): Promise<void> {
   const now = ctx.clock.now();
-  // Every write of a host or a cancel goes through these two, so that the engine's copy follows.
-  const updateHost = (tx: Tx, agentId: string, patch: Parameters<Tx['store']['deployments']['updateHost']>[2]) => {
-    writes.patches.push([agentId, patch]);
-    return tx.store.deployments.updateHost(deployment.id, agentId, patch);
-  };
-  const cancelInFlight = (tx: Tx, commandId: string) => {
-    writes.settled.push(commandId);
-    return cancelCommand(tx, commandId, now);
-  };
+  // Every write of a host or a cancel goes through these, so that the engine's copy follows.
+  const { updateHost, recordHostStep, recordNote, cancelInFlight } = hostWriters(project, deployment, hostName, writes, now);
   const refs = { projectId: project.id, runId: deployment.runId, deploymentId: deployment.id };
-  const recordHostStep = (tx: Tx, agentId: string, step: HostStep, error?: string | null) =>
-    tx.emit('deployment.host', `${hostName(agentId)} ${step}${error ? `: ${error}` : ''}`, { ...refs, data: { host: hostName(agentId), step } });
-  // What the load balancer showed or did that is not a step of its own: a drain timeout, a state
-  // set again after a HAProxy reload, a retry.
-  const recordNote = async (tx: Tx, agentId: string | null, note: string | undefined, cancel: string[] = []) => {
-    for (const id of cancel) await cancelInFlight(tx, id);
-    if (note) await tx.emit('deployment.lb', agentId ? `${hostName(agentId)}: ${note}` : note, { ...refs, data: agentId ? { host: hostName(agentId) } : {} });
-  };
-
   switch (action.type) {
-    case 'update-host':
-      return ctx.events.transaction(async (tx) => {
-        if (action.cancelCommandId) await cancelInFlight(tx, action.cancelCommandId);
-        await recordNote(tx, action.agentId, action.note, action.cancel);
-        await updateHost(tx, action.agentId, { ...action.patch, updatedAt: now });
-        if (action.patch.step) await recordHostStep(tx, action.agentId, action.patch.step, action.patch.error);
-      });
     case 'lb':
       if (!lb) throw new Error('an lb action for a deployment without a load balancer');
       return ctx.events.transaction(async (tx) => {
@@ -149,35 +125,6 @@ async function apply(
           if (action.patch.step) await recordHostStep(tx, action.hostAgentId, action.patch.step);
         }
       });
-    case 'send': {
-      // The version to put there is gone (say, its run was removed), or the host is: the host fails at this step.
-      const failHost = async (tx: Tx, err: SlipwayError) => {
-        const patch = failedBeforeSending(action.step, errorMessage(err));
-        await updateHost(tx, action.agentId, { ...patch, updatedAt: now });
-        await recordHostStep(tx, action.agentId, patch.step!, patch.error);
-      };
-      // A restore is written down for a lost host too (it runs when the host comes back), but
-      // never for a newcomer under a removed host's id: it would carry the environment's secrets.
-      const notTheHost = () => new ConflictError('SLIPWAY_HOST_ENROLLED_ANEW', `agent ${hostName(action.agentId)} was removed, revoked or enrolled anew since this deployment began: it is not the host this deployment changed, and is sent nothing`);
-      let command: Command;
-      try {
-        if (!hostAgent(agents.get(action.agentId), deployment)) throw notTheHost();
-        command = await hostCommand(ctx, project, deployment, agents, action.agentId, action.command);
-      } catch (err) {
-        if (!(err instanceof SlipwayError)) throw err;
-        return ctx.events.transaction((tx) => failHost(tx, err));
-      }
-      return ctx.events.transaction(async (tx) => {
-        // Read again where it is written: the engine's copy of the agents may be a second old.
-        if (!hostAgent(await tx.store.agents.get(action.agentId), deployment)) return failHost(tx, notTheHost());
-        await recordNote(tx, action.agentId, action.note, action.cancel);
-        const id = newId();
-        await tx.store.commands.create({ id, agentId: action.agentId, command }, now);
-        await updateHost(tx, action.agentId, { step: action.step, commandId: id, commandSentAt: now, error: null, failedStep: null, updatedAt: now });
-        await recordHostStep(tx, action.agentId, action.step);
-        tx.afterCommit(() => ctx.gateway.deliver(action.agentId));
-      });
-    }
     case 'set-status':
       return ctx.events.transaction(async (tx) => {
         await tx.store.deployments.update(deployment.id, { status: action.status, ...(action.cause ? { cause: action.cause } : {}) });
@@ -233,27 +180,4 @@ async function finish(tx: Tx, project: Project, deployment: Deployment, action: 
   await tx.emit(`deployment.${status}`, `${what} of ${project.name} ${deployment.version} to ${deployment.env} ${verb}`, {
     projectId: project.id, runId: deployment.runId, deploymentId: deployment.id,
   });
-}
-
-async function hostCommand(ctx: EngineContext, project: Project, deployment: Deployment, agents: AgentsById, agentId: string, command: HostCommand): Promise<Command> {
-  const version = command.kind === 'activate' ? command.version : deployment.version;
-  // Read at every send: a version whose artifact is gone is not sent (the host fails before it).
-  const artifact = await artifactOfVersion(ctx.store, project, version);
-  const config = await ctx.versionConfigs.of(ctx.store, project, version);
-  switch (command.kind) {
-    // The run and deployment ids tag the agent's deploy lines and the app's output (its log files
-    // declared in slipway.yml included) in the central log.
-    case 'prepare':
-      return {
-        kind: 'prepare', app: config.app, version: artifact.version, artifactPath: `/api/v1/artifacts/${artifact.sha256}`, sha256: artifact.sha256, size: artifact.size,
-        runId: deployment.runId, deploymentId: deployment.id,
-      };
-    case 'activate':
-      return {
-        kind: 'activate', app: config.app, version: command.version, env: deployment.env, deploymentId: deployment.id, runId: deployment.runId,
-        run: appRunSpec(config, agents.get(agentId) ?? { port: null }), logs: config.logs,
-      };
-    case 'deactivate':
-      return { kind: 'deactivate', app: config.app };
-  }
 }

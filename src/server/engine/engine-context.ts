@@ -12,6 +12,18 @@ import type { VersionConfigs } from './version-config.ts';
 /** The engine's way to reach agents: it only asks for delivery of commands already written down. */
 export interface CommandDelivery {
   deliver(agentId: string): Promise<void>;
+  /** `deliver` to each of these agents, with a few reads for all (a restore sends every host at once). */
+  deliverMany(agentIds: readonly string[]): Promise<void>;
+}
+
+/** A delivery to many agents as one to each after the other: the gateway's stand-in in tests and benches. */
+export function deliveringOneAtATime(deliver: (agentId: string) => Promise<void>): CommandDelivery {
+  return {
+    deliver,
+    async deliverMany(agentIds) {
+      for (const agentId of agentIds) await deliver(agentId);
+    },
+  };
 }
 
 /** The hash of a build job's upload token, stored when the job is handed to its runner (see UploadTokens). */

@@ -14,6 +14,7 @@ import { defaultEngineLimits } from './engine-limits.ts';
 import { AgentDirectory } from '../gateway/agent-directory.ts';
 import { createEngine, type Engine } from './engine.ts';
 import { EventLog } from './event-log.ts';
+import { deliveringOneAtATime } from './engine-context.ts';
 
 const loadBalancer: LoadBalancerConfig = { kind: 'haproxy', on: { role: 'lb' }, socket: '/run/haproxy/admin.sock', backend: 'shop', server: '{host}', drainMs: 30_000 };
 const lbConfig = { ...config, environments: { production: { ...config.environments.production!, after: null, loadBalancer } } };
@@ -71,7 +72,7 @@ describe('the engine behind a load balancer', () => {
     const clock = { now: () => now };
     engine = createEngine({
       store, clock, agents: new AgentDirectory({ store, clock, reloadMs: 0 }), log: pino({ level: 'silent' }), limits,
-      events: new EventLog(store, clock), gateway: { deliver: () => Promise.resolve() },
+      events: new EventLog(store, clock), gateway: deliveringOneAtATime(() => Promise.resolve()),
       uploadTokens: { hashFor: ({ jobId, commandId }) => `upload-${jobId}-${commandId}` }, holdsLease: () => true,
     });
   }

@@ -14,6 +14,8 @@ import { defaultEngineLimits } from './engine-limits.ts';
 import { createEngine, type Engine } from './engine.ts';
 import { EventLog } from './event-log.ts';
 import { startDeployment } from './start-deployment.ts';
+import { deliveringOneAtATime } from './engine-context.ts';
+import { MAX_HOST_GROUP } from './deployment-reconciler.ts';
 
 describe('the engine and its lease', () => {
   let dir: string;
@@ -30,7 +32,7 @@ describe('the engine and its lease', () => {
     generation = 1;
     engine = createEngine({
       store, clock, agents: new AgentDirectory({ store, clock, reloadMs: 0 }), log: pino({ level: 'silent' }), limits: { ...defaultEngineLimits, tickMs: 60_000 },
-      events: new EventLog(store, clock), gateway: { deliver: () => Promise.resolve() },
+      events: new EventLog(store, clock), gateway: deliveringOneAtATime(() => Promise.resolve()),
       uploadTokens: { hashFor: () => 'hash' }, holdsLease: () => holds, leaseGeneration: () => generation,
     });
   });
@@ -85,7 +87,7 @@ describe('the engine when its lease changes during a look', () => {
     const events = new EventLog(store, clock);
     const engine = createEngine({
       store, clock, agents: new AgentDirectory({ store, clock, reloadMs: 0 }), log: pino({ level: 'silent' }), limits: { ...defaultEngineLimits, tickMs: 60_000 },
-      events, gateway: { deliver }, uploadTokens: { hashFor: () => 'hash' }, holdsLease: lease.holds, leaseGeneration: lease.generation,
+      events, gateway: deliveringOneAtATime(deliver), uploadTokens: { hashFor: () => 'hash' }, holdsLease: lease.holds, leaseGeneration: lease.generation,
       ...(lease.fence ? { fence: lease.fence } : {}),
     });
     cleanups.push(() => engine.close());
@@ -93,35 +95,39 @@ describe('the engine when its lease changes during a look', () => {
   }
 
   it('applies nothing more of a look once the lease was lost and taken back during it (another instance may have acted meanwhile)', async () => {
-    const { store, project, run } = await openBatchOneFleet(dir, 3);
+    // One host more than one transaction tells at once: the lease changes while the first ones are delivered.
+    const { store, project, run } = await openBatchOneFleet(dir, MAX_HOST_GROUP + 1);
     cleanups.push(() => store.close());
-    const [first, second] = (await store.agents.list()).sort((a, b) => a.name.localeCompare(b.name));
     let generation = 1;
     const delivered: string[] = [];
     let deploymentId = '';
+    let last = '';
     const { engine, events } = engineOn(store, { holds: () => true, generation: () => generation }, async (agentId) => {
       delivered.push(agentId);
-      if (agentId !== first!.id || generation !== 1) return;
-      // While this instance delivered to the first host, its lease ran out, another instance took
-      // it and told the second host to stage, and this one took the lease back.
+      if (generation !== 1) return;
+      // While this instance delivered to the first hosts, its lease ran out, another instance took
+      // it and told the last host to stage, and this one took the lease back.
       generation = 2;
       const now = Date.now();
-      await store.commands.create({ id: 'sent-by-the-other-instance', agentId: second!.id, command: { kind: 'deactivate', app: 'hello' } }, now);
-      await store.deployments.updateHost(deploymentId, second!.id, { step: 'staging', commandId: 'sent-by-the-other-instance', commandSentAt: now, updatedAt: now });
+      await store.commands.create({ id: 'sent-by-the-other-instance', agentId: last, command: { kind: 'deactivate', app: 'hello' } }, now);
+      await store.deployments.updateHost(deploymentId, last, { step: 'staging', commandId: 'sent-by-the-other-instance', commandSentAt: now, updatedAt: now });
     });
     const started = await events.transaction((tx) => startDeployment(tx, Date.now(), {
       project, env: 'production', version: run.version, runId: null, kind: 'deploy', forced: true, requestedBy: 'test',
     }));
     if (!started.started) throw new Error(`refused: ${started.refusal.message}`);
     deploymentId = started.deployment.id;
+    // The host the look comes to last (hosts are planned by batch and name).
+    last = (await store.deployments.hosts(deploymentId)).at(-1)!.agentId;
 
     await engine.tick();
 
-    // The second host was told to stage once, by the other instance; this one left it alone.
-    expect(delivered).not.toContain(second!.id);
+    // The last host was told to stage once, by the other instance; this one left it alone.
+    expect(delivered).toHaveLength(MAX_HOST_GROUP);
+    expect(delivered).not.toContain(last);
     const hosts = await store.deployments.hosts(deploymentId);
-    expect(hosts.find((h) => h.agentId === second!.id)?.commandId).toBe('sent-by-the-other-instance');
-    expect(hosts.map((h) => h.step)).toEqual(['staging', 'staging', 'staging']);
+    expect(hosts.find((h) => h.agentId === last)?.commandId).toBe('sent-by-the-other-instance');
+    expect(hosts.every((h) => h.step === 'staging')).toBe(true);
   });
 
   it('reconciles no run once the lease was lost during the look', async () => {

@@ -15,6 +15,7 @@ import { defaultEngineLimits } from './engine-limits.ts';
 import { createEngine, type Engine } from './engine.ts';
 import { EventLog } from './event-log.ts';
 import { startRehearsal } from './start-deployment.ts';
+import { deliveringOneAtATime } from './engine-context.ts';
 
 const verified: SlipwayConfig = {
   ...config,
@@ -57,8 +58,7 @@ describe('the engine and a rollback rehearsal', () => {
     const events = new EventLog(store, clock);
     const jobsHandedOut: string[] = [];
     // The host answers at once; the runner's job is only noted.
-    const gateway = {
-      async deliver(agentId: string) {
+    const gateway = deliveringOneAtATime(async (agentId: string) => {
         for (const command of await store.commands.listPending(agentId)) {
           if (command.command.kind === 'job') {
             if (!jobsHandedOut.includes(command.id)) jobsHandedOut.push(command.id);
@@ -66,8 +66,7 @@ describe('the engine and a rollback rehearsal', () => {
           }
           if (await store.commands.complete(command.id, { ok: true }, Date.now(), agentId)) setImmediate(() => engine.wake(command.id));
         }
-      },
-    };
+      });
     // The tick is far away: only wake-ups make the engine look.
     const engine: Engine = createEngine({
       store, gateway, events, clock, log: pino({ level: 'silent' }), limits: { ...defaultEngineLimits, tickMs: 60_000 },

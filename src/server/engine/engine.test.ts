@@ -12,6 +12,7 @@ import { defaultEngineLimits } from './engine-limits.ts';
 import { AgentDirectory } from '../gateway/agent-directory.ts';
 import { createEngine, type Engine } from './engine.ts';
 import { EventLog } from './event-log.ts';
+import { deliveringOneAtATime } from './engine-context.ts';
 
 describe('the engine', () => {
   let dir: string;
@@ -37,7 +38,7 @@ describe('the engine', () => {
           return store.transaction(work);
         },
       }, clock),
-      gateway: { deliver: (agentId) => Promise.resolve(void delivered.push(agentId)) },
+      gateway: deliveringOneAtATime((agentId) => Promise.resolve(void delivered.push(agentId))),
       uploadTokens: { hashFor: ({ jobId, commandId }) => `upload-${jobId}-${commandId}` }, holdsLease: () => true,
     });
   });

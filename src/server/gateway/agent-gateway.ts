@@ -9,10 +9,13 @@ import { isAgentLost } from '../../core/agents/agent-liveness.ts';
 import { scopesOfCommand } from '../../core/agents/agent-scope.ts';
 import type { Agent } from '../../core/model.ts';
 import { readAgentMessage, unreadableResult, type ServerMessage } from '../../core/protocol/messages.ts';
+import type { AgentCommand, CommandCompletion, ConnectionChange } from '../../storage/store.ts';
 import type { AgentGatewayDeps } from './agent-gateway-deps.ts';
 import { AgentMessageHandler } from './agent-message-handler.ts';
 import { CoalescedWake } from './coalesced-wake.ts';
+import { WriteBatcher } from './write-batcher.ts';
 import { HeartbeatWriter } from './heartbeat-writer.ts';
+import { SecretsOnce } from './secrets-once.ts';
 
 /** Heartbeats are written to the store together, this often. */
 const HEARTBEAT_WRITE_MS = 1000;
@@ -21,6 +24,12 @@ const HEARTBEAT_WRITE_MS = 1000;
  * reconnecting after a restart is thousands of connections in seconds, and one look sees them all.
  */
 const CONNECTION_WAKE_MS = 200;
+/**
+ * Connections, disconnections and results are written to the store together, this long after the
+ * first of them: thousands of hellos after a restart, or of answers to a restore, are a few
+ * transactions, not one each.
+ */
+const BATCHED_WRITE_MS = 5;
 
 /** The channel on which an instance says "agent X has a new command" (payload: the agent's id). */
 export const AGENT_COMMANDS_CHANNEL = 'agent_commands';
@@ -39,6 +48,8 @@ export class AgentGateway {
   private readonly heardAt = new Map<string, number>();
   private readonly sweeper: NodeJS.Timeout;
   private readonly heartbeats: HeartbeatWriter;
+  private readonly connectionWrites: WriteBatcher<ConnectionChange, boolean>;
+  private readonly resultWrites: WriteBatcher<CommandCompletion, boolean>;
   private readonly pendingPoll: NodeJS.Timeout;
   /** What agents connecting and leaving tell the engine, coalesced. */
   private readonly connectionsChanged: CoalescedWake;
@@ -51,10 +62,14 @@ export class AgentGateway {
     this.sweeper = setInterval(() => this.closeSilentAgents(), Math.max(1000, deps.liveness.heartbeatTimeoutMs / 2));
     this.sweeper.unref();
     this.heartbeats = new HeartbeatWriter({ store: deps.store, clock: deps.clock, log: deps.log, everyMs: HEARTBEAT_WRITE_MS });
+    this.connectionWrites = new WriteBatcher({
+      write: (changes) => deps.store.agents.recordConnections(deps.instance, changes), log: deps.log, what: 'agents\' connections', everyMs: BATCHED_WRITE_MS,
+    });
+    this.resultWrites = new WriteBatcher({ write: (results) => deps.store.commands.completeMany(results), log: deps.log, what: 'command results', everyMs: BATCHED_WRITE_MS });
     this.pendingPoll = setInterval(() => void this.sendUnsent(), deps.pendingPollMs ?? 3000);
     this.pendingPoll.unref();
     this.connectionsChanged = new CoalescedWake({ wake: () => deps.onChange(), everyMs: CONNECTION_WAKE_MS });
-    this.messages = new AgentMessageHandler(deps, this.heartbeats, this.connectionsChanged, {
+    this.messages = new AgentMessageHandler(deps, { heartbeats: this.heartbeats, connections: this.connectionWrites, results: this.resultWrites }, this.connectionsChanged, {
       send: (socket, message) => this.send(socket, message),
       sendPending: (agentId, socket, row) => this.sendPending(agentId, socket, row),
     });
@@ -144,7 +159,7 @@ export class AgentGateway {
         const gone = { online: false, lastSeenAt: this.deps.clock.now() };
         this.heartbeats.forget(agent.id);
         // Unless it moved to another instance meanwhile: then it is online there.
-        if (await this.deps.store.agents.disconnected(agent.id, this.deps.instance, gone.lastSeenAt)) this.deps.directory.patch(agent.id, gone);
+        if (await this.connectionWrites.add({ kind: 'disconnected', id: agent.id, at: gone.lastSeenAt })) this.deps.directory.patch(agent.id, gone);
         this.deps.log.info({ agent: agent.name }, 'agent disconnected');
         this.connectionsChanged.request();
       }).catch((err: unknown) => this.deps.log.error({ err: errorMessage(err), agent: agent.name }, 'could not record that an agent disconnected'));
@@ -183,28 +198,45 @@ export class AgentGateway {
   }
 
   /**
+   * `deliver` to each of these agents, reading the rows and the commands of those held here in a
+   * few queries (a restore writes a command for every host of an environment at once), and the
+   * secrets of each deployment's environment once.
+   */
+  async deliverMany(agentIds: readonly string[]): Promise<void> {
+    const held = agentIds.filter((id) => this.connections.has(id));
+    for (const agentId of agentIds) if (!this.connections.has(agentId)) await this.deps.notifier?.notify(AGENT_COMMANDS_CHANNEL, agentId);
+    if (held.length === 0) return;
+    const [rows, pending] = await Promise.all([this.deps.store.agents.getMany(held), this.deps.store.commands.listPendingOf(held)]);
+    const secrets = new SecretsOnce(this.deps.secrets);
+    for (const agentId of held) {
+      const socket = this.connections.get(agentId);
+      if (socket) await this.sendPending(agentId, socket, rows.get(agentId), pending.get(agentId) ?? [], secrets);
+    }
+  }
+
+  /**
    * Sends the agent on `socket` its unanswered commands, unless `row`, its row as read just now
    * (whichever instance changed it), says that the host was removed, revoked or enrolled anew (maybe
    * through another instance) since it connected here: then it is sent nothing of what its id is owed.
    */
-  private async sendPending(agentId: string, socket: WebSocket, row: Agent | undefined): Promise<void> {
+  private async sendPending(agentId: string, socket: WebSocket, row: Agent | undefined, pending?: readonly AgentCommand[], secrets = new SecretsOnce(this.deps.secrets)): Promise<void> {
     if (!this.stillTheHost(agentId, row)) {
       this.deps.log.warn({ agentId }, 'closing the connection of an agent removed, revoked or enrolled anew since it connected');
       socket.terminate();
       return;
     }
     const sent = this.sent.get(agentId);
-    for (const cmd of await this.deps.store.commands.listPending(agentId)) {
+    for (const cmd of pending ?? await this.deps.store.commands.listPending(agentId)) {
       sent?.add(cmd.id);
       // Opened now, for this send only: agent_commands never holds a value.
-      const secrets = await this.deps.secrets?.forCommand(cmd.command) ?? {};
+      const values = await secrets.forCommand(cmd.command);
       const { command } = cmd;
       const uploadToken = command.kind === 'job' && command.job.kind === 'build'
         ? this.deps.uploadTokens.tokenFor({ jobId: command.job.jobId, agentId: cmd.agentId, commandId: cmd.id })
         : undefined;
       this.deps.scopes.learn(agentId, scopesOfCommand(command));
       this.send(socket, {
-        type: 'command', id: cmd.id, command, ...(Object.keys(secrets).length > 0 ? { secrets } : {}), ...(uploadToken ? { uploadToken } : {}),
+        type: 'command', id: cmd.id, command, ...(Object.keys(values).length > 0 ? { secrets: values } : {}), ...(uploadToken ? { uploadToken } : {}),
       });
     }
   }
@@ -217,6 +249,8 @@ export class AgentGateway {
     this.unlisten?.();
     for (const socket of this.connections.values()) socket.close(1001, 'server shutting down');
     this.connections.clear();
+    void this.connectionWrites.flush();
+    void this.resultWrites.flush();
   }
 
   private send(socket: WebSocket, message: ServerMessage): void {

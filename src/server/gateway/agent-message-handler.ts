@@ -4,9 +4,11 @@ import type { WebSocket } from 'ws';
 import { sameLabels } from '../../core/deploy/select-hosts.ts';
 import type { Agent } from '../../core/model.ts';
 import { PROTOCOL_VERSION, type AgentMessage, type ServerMessage } from '../../core/protocol/messages.ts';
+import type { CommandCompletion, ConnectionChange } from '../../storage/store.ts';
 import type { AgentGatewayDeps } from './agent-gateway-deps.ts';
 import type { CoalescedWake } from './coalesced-wake.ts';
 import type { HeartbeatWriter } from './heartbeat-writer.ts';
+import type { WriteBatcher } from './write-batcher.ts';
 
 /** What the handler answers on: the gateway's sending to one agent's socket. */
 export interface AgentConnectionLink {
@@ -23,8 +25,12 @@ export interface AgentConnectionLink {
 export class AgentMessageHandler {
   constructor(
     private readonly deps: AgentGatewayDeps,
-    /** Where heartbeats are written, together, within a second. */
-    private readonly heartbeats: HeartbeatWriter,
+    /** Where what agents say is written together: heartbeats within a second; connections and results within a few ms. */
+    private readonly writes: {
+      heartbeats: HeartbeatWriter;
+      connections: WriteBatcher<ConnectionChange, boolean>;
+      results: WriteBatcher<CommandCompletion, boolean>;
+    },
     /** What a hello tells the engine (agents connecting), coalesced with the gateway's. */
     private readonly connectionsChanged: CoalescedWake,
     private readonly link: AgentConnectionLink,
@@ -51,7 +57,7 @@ export class AgentMessageHandler {
       }
       case 'heartbeat':
         // Written with the others' within a second (HeartbeatWriter); known at once here.
-        this.heartbeats.heard(agent.id);
+        this.writes.heartbeats.heard(agent.id);
         this.deps.directory.patch(agent.id, { lastSeenAt: now });
         this.send(socket, { type: 'heartbeat_ack' });
         break;
@@ -60,7 +66,8 @@ export class AgentMessageHandler {
       case 'result': {
         // The agent masked the values it was given; every value is masked again here.
         const result = this.deps.secrets?.maskResult(message.result) ?? message.result;
-        if (await store.commands.complete(message.commandId, result, now, agent.id)) {
+        // Written with the other results of these few milliseconds (a restore's are thousands at once).
+        if (await this.writes.results.add({ id: message.commandId, result, at: now, fromAgentId: agent.id })) {
           this.deps.onChange(message.commandId);
         } else if ((await store.commands.get(message.commandId))?.agentId !== agent.id) {
           this.deps.log.warn({ agent: agent.name, command: message.commandId }, 'ignored a result for a command that was not sent to this agent');
@@ -89,7 +96,8 @@ export class AgentMessageHandler {
     // and neither grant a permission nor select work (environments and runners go by labels).
     // An agent already chosen by label can still point them elsewhere; issue 7 may pin them too.
     const said = { address: message.address, port: message.port, apps: message.apps, online: true, lastSeenAt: now };
-    await this.deps.store.agents.connected(agent.id, this.deps.instance, said, now);
+    // Written with the other hellos of these few milliseconds (before its disconnection, if any).
+    await this.writes.connections.add({ kind: 'connected', id: agent.id, said, at: now });
     this.deps.directory.put({ ...stored, ...said });
     this.deps.log.info({ agent: agent.name, running: message.running.length }, 'agent connected');
     this.connectionsChanged.request();

@@ -106,6 +106,40 @@ export function describeAgentStoreContract(open: () => Promise<Store>): void {
       expect(await store().agents.get(b.id)).toMatchObject({ online: false, lastSeenAt: 320 });
     });
 
+    it('records connections and their ends in the order given, in one call, each only where its instance holds the agent', async () => {
+      const a = await enrollAgent(store(), 'web-1');
+      const b = await enrollAgent(store(), 'web-2');
+      const c = await enrollAgent(store(), 'web-3');
+      await store().agents.connected(c.id, 'server-2', { address: '10.0.0.3', port: null, apps: [] }, 50);
+      const apps = [{ app: 'hello', current: '1-0123456', releases: ['1-0123456'] }];
+      expect(await store().agents.recordConnections('server-1', [
+        { kind: 'connected', id: a.id, said: { address: '10.0.0.1', port: 8080, apps }, at: 100 },
+        { kind: 'connected', id: b.id, said: { address: '10.0.0.2', port: null, apps: [] }, at: 100 },
+        // b's connection ended after it began: it stays offline, not overtaken by its connection.
+        { kind: 'disconnected', id: b.id, at: 110 },
+        // c is held by server-2: its end on server-1 changes nothing.
+        { kind: 'disconnected', id: c.id, at: 120 },
+      ])).toEqual([true, true, true, false]);
+      expect(await store().agents.get(a.id)).toMatchObject({ online: true, lastSeenAt: 100, address: '10.0.0.1', port: 8080, apps });
+      expect(await store().agents.get(b.id)).toMatchObject({ online: false, lastSeenAt: 110 });
+      expect(await store().agents.get(c.id)).toMatchObject({ online: true, lastSeenAt: 50 });
+      // Connected again, then ended on the instance it left: it stays online where it is now.
+      expect(await store().agents.recordConnections('server-2', [{ kind: 'connected', id: b.id, said: { address: '10.0.0.2', port: null, apps: [] }, at: 200 }])).toEqual([true]);
+      expect(await store().agents.recordConnections('server-1', [{ kind: 'disconnected', id: b.id, at: 210 }])).toEqual([false]);
+      expect(await store().agents.get(b.id)).toMatchObject({ online: true, lastSeenAt: 200 });
+      expect(await store().agents.recordConnections('server-1', [])).toEqual([]);
+    });
+
+    it('reads many agents by id at once, leaving out the ids no agent has', async () => {
+      const a = await enrollAgent(store(), 'web-1');
+      const b = await enrollAgent(store(), 'web-2');
+      await enrollAgent(store(), 'web-3');
+      const found = await store().agents.getMany([a.id, b.id, 'nope']);
+      expect([...found.keys()].sort()).toEqual([a.id, b.id].sort());
+      expect(found.get(a.id)).toEqual(await store().agents.get(a.id));
+      expect((await store().agents.getMany([])).size).toBe(0);
+    });
+
     it('records the heartbeats of many agents at once, leaving their connection state and never going back in time', async () => {
       const a = await enrollAgent(store(), 'web-1');
       const b = await enrollAgent(store(), 'web-2');

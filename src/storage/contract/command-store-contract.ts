@@ -37,6 +37,30 @@ export function describeCommandStoreContract(open: () => Promise<Store>): void {
       expect(await store().commands.pendingOf([])).toEqual([]);
     });
 
+    it('writes many commands down at once as one by one, and lists those of many agents without a result', async () => {
+      const [web1, web2, web3] = [await enrollAgent(store(), 'web-1'), await enrollAgent(store(), 'web-2'), await enrollAgent(store(), 'web-3')];
+      await store().commands.create({ id: 'old', agentId: web1.id, command: prepareCommand }, 1);
+      await store().commands.createMany([
+        { id: 'a', agentId: web2.id, command: prepareOf('run-1', 'dep-1') },
+        { id: 'b', agentId: web1.id, command: prepareOf('run-1', 'dep-1') },
+        { id: 'c', agentId: web1.id, command: prepareOf('run-1', 'dep-2') },
+      ], 5);
+      await store().commands.createMany([], 6);
+      expect(await store().commands.get('b')).toEqual({ id: 'b', agentId: web1.id, command: prepareOf('run-1', 'dep-1'), result: null, createdAt: 5, completedAt: null });
+      await store().commands.complete('old', { ok: true }, 7);
+      const pending = await store().commands.listPendingOf([web1.id, web2.id, web3.id]);
+      expect([...pending.keys()].sort()).toEqual([web1.id, web2.id].sort());
+      expect(pending.get(web1.id)).toEqual(await store().commands.listPending(web1.id));
+      expect(pending.get(web1.id)?.map((c) => c.id)).toEqual(['b', 'c']);
+      expect(pending.get(web2.id)?.map((c) => c.id)).toEqual(['a']);
+      expect((await store().commands.listPendingOf([])).size).toBe(0);
+      // What they name is the agents' to download and tag, as with one command written at a time.
+      const sorted = (scopes: { kind: string; ref: string }[]) => scopes.map((s) => `${s.kind}:${s.ref}`).sort();
+      expect(sorted(await store().commands.heldScopes(web1.id, [{ kind: 'deployment', ref: 'dep-1' }, { kind: 'deployment', ref: 'dep-2' }, { kind: 'run', ref: 'run-1' }])))
+        .toEqual(['deployment:dep-1', 'deployment:dep-2', 'run:run-1']);
+      expect(sorted(await store().commands.heldScopes(web2.id, [{ kind: 'deployment', ref: 'dep-2' }, { kind: 'run', ref: 'run-1' }]))).toEqual(['run:run-1']);
+    });
+
     it('reads the results of many commands at once, null for one not answered, nothing for one not stored', async () => {
       const agent = await enrollAgent(store(), 'web-1');
       const ids = Array.from({ length: 1200 }, (_, i) => `cmd-${i}`);
@@ -57,6 +81,23 @@ export function describeCommandStoreContract(open: () => Promise<Store>): void {
       expect(await store().commands.complete('cmd-1', result, 5)).toBe(true);
       expect(await store().commands.complete('cmd-1', { ok: true }, 6)).toBe(false);
       expect(await store().commands.get('cmd-1')).toMatchObject({ result, completedAt: 5 });
+    });
+
+    it('records many results at once as one by one: the first answer wins, and only from the agent the command went to', async () => {
+      const [web1, web2] = [await enrollAgent(store(), 'web-1'), await enrollAgent(store(), 'web-2')];
+      for (const [id, agent] of [['a', web1], ['b', web1], ['c', web2]] as const) await store().commands.create({ id, agentId: agent.id, command: prepareCommand }, 1);
+      expect(await store().commands.completeMany([
+        { id: 'a', result: { ok: true }, at: 5, fromAgentId: web1.id },
+        // A replay of the same answer in the same batch: the first one stays.
+        { id: 'a', result: { ok: false, error: 'replayed' }, at: 6, fromAgentId: web1.id },
+        { id: 'b', result: { ok: true }, at: 7, fromAgentId: web2.id },
+        { id: 'c', result: { ok: false, error: 'unhealthy' }, at: 8 },
+        { id: 'nope', result: { ok: true }, at: 9 },
+      ])).toEqual([true, false, false, true, false]);
+      expect(await store().commands.get('a')).toMatchObject({ result: { ok: true }, completedAt: 5 });
+      expect(await store().commands.get('b')).toMatchObject({ result: null, completedAt: null });
+      expect(await store().commands.get('c')).toMatchObject({ result: { ok: false, error: 'unhealthy' }, completedAt: 8 });
+      expect(await store().commands.completeMany([])).toEqual([]);
     });
 
     it('accepts exactly one of two results arriving at once', async () => {

@@ -1,11 +1,12 @@
 // Agents over Kysely: the machines that dialled in, their labels and what they run.
-import type { Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { newId } from '../../base/ids.ts';
 import type { Agent, AgentStatus, AppOnHost, Labels } from '../../core/model.ts';
 import type { AgentStore } from '../store.ts';
 import { fromJson, patchColumns, toJson } from './store-context.ts';
 import type { StoreContext } from './store-context.ts';
-import type { AgentsTable } from './tables.ts';
+import { inTransaction } from './in-transaction.ts';
+import type { AgentsTable, Database } from './tables.ts';
 
 /** The AgentStore of the port, over the `agents` table. */
 export function createKyselyAgentStore({ db }: StoreContext): AgentStore {
@@ -56,6 +57,16 @@ export function createKyselyAgentStore({ db }: StoreContext): AgentStore {
       return row && toAgent(row);
     },
 
+    async getMany(ids) {
+      const agents = new Map<string, Agent>();
+      // In slices: SQLite takes at most 32,766 bound values in one statement.
+      for (let i = 0; i < ids.length; i += 10_000) {
+        const rows = await db.selectFrom('agents').selectAll().where('id', 'in', ids.slice(i, i + 10_000)).execute();
+        for (const row of rows) agents.set(row.id, toAgent(row));
+      }
+      return agents;
+    },
+
     async getByTokenHash(tokenHash) {
       const row = await db.selectFrom('agents').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
       return row && toAgent(row);
@@ -94,14 +105,29 @@ export function createKyselyAgentStore({ db }: StoreContext): AgentStore {
     },
 
     async connected(id, instance, said, at) {
-      await db.updateTable('agents')
-        .set({ address: said.address, port: said.port, apps: toJson(said.apps), online: 1, last_seen_at: at, connected_to: instance })
-        .where('id', '=', id).execute();
+      await recordConnected(db, id, instance, said, at);
     },
 
     async disconnected(id, instance, at) {
-      const result = await db.updateTable('agents').set({ online: 0, last_seen_at: at }).where('id', '=', id).where('connected_to', '=', instance).executeTakeFirst();
-      return result.numUpdatedRows > 0n;
+      return recordDisconnected(db, id, instance, at);
+    },
+
+    async recordConnections(instance, changes) {
+      if (changes.length === 0) return [];
+      // One statement per change, in order, in one transaction: what costs is the transaction (one
+      // commit, one turn of SQLite's single connection), not the statements in it.
+      return inTransaction(db, async (trx) => {
+        const outcomes: boolean[] = [];
+        for (const change of changes) {
+          if (change.kind === 'connected') {
+            await recordConnected(trx, change.id, instance, change.said, change.at);
+            outcomes.push(true);
+          } else {
+            outcomes.push(await recordDisconnected(trx, change.id, instance, change.at));
+          }
+        }
+        return outcomes;
+      });
     },
 
     async markOffline(instance, at) {
@@ -109,6 +135,18 @@ export function createKyselyAgentStore({ db }: StoreContext): AgentStore {
         .where((eb) => eb.or([eb('connected_to', '=', instance), eb('connected_to', 'is', null)])).execute();
     },
   };
+}
+
+async function recordConnected(db: Kysely<Database>, id: string, instance: string, said: Pick<Agent, 'address' | 'port' | 'apps'>, at: number): Promise<void> {
+  await db.updateTable('agents')
+    .set({ address: said.address, port: said.port, apps: toJson(said.apps), online: 1, last_seen_at: at, connected_to: instance })
+    .where('id', '=', id).execute();
+}
+
+/** Offline unless another instance holds the agent by now; whether it did anything. */
+async function recordDisconnected(db: Kysely<Database>, id: string, instance: string, at: number): Promise<boolean> {
+  const result = await db.updateTable('agents').set({ online: 0, last_seen_at: at }).where('id', '=', id).where('connected_to', '=', instance).executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }
 
 function toAgent(row: Selectable<AgentsTable>): Agent {

@@ -1,11 +1,12 @@
 // Agent commands over Kysely: what the server asked an agent to do, until the agent answers.
-import type { Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { scopesOfCommand, type AgentScope, type AgentScopeKind } from '../../core/agents/agent-scope.ts';
 import type { Command, CommandResult } from '../../core/protocol/messages.ts';
-import type { AgentCommand, CommandStore } from '../store.ts';
+import type { AgentCommand, CommandCompletion, CommandStore } from '../store.ts';
 import { fromJson, fromJsonOrNull, toJson } from './store-context.ts';
 import type { StoreContext } from './store-context.ts';
-import type { AgentCommandsTable } from './tables.ts';
+import { inTransaction } from './in-transaction.ts';
+import type { AgentCommandsTable, Database } from './tables.ts';
 
 /** Refs or ids asked for in one query (SQLite allows 32,766 parameters; PostgreSQL 65,535). */
 const PER_QUERY = 500;
@@ -33,6 +34,23 @@ export function createKyselyCommandStore({ db }: StoreContext): CommandStore {
       return toCommand({ ...row, seq: 0 });
     },
 
+    async createMany(commands, at) {
+      for (let i = 0; i < commands.length; i += PER_QUERY) {
+        const slice = commands.slice(i, i + PER_QUERY);
+        await db.insertInto('agent_commands').values(slice.map((command) => ({
+          id: command.id, agent_id: command.agentId, command: toJson(command.command), result: null, created_at: at, completed_at: null,
+        }))).execute();
+        const scopes = slice.flatMap((command) => scopesOfCommand(command.command).map((scope) => ({ agent_id: command.agentId, kind: scope.kind, ref: scope.ref, created_at: at })));
+        // Many hosts' commands name the same run and deployment: each (agent, scope) once per statement.
+        const unique = [...new Map(scopes.map((row) => [`${row.agent_id}\n${row.kind}\n${row.ref}`, row])).values()];
+        for (let j = 0; j < unique.length; j += PER_QUERY) {
+          await db.insertInto('agent_command_scopes').values(unique.slice(j, j + PER_QUERY))
+            .onConflict((oc) => oc.columns(['agent_id', 'kind', 'ref']).doNothing())
+            .execute();
+        }
+      }
+    },
+
     async get(id) {
       const row = await db.selectFrom('agent_commands').selectAll().where('id', '=', id).executeTakeFirst();
       return row && toCommand(row);
@@ -53,6 +71,20 @@ export function createKyselyCommandStore({ db }: StoreContext): CommandStore {
       return rows.map(toCommand);
     },
 
+    async listPendingOf(agentIds) {
+      const pending = new Map<string, AgentCommand[]>();
+      for (let i = 0; i < agentIds.length; i += PER_QUERY) {
+        const rows = await db.selectFrom('agent_commands').selectAll()
+          .where('agent_id', 'in', agentIds.slice(i, i + PER_QUERY)).where('result', 'is', null).orderBy('seq').execute();
+        for (const row of rows) {
+          const ofAgent = pending.get(row.agent_id) ?? [];
+          ofAgent.push(toCommand(row));
+          pending.set(row.agent_id, ofAgent);
+        }
+      }
+      return pending;
+    },
+
     async pendingOf(agentIds) {
       const pending: { id: string; agentId: string; seq: number }[] = [];
       for (let i = 0; i < agentIds.length; i += PER_QUERY) {
@@ -63,14 +95,18 @@ export function createKyselyCommandStore({ db }: StoreContext): CommandStore {
       return pending.sort((a, b) => a.seq - b.seq).map(({ id, agentId }) => ({ id, agentId }));
     },
 
-    async complete(id, result, at, fromAgentId) {
-      // The condition on `result` makes the first answer win, even when two arrive at once.
-      let update = db.updateTable('agent_commands')
-        .set({ result: toJson(result), completed_at: at })
-        .where('id', '=', id).where('result', 'is', null);
-      if (fromAgentId !== undefined) update = update.where('agent_id', '=', fromAgentId);
-      const outcome = await update.executeTakeFirst();
-      return outcome.numUpdatedRows > 0n;
+    complete(id, result, at, fromAgentId) {
+      return completeCommand(db, { id, result, at, ...(fromAgentId === undefined ? {} : { fromAgentId }) });
+    },
+
+    async completeMany(results) {
+      if (results.length === 0) return [];
+      // One statement each, in one transaction: what costs is the commit, not the statements.
+      return inTransaction(db, async (trx) => {
+        const outcomes: boolean[] = [];
+        for (const completion of results) outcomes.push(await completeCommand(trx, completion));
+        return outcomes;
+      });
     },
 
     async heldScopes(agentId, scopes) {
@@ -96,6 +132,16 @@ export function createKyselyCommandStore({ db }: StoreContext): CommandStore {
       return Number(outcome.numUpdatedRows);
     },
   };
+}
+
+async function completeCommand(db: Kysely<Database>, { id, result, at, fromAgentId }: CommandCompletion): Promise<boolean> {
+  // The condition on `result` makes the first answer win, even when two arrive at once.
+  let update = db.updateTable('agent_commands')
+    .set({ result: toJson(result), completed_at: at })
+    .where('id', '=', id).where('result', 'is', null);
+  if (fromAgentId !== undefined) update = update.where('agent_id', '=', fromAgentId);
+  const outcome = await update.executeTakeFirst();
+  return outcome.numUpdatedRows > 0n;
 }
 
 function toCommand(row: Selectable<AgentCommandsTable>): AgentCommand {
