@@ -1,8 +1,8 @@
 // The server's log indexer: it fills PostgreSQL's full-text index behind ingest until nothing
-// waits, logs a failure and tries again, and stops when closed.
+// waits, yields to ingest while lines flow, logs a failure and tries again, and stops when closed.
 import pg from 'pg';
 import pino from 'pino';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { logLine } from '../../storage/contract/fixtures.ts';
 import { openPostgresStore } from '../../storage/postgres/postgres-store.ts';
 import type { LogIndexProgress, Store } from '../../storage/store.ts';
@@ -36,6 +36,42 @@ describe('log indexer', () => {
     expect(errors).toEqual(['indexing the central log for search failed; trying again']);
     expect(calls()).toBeGreaterThanOrEqual(2);
     await indexer.close();
+  });
+
+  it('yields to ingest: one pass a second while lines flow, the rest at full speed once they stop', async () => {
+    vi.useFakeTimers();
+    try {
+      let writes = 0;
+      let flowing = true;
+      const { store, calls } = storeAnswering(Array.from({ length: 100 }, () => ({ indexed: 10, done: false })));
+      const indexer = startLogIndexer({ store, log: pino({ level: 'silent' }), writesCommitted: () => (flowing ? ++writes : writes) });
+      await vi.advanceTimersByTimeAsync(5_000);
+      expect(calls()).toBeGreaterThanOrEqual(5);
+      expect(calls()).toBeLessThanOrEqual(6);
+      flowing = false;
+      await vi.advanceTimersByTimeAsync(1_500);
+      expect(calls()).toBeGreaterThan(100);
+      await indexer.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('indexes at full speed while lines flow once it has been behind for the longest lag allowed', async () => {
+    vi.useFakeTimers();
+    try {
+      let writes = 0;
+      const { store, calls } = storeAnswering(Array.from({ length: 100 }, () => ({ indexed: 10, done: false })));
+      const pacing = { quietMs: 500, busyPassIntervalMs: 1_000, maxBehindMs: 10_000 };
+      const indexer = startLogIndexer({ store, log: pino({ level: 'silent' }), writesCommitted: () => ++writes, pacing });
+      await vi.advanceTimersByTimeAsync(9_000);
+      expect(calls()).toBeLessThanOrEqual(10);
+      await vi.advanceTimersByTimeAsync(2_000);
+      expect(calls()).toBeGreaterThan(100);
+      await indexer.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('stops looking once closed', async () => {

@@ -1,9 +1,13 @@
 // Fills the central log's full-text index behind ingest (PostgreSQL, see postgres-log-index.ts):
-// while lines wait, one range after another; then a look every idle interval. Search finds the
-// lines that wait too, so this only keeps searches fast. Every server instance runs one: ranges
-// another instance is indexing are skipped.
+// while lines wait, one range after another; then a look every idle interval. It yields to this
+// instance's ingest (nextIndexStep): while lines flow, one pass a second at most, the rest once
+// ingest pauses or the index is too far behind. Search finds the lines that wait too, so this only
+// keeps searches fast. Every server instance runs one: ranges another instance is indexing are
+// skipped. Each yields only to its own instance's ingest.
 import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../../base/clock.ts';
 import type { Store } from '../../storage/store.ts';
+import { DEFAULT_INDEX_PACING, nextIndexStep, type IndexPacing } from './index-pacing.ts';
 
 /**
  * Ids indexed in one transaction at most: an ingest group's worth or so, so that a transaction
@@ -16,6 +20,13 @@ export interface LogIndexerDeps {
   log: Logger;
   /** Between two looks when nothing waits, and after a failure (default 250 ms). */
   idleMs?: number;
+  clock?: Clock;
+  /**
+   * How many writes this instance's ingest has committed so far (LogIngest.writesCommitted): while
+   * the count grows, lines flow and the indexer yields. Without it, the indexer never yields.
+   */
+  writesCommitted?: () => number;
+  pacing?: IndexPacing;
 }
 
 export interface LogIndexer {
@@ -27,47 +38,63 @@ export interface LogIndexer {
 
 export function startLogIndexer(deps: LogIndexerDeps): LogIndexer {
   const idleMs = deps.idleMs ?? 250;
+  const clock = deps.clock ?? systemClock;
+  const pacing = deps.pacing ?? DEFAULT_INDEX_PACING;
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
-  /** drain() calls waiting for the next pass to start, then for the pass they are in to catch up. */
+  let lastPassAt: number | undefined;
+  let writesSeen = deps.writesCommitted?.() ?? 0;
+  /** When the indexer last saw the count of committed writes grow. */
+  let lastStoredAt: number | undefined;
+  let caughtUpAt = clock.now();
+  /** drain() calls waiting for the next pass to start, then for a pass that finds nothing more waiting. */
   let nextWaiters: (() => void)[] = [];
   let passWaiters: (() => void)[] = [];
 
-  /** Indexes until nothing waits; true when it got there, false after a failure (logged). */
-  const indexAll = async (): Promise<boolean> => {
-    try {
-      while (!closed) {
-        const { done } = await deps.store.logs.indexPending(INDEX_IDS_PER_PASS);
-        if (done) return true;
-      }
-      return false;
-    } catch (err) {
-      deps.log.error({ err }, 'indexing the central log for search failed; trying again');
-      return false;
-    }
-  };
-  const pass = async () => {
+  /** One pass; the wait before the next look. */
+  const pass = async (): Promise<number> => {
     passWaiters.push(...nextWaiters);
     nextWaiters = [];
-    if (!(await indexAll())) return;
-    for (const resolve of passWaiters) resolve();
-    passWaiters = [];
+    lastPassAt = clock.now();
+    try {
+      const { done } = await deps.store.logs.indexPending(INDEX_IDS_PER_PASS);
+      if (!done) return 0;
+      caughtUpAt = clock.now();
+      for (const resolve of passWaiters) resolve();
+      passWaiters = [];
+      return idleMs;
+    } catch (err) {
+      deps.log.error({ err }, 'indexing the central log for search failed; trying again');
+      return idleMs;
+    }
   };
-  const schedule = () => {
+  const step = async (): Promise<number> => {
+    const now = clock.now();
+    const writes = deps.writesCommitted?.() ?? 0;
+    if (writes !== writesSeen) {
+      writesSeen = writes;
+      lastStoredAt = now;
+    }
+    const next = nextIndexStep({ now, lastStoredAt, lastPassAt, caughtUpAt }, pacing);
+    return next.kind === 'wait' ? next.ms : pass();
+  };
+  const schedule = (ms: number) => {
     if (closed) return;
-    timer = setTimeout(() => {
-      running = pass().finally(() => {
+    const run = () => {
+      running = step().then((wait) => {
         running = undefined;
-        schedule();
+        schedule(wait);
       });
-    }, idleMs);
-    timer.unref();
+    };
+    // Straight on while lines wait: a timer of 0 ms would still cost a turn of the event loop.
+    if (ms === 0) run();
+    else {
+      timer = setTimeout(run, ms);
+      timer.unref();
+    }
   };
-  running = pass().finally(() => {
-    running = undefined;
-    schedule();
-  });
+  schedule(0);
 
   return {
     drain() {
