@@ -27,18 +27,19 @@ export interface IndexerState {
   caughtUpAt: number;
 }
 
-export type IndexStep = { kind: 'pass' } | { kind: 'wait'; ms: number };
+/** A pass now (at full speed: as many at once as the indexer runs), or a wait. */
+export type IndexStep = { kind: 'pass'; fullSpeed: boolean } | { kind: 'wait'; ms: number };
 
 /**
- * The indexer's next step: a pass now, or a wait. A pass now when ingest is quiet or the index is
+ * The indexer's next step: a pass now, or a wait. Full speed when ingest is quiet or the index is
  * too far behind; while lines flow, one pass per busyPassIntervalMs, else a wait until the next
- * such pass or until ingest would count as quiet, whichever comes first.
+ * such pass, until ingest would count as quiet or until the index would be too far behind.
  */
 export function nextIndexStep(state: IndexerState, pacing: IndexPacing = DEFAULT_INDEX_PACING): IndexStep {
   const { now, lastStoredAt, lastPassAt, caughtUpAt } = state;
-  if (lastStoredAt === undefined || now - lastStoredAt >= pacing.quietMs) return { kind: 'pass' };
-  if (now - caughtUpAt >= pacing.maxBehindMs) return { kind: 'pass' };
-  if (lastPassAt === undefined || now - lastPassAt >= pacing.busyPassIntervalMs) return { kind: 'pass' };
+  if (lastStoredAt === undefined || now - lastStoredAt >= pacing.quietMs) return { kind: 'pass', fullSpeed: true };
+  if (now - caughtUpAt >= pacing.maxBehindMs) return { kind: 'pass', fullSpeed: true };
+  if (lastPassAt === undefined || now - lastPassAt >= pacing.busyPassIntervalMs) return { kind: 'pass', fullSpeed: false };
   const untilQuiet = pacing.quietMs - (now - lastStoredAt);
   const untilNextPass = pacing.busyPassIntervalMs - (now - lastPassAt);
   const untilBehind = pacing.maxBehindMs - (now - caughtUpAt);

@@ -74,6 +74,39 @@ describe('log indexer', () => {
     }
   });
 
+  it('runs two passes at once at full speed, and drains only when the last of them ends', async () => {
+    let inFlight = 0;
+    let most = 0;
+    let calls = 0;
+    const ends: (() => void)[] = [];
+    const indexPending = () => new Promise<LogIndexProgress>((resolve) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      const done = ++calls > 6;
+      ends.push(() => {
+        inFlight -= 1;
+        resolve({ indexed: done ? 0 : 10, done });
+      });
+    });
+    const indexer = startLogIndexer({ store: { logs: { indexPending } } as unknown as Store, log: pino({ level: 'silent' }), idleMs: 10 });
+    let drained = false;
+    let inFlightWhenDrained = -1;
+    void indexer.drain().then(() => {
+      drained = true;
+      inFlightWhenDrained = inFlight;
+    });
+    const deadline = Date.now() + 5_000;
+    while (!drained && Date.now() < deadline) {
+      const end = ends.shift();
+      if (end) end();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(drained).toBe(true);
+    expect(most).toBe(2);
+    expect(inFlightWhenDrained).toBe(0);
+    await indexer.close();
+  });
+
   it('stops looking once closed', async () => {
     const { store, calls } = storeAnswering([]);
     const indexer = startLogIndexer({ store, log: pino({ level: 'silent' }), idleMs: 5 });
