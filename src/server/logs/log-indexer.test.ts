@@ -107,6 +107,20 @@ describe('log indexer', () => {
     await indexer.close();
   });
 
+  it('looks with one pass at a time while nothing waits', async () => {
+    vi.useFakeTimers();
+    try {
+      const { store, calls } = storeAnswering([]);
+      const indexer = startLogIndexer({ store, log: pino({ level: 'silent' }), idleMs: 250 });
+      await vi.advanceTimersByTimeAsync(2_500);
+      expect(calls()).toBeGreaterThanOrEqual(10);
+      expect(calls()).toBeLessThanOrEqual(13);
+      await indexer.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('stops looking once closed', async () => {
     const { store, calls } = storeAnswering([]);
     const indexer = startLogIndexer({ store, log: pino({ level: 'silent' }), idleMs: 5 });

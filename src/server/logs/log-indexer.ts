@@ -55,6 +55,8 @@ export function startLogIndexer(deps: LogIndexerDeps): LogIndexer {
   const running = new Set<Promise<void>>();
   let lastPassAt: number | undefined;
   let caughtUpAt = clock.now();
+  /** The last pass found nothing more: the next look makes one pass, the second only if lines wait. */
+  let caughtUp = false;
   let writesSeen = deps.writesCommitted?.() ?? 0;
   /** When the indexer last saw the count of committed writes grow. */
   let lastStoredAt: number | undefined;
@@ -82,7 +84,7 @@ export function startLogIndexer(deps: LogIndexerDeps): LogIndexer {
       if (running.size === 0) wait(next.ms);
       return;
     }
-    const passes = next.fullSpeed ? fullSpeedPasses : 1;
+    const passes = next.fullSpeed && !caughtUp ? fullSpeedPasses : 1;
     while (running.size < passes) startPass();
   }
   function startPass(): void {
@@ -91,6 +93,7 @@ export function startLogIndexer(deps: LogIndexerDeps): LogIndexer {
     lastPassAt = clock.now();
     const passing: Promise<void> = pass().then((outcome) => {
       running.delete(passing);
+      caughtUp = outcome === 'done';
       if (outcome === 'done') {
         caughtUpAt = clock.now();
         // Another pass may still be writing chunks this one skipped: the last to end tells.
