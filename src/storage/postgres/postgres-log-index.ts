@@ -24,21 +24,31 @@ export function postgresLogWords(text: RawBuilder<unknown>): RawBuilder<unknown>
 const CHUNKS_PER_PASS = 100;
 
 /**
- * Indexes the oldest chunks not indexed yet, whole chunks of at most `maxIds` lines together (at
- * least one chunk), in one transaction. Chunks another caller is indexing are skipped (FOR UPDATE
- * SKIP LOCKED), so several server instances may run this at once.
+ * A pass's chunks' bytes at most (their `bytes`: text plus 400 a line), beyond the first chunk:
+ * the server parses their bodies in one go (chunkIndexWords), holding its event loop. 10,000
+ * lines of 100 characters make 5 MB; 10,000 of 2,500 would make 29 MB, hundreds of ms of parsing.
+ */
+export const INDEX_BYTES_PER_PASS = 8_000_000;
+
+/**
+ * Indexes the oldest chunks not indexed yet, whole chunks of at most `maxIds` lines and
+ * INDEX_BYTES_PER_PASS bytes together (at least one chunk), in one transaction. Chunks another
+ * caller is indexing are skipped (FOR UPDATE SKIP LOCKED), so several server instances may run
+ * this at once.
  */
 export async function indexPendingChunks(db: Kysely<Database>, maxIds: number): Promise<LogIndexProgress> {
   return inTransaction(db, async (trx) => {
-    const { rows } = await sql<{ id: number; lines: number }>`
-      select id, lines from log_line_chunks where words is null order by id
+    const { rows } = await sql<{ id: number; lines: number; bytes: number }>`
+      select id, lines, bytes from log_line_chunks where words is null order by id
       limit ${Math.max(1, Math.min(CHUNKS_PER_PASS, maxIds))} for update skip locked`.execute(trx);
     const ids: number[] = [];
     let indexed = 0;
+    let bytes = 0;
     for (const row of rows) {
-      if (ids.length > 0 && indexed + Number(row.lines) > maxIds) break;
+      if (ids.length > 0 && (indexed + Number(row.lines) > maxIds || bytes + Number(row.bytes) > INDEX_BYTES_PER_PASS)) break;
       ids.push(Number(row.id));
       indexed += Number(row.lines);
+      bytes += Number(row.bytes);
     }
     if (ids.length === 0) return { indexed: 0, done: true };
     const { rows: bodies } = await sql<{ id: number; body: string }>`

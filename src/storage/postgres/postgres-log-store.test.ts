@@ -7,6 +7,7 @@ import { logLine } from '../contract/fixtures.ts';
 import type { Store } from '../store.ts';
 import { POSTGRES_INDEXED_CHARS } from '../migrations/002-log-search.ts';
 import { MAX_CHUNK_LINES } from './postgres-log-chunk-rows.ts';
+import { INDEX_BYTES_PER_PASS } from './postgres-log-index.ts';
 import { openPostgresStore } from './postgres-store.ts';
 
 const url = process.env.SLIPWAY_TEST_POSTGRES_URL;
@@ -109,6 +110,22 @@ describe.skipIf(url === undefined || url === '')('PostgreSQL log store', { timeo
       expect(rows.filter((r) => !r.same)).toEqual([]);
     } finally {
       await client.end();
+      await store.close();
+    }
+  });
+
+  it('indexes at most INDEX_BYTES_PER_PASS bytes of chunks in one pass, however few their lines', async () => {
+    const store = await open();
+    try {
+      // One line of 250,000 characters a chunk (MAX_CHUNK_TEXT_BYTES): 40 chunks, 10 MB.
+      const long = 'w'.repeat(249_990);
+      await store.logs.append(Array.from({ length: 40 }, (_, seq) => logLine('a', seq, { text: `${long} ${seq}` })));
+      const first = await store.logs.indexPending(10_000);
+      expect(first.indexed).toBe(Math.floor(INDEX_BYTES_PER_PASS / (250_000 + 400)));
+      expect(first.done).toBe(false);
+      while (!(await store.logs.indexPending(10_000)).done);
+      expect(await store.logs.indexPending(10_000)).toEqual({ indexed: 0, done: true });
+    } finally {
       await store.close();
     }
   });
