@@ -208,7 +208,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     maxAgeMs: options.logRetention?.maxAgeMs === undefined ? defaultLogRetention.maxAgeMs : options.logRetention.maxAgeMs,
     maxBytes: options.logRetention?.maxBytes === undefined ? defaultLogRetention.maxBytes : options.logRetention.maxBytes,
   });
-  const indexer = startLogIndexer({ store, log });
+  // Its pace is a matter of CPU in real time, not of the server's clock: the system clock.
+  const indexer = startLogIndexer({ store, log, writesCommitted: () => ingest.writesCommitted() });
   const maxArtifactBytes = options.maxArtifactBytes ?? 2 * 1024 ** 3;
   const blobs = new ArtifactBlobs(join(options.dataDir, 'artifacts'), maxArtifactBytes);
   const mirrors = new GitMirrors({ dataDir: options.dataDir });

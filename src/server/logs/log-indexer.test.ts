@@ -1,8 +1,8 @@
 // The server's log indexer: it fills PostgreSQL's full-text index behind ingest until nothing
-// waits, logs a failure and tries again, and stops when closed.
+// waits, yields to ingest while lines flow, logs a failure and tries again, and stops when closed.
 import pg from 'pg';
 import pino from 'pino';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { logLine } from '../../storage/contract/fixtures.ts';
 import { openPostgresStore } from '../../storage/postgres/postgres-store.ts';
 import type { LogIndexProgress, Store } from '../../storage/store.ts';
@@ -36,6 +36,89 @@ describe('log indexer', () => {
     expect(errors).toEqual(['indexing the central log for search failed; trying again']);
     expect(calls()).toBeGreaterThanOrEqual(2);
     await indexer.close();
+  });
+
+  it('yields to ingest: one pass a second while lines flow, the rest at full speed once they stop', async () => {
+    vi.useFakeTimers();
+    try {
+      let writes = 0;
+      let flowing = true;
+      const { store, calls } = storeAnswering(Array.from({ length: 100 }, () => ({ indexed: 10, done: false })));
+      const indexer = startLogIndexer({ store, log: pino({ level: 'silent' }), writesCommitted: () => (flowing ? ++writes : writes) });
+      await vi.advanceTimersByTimeAsync(5_000);
+      expect(calls()).toBeGreaterThanOrEqual(5);
+      expect(calls()).toBeLessThanOrEqual(6);
+      flowing = false;
+      await vi.advanceTimersByTimeAsync(1_500);
+      expect(calls()).toBeGreaterThan(100);
+      await indexer.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('indexes at full speed while lines flow once it has been behind for the longest lag allowed', async () => {
+    vi.useFakeTimers();
+    try {
+      let writes = 0;
+      const { store, calls } = storeAnswering(Array.from({ length: 100 }, () => ({ indexed: 10, done: false })));
+      const pacing = { quietMs: 500, busyPassIntervalMs: 1_000, maxBehindMs: 10_000 };
+      const indexer = startLogIndexer({ store, log: pino({ level: 'silent' }), writesCommitted: () => ++writes, pacing });
+      await vi.advanceTimersByTimeAsync(9_000);
+      expect(calls()).toBeLessThanOrEqual(10);
+      await vi.advanceTimersByTimeAsync(2_000);
+      expect(calls()).toBeGreaterThan(100);
+      await indexer.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('runs two passes at once at full speed, and drains only when the last of them ends', async () => {
+    let inFlight = 0;
+    let most = 0;
+    let calls = 0;
+    const ends: (() => void)[] = [];
+    const indexPending = () => new Promise<LogIndexProgress>((resolve) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      const done = ++calls > 6;
+      ends.push(() => {
+        inFlight -= 1;
+        resolve({ indexed: done ? 0 : 10, done });
+      });
+    });
+    const indexer = startLogIndexer({ store: { logs: { indexPending } } as unknown as Store, log: pino({ level: 'silent' }), idleMs: 10 });
+    let drained = false;
+    let inFlightWhenDrained = -1;
+    void indexer.drain().then(() => {
+      drained = true;
+      inFlightWhenDrained = inFlight;
+    });
+    const deadline = Date.now() + 5_000;
+    while (!drained && Date.now() < deadline) {
+      const end = ends.shift();
+      if (end) end();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(drained).toBe(true);
+    expect(most).toBe(2);
+    expect(inFlightWhenDrained).toBe(0);
+    await indexer.close();
+  });
+
+  it('looks with one pass at a time while nothing waits', async () => {
+    vi.useFakeTimers();
+    try {
+      const { store, calls } = storeAnswering([]);
+      const indexer = startLogIndexer({ store, log: pino({ level: 'silent' }), idleMs: 250 });
+      await vi.advanceTimersByTimeAsync(2_500);
+      expect(calls()).toBeGreaterThanOrEqual(10);
+      expect(calls()).toBeLessThanOrEqual(13);
+      await indexer.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('stops looking once closed', async () => {

@@ -51,6 +51,13 @@ describe('LogIngest', () => {
     expect(seen.map((l) => l.id)).toEqual((await store.logs.search({ order: 'asc', limit: 10 })).map((l) => l.id));
   });
 
+  it('counts the writes committed, for the log indexer to yield to', async () => {
+    expect(ingest.writesCommitted()).toBe(0);
+    await ingest.append([logLine('a', 1)]);
+    await ingest.append([logLine('a', 2)]);
+    expect(ingest.writesCommitted()).toBe(2);
+  });
+
   it('writes batches handed in together in one go and tells the tail in id order', async () => {
     const published: LogLine[][] = [];
     tail.subscribe({}, (lines) => published.push(lines));

@@ -49,6 +49,8 @@ export class LogIngest {
   /** Sources that had batches waiting and got none into the last write: the first write they missed. */
   private leftOutSince = new Map<string, number>();
   private writes = 0;
+  /** Writes committed so far: the log indexer yields while the count grows (nextIndexStep). */
+  private committed = 0;
   /** Per agent, its batch waiting for the store to say what the agent is part of (later batches queue behind it). */
   private readonly checking = new Map<string, Promise<void>>();
 
@@ -119,6 +121,11 @@ export class LogIngest {
         `agent ${agent.name} sent ${checked.forged} log line(s) naming a run or deployment it is not part of; stored without that tag`);
     }
     return checked.lines;
+  }
+
+  /** How many writes have committed so far (also those whose lines were all stored before). */
+  writesCommitted(): number {
+    return this.committed;
   }
 
   /** Resolves when everything handed in so far is written (or refused). */
@@ -230,6 +237,7 @@ export class LogIngest {
   }
 
   private publish(stored: LogLine[]): void {
+    this.committed += 1;
     try {
       this.deps.tail.publish(stored);
     } catch (err) {

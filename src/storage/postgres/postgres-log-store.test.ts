@@ -5,7 +5,9 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { logLine } from '../contract/fixtures.ts';
 import type { Store } from '../store.ts';
+import { POSTGRES_INDEXED_CHARS } from '../migrations/002-log-search.ts';
 import { MAX_CHUNK_LINES } from './postgres-log-chunk-rows.ts';
+import { INDEX_BYTES_PER_PASS } from './postgres-log-index.ts';
 import { openPostgresStore } from './postgres-store.ts';
 
 const url = process.env.SLIPWAY_TEST_POSTGRES_URL;
@@ -84,6 +86,61 @@ describe.skipIf(url === undefined || url === '')('PostgreSQL log store', { timeo
       await store.close();
     }
   });
+
+  it('indexes a chunk as PostgreSQL indexes its lines\' whole text: the same words, whatever the characters', async () => {
+    const store = await open();
+    const schema = schemas.at(-1)!;
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const odd = [
+        'café-au-lait\u00A0noir État İstanbul straße ΣΊΣΥΦΟΣ ﬁne e\u0301te ٣٤ ５ｘ zero\u200Bwidth ideo\u3000space 🙂ok',
+        '1e5abc abc1e5 1e5e5 0x1F request_id=1e5a7c0ffee0 v1.2.3 http://example.com/a?b=c user@example.com /var/log/app.log',
+        'quotes "a" \'b\' back\\slash {brace} [bracket] a,b;c tab\there new\nline \uFFFD',
+        'x'.repeat(3000), `${'y'.repeat(POSTGRES_INDEXED_CHARS - 2)} cutword after`, 'MiXeD CaSe mixed case MIXED',
+        ...Array.from({ length: 200 }, (_, i) => randomText(i)),
+      ];
+      await store.logs.append(odd.map((text, seq) => logLine('a', seq, { text })));
+      while (!(await store.logs.indexPending(1000)).done);
+      const { rows } = await client.query<{ id: string; same: boolean }>(`
+        select id, words = strip(to_tsvector('pg_catalog.simple'::regconfig, regexp_replace(coalesce((select string_agg(left(e.line->>9, ${POSTGRES_INDEXED_CHARS}), ' ')
+          from json_array_elements(c.body::json) as e (line)), ''), '[^[:alnum:]]+', ' ', 'g'))) as same
+        from "${schema}".log_line_chunks c`);
+      expect(rows.length).toBeGreaterThan(0);
+      expect(rows.filter((r) => !r.same)).toEqual([]);
+    } finally {
+      await client.end();
+      await store.close();
+    }
+  });
+
+  it('indexes at most INDEX_BYTES_PER_PASS bytes of chunks in one pass, however few their lines', async () => {
+    const store = await open();
+    try {
+      // One line of 250,000 characters a chunk (MAX_CHUNK_TEXT_BYTES): 40 chunks, 10 MB.
+      const long = 'w'.repeat(249_990);
+      await store.logs.append(Array.from({ length: 40 }, (_, seq) => logLine('a', seq, { text: `${long} ${seq}` })));
+      const first = await store.logs.indexPending(10_000);
+      expect(first.indexed).toBe(Math.floor(INDEX_BYTES_PER_PASS / (250_000 + 400)));
+      expect(first.done).toBe(false);
+      while (!(await store.logs.indexPending(10_000)).done);
+      expect(await store.logs.indexPending(10_000)).toEqual({ indexed: 0, done: true });
+    } finally {
+      await store.close();
+    }
+  });
+
+  /** A line of characters from many scripts and classes, the same for the same `seed`. */
+  function randomText(seed: number): string {
+    const alphabet = ['a', 'Z', '7', ' ', '-', '_', '.', '/', '=', 'é', 'ß', 'İ', 'ı', 'Σ', 'ς', 'ж', '中', '٣', '５', '\u0301', '\u00A0', '\u200B', '🙂', '\uFFFD', '"', '\\', ',', '{', '\t', 'e', '1'];
+    let state = seed * 2_654_435_761 + 1;
+    let text = '';
+    for (let i = 0; i < 40; i++) {
+      state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
+      text += alphabet[state % alphabet.length];
+    }
+    return text;
+  }
 
   /** Polls until a session waits for an advisory lock (the second append, for the source the first holds). */
   async function waitForAdvisoryLockWaiter(): Promise<void> {
