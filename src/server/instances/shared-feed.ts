@@ -56,6 +56,11 @@ export class SharedFeed<T> {
   private cursor: number | undefined;
   /** Ids the cursor jumped over, in id order: an item may still commit there (see lookBack). */
   private gaps: Gap[] = [];
+  /**
+   * Ids handed out that lie in a gap. `seen` takes every id below the 20,000 it keeps as handed
+   * out, but an item in a gap may commit after many more went by: these are kept apart while the gap is.
+   */
+  private readonly seenInGaps = new Set<number>();
   /** Ranges announced by other instances, read one after the other. */
   private reading: Promise<void> = Promise.resolve();
   private pending: { first: number; last: number }[] = [];
@@ -89,6 +94,7 @@ export class SharedFeed<T> {
     if (first) {
       this.cursor = undefined;
       this.gaps = [];
+      this.seenInGaps.clear();
       this.generation += 1;
       void this.poll();
     }
@@ -129,10 +135,18 @@ export class SharedFeed<T> {
 
   private handOut(items: readonly T[]): void {
     if (this.subscribers.size === 0) return;
-    const fresh = items.filter((item) => this.seen.add(this.deps.idOf(item)));
+    const fresh = items.filter((item) => this.isFresh(this.deps.idOf(item)));
     if (fresh.length === 0) return;
     this.advance(fresh.map((item) => this.deps.idOf(item)));
     for (const subscriber of [...this.subscribers]) subscriber(fresh);
+  }
+
+  /** Whether the item `id` was not handed out yet: recorded as handed out now. */
+  private isFresh(id: number): boolean {
+    if (!this.inGap(id)) return this.seen.add(id);
+    if (this.seenInGaps.has(id)) return false;
+    this.seenInGaps.add(id);
+    return this.seen.addBelowFloorToo(id);
   }
 
   /** Moves the cursor to the highest of `ids`, noting the ids it jumps over as gaps. */
@@ -155,6 +169,7 @@ export class SharedFeed<T> {
   private async lookBack(generation: number): Promise<void> {
     const now = Date.now();
     this.gaps = this.gaps.filter((gap) => gap.until > now);
+    for (const id of this.seenInGaps) if (!this.inGap(id)) this.seenInGaps.delete(id);
     const cursor = this.cursor;
     const pageSize = this.deps.pageSize ?? 1000;
     let after = (this.gaps[0]?.first ?? Infinity) - 1;
