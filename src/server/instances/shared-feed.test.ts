@@ -110,6 +110,27 @@ describe('SharedFeed', () => {
     expect(onA.length).toBe(flood.length + 1);
   });
 
+  it('finds by polling an item that commits late in a gap that many items and an older gap lie before', async () => {
+    const stored: Item[] = [];
+    const feed = new SharedFeed<Item>({
+      channel: 'items', instanceId: 'a', log: { warn: () => undefined }, pollMs: 20, pageSize: 2,
+      idOf: (item) => item.id,
+      readAfter: (afterId, limit) => Promise.resolve(stored.filter((item) => item.id > afterId).slice(0, limit)),
+      lastId: () => Promise.resolve(0),
+    });
+    closing.push(() => feed.close());
+    const seen: number[] = [];
+    feed.subscribe((items) => seen.push(...items.map((i) => i.id)));
+    // Id 1 never commits; 2-40 and 42 do; 41 commits once the cursor is past it. A poll reads 10 pages
+    // of 2: more than that lie between the two gaps.
+    const add = (...ids: number[]) => stored.push(...ids.map((id) => ({ id, text: String(id) })));
+    add(...Array.from({ length: 39 }, (_, i) => i + 2), 42);
+    await until(() => seen.includes(42));
+    add(41);
+    stored.sort((x, y) => x.id - y.id);
+    await until(() => seen.includes(41), 2_000);
+  });
+
   it('looks again only at skipped units of commit, not between ids of adjacent ones', async () => {
     // Units of 100 ids, as chunks of lines: ids 101-103 commit together, then 201-202; 301 commits late.
     const stored: Item[] = [];

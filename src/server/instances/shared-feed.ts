@@ -163,7 +163,7 @@ export class SharedFeed<T> {
   }
 
   /**
-   * Reads again from the oldest gap still looked at up to the cursor, and hands out the items
+   * Reads again the gaps still looked at, oldest first, up to the cursor, and hands out the items
    * found in a gap that were not handed out yet: those committed after a later id was seen.
    */
   private async lookBack(generation: number): Promise<void> {
@@ -178,8 +178,23 @@ export class SharedFeed<T> {
       if (generation !== this.generation) return;
       this.handOut(page.filter((item) => this.inGap(this.deps.idOf(item))));
       if (page.length < pageSize) return;
-      after = this.deps.idOf(page[page.length - 1]!);
+      // On from the next gap, not through the items between (looked at once, by the poll that passed them).
+      const next = this.gapAfter(this.deps.idOf(page[page.length - 1]!));
+      if (next === undefined) return;
+      after = Math.max(this.deps.idOf(page[page.length - 1]!), next.first - 1);
     }
+  }
+
+  /** The first gap that holds an id above `id` (binary search: they are in id order). */
+  private gapAfter(id: number): Gap | undefined {
+    let low = 0;
+    let high = this.gaps.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (this.gaps[middle]!.last > id) high = middle;
+      else low = middle + 1;
+    }
+    return this.gaps[low];
   }
 
   /** Whether `id` lies in a gap (they are in id order: a binary search). */
