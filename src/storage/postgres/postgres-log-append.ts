@@ -8,8 +8,7 @@
 // Deduplication by (source, seq) without a per-line unique index: the append takes a
 // transaction-level advisory lock per source of the batch (in one order, so two appends never
 // wait on each other in a cycle), then reads the seqs already stored in the chunks whose seq range
-// meets one of the batch's runs of consecutive seqs (never every chunk between its least and
-// greatest). A second server instance storing the same batch waits for the first's
+// meets the batch's. A second server instance storing the same batch waits for the first's
 // commit and then sees its chunk. Sources append in seq order, so that read finds no chunk except
 // for resends; a line with an older seq (allowed: the contract stores it) is checked the same way.
 import { sql, type Kysely } from 'kysely';
@@ -26,12 +25,12 @@ export function createPostgresLogAppend(db: Kysely<Database>): LogStore['append'
     const fresh = firstOfEachKey(batch);
     if (fresh.length === 0) return [];
     return inTransaction(db, async (trx) => {
-      const runs = seqRuns(fresh);
-      const sources = [...new Set(runs.map((r) => r.source))];
+      const ranges = seqRanges(fresh);
+      const sources = [...ranges.keys()];
       await sql`select pg_advisory_xact_lock(key) from (
           select distinct hashtextextended('slipway log source ' || current_schema() || ' ' || s, 0) as key from unnest(${sources}::text[]) as s
         ) as keys order by key`.execute(trx);
-      const stored = await storedSeqs(trx, runs);
+      const stored = await storedSeqs(trx, ranges);
       const lines = stored.size === 0 ? fresh : fresh.filter((l) => stored.get(l.source)?.has(l.seq) !== true);
       if (lines.length === 0) return [];
       const chunks = toChunks(lines.map(storableLine));
@@ -82,47 +81,27 @@ function firstOfEachKey(batch: readonly NewLogLine[]): NewLogLine[] {
   return repeats ? batch.filter((_, i) => keep[i]) : [...batch];
 }
 
-interface SeqRun {
-  source: string;
-  first: number;
-  last: number;
-}
-
-/**
- * Each source's seqs in the lines as runs of consecutive seqs: the chunks a resend may be in are
- * those that meet one of them. A least-to-greatest range would unpack every chunk of the source
- * between (an agent sending seq 0 and 2^53 - 1 in one batch: each of its chunks, every batch).
- */
-function seqRuns(lines: readonly NewLogLine[]): SeqRun[] {
-  const bySource = new Map<string, number[]>();
+/** Each source's least and greatest seq in the lines. */
+function seqRanges(lines: readonly NewLogLine[]): Map<string, { min: number; max: number }> {
+  const ranges = new Map<string, { min: number; max: number }>();
   for (const { source, seq } of lines) {
-    let seqs = bySource.get(source);
-    if (seqs === undefined) bySource.set(source, (seqs = []));
-    seqs.push(seq);
+    const range = ranges.get(source);
+    if (range === undefined) ranges.set(source, { min: seq, max: seq });
+    else if (seq < range.min) range.min = seq;
+    else if (seq > range.max) range.max = seq;
   }
-  const runs: SeqRun[] = [];
-  for (const [source, seqs] of bySource) {
-    seqs.sort((a, b) => a - b);
-    let run: SeqRun | undefined;
-    for (const seq of seqs) {
-      if (run !== undefined && seq <= run.last + 1) run.last = Math.max(run.last, seq);
-      else runs.push((run = { source, first: seq, last: seq }));
-    }
-  }
-  return runs;
+  return ranges;
 }
 
-/** The seqs stored in each source's runs (usually none: a source appends after what it stored). */
-async function storedSeqs(trx: Kysely<Database>, runs: SeqRun[]): Promise<Map<string, Set<number>>> {
+/** The seqs stored in each source's range (usually none: a source appends after what it stored). */
+async function storedSeqs(trx: Kysely<Database>, ranges: Map<string, { min: number; max: number }>): Promise<Map<string, Set<number>>> {
+  const sources = [...ranges.keys()];
   const { rows } = await sql<{ source: string; seq: number }>`
-    with runs (source, first_seq, last_seq) as (
-      select * from unnest(${runs.map((r) => r.source)}::text[], ${runs.map((r) => r.first)}::bigint[], ${runs.map((r) => r.last)}::bigint[])
-    ), lines as (
-      select c.source, (e.line->>1)::bigint as seq
-      from log_line_chunks c cross join lateral json_array_elements(c.body::json) as e (line)
-      where c.id in (select c.id from runs r join log_line_chunks c on c.source = r.source and c.last_seq >= r.first_seq and c.first_seq <= r.last_seq)
-    )
-    select l.source, l.seq from lines l where exists (select 1 from runs r where r.source = l.source and l.seq between r.first_seq and r.last_seq)`.execute(trx);
+    select c.source, (e.line->>1)::bigint as seq
+    from unnest(${sources}::text[], ${sources.map((s) => ranges.get(s)!.min)}::bigint[], ${sources.map((s) => ranges.get(s)!.max)}::bigint[]) as b (source, min_seq, max_seq)
+    join log_line_chunks c on c.source = b.source and c.last_seq >= b.min_seq and c.first_seq <= b.max_seq
+    cross join lateral json_array_elements(c.body::json) as e (line)
+    where (e.line->>1)::bigint between b.min_seq and b.max_seq`.execute(trx);
   const stored = new Map<string, Set<number>>();
   for (const row of rows) {
     let seqs = stored.get(row.source);
