@@ -11,7 +11,16 @@ export class RecentIds {
 
   /** Records the id; false when it was seen already. */
   add(id: number): boolean {
-    if (id <= this.floor || this.recent.has(id)) return false;
+    if (id <= this.floor) return false;
+    return this.addBelowFloorToo(id);
+  }
+
+  /**
+   * Records the id even at or below the floor, for a caller that knows this old id may be new
+   * (it lies where an item can commit late); false only when it is among the recent ids.
+   */
+  addBelowFloorToo(id: number): boolean {
+    if (this.recent.has(id)) return false;
     this.recent.add(id);
     if (this.recent.size > this.window) {
       const oldest = this.recent.values().next().value!;

@@ -35,10 +35,10 @@ describe('ServerConnection', () => {
     for (const close of cleanup.splice(0)) close();
   });
 
-  function connect(url: string): ServerConnection {
+  function connect(url: string, heartbeatMs = 5_000): ServerConnection {
     // random 0: the shortest delay of each attempt, 125 ms doubling.
     const connection = new ServerConnection({
-      urls: [url], token: () => 'swt_test', heartbeatMs: 5_000, random: () => 0,
+      urls: [url], token: () => 'swt_test', heartbeatMs, random: () => 0,
       onOpen: () => undefined, onMessage: () => undefined, onUnauthorized: () => Promise.resolve(),
     });
     cleanup.push(() => connection.close());
@@ -56,18 +56,29 @@ describe('ServerConnection', () => {
     for (const [i, gap] of waited.entries()) expect(gap, `gap ${i} of ${waited.join(', ')}`).toBeGreaterThanOrEqual(125 * 2 ** i - 5);
   });
 
-  it('dials again quickly once a server that answered goes away', async () => {
-    // The first three close at once (125, 250, then 500 ms before the next); the fourth answers, then closes.
+  it('dials again quickly once a server that answered and held the connection a heartbeat interval goes away', async () => {
+    // The first three close at once (125, 250, then 500 ms before the next); the fourth answers, then closes after 400 ms.
     const { server, url, times } = await startServer((socket, index) => {
-      if (index === 3) socket.send(JSON.stringify({ type: 'heartbeat_ack' }), () => setTimeout(() => socket.close(1001, 'restarting'), 50));
+      if (index === 3) socket.send(JSON.stringify({ type: 'heartbeat_ack' }), () => setTimeout(() => socket.close(1001, 'restarting'), 400));
       else socket.close(1011, 'no backend');
+    });
+    cleanup.push(() => server.close());
+    connect(url, 300);
+    await until(() => times.length >= 5, 10_000);
+    const [, , , toAnswering, afterAnswered] = [0, ...gaps(times)];
+    expect(toAnswering).toBeGreaterThanOrEqual(495);
+    // Back to the first delay (125 ms), not the next one (1000 ms); 400 ms of it the server held the connection.
+    expect(afterAnswered).toBeLessThan(900);
+  });
+
+  it('backs off further each time a server answers and closes at once (two agents with one token replacing each other)', async () => {
+    const { server, url, times } = await startServer((socket) => {
+      socket.send(JSON.stringify({ type: 'heartbeat_ack' }), () => setTimeout(() => socket.close(4000, 'replaced by a newer connection'), 20));
     });
     cleanup.push(() => server.close());
     connect(url);
     await until(() => times.length >= 5, 10_000);
-    const [, , , toAnswering, afterAnswered] = [0, ...gaps(times)];
-    expect(toAnswering).toBeGreaterThanOrEqual(495);
-    // Back to the first delay (125 ms), not the next one (1000 ms); 50 ms of it the server held the connection.
-    expect(afterAnswered).toBeLessThan(900);
+    const waited = gaps(times.slice(0, 5));
+    for (const [i, gap] of waited.entries()) expect(gap, `gap ${i} of ${waited.join(', ')}`).toBeGreaterThanOrEqual(125 * 2 ** i - 5);
   });
 });

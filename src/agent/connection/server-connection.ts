@@ -2,8 +2,10 @@
 // and reconnects with jittered exponential backoff so a fleet does not storm a restarted server.
 // Given several server instances, it dials them in turn: after a failed or lost connection, the next.
 // The backoff starts again only once the server has answered on a connection (log_ack, a command,
-// heartbeat_ack: it took the hello), not when the socket opens: a server or a load balancer that
-// accepts and closes at once sees the delay grow to its cap, not a dial every 125 to 375 ms.
+// heartbeat_ack: it took the hello) and kept it a heartbeat interval, not when the socket opens: a
+// server or a load balancer that accepts and closes at once sees the delay grow to its cap, not a
+// dial every 125 to 375 ms; so does one that answers and closes at once (two agents given one
+// token, each connection replacing the other's).
 import WebSocket from 'ws';
 import { parseServerMessage, type AgentMessage, type ServerMessage } from '../../core/protocol/messages.ts';
 import { reconnectDelayMs } from './reconnect-backoff.ts';
@@ -69,7 +71,8 @@ export class ServerConnection {
     const socket = new WebSocket(url, { headers: { authorization: `Bearer ${this.options.token()}` }, handshakeTimeout: 10_000 });
     this.socket = socket;
     let unauthorized = false;
-    let answered = false;
+    /** When the server first answered on this connection. */
+    let answeredAt: number | undefined;
     socket.on('open', () => {
       this.lastHeard = Date.now();
       this.options.onStateChange?.('connected', url);
@@ -80,10 +83,7 @@ export class ServerConnection {
       this.lastHeard = Date.now();
       const message = parseServerMessage(data.toString('utf8'));
       if (!message) return;
-      if (!answered) {
-        answered = true;
-        this.attempt = 0;
-      }
+      answeredAt ??= Date.now();
       this.options.onMessage(message);
     });
     socket.on('unexpected-response', (_request, response) => {
@@ -94,6 +94,7 @@ export class ServerConnection {
     socket.on('close', (code, reason) => {
       clearInterval(this.heartbeatTimer);
       if (this.socket !== socket) return;
+      if (answeredAt !== undefined && Date.now() - answeredAt >= this.options.heartbeatMs) this.attempt = 0;
       this.options.onStateChange?.('disconnected', `${url}: ${code} ${reason.toString()}`.trim());
       // The next instance, if there are several: this one may be down or going away.
       this.index = (this.index + 1) % this.options.urls.length;

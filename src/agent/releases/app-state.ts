@@ -53,7 +53,10 @@ export type AppState = z.infer<typeof appStateSchema>;
 
 /**
  * Reads `<root>/apps/<app>/state.json`. A missing or unreadable file reads as the empty state
- * (nothing current): the `current` symlink and the releases folder stay the truth for those.
+ * (nothing current): the `current` symlink and the releases folder stay the truth for those. A
+ * field that does not read (damaged, or written by another version of the agent) reads as its
+ * default, and so does a run spec that does not: the rest is kept, above all the run spec that
+ * lets a restart start `current` again.
  */
 export function readAppState(root: string, app: string): AppState {
   let raw: unknown;
@@ -63,7 +66,23 @@ export function readAppState(root: string, app: string): AppState {
     raw = {};
   }
   const parsed = appStateSchema.safeParse(raw);
-  return parsed.success ? parsed.data : appStateSchema.parse({});
+  return parsed.success ? parsed.data : readableFields(raw);
+}
+
+/** The state made of the fields of `raw` that read, each run spec on its own; defaults for the others. */
+function readableFields(raw: unknown): AppState {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return appStateSchema.parse({});
+  const fields: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(appStateSchema.shape)) {
+    const value = (raw as Record<string, unknown>)[key];
+    if (key === 'runSpecs' && typeof value === 'object' && value !== null) {
+      fields[key] = Object.fromEntries(Object.entries(value).filter(([, spec]) => appRunSpecSchema.safeParse(spec).success));
+      continue;
+    }
+    const field = schema.safeParse(value);
+    if (field.success) fields[key] = field.data;
+  }
+  return appStateSchema.parse(fields);
 }
 
 /**

@@ -11,15 +11,15 @@ import { audited } from '../auth/audit-requests.ts';
 import { requires } from '../auth/authorize-requests.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { parseInput } from './parse-input.ts';
-import { wholeNumberParameter } from './whole-number.ts';
+import { parseWholeNumber, WHOLE_NUMBER, wholeNumberParameter } from './whole-number.ts';
 
 const PAGE = 1_000;
 
-/** A time as ms since the epoch or an ISO 8601 date. */
+/** A time as ms since the epoch (no more than a bigint column and JavaScript both hold) or an ISO 8601 date. */
 const time = z.string().transform((text, ctx) => {
-  const at = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
+  const at = /^\s*\d+\s*$/.test(text) ? parseWholeNumber(text) ?? Number.NaN : Date.parse(text);
   if (Number.isNaN(at)) {
-    ctx.addIssue({ code: 'custom', message: 'expected ms since the epoch or an ISO 8601 time like 2026-01-31T12:00:00Z' });
+    ctx.addIssue({ code: 'custom', message: `expected ms since the epoch (${WHOLE_NUMBER}) or an ISO 8601 time like 2026-01-31T12:00:00Z` });
     return z.NEVER;
   }
   return at;

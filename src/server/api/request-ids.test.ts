@@ -79,6 +79,17 @@ describe.each(stores)('ids in requests over %s', (_name, openStore) => {
     }
   });
 
+  it('refuses a time (since=, until=) too large for a bigint column, naming the parameter', async () => {
+    for (const path of ['/api/v1/audit?since=', '/api/v1/logs?since=', '/api/v1/logs?until=']) {
+      const parameter = /[?&](\w+)=$/.exec(path)![1]!;
+      for (const time of ['99999999999999999999', '1'.repeat(400)]) {
+        const answer = await get(`${path}${time}`);
+        expect(answer.status, `${path}${time}`).toBe(400);
+        expect(answer.message, `${path}${time}`).toMatch(new RegExp(`^SLIPWAY_INVALID_REQUEST: invalid .*: ${parameter}: expected `));
+      }
+    }
+  });
+
   it('takes the largest id as any other', async () => {
     const largest = String(Number.MAX_SAFE_INTEGER);
     expect(await get('/api/v1/events/stream', { 'last-event-id': largest })).toEqual({ status: 200 });

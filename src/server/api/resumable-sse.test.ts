@@ -102,6 +102,17 @@ describe('a resumable SSE stream', () => {
     expect((await reading).ids).toEqual([2]);
   });
 
+  it('sends a live item that comes late, after more than 1,000 later ones (it committed late on another instance)', async () => {
+    const items = memoryFeed([]);
+    const url = await serving(items.feed);
+    const later = Array.from({ length: 1_100 }, (_, i) => i + 2);
+    const reading = readIds(url, {}, later.length + 1);
+    while (items.listeners.size === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    items.announce(...later);
+    items.announce(1);
+    expect((await reading).ids).toEqual([...later, 1]);
+  });
+
   it('drops a client whose catch-up holds more live items than allowed, so that it resumes from the store', async () => {
     const items = memoryFeed([{ id: 1 }]);
     items.hold();

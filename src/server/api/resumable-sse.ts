@@ -56,11 +56,19 @@ export function resumableSse(app: FastifyInstance, limits: Partial<ResumableSseL
   return {
     async serve<T>(request: FastifyRequest, reply: FastifyReply, from: number | undefined, feed: ResumableFeed<T>): Promise<void> {
       const sent = new RecentIds(from ?? 0);
+      // The highest id the client has from before (Last-Event-ID) or from the replay. Only an item
+      // up to it may be one sent already; one above it is sent unless it was sent just now, even
+      // below the ids \`sent\` still remembers: the feed hands each item out once, and an item that
+      // committed late on another instance comes after many with higher ids.
+      let replayedUpTo = from ?? 0;
       let held: T[] | undefined = [];
       let stream: SseStream | undefined;
       const send = (items: readonly T[]) => {
         if (!stream) return;
-        const fresh = items.filter((item) => sent.add(feed.idOf(item)));
+        const fresh = items.filter((item) => {
+          const id = feed.idOf(item);
+          return id > replayedUpTo ? sent.addBelowFloorToo(id) : sent.add(id);
+        });
         if (fresh.length === 0) return;
         reply.raw.cork();
         for (const item of fresh) stream.send({ id: feed.idOf(item), event: feed.event, data: item });
@@ -87,6 +95,7 @@ export function resumableSse(app: FastifyInstance, limits: Partial<ResumableSseL
             const page = await feed.replay(after, feed.pageSize);
             if (closed) return;
             send(page);
+            for (const item of page) replayedUpTo = Math.max(replayedUpTo, feed.idOf(item));
             if (page.length < feed.pageSize) break;
             after = feed.idOf(page[page.length - 1]!);
             if (reply.raw.writableNeedDrain) await Promise.race([new Promise((resolve) => reply.raw.once('drain', resolve)), sse.closed]);

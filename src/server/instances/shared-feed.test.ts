@@ -8,13 +8,13 @@ interface Item {
 }
 
 /** Two instances' feeds over one list of stored items and one notifier, as on one database. */
-function twoInstances(options: { pollMs?: number; announce?: boolean } = {}) {
+function twoInstances(options: { pollMs?: number; announce?: boolean; pageSize?: number } = {}) {
   const stored: Item[] = [];
   const asked = { lastId: 0 };
   const notifier = new InProcessNotifier();
   const log = { warn: () => undefined };
   const feed = (instanceId: string) => new SharedFeed<Item>({
-    notifier: options.announce === false ? undefined : notifier, channel: 'items', instanceId, log, pollMs: options.pollMs ?? 60_000, pageSize: 2,
+    notifier: options.announce === false ? undefined : notifier, channel: 'items', instanceId, log, pollMs: options.pollMs ?? 60_000, pageSize: options.pageSize ?? 2,
     idOf: (item) => item.id,
     readAfter: (afterId, limit) => Promise.resolve(stored.filter((item) => item.id > afterId).slice(0, limit)),
     lastId: () => {
@@ -88,6 +88,47 @@ describe('SharedFeed', () => {
     stored.unshift(early!);
     await until(() => onA.length === 2);
     expect(onA).toEqual([late!.text, early!.text]);
+  });
+
+  it('hands out an item that commits late even after more than 20,000 later items went by', async () => {
+    const { a, b, stored, notifier, asked } = twoInstances({ pollMs: 60_000, pageSize: 5_000 });
+    closing.push(() => a.close(), () => b.close(), () => notifier.close());
+    await Promise.all([a.listen(), b.listen()]);
+    const onA: number[] = [];
+    a.subscribe((items) => onA.push(...items.map((i) => i.id)));
+    await until(() => asked.lastId > 0);
+    await new Promise((r) => setImmediate(r));
+    // Id 1 is taken by a slow writer; 2..20,002 commit first and are announced.
+    const flood = Array.from({ length: 20_001 }, (_, i) => ({ id: i + 2, text: 'flood' }));
+    stored.push(...flood);
+    b.publish(flood);
+    await until(() => onA.length === flood.length);
+    const late = { id: 1, text: 'late' };
+    stored.unshift(late);
+    b.publish([late]);
+    await until(() => onA.includes(1));
+    expect(onA.length).toBe(flood.length + 1);
+  });
+
+  it('finds by polling an item that commits late in a gap that many items and an older gap lie before', async () => {
+    const stored: Item[] = [];
+    const feed = new SharedFeed<Item>({
+      channel: 'items', instanceId: 'a', log: { warn: () => undefined }, pollMs: 20, pageSize: 2,
+      idOf: (item) => item.id,
+      readAfter: (afterId, limit) => Promise.resolve(stored.filter((item) => item.id > afterId).slice(0, limit)),
+      lastId: () => Promise.resolve(0),
+    });
+    closing.push(() => feed.close());
+    const seen: number[] = [];
+    feed.subscribe((items) => seen.push(...items.map((i) => i.id)));
+    // Id 1 never commits; 2-40 and 42 do; 41 commits once the cursor is past it. A poll reads 10 pages
+    // of 2: more than that lie between the two gaps.
+    const add = (...ids: number[]) => stored.push(...ids.map((id) => ({ id, text: String(id) })));
+    add(...Array.from({ length: 39 }, (_, i) => i + 2), 42);
+    await until(() => seen.includes(42));
+    add(41);
+    stored.sort((x, y) => x.id - y.id);
+    await until(() => seen.includes(41), 2_000);
   });
 
   it('looks again only at skipped units of commit, not between ids of adjacent ones', async () => {

@@ -56,6 +56,11 @@ export class SharedFeed<T> {
   private cursor: number | undefined;
   /** Ids the cursor jumped over, in id order: an item may still commit there (see lookBack). */
   private gaps: Gap[] = [];
+  /**
+   * Ids handed out that lie in a gap. `seen` takes every id below the 20,000 it keeps as handed
+   * out, but an item in a gap may commit after many more went by: these are kept apart while the gap is.
+   */
+  private readonly seenInGaps = new Set<number>();
   /** Ranges announced by other instances, read one after the other. */
   private reading: Promise<void> = Promise.resolve();
   private pending: { first: number; last: number }[] = [];
@@ -89,6 +94,7 @@ export class SharedFeed<T> {
     if (first) {
       this.cursor = undefined;
       this.gaps = [];
+      this.seenInGaps.clear();
       this.generation += 1;
       void this.poll();
     }
@@ -129,10 +135,18 @@ export class SharedFeed<T> {
 
   private handOut(items: readonly T[]): void {
     if (this.subscribers.size === 0) return;
-    const fresh = items.filter((item) => this.seen.add(this.deps.idOf(item)));
+    const fresh = items.filter((item) => this.isFresh(this.deps.idOf(item)));
     if (fresh.length === 0) return;
     this.advance(fresh.map((item) => this.deps.idOf(item)));
     for (const subscriber of [...this.subscribers]) subscriber(fresh);
+  }
+
+  /** Whether the item `id` was not handed out yet: recorded as handed out now. */
+  private isFresh(id: number): boolean {
+    if (!this.inGap(id)) return this.seen.add(id);
+    if (this.seenInGaps.has(id)) return false;
+    this.seenInGaps.add(id);
+    return this.seen.addBelowFloorToo(id);
   }
 
   /** Moves the cursor to the highest of `ids`, noting the ids it jumps over as gaps. */
@@ -149,12 +163,13 @@ export class SharedFeed<T> {
   }
 
   /**
-   * Reads again from the oldest gap still looked at up to the cursor, and hands out the items
+   * Reads again the gaps still looked at, oldest first, up to the cursor, and hands out the items
    * found in a gap that were not handed out yet: those committed after a later id was seen.
    */
   private async lookBack(generation: number): Promise<void> {
     const now = Date.now();
     this.gaps = this.gaps.filter((gap) => gap.until > now);
+    for (const id of this.seenInGaps) if (!this.inGap(id)) this.seenInGaps.delete(id);
     const cursor = this.cursor;
     const pageSize = this.deps.pageSize ?? 1000;
     let after = (this.gaps[0]?.first ?? Infinity) - 1;
@@ -163,8 +178,23 @@ export class SharedFeed<T> {
       if (generation !== this.generation) return;
       this.handOut(page.filter((item) => this.inGap(this.deps.idOf(item))));
       if (page.length < pageSize) return;
-      after = this.deps.idOf(page[page.length - 1]!);
+      // On from the next gap, not through the items between (looked at once, by the poll that passed them).
+      const next = this.gapAfter(this.deps.idOf(page[page.length - 1]!));
+      if (next === undefined) return;
+      after = Math.max(this.deps.idOf(page[page.length - 1]!), next.first - 1);
     }
+  }
+
+  /** The first gap that holds an id above `id` (binary search: they are in id order). */
+  private gapAfter(id: number): Gap | undefined {
+    let low = 0;
+    let high = this.gaps.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (this.gaps[middle]!.last > id) high = middle;
+      else low = middle + 1;
+    }
+    return this.gaps[low];
   }
 
   /** Whether `id` lies in a gap (they are in id order: a binary search). */
