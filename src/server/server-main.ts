@@ -247,7 +247,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await poller.close();
     await engine.close();
     changes.close();
-    gateway.close();
+    await gateway.close();
     await app.close();
     logFeed.close();
     eventFeed.close();

@@ -241,7 +241,8 @@ export class AgentGateway {
     }
   }
 
-  close(): void {
+  /** Closes every connection, and resolves once what agents said before is stored. */
+  async close(): Promise<void> {
     clearInterval(this.sweeper);
     this.connectionsChanged.close();
     this.heartbeats.close();
@@ -249,8 +250,8 @@ export class AgentGateway {
     this.unlisten?.();
     for (const socket of this.connections.values()) socket.close(1001, 'server shutting down');
     this.connections.clear();
-    void this.connectionWrites.flush();
-    void this.resultWrites.flush();
+    // The sockets' own close events find them gone from `connections`: nothing more is queued for them.
+    await Promise.all([this.connectionWrites.flush(), this.resultWrites.flush()]);
   }
 
   private send(socket: WebSocket, message: ServerMessage): void {
