@@ -140,11 +140,52 @@ export async function measureRestore(fleet: TestFleet, children: ChildProcess[],
  * Starts the server again (after the caller killed it at `killedAt`) and waits for the `n` hosts to
  * be back: the ms until it answered, and until all were online.
  */
-export async function measureReturn(fleet: TestFleet, n: number, killedAt: number, serverEnv: NodeJS.ProcessEnv = {}): Promise<{ answering: number; restart: number }> {
+export async function measureReturn(fleet: TestFleet, n: number, killedAt: number, serverEnv: NodeJS.ProcessEnv = {}): Promise<{ answering: number; listening: number; restart: number; serverCpu: number; health: HealthLatency }> {
   await fleet.startServer(serverEnv);
   const answering = Date.now() - killedAt;
-  await allOnline(fleet, n);
-  return { answering, restart: Date.now() - killedAt };
+  const probe = probeHealth(fleet.url);
+  try {
+    await allOnline(fleet, n);
+  } finally {
+    probe.stop();
+  }
+  // The CPU the restarted server used from its start until all were back: less at the mercy of a busy machine than wall time.
+  const serverCpu = cpuMs(fleet.server.child.pid!);
+  return { answering, listening: listeningAt(fleet) - killedAt, restart: Date.now() - killedAt, serverCpu, health: await probe.latency };
+}
+
+/** When the server last said it was listening (its log's time of "slipway server listening"), in ms since the epoch. */
+function listeningAt(fleet: TestFleet): number {
+  const lines = readFileSync(join(fleet.dir, 'logs', 'server.log'), 'utf8').split('\n');
+  const line = lines.findLast((l) => l.includes('"slipway server listening"'));
+  const time = line ? (JSON.parse(line) as { time?: number }).time : undefined;
+  if (time === undefined) throw new Error('the server\'s log does not say when it listened');
+  return time;
+}
+
+/** How long /api/v1/health took to answer while the fleet reconnected, in ms. */
+export interface HealthLatency { probes: number; median: number; max: number }
+
+/**
+ * Asks /api/v1/health every 200 ms (one request at a time), as a load balancer's health check
+ * would while the fleet reconnects, until stopped; resolves with how long the answers took.
+ */
+export function probeHealth(url: string): { stop: () => void; latency: Promise<HealthLatency> } {
+  let stopped = false;
+  const latency = (async () => {
+    const took: number[] = [];
+    while (!stopped) {
+      const started = performance.now();
+      const answer = await fetch(`${url}/api/v1/health`);
+      if (!answer.ok) throw new Error(`/api/v1/health answered ${answer.status} while the fleet reconnected`);
+      await answer.arrayBuffer();
+      took.push(performance.now() - started);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    took.sort((a, b) => a - b);
+    return { probes: took.length, median: Math.round(took[Math.floor(took.length / 2)] ?? 0), max: Math.round(took.at(-1) ?? 0) };
+  })();
+  return { stop: () => { stopped = true; }, latency };
 }
 
 /** Checks that every simulated host runs `version`. */

@@ -46,8 +46,9 @@ async function measure(n: number): Promise<void> {
     if (!profileDir) await fleet.server.kill('SIGKILL');
     // A copy of the data as the SIGKILL left it, to time the server's start alone (FLEET_RESTART_KEEP=DIR).
     if (process.env.FLEET_RESTART_KEEP) cpSync(join(fleet.dir, 'server'), join(process.env.FLEET_RESTART_KEEP, `server-${n}`), { recursive: true });
-    const { answering, restart } = await measureReturn(fleet, n, Date.now(), profiled);
-    console.log(`${n}: all back online ${seconds(restart)} after the ${profileDir ? 'SIGTERM' : 'SIGKILL'} (the server answered after ${seconds(answering)})`);
+    const { answering, listening, restart, serverCpu, health } = await measureReturn(fleet, n, Date.now(), profiled);
+    console.log(`${n}: all back online ${seconds(restart)} after the ${profileDir ? 'SIGTERM' : 'SIGKILL'} (the server listened after ${seconds(listening)}, answered after ${seconds(answering)}, used ${seconds(serverCpu)} CPU; `
+      + `/api/v1/health meanwhile: median ${health.median} ms, max ${health.max} ms of ${health.probes} probes)`);
     if (profileDir) await fleet.server.kill('SIGTERM');
   } finally {
     for (const child of children) child.disconnect();

@@ -39,6 +39,8 @@ export interface LogStore {
   search(filter: LogSearch): Promise<LogLine[]>;
   /** The highest seq stored for a source, or -1. */
   maxSeq(source: string): Promise<number>;
+  /** `maxSeq` of each of these sources, in a few queries; a source without any line is left out. */
+  maxSeqOf(sources: readonly string[]): Promise<Map<string, number>>;
   /**
    * The unit of commit that line `id` belongs to: the lines of one unit are committed together,
    * and units are numbered in the order their ids were drawn (PostgreSQL: the line's chunk;

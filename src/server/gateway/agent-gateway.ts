@@ -14,6 +14,7 @@ import type { AgentGatewayDeps } from './agent-gateway-deps.ts';
 import { AgentMessageHandler } from './agent-message-handler.ts';
 import { CoalescedWake } from './coalesced-wake.ts';
 import { WriteBatcher } from './write-batcher.ts';
+import { createHelloReads } from './hello-reads.ts';
 import { HeartbeatWriter } from './heartbeat-writer.ts';
 import { SecretsOnce } from './secrets-once.ts';
 
@@ -69,9 +70,9 @@ export class AgentGateway {
     this.pendingPoll = setInterval(() => void this.sendUnsent(), deps.pendingPollMs ?? 3000);
     this.pendingPoll.unref();
     this.connectionsChanged = new CoalescedWake({ wake: () => deps.onChange(), everyMs: CONNECTION_WAKE_MS });
-    this.messages = new AgentMessageHandler(deps, { heartbeats: this.heartbeats, connections: this.connectionWrites, results: this.resultWrites }, this.connectionsChanged, {
+    this.messages = new AgentMessageHandler(deps, { heartbeats: this.heartbeats, connections: this.connectionWrites, results: this.resultWrites }, createHelloReads(deps.store), this.connectionsChanged, {
       send: (socket, message) => this.send(socket, message),
-      sendPending: (agentId, socket, row) => this.sendPending(agentId, socket, row),
+      sendPending: (agentId, socket, row, pending) => this.sendPending(agentId, socket, row, pending),
     });
   }
 
@@ -245,6 +246,7 @@ export class AgentGateway {
   async close(): Promise<void> {
     clearInterval(this.sweeper);
     this.connectionsChanged.close();
+    this.messages.close();
     this.heartbeats.close();
     clearInterval(this.pendingPoll);
     this.unlisten?.();

@@ -4,18 +4,27 @@ import type { WebSocket } from 'ws';
 import { sameLabels } from '../../core/deploy/select-hosts.ts';
 import type { Agent } from '../../core/model.ts';
 import { PROTOCOL_VERSION, type AgentMessage, type ServerMessage } from '../../core/protocol/messages.ts';
-import type { CommandCompletion, ConnectionChange } from '../../storage/store.ts';
+import type { AgentCommand, CommandCompletion, ConnectionChange } from '../../storage/store.ts';
 import type { AgentGatewayDeps } from './agent-gateway-deps.ts';
 import type { CoalescedWake } from './coalesced-wake.ts';
+import { ConnectionLog } from './connection-log.ts';
 import type { HeartbeatWriter } from './heartbeat-writer.ts';
+import type { HelloReads } from './hello-reads.ts';
 import type { WriteBatcher } from './write-batcher.ts';
 
 /** What the handler answers on: the gateway's sending to one agent's socket. */
 export interface AgentConnectionLink {
   send(socket: WebSocket, message: ServerMessage): void;
-  /** Sends the agent its unanswered commands, unless `row` says it is no longer the host accepted (AgentGateway.sendPending). */
-  sendPending(agentId: string, socket: WebSocket, row: Agent | undefined): Promise<void>;
+  /**
+   * Sends the agent `pending`, its unanswered commands, unless `row` says it is no longer the host
+   * accepted (AgentGateway.sendPending).
+   */
+  sendPending(agentId: string, socket: WebSocket, row: Agent | undefined, pending: readonly AgentCommand[]): Promise<void>;
 }
+
+
+/** Agents connecting within this long of one another are logged as one line (ConnectionLog). */
+const CONNECTION_LOG_WINDOW_MS = 1000;
 
 /**
  * Records each message an agent sends (all but its log lines, which go to ingest) in the store and
@@ -23,6 +32,9 @@ export interface AgentConnectionLink {
  * gateway orders them.
  */
 export class AgentMessageHandler {
+  /** "agent connected" one by one, or summed up per second when many connect at once. */
+  private readonly connectionLog: ConnectionLog;
+
   constructor(
     private readonly deps: AgentGatewayDeps,
     /** Where what agents say is written together: heartbeats within a second; connections and results within a few ms. */
@@ -31,10 +43,19 @@ export class AgentMessageHandler {
       connections: WriteBatcher<ConnectionChange, boolean>;
       results: WriteBatcher<CommandCompletion, boolean>;
     },
+    /** What hellos read, read together with the other hellos' of a few milliseconds. */
+    private readonly reads: HelloReads,
     /** What a hello tells the engine (agents connecting), coalesced with the gateway's. */
     private readonly connectionsChanged: CoalescedWake,
     private readonly link: AgentConnectionLink,
-  ) {}
+  ) {
+    this.connectionLog = new ConnectionLog({ log: deps.log, windowMs: CONNECTION_LOG_WINDOW_MS });
+  }
+
+  /** Logs the connections not summed up yet. */
+  close(): void {
+    this.connectionLog.close();
+  }
 
   async handle(socket: WebSocket, agent: Agent, message: Exclude<AgentMessage, { type: 'log' }>): Promise<void> {
     const now = this.deps.clock.now();
@@ -42,11 +63,12 @@ export class AgentMessageHandler {
     switch (message.type) {
       case 'hello': {
         const row = await this.hello(agent, message, now);
+        // Both read once the connection is stored, as before they were batched.
+        const [stored, pending] = await Promise.all([this.reads.logSeqs.get(agent.id), this.reads.pending.get(agent.id)]);
         // What is stored already: a reconnecting agent need not send those lines again.
-        const stored = await store.logs.maxSeq(agent.id);
-        if (stored >= 0) this.send(socket, { type: 'log_ack', seq: stored });
+        if (stored !== undefined && stored >= 0) this.send(socket, { type: 'log_ack', seq: stored });
         // Its row as the hello read it: no second read of it for the same connection.
-        await this.sendPending(agent.id, socket, row);
+        await this.link.sendPending(agent.id, socket, row, pending ?? []);
         break;
       }
       case 'status': {
@@ -85,7 +107,7 @@ export class AgentMessageHandler {
     // Labels are fixed at enrollment and changed only by an admin (PATCH /api/v1/agents/:id): they
     // decide which hosts an environment deploys to and who is handed build jobs, so a host must
     // not relabel itself (role=runner) by saying so. What it claims is logged and ignored.
-    const row = await this.deps.store.agents.get(agent.id);
+    const row = await this.reads.rows.get(agent.id);
     const stored = row ?? agent;
     if (!sameLabels(stored.labels, message.labels)) {
       this.deps.log.warn({ agent: agent.name, claimed: message.labels, has: stored.labels },
@@ -99,16 +121,12 @@ export class AgentMessageHandler {
     // Written with the other hellos of these few milliseconds (before its disconnection, if any).
     await this.writes.connections.add({ kind: 'connected', id: agent.id, said, at: now });
     this.deps.directory.put({ ...stored, ...said });
-    this.deps.log.info({ agent: agent.name, running: message.running.length }, 'agent connected');
+    this.connectionLog.connected(agent.name, { running: message.running.length });
     this.connectionsChanged.request();
     return row;
   }
 
   private send(socket: WebSocket, message: ServerMessage): void {
     this.link.send(socket, message);
-  }
-
-  private sendPending(agentId: string, socket: WebSocket, row: Agent | undefined): Promise<void> {
-    return this.link.sendPending(agentId, socket, row);
   }
 }

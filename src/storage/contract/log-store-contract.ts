@@ -77,6 +77,15 @@ export function describeLogStoreContract(open: () => Promise<Store>): void {
       expect(await store().logs.maxSeq('agent-3')).toBe(-1);
     });
 
+    it('answers the highest seq of many sources at once, leaving out those without a line', async () => {
+      // Across more than one chunk of PostgreSQL's (a chunk per 1,000 lines or so) and a second source.
+      await store().logs.append([...Array.from({ length: 2_500 }, (_, seq) => logLine('agent-1', seq)), logLine('agent-2', 2 ** 40), logLine('agent-2', 4)]);
+      await store().logs.append([logLine('agent-1', 2_500)]);
+      const maxima = await store().logs.maxSeqOf(['agent-1', 'agent-2', 'agent-3', 'agent-1']);
+      expect(maxima).toEqual(new Map([['agent-1', 2_500], ['agent-2', 2 ** 40]]));
+      expect(await store().logs.maxSeqOf([])).toEqual(new Map());
+    });
+
     it('keeps seq numbers beyond 32 bits', async () => {
       await store().logs.append([logLine('agent-1', 2 ** 40)]);
       expect(await store().logs.maxSeq('agent-1')).toBe(2 ** 40);

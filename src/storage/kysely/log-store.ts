@@ -9,6 +9,8 @@ import { createLogSeqMarks } from './log-seq-marks.ts';
 import { searchLogLines } from './log-search.ts';
 import type { StoreContext } from './store-context.ts';
 
+const SOURCES_PER_QUERY = 10_000;
+
 /**
  * The LogStore of the port, over `log_lines`, `log_lines_fts` and `log_chunks` (the size ledger).
  * `append` is the adapter's own way to store lines, the ingest hot path (SQLite's prepared statements).
@@ -33,6 +35,17 @@ export function createKyselyLogStore(context: StoreContext, append: LogStore['ap
     async maxSeq(source) {
       const { rows } = await sql<{ max: number | null }>`select max(seq) as max from log_lines where source = ${source}`.execute(db);
       return rows[0]?.max ?? -1;
+    },
+
+    async maxSeqOf(sources) {
+      const maxima = new Map<string, number>();
+      // In slices: SQLite takes at most 32,766 bound values in one statement.
+      for (let i = 0; i < sources.length; i += SOURCES_PER_QUERY) {
+        const rows = await db.selectFrom('log_lines').select(['source', (eb) => eb.fn.max('seq').as('max')])
+          .where('source', 'in', sources.slice(i, i + SOURCES_PER_QUERY)).groupBy('source').execute();
+        for (const row of rows) maxima.set(row.source, Number(row.max));
+      }
+      return maxima;
     },
 
     // A row per line, each id drawn in its append's transaction.

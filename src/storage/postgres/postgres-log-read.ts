@@ -95,7 +95,7 @@ function idConditions(afterId: number | undefined, beforeId: number | undefined,
   }
 }
 
-export function createPostgresLogRead(db: Kysely<Database>): Pick<LogStore, 'list' | 'search' | 'maxSeq'> {
+export function createPostgresLogRead(db: Kysely<Database>): Pick<LogStore, 'list' | 'search' | 'maxSeq' | 'maxSeqOf'> {
   return {
     async list(filter) {
       const q: LinesQuery = { chunk: [], line: [], order: 'asc', limit: filter.limit };
@@ -134,6 +134,15 @@ export function createPostgresLogRead(db: Kysely<Database>): Pick<LogStore, 'lis
     async maxSeq(source) {
       const { rows } = await sql<{ max: number | null }>`select max(last_seq) as max from log_line_chunks where source = ${source}`.execute(db);
       return rows[0]?.max == null ? -1 : Number(rows[0].max);
+    },
+
+    async maxSeqOf(sources) {
+      const maxima = new Map<string, number>();
+      if (sources.length === 0) return maxima;
+      // One array parameter, however many sources: no limit on bound values to slice by.
+      const { rows } = await sql<{ source: string; max: string | number }>`select source, max(last_seq) as max from log_line_chunks where source = any(${[...sources]}::text[]) group by source`.execute(db);
+      for (const row of rows) maxima.set(row.source, Number(row.max));
+      return maxima;
     },
   };
 }
