@@ -43,6 +43,17 @@ export async function startProject(fleet: TestFleet, config: string, serverEnv: 
 }
 
 /** startProject, then two versions built: the sample app, then a commit on it. */
+/**
+ * Warns when the kernel caps the server's listen queue below `n` (net.core.somaxconn): then a
+ * reconnect of all `n` at once waits partly for the kernel's SYN retries (1, 3, 7 s), not the server.
+ */
+export function warnIfListenQueueCapped(n: number): void {
+  const cap = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8').trim());
+  if (cap < n) {
+    console.warn(`note: net.core.somaxconn is ${cap}, below ${n} hosts: a reconnect of all at once also waits for the kernel's SYN retries (raise it: sysctl -w net.core.somaxconn=${2 ** Math.ceil(Math.log2(n))})`);
+  }
+}
+
 export async function startBuiltFleet(fleet: TestFleet, config: string, serverEnv: NodeJS.ProcessEnv): Promise<{ v1: string; v2: string }> {
   await startProject(fleet, config, serverEnv);
   const v1 = await builtVersion(fleet, 1);

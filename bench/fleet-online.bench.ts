@@ -9,7 +9,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { TestFleet } from '../test/support/test-fleet.ts';
 import { productionOnlyConfig } from '../test/support/production-only-config.ts';
-import { allEnrolled, allOnline, builtVersion, cpuMs, cpuProfileEnv, forkSimulatedAgents, seconds, startProject } from './fleet-measure.ts';
+import { allEnrolled, allOnline, builtVersion, cpuMs, cpuProfileEnv, forkSimulatedAgents, seconds, startProject, warnIfListenQueueCapped } from './fleet-measure.ts';
 
 const sizes = process.argv.slice(2).map(Number);
 const profileDir = process.env.FLEET_ONLINE_PROFILE;
@@ -20,6 +20,7 @@ const profileEnv = cpuProfileEnv(profileDir);
 for (const n of sizes.length > 0 ? sizes : [1000]) await measure(n);
 
 async function measure(n: number): Promise<void> {
+  warnIfListenQueueCapped(n);
   const fleet = new TestFleet(`bench-online-${n}`);
   const children: ChildProcess[] = [];
   try {

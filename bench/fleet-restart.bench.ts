@@ -14,7 +14,7 @@ import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSlipway } from '../scripts/build.ts';
 import { TestFleet } from '../test/support/test-fleet.ts';
-import { allOnline, cpuProfileEnv, deploy, fleetConfig, forkSimulatedAgents, measureRestore, measureReturn, seconds, startBuiltFleet } from './fleet-measure.ts';
+import { allOnline, cpuProfileEnv, deploy, fleetConfig, forkSimulatedAgents, measureRestore, measureReturn, seconds, startBuiltFleet, warnIfListenQueueCapped } from './fleet-measure.ts';
 
 const sizes = process.argv.slice(2).map(Number);
 const profileDir = process.env.FLEET_RESTART_PROFILE;
@@ -27,6 +27,7 @@ await buildSlipway();
 for (const n of sizes.length > 0 ? sizes : [1000]) await measure(n);
 
 async function measure(n: number): Promise<void> {
+  warnIfListenQueueCapped(n);
   const fleet = new TestFleet(`bench-restart-${n}`);
   const children: ChildProcess[] = [];
   try {

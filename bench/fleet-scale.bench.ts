@@ -14,6 +14,7 @@ import { buildSlipway } from '../scripts/build.ts';
 import { TestFleet } from '../test/support/test-fleet.ts';
 import {
   agree, allEnrolled, allOnline, cpuProfileEnv, deploy, fleetConfig, forkSimulatedAgents, measureRestore, measureReturn, peakRssMiB, seconds, simulatedProcesses, startBuiltFleet,
+  warnIfListenQueueCapped,
 } from './fleet-measure.ts';
 
 const sizes = process.argv.slice(2).map(Number);
@@ -43,6 +44,7 @@ line('all back online after the server is SIGKILLed and restarted', (r) => secon
 line('server RSS (peak)', (r) => `${Math.round(r.rssMiB)} MiB`);
 
 async function measure(n: number): Promise<Row> {
+  warnIfListenQueueCapped(n);
   const fleet = new TestFleet(`bench-scale-${n}`);
   const children: ChildProcess[] = [];
   try {
