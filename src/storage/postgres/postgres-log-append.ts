@@ -8,9 +8,10 @@
 // Deduplication by (source, seq) without a per-line unique index: the append takes a
 // transaction-level advisory lock per source of the batch (in one order, so two appends never
 // wait on each other in a cycle), then reads the seqs already stored in the chunks whose seq range
-// meets the batch's. A second server instance storing the same batch waits for the first's
-// commit and then sees its chunk. Sources append in seq order, so that read finds no chunk except
-// for resends; a line with an older seq (allowed: the contract stores it) is checked the same way.
+// meets the batch's: by their range alone, since a chunk is cut at every gap in seqs (see storedSeqs).
+// A second server instance storing the same batch waits for the first's commit and then sees its
+// chunk. Sources append in seq order, so that read finds no chunk except for resends; a line with an
+// older seq (allowed: the contract stores it) is checked the same way.
 import { sql, type Kysely } from 'kysely';
 import type { LogLine } from '../../core/model.ts';
 import { inTransaction } from '../kysely/in-transaction.ts';
@@ -30,7 +31,7 @@ export function createPostgresLogAppend(db: Kysely<Database>): LogStore['append'
       await sql`select pg_advisory_xact_lock(key) from (
           select distinct hashtextextended('slipway log source ' || current_schema() || ' ' || s, 0) as key from unnest(${sources}::text[]) as s
         ) as keys order by key`.execute(trx);
-      const stored = await storedSeqs(trx, ranges);
+      const stored = await storedSeqs(trx, fresh, ranges);
       const lines = stored.size === 0 ? fresh : fresh.filter((l) => stored.get(l.source)?.has(l.seq) !== true);
       if (lines.length === 0) return [];
       const chunks = toChunks(lines.map(storableLine));
@@ -93,20 +94,58 @@ function seqRanges(lines: readonly NewLogLine[]): Map<string, { min: number; max
   return ranges;
 }
 
-/** The seqs stored in each source's range (usually none: a source appends after what it stored). */
-async function storedSeqs(trx: Kysely<Database>, ranges: Map<string, { min: number; max: number }>): Promise<Map<string, Set<number>>> {
+/**
+ * The seqs of the batch already stored, by source. A chunk stored since toChunks cuts at every gap
+ * in seqs holds exactly first_seq to last_seq (last_seq - first_seq + 1 = lines): its range says
+ * which seqs it holds, and its body is never read. Only an older chunk with gaps is unpacked. So a
+ * batch whose seqs lie far apart (0 and 2^53 - 1, from a hostile agent) costs a scan of the index
+ * entries of the chunks between them, not a parse of every line they hold.
+ */
+async function storedSeqs(trx: Kysely<Database>, lines: readonly NewLogLine[], ranges: Map<string, { min: number; max: number }>): Promise<Map<string, Set<number>>> {
   const sources = [...ranges.keys()];
-  const { rows } = await sql<{ source: string; seq: number }>`
-    select c.source, (e.line->>1)::bigint as seq
+  const { rows } = await sql<{ source: string; first_seq: string; last_seq: string; seqs: string[] | null }>`
+    select c.source, c.first_seq, c.last_seq,
+      case when c.last_seq - c.first_seq + 1 = c.lines then null else array(
+        select (e.line->>1)::bigint from json_array_elements(c.body::json) as e (line)
+        where (e.line->>1)::bigint between b.min_seq and b.max_seq) end as seqs
     from unnest(${sources}::text[], ${sources.map((s) => ranges.get(s)!.min)}::bigint[], ${sources.map((s) => ranges.get(s)!.max)}::bigint[]) as b (source, min_seq, max_seq)
-    join log_line_chunks c on c.source = b.source and c.last_seq >= b.min_seq and c.first_seq <= b.max_seq
-    cross join lateral json_array_elements(c.body::json) as e (line)
-    where (e.line->>1)::bigint between b.min_seq and b.max_seq`.execute(trx);
+    join log_line_chunks c on c.source = b.source and c.last_seq >= b.min_seq and c.first_seq <= b.max_seq`.execute(trx);
   const stored = new Map<string, Set<number>>();
+  if (rows.length === 0) return stored;
+  const batchSeqs = new Map<string, number[]>();
+  for (const { source, seq } of lines) {
+    let seqs = batchSeqs.get(source);
+    if (seqs === undefined) batchSeqs.set(source, (seqs = []));
+    seqs.push(seq);
+  }
+  for (const seqs of batchSeqs.values()) seqs.sort((a, b) => a - b);
+  const note = (source: string, seq: number) => {
+    let seqs = stored.get(source);
+    if (seqs === undefined) stored.set(source, (seqs = new Set()));
+    seqs.add(seq);
+  };
   for (const row of rows) {
-    let seqs = stored.get(row.source);
-    if (seqs === undefined) stored.set(row.source, (seqs = new Set()));
-    seqs.add(Number(row.seq));
+    if (row.seqs !== null) {
+      for (const seq of row.seqs) note(row.source, Number(seq));
+      continue;
+    }
+    // The batch's seqs of this source inside the chunk's range: from the first at or above first_seq.
+    const seqs = batchSeqs.get(row.source)!;
+    const first = Number(row.first_seq);
+    const last = Number(row.last_seq);
+    for (let i = lowerBound(seqs, first); i < seqs.length && seqs[i]! <= last; i++) note(row.source, seqs[i]!);
   }
   return stored;
+}
+
+/** The index of the first value at or above `value` in ascending `values`. */
+function lowerBound(values: readonly number[], value: number): number {
+  let low = 0;
+  let high = values.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (values[middle]! < value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }

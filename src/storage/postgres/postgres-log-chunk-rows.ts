@@ -38,14 +38,18 @@ export function chunkIdOf(lineId: number): number {
   return Math.floor(lineId / LINES_PER_CHUNK_ID);
 }
 
-/** Cuts lines into chunks: a new one where the source changes or a chunk is full. */
+/**
+ * Cuts lines into chunks: a new one where the source changes, where a seq does not follow the one
+ * before (so a chunk holds exactly the seqs first_seq to last_seq, and the append's check for
+ * resends reads only its range, never its body), or where a chunk is full.
+ */
 export function toChunks(lines: readonly NewLogLine[]): NewChunk[] {
   const chunks: NewChunk[] = [];
   let current: NewChunk | undefined;
   let textBytes = 0;
   for (const line of lines) {
     const bytes = lineBytes(line.text);
-    if (current === undefined || current.source !== line.source || current.lines.length >= MAX_CHUNK_LINES ||
+    if (current === undefined || current.source !== line.source || line.seq !== current.lastSeq + 1 || current.lines.length >= MAX_CHUNK_LINES ||
       (textBytes > 0 && textBytes + bytes > MAX_CHUNK_TEXT_BYTES)) {
       current = { source: line.source, firstSeq: line.seq, lastSeq: line.seq, minAt: line.at, maxAt: line.at, bytes: 0, scope: [], lines: [] };
       textBytes = 0;
@@ -54,8 +58,7 @@ export function toChunks(lines: readonly NewLogLine[]): NewChunk[] {
     current.lines.push(line);
     current.bytes += bytes;
     textBytes += bytes;
-    if (line.seq < current.firstSeq) current.firstSeq = line.seq;
-    if (line.seq > current.lastSeq) current.lastSeq = line.seq;
+    current.lastSeq = line.seq;
     if (line.at < current.minAt) current.minAt = line.at;
     if (line.at > current.maxAt) current.maxAt = line.at;
   }
