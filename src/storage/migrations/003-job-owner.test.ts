@@ -4,7 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
+import { CurrentSchemaPostgresDialect } from '../postgres/current-schema-dialect.ts';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropSchemas } from '../postgres/drop-schemas-fixture.ts';
@@ -116,7 +117,7 @@ describe.skipIf(postgresUrl === undefined || postgresUrl === '')('migration 003-
 
   it('keeps a stored job, owned by its run stage, and refuses one with no owner or with two', async () => {
     const pool = new pg.Pool({ connectionString: url, options: `-c search_path=${schema}` });
-    const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<unknown>({ dialect: new CurrentSchemaPostgresDialect({ pool }) });
     try {
       await sql`create schema ${sql.id(schema)}`.execute(db);
       const migrator = new Migrator({ db, migrationTableSchema: schema, provider: { getMigrations: () => Promise.resolve({

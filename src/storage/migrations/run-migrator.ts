@@ -2,6 +2,8 @@
 // has_schema_privilege(<schema name>) for every schema it sees. A schema dropped by someone else
 // while that read runs (another test run dropping its own schema, an administrator) makes the read
 // fail with "schema does not exist" (3F000) before any migration ran: that read is tried again.
+// Slipway's own stores read the catalog through CurrentSchemaPostgresDialect, which does not lose
+// that race; this stays for a migrator over Kysely's own dialect.
 import type { MigrationResultSet, Migrator } from 'kysely';
 
 /** Tries at most this many times in all. */

@@ -1,5 +1,6 @@
 // The PostgreSQL adapter: the store for several server instances sharing one database.
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, sql } from 'kysely';
+import { CurrentSchemaPostgresDialect } from './current-schema-dialect.ts';
 import pg from 'pg';
 import { InputError, SlipwayError, errorMessage } from '../../base/errors.ts';
 import { createKyselyStore } from '../kysely/kysely-store.ts';
@@ -53,7 +54,7 @@ export async function openPostgresStore(url: string, options: { schema?: string 
   // database restarts or ends the session): the pool listens only to idle ones, and the unheard
   // 'error' ended the server. Its next statement fails with the error, which its caller reports.
   pool.on('connect', (client) => client.on('error', () => undefined));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new CurrentSchemaPostgresDialect({ pool }) });
   let current: string;
   try {
     if (schema !== undefined) await createSchema(db, schema);
