@@ -25,12 +25,6 @@ const HEARTBEAT_WRITE_MS = 1000;
  * reconnecting after a restart is thousands of connections in seconds, and one look sees them all.
  */
 const CONNECTION_WAKE_MS = 200;
-/**
- * Connections, disconnections and results are written to the store together, this long after the
- * first of them: thousands of hellos after a restart, or of answers to a restore, are a few
- * transactions, not one each.
- */
-const BATCHED_WRITE_MS = 5;
 
 /** The channel on which an instance says "agent X has a new command" (payload: the agent's id). */
 export const AGENT_COMMANDS_CHANNEL = 'agent_commands';
@@ -64,9 +58,9 @@ export class AgentGateway {
     this.sweeper.unref();
     this.heartbeats = new HeartbeatWriter({ store: deps.store, clock: deps.clock, log: deps.log, everyMs: HEARTBEAT_WRITE_MS });
     this.connectionWrites = new WriteBatcher({
-      write: (changes) => deps.store.agents.recordConnections(deps.instance, changes), log: deps.log, what: 'agents\' connections', everyMs: BATCHED_WRITE_MS,
+      write: (changes) => deps.store.agents.recordConnections(deps.instance, changes), log: deps.log, what: 'agents\' connections',
     });
-    this.resultWrites = new WriteBatcher({ write: (results) => deps.store.commands.completeMany(results), log: deps.log, what: 'command results', everyMs: BATCHED_WRITE_MS });
+    this.resultWrites = new WriteBatcher({ write: (results) => deps.store.commands.completeMany(results), log: deps.log, what: 'command results' });
     this.pendingPoll = setInterval(() => void this.sendUnsent(), deps.pendingPollMs ?? 3000);
     this.pendingPoll.unref();
     this.connectionsChanged = new CoalescedWake({ wake: () => deps.onChange(), everyMs: CONNECTION_WAKE_MS });

@@ -32,7 +32,7 @@ describe('the batched writes of what agents tell the server', () => {
         if (refuse && changes.some(refuse)) return Promise.reject(new Error('refused by the database'));
         return store.agents.recordConnections('server-1', changes);
       },
-      log: pino({ level: 'silent' }), what: 'connections', everyMs: 5,
+      log: pino({ level: 'silent' }), what: 'connections',
     });
     const connected = (id: string, at: number) => writer.add({ kind: 'connected', id, said, at });
     const disconnected = (id: string, at: number) => writer.add({ kind: 'disconnected', id, at });

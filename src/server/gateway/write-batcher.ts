@@ -1,8 +1,11 @@
 // What agents tell the server that must be stored before it is acted on (a connection began or
-// ended, a command's result), written together a few milliseconds after it arrives, not in one
-// transaction each: after a server restart thousands of agents say hello within seconds, and a
-// restore is answered by every host of an environment at once. On SQLite's one connection, one
-// commit per message queued them all behind each other.
+// ended, a command's result), written together, not in one transaction each: after a server
+// restart thousands of agents say hello within seconds, and a restore is answered by every host of
+// an environment at once. On SQLite's one connection, one commit per message queued them all
+// behind each other. A group commit: what arrived in one turn of the event loop is written at its
+// end, and what arrives while a write is under way goes with the next one. Nothing waits for a
+// timer: a lone result (a rollout of batch 1) is stored at once; a fixed 5 ms wait added 5 s to a
+// rollout of 1,000 hosts one by one.
 import type { Logger } from 'pino';
 import { errorMessage } from '../../base/errors.ts';
 
@@ -12,8 +15,6 @@ export interface WriteBatcherDeps<Change, Outcome> {
   log: Logger;
   /** What the changes are, for the log. */
   what: string;
-  /** How long after the first change of a batch it is written. */
-  everyMs: number;
 }
 
 interface Queued<Change, Outcome> {
@@ -24,7 +25,7 @@ interface Queued<Change, Outcome> {
 
 export class WriteBatcher<Change, Outcome> {
   private queue: Queued<Change, Outcome>[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private scheduled: NodeJS.Immediate | undefined;
   private writing: Promise<void> | undefined;
 
   constructor(private readonly deps: WriteBatcherDeps<Change, Outcome>) {}
@@ -41,10 +42,10 @@ export class WriteBatcher<Change, Outcome> {
     });
   }
 
-  /** Writes what is queued now, without waiting for the timer (a closing server). */
+  /** Writes what is queued now, without waiting for the end of this turn (a closing server). */
   flush(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    clearImmediate(this.scheduled);
+    this.scheduled = undefined;
     this.writing ??= this.writeAll().finally(() => {
       this.writing = undefined;
       // Added while that write ran: their turn now.
@@ -55,8 +56,8 @@ export class WriteBatcher<Change, Outcome> {
 
   private schedule(): void {
     // A write under way takes the next batch when it ends (see flush).
-    if (this.timer || this.writing) return;
-    this.timer = setTimeout(() => void this.flush(), this.deps.everyMs);
+    if (this.scheduled || this.writing) return;
+    this.scheduled = setImmediate(() => void this.flush());
   }
 
   private async writeAll(): Promise<void> {
