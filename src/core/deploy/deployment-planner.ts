@@ -110,7 +110,7 @@ export function planDeployment(view: DeploymentView, now: number, limits: Deploy
   const { deployment } = view;
   if (isDeploymentEnded(deployment.status)) return [];
   const actions: DeploymentAction[] = [];
-  const hosts = view.hosts.map((host) => settleInFlight(host, now, limits, actions));
+  const hosts = settleAll(view.hosts, now, limits, actions);
   const lb = view.lb ? lbContext(view.lb, now, limits) : null;
   if (deployment.kind === 'rehearsal') return [...actions, ...planRehearsal({ ...view, hosts }, now, limits, lb)];
 
@@ -169,6 +169,24 @@ function stopForAPerson(hosts: HostView[], deployment: Deployment, failure: Roll
   }];
 }
 
+/**
+ * settleInFlight on every host: the same array when no command settled. A look at a deployment of
+ * thousands of hosts at batch 1 settles one or two, and a copy of every host at every look was a
+ * cost that grew with the fleet at every batch.
+ */
+function settleAll(hosts: HostView[], now: number, limits: DeploymentLimits, actions: DeploymentAction[]): HostView[] {
+  let settled: HostView[] | undefined;
+  for (let i = 0; i < hosts.length; i++) {
+    const host = hosts[i]!;
+    if (host.commandId === null) continue;
+    const after = settleInFlight(host, now, limits, actions);
+    if (after === host) continue;
+    settled ??= hosts.slice();
+    settled[i] = after;
+  }
+  return settled ?? hosts;
+}
+
 /** Applies an answered or given-up command to the host; returns the host as it now is. */
 export function settleInFlight(host: HostView, now: number, limits: DeploymentLimits, actions: DeploymentAction[]): HostView {
   const timeout = inFlightTimeout[host.step];
@@ -219,12 +237,16 @@ function planStaging(hosts: HostView[], deployment: Deployment, now: number, lim
 
 function planActivation(hosts: HostView[], deployment: Deployment, now: number, limits: DeploymentLimits, lb: LbPlanContext | null): DeploymentAction[] {
   const { version } = deployment;
-  const waiting = hosts.filter((h) => h.step !== (lb ? 'ready' : 'healthy'));
-  if (waiting.length === 0) return [{ type: 'finish', status: 'succeeded', knownGood: version }];
-  const batch = Math.min(...waiting.map((h) => h.batch));
-  if (lb) return waiting.filter((h) => h.batch === batch).flatMap((h) => planLbActivation(lb, h, version));
+  const done = lb ? 'ready' : 'healthy';
+  // The lowest batch with a host not done, in one pass that copies nothing (thousands of hosts are
+  // looked at once per batch, at batch 1 once per host).
+  let batch = Infinity;
+  for (const h of hosts) if (h.step !== done && h.batch < batch) batch = h.batch;
+  if (batch === Infinity) return [{ type: 'finish', status: 'succeeded', knownGood: version }];
+  const waiting = hosts.filter((h) => h.batch === batch && h.step !== done);
+  if (lb) return waiting.flatMap((h) => planLbActivation(lb, h, version));
   return waiting
-    .filter((h) => h.batch === batch && h.step === 'staged')
+    .filter((h) => h.step === 'staged')
     .map((h): DeploymentAction => isAgentLost(h.agent, now, limits)
       // Not activated, so nothing to restore there; the next pass rolls the others back.
       ? { type: 'update-host', agentId: h.agentId, patch: failedAt('staging', notConnected, []) }
