@@ -28,6 +28,11 @@ import { batchTimes, hostTimelines, hostsWithLine, hostsWithStoppedNote, type Ba
 import { events, median, ms } from './bench-support.ts';
 import { LoopbackSshHosts, sshUnavailableReason } from './loopback-ssh-hosts.ts';
 
+// Both tools' hosts run what a Debian server runs: Debian's PATH, so that `python3` is Debian's
+// /usr/bin/python3 for Slipway's agents as it is for Ansible's SSH sessions (loopback-ssh-hosts.ts),
+// not a developer's pyenv shim (a bash script around pyenv that costs every start of the app 0.2 s
+// of CPU: more than the app itself).
+process.env.PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const sizes = (process.argv[2] ?? '10,30,50').split(',').map(Number);
 const maxHosts = Math.max(...sizes);
 const app = 'pyapp';

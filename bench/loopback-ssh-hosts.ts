@@ -3,9 +3,12 @@
 // generated client key and a config file of its own in a temp directory, listens on one loopback
 // port on up to 16 addresses (sshd's limit of listening sockets); more addresses get more sshds.
 // Everything logs in as the user running the bench (root), so "a host" is an address: what runs
-// there runs on this machine. close() stops every sshd it started.
+// there runs on this machine. A session's HOME is a directory of the bench holding Debian's default
+// dot files (/usr/share/base-files), as a fresh server's root has: the shell that runs each command
+// reads ~/.bashrc, and the bench user's own (on a developer's machine: pyenv's init, 0.25 s) would
+// be paid by every Ansible task. close() stops every sshd it started.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '../test/support/slipway-processes.ts';
@@ -50,13 +53,16 @@ export class LoopbackSshHosts {
     const hostKey = join(this.dir, 'host_ed25519');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'slipway-bench-host', '-f', hostKey]);
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'slipway-bench-client', '-f', this.clientKey]);
+    const home = join(this.dir, 'home');
+    mkdirSync(home);
+    for (const file of ['bashrc', 'profile']) copyFileSync(`/usr/share/base-files/dot.${file}`, join(home, `.${file}`));
     const authorizedKeys = join(this.dir, 'authorized_keys');
     writeFileSync(authorizedKeys, readFileSync(`${this.clientKey}.pub`), { mode: 0o600 });
     for (let first = 0; first < addresses.length; first += ADDRESSES_PER_SSHD) {
       const group = addresses.slice(first, first + ADDRESSES_PER_SSHD);
       const port = await freePort(group[0]);
       const config = join(this.dir, `sshd-${first / ADDRESSES_PER_SSHD}.conf`);
-      writeFileSync(config, sshdConfig({ port, addresses: group, hostKey, authorizedKeys, pidFile: `${config}.pid` }));
+      writeFileSync(config, sshdConfig({ port, addresses: group, hostKey, authorizedKeys, home, pidFile: `${config}.pid` }));
       // -D: stays in the foreground, a child of this process; -e: its errors go to stderr.
       const sshd = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
@@ -88,7 +94,7 @@ export class LoopbackSshHosts {
   }
 }
 
-function sshdConfig(o: { port: number; addresses: string[]; hostKey: string; authorizedKeys: string; pidFile: string }): string {
+function sshdConfig(o: { port: number; addresses: string[]; hostKey: string; authorizedKeys: string; home: string; pidFile: string }): string {
   return [
     `Port ${o.port}`,
     ...o.addresses.map((a) => `ListenAddress ${a}`),
@@ -107,6 +113,7 @@ function sshdConfig(o: { port: number; addresses: string[]; hostKey: string; aut
     'MaxStartups 200',
     'MaxSessions 100',
     'Subsystem sftp /usr/lib/openssh/sftp-server',
+    `SetEnv HOME=${o.home}`,
     'LogLevel ERROR',
     '',
   ].join('\n');
