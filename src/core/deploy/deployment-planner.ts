@@ -18,6 +18,7 @@ import {
 } from '../model.ts';
 import type { CommandResult, LbState } from '../protocol/messages.ts';
 import { failedAt, notConnected, restore } from './host-changes.ts';
+import { isFailedStep, type HostIndex } from './host-index.ts';
 import { lbRollbackUnfinished, planLbActivation, planLbRestart, planLbRollback, planPreflight, type LbPlanContext } from './lb-host-plan.ts';
 import type { LbLimits, LbView } from './lb-view.ts';
 import { planMigration } from './migration-plan.ts';
@@ -51,6 +52,11 @@ export interface DeploymentView {
   verifyJob?: Job | null;
   /** A rehearsal: whether the environment has verify steps to run against its host. */
   hasVerify?: boolean;
+  /**
+   * Where a look at the activation may skip hosts (host-index.ts); `hosts` are then in batch order.
+   * Without it, every host is looked at. Either way the plan is the same.
+   */
+  hostIndex?: HostIndex;
 }
 
 export type HostCommand =
@@ -109,6 +115,10 @@ const inFlightTimeout: Partial<Record<HostStep, (l: DeploymentLimits) => number>
 export function planDeployment(view: DeploymentView, now: number, limits: DeploymentLimits): DeploymentAction[] {
   const { deployment } = view;
   if (isDeploymentEnded(deployment.status)) return [];
+  const indexed = view.hostIndex && deployment.status === 'activating' && deployment.kind !== 'rehearsal' && !view.lb
+    ? planIndexedActivation(view, view.hostIndex, now, limits)
+    : undefined;
+  if (indexed) return indexed;
   const actions: DeploymentAction[] = [];
   const hosts = settleAll(view.hosts, now, limits, actions);
   const lb = view.lb ? lbContext(view.lb, now, limits) : null;
@@ -214,7 +224,7 @@ function stepAfterResult(step: HostStep, result: CommandResult): HostPatch {
 }
 
 function firstFailure(hosts: HostView[]): RollbackCause | undefined {
-  const host = hosts.find((h) => h.step === 'stage_failed' || h.step === 'failed');
+  const host = hosts.find(isFailedStep);
   if (!host) return undefined;
   // Hosts recorded before failures had a step of their own carry none: their step tells enough.
   const step = host.failedStep ?? (host.step === 'stage_failed' ? 'stage' : 'activate');
@@ -238,19 +248,50 @@ function planStaging(hosts: HostView[], deployment: Deployment, now: number, lim
 function planActivation(hosts: HostView[], deployment: Deployment, now: number, limits: DeploymentLimits, lb: LbPlanContext | null): DeploymentAction[] {
   const { version } = deployment;
   const done = lb ? 'ready' : 'healthy';
-  // The lowest batch with a host not done, in one pass that copies nothing (thousands of hosts are
-  // looked at once per batch, at batch 1 once per host).
+  // The lowest batch with a host not done, in one pass that copies nothing.
   let batch = Infinity;
   for (const h of hosts) if (h.step !== done && h.batch < batch) batch = h.batch;
   if (batch === Infinity) return [{ type: 'finish', status: 'succeeded', knownGood: version }];
   const waiting = hosts.filter((h) => h.batch === batch && h.step !== done);
   if (lb) return waiting.flatMap((h) => planLbActivation(lb, h, version));
-  return waiting
+  return activateStaged(waiting, version, now, limits);
+}
+
+/** The batch's hosts that have the release: each is told to switch to it, or fails when its agent is lost. */
+function activateStaged(batch: HostView[], version: string, now: number, limits: DeploymentLimits): DeploymentAction[] {
+  return batch
     .filter((h) => h.step === 'staged')
     .map((h): DeploymentAction => isAgentLost(h.agent, now, limits)
       // Not activated, so nothing to restore there; the next pass rolls the others back.
       ? { type: 'update-host', agentId: h.agentId, patch: failedAt('staging', notConnected, []) }
       : { type: 'send', agentId: h.agentId, command: { kind: 'activate', version }, step: 'activating' });
+}
+
+/**
+ * The plan of an activation without a load balancer, from the hosts the index says may matter:
+ * the same as the full plan's, or undefined when a host failed (the full plan then rolls back).
+ */
+function planIndexedActivation(view: DeploymentView, index: HostIndex, now: number, limits: DeploymentLimits): DeploymentAction[] | undefined {
+  if (index.anyFailed) return undefined;
+  const actions: DeploymentAction[] = [];
+  const settled = new Map<string, HostView>();
+  for (const host of index.withCommand) {
+    const after = settleInFlight(host, now, limits, actions);
+    if (after === host) continue;
+    if (isFailedStep(after)) return undefined;
+    settled.set(host.agentId, after);
+  }
+  // The lowest batch not healthy: the hosts of a batch are together (batch order), the ones before
+  // the index's prefix all healthy.
+  const { hosts } = view;
+  const waiting: HostView[] = [];
+  for (let i = index.healthyPrefix; i < hosts.length; i++) {
+    const host = settled.get(hosts[i]!.agentId) ?? hosts[i]!;
+    if (waiting.length > 0 && host.batch !== waiting[0]!.batch) break;
+    if (host.step !== 'healthy') waiting.push(host);
+  }
+  if (waiting.length === 0) return [...actions, { type: 'finish', status: 'succeeded', knownGood: view.deployment.version }];
+  return [...actions, ...activateStaged(waiting, view.deployment.version, now, limits)];
 }
 
 function planRollback(hosts: HostView[], deployment: Deployment, cause: RollbackCause | null, lb: LbPlanContext | null): DeploymentAction[] {

@@ -5,6 +5,7 @@ import type { Deployment, DeploymentHost, RollbackSafety } from '../model.ts';
 import type { CommandResult } from '../protocol/messages.ts';
 import { planDeployment, type DeploymentAction, type DeploymentLimits, type DeploymentView, type HostCommand } from './deployment-planner.ts';
 import { assignBatches } from './batches.ts';
+import { hostIndexOf } from './host-index.ts';
 
 export const limits: DeploymentLimits = {
   agentGraceMs: 30_000,
@@ -84,6 +85,9 @@ export function step(w: World): DeploymentAction[] {
   const view = viewOf(w);
   const actions = planDeployment(view, w.now, limits);
   expect(planDeployment(viewOf(w), w.now, limits)).toEqual(actions);
+  // The engine's look with its host index plans the same.
+  const indexed = viewOf(w);
+  expect(planDeployment({ ...indexed, hostIndex: hostIndexOf(indexed.hosts) }, w.now, limits)).toEqual(actions);
   for (const action of actions) apply(w, action);
   return actions;
 }

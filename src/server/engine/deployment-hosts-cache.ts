@@ -8,6 +8,7 @@
 // agent is looked up when the planner reads it (most hosts wait for their batch, and are not asked).
 import type { AgentPresence } from '../../core/agents/agent-liveness.ts';
 import type { HostView } from '../../core/deploy/deployment-planner.ts';
+import { isFailedStep, isSettledHealthy, type HostIndex } from '../../core/deploy/host-index.ts';
 import type { DeploymentHost } from '../../core/model.ts';
 import type { CommandResult } from '../../core/protocol/messages.ts';
 import type { Store } from '../../storage/store.ts';
@@ -26,6 +27,14 @@ interface TrackedDeployment {
   answered: Set<string>;
   /** The hosts' agents as of the current look (each view's `agent` reads it). */
   agentOf: (agentId: string) => AgentPresence | undefined;
+  /** The host index's parts (host-index.ts), kept as the hosts change: each view's place in `views`, */
+  position: Map<HostView, number>;
+  /** the hosts with a command, */
+  withCommand: Set<HostView>;
+  /** the failed ones, */
+  failed: Set<HostView>;
+  /** and how many views at the start are healthy with no command (at least: index() counts on from there). */
+  healthyPrefix: number;
 }
 
 /** What one action wrote of a deployment's hosts and commands, applied to the copy once it is committed. */
@@ -60,12 +69,17 @@ export class DeploymentHostsCache {
     let tracked = this.tracked.get(deploymentId);
     if (!tracked) {
       const hosts = await store.deployments.hosts(deploymentId);
-      const created: TrackedDeployment = { views: [], byAgent: new Map(), byCommand: new Map(), results: new Map(), answered: new Set(), agentOf };
+      const created: TrackedDeployment = {
+        views: [], byAgent: new Map(), byCommand: new Map(), results: new Map(), answered: new Set(), agentOf,
+        position: new Map(), withCommand: new Set(), failed: new Set(), healthyPrefix: 0,
+      };
       created.views = hosts.map((host) => hostView(host, created));
-      for (const view of created.views) {
+      created.views.forEach((view, i) => {
         created.byAgent.set(view.agentId, view);
         if (view.commandId) created.byCommand.set(view.commandId, view);
-      }
+        created.position.set(view, i);
+        indexHost(created, view);
+      });
       tracked = created;
       this.tracked.set(deploymentId, tracked);
       await this.read(store, deploymentId, tracked, tracked.views.flatMap((v) => (v.commandId ? [v.commandId] : [])));
@@ -76,6 +90,19 @@ export class DeploymentHostsCache {
       await this.read(store, deploymentId, tracked, ids);
     }
     return tracked.views;
+  }
+
+  /**
+   * The host index (host-index.ts) of the hosts hosts() last gave for the deployment, or undefined
+   * when it has no copy. The hosts are in batch order: the store reads them so.
+   */
+  index(deploymentId: string): HostIndex | undefined {
+    const tracked = this.tracked.get(deploymentId);
+    if (!tracked) return undefined;
+    const { views } = tracked;
+    while (tracked.healthyPrefix < views.length && isSettledHealthy(views[tracked.healthyPrefix]!)) tracked.healthyPrefix++;
+    const withCommand = [...tracked.withCommand].sort((a, b) => tracked.position.get(a)! - tracked.position.get(b)!);
+    return { withCommand, anyFailed: tracked.failed.size > 0, healthyPrefix: tracked.healthyPrefix };
   }
 
   /** The name of the deployment's host on agent `agentId` (from its copy: no search of every host), or undefined. */
@@ -94,6 +121,7 @@ export class DeploymentHostsCache {
         return;
       }
       Object.assign(view, patch);
+      indexHost(tracked, view);
       if (!patch.commandId) {
         if (patch.commandId === null) view.result = null;
         continue;
@@ -140,6 +168,16 @@ export class DeploymentHostsCache {
     tracked.byCommand.delete(commandId);
     if (view?.commandId === commandId) view.result = result;
   }
+}
+
+/** Puts the host where the host index has it now. */
+function indexHost(tracked: TrackedDeployment, view: HostView): void {
+  if (view.commandId === null) tracked.withCommand.delete(view);
+  else tracked.withCommand.add(view);
+  if (isFailedStep(view)) tracked.failed.add(view);
+  else tracked.failed.delete(view);
+  const position = tracked.position.get(view)!;
+  if (position < tracked.healthyPrefix && !isSettledHealthy(view)) tracked.healthyPrefix = position;
 }
 
 /**

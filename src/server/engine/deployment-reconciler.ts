@@ -61,7 +61,7 @@ async function look(ctx: EngineContext, deployment: Deployment, agents: AgentsBy
   const lb = lbConfig ? await readLbView(store, deployment, lbConfig, agents) : null;
   const migrationCommand = deployment.migration?.commandId;
   const view: DeploymentView = {
-    deployment, hosts, lb,
+    deployment, hosts, lb, hostIndex: ctx.hostsCache.index(deployment.id),
     migrationResult: migrationCommand ? ((await store.commands.get(migrationCommand))?.result ?? null) : null,
     // What a rehearsal found matters only once this deployment migrated the database (read fresh then).
     rollbackSafety: deployment.migration?.state === 'succeeded' ? (await store.artifacts.get(project.id, deployment.version))?.rollbackSafety ?? null : null,
