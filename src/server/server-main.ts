@@ -37,7 +37,7 @@ import { LogIngest } from './logs/log-ingest.ts';
 import { startLogIndexer } from './logs/log-indexer.ts';
 import { defaultLogRetention, startLogRetention, type LogRetentionLimits } from './logs/log-retention.ts';
 import { LogTailHub } from './logs/log-tail-hub.ts';
-import { ServerEventLines } from './logs/server-event-lines.ts';
+import { EVENT_LINE_REPAIR_MS, ServerEventLines } from './logs/server-event-lines.ts';
 import { refuseEmptyDatabase, secureDataDir } from './secure-data-dir.ts';
 import { CommitTrigger } from './triggers/commit-trigger.ts';
 import { startPoller } from './triggers/poller.ts';
@@ -195,8 +195,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const scopes = new AgentScopeCache({ store });
   const ingest = new LogIngest({ store, tail: logTail, log, mask, clock, scopes });
   const eventLines = new ServerEventLines({ store, ingest, log });
-  // Events stored before a crash that had no line yet get theirs now.
+  // Events stored before a crash that had no line yet get theirs now; those of another instance
+  // that dies while this one runs, within EVENT_LINE_REPAIR_MS.
   await eventLines.catchUp();
+  const eventLineRepair = eventLines.repairEvery(EVENT_LINE_REPAIR_MS);
   const events = new EventLog(store, clock, (event) => eventLines.write(event), mask);
   const leases = await LeaseKeeper.start({
     store, log, leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
@@ -254,6 +256,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await retention.close();
     await indexer.close();
     await leases.close();
+    await eventLineRepair.close();
     await ingest.flush();
     await notifier.close();
     await store.close();

@@ -49,12 +49,17 @@ export interface LogStore {
    */
   commitUnitOf(id: number): number;
   /**
-   * The mark kept for a source by raiseSeqMark, or -1: a seq known stored once, even if
-   * retention has removed the line since.
+   * The seqs of `source` stored now from `from` to `to` (both included). The answer holds each of
+   * them: the caller keeps the range to what it means to look at.
+   */
+  storedSeqs(source: string, from: number, to: number): Promise<Set<number>>;
+  /**
+   * The highest seq of `source` that retention removed, or -1 (older databases: the highest seq
+   * stored when retention last ran, migration 020, which is at least that). deleteOlderThan and
+   * deleteToFitSize raise it in the transaction that removes the lines, so a line whose seq is
+   * above it and that is not stored was never stored.
    */
   seqMark(source: string): Promise<number>;
-  /** Raises the mark of a source to `seq`; a lower `seq` leaves it as it is. */
-  raiseSeqMark(source: string, seq: number): Promise<void>;
   /** How many lines are stored and their estimated bytes. */
   size(): Promise<LogSize>;
   /** Removes every line with `at` before `at`; returns how many it removed. */

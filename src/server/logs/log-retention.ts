@@ -1,10 +1,10 @@
 // Retention of the central log, run by the server every minute: lines older than the maximum age
-// go, then the oldest lines until the log fits its maximum size. Before, the highest seq of the
-// server's event lines is marked in the store, which keeps it when those lines are gone.
+// go, then the oldest lines until the log fits its maximum size. The store marks the highest seq of
+// each source it removed, in the same transactions (LogStore.seqMark): the server's event lines
+// that retention removed are not written again (ServerEventLines.catchUp).
 import type { Logger } from 'pino';
 import type { Clock } from '../../base/clock.ts';
 import type { Store } from '../../storage/store.ts';
-import { SERVER_EVENTS_SOURCE } from './server-event-lines.ts';
 
 export interface LogRetentionLimits {
   /** Lines older than this are removed; null keeps them whatever their age. */
@@ -35,17 +35,9 @@ export const defaultLogRetention: LogRetentionLimits = { maxAgeMs: 30 * 86_400_0
 /** Starts retention: a first run at once, then one every interval. */
 export function startLogRetention(deps: LogRetentionDeps): LogRetention {
   let running: Promise<number> | undefined;
-  let markedServerSeq = -1;
   const apply = async (): Promise<number> => {
     let removed = 0;
     if (deps.holdsLease && !deps.holdsLease()) return removed;
-    // Every line of the server's own events may go below: the mark keeps which events had theirs,
-    // or the next start would write them all again (ServerEventLines.catchUp).
-    const serverSeq = await deps.store.logs.maxSeq(SERVER_EVENTS_SOURCE);
-    if (serverSeq > markedServerSeq) {
-      await deps.store.logs.raiseSeqMark(SERVER_EVENTS_SOURCE, serverSeq);
-      markedServerSeq = serverSeq;
-    }
     if (deps.maxAgeMs !== null) removed += await deps.store.logs.deleteOlderThan(deps.clock.now() - deps.maxAgeMs);
     if (deps.maxBytes !== null) removed += await deps.store.logs.deleteToFitSize(deps.maxBytes);
     if (removed > 0) deps.log.info({ removed }, 'log retention removed old lines');

@@ -13,7 +13,7 @@ import { LogIngest } from './log-ingest.ts';
 import { startLogRetention } from './log-retention.ts';
 import { AgentScopeCache } from '../gateway/agent-scope-cache.ts';
 import { LogTailHub } from './log-tail-hub.ts';
-import { levelOf, ServerEventLines } from './server-event-lines.ts';
+import { levelOf, LOOKBACK_IDS, ServerEventLines } from './server-event-lines.ts';
 
 describe('ServerEventLines', () => {
   let dir: string;
@@ -83,6 +83,18 @@ describe('ServerEventLines', () => {
     await new EventLog(store, clock).emit('project.added', 'three');
     expect(await lines.catchUp()).toBe(1);
     expect((await stored()).map((l) => l.text)).toEqual(['three']);
+  });
+
+  it('looks for missing lines only above the highest line less LOOKBACK_IDS, so a start costs the same however long the history', async () => {
+    const events = new EventLog(store, clock);
+    const tooOld = await events.emit('project.added', 'too old');
+    // The line of an event stored LOOKBACK_IDS later (as if that many were stored in between).
+    await store.logs.append([{ ...(await lines.line(tooOld)), seq: tooOld.id + LOOKBACK_IDS, text: 'later' }]);
+    const inView = await events.emit('project.added', 'in view');
+    expect(inView.id).toBe(tooOld.id + 1);
+    expect(await lines.catchUp()).toBe(1);
+    await ingest.flush();
+    expect((await stored()).map((l) => l.text)).toEqual(['later', 'in view']);
   });
 
   it('reads the level from the kind and what failed', () => {

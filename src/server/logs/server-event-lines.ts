@@ -17,7 +17,27 @@ export const SERVER_EVENTS_SOURCE = 'server';
 /** Names looked up once and kept; a busy server forgets them all when there are this many. */
 const MAX_CACHED = 10_000;
 
+/**
+ * How far below the highest event id it saw before a catch-up looks again for events without a
+ * line (ids, so at most this many events). An event another instance stored is seen by the first
+ * catch-up after its commit, which writes its line if missing, unless its id is below this window:
+ * that takes 2,000 other events stored while its transaction was open (engine transactions last
+ * milliseconds, and PostgreSQL ends one left idle for a minute). At start, the events an instance
+ * stored and had no time to write lines for are those of its last moments, just below or above the
+ * highest line written. Reading 2,000 events and the seqs of their lines takes milliseconds.
+ */
+export const LOOKBACK_IDS = 2_000;
+
+/** Events read at once. */
+const PAGE_EVENTS = 1_000;
+
+/** How often a running server catches up: another instance's death leaves lines missing at most this long. */
+export const EVENT_LINE_REPAIR_MS = 30_000;
+
 export class ServerEventLines {
+  /** The highest event id the last catch-up saw, where the next one looks back from. */
+  private seenThrough: number | undefined;
+  private catchingUp: Promise<number> | undefined;
   private readonly projectNames = new Map<string, string | null>();
   private readonly runProjects = new Map<string, string | null>();
   private readonly deployments = new Map<string, { projectId: string; env: string } | null>();
@@ -34,23 +54,61 @@ export class ServerEventLines {
   }
 
   /**
-   * Writes the lines of events stored after the last one in the log: a server that stopped
-   * between storing an event and its line catches up at start. Returns how many it wrote. The
-   * last one is also known when retention removed every server line: it kept a mark of it.
+   * Writes the lines of stored events that have none: at start, for events an instance stored
+   * before it stopped (this one or another on the same database), and then every so often
+   * (repairEvery) for another instance's that died. Looks at the events after the highest id the
+   * last catch-up saw (at first: the highest server seq in the log) less LOOKBACK_IDS, and at
+   * none whose line retention removed (the log's seq mark). Returns how many lines it handed in
+   * (the log drops any that their own instance stored meanwhile). Two calls never overlap: a
+   * second one waits for the first and is then the same one.
    */
-  async catchUp(): Promise<number> {
-    const { logs } = this.deps.store;
-    let after = Math.max(await logs.maxSeq(SERVER_EVENTS_SOURCE), await logs.seqMark(SERVER_EVENTS_SOURCE));
+  catchUp(): Promise<number> {
+    this.catchingUp ??= this.writeMissing().finally(() => {
+      this.catchingUp = undefined;
+    });
+    return this.catchingUp;
+  }
+
+  /** Catches up every `intervalMs` until closed; close() waits for a catch-up in progress. */
+  repairEvery(intervalMs: number): { close(): Promise<void> } {
+    const tick = () => void this.catchUp().then(
+      (written) => {
+        if (written > 0) this.deps.log.warn({ written }, 'wrote the lines of server events that had none (an instance stopped before writing them, or a write failed)');
+      },
+      (err: unknown) => this.deps.log.error({ err }, 'could not write the missing lines of server events'),
+    );
+    const timer = setInterval(tick, intervalMs);
+    timer.unref();
+    return {
+      close: async () => {
+        clearInterval(timer);
+        await this.catchingUp?.catch(() => undefined);
+      },
+    };
+  }
+
+  private async writeMissing(): Promise<number> {
+    const { logs, events } = this.deps.store;
+    const top = this.seenThrough ?? await logs.maxSeq(SERVER_EVENTS_SOURCE);
+    let after = Math.max(0, top - LOOKBACK_IDS, await logs.seqMark(SERVER_EVENTS_SOURCE));
     let written = 0;
     for (;;) {
-      const events = await this.deps.store.events.list({ afterId: Math.max(0, after), limit: 1000 });
-      if (events.length === 0) return written;
+      const page = await events.list({ afterId: after, limit: PAGE_EVENTS });
+      if (page.length === 0) break;
+      const stored = await logs.storedSeqs(SERVER_EVENTS_SOURCE, page[0]!.id, page.at(-1)!.id);
+      // Read after what is stored: retention raises the mark in the transaction that removes a line,
+      // so a line gone from `stored` is at or below the mark read now.
+      const removedThrough = await logs.seqMark(SERVER_EVENTS_SOURCE);
       const lines: NewLogLine[] = [];
-      for (const event of events) lines.push(await this.line(event));
+      for (const event of page) {
+        if (event.id > removedThrough && !stored.has(event.id)) lines.push(await this.line(event));
+      }
       await this.deps.ingest.append(lines);
       written += lines.length;
-      after = events.at(-1)!.id;
+      after = page.at(-1)!.id;
     }
+    this.seenThrough = Math.max(top, after);
+    return written;
   }
 
   /** The line for an event; public for tests. */

@@ -55,6 +55,30 @@ export function describeLogRetentionContract(open: () => Promise<Store>): void {
       expect(await store().logs.maxSeq('a')).toBe(2999);
     });
 
+    it('marks the highest seq of each source it removed, a mark that only rises, and answers the seqs left', async () => {
+      const sorted = (seqs: Set<number>) => [...seqs].sort((a, b) => a - b);
+      await store().logs.append([
+        ...Array.from({ length: 10 }, (_, seq) => logLine('a', seq, { at: seq % 2 === 0 ? 100 : 300 })),
+        logLine('b', 2 ** 40, { at: 150 }),
+        logLine('c', 1, { at: 300 }),
+      ]);
+      expect(await store().logs.deleteOlderThan(200)).toBe(6);
+      expect([await store().logs.seqMark('a'), await store().logs.seqMark('b'), await store().logs.seqMark('c')]).toEqual([8, 2 ** 40, -1]);
+      expect(sorted(await store().logs.storedSeqs('a', 0, 9))).toEqual([1, 3, 5, 7, 9]);
+      // A line of a lower seq removed later leaves the mark as it is.
+      await store().logs.append([logLine('a', 0, { at: 50, text: 'x' })]);
+      expect(await store().logs.deleteOlderThan(60)).toBe(1);
+      expect(await store().logs.seqMark('a')).toBe(8);
+      // By size: the oldest lines, some of a chunk or whole chunks.
+      const perLine = (await store().logs.size()).bytes / 6;
+      expect(await store().logs.deleteToFitSize(perLine * 4)).toBe(2);
+      expect(await store().logs.seqMark('a')).toBe(8);
+      expect(sorted(await store().logs.storedSeqs('a', 0, 9))).toEqual([5, 7, 9]);
+      await store().logs.append(Array.from({ length: 3000 }, (_, i) => logLine('d', i)));
+      expect(await store().logs.deleteToFitSize(0)).toBe(3004);
+      expect([await store().logs.seqMark('a'), await store().logs.seqMark('c'), await store().logs.seqMark('d')]).toEqual([9, 1, 2999]);
+    });
+
     it('removes the oldest lines until the size fits, keeping the newest', async () => {
       const lines = Array.from({ length: 10_000 }, (_, seq) => logLine('a', seq, { text: `line number ${String(seq).padStart(5, '0')}` }));
       await store().logs.append(lines);

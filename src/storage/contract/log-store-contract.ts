@@ -30,15 +30,14 @@ export function describeLogStoreContract(open: () => Promise<Store>): void {
       expect(texts).toEqual(['line 0 from agent-1', 'line 1 from agent-1', 'line 2 from agent-1', 'line 1 from agent-2', 'line 5 from agent-3']);
     });
 
-    it('keeps a mark of each source\'s seq that only rises', async () => {
+    it('answers which seqs of a source are stored in a range, and -1 as the mark of a source retention never touched', async () => {
+      await store().logs.append([logLine('server', 1), logLine('server', 2), logLine('agent-1', 3), logLine('server', 5)]);
+      await store().logs.append([logLine('server', 4), logLine('server', 2), logLine('server', 9), logLine('server', 2 ** 40)]);
+      expect([...await store().logs.storedSeqs('server', 2, 9)].sort((a, b) => a - b)).toEqual([2, 4, 5, 9]);
+      expect([...await store().logs.storedSeqs('server', 6, 8)]).toEqual([]);
+      expect([...await store().logs.storedSeqs('server', 2 ** 40, 2 ** 41)]).toEqual([2 ** 40]);
+      expect([...await store().logs.storedSeqs('agent-2', 0, 10)]).toEqual([]);
       expect(await store().logs.seqMark('server')).toBe(-1);
-      await store().logs.raiseSeqMark('server', 2 ** 40);
-      await store().logs.raiseSeqMark('server', 7);
-      await store().logs.raiseSeqMark('agent-1', 3);
-      expect(await store().logs.seqMark('server')).toBe(2 ** 40);
-      expect(await store().logs.seqMark('agent-1')).toBe(3);
-      await store().logs.raiseSeqMark('agent-1', 4);
-      expect(await store().logs.seqMark('agent-1')).toBe(4);
     });
 
     it('numbers units of commit in order: consecutive ids of appends one after another are in one unit or the next', async () => {

@@ -6,6 +6,7 @@ import type { LogSize, LogStore } from '../store.ts';
 import { inTransaction } from './in-transaction.ts';
 import { CHUNK_IDS } from './log-chunks.ts';
 import { lineBytesSql, recountChunk } from './log-ledger.ts';
+import { raiseSeqMarks } from './log-seq-marks.ts';
 import type { StoreContext } from './store-context.ts';
 import type { Database, SqlDialectName } from './tables.ts';
 
@@ -61,7 +62,7 @@ async function lastIdToRemove(db: Kysely<Database>, dialect: SqlDialectName, chu
   return first + CHUNK_IDS - 1;
 }
 
-/** Removes the chunk's lines that meet `condition`, from the table and its index, and recounts the chunk. */
+/** Removes the chunk's lines that meet `condition`, from the table and its index, raises the seq marks, and recounts the chunk. */
 async function removeFromChunk(db: Kysely<Database>, dialect: SqlDialectName, chunk: number, condition: RawBuilder<unknown>): Promise<number> {
   const first = chunk * CHUNK_IDS;
   const where = sql`id >= ${first} and id < ${first + CHUNK_IDS} and ${condition}`;
@@ -70,6 +71,8 @@ async function removeFromChunk(db: Kysely<Database>, dialect: SqlDialectName, ch
     // External content: FTS5 must be told each removed row's text to drop its words.
     if (dialect === 'sqlite') await sql`insert into log_lines_fts (log_lines_fts, rowid, text) select 'delete', id, text from log_lines where ${where}`.execute(trx);
     if (dialect === 'postgres') await sql`delete from log_search where id in (select id from log_lines where ${where})`.execute(trx);
+    // In the same transaction: a line not stored and above its source's mark was never stored.
+    await raiseSeqMarks(trx, dialect, sql`select source, seq from log_lines where ${where}`);
     const result = await sql`delete from log_lines where ${where}`.execute(trx);
     await recountChunk(trx, dialect, chunk);
     return Number(result.numAffectedRows ?? 0n);

@@ -48,6 +48,11 @@ export function createKyselyLogStore(context: StoreContext, append: LogStore['ap
       return maxima;
     },
 
+    async storedSeqs(source, from, to) {
+      const rows = await db.selectFrom('log_lines').select('seq').where('source', '=', source).where('seq', '>=', from).where('seq', '<=', to).execute();
+      return new Set(rows.map((r) => Number(r.seq)));
+    },
+
     // A row per line, each id drawn in its append's transaction.
     commitUnitOf: (id) => id,
 
@@ -55,6 +60,6 @@ export function createKyselyLogStore(context: StoreContext, append: LogStore['ap
     indexPending: () => Promise.resolve({ indexed: 0, done: true }),
 
     ...createLogRetention(context),
-    ...createLogSeqMarks(db, context.dialect),
+    ...createLogSeqMarks(db),
   };
 }

@@ -329,7 +329,7 @@ export interface Database {
   log_seq_marks: LogSeqMarksTable;
 }
 
-/** The highest seq ever stored for a log source, kept when retention removes its lines (migration 020). */
+/** The highest seq of a log source that retention removed (migration 020; at first the highest stored when it ran). */
 export interface LogSeqMarksTable {
   source: string;
   seq: number;

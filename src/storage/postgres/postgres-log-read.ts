@@ -95,7 +95,7 @@ function idConditions(afterId: number | undefined, beforeId: number | undefined,
   }
 }
 
-export function createPostgresLogRead(db: Kysely<Database>): Pick<LogStore, 'list' | 'search' | 'maxSeq' | 'maxSeqOf'> {
+export function createPostgresLogRead(db: Kysely<Database>): Pick<LogStore, 'list' | 'search' | 'maxSeq' | 'maxSeqOf' | 'storedSeqs'> {
   return {
     async list(filter) {
       const q: LinesQuery = { chunk: [], line: [], order: 'asc', limit: filter.limit };
@@ -134,6 +134,22 @@ export function createPostgresLogRead(db: Kysely<Database>): Pick<LogStore, 'lis
     async maxSeq(source) {
       const { rows } = await sql<{ max: number | null }>`select max(last_seq) as max from log_line_chunks where source = ${source}`.execute(db);
       return rows[0]?.max == null ? -1 : Number(rows[0].max);
+    },
+
+    async storedSeqs(source, from, to) {
+      // A chunk without gaps in its seqs (all since chunks are cut at gaps) holds its whole range;
+      // only an older one with gaps, or one retention removed lines from the middle of, is unpacked.
+      const { rows } = await sql<{ first_seq: string; last_seq: string; seqs: string[] | null }>`
+        select first_seq, last_seq, case when last_seq - first_seq + 1 = lines then null else array(
+          select (e.line->>1)::bigint from json_array_elements(body::json) as e (line)
+          where json_typeof(e.line) = 'array' and (e.line->>1)::bigint between ${from} and ${to}) end as seqs
+        from log_line_chunks where source = ${source} and last_seq >= ${from} and first_seq <= ${to}`.execute(db);
+      const stored = new Set<number>();
+      for (const row of rows) {
+        if (row.seqs !== null) for (const seq of row.seqs) stored.add(Number(seq));
+        else for (let seq = Math.max(from, Number(row.first_seq)); seq <= Math.min(to, Number(row.last_seq)); seq++) stored.add(seq);
+      }
+      return stored;
     },
 
     async maxSeqOf(sources) {

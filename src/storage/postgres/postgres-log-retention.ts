@@ -1,10 +1,12 @@
 // Retention of PostgreSQL's central log (log_line_chunks, migration 019): whole chunks go in one
 // statement; a chunk only partly removed is rewritten with its removed lines as null (the others
 // keep their index, so their ids), its counts, time span, seqs and scope recomputed. Each chunk's
-// words stay as they were: a superset, and search checks every line exactly.
-import { sql, type Kysely } from 'kysely';
+// words stay as they were: a superset, and search checks every line exactly. Each removal raises
+// the seq marks of the sources it removed lines of, in its transaction (LogStore.seqMark).
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { inTransaction } from '../kysely/in-transaction.ts';
 import { lineBytes } from '../kysely/log-chunks.ts';
+import { raiseSeqMarks } from '../kysely/log-seq-marks.ts';
 import type { Database } from '../kysely/tables.ts';
 import type { LogSize, LogStore } from '../store.ts';
 import { scopeOf, type ChunkLine } from './postgres-log-chunk-rows.ts';
@@ -27,9 +29,7 @@ export function createPostgresLogRetention(db: Kysely<Database>): Retention {
     async deleteOlderThan(at) {
       let removed = 0;
       for (;;) {
-        const { rows } = await sql<{ lines: number }>`
-          delete from log_line_chunks where id in (select id from log_line_chunks where max_at < ${at} order by id limit ${CHUNKS_PER_DELETE})
-          returning lines`.execute(db);
+        const rows = await deleteChunks(db, sql`id in (select id from log_line_chunks where max_at < ${at} order by id limit ${CHUNKS_PER_DELETE})`);
         removed += rows.reduce((sum, r) => sum + Number(r.lines), 0);
         if (rows.length < CHUNKS_PER_DELETE) break;
       }
@@ -53,7 +53,7 @@ export function createPostgresLogRetention(db: Kysely<Database>): Retention {
           excess -= Number(chunk.bytes);
         }
         if (whole.length > 0) {
-          const { rows } = await sql<{ lines: number }>`delete from log_line_chunks where id = any(${whole}::bigint[]) returning lines`.execute(db);
+          const rows = await deleteChunks(db, sql`id = any(${whole}::bigint[])`);
           removed += rows.reduce((sum, r) => sum + Number(r.lines), 0);
           continue;
         }
@@ -69,27 +69,41 @@ export function createPostgresLogRetention(db: Kysely<Database>): Retention {
   };
 }
 
+/** Deletes the chunks meeting `condition` whole, raising the seq marks in the same statement; returns each one's line count. */
+async function deleteChunks(db: Kysely<Database>, condition: RawBuilder<unknown>): Promise<{ lines: number }[]> {
+  // A chunk's last_seq is the highest seq of the lines it still holds.
+  const { rows } = await sql<{ lines: number }>`
+    with removed as (delete from log_line_chunks where ${condition} returning source, last_seq, lines),
+      marked as (insert into log_seq_marks (source, seq) select source, max(last_seq) from removed group by source
+        on conflict (source) do update set seq = greatest(log_seq_marks.seq, excluded.seq))
+    select lines from removed`.execute(db);
+  return rows;
+}
+
 /**
  * Removes the chunk's lines that `remove` picks (called in index order), in one transaction with
  * the chunk's row locked; deletes the chunk when none is left. Returns how many it removed.
  */
 async function removeLines(db: Kysely<Database>, id: number, remove: (line: ChunkLine) => boolean): Promise<number> {
   return inTransaction(db, async (trx) => {
-    const { rows } = await sql<{ body: string }>`select body from log_line_chunks where id = ${id} for update`.execute(trx);
+    const { rows } = await sql<{ source: string; body: string }>`select source, body from log_line_chunks where id = ${id} for update`.execute(trx);
     if (rows[0] === undefined) return 0;
     const lines = JSON.parse(rows[0].body) as (ChunkLine | null)[];
     let removed = 0;
+    let highestRemoved = -1;
     const left: ChunkLine[] = [];
     const body = lines.map((line) => {
       if (line === null) return null;
       if (remove(line)) {
         removed += 1;
+        highestRemoved = Math.max(highestRemoved, line[1]);
         return null;
       }
       left.push(line);
       return line;
     });
     if (removed === 0) return 0;
+    await raiseSeqMarks(trx, 'postgres', sql`select ${rows[0].source}::text as source, ${highestRemoved}::bigint as seq`);
     if (left.length === 0) {
       await sql`delete from log_line_chunks where id = ${id}`.execute(trx);
       return removed;

@@ -18,6 +18,6 @@ export function createPostgresLogStore(db: Kysely<Database>): LogStore {
     indexPending: (maxIds) => indexPendingChunks(db, maxIds),
     commitUnitOf: chunkIdOf,
     ...createPostgresLogRetention(db),
-    ...createLogSeqMarks(db, 'postgres'),
+    ...createLogSeqMarks(db),
   };
 }
