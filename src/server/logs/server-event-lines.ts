@@ -70,8 +70,8 @@ export class ServerEventLines {
    * none whose line retention removed (the log's seq mark). The first catch-up (at start) writes
    * every line missing; a later one only those the one before found missing too, so that lines
    * still being written (by this instance or another) are not taken for lost. Returns how many
-   * lines it handed in (the log drops any that their own instance stored meanwhile). Two calls never overlap: a
-   * second one waits for the first and is then the same one.
+   * lines it handed in (the log drops any that their own instance stored meanwhile). Two calls
+   * never overlap: a second one waits for the first and is then the same one.
    */
   catchUp(): Promise<number> {
     this.catchingUp ??= this.writeMissing().finally(() => {
