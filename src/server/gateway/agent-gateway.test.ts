@@ -35,11 +35,13 @@ describe('AgentGateway across server instances', () => {
     return store;
   }
 
-  function gateway(store: Store, notifier: Notifier | undefined, pendingPollMs = 60_000, heartbeatTimeoutMs = 15_000): AgentGateway {
+  function gateway(
+    store: Store, notifier: Notifier | undefined, pendingPollMs = 60_000, heartbeatTimeoutMs = 15_000, fromAgent: () => Promise<number | undefined> = () => Promise.resolve(undefined),
+  ): AgentGateway {
     const gw = new AgentGateway({
       store, clock: systemClock, log: pino({ level: 'silent' }), onChange: () => undefined,
       liveness: { agentGraceMs: heartbeatTimeoutMs, heartbeatTimeoutMs },
-      logs: { fromAgent: () => Promise.resolve(undefined) },
+      logs: { fromAgent },
       uploadTokens: { tokenFor: () => 'unused' },
       scopes: { learn: () => undefined, forget: () => undefined },
       notifier, pendingPollMs, instance: 'test', directory: new AgentDirectory({ store, clock: systemClock, reloadMs: 1000 }),
@@ -50,6 +52,11 @@ describe('AgentGateway across server instances', () => {
 
   /** A real WebSocket pair on loopback: the server end is handed to `gw` as `agent`'s; returns what the agent end receives. */
   async function connect(gw: AgentGateway, agent: Agent): Promise<{ type: string; id?: string }[]> {
+    return (await connectClient(gw, agent)).received;
+  }
+
+  /** connect(), also giving the agent's end of the socket, to send from. */
+  async function connectClient(gw: AgentGateway, agent: Agent): Promise<{ received: { type: string; id?: string }[]; client: WebSocket }> {
     const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const accepted = new Promise<void>((resolve) => server.once('connection', (socket) => {
@@ -64,7 +71,7 @@ describe('AgentGateway across server instances', () => {
     client.on('message', (data: Buffer) => received.push(JSON.parse(data.toString()) as { type: string; id?: string }));
     client.on('close', () => received.push({ type: 'closed' }));
     await accepted;
-    return received;
+    return { received, client };
   }
 
   it('sends a command written on instance A to its agent through instance B, which holds the connection', async () => {
@@ -95,6 +102,27 @@ describe('AgentGateway across server instances', () => {
     const after = polls;
     await until('three more polls', () => polls >= after + 3);
     expect(received.map((m) => m.id)).toEqual(['cmd-1']);
+  });
+
+  it('stores on close() a result its agent sent before, also one that waited for the log lines sent before it', async () => {
+    const store = await openStore();
+    let release!: () => void;
+    const logsHeld = new Promise<undefined>((resolve) => (release = () => resolve(undefined)));
+    let logBatches = 0;
+    const gw = gateway(store, undefined, 60_000, 15_000, () => (logBatches++, logsHeld));
+    const agent = await enrollAgent(store, 'web-1');
+    await store.commands.create({ id: 'cmd-1', agentId: agent.id, command: prepareCommand }, 1);
+    const { client } = await connectClient(gw, agent);
+    await until('the agent\'s end to open', () => client.readyState === WebSocket.OPEN);
+    // The step's log lines, then its result (which waits until they are stored), in one write to the socket.
+    client.send(JSON.stringify({ type: 'log', lines: [] }));
+    client.send(JSON.stringify({ type: 'result', commandId: 'cmd-1', result: { ok: true } }));
+    await until('the log lines to reach the ingest', () => logBatches === 1);
+    // The server closes while the ingest still writes the lines; it closes its store once the gateway is closed.
+    const closing = gw.close();
+    release();
+    await closing;
+    expect((await store.commands.get('cmd-1'))?.result).toMatchObject({ ok: true });
   });
 
   it('closes a connection that went silent, even while the agent is heard through another instance', async () => {

@@ -41,6 +41,8 @@ export class AgentGateway {
    * here that broke without a close would stay open, and be sent commands, for as long).
    */
   private readonly heardAt = new Map<string, number>();
+  /** Each connection's messages being handled in turn (the last of its chain): close() waits for them. */
+  private readonly handling = new Map<WebSocket, Promise<void>>();
   private readonly sweeper: NodeJS.Timeout;
   private readonly heartbeats: HeartbeatWriter;
   private readonly connectionWrites: WriteBatcher<ConnectionChange, boolean>;
@@ -92,6 +94,14 @@ export class AgentGateway {
     let logsStored = Promise.resolve();
     let logsRefused = false;
     const failed = (err: unknown) => this.deps.log.error({ err, agent: agent.name }, 'agent message failed');
+    // A result waits in the chain for the log lines sent before it: a closing server waits for it too.
+    const handleInTurn = (handle: () => Promise<void> | undefined) => {
+      const next = queue = queue.then(handle).catch(failed);
+      this.handling.set(socket, next);
+      void next.then(() => {
+        if (this.handling.get(socket) === next) this.handling.delete(socket);
+      });
+    };
     socket.on('message', (data: Buffer) => {
       if (this.connections.get(agent.id) === socket) this.heardAt.set(agent.id, this.deps.clock.now());
       const text = data.toString('utf8');
@@ -104,7 +114,7 @@ export class AgentGateway {
           // A result that does not parse fails its command now, saying why, as the agent's own answer.
           this.deps.log.warn({ agent: agent.name, ...unreadable }, 'an agent answered with a result that does not parse: its command fails');
           const result = { ok: false, errorCode: 'SLIPWAY_AGENT_BAD_RESULT', error: `the agent's answer does not parse (${unreadable.problem})` };
-          queue = queue.then(() => this.messages.handle(socket, agent, { type: 'result', commandId: unreadable.commandId, result })).catch(failed);
+          handleInTurn(() => this.messages.handle(socket, agent, { type: 'result', commandId: unreadable.commandId, result }));
         }
         return;
       }
@@ -139,10 +149,11 @@ export class AgentGateway {
       // stored (it never overtakes the lines of the step it ends), and not at all when they were
       // refused (the agent sends it again with them after reconnecting).
       const logsBefore = message.type === 'result' ? logsStored : undefined;
-      queue = queue.then(() => logsBefore).then(() => {
+      handleInTurn(async () => {
+        await logsBefore;
         if (message.type === 'result' && logsRefused) return;
         return this.messages.handle(socket, agent, message);
-      }).catch(failed);
+      });
     });
     socket.on('close', () => {
       if (this.connections.get(agent.id) !== socket) return;
@@ -247,6 +258,8 @@ export class AgentGateway {
     for (const socket of this.connections.values()) socket.close(1001, 'server shutting down');
     this.connections.clear();
     // The sockets' own close events find them gone from `connections`: nothing more is queued for them.
+    // Messages already received are handled first (a result waiting for its log lines), then stored.
+    await Promise.all(this.handling.values());
     await Promise.all([this.connectionWrites.flush(), this.resultWrites.flush()]);
   }
 

@@ -64,6 +64,32 @@ describe('the batched writes of what agents tell the server', () => {
     expect(await store.agents.get(b.id)).toMatchObject({ online: true });
   });
 
+  it('resolves flush() only once every change added before it is stored, also those added while a write was under way', async () => {
+    const stored: string[] = [];
+    const began: string[][] = [];
+    let release!: () => void;
+    const firstWriteHeld = new Promise<void>((resolve) => (release = resolve));
+    const writer = new WriteBatcher<string, boolean>({
+      write: async (changes) => {
+        began.push([...changes]);
+        if (changes.includes('first')) await firstWriteHeld;
+        stored.push(...changes);
+        return changes.map(() => true);
+      },
+      log: pino({ level: 'silent' }), what: 'changes',
+    });
+    const first = writer.add('first');
+    await waitFor('the first write to begin', () => began.length === 1, { intervalMs: 1 });
+    // A closing server flushes while the first write is under way, with another change queued behind it.
+    const second = writer.add('second');
+    const flushed = writer.flush();
+    release();
+    await flushed;
+    // close() then closes the store: what was added before must be in it by now.
+    expect(stored).toEqual(['first', 'second']);
+    await Promise.all([first, second]);
+  });
+
   it('writes each change alone when their batch is refused, so that one refused change fails only its own', async () => {
     const store = await openStore();
     const [a, b] = [await enrollAgent(store, 'web-1'), await enrollAgent(store, 'web-2')];

@@ -27,6 +27,9 @@ export class WriteBatcher<Change, Outcome> {
   private queue: Queued<Change, Outcome>[] = [];
   private scheduled: NodeJS.Immediate | undefined;
   private writing: Promise<void> | undefined;
+  /** Changes added so far, and those whose write ended (stored or refused): what flush() waits for. */
+  private added = 0;
+  private ended = 0;
 
   constructor(private readonly deps: WriteBatcherDeps<Change, Outcome>) {}
 
@@ -37,13 +40,24 @@ export class WriteBatcher<Change, Outcome> {
    */
   add(change: Change): Promise<Outcome> {
     return new Promise<Outcome>((done, failed) => {
+      this.added++;
       this.queue.push({ change, done, failed });
       this.schedule();
     });
   }
 
-  /** Writes what is queued now, without waiting for the end of this turn (a closing server). */
-  flush(): Promise<void> {
+  /**
+   * Writes what is queued now, without waiting for the end of this turn (a closing server), and
+   * resolves once every change added before the call is stored or refused: a write under way took
+   * only what was queued when it began, so the ones added since are written after it and waited for too.
+   */
+  async flush(): Promise<void> {
+    const through = this.added;
+    while (this.ended < through) await this.write();
+  }
+
+  /** The write under way, or one of what is queued now. */
+  private write(): Promise<void> {
     clearImmediate(this.scheduled);
     this.scheduled = undefined;
     this.writing ??= this.writeAll().finally(() => {
@@ -55,15 +69,23 @@ export class WriteBatcher<Change, Outcome> {
   }
 
   private schedule(): void {
-    // A write under way takes the next batch when it ends (see flush).
+    // A write under way takes the next batch when it ends (see write).
     if (this.scheduled || this.writing) return;
-    this.scheduled = setImmediate(() => void this.flush());
+    this.scheduled = setImmediate(() => void this.write());
   }
 
   private async writeAll(): Promise<void> {
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
+    try {
+      await this.writeBatch(batch);
+    } finally {
+      this.ended += batch.length;
+    }
+  }
+
+  private async writeBatch(batch: Queued<Change, Outcome>[]): Promise<void> {
     try {
       const outcomes = await this.deps.write(batch.map((q) => q.change));
       if (outcomes.length !== batch.length) throw new Error(`the store answered ${outcomes.length} outcomes for ${batch.length} ${this.deps.what}`);

@@ -115,6 +115,31 @@ function describeRepair(name: string, openTwo: OpenTwo): void {
       expect((await texts(storeB)).sort()).toEqual(['after', 'before', 'last', 'lost']);
     });
 
+    it('takes no line for lost that another instance is still writing, and writes one still missing at the next catch-up', async () => {
+      const [storeA, storeB] = await openTwo();
+      const b = instanceOn(storeB);
+      expect(await b.lines.catchUp()).toBe(0);
+      // A's ingest holds its line, as it does behind agents' lines under load.
+      const a = instanceOn(storeA);
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const append = a.ingest.append.bind(a.ingest);
+      a.ingest.append = async (batch) => {
+        await held;
+        return append(batch);
+      };
+      await a.events.emit('project.added', 'on its way');
+      expect(await b.lines.catchUp()).toBe(0);
+      release();
+      await eventually(async () => (await texts(storeB)).includes('on its way'));
+      expect(await b.lines.catchUp()).toBe(0);
+      await a.eventsWithoutLine.emit('project.added', 'lost');
+      expect(await b.lines.catchUp()).toBe(0);
+      expect(await b.lines.catchUp()).toBe(1);
+      await b.ingest.flush();
+      expect(await texts(storeB)).toEqual(['on its way', 'lost']);
+    });
+
     it('writes no line again that retention removed, even one written while it ran', async () => {
       const [store] = await openTwo();
       const server = instanceOn(store);

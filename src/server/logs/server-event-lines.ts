@@ -31,12 +31,21 @@ export const LOOKBACK_IDS = 2_000;
 /** Events read at once. */
 const PAGE_EVENTS = 1_000;
 
-/** How often a running server catches up: another instance's death leaves lines missing at most this long. */
+/**
+ * How often a running server catches up: another instance's death leaves lines missing at most
+ * twice this long (a line is written when two catch-ups in a row found it missing, see catchUp).
+ */
 export const EVENT_LINE_REPAIR_MS = 30_000;
 
 export class ServerEventLines {
   /** The highest event id the last catch-up saw, where the next one looks back from. */
   private seenThrough: number | undefined;
+  /**
+   * The events whose line the last catch-up found missing; undefined before the first. A line
+   * found missing once may be on its way (its instance stored the event and is writing the line,
+   * behind agents' lines in a busy ingest): a running server writes only those missing twice in a row.
+   */
+  private suspects: Set<number> | undefined;
   private catchingUp: Promise<number> | undefined;
   private readonly projectNames = new Map<string, string | null>();
   private readonly runProjects = new Map<string, string | null>();
@@ -58,9 +67,11 @@ export class ServerEventLines {
    * before it stopped (this one or another on the same database), and then every so often
    * (repairEvery) for another instance's that died. Looks at the events after the highest id the
    * last catch-up saw (at first: the highest server seq in the log) less LOOKBACK_IDS, and at
-   * none whose line retention removed (the log's seq mark). Returns how many lines it handed in
-   * (the log drops any that their own instance stored meanwhile). Two calls never overlap: a
-   * second one waits for the first and is then the same one.
+   * none whose line retention removed (the log's seq mark). The first catch-up (at start) writes
+   * every line missing; a later one only those the one before found missing too, so that lines
+   * still being written (by this instance or another) are not taken for lost. Returns how many
+   * lines it handed in (the log drops any that their own instance stored meanwhile). Two calls
+   * never overlap: a second one waits for the first and is then the same one.
    */
   catchUp(): Promise<number> {
     this.catchingUp ??= this.writeMissing().finally(() => {
@@ -91,6 +102,10 @@ export class ServerEventLines {
     const { logs, events } = this.deps.store;
     const top = this.seenThrough ?? await logs.maxSeq(SERVER_EVENTS_SOURCE);
     let after = Math.max(0, top - LOOKBACK_IDS, await logs.seqMark(SERVER_EVENTS_SOURCE));
+    const previous = this.suspects;
+    // A line found missing last time is looked at again, even below the window (many events since).
+    for (const id of previous ?? []) after = Math.min(after, id - 1);
+    const suspects = new Set<number>();
     let written = 0;
     for (;;) {
       const page = await events.list({ afterId: after, limit: PAGE_EVENTS });
@@ -101,13 +116,16 @@ export class ServerEventLines {
       const removedThrough = await logs.seqMark(SERVER_EVENTS_SOURCE);
       const lines: NewLogLine[] = [];
       for (const event of page) {
-        if (event.id > removedThrough && !stored.has(event.id)) lines.push(await this.line(event));
+        if (event.id <= removedThrough || stored.has(event.id)) continue;
+        if (previous === undefined || previous.has(event.id)) lines.push(await this.line(event));
+        else suspects.add(event.id);
       }
       await this.deps.ingest.append(lines);
       written += lines.length;
       after = page.at(-1)!.id;
     }
     this.seenThrough = Math.max(top, after);
+    this.suspects = suspects;
     return written;
   }
 
