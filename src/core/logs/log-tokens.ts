@@ -10,6 +10,15 @@ const TOKEN = /[\p{L}\p{N}\p{M}]+/gu;
  */
 export function logTokens(text: string): string[] {
   const words = text.match(TOKEN);
-  // Σ lowercases to σ everywhere: JavaScript's final-sigma rule (ς) is not what the databases do.
-  return words === null ? [] : words.map((w) => w.replace(/Σ/g, 'σ').toLowerCase());
+  return words === null ? [] : words.map(lowerWord);
+}
+
+/**
+ * A word lowercased as the search compares words: JavaScript's toLowerCase, one character at a
+ * time (no context), except that Σ and the final sigma ς both become σ, as SQLite's FTS5 folds
+ * them: "ΣΊΣΥΦΟΣ" and "σίσυφος" are the same word (JavaScript's final-sigma rule would make ς of
+ * the first and leave the second's own ς apart from a typed σ).
+ */
+export function lowerWord(word: string): string {
+  return word.replace(/[Σς]/g, 'σ').toLowerCase();
 }

@@ -15,6 +15,10 @@ describe('logTokens', () => {
     expect(logTokens('Ünïcode ΣΑΣ naïve 北京 café')).toEqual(['ünïcode', 'σασ', 'naïve', '北京', 'café']);
   });
 
+  it('reads Σ and the final sigma ς both as σ, as SQLite\'s index folds them', () => {
+    expect(logTokens('ΣΊΣΥΦΟΣ σίσυφος')).toEqual(['σίσυφοσ', 'σίσυφοσ']);
+  });
+
   it('finds no words in punctuation', () => {
     expect(logTokens('--> == ***')).toEqual([]);
   });

@@ -118,6 +118,38 @@ function describeSearch(name: string, open: () => Promise<Store>): void {
       expect(await texts('北京')).toEqual(['café ouvert, 北京 OK']);
     });
 
+    it('finds words with letters outside ASCII in any case, whole words only', async () => {
+      await store().logs.append([
+        logLine('a', 1, { text: 'naïve ÉCOLE started' }),
+        logLine('a', 2, { text: 'ΣΊΣΥΦΟΣ rolled the stone' }),
+        logLine('a', 3, { text: 'Ünïcode school' }),
+      ]);
+      for (const q of ['naïve', 'NAÏVE', 'école', 'ÉCOLE', 'École', '"naïve école"', 'écol*', 'naïve started']) expect(await texts(q), q).toEqual(['naïve ÉCOLE started']);
+      expect(await texts('"école naïve"')).toEqual([]);
+      expect(await texts('cole')).toEqual([]);
+      expect(await texts('ecole')).toEqual([]);
+      expect(await texts('σίσυφος')).toEqual(['ΣΊΣΥΦΟΣ rolled the stone']);
+      expect(await texts('ünïcode')).toEqual(['Ünïcode school']);
+      expect(await texts('ÜNÏ*')).toEqual(['Ünïcode school']);
+    });
+
+    it('finds a whole word among many lines holding it inside longer words, paging both ways', async () => {
+      const whole = new Set([5, 1500, 2999]);
+      await store().logs.append(Array.from({ length: 3000 }, (_, seq) => logLine('a', seq, { text: whole.has(seq) ? `deploy ${seq} done` : `DEPLOYMENT ${seq} redeploy` })));
+      const seqs = async (filter: Partial<LogSearch>) => (await store().logs.search({ query: parseLogQuery('deploy'), order: 'asc', limit: 2, ...filter })).map((l) => l.seq);
+      expect(await seqs({})).toEqual([5, 1500]);
+      expect(await seqs({ order: 'desc', limit: 3 })).toEqual([2999, 1500, 5]);
+      expect(await seqs({ order: 'desc', limit: 1 })).toEqual([2999]);
+    });
+
+    it('finds a very long word whole, and not by another sharing its first hundreds of letters', async () => {
+      const head = 'é'.repeat(400) + 'x'.repeat(400);
+      await store().logs.append([logLine('a', 1, { text: `long ${head}a end` }), logLine('a', 2, { text: `long ${head}b end` })]);
+      expect(await texts(`${head}A`)).toEqual([`long ${head}a end`]);
+      expect(await texts(`${head}c`)).toEqual([]);
+      expect(await texts(`${head.toUpperCase()}*`)).toEqual([`long ${head}a end`, `long ${head}b end`]);
+    });
+
     it('never fails on odd input: unbalanced quotes and full-text operators are plain words', async () => {
       await sample();
       for (const q of ['"connection', 'connection"', 'NEAR(connection refused)', 'connection AND refused OR x', 'NOT refused',

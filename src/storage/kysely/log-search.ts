@@ -1,5 +1,5 @@
 // Searching the central log one row per line (SQLite): filters as SQL over log_lines, the words of
-// the query through FTS5 MATCH, paged by id. tsQuery serves PostgreSQL's chunked log too.
+// the query through FTS5 MATCH, paged by id.
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { LogLine } from '../../core/model.ts';
 import type { LogQueryTerm } from '../../core/logs/parse-log-query.ts';
@@ -80,11 +80,6 @@ export function fts5Match(terms: WordTerm[]): string {
  * every term, with a phrase's words one after another (matchesLogQuery).
  */
 export const SQLITE_PHRASE_FUNCTION = 'slipway_matches_log_query';
-
-/** A tsquery: each term's words joined by <-> (followed by), `:*` on a prefix, terms joined by &. */
-export function tsQuery(terms: WordTerm[]): string {
-  return terms.map((t) => `(${t.tokens.map((w) => `'${w}'`).join(' <-> ')}${t.prefix ? ':*' : ''})`).join(' & ');
-}
 
 function containsLiteral(dialect: SqlDialectName, text: string): RawBuilder<unknown> {
   return dialect === 'sqlite' ? sql`instr(l.text, ${text}) > 0` : sql`strpos(l.text, ${text}) > 0`;

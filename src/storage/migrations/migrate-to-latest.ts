@@ -24,6 +24,7 @@ import { oneRunPerCommitMigration } from './017-one-run-per-commit.ts';
 import { logSearchBehindMigration } from './018-log-search-behind.ts';
 import { logLineChunksMigration } from './019-log-line-chunks.ts';
 import { logSeqMarksMigration } from './020-log-seq-marks.ts';
+import { logWordsByServerMigration } from './021-log-words-by-server.ts';
 import { runMigrator } from './run-migrator.ts';
 
 /** Every migration by name; names sort in the order they must run. */
@@ -49,6 +50,7 @@ export function migrations(dialect: SqlDialectName): Record<string, Migration> {
     '018-log-search-behind': logSearchBehindMigration(dialect),
     '019-log-line-chunks': logLineChunksMigration(dialect),
     '020-log-seq-marks': logSeqMarksMigration(),
+    '021-log-words-by-server': logWordsByServerMigration(dialect),
   };
 }
 

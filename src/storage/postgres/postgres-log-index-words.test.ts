@@ -1,8 +1,9 @@
-// The words the server hands PostgreSQL's index for a chunk: each distinct word once, cut only at
-// ASCII characters other than letters and digits, from each line's indexed part.
+// The words the server hands PostgreSQL's index for a chunk: each distinct word once, as logTokens
+// reads each line's indexed part, lowercased, a very long word cut.
 import { describe, expect, it } from 'vitest';
+import { logTokens } from '../../core/logs/log-tokens.ts';
 import { POSTGRES_INDEXED_CHARS } from '../migrations/002-log-search.ts';
-import { chunkIndexWords, indexedPart } from './postgres-log-index-words.ts';
+import { MAX_LEXEME_CHARS, chunkIndexWords, indexedPart, lexeme } from './postgres-log-index-words.ts';
 
 /** A chunk body holding lines with these texts (a null stands for a line retention removed). */
 function body(...texts: (string | null)[]): string {
@@ -10,18 +11,30 @@ function body(...texts: (string | null)[]): string {
 }
 
 describe('chunkIndexWords', () => {
-  it('gives each word of the chunk once, however many lines hold it', () => {
-    expect(chunkIndexWords(body('GET /api/orders/1 200', 'GET /api/orders/2 200', null))).toEqual({ plain: 'GET api orders 1 200 2', other: '' });
+  it('gives each word of the chunk once, lowercased, however many lines hold it', () => {
+    expect(chunkIndexWords(body('GET /api/orders/1 200', 'get /API/orders/2 200', null))).toEqual(['get', 'api', 'orders', '1', '200', '2']);
   });
 
-  it('cuts only at ASCII characters other than letters and digits; a word with any other character is left to PostgreSQL whole', () => {
-    expect(chunkIndexWords(body('café-au-lait\u00A0noir_x\tÉtat 🙂ok'))).toEqual({ plain: 'au x', other: 'café lait\u00A0noir État 🙂ok' });
+  it('reads words as logTokens does, in any script: letters, digits and marks, lowercased', () => {
+    const text = 'café-au-lait\u00A0noir_x\tÉtat 🙂ok naïve ÉCOLE ΣΊΣΥΦΟΣ İstanbul e\u0301te 北京 ٣٤ \u212Aelvin';
+    expect(new Set(chunkIndexWords(body(text)))).toEqual(new Set(logTokens(text)));
+    expect(chunkIndexWords(body(text))).toContain('école');
+  });
+
+  it('gives the same words as logTokens over every line, for lines of mixed characters', () => {
+    const texts = Array.from({ length: 300 }, (_, i) => mixedText(i));
+    expect(new Set(chunkIndexWords(body(...texts)))).toEqual(new Set(texts.flatMap((t) => logTokens(t))));
   });
 
   it('takes only the indexed part of a long line, a character pair counted once as PostgreSQL counts it', () => {
-    const long = `${'🙂'.repeat(POSTGRES_INDEXED_CHARS - 3)} abcdef tail`;
-    expect(chunkIndexWords(body(long)).other).toBe('🙂'.repeat(POSTGRES_INDEXED_CHARS - 3));
-    expect(chunkIndexWords(body(`${'x'.repeat(POSTGRES_INDEXED_CHARS - 2)} abcdef`)).plain).toBe(`${'x'.repeat(POSTGRES_INDEXED_CHARS - 2)} a`);
+    const long = `${'🙂x'.repeat((POSTGRES_INDEXED_CHARS - 2) / 2)}a abcdef tail`;
+    expect(chunkIndexWords(body(long))).toEqual(['x', 'xa']);
+  });
+
+  it('cuts a word longer than MAX_LEXEME_CHARS to its first MAX_LEXEME_CHARS characters', () => {
+    expect(new Set(chunkIndexWords(body(`${'Ж'.repeat(MAX_LEXEME_CHARS + 10)} ok`)))).toEqual(new Set(['ж'.repeat(MAX_LEXEME_CHARS), 'ok']));
+    expect(lexeme('𝒜'.repeat(MAX_LEXEME_CHARS + 1))).toBe('𝒜'.repeat(MAX_LEXEME_CHARS));
+    expect(lexeme('short')).toBe('short');
   });
 
   it('refuses a body that is not a JSON array of lines', () => {
@@ -35,3 +48,15 @@ describe('indexedPart', () => {
     expect([...indexedPart('🙂'.repeat(POSTGRES_INDEXED_CHARS + 5))]).toHaveLength(POSTGRES_INDEXED_CHARS);
   });
 });
+
+/** A line of characters from many scripts and classes, the same for the same `seed`. */
+function mixedText(seed: number): string {
+  const alphabet = ['a', 'Z', '7', ' ', '-', '_', '.', 'é', 'É', 'ß', 'İ', 'ı', 'Σ', 'ς', 'ж', '中', '٣', '５', '\u0301', '\u00A0', '\u200B', '🙂', '\uFFFD', '\u212A', 'ǅ', 'e', '1'];
+  let state = seed * 2_654_435_761 + 1;
+  let text = '';
+  for (let i = 0; i < 40; i++) {
+    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
+    text += alphabet[state % alphabet.length];
+  }
+  return text;
+}

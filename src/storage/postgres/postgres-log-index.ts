@@ -1,24 +1,16 @@
 // PostgreSQL's full-text index of the central log, filled behind ingest: each chunk's words as one
-// stripped tsvector (no positions: the index only says which chunks hold a word; search checks
-// each line of those), in a GIN index. A chunk's words are null until indexPending fills them.
-// PostgreSQL is given each chunk's distinct words (chunkIndexWords), not its lines' whole text to
-// unpack from JSON and parse: measured by bench/log-index-cost.bench.ts (200,000 lines, A/B twice
-// on a loaded machine), PostgreSQL's CPU per 100,000 lines indexed fell from 1.50-1.53 s to
-// 0.55-0.57 s, and the server spends 0.22-0.27 s reading the words (it spent 0.02 s before).
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+// tsvector without positions (the index only says which chunks hold a word; search checks each
+// line of those), in a GIN index. A chunk's words are null until indexPending fills them.
+// The server reads each chunk's distinct words (chunkIndexWords) and PostgreSQL stores them as
+// they are (array_to_tsvector): no parsing, no lowercasing by the database's locale. Measured
+// before, by bench/log-index-cost.bench.ts (200,000 lines, A/B twice on a loaded machine): handing
+// PostgreSQL a chunk's distinct words instead of its lines' whole text took its CPU per 100,000
+// lines indexed from 1.50-1.53 s to 0.55-0.57 s, the server spending 0.22-0.27 s reading them.
+import { sql, type Kysely } from 'kysely';
 import { inTransaction } from '../kysely/in-transaction.ts';
-import { POSTGRES_INDEXED_CHARS } from '../migrations/002-log-search.ts';
 import type { Database } from '../kysely/tables.ts';
 import type { LogIndexProgress } from '../store.ts';
 import { chunkIndexWords } from './postgres-log-index-words.ts';
-
-/**
- * A line's words as PostgreSQL indexes them: everything but letters and digits becomes a space
- * first, so that the parser sees plain words (not URLs, paths or hyphenated compounds), as FTS5 does.
- */
-export function postgresLogWords(text: RawBuilder<unknown>): RawBuilder<unknown> {
-  return sql`to_tsvector('pg_catalog.simple'::regconfig, regexp_replace(left(${text}, ${sql.lit(POSTGRES_INDEXED_CHARS)}), '[^[:alnum:]]+', ' ', 'g'))`;
-}
 
 /** Chunks looked at in one pass at most (a pass indexes whole chunks). */
 const CHUNKS_PER_PASS = 100;
@@ -53,12 +45,10 @@ export async function indexPendingChunks(db: Kysely<Database>, maxIds: number): 
     if (ids.length === 0) return { indexed: 0, done: true };
     const { rows: bodies } = await sql<{ id: number; body: string }>`
       select id, body from log_line_chunks where id = any(${ids}::bigint[])`.execute(trx);
-    // Each chunk's distinct words (chunkIndexWords), made lexemes as a line's own words are.
-    const words = bodies.map((b) => chunkIndexWords(b.body));
-    await sql`update log_line_chunks c
-      set words = strip(to_tsvector('pg_catalog.simple'::regconfig, w.plain)
-        || to_tsvector('pg_catalog.simple'::regconfig, regexp_replace(w.other, '[^[:alnum:]]+', ' ', 'g')))
-      from unnest(${bodies.map((b) => Number(b.id))}::bigint[], ${words.map((w) => w.plain)}::text[], ${words.map((w) => w.other)}::text[]) as w (id, plain, other)
+    // Each chunk's distinct words, joined by spaces (a word never holds one).
+    const words = bodies.map((b) => chunkIndexWords(b.body).join(' '));
+    await sql`update log_line_chunks c set words = array_to_tsvector(string_to_array(w.words, ' '))
+      from unnest(${bodies.map((b) => Number(b.id))}::bigint[], ${words}::text[]) as w (id, words)
       where c.id = w.id`.execute(trx);
     const { rows: left } = await sql<{ more: boolean }>`select exists (select 1 from log_line_chunks where words is null) as more`.execute(trx);
     return { indexed, done: left[0]?.more !== true };

@@ -1,14 +1,16 @@
 // Reading PostgreSQL's central log (log_line_chunks, migration 019): the chunks that may hold
 // matching lines are found by their own columns and indexes (id range, time span, scope tags, the
-// chunk's words), then unpacked in SQL and each line checked exactly, in id order, up to the limit.
+// chunk's words), then unpacked in SQL and each line checked exactly, in id order, up to the limit
+// (a search's words last, in the server: see postgres-log-word-query.ts).
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { LogLine } from '../../core/model.ts';
+import { matchesLogQuery } from '../../core/logs/log-filter.ts';
 import type { LogQueryTerm } from '../../core/logs/parse-log-query.ts';
-import { tsQuery } from '../kysely/log-search.ts';
 import type { Database } from '../kysely/tables.ts';
 import type { LogStore } from '../store.ts';
 import { LINES_PER_CHUNK_ID, SCOPE_TAGS, chunkIdOf } from './postgres-log-chunk-rows.ts';
-import { postgresLogWords } from './postgres-log-index.ts';
+import { indexedPart } from './postgres-log-index-words.ts';
+import { FOLD_EXCEPTIONS, chunkWordsQuery, lineNeedles, mayComeFromException } from './postgres-log-word-query.ts';
 
 type WordTerm = Extract<LogQueryTerm, { kind: 'tokens' }>;
 
@@ -33,42 +35,77 @@ interface LinesQuery {
   line: RawBuilder<unknown>[];
   order: 'asc' | 'desc';
   limit: number;
+  /** The last check of a line that passed `line`, made in the server; none: every such line. */
+  keep?: (line: LogLine) => boolean;
 }
 
 /** Chunks unpacked in the first step of a read; each next step takes four times as many, up to MAX_CHUNKS_PER_STEP. */
 const FIRST_CHUNKS_PER_STEP = 2;
 const MAX_CHUNKS_PER_STEP = 256;
+/** Rows one query of a step's lines asks for at most, when the server's check rejected many. */
+const MAX_ROWS_PER_QUERY = 10_000;
 
 /**
- * The lines meeting `line` in the chunks meeting `chunk`, in id order, up to the limit. In steps:
- * the next few chunks that qualify (by their own columns and indexes), then their lines. So a read
- * unpacks only the chunks it needs, whatever plan PostgreSQL would pick for one query over all
- * chunks (measured: with statistics taken before a bulk load, it unpacked and sorted every line).
+ * The lines meeting `line` (and `keep`) in the chunks meeting `chunk`, in id order, up to the
+ * limit. In steps: the next few chunks that qualify (by their own columns and indexes), then their
+ * lines. So a read unpacks only the chunks it needs, whatever plan PostgreSQL would pick for one
+ * query over all chunks (measured: with statistics taken before a bulk load, it unpacked and
+ * sorted every line).
  */
 async function readLines(db: Kysely<Database>, q: LinesQuery): Promise<LogLine[]> {
-  const order = q.order === 'asc' ? sql`asc` : sql`desc`;
   const lines: LogLine[] = [];
+  const read = { rejected: 0 };
   let step = FIRST_CHUNKS_PER_STEP;
   let past: number | undefined;
   for (;;) {
     const chunk = [...q.chunk, ...(past === undefined ? [] : [q.order === 'asc' ? sql`c.id > ${past}` : sql`c.id < ${past}`])];
     const { rows: chunks } = await sql<{ id: number }>`
       select c.id from log_line_chunks c ${chunk.length > 0 ? sql`where ${sql.join(chunk, sql` and `)}` : sql``}
-      order by c.id ${order} limit ${step}`.execute(db);
+      order by c.id ${q.order === 'asc' ? sql`asc` : sql`desc`} limit ${step}`.execute(db);
     if (chunks.length === 0) return lines;
     const ids = chunks.map((c) => Number(c.id));
-    const where = [sql`c.id = any(${ids}::bigint[])`, sql`jsonb_typeof(e.line) = 'array'`, ...q.line];
+    await readChunkLines(db, q, ids, lines, read);
+    if (lines.length >= q.limit || chunks.length < step) return lines;
+    past = ids.at(-1);
+    step = Math.min(step * 4, MAX_CHUNKS_PER_STEP);
+  }
+}
+
+/**
+ * Adds the lines of the chunks `ids` that pass, in id order, to `lines` up to the limit. Without
+ * `keep`, one query. With it, rows that `keep` rejects leave the page short: the next query starts
+ * after the last row read and asks for as many more rows as were rejected so far (so a check that
+ * rejects most rows doubles what each query asks, and one that rejects none costs nothing more).
+ */
+async function readChunkLines(db: Kysely<Database>, q: LinesQuery, ids: number[], lines: LogLine[], read: { rejected: number }): Promise<void> {
+  const order = q.order === 'asc' ? sql`asc` : sql`desc`;
+  let from = ids;
+  let after: number | undefined;
+  for (;;) {
+    const want = Math.min(q.limit - lines.length + read.rejected, MAX_ROWS_PER_QUERY);
+    const where = [sql`c.id = any(${from}::bigint[])`, sql`jsonb_typeof(e.line) = 'array'`, ...q.line];
+    if (after !== undefined) where.push(q.order === 'asc' ? sql`${lineIdSql} > ${after}` : sql`${lineIdSql} < ${after}`);
     const { rows } = await sql<LogLine>`
       select ${lineIdSql} as id, ${field.at} as at, c.source, ${field.seq} as seq, ${field.host} as host, ${field.app} as app,
         ${field.env} as env, ${field.stream} as stream, ${field.level} as level, ${field.runId} as "runId",
         ${field.deploymentId} as "deploymentId", ${field.text} as text
       from log_line_chunks c cross join lateral jsonb_array_elements(c.body::jsonb) with ordinality as e (line, ord)
       where ${sql.join(where, sql` and `)}
-      order by c.id ${order}, e.ord ${order} limit ${q.limit - lines.length}`.execute(db);
-    lines.push(...rows);
-    if (lines.length >= q.limit || chunks.length < step) return lines;
-    past = ids.at(-1);
-    step = Math.min(step * 4, MAX_CHUNKS_PER_STEP);
+      order by c.id ${order}, e.ord ${order} limit ${want}`.execute(db);
+    for (const row of rows) {
+      if (q.keep !== undefined && !q.keep(row)) {
+        read.rejected += 1;
+        continue;
+      }
+      lines.push(row);
+      if (lines.length >= q.limit) return;
+    }
+    const last = rows.at(-1);
+    if (rows.length < want || last === undefined) return;
+    after = Number(last.id);
+    // The chunks before the last row's are read to their end: the next query unpacks only the rest.
+    const lastChunk = chunkIdOf(after);
+    from = from.filter((id) => (q.order === 'asc' ? id >= lastChunk : id <= lastChunk));
   }
 }
 
@@ -164,15 +201,20 @@ export function createPostgresLogRead(db: Kysely<Database>): Pick<LogStore, 'lis
 }
 
 /**
- * The words of a query: a chunk qualifies when its words (a stripped tsvector, no positions) hold
- * every word, or when it is not indexed yet; then each line must hold them as the line's own
- * tsvector says (phrases as words in a row), exactly as when each line had its indexed tsvector.
- * Before computing a line's words, its lowercased text must contain each word (a line holding a
- * word contains it): most lines of a chunk fail that cheaply.
+ * The words of a query: a chunk qualifies when its words (the server's, see chunkIndexWords) hold
+ * every word, or when it is not indexed yet; a line must contain what lineNeedles says (checked on
+ * bytes: most lines of a chunk fail that cheaply), then hold the words as the server reads its
+ * indexed part (phrases as words in a row), as matchesLogQuery decides for the live tail.
  */
 function wordConditions(words: WordTerm[], q: LinesQuery): void {
-  const every = words.flatMap((t) => t.tokens.map((w, i) => ({ tokens: [w], prefix: t.prefix && i === t.tokens.length - 1, kind: 'tokens' as const })));
-  q.chunk.push(sql`(c.words @@ to_tsquery('pg_catalog.simple', ${tsQuery(every)}) or c.words is null)`);
-  for (const word of new Set(words.flatMap((t) => t.tokens))) q.line.push(sql`strpos(lower(${field.text}), ${word}) > 0`);
-  q.line.push(sql`${postgresLogWords(field.text)} @@ to_tsquery('pg_catalog.simple', ${tsQuery(words)})`);
+  q.chunk.push(sql`(c.words @@ ${chunkWordsQuery(words)}::tsquery or c.words is null)`);
+  const needles = lineNeedles(words);
+  for (const needle of needles.raw) q.line.push(sql`strpos(${field.text}, ${needle}) > 0`);
+  const folded = sql`lower(${field.text} collate "C")`;
+  const exception = sql.join(FOLD_EXCEPTIONS.map((c) => sql`strpos(${field.text}, ${c}) > 0`), sql` or `);
+  const unlessException = (check: RawBuilder<unknown>, needle: string) => (mayComeFromException(needle) ? sql`(${check} or ${exception})` : check);
+  for (const needle of needles.folded) q.line.push(unlessException(sql`strpos(${folded}, ${needle}) > 0`, needle));
+  for (const pattern of needles.patterns) q.line.push(sql`${folded} ~ ${pattern}`);
+  const query = { terms: words };
+  q.keep = (line) => matchesLogQuery(query, indexedPart(line.text));
 }
