@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { logTokens } from '../../core/logs/log-tokens.ts';
 import { POSTGRES_INDEXED_CHARS } from '../migrations/002-log-search.ts';
 import { MAX_LEXEME_CHARS, chunkIndexWords, indexedPart, lexeme } from './postgres-log-index-words.ts';
+import { mixedText } from './mixed-text-fixture.ts';
 
 /** A chunk body holding lines with these texts (a null stands for a line retention removed). */
 function body(...texts: (string | null)[]): string {
@@ -48,15 +49,3 @@ describe('indexedPart', () => {
     expect([...indexedPart('🙂'.repeat(POSTGRES_INDEXED_CHARS + 5))]).toHaveLength(POSTGRES_INDEXED_CHARS);
   });
 });
-
-/** A line of characters from many scripts and classes, the same for the same `seed`. */
-function mixedText(seed: number): string {
-  const alphabet = ['a', 'Z', '7', ' ', '-', '_', '.', 'é', 'É', 'ß', 'İ', 'ı', 'Σ', 'ς', 'ж', '中', '٣', '５', '\u0301', '\u00A0', '\u200B', '🙂', '\uFFFD', '\u212A', 'ǅ', 'e', '1'];
-  let state = seed * 2_654_435_761 + 1;
-  let text = '';
-  for (let i = 0; i < 40; i++) {
-    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
-    text += alphabet[state % alphabet.length];
-  }
-  return text;
-}

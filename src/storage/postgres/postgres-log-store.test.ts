@@ -13,6 +13,7 @@ import { MAX_CHUNK_LINES } from './postgres-log-chunk-rows.ts';
 import { INDEX_BYTES_PER_PASS } from './postgres-log-index.ts';
 import { indexedPart, lexeme } from './postgres-log-index-words.ts';
 import { openPostgresStore } from './postgres-store.ts';
+import { mixedText } from './mixed-text-fixture.ts';
 
 const url = process.env.SLIPWAY_TEST_POSTGRES_URL;
 
@@ -102,7 +103,7 @@ describe.skipIf(url === undefined || url === '')('PostgreSQL log store', { timeo
         '1e5abc abc1e5 1e5e5 0x1F request_id=1e5a7c0ffee0 v1.2.3 http://example.com/a?b=c user@example.com /var/log/app.log',
         'quotes "a" \'b\' back\\slash {brace} [bracket] a,b;c tab\there new\nline \uFFFD',
         'x'.repeat(3000), `${'y'.repeat(POSTGRES_INDEXED_CHARS - 2)} cutword after`, 'MiXeD CaSe mixed case MIXED',
-        ...Array.from({ length: 200 }, (_, i) => randomText(i)),
+        ...Array.from({ length: 200 }, (_, i) => mixedText(i)),
       ];
       await store.logs.append(odd.map((text, seq) => logLine('a', seq, { text })));
       while (!(await store.logs.indexPending(1000)).done);
@@ -141,18 +142,6 @@ describe.skipIf(url === undefined || url === '')('PostgreSQL log store', { timeo
       await store.close();
     }
   });
-
-  /** A line of characters from many scripts and classes, the same for the same `seed`. */
-  function randomText(seed: number): string {
-    const alphabet = ['a', 'Z', '7', ' ', '-', '_', '.', '/', '=', 'é', 'ß', 'İ', 'ı', 'Σ', 'ς', 'ж', '中', '٣', '５', '\u0301', '\u00A0', '\u200B', '🙂', '\uFFFD', '"', '\\', ',', '{', '\t', 'e', '1'];
-    let state = seed * 2_654_435_761 + 1;
-    let text = '';
-    for (let i = 0; i < 40; i++) {
-      state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
-      text += alphabet[state % alphabet.length];
-    }
-    return text;
-  }
 
   /** Polls until a session waits for an advisory lock (the second append, for the source the first holds). */
   async function waitForAdvisoryLockWaiter(): Promise<void> {
