@@ -12,6 +12,7 @@ import type { TestFleet } from '../test/support/test-fleet.ts';
 import { sampleAppConfig } from '../test/support/production-only-config.ts';
 import { waitFor } from '../test/support/wait-for.ts';
 import type { FromSimulatedAgents, ToSimulatedAgents } from './simulated-agents.ts';
+import { simulatedAgentsScript } from './simulated-agents-build.ts';
 import type { RunDetail } from './bench-support.ts';
 
 /** How many processes the simulated hosts are spread over. */
@@ -72,21 +73,47 @@ export async function builtVersion(fleet: TestFleet, number: number): Promise<st
   return run.version;
 }
 
-/** Forks the processes that simulate `n` hosts (sim-00000 …), spread evenly; the caller disconnects them. */
+/** bench/simulated-agents.ts bundled, built when this module loads: no bench times the build. */
+const simulatedAgents = simulatedAgentsScript();
+
+/**
+ * Forks the processes that simulate `n` hosts (sim-00000 …), spread evenly, each running
+ * simulatedAgents with plain node; the caller disconnects them.
+ */
 export function forkSimulatedAgents(fleet: TestFleet, n: number): ChildProcess[] {
   const children: ChildProcess[] = [];
   const perProcess = Math.ceil(n / simulatedProcesses);
   for (let p = 0; p < simulatedProcesses && p * perProcess < n; p++) {
-    children.push(fork(resolve(import.meta.dirname, 'simulated-agents.ts'), [fleet.url, fleet.tokens.join, String(p * perProcess), String(Math.min(perProcess, n - p * perProcess))], {
-      execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    children.push(fork(simulatedAgents, [fleet.url, fleet.tokens.join, String(p * perProcess), String(Math.min(perProcess, n - p * perProcess))], {
+      execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     }));
   }
   return children;
 }
 
+/** What the processes of simulated hosts say when they all enrolled. */
+export interface Enrolled {
+  /** When the first process sent its first enrollment (ms since the epoch): before it, they were starting. */
+  firstAt: number;
+  /** The CPU the processes used to start (loading their modules), summed. */
+  startCpuMs: number;
+  /** The CPU the processes used to enroll their hosts, summed: they share the machine with the server. */
+  enrollCpuMs: number;
+  /** Enrollments sent again (no answer, or not 201), summed. */
+  retries: number;
+}
+
 /** Resolves once every process has enrolled its hosts (one HTTP request each, before connecting them). */
-export function allEnrolled(children: ChildProcess[]): Promise<void[]> {
-  return Promise.all(children.map((c) => new Promise<void>((done) => c.on('message', (m: FromSimulatedAgents) => m.type === 'enrolled' && done()))));
+export async function allEnrolled(children: ChildProcess[]): Promise<Enrolled> {
+  const each = await Promise.all(children.map((c) => new Promise<Extract<FromSimulatedAgents, { type: 'enrolled' }>>((done) => {
+    c.on('message', (m: FromSimulatedAgents) => m.type === 'enrolled' && done(m));
+  })));
+  return {
+    firstAt: Math.min(...each.map((e) => e.firstAt)),
+    startCpuMs: each.reduce((sum, e) => sum + e.startCpuMs, 0),
+    enrollCpuMs: each.reduce((sum, e) => sum + e.enrollCpuMs, 0),
+    retries: each.reduce((sum, e) => sum + e.retries, 0),
+  };
 }
 
 /**

@@ -27,6 +27,12 @@ export interface AuditStore {
    * transaction) and held only until the commit.
    */
   append(entry: NewAuditEntry): Promise<AuditEntry>;
+  /**
+   * Appends `entries` in their order, as `append` would one after the other, with one move of the
+   * chain head for all of them: what a transaction that records many changes (enrollments written
+   * together) appends at its end. Nothing for an empty list.
+   */
+  appendMany(entries: readonly NewAuditEntry[]): Promise<AuditEntry[]>;
   /** Entries matching `filter`, newest first (by seq). */
   list(filter: AuditFilter): Promise<AuditEntry[]>;
   /** Entries with seq greater than `afterSeq`, oldest first: the chain in order, for verification. */

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../base/clock.ts';
+import { verifyAuditChain } from '../../core/audit/verify-audit-chain.ts';
+import { sha256Hex } from '../../storage/kysely/audit-store.ts';
 import { openSqliteStore } from '../../storage/sqlite/sqlite-store.ts';
 import type { Store } from '../../storage/store.ts';
 import { EventLog, type Tx } from '../engine/event-log.ts';
@@ -72,6 +74,20 @@ describe('GroupCommit', () => {
     expect(effects).toEqual(['web-2']);
     expect(transactions()).toBe(1);
     expect((await store.agents.list()).map((a) => a.name)).toEqual(['web-1', 'web-2']);
+  });
+
+  it('chains the audit entries of requests written together in the order the requests came', async () => {
+    const { store, group, transactions } = await setUp();
+    const names = Array.from({ length: 20 }, (_, i) => `web-${i}`);
+    await Promise.all(names.map((name) => group.run(async (tx) => {
+      const enrolled = await enroll(name)(tx);
+      await tx.audit({ actor: 'join token', address: '127.0.0.1', action: 'agent.enroll', target: `agent:${name}`, project: null, outcome: 'ok', code: null, message: null, before: null, after: null });
+      return enrolled;
+    })));
+    expect(transactions()).toBe(1);
+    const entries = await store.audit.read(0, 100);
+    expect(entries.map((e) => e.target)).toEqual(names.map((name) => `agent:${name}`));
+    expect(verifyAuditChain(entries, await store.audit.head(), sha256Hex)).toMatchObject({ ok: true, entries: 20 });
   });
 
   it('takes the requests that arrive while a transaction is written into the next one', async () => {

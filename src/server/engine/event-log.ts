@@ -3,7 +3,7 @@
 // transaction committed, the events are written to the central log (by `toLog`) and handed to
 // live listeners, and the action's effects (waking an agent) run.
 import type { Clock } from '../../base/clock.ts';
-import type { AuditEntry, NewAuditEntry } from '../../core/audit/audit-entry.ts';
+import type { NewAuditEntry } from '../../core/audit/audit-entry.ts';
 import type { SlipwayEvent } from '../../core/model.ts';
 import type { Store } from '../../storage/store.ts';
 
@@ -23,11 +23,12 @@ export interface Tx {
   /** Records an event in the transaction; it is published once the transaction committed. */
   emit(kind: string, message: string, refs?: EventRefs): Promise<SlipwayEvent>;
   /**
-   * Appends an audit entry in the transaction, dated by the clock: it commits with the change it
-   * records, or not at all. Its message is masked like an event's; a secret's value never belongs
-   * in `before`/`after`.
+   * Records an audit entry in the transaction, dated by the clock now: it is appended when `work`
+   * has returned, with the transaction's other entries in the order recorded, as the transaction's
+   * last write, so it commits with the change it records, or not at all. Its message is masked
+   * like an event's; a secret's value never belongs in `before`/`after`.
    */
-  audit(entry: Omit<NewAuditEntry, 'at'>): Promise<AuditEntry>;
+  audit(entry: Omit<NewAuditEntry, 'at'>): Promise<void>;
   /** Runs `effect` after the commit (and not at all when the transaction fails). */
   afterCommit(effect: () => Promise<void> | void): void;
 }
@@ -66,16 +67,24 @@ export class EventLog {
       // A transaction the store retries starts from nothing again.
       events = [];
       effects = [];
-      return work({
+      const audits: NewAuditEntry[] = [];
+      const done = await work({
         store,
         emit: async (kind, message, refs) => {
           const event = await store.events.append(this.newEvent(kind, message, refs));
           events.push(event);
           return event;
         },
-        audit: (entry) => store.audit.append({ ...entry, at: this.clock.now(), message: entry.message === null ? null : this.mask(entry.message) }),
+        audit: (entry) => {
+          audits.push({ ...entry, at: this.clock.now(), message: entry.message === null ? null : this.mask(entry.message) });
+          return Promise.resolve();
+        },
         afterCommit: (effect) => void effects.push(effect),
       });
+      // One move of the chain head for all of them, and the head's lock (PostgreSQL) taken last:
+      // held only until the commit, never while this transaction waits for another lock.
+      await store.audit.appendMany(audits);
+      return done;
     });
     for (const event of events) this.publish(event);
     for (const effect of effects) await effect();

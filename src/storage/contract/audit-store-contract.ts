@@ -37,6 +37,28 @@ export function describeAuditStoreContract(open: () => Promise<Store>): void {
       expect(await verify(store())).toMatchObject({ ok: true, entries: 2 });
     });
 
+    it('appends many entries in their order as one piece of the chain, which appends one by one then continue', async () => {
+      const first = await store().audit.append(auditEntry());
+      expect(await store().audit.appendMany([])).toEqual([]);
+      const many = await store().transaction((tx) => tx.audit.appendMany([
+        auditEntry({ actor: 'ann' }), auditEntry({ actor: 'bob', before: null }), auditEntry({ actor: 'cy', after: { labels: { env: 'production' } } }),
+      ]));
+      expect(many.map((e) => [e.seq, e.actor, e.prevHash])).toEqual([[2, 'ann', first.hash], [3, 'bob', many[0]!.hash], [4, 'cy', many[1]!.hash]]);
+      const last = await store().audit.append(auditEntry({ actor: 'dan' }));
+      expect(last).toMatchObject({ seq: 5, prevHash: many[2]!.hash });
+      expect(await store().audit.read(0, 10)).toEqual([first, ...many, last]);
+      expect(await store().audit.head()).toEqual({ seq: 5, hash: last.hash });
+      expect(await verify(store())).toMatchObject({ ok: true, entries: 5 });
+    });
+
+    it('appends more entries at once than one statement could bind the values of', async () => {
+      // 14 values an entry: 70,014 in all, past SQLite's 32,766 and PostgreSQL's 65,535.
+      const entries = Array.from({ length: 5_001 }, (_, i) => auditEntry({ actor: `agent-${i}`, at: i }));
+      const appended = await store().audit.appendMany(entries);
+      expect(appended.map((e) => e.seq)).toEqual(entries.map((_, i) => i + 1));
+      expect(await verify(store())).toEqual({ ok: true, entries: 5_001, head: appended.at(-1)!.hash });
+    });
+
     it('lists newest first, by actor, project and time, and pages back', async () => {
       await store().audit.append(auditEntry({ at: 10, actor: 'bob', project: 'hello' }));
       await store().audit.append(auditEntry({ at: 20, actor: 'ann', project: 'other' }));
@@ -72,6 +94,19 @@ export function describeAuditStoreContract(open: () => Promise<Store>): void {
       // Each transaction's two entries are next to each other: appends are serialised per transaction.
       for (let i = 0; i < entries.length; i += 2) expect(entries[i + 1]!.actor).toBe(entries[i]!.actor);
       expect(await verify(store())).toEqual({ ok: true, entries: writers * 2, head: entries.at(-1)!.hash });
+    });
+
+    it('makes one valid chain of many transactions appending several entries at once each', async () => {
+      const writers = 24;
+      await Promise.all(Array.from({ length: writers }, (_, i) => store().transaction(async (tx) => {
+        await tx.audit.appendMany([1, 2, 3].map((n) => auditEntry({ actor: `writer-${i}`, action: `entry-${n}`, at: i })));
+      })));
+      const entries = await store().audit.read(0, 1_000);
+      expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: writers * 3 }, (_, i) => i + 1));
+      for (let i = 0; i < entries.length; i += 3) {
+        expect(entries.slice(i, i + 3).map((e) => [e.actor, e.action])).toEqual([1, 2, 3].map((n) => [entries[i]!.actor, `entry-${n}`]));
+      }
+      expect(await verify(store())).toEqual({ ok: true, entries: writers * 3, head: entries.at(-1)!.hash });
     });
   });
 }

@@ -1,6 +1,6 @@
 // The audit log over Kysely: entries chained by sha256, appended under a lock on the chain head.
 import { createHash } from 'node:crypto';
-import { sql, type Selectable } from 'kysely';
+import { sql, type Insertable, type Selectable } from 'kysely';
 import { chainAuditEntry } from '../../core/audit/audit-chain.ts';
 import type { AuditEntry, AuditOutcome } from '../../core/audit/audit-entry.ts';
 import type { AuditStore } from '../store.ts';
@@ -13,24 +13,36 @@ export function sha256Hex(text: string): string {
 }
 
 export function createKyselyAuditStore({ db }: StoreContext): AuditStore {
+  const appendMany: AuditStore['appendMany'] = (entries) => {
+    if (entries.length === 0) return Promise.resolve([]);
+    return inTransaction(db, async (trx) => {
+      // Taking the next numbers is the UPDATE of the head's one row: on PostgreSQL it holds the
+      // row lock until the transaction ends, and a concurrent append waits here, then reads the
+      // head this one committed. SQLite's writers are one at a time already (BEGIN IMMEDIATE).
+      const head = await trx.updateTable('audit_head').set({ seq: sql`seq + ${entries.length}` }).where('id', '=', 1)
+        .returning(['seq', 'hash']).executeTakeFirstOrThrow();
+      const chained: AuditEntry[] = [];
+      let prevHash = head.hash;
+      for (const [i, entry] of entries.entries()) {
+        const next = chainAuditEntry(entry, head.seq - entries.length + 1 + i, prevHash, sha256Hex);
+        chained.push(next);
+        prevHash = next.hash;
+      }
+      for (let i = 0; i < chained.length; i += ROWS_PER_INSERT) {
+        await trx.insertInto('audit_entries').values(chained.slice(i, i + ROWS_PER_INSERT).map(toRow)).execute();
+      }
+      await trx.updateTable('audit_head').set({ hash: prevHash }).where('id', '=', 1).execute();
+      return chained;
+    });
+  };
+
   return {
-    append(entry) {
-      return inTransaction(db, async (trx) => {
-        // Taking the next number is the UPDATE of the head's one row: on PostgreSQL it holds the
-        // row lock until the transaction ends, and a concurrent append waits here, then reads the
-        // head this one committed. SQLite's writers are one at a time already (BEGIN IMMEDIATE).
-        const head = await trx.updateTable('audit_head').set({ seq: sql`seq + 1` }).where('id', '=', 1)
-          .returning(['seq', 'hash']).executeTakeFirstOrThrow();
-        const chained = chainAuditEntry(entry, head.seq, head.hash, sha256Hex);
-        await trx.insertInto('audit_entries').values({
-          seq: chained.seq, at: chained.at, actor: chained.actor, address: chained.address, action: chained.action,
-          target: chained.target, project: chained.project, outcome: chained.outcome, code: chained.code, message: chained.message,
-          before: jsonOrNull(chained.before), after: jsonOrNull(chained.after), prev_hash: chained.prevHash, hash: chained.hash,
-        }).execute();
-        await trx.updateTable('audit_head').set({ hash: chained.hash }).where('id', '=', 1).execute();
-        return chained;
-      });
+    async append(entry) {
+      const [appended] = await appendMany([entry]);
+      return appended!;
     },
+
+    appendMany,
 
     async list(filter) {
       let query = db.selectFrom('audit_entries').selectAll();
@@ -48,6 +60,17 @@ export function createKyselyAuditStore({ db }: StoreContext): AuditStore {
     async head() {
       return db.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirstOrThrow();
     },
+  };
+}
+
+/** Entries per INSERT: 14 values each, well under the bound values SQLite and PostgreSQL take in one statement. */
+const ROWS_PER_INSERT = 500;
+
+function toRow(chained: AuditEntry): Insertable<AuditEntriesTable> {
+  return {
+    seq: chained.seq, at: chained.at, actor: chained.actor, address: chained.address, action: chained.action,
+    target: chained.target, project: chained.project, outcome: chained.outcome, code: chained.code, message: chained.message,
+    before: jsonOrNull(chained.before), after: jsonOrNull(chained.after), prev_hash: chained.prevHash, hash: chained.hash,
   };
 }
 
