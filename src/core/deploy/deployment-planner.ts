@@ -11,7 +11,6 @@
 //               after a migration, only when the version is not known to be unsafe to roll back
 // A rehearsal (kind `rehearsal`) has a plan of its own: rehearsal-plan.ts.
 import { isAgentLost, type AgentPresence } from '../agents/agent-liveness.ts';
-import { failureOfResult, resolveInFlight } from '../agents/command-in-flight.ts';
 import {
   isDeploymentEnded, type Deployment, type DeploymentHost, type DeploymentMigration, type DeploymentStatus, type HostStep, type Job, type LbPurpose,
   type RollbackCause, type RollbackSafety,
@@ -19,6 +18,7 @@ import {
 import type { CommandResult, LbState } from '../protocol/messages.ts';
 import { failedAt, notConnected, restore } from './host-changes.ts';
 import { isFailedStep, type HostIndex } from './host-index.ts';
+import { settleAll, settleInFlight } from './settle-in-flight.ts';
 import { lbRollbackUnfinished, planLbActivation, planLbRestart, planLbRollback, planPreflight, type LbPlanContext } from './lb-host-plan.ts';
 import type { LbLimits, LbView } from './lb-view.ts';
 import { planMigration } from './migration-plan.ts';
@@ -105,12 +105,6 @@ export type DeploymentAction =
     cancelCommandId?: string;
   };
 
-const inFlightTimeout: Partial<Record<HostStep, (l: DeploymentLimits) => number>> = {
-  staging: (l) => l.prepareTimeoutMs,
-  activating: (l) => l.activateTimeoutMs,
-  restoring: (l) => l.restoreTimeoutMs,
-};
-
 /** The next actions for a deployment that has not ended; [] when it waits for agents. */
 export function planDeployment(view: DeploymentView, now: number, limits: DeploymentLimits): DeploymentAction[] {
   const { deployment } = view;
@@ -177,50 +171,6 @@ function stopForAPerson(hosts: HostView[], deployment: Deployment, failure: Roll
     type: 'finish', status: 'failed', error, cause: failure,
     quarantine: `${deployment.env}: ${failure.host} failed at ${failure.step}: ${failure.error}`,
   }];
-}
-
-/**
- * settleInFlight on every host: the same array when no command settled. A look at a deployment of
- * thousands of hosts at batch 1 settles one or two, and a copy of every host at every look was a
- * cost that grew with the fleet at every batch.
- */
-function settleAll(hosts: HostView[], now: number, limits: DeploymentLimits, actions: DeploymentAction[]): HostView[] {
-  let settled: HostView[] | undefined;
-  for (let i = 0; i < hosts.length; i++) {
-    const host = hosts[i]!;
-    if (host.commandId === null) continue;
-    const after = settleInFlight(host, now, limits, actions);
-    if (after === host) continue;
-    settled ??= hosts.slice();
-    settled[i] = after;
-  }
-  return settled ?? hosts;
-}
-
-/** Applies an answered or given-up command to the host; returns the host as it now is. */
-export function settleInFlight(host: HostView, now: number, limits: DeploymentLimits, actions: DeploymentAction[]): HostView {
-  const timeout = inFlightTimeout[host.step];
-  if (!timeout || !host.commandId || host.commandSentAt === null) return host;
-  const outcome = resolveInFlight({
-    sentAt: host.commandSentAt, result: host.result, agent: host.agent, timeoutMs: timeout(limits),
-    waitsForLostAgent: host.step === 'restoring', who: 'the host',
-  }, now, limits);
-  if (outcome.kind === 'waiting') return host;
-  const patch: HostPatch = {
-    ...(outcome.kind === 'answered' ? stepAfterResult(host.step, outcome.result) : failedAt(host.step, outcome.failure, [])),
-    commandId: null,
-    commandSentAt: null,
-  };
-  actions.push({ type: 'update-host', agentId: host.agentId, patch, ...(outcome.kind === 'given_up' ? { cancelCommandId: host.commandId } : {}) });
-  return { ...host, ...patch };
-}
-
-function stepAfterResult(step: HostStep, result: CommandResult): HostPatch {
-  const logTail = result.logTail ?? [];
-  if (!result.ok) return failedAt(step, failureOfResult(result, step === 'staging' ? 'stage' : 'activate'), logTail);
-  const done: HostPatch = { error: null, failedStep: null, logTail };
-  if (step === 'staging') return { ...done, step: 'staged', previousVersion: result.previous ?? null };
-  return { ...done, step: step === 'activating' ? 'healthy' : 'restored' };
 }
 
 function firstFailure(hosts: HostView[]): RollbackCause | undefined {
