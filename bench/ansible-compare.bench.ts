@@ -27,6 +27,7 @@ import { AnsibleRollout, ansibleUnavailableReason, type AnsibleHost } from './an
 import { batchTimes, hostTimelines, hostsWithLine, hostsWithStoppedNote, type BatchTimes } from './batch-breakdown.ts';
 import { events, median, ms } from './bench-support.ts';
 import { LoopbackSshHosts, sshUnavailableReason } from './loopback-ssh-hosts.ts';
+import { cpuSnapshot, cpuSpent, describeCpu } from './process-cpu.ts';
 
 // Both tools' hosts run what a Debian server runs: Debian's PATH, so that `python3` is Debian's
 // /usr/bin/python3 for Slipway's agents as it is for Ansible's SSH sessions (loopback-ssh-hosts.ts),
@@ -118,7 +119,9 @@ try {
   const rows: Row[] = [];
   for (const [k, n] of sizes.entries()) {
     const { version } = versions[k + 1]!;
+    const cpuBefore = cpuSnapshot();
     const deployment = await deploySlipway(`n${n}`, version);
+    const cpu = describeCpu(cpuSpent(cpuBefore, cpuSnapshot(), kindOfProcess), deployment.ms);
     await expectVersion(n, version, (i) => answer(slipwayPorts.get(i)!));
     const batches = await breakdown(deployment, n, version);
     let ansibleMs = Number.NaN;
@@ -127,7 +130,7 @@ try {
       ansibleMs = await ansible.roll(`n${n}`, version, tarballs.get(version)!, 900_000);
       await expectVersion(n, version, (i) => answer(ansibleHosts[i - 1]!.appPort));
     }
-    rows.push({ n, slipway: deployment.ms, ansible: ansibleMs, batches, staging: Math.min(...batches[0]!.hosts.map((h) => h.sent)) - (deployment.finishedAt! - deployment.ms) });
+    rows.push({ n, slipway: deployment.ms, ansible: ansibleMs, batches, cpu, staging: Math.min(...batches[0]!.hosts.map((h) => h.sent)) - (deployment.finishedAt! - deployment.ms) });
     console.log(`${n} hosts: Slipway ${ms(deployment.ms)}, Ansible ${slipwayOnly ? 'skipped' : ms(ansibleMs)}`);
   }
   report(rows);
@@ -212,6 +215,22 @@ interface Row {
   batches: BatchTimes[];
   /** From the deploy request to the first activation: every host downloads and unpacks the release first. */
   staging: number;
+  /** Where the machine's CPU went during Slipway's rollout (process-cpu.ts). */
+  cpu: string;
+}
+
+/** For the CPU figures: which part of the bench a process is. */
+function kindOfProcess(pid: number, comm: string): string | undefined {
+  if (pid === fleet.server.child.pid) return 'server';
+  if (pid === process.pid) return 'bench';
+  if ([...slipwayAgentPids()].includes(pid)) return 'agents';
+  if (comm === 'python3' || comm === 'sh') return 'apps';
+  return undefined;
+}
+
+function* slipwayAgentPids(): Iterable<number> {
+  for (let i = 1; i <= maxHosts; i++) yield fleet.agent(hostName(i)).process.child.pid!;
+  yield fleet.agent('runner-1').process.child.pid!;
 }
 
 function report(rows: Row[]): void {
@@ -235,6 +254,7 @@ function report(rows: Row[]): void {
       `old app gone → new app forked ${per((h) => h.spawned - h.oldGone)} (from its last line: ${per((h) => h.spawned - h.oldExiting)}); ` +
       `[new app starts ${per((h) => h.listening - h.spawned)}]; listening → health passed ${per((h) => h.healthyOnAgent - h.listening)}; ` +
       `health passed → result recorded ${per((h) => h.healthyOnServer - h.healthyOnAgent)}`);
+    console.log(`  CPU during the rollout: ${r.cpu}`);
     console.log(`  per batch: last result recorded → next batch's first command written (or the deployment's end) ${stat(all.map((b) => b.engineGap))}`);
   }
 }

@@ -192,4 +192,51 @@ describe('FileFollower', () => {
     await follower.poll();
     expect(sink.got).toEqual(['app.log: a', 'app.log: b']);
   });
+
+  describe('its timer', () => {
+    const never = 60_000;
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+    it('polls slowly once the kernel watches every folder that matters, as a safety net for a lost event', async () => {
+      const sink = memorySink();
+      write('app.log', 'before');
+      // Woken never: only the timer reads, at pollMs while unwatched, at watchedPollMs once watched.
+      const follower = follow(sink, { fromStart: () => true, pollMs: 20, watchedPollMs: 400, wakeMs: never });
+      follower.start();
+      await waitUntil(() => sink.got.length === 1);
+      await sleep(100);
+      write('app.log', 'later');
+      await sleep(150);
+      expect(sink.got).toEqual(['app.log: before']); // no poll at pollMs any more
+      await waitUntil(() => sink.got.length === 2);
+      expect(sink.got).toEqual(['app.log: before', 'app.log: later']); // the safety net's poll
+    });
+
+    it('polls at pollMs where a folder cannot be watched (a wildcard in a folder name), searching the globs every fifth', async () => {
+      const sink = memorySink();
+      mkdirSync(path.join(dir, 'log', 'a'));
+      const follower = follow(sink, { patterns: [path.join(dir, 'log/*/app.log')], fromStart: () => true, pollMs: 20, watchedPollMs: never, wakeMs: never });
+      follower.start();
+      await follower.poll();
+      write('a/app.log', 'found');
+      await waitUntil(() => sink.got.length === 1);
+      write('a/app.log', 'read');
+      await waitUntil(() => sink.got.length === 2);
+      expect(sink.got).toEqual(['app.log: found', 'app.log: read']);
+    });
+
+    it('polls at pollMs again while a rotated file is being finished', async () => {
+      const sink = memorySink();
+      write('app.log', 'a');
+      const follower = follow(sink, { fromStart: () => true, pollMs: 20, watchedPollMs: never, wakeMs: never, drainPolls: 1_000 });
+      follower.start();
+      await follower.poll();
+      renameSync(file('app.log'), file('app.log.1'));
+      write('app.log', 'new');
+      await follower.poll(); // sees the rotation: app.log.1 is being finished
+      write('app.log.1', 'late');
+      await waitUntil(() => sink.got.length === 3);
+      expect(sink.got).toEqual(['app.log: a', 'app.log: new', 'app.log: late']);
+    });
+  });
 });

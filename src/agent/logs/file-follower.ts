@@ -31,8 +31,17 @@ export interface FileFollowerOptions {
   fromStart?: (path: string) => boolean;
   /** Files (our own: the app's output) to empty once read, stored and larger than overBytes. */
   truncate?: { paths: string[]; overBytes: number };
-  /** Pause between polls (default 100 ms); on its timer the follower searches globs again every fifth poll. */
+  /**
+   * Pause between polls (default 100 ms) while some folder that matters cannot be watched (too
+   * many watches, some network filesystems) or a rotated file is being finished. Globs are
+   * searched again at most every five pollMs.
+   */
   pollMs?: number;
+  /**
+   * Pause between polls while the kernel watches every folder that matters (default 1 s): then a
+   * change wakes the follower (wakeMs), and the timer's poll is only a safety net for a lost event.
+   */
+  watchedPollMs?: number;
   /**
    * After a change in a followed folder, the follower reads within this time (default 10 ms)
    * instead of at its next poll: a line reaches the central log without waiting for the timer.
@@ -65,8 +74,10 @@ export class FileFollower {
   private busy = false;
   private closing = false;
   private closed = false;
-  private ticks = 0;
-  private globsDue = false;
+  private globsSearchedAt = 0;
+  /** Whether the kernel watches every folder that matters and no rotated file is being finished. */
+  private watched = false;
+  private timerWatched = false;
   /** A change in a followed folder wakes the follower before its next poll. */
   private readonly watches = new FolderWatches(() => this.wake());
   private wakeTimer: NodeJS.Timeout | undefined;
@@ -77,15 +88,26 @@ export class FileFollower {
   /** Reads what is there now, then keeps polling. */
   start(): void {
     void this.poll();
-    // A slow poll (a truncation waiting for the disk) is not queued up behind.
-    this.timer = setInterval(() => {
-      this.ticks += 1;
-      if (this.ticks % 5 === 0) this.globsDue = true;
-      if (this.busy) return;
-      const searchGlobs = this.globsDue;
-      this.globsDue = false;
-      void this.poll(searchGlobs);
-    }, this.options.pollMs ?? 100);
+    this.schedulePoll();
+  }
+
+  /**
+   * The next poll on the timer: after pollMs while some folder that matters is not watched by the
+   * kernel or a rotated file is being finished, else after watchedPollMs, as a safety net for a
+   * lost event. A slow poll (a truncation waiting for the disk) is not queued up behind.
+   */
+  private schedulePoll(): void {
+    if (this.closing) return;
+    this.timerWatched = this.watched;
+    this.timer = setTimeout(() => {
+      if (!this.busy) void this.poll(this.globsDue());
+      this.schedulePoll();
+    }, this.watched ? (this.options.watchedPollMs ?? 1000) : (this.options.pollMs ?? 100));
+  }
+
+  /** Whether a poll should search the globs again: every fifth pollMs, on the timer or woken. */
+  private globsDue(): boolean {
+    return Date.now() - this.globsSearchedAt >= 5 * (this.options.pollMs ?? 100);
   }
 
   /**
@@ -110,7 +132,7 @@ export class FileFollower {
   /** Reads what is left, then closes the files; positions stay stored for whoever follows next. */
   async close(): Promise<void> {
     this.closing = true;
-    clearInterval(this.timer);
+    clearTimeout(this.timer);
     await this.poll();
     clearTimeout(this.wakeTimer);
     this.watches.close();
@@ -123,6 +145,7 @@ export class FileFollower {
 
   private async pollOnce(searchGlobs: boolean): Promise<void> {
     if (this.closed) return;
+    if (searchGlobs) this.globsSearchedAt = Date.now();
     this.discover(this.polls === 0, searchGlobs);
     this.polls += 1;
     for (const [p, entry] of this.draining) this.readDraining(p, entry);
@@ -131,10 +154,25 @@ export class FileFollower {
     this.watchFolders();
   }
 
-  /** Keeps a watch on each folder that holds a followed file, and only on those. */
+  /**
+   * Keeps a watch on each folder that holds a followed file or that a pattern names (a glob's, when
+   * only its last level has wildcards), and only on those. Once all are watched and nothing is
+   * being finished, the timer's polls slow down; when that ends, they speed up at once.
+   */
   private watchFolders(): void {
     if (this.closing) return;
-    this.watches.keepFor([...this.files.keys(), ...this.draining.keys()]);
+    const folders = [...this.files.keys(), ...this.draining.keys()].map((p) => path.dirname(p));
+    let coverable = this.draining.size === 0;
+    for (const pattern of this.options.patterns) {
+      const folder = path.dirname(pattern);
+      if (hasWildcard(folder)) coverable = false;
+      else folders.push(folder);
+    }
+    this.watched = this.watches.keepFor(folders) && coverable;
+    if (this.timerWatched && !this.watched && this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.schedulePoll();
+    }
   }
 
   /** A change in a followed folder: read soon, once for all the changes of the next few ms. */
@@ -144,7 +182,7 @@ export class FileFollower {
       this.wakeTimer = undefined;
       // While a poll runs, one more after it: wakes never pile up behind a slow poll.
       if (this.busy) this.wakeAfterPoll = true;
-      else void this.poll(false);
+      else void this.poll(this.globsDue());
     }, this.options.wakeMs ?? 10);
   }
 

@@ -2,7 +2,6 @@
 // before its next poll. Where the kernel cannot watch (too many watches, some network filesystems)
 // polling alone remains.
 import { statSync, watch, type FSWatcher } from 'node:fs';
-import path from 'node:path';
 
 export class FolderWatches {
   /** Each watched folder's watch, with the folder's identity (a folder made again needs a new one). */
@@ -11,13 +10,10 @@ export class FolderWatches {
   /** `onChange` is called on every change the kernel reports in a watched folder. */
   constructor(private readonly onChange: () => void) {}
 
-  /** Keeps a watch on each folder that holds one of `files`, and only on those. */
-  keepFor(files: string[]): void {
+  /** Keeps a watch on each of `wanted` (folders), and only on those; answers whether every one is watched. */
+  keepFor(wanted: string[]): boolean {
     const folders = new Map<string, number | undefined>();
-    for (const p of files) {
-      const folder = path.dirname(p);
-      if (!folders.has(folder)) folders.set(folder, inodeOf(folder));
-    }
+    for (const folder of wanted) if (!folders.has(folder)) folders.set(folder, inodeOf(folder));
     for (const [folder, { watcher, ino }] of this.watchers) {
       if (folders.get(folder) === ino) continue;
       watcher.close();
@@ -37,6 +33,7 @@ export class FolderWatches {
         // No watch to be had (ENOSPC: the kernel's limit of watches): polling alone.
       }
     }
+    return [...folders.keys()].every((folder) => this.watchers.has(folder));
   }
 
   close(): void {
