@@ -42,6 +42,24 @@ describe('checkHealth', () => {
     expect(!outcome.ok && outcome.error).toContain('connection refused');
   });
 
+  it('asks with a bare connection until the app listens, then over HTTP', async () => {
+    const url = await serve((_req, res) => res.end());
+    const { port } = server!.address() as AddressInfo;
+    server!.close();
+    let requests = 0;
+    setTimeout(() => {
+      server = createServer((_req, res) => {
+        requests += 1;
+        res.writeHead(200).end();
+      });
+      server.listen(port, '127.0.0.1');
+    }, 100);
+    const outcome = await checkHealth({ url, timeoutMs: 5_000, intervalMs: 20 });
+    expect(outcome).toMatchObject({ ok: true, status: 200 });
+    expect(outcome.attempts).toBeGreaterThan(3); // refused while nothing listened
+    expect(requests).toBe(1); // only once something listened
+  });
+
   it('does not wait past the deadline for an app that never answers', async () => {
     const url = await serve(() => undefined);
     const started = Date.now();
