@@ -1,6 +1,7 @@
 // The `activate` command: stop the running app, point `current` at a prepared release, start it
 // and health-check it.
-import { realpath, stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
 import { errorMessage } from '../../base/errors.ts';
 import type { AppRunSpec } from '../../core/protocol/messages.ts';
 import type { AppSupervisor } from '../supervisor/app-supervisor.ts';
@@ -46,9 +47,9 @@ export async function activateRelease(deps: AppHostDeps, req: ActivateRequest): 
 async function activate(deps: AppHostDeps, req: ActivateRequest): Promise<ActivateOutcome> {
   const { root } = deps;
   const { app, version, env, run } = req;
-  const onDisk = await readCurrentVersion(root, app);
+  const onDisk = readCurrentVersion(root, app);
   const releaseDir = appPaths(root, app).release(version);
-  if (!(await isDirectory(releaseDir))) {
+  if (!isDirectory(releaseDir)) {
     const error = `release ${version} of ${app} is not prepared: ${releaseDir} does not exist`;
     return { ok: false, previous: onDisk, step: 'activate', error, logTail: [] };
   }
@@ -103,10 +104,7 @@ function isSameRun(running: AppSupervisor, state: AppState, req: ActivateRequest
   );
 }
 
-async function isDirectory(p: string): Promise<boolean> {
-  try {
-    return (await stat(p)).isDirectory();
-  } catch {
-    return false;
-  }
+/** Synchronous, as readCurrentVersion: before the old process's SIGTERM, no wait for libuv's pool. */
+function isDirectory(p: string): boolean {
+  return statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }

@@ -27,7 +27,7 @@ export async function deactivateApp(deps: AppHostDeps, app: string): Promise<Dea
       await killOrphan(deps.root, app);
     }
     await deps.logs?.unfollow(app);
-    const current = await readCurrentVersion(deps.root, app);
+    const current = readCurrentVersion(deps.root, app);
     try {
       await rm(appPaths(deps.root, app).current, { force: true });
     } catch (err) {

@@ -18,7 +18,7 @@ export async function listAppsOnHost(root: string): Promise<AppOnHost[]> {
     const releases = (await readdirOrEmpty(appPaths(root, app).releasesDir))
       .filter((v) => checkReleaseNames(app, v) === undefined)
       .sort((a, b) => Number(a.split('-')[0]) - Number(b.split('-')[0]) || a.localeCompare(b));
-    out.push({ app, current: await readCurrentVersion(root, app), releases });
+    out.push({ app, current: readCurrentVersion(root, app), releases });
   }
   return out;
 }

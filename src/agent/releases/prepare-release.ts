@@ -48,7 +48,7 @@ export async function prepareRelease(req: PrepareRequest): Promise<PrepareOutcom
   const releaseDir = paths.release(version);
   const label = `artifact of ${app} ${version}`;
 
-  if (await isDirectory(releaseDir)) return { ok: true, previous: await readCurrentVersion(root, app) };
+  if (await isDirectory(releaseDir)) return { ok: true, previous: readCurrentVersion(root, app) };
   const maxBytes = req.maxBytes ?? GiB;
   if (req.size > maxBytes) {
     return { ok: false, error: `${label} is ${req.size} bytes, over the limit of ${maxBytes}` };
@@ -81,7 +81,7 @@ export async function prepareRelease(req: PrepareRequest): Promise<PrepareOutcom
       // Another prepare of the same version finished first: its release is as good as ours.
       if (!(await isDirectory(releaseDir))) throw err;
     }
-    return { ok: true, previous: await readCurrentVersion(root, app) };
+    return { ok: true, previous: readCurrentVersion(root, app) };
   } catch (err) {
     return { ok: false, error: `could not prepare ${label} in ${paths.appDir}: ${errorMessage(err)}` };
   } finally {

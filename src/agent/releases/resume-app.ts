@@ -25,7 +25,7 @@ export async function resumeApp(deps: AppHostDeps, app: string): Promise<ResumeO
   return deps.apps.exclusive(app, async (): Promise<ResumeOutcome> => {
     await deps.apps.get(app)?.stop();
     deps.apps.delete(app);
-    const version = await readCurrentVersion(deps.root, app);
+    const version = readCurrentVersion(deps.root, app);
     // An activation cut short between staging its switch and the new process's first record:
     // where `current` points says whether the switch happened (switch-current.ts).
     const now = deps.clock?.now() ?? Date.now();

@@ -28,7 +28,7 @@ async function switchCurrent(root: string, app: string, version: string, now = D
   if (!staged.ok) return staged;
   const completed = await completeSwitch(root, app, staged);
   if (!completed.ok) return completed;
-  const onDisk = await readCurrentVersion(root, app);
+  const onDisk = readCurrentVersion(root, app);
   updateAppState(root, app, (s) => settleSwitch(s, onDisk, now));
   return completed;
 }
@@ -70,7 +70,7 @@ describe('a switch cut short', () => {
     expect(readAppState(root, 'hello')).toMatchObject({ current: '1-aaaaaaa', switching: { version: '2-bbbbbbb', from: '1-aaaaaaa', instance: 'i-2-bbbbbbb' } });
     expect(readAppState(root, 'hello').runSpecs['2-bbbbbbb']).toEqual(run);
 
-    const onDisk = await readCurrentVersion(root, 'hello');
+    const onDisk = readCurrentVersion(root, 'hello');
     const settled = updateAppState(root, 'hello', (s) => settleSwitch(s, onDisk, 3000));
     expect(onDisk).toBe('1-aaaaaaa');
     expect(settled).toMatchObject({ current: '1-aaaaaaa', previous: null, env: 'production', runId: 'run-1-aaaaaaa', switching: null });
@@ -84,7 +84,7 @@ describe('a switch cut short', () => {
     expect(await completeSwitch(root, 'hello', staged)).toEqual({ ok: true, previous: '1-aaaaaaa' });
     expect(readAppState(root, 'hello').current).toBe('1-aaaaaaa');
 
-    const onDisk = await readCurrentVersion(root, 'hello');
+    const onDisk = readCurrentVersion(root, 'hello');
     const settled = updateAppState(root, 'hello', (s) => settleSwitch(s, onDisk, 3000));
     expect(settled).toMatchObject({ current: '2-bbbbbbb', previous: '1-aaaaaaa', env: 'staging', runId: 'run-2-bbbbbbb', switching: null });
     expect(settled.history).toEqual([{ version: '1-aaaaaaa', at: 1000 }, { version: '2-bbbbbbb', at: 3000 }]);

@@ -12,7 +12,8 @@
 //    and settleSwitch completes the record exactly as the activation would have. killOrphan finds
 //    the new process by switching.instance, the old by its recorded pid.
 import { randomBytes } from 'node:crypto';
-import { readdir, rename, rm, stat, symlink } from 'node:fs/promises';
+import { renameSync } from 'node:fs';
+import { readdir, rm, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { errorMessage } from '../../base/errors.ts';
 import type { AppRunSpec } from '../../core/protocol/messages.ts';
@@ -64,7 +65,7 @@ export async function stageSwitch(root: string, app: string, plan: SwitchPlan): 
   } catch {
     return { ok: false, error: `release ${version} of ${app} is not prepared: ${releaseDir} does not exist` };
   }
-  const before = await readCurrentVersion(root, app);
+  const before = readCurrentVersion(root, app);
   let link: string | null = null;
   if (before !== version) {
     link = path.join(paths.appDir, `.current-${randomBytes(6).toString('hex')}`);
@@ -93,7 +94,8 @@ export async function completeSwitch(root: string, app: string, staged: StagedSw
   const paths = appPaths(root, app);
   if (staged.link === null) return { ok: true, previous: staged.previous };
   try {
-    await rename(staged.link, paths.current);
+    // Synchronous: between the old process's exit and the new one's start, no wait for libuv's pool.
+    renameSync(staged.link, paths.current);
   } catch (err) {
     await abandonSwitch(root, app, staged);
     return { ok: false, error: `could not point ${paths.current} at ${paths.release(staged.version)}: ${errorMessage(err)}` };
