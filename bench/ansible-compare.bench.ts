@@ -25,7 +25,7 @@ import { TestFleet } from '../test/support/test-fleet.ts';
 import { waitFor } from '../test/support/wait-for.ts';
 import { AnsibleRollout, ansibleUnavailableReason, type AnsibleHost } from './ansible-rollout.ts';
 import { batchTimes, hostTimelines, hostsWithLine, hostsWithStoppedNote, type BatchTimes } from './batch-breakdown.ts';
-import { events, median, ms } from './bench-support.ts';
+import { events, median, ms, sendPushWebhook } from './bench-support.ts';
 import { LoopbackSshHosts, sshUnavailableReason } from './loopback-ssh-hosts.ts';
 import { cpuSnapshot, cpuSpent, describeCpu } from './process-cpu.ts';
 
@@ -94,10 +94,12 @@ try {
     (await fleet.api.get<{ online: boolean }[]>('/api/v1/agents')).filter((a) => a.online).length === maxHosts + 1, { timeoutMs: 300_000, intervalMs: 250 });
 
   // One version to start from, then one new version per size: every measured rollout changes every host.
-  await fleet.api.post('/api/v1/projects', { name: app, repo: fleet.repo, branch: 'main', poll: '1s' });
+  // Pushes are told by webhook; the hourly poll does not spawn git in the server during a rollout.
+  await fleet.api.post('/api/v1/projects', { name: app, repo: fleet.repo, branch: 'main', poll: '1h' });
   const versions = [await nextVersion(1)];
   for (const n of sizes) {
-    fleet.commit(`Version for ${n} hosts`, () => fleet.editFile('app.py', (t) => `${t}# for ${n} hosts\n`));
+    const sha = fleet.commit(`Version for ${n} hosts`, () => fleet.editFile('app.py', (t) => `${t}# for ${n} hosts\n`));
+    await sendPushWebhook(fleet, app, sha);
     versions.push(await nextVersion(versions.length + 1));
   }
   const tarballs = new Map(await Promise.all(versions.map(async (v) => [v.version, await download(v)] as const)));
