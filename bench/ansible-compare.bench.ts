@@ -175,7 +175,7 @@ async function deploySlipway(env: string, version: string): Promise<Deployment &
   const ended = await waitFor(`the deployment of ${version} to ${env}`, async () => {
     const d = await fleet.api.get<Deployment>(`/api/v1/deployments/${started.id}`);
     return d.finishedAt ? d : undefined;
-  }, { timeoutMs: 300_000, intervalMs: 50 });
+  }, { timeoutMs: 300_000, intervalMs: 250 });
   if (ended.status !== 'succeeded') throw new Error(`the deployment of ${version} to ${env} ${ended.status}: ${ended.error ?? JSON.stringify(ended.cause)}`);
   return { ...ended, ms: ended.finishedAt! - requested };
 }
