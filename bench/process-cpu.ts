@@ -1,8 +1,9 @@
 // Where a machine's CPU went during a measured interval, by kind of process: reads every
 // process's CPU time from /proc/<pid>/stat before and after. A process that lived through the
 // interval counts its own time; one born in it counts all of its time; one reaped in it (an app
-// stopped by its agent) is found in its parent's children's time, less what it had spent before
-// the interval, counted for the parent's kind as "reaped children". Linux only; used by bench/ansible-compare.bench.ts to say
+// stopped by its agent) is found in its parent's children's time (its nearest ancestor's that lived
+// through the interval), less what it had spent before the interval, counted for that ancestor's
+// kind as "reaped children". Linux only; used by bench/ansible-compare.bench.ts to say
 // whether a rollout's wall time is spent waiting for the machine's cores.
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -51,11 +52,15 @@ export function cpuSnapshot(): CpuSnapshot {
 export function cpuSpent(before: CpuSnapshot, after: CpuSnapshot, kindOf: (pid: number, comm: string) => string | undefined): Map<string, number> {
   const spent = new Map<string, number>();
   const add = (kind: string, value: number) => spent.set(kind, (spent.get(kind) ?? 0) + value);
-  // What processes that ended in the interval had spent before it: in their parent's children's time too.
+  const lived = (pid: number) => before.get(pid)?.start === after.get(pid)?.start && after.has(pid);
+  // What processes that ended in the interval had spent before it (their own and their reaped
+  // children's) comes into the children's time of their nearest ancestor that lived through it.
   const spentBefore = new Map<number, number>();
   for (const [pid, then] of before) {
-    const now = after.get(pid);
-    if (now === undefined || now.start !== then.start) spentBefore.set(then.parent, (spentBefore.get(then.parent) ?? 0) + then.own);
+    if (lived(pid)) continue;
+    let ancestor = then.parent;
+    while (before.has(ancestor) && !lived(ancestor)) ancestor = before.get(ancestor)!.parent;
+    spentBefore.set(ancestor, (spentBefore.get(ancestor) ?? 0) + then.own + then.children);
   }
   for (const [pid, now] of after) {
     const then = before.get(pid);

@@ -60,6 +60,17 @@ describe('checkHealth', () => {
     expect(requests).toBe(1); // only once something listened
   });
 
+  it('asks an IPv6 address', async () => {
+    server = createServer((_req, res) => res.writeHead(200).end());
+    const bound = await new Promise<boolean>((resolve) => {
+      server!.once('error', () => resolve(false));
+      server!.listen(0, '::1', () => resolve(true));
+    });
+    if (!bound) return; // no IPv6 loopback on this machine
+    const outcome = await checkHealth({ url: `http://[::1]:${(server.address() as AddressInfo).port}/healthz`, timeoutMs: 2_000 });
+    expect(outcome).toMatchObject({ ok: true, status: 200, attempts: 1 });
+  });
+
   it('does not wait past the deadline for an app that never answers', async () => {
     const url = await serve(() => undefined);
     const started = Date.now();

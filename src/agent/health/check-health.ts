@@ -44,8 +44,11 @@ export async function checkHealth(req: HealthCheckRequest): Promise<HealthCheckO
   let last = 'no answer yet';
   // Until the app listens, a bare TCP connection asks: a refused one costs a quarter of the CPU of
   // an HTTP request that fails (about 50 against 200 µs), and an app starting is asked every few ms.
-  let listening = false;
-  const { hostname, port } = new URL(req.url);
+  const url = new URL(req.url);
+  // Only a plain http URL is asked with a bare connection first (the agent's own are http://127.0.0.1:PORT).
+  let listening = url.protocol !== 'http:';
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const port = Number(url.port || 80);
 
   for (;;) {
     const liveness = req.isAlive?.() ?? { alive: true };
@@ -56,15 +59,17 @@ export async function checkHealth(req: HealthCheckRequest): Promise<HealthCheckO
     if (remaining <= 0) break;
     attempts += 1;
     const requestTimeoutMs = req.requestTimeoutMs ?? 5_000;
-    const waitMs = Math.min(requestTimeoutMs, remaining);
+    // One wait for the whole attempt, the bare connection and the request together.
+    const attemptEnds = Date.now() + Math.min(requestTimeoutMs, remaining);
     try {
       if (!listening) {
-        const refused = await tryConnect(hostname, Number(port || 80), waitMs);
+        const refused = await tryConnect(host, port, attemptEnds - Date.now());
         if (refused !== undefined) throw refused;
         listening = true;
       }
       // node:http, not fetch: see send-request.ts (fetch kept 12 MB more resident in every deploying agent).
-      const res = await sendRequest(req.url, { signal: AbortSignal.timeout(waitMs), headers: { 'user-agent': 'slipway-agent health check' } });
+      const signal = AbortSignal.timeout(Math.max(1, attemptEnds - Date.now()));
+      const res = await sendRequest(req.url, { signal, headers: { 'user-agent': 'slipway-agent health check' } });
       res.destroy();
       const status = res.statusCode ?? 0;
       if (isSuccess(status)) return { ok: true, status, attempts, ms: elapsed() };

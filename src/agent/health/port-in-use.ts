@@ -19,7 +19,7 @@ export function tryConnect(host: string, port: number, timeoutMs: number): Promi
       socket.destroy();
       resolve(error);
     };
-    socket.setTimeout(timeoutMs, () => done(Object.assign(new Error(`no connection within ${timeoutMs} ms`), { name: 'TimeoutError' })));
+    socket.setTimeout(Math.max(1, timeoutMs), () => done(Object.assign(new Error(`no connection within ${timeoutMs} ms`), { name: 'TimeoutError' })));
     socket.once('connect', () => done(undefined));
     socket.once('error', done);
   });

@@ -1,6 +1,6 @@
 // The file follower on real files: new files, rotation by rename, copytruncate, its own
 // truncation, long and unfinished lines, and resuming after a restart at the stored position.
-import { appendFileSync, closeSync, copyFileSync, mkdirSync, openSync, renameSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, copyFileSync, mkdirSync, openSync, renameSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -223,6 +223,42 @@ describe('FileFollower', () => {
       write('a/app.log', 'read');
       await waitUntil(() => sink.got.length === 2);
       expect(sink.got).toEqual(['app.log: found', 'app.log: read']);
+    });
+
+    it('is woken in a logs folder removed and made again (even with the same inode)', async () => {
+      const sink = memorySink();
+      const follower = follow(sink, { patterns: [file('app.log')], fromStart: () => true, pollMs: never, watchedPollMs: never });
+      follower.start();
+      await follower.poll();
+      rmSync(path.join(dir, 'log'), { recursive: true });
+      mkdirSync(path.join(dir, 'log'));
+      await sleep(100); // the folder's removal wakes it: it watches the new folder
+      write('app.log', 'after');
+      await waitUntil(() => sink.got.length === 1);
+      expect(sink.got).toEqual(['app.log: after']);
+    });
+
+    it('finds a new file matching a glob soon after it appears, woken, without a timer poll', async () => {
+      const sink = memorySink();
+      const follower = follow(sink, { pollMs: 20, watchedPollMs: never });
+      follower.start();
+      await follower.poll(); // the globs were just searched: the next wake comes before they are due
+      write('new.log', 'first');
+      await waitUntil(() => sink.got.length === 1);
+      expect(sink.got).toEqual(['new.log: first']);
+    });
+
+    it('is woken by writes to the file a followed symlink points to, in another folder', async () => {
+      const sink = memorySink();
+      mkdirSync(path.join(dir, 'elsewhere'));
+      writeFileSync(path.join(dir, 'elsewhere', 'real.log'), '');
+      symlinkSync(path.join(dir, 'elsewhere', 'real.log'), file('app.log'));
+      const follower = follow(sink, { fromStart: () => true, pollMs: never, watchedPollMs: never });
+      follower.start();
+      await follower.poll();
+      appendFileSync(path.join(dir, 'elsewhere', 'real.log'), 'through the link\n');
+      await waitUntil(() => sink.got.length === 1);
+      expect(sink.got).toEqual(['app.log: through the link']);
     });
 
     it('polls at pollMs again while a rotated file is being finished', async () => {

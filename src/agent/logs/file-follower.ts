@@ -2,7 +2,7 @@
 // a set of globs matches (new ones as they appear), across rotation (rename + new file,
 // copytruncate) and truncation, resuming after a restart from the positions its sink stored with
 // the lines.
-import { readdirSync, statSync, truncateSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync, truncateSync } from 'node:fs';
 import path from 'node:path';
 import { errorMessage } from '../../base/errors.ts';
 import { FolderWatches } from './folder-watches.ts';
@@ -81,6 +81,8 @@ export class FileFollower {
   /** A change in a followed folder wakes the follower before its next poll. */
   private readonly watches = new FolderWatches(() => this.wake());
   private wakeTimer: NodeJS.Timeout | undefined;
+  /** After a wake that came before the globs were due: a wake when they are. */
+  private globTimer: NodeJS.Timeout | undefined;
   private wakeAfterPoll = false;
 
   constructor(private readonly options: FileFollowerOptions) {}
@@ -107,7 +109,11 @@ export class FileFollower {
 
   /** Whether a poll should search the globs again: every fifth pollMs, on the timer or woken. */
   private globsDue(): boolean {
-    return Date.now() - this.globsSearchedAt >= 5 * (this.options.pollMs ?? 100);
+    return Date.now() - this.globsSearchedAt >= this.globSearchMs();
+  }
+
+  private globSearchMs(): number {
+    return 5 * (this.options.pollMs ?? 100);
   }
 
   /**
@@ -135,6 +141,7 @@ export class FileFollower {
     clearTimeout(this.timer);
     await this.poll();
     clearTimeout(this.wakeTimer);
+    clearTimeout(this.globTimer);
     this.watches.close();
     this.closed = true;
     for (const file of this.files.values()) file.close();
@@ -162,6 +169,8 @@ export class FileFollower {
   private watchFolders(): void {
     if (this.closing) return;
     const folders = [...this.files.keys(), ...this.draining.keys()].map((p) => path.dirname(p));
+    // A followed symlink is written where it points: that folder's changes matter too.
+    for (const p of this.files.keys()) folders.push(path.dirname(realPath(p)));
     let coverable = this.draining.size === 0;
     for (const pattern of this.options.patterns) {
       const folder = path.dirname(pattern);
@@ -175,7 +184,10 @@ export class FileFollower {
     }
   }
 
-  /** A change in a followed folder: read soon, once for all the changes of the next few ms. */
+  /**
+   * A change in a followed folder: read soon, once for all the changes of the next few ms. Globs are
+   * searched if they are due, else when they are (a file that appeared is found within 5 pollMs).
+   */
   private wake(): void {
     if (this.wakeTimer !== undefined || this.closing) return;
     this.wakeTimer = setTimeout(() => {
@@ -183,6 +195,12 @@ export class FileFollower {
       // While a poll runs, one more after it: wakes never pile up behind a slow poll.
       if (this.busy) this.wakeAfterPoll = true;
       else void this.poll(this.globsDue());
+      if (!this.globsDue() && this.options.patterns.some(hasWildcard)) {
+        this.globTimer ??= setTimeout(() => {
+          this.globTimer = undefined;
+          this.wake();
+        }, this.globsSearchedAt + this.globSearchMs() - Date.now());
+      }
     }, this.options.wakeMs ?? 10);
   }
 
@@ -318,6 +336,15 @@ function findByIdentity(dir: string, identity: { dev: string; ino: string }): st
     }
   }
   return undefined;
+}
+
+/** Where `p` leads, symlinks resolved (`p` itself when it cannot be resolved). */
+function realPath(p: string): string {
+  try {
+    return realpathSync.native(p);
+  } catch {
+    return p;
+  }
 }
 
 function isFile(p: string): boolean {

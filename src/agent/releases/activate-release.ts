@@ -106,5 +106,9 @@ function isSameRun(running: AppSupervisor, state: AppState, req: ActivateRequest
 
 /** Synchronous, as readCurrentVersion: before the old process's SIGTERM, no wait for libuv's pool. */
 function isDirectory(p: string): boolean {
-  return statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false; // missing, a path through a file (ENOTDIR), not readable
+  }
 }
