@@ -6,6 +6,7 @@ import { readdirSync, realpathSync, statSync, truncateSync } from 'node:fs';
 import path from 'node:path';
 import { errorMessage } from '../../base/errors.ts';
 import { FolderWatches } from './folder-watches.ts';
+import { FollowCadence } from './follow-cadence.ts';
 import { FollowedFile, type FilePosition, type FollowedLine } from './followed-file.ts';
 import { globFiles, hasWildcard } from './glob-files.ts';
 
@@ -68,52 +69,28 @@ export const rotatedKey = (p: string) => `${p} (rotated)`;
 export class FileFollower {
   private readonly files = new Map<string, FollowedFile>();
   private readonly draining = new Map<string, { file: FollowedFile; idle: number }>();
-  private timer: NodeJS.Timeout | undefined;
   private polls = 0;
   private polling: Promise<void> = Promise.resolve();
   private busy = false;
   private closing = false;
   private closed = false;
-  private globsSearchedAt = 0;
-  /** Whether the kernel watches every folder that matters and no rotated file is being finished. */
-  private watched = false;
-  private timerWatched = false;
+  private readonly cadence: FollowCadence;
   /** A change in a followed folder wakes the follower before its next poll. */
-  private readonly watches = new FolderWatches(() => this.wake());
-  private wakeTimer: NodeJS.Timeout | undefined;
-  /** After a wake that came before the globs were due: a wake when they are. */
-  private globTimer: NodeJS.Timeout | undefined;
-  private wakeAfterPoll = false;
+  private readonly watches: FolderWatches;
 
-  constructor(private readonly options: FileFollowerOptions) {}
+  constructor(private readonly options: FileFollowerOptions) {
+    this.cadence = new FollowCadence(
+      { pollMs: options.pollMs, watchedPollMs: options.watchedPollMs, wakeMs: options.wakeMs, hasGlobs: options.patterns.some(hasWildcard) },
+      (searchGlobs) => void this.poll(searchGlobs),
+      () => this.busy,
+    );
+    this.watches = new FolderWatches(() => this.cadence.wake());
+  }
 
-  /** Reads what is there now, then keeps polling. */
+  /** Reads what is there now, then keeps polling (follow-cadence.ts says when). */
   start(): void {
     void this.poll();
-    this.schedulePoll();
-  }
-
-  /**
-   * The next poll on the timer: after pollMs while some folder that matters is not watched by the
-   * kernel or a rotated file is being finished, else after watchedPollMs, as a safety net for a
-   * lost event. A slow poll (a truncation waiting for the disk) is not queued up behind.
-   */
-  private schedulePoll(): void {
-    if (this.closing) return;
-    this.timerWatched = this.watched;
-    this.timer = setTimeout(() => {
-      if (!this.busy) void this.poll(this.globsDue());
-      this.schedulePoll();
-    }, this.watched ? (this.options.watchedPollMs ?? 1000) : (this.options.pollMs ?? 100));
-  }
-
-  /** Whether a poll should search the globs again: every fifth pollMs, on the timer or woken. */
-  private globsDue(): boolean {
-    return Date.now() - this.globsSearchedAt >= this.globSearchMs();
-  }
-
-  private globSearchMs(): number {
-    return 5 * (this.options.pollMs ?? 100);
+    this.cadence.start();
   }
 
   /**
@@ -127,10 +104,7 @@ export class FileFollower {
     void next.then(() => {
       if (this.polling !== next) return;
       this.busy = false;
-      if (this.wakeAfterPoll) {
-        this.wakeAfterPoll = false;
-        this.wake();
-      }
+      this.cadence.pollEnded();
     });
     return next;
   }
@@ -138,10 +112,8 @@ export class FileFollower {
   /** Reads what is left, then closes the files; positions stay stored for whoever follows next. */
   async close(): Promise<void> {
     this.closing = true;
-    clearTimeout(this.timer);
+    this.cadence.stop();
     await this.poll();
-    clearTimeout(this.wakeTimer);
-    clearTimeout(this.globTimer);
     this.watches.close();
     this.closed = true;
     for (const file of this.files.values()) file.close();
@@ -152,7 +124,7 @@ export class FileFollower {
 
   private async pollOnce(searchGlobs: boolean): Promise<void> {
     if (this.closed) return;
-    if (searchGlobs) this.globsSearchedAt = Date.now();
+    if (searchGlobs) this.cadence.globsSearched();
     this.discover(this.polls === 0, searchGlobs);
     this.polls += 1;
     for (const [p, entry] of this.draining) this.readDraining(p, entry);
@@ -164,7 +136,7 @@ export class FileFollower {
   /**
    * Keeps a watch on each folder that holds a followed file or that a pattern names (a glob's, when
    * only its last level has wildcards), and only on those. Once all are watched and nothing is
-   * being finished, the timer's polls slow down; when that ends, they speed up at once.
+   * being finished, the timer's polls slow down (follow-cadence.ts).
    */
   private watchFolders(): void {
     if (this.closing) return;
@@ -177,31 +149,7 @@ export class FileFollower {
       if (hasWildcard(folder)) coverable = false;
       else folders.push(folder);
     }
-    this.watched = this.watches.keepFor(folders) && coverable;
-    if (this.timerWatched && !this.watched && this.timer !== undefined) {
-      clearTimeout(this.timer);
-      this.schedulePoll();
-    }
-  }
-
-  /**
-   * A change in a followed folder: read soon, once for all the changes of the next few ms. Globs are
-   * searched if they are due, else when they are (a file that appeared is found within 5 pollMs).
-   */
-  private wake(): void {
-    if (this.wakeTimer !== undefined || this.closing) return;
-    this.wakeTimer = setTimeout(() => {
-      this.wakeTimer = undefined;
-      // While a poll runs, one more after it: wakes never pile up behind a slow poll.
-      if (this.busy) this.wakeAfterPoll = true;
-      else void this.poll(this.globsDue());
-      if (!this.globsDue() && this.options.patterns.some(hasWildcard)) {
-        this.globTimer ??= setTimeout(() => {
-          this.globTimer = undefined;
-          this.wake();
-        }, this.globsSearchedAt + this.globSearchMs() - Date.now());
-      }
-    }, this.options.wakeMs ?? 10);
+    this.cadence.setWatched(this.watches.keepFor(folders) && coverable);
   }
 
   /** Opens files that match and are not followed yet; exact paths cost a stat and are looked at every time. */
