@@ -65,6 +65,8 @@ const fleet = new TestFleet('bench-ansible');
 /** The port of each host's app under Slipway (by host number); Ansible's apps have others. */
 const slipwayPorts = new Map<number, number>();
 const usedPorts = new Set<number>();
+/** The agents' pids, once they run (agentPids). */
+let agentPidSet: Set<number> | undefined;
 const work = join(fleet.dir, 'ansible');
 const ssh = new LoopbackSshHosts(fleet.dir);
 const tearDown = async () => {
@@ -226,14 +228,15 @@ interface Row {
 function kindOfProcess(pid: number, comm: string): string | undefined {
   if (pid === fleet.server.child.pid) return 'server';
   if (pid === process.pid) return 'bench';
-  if ([...slipwayAgentPids()].includes(pid)) return 'agents';
+  if (agentPids().has(pid)) return 'agents';
   if (comm === 'python3' || comm === 'sh') return 'apps';
   return undefined;
 }
 
-function* slipwayAgentPids(): Iterable<number> {
-  for (let i = 1; i <= maxHosts; i++) yield fleet.agent(hostName(i)).process.child.pid!;
-  yield fleet.agent('runner-1').process.child.pid!;
+/** The agents' pids (the hosts' and the runner's): they are started once, before any rollout. */
+function agentPids(): Set<number> {
+  agentPidSet ??= new Set([...Array.from({ length: maxHosts }, (_, i) => hostName(i + 1)), 'runner-1'].map((name) => fleet.agent(name).process.child.pid!));
+  return agentPidSet;
 }
 
 function report(rows: Row[]): void {

@@ -2,7 +2,7 @@
 // a set of globs matches (new ones as they appear), across rotation (rename + new file,
 // copytruncate) and truncation, resuming after a restart from the positions its sink stored with
 // the lines.
-import { readdirSync, realpathSync, statSync, truncateSync } from 'node:fs';
+import { readdirSync, statSync, truncateSync } from 'node:fs';
 import path from 'node:path';
 import { errorMessage } from '../../base/errors.ts';
 import { FolderWatches } from './folder-watches.ts';
@@ -142,7 +142,7 @@ export class FileFollower {
     if (this.closing) return;
     const folders = [...this.files.keys(), ...this.draining.keys()].map((p) => path.dirname(p));
     // A followed symlink is written where it points: that folder's changes matter too.
-    for (const p of this.files.keys()) folders.push(path.dirname(realPath(p)));
+    for (const file of this.files.values()) folders.push(file.realFolder);
     let coverable = this.draining.size === 0;
     for (const pattern of this.options.patterns) {
       const folder = path.dirname(pattern);
@@ -284,15 +284,6 @@ function findByIdentity(dir: string, identity: { dev: string; ino: string }): st
     }
   }
   return undefined;
-}
-
-/** Where `p` leads, symlinks resolved (`p` itself when it cannot be resolved). */
-function realPath(p: string): string {
-  try {
-    return realpathSync.native(p);
-  } catch {
-    return p;
-  }
 }
 
 function isFile(p: string): boolean {

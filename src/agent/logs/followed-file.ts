@@ -1,6 +1,7 @@
 // One open log file read line by line from an offset: whole lines only (a partly written last line
 // waits for its end), each with the position after it, so that a restart resumes exactly there.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { MAX_LINE_BYTES } from '../line-splitter.ts';
 
 /** Where the next unread line of a file begins; the file is told by its device and inode. */
@@ -29,6 +30,8 @@ export class FollowedFile {
 
   private constructor(
     readonly path: string,
+    /** The folder the file is in, symlinks resolved: where it is written (for a watch on it). */
+    readonly realFolder: string,
     private readonly fd: number,
     readonly dev: string,
     readonly ino: string,
@@ -48,7 +51,7 @@ export class FollowedFile {
     }
     const stats = fstatSync(fd, { bigint: true });
     const identity = { dev: stats.dev.toString(), ino: stats.ino.toString(), size: Number(stats.size) };
-    return new FollowedFile(path, fd, identity.dev, identity.ino, offsetFor(identity));
+    return new FollowedFile(path, realFolderOf(path), fd, identity.dev, identity.ino, offsetFor(identity));
   }
 
   get position(): FilePosition {
@@ -138,4 +141,13 @@ function utf8Boundary(chunk: Buffer, end: number): number {
   let at = end;
   while (at > 0 && ((chunk[at] ?? 0) & 0xc0) === 0x80) at -= 1;
   return at;
+}
+
+/** The folder `p` is in once symlinks are resolved (`p`'s own folder when it cannot be resolved). */
+function realFolderOf(p: string): string {
+  try {
+    return dirname(realpathSync.native(p));
+  } catch {
+    return dirname(p);
+  }
 }
